@@ -1,0 +1,14 @@
+"""The schoolnet wire contract, version 1: topics, channels and the report payload.
+
+Both the agent (which builds reports) and the collector (which validates them) import this
+module, and the JSON Schema beside it is the single definition of a valid payload.
+docs/protocol.md explains the choices.
+"""
+from schoolnet_agent.protocol.topics import (  # noqa: F401
+    AVAILABILITY, CHANNELS, EVENTS, INVENTORY, OFFLINE, ONLINE, TELEMETRY, TOPIC_ROOT,
+    Topic, TopicError, device_topic, parse_topic, subscription,
+)
+from schoolnet_agent.protocol.payload import (  # noqa: F401
+    MAX_PAYLOAD_BYTES, SCHEMA_VERSION, PayloadError, Sample, build_report, decode, encode,
+    validate,
+)

@@ -1,0 +1,110 @@
+"""Report payloads: JSON objects checked against ``report-v1.schema.json``.
+
+Numbers are stored by the collector as floats whatever their JSON spelling, so a field that
+is ``0`` in one report and ``0.5`` in the next never causes an InfluxDB field-type conflict.
+Units are part of field names (``used_bytes``, ``usage_percent``): self-describing at no cost
+in bytes, which matters to schools that pay per megabyte.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Iterable
+
+SCHEMA_VERSION = 1
+MAX_PAYLOAD_BYTES = 256 * 1024
+
+
+class PayloadError(ValueError):
+    """A payload that breaks the contract; ``reason`` is a short stable label for counting."""
+
+    def __init__(self, reason: str, detail: str):
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass(slots=True)
+class Sample:
+    """One probe's reading: a metric name, optional instance (disk, NIC) and its fields."""
+
+    name: str
+    fields: dict[str, float | int | bool | str]
+    instance: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "fields": self.fields}
+        if self.instance is not None:
+            out["instance"] = self.instance
+        return out
+
+
+@dataclass(slots=True)
+class ReportHeader:
+    school: str
+    device: str
+    kind: str
+    interval: float | None = None
+    agent: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def build_report(school: str, device: str, kind: str, seq: int, samples: Iterable[Sample],
+                 ts_ms: int | None = None, interval: float | None = None,
+                 agent: str | None = None) -> dict[str, Any]:
+    report: dict[str, Any] = {
+        "schema": SCHEMA_VERSION, "school": school, "device": device, "kind": kind,
+        "seq": seq, "ts": ts_ms if ts_ms is not None else int(time.time() * 1000),
+        "metrics": [s.as_json() for s in samples],
+    }
+    if interval is not None:
+        report["interval"] = interval
+    if agent is not None:
+        report["agent"] = agent
+    return report
+
+
+def encode(report: dict[str, Any]) -> bytes:
+    return json.dumps(report, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+
+
+@lru_cache(maxsize=1)
+def schema() -> dict[str, Any]:
+    text = resources.files("schoolnet_agent.protocol").joinpath("report-v1.schema.json").read_text()
+    return json.loads(text)
+
+
+@lru_cache(maxsize=1)
+def _validator():
+    import fastjsonschema
+
+    return fastjsonschema.compile(schema())
+
+
+def validate(report: Any) -> dict[str, Any]:
+    """Return the report if it matches schema v1, else raise PayloadError naming the problem."""
+    if not isinstance(report, dict):
+        raise PayloadError("not_object", f"payload is a JSON {type(report).__name__}, not an object")
+    version = report.get("schema")
+    if version != SCHEMA_VERSION:
+        raise PayloadError("wrong_version", f"schema version {version!r}, this side speaks {SCHEMA_VERSION}")
+    import fastjsonschema
+
+    try:
+        return _validator()(report)
+    except fastjsonschema.JsonSchemaValueException as exc:
+        raise PayloadError("schema", exc.message) from None
+
+
+def decode(payload: bytes, loads=json.loads) -> dict[str, Any]:
+    """Parse and validate raw bytes from the wire."""
+    if len(payload) > MAX_PAYLOAD_BYTES:
+        raise PayloadError("oversize", f"{len(payload)} bytes, limit {MAX_PAYLOAD_BYTES}")
+    try:
+        report = loads(payload)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise PayloadError("not_json", str(exc)[:200]) from None
+    return validate(report)

@@ -1,0 +1,208 @@
+"""Start and stop Debian's Mosquitto, InfluxDB 1.x and VictoriaMetrics as child processes.
+
+Each service binds only to 127.0.0.1 on a free port, keeps its data in a directory the
+caller owns, and is stopped (SIGTERM, then SIGKILL) by ``stop()``. Nothing is installed
+here: ``make deps`` installs the Debian packages.
+"""
+from __future__ import annotations
+
+import getpass
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+LOOPBACK = "127.0.0.1"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((LOOPBACK, 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 20.0, proc: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"process exited with {proc.returncode} before listening on {port}")
+        try:
+            with socket.create_connection((LOOPBACK, port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"nothing listening on {LOOPBACK}:{port} after {timeout}s")
+
+
+def find_binary(name: str, *candidates: str) -> str:
+    for path in (shutil.which(name), *candidates):
+        if path and os.path.exists(path):
+            return path
+    raise FileNotFoundError(f"{name} not found: run `make deps` (installs Debian's package)")
+
+
+@dataclass
+class Service:
+    """One child process with its data directory and log file."""
+
+    name: str
+    workdir: Path
+    port: int = 0
+    proc: subprocess.Popen | None = field(default=None, repr=False)
+
+    @property
+    def log_path(self) -> Path:
+        return self.workdir / f"{self.name}.log"
+
+    def _spawn(self, argv: list[str]) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, start_new_session=True)
+        log.close()
+        try:
+            wait_for_port(self.port, proc=self.proc)
+        except Exception as exc:
+            self.stop()
+            tail = self.log_path.read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"{self.name} did not start: {exc}\n{tail}") from exc
+
+    def kill(self) -> None:
+        """SIGKILL, as a power cut would: no clean shutdown."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait()
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self.proc = None
+
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+
+@dataclass
+class MqttAccount:
+    username: str
+    password: str
+
+
+class Mosquitto(Service):
+    """Mosquitto 2.x with anonymous access refused, a password file and the schoolnet ACL.
+
+    The ACL is the one in ``firmware_configs/mosquitto/``: a device may write only under
+    ``schoolnet/v1/<its username>/``; collectors (and the province simulator) get wider rights.
+    """
+
+    def __init__(self, workdir: Path, accounts: list[MqttAccount], port: int = 0,
+                 collectors: tuple[str, ...] = ("collector",), simulators: tuple[str, ...] = ()):
+        super().__init__("mosquitto", Path(workdir), port or free_port())
+        self.accounts = list(accounts)
+        self.collectors = collectors
+        self.simulators = simulators
+
+    def write_config(self) -> Path:
+        from devenv.mqtt_auth import write_acl, write_password_file
+
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        passwd = self.workdir / "passwd"
+        acl = self.workdir / "acl"
+        write_password_file(passwd, self.accounts)
+        write_acl(acl, collectors=self.collectors, simulators=self.simulators)
+        conf = self.workdir / "mosquitto.conf"
+        conf.write_text(
+            f"listener {self.port} {LOOPBACK}\n"
+            f"user {getpass.getuser()}\n"  # as root, Mosquitto would drop to a user that cannot read our files
+            "allow_anonymous false\n"
+            f"password_file {passwd}\n"
+            f"acl_file {acl}\n"
+            "persistence true\n"
+            f"persistence_location {self.workdir}/\n"
+            "autosave_interval 1\n"
+            "max_queued_messages 1000000\n"
+            "max_inflight_messages 0\n"
+            "log_type error\nlog_type warning\nlog_type notice\n"
+            "log_dest stdout\n"
+        )
+        return conf
+
+    def start(self) -> "Mosquitto":
+        conf = self.write_config()
+        self._spawn([find_binary("mosquitto", "/usr/sbin/mosquitto"), "-c", str(conf)])
+        return self
+
+
+class InfluxDB1(Service):
+    """InfluxDB 1.x (Debian ships 1.6.7): HTTP and RPC ports both on loopback, no phoning home."""
+
+    def __init__(self, workdir: Path, port: int = 0):
+        super().__init__("influxdb", Path(workdir), port or free_port())
+        self.rpc_port = free_port()
+
+    @property
+    def url(self) -> str:
+        return f"http://{LOOPBACK}:{self.port}"
+
+    def start(self) -> "InfluxDB1":
+        d = self.workdir
+        d.mkdir(parents=True, exist_ok=True)
+        conf = d / "influxdb.conf"
+        conf.write_text(
+            "reporting-disabled = true\n"
+            f'bind-address = "{LOOPBACK}:{self.rpc_port}"\n'
+            f'[meta]\n  dir = "{d}/meta"\n'
+            f'[data]\n  dir = "{d}/data"\n  wal-dir = "{d}/wal"\n  query-log-enabled = false\n'
+            '[monitor]\n  store-enabled = false\n'
+            f'[http]\n  bind-address = "{LOOPBACK}:{self.port}"\n  log-enabled = false\n'
+            '  max-body-size = 0\n'
+        )
+        self._spawn([find_binary("influxd", "/usr/bin/influxd"), "-config", str(conf)])
+        self._wait_ping()
+        return self
+
+    def _wait_ping(self, timeout: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(self.url + "/ping", timeout=1) as r:
+                    if r.status == 204:
+                        return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+
+    def create_database(self, name: str) -> None:
+        data = f"q=CREATE DATABASE \"{name}\"".encode()
+        urllib.request.urlopen(urllib.request.Request(self.url + "/query", data=data), timeout=10).read()
+
+
+class VictoriaMetrics(Service):
+    """Debian's single-node VictoriaMetrics: accepts InfluxDB line protocol on /api/v2/write."""
+
+    def __init__(self, workdir: Path, port: int = 0):
+        super().__init__("victoria-metrics", Path(workdir), port or free_port())
+
+    @property
+    def url(self) -> str:
+        return f"http://{LOOPBACK}:{self.port}"
+
+    def start(self) -> "VictoriaMetrics":
+        self._spawn([find_binary("victoria-metrics", "/usr/bin/victoria-metrics"),
+                     f"-httpListenAddr={LOOPBACK}:{self.port}",
+                     f"-storageDataPath={self.workdir}/data",
+                     "-retentionPeriod=100y", "-search.latencyOffset=0s",
+                     "-search.disableCache"])
+        return self

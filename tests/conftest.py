@@ -1,0 +1,69 @@
+"""Fixtures that start real services on free loopback ports (see devenv/services.py).
+
+Every device account used by the tests is declared here so that Mosquitto's password file
+and ACL are the production ones: a device can write only under its own topics.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from devenv.services import InfluxDB1, Mosquitto, MqttAccount, VictoriaMetrics  # noqa: E402
+
+COLLECTOR = MqttAccount("collector", "collector-secret")
+SIMULATOR = MqttAccount("simulator", "simulator-secret")
+# A school gateway (username = school) and two PCs (username = school/device) in two schools.
+DEVICE_ACCOUNTS = [
+    MqttAccount("lc-test-01", "gw-secret-01"),
+    MqttAccount("lc-test-01/pc-01", "pc-secret-01"),
+    MqttAccount("lc-test-01/pc-02", "pc-secret-02"),
+    MqttAccount("lc-test-02", "gw-secret-02"),
+    MqttAccount("lc-test-02/pc-01", "pc-secret-21"),
+]
+
+
+@pytest.fixture(scope="session")
+def mosquitto(tmp_path_factory):
+    broker = Mosquitto(tmp_path_factory.mktemp("mosquitto"),
+                       [COLLECTOR, SIMULATOR, *DEVICE_ACCOUNTS],
+                       collectors=(COLLECTOR.username,), simulators=(SIMULATOR.username,))
+    broker.start()
+    yield broker
+    broker.stop()
+
+
+@pytest.fixture()
+def fresh_mosquitto(tmp_path):
+    """A broker of the test's own, for tests that kill or restart it."""
+    broker = Mosquitto(tmp_path / "mosquitto", [COLLECTOR, SIMULATOR, *DEVICE_ACCOUNTS],
+                       collectors=(COLLECTOR.username,), simulators=(SIMULATOR.username,))
+    broker.start()
+    yield broker
+    broker.stop()
+
+
+@pytest.fixture(scope="session")
+def influxdb(tmp_path_factory):
+    server = InfluxDB1(tmp_path_factory.mktemp("influxdb")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture()
+def influx_db_name(influxdb, request):
+    """A database of the test's own inside the session's InfluxDB."""
+    name = "t_" + "".join(c if c.isalnum() else "_" for c in request.node.name)[:60]
+    influxdb.create_database(name)
+    return name
+
+
+@pytest.fixture(scope="session")
+def victoria(tmp_path_factory):
+    server = VictoriaMetrics(tmp_path_factory.mktemp("victoria")).start()
+    yield server
+    server.stop()
