@@ -1,0 +1,207 @@
+"""MQTT transport of one agent: connect, stay connected, publish with QoS 1.
+
+One paho-mqtt 2.x client with a persistent session (MQTT 3.1.1, ``clean_session=False``), a
+retained Last Will ``offline`` on the device's availability topic and a retained ``online`` on
+every (re)connect, so the collector and dashboards always read the device's state.
+
+Reconnecting: paho's network thread does the reconnecting, but its own delay doubles without
+jitter. Before each wait, paho calls ``on_connect_fail`` (TCP/TLS failed) or ``on_disconnect``
+(connection lost or refused); there the next delay is drawn from :class:`Backoff` and handed to
+paho through its public ``reconnect_delay_set(d, d)``, which makes paho wait exactly ``d``.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Callable
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
+
+from schoolnet_agent.backoff import Backoff
+from schoolnet_agent.inflight import InflightTracker
+from schoolnet_agent.protocol import AVAILABILITY, OFFLINE, ONLINE, device_topic
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class MqttSettings:
+    host: str = "127.0.0.1"
+    port: int = 1883
+    username: str | None = None
+    password: str | None = None
+    tls: bool = False
+    ca_file: str | None = None
+    cert_file: str | None = None
+    key_file: str | None = None
+    tls_insecure: bool = False
+    keepalive: int = 20  # seconds; the broker sends the Will ~1.5 × keepalive after silence
+    qos: int = 1
+    reconnect_min_delay: float = 1.0
+    reconnect_max_delay: float = 120.0
+    max_inflight: int = 20
+
+
+class MqttTransport:
+    """Publishes a device's messages; ``device=`` lets a gateway speak for its school's devices."""
+
+    stop_timeout = 5.0  # seconds a graceful stop waits for the retained "offline" to be acked
+
+    def __init__(self, settings: MqttSettings, school: str, device: str, *,
+                 client_id: str | None = None):
+        self.settings = settings
+        self.school = school
+        self.device = device
+        self.on_connect: list[Callable[[], None]] = []
+        self._connected = threading.Event()
+        self._stopping = False
+        self._started = False
+        self._last_problem: str | None = None
+        self._backoff = Backoff(settings.reconnect_min_delay, settings.reconnect_max_delay)
+        self._inflight = InflightTracker()
+        self._client = self._make_client(client_id or f"{school}.{device}")
+
+    def _make_client(self, client_id: str) -> mqtt.Client:
+        s = self.settings
+        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id,
+                             clean_session=False, protocol=mqtt.MQTTv311)
+        if s.username is not None:
+            client.username_pw_set(s.username, s.password)
+        if s.tls:
+            client.tls_set(ca_certs=s.ca_file, certfile=s.cert_file, keyfile=s.key_file)
+            if s.tls_insecure:
+                client.tls_insecure_set(True)
+        client.will_set(self._topic(AVAILABILITY), OFFLINE, qos=1, retain=True)
+        client.max_inflight_messages_set(s.max_inflight)
+        client.on_connect = self._handle_connect
+        client.on_connect_fail = self._handle_connect_fail
+        client.on_disconnect = self._handle_disconnect
+        client.on_publish = self._handle_publish
+        return client
+
+    def _topic(self, channel: str, device: str | None = None) -> str:
+        return device_topic(self.school, device or self.device, channel)
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Connect in the background; never raises because the broker is down."""
+        if self._started:
+            return
+        self._started = True
+        self._stopping = False
+        # Fallback if some failure path skipped our callbacks: paho's own doubling, same bounds.
+        self._client.reconnect_delay_set(self.settings.reconnect_min_delay,
+                                         self.settings.reconnect_max_delay)
+        self._client.connect_async(self.settings.host, self.settings.port, self.settings.keepalive)
+        self._client.loop_start()
+
+    def wait_connected(self, timeout: float) -> bool:
+        return self._connected.wait(timeout)
+
+    @property
+    def connected(self) -> bool:
+        return self._connected.is_set()
+
+    def stop(self, *, graceful: bool = True) -> None:
+        """Graceful: retained ``offline``, then a clean DISCONNECT. Otherwise drop the socket
+        as a crash would, so the broker publishes the Last Will."""
+        if not self._started:
+            return
+        self._stopping = True
+        if graceful:
+            if self.connected:
+                self.publish_availability(False)
+                if not self.wait_for_publishes(self.stop_timeout):
+                    log.warning("offline status not acknowledged within %.0f s", self.stop_timeout)
+            self._client.disconnect()
+            self._client.loop_stop()
+        else:
+            self._client.loop_stop()
+            sock = self._client.socket()
+            if sock is not None:
+                sock.close()
+        self._connected.clear()
+        self._started = False
+
+    # -- publishing ------------------------------------------------------------------------
+
+    def publish(self, channel: str, payload: bytes, *, device: str | None = None,
+                retain: bool = False) -> mqtt.MQTTMessageInfo:
+        """Queue a message; with QoS 1 paho keeps it until the broker acknowledges it, also
+        across reconnects. Raises TopicError for an invalid device id or channel."""
+        topic = self._topic(channel, device)
+        qos = self.settings.qos
+
+        def send() -> mqtt.MQTTMessageInfo:
+            return self._client.publish(topic, payload, qos=qos, retain=retain)
+
+        info = self._inflight.track(send, lambda i: i.mid, tracked=qos > 0)
+        if info.rc not in (MQTTErrorCode.MQTT_ERR_SUCCESS, MQTTErrorCode.MQTT_ERR_NO_CONN):
+            log.warning("publish to %s not queued: %s", topic, mqtt.error_string(info.rc))
+        return info
+
+    def publish_availability(self, online: bool, *,
+                             device: str | None = None) -> mqtt.MQTTMessageInfo:
+        return self.publish(AVAILABILITY, ONLINE if online else OFFLINE, device=device, retain=True)
+
+    def wait_for_publishes(self, timeout: float) -> bool:
+        """True when every QoS ≥ 1 message published so far has been acknowledged."""
+        return self._inflight.wait_all(timeout)
+
+    @property
+    def pending(self) -> int:
+        """Messages published but not yet acknowledged by the broker."""
+        return self._inflight.pending
+
+    # -- paho callbacks (network thread) ------------------------------------------------------
+
+    def _handle_connect(self, client, userdata, flags, reason_code, properties) -> None:
+        if reason_code.is_failure:
+            self._problem(f"refused:{reason_code}", logging.ERROR,
+                          "broker %s:%s refused the connection of user %r: %s "
+                          "(check mqtt.username and mqtt.password)",
+                          self.settings.host, self.settings.port, self.settings.username,
+                          reason_code)
+            return
+        self._last_problem = None
+        self._backoff.reset()
+        self._connected.set()
+        log.info("connected to %s:%s as %r", self.settings.host, self.settings.port,
+                 self.settings.username)
+        self.publish_availability(True)
+        for hook in list(self.on_connect):
+            try:
+                hook()
+            except Exception:  # a hook's bug must not kill the network thread
+                log.exception("on_connect hook %r failed", hook)
+
+    def _handle_connect_fail(self, client, userdata) -> None:
+        self._problem("unreachable", logging.WARNING,
+                      "cannot reach broker %s:%s; retrying with backoff",
+                      self.settings.host, self.settings.port)
+        self._schedule_retry()
+
+    def _handle_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
+        was_connected = self._connected.is_set()
+        self._connected.clear()
+        if self._stopping:
+            return
+        if was_connected:
+            log.warning("connection to %s:%s lost (%s); reconnecting",
+                        self.settings.host, self.settings.port, reason_code)
+        self._schedule_retry()
+
+    def _handle_publish(self, client, userdata, mid, reason_code, properties) -> None:
+        self._inflight.acked(mid)
+
+    def _schedule_retry(self) -> None:
+        delay = self._backoff.next_delay()
+        self._client.reconnect_delay_set(delay, delay)
+
+    def _problem(self, key: str, level: int, msg: str, *args) -> None:
+        """Log a connection problem once until it changes or a connection succeeds."""
+        log.log(level if key != self._last_problem else logging.DEBUG, msg, *args)
+        self._last_problem = key
