@@ -1,0 +1,20 @@
+"""The FastAPI application: routers mounted on a shared runtime."""
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from schoolnet_collector import __version__
+from schoolnet_collector.api.routes import health, schools
+from schoolnet_collector.runtime import Runtime
+
+
+def create_app(runtime: Runtime) -> FastAPI:
+    app = FastAPI(
+        title="schoolnet collector API",
+        version=__version__,
+        description="Schools, devices and health of the schoolnet monitoring system.",
+    )
+    app.state.runtime = runtime
+    app.include_router(health.router)
+    app.include_router(schools.router)
+    return app

@@ -1,0 +1,54 @@
+"""Response models: what the API promises, and what its OpenAPI schema documents."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class ComponentHealth(BaseModel):
+    ok: bool
+    detail: str = Field(description="What was checked, or why it failed")
+
+
+class Health(BaseModel):
+    status: Literal["ok", "degraded"]
+    broker: ComponentHealth
+    influxdb: ComponentHealth
+    registry: ComponentHealth
+    ingest: dict = Field(default_factory=dict, description="Ingest counters since start")
+
+
+class SchoolOut(BaseModel):
+    id: str = Field(examples=["lc-bxa-th-012"])
+    name: str = Field(examples=["Trường Tiểu học số 12 Bát Xát"])
+    province: str
+    district: str
+    district_name: str | None = None
+    level: str = Field(description="mam_non, tieu_hoc, thcs, thpt, gdtx, lien_cap or other")
+    devices: int = Field(description="Devices registered so far")
+    devices_online: int
+
+
+class SchoolPage(BaseModel):
+    total: int
+    items: list[SchoolOut]
+
+
+class DeviceOut(BaseModel):
+    id: str
+    school: str
+    kind: str
+    first_seen: datetime
+    last_seen: datetime
+    last_seq: int | None
+    interval_seconds: float | None
+    online: bool = Field(description="Not marked offline by its Last Will, and heard from within "
+                                     "ingest.offline_after_intervals × its interval")
+    availability: Literal["online", "offline", "unknown"] = Field(
+        description="The device's own availability topic (retained; Last Will sets offline)")
+
+
+class Problem(BaseModel):
+    detail: str

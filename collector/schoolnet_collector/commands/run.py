@@ -1,0 +1,64 @@
+"""``schoolnet-collector run``: ingest from MQTT into InfluxDB and serve the HTTP API."""
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import threading
+from pathlib import Path
+
+from schoolnet_collector.commands.common import add_config_option, settings_or_exit
+from schoolnet_collector.registry.schools import SchoolFileError
+from schoolnet_collector.storage.influx import StorageError
+
+log = logging.getLogger("schoolnet.collector")
+
+
+def register(sub) -> None:
+    p = sub.add_parser("run", help="run the collector (ingest + API)")
+    add_config_option(p)
+    p.add_argument("--schools", type=Path, metavar="FILE", help="import this CSV/YAML school list at start")
+    p.add_argument("--no-api", action="store_true", help="ingest only (extra collectors under $share)")
+    p.add_argument("--no-ingest", action="store_true", help="API only")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    overrides = {"registry": {"schools_file": str(args.schools)}} if args.schools else {}
+    settings = settings_or_exit(args, **overrides)
+    from schoolnet_collector.runtime import Runtime
+
+    try:
+        runtime = Runtime.open(settings)
+        runtime.connect_store()
+    except (SchoolFileError, StorageError) as exc:
+        log.error("%s", exc)
+        return 2
+    if not args.no_ingest:
+        runtime.start_ingest()
+    try:
+        if settings.api.enabled and not args.no_api:
+            _serve_api(runtime)
+        else:
+            _wait_for_signal()
+    finally:
+        runtime.close()
+        log.info("collector stopped")
+    return 0
+
+
+def _serve_api(runtime) -> None:
+    import uvicorn
+
+    from schoolnet_collector.api.main import create_app
+
+    cfg = runtime.settings.api
+    log.info("API on http://%s:%d (docs at /docs)", cfg.host, cfg.port)
+    uvicorn.run(create_app(runtime), host=cfg.host, port=cfg.port, log_level="warning")
+
+
+def _wait_for_signal() -> None:
+    done = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: done.set())
+    done.wait()

@@ -1,0 +1,118 @@
+"""Collector settings: a TOML file, overridden by ``SCHOOLNET_<SECTION>__<KEY>`` variables.
+
+pydantic-settings validates every value; ``load_settings`` turns its errors into one line per
+wrong key (``influx.batch_size: Input should be greater than 0``) for ``schoolnet-collector``.
+"""
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class MqttConfig(Strict):
+    host: str = "127.0.0.1"
+    port: int = Field(1883, ge=1, le=65535)
+    username: str = "collector"
+    password: str | None = None
+    tls: bool = False
+    ca_file: Path | None = None
+    client_id: str = Field("schoolnet-collector", min_length=1, max_length=64)
+    share_group: str | None = Field("collectors", description="None: plain subscription (one collector)")
+    keepalive: int = Field(20, ge=5, le=600)
+
+
+class InfluxConfig(Strict):
+    url: str = "http://127.0.0.1:8086"
+    database: str = "schoolnet"
+    retention_policy: str | None = None
+    username: str | None = None
+    password: str | None = None
+    token: str | None = Field(None, description="InfluxDB 2.x/3.x token (v2 write API)")
+    org: str = "schoolnet"
+    api: Literal["auto", "v1", "v2"] = "auto"
+    create_database: bool = True
+    batch_size: int = Field(5000, gt=0, le=100_000)
+    flush_interval: float = Field(0.2, gt=0, le=60)
+    timeout: float = Field(10.0, gt=0)
+
+
+class RegistryConfig(Strict):
+    url: str = "sqlite:///schoolnet-registry.sqlite3"
+    schools_file: Path | None = Field(None, description="CSV or YAML imported at start")
+    refresh_seconds: float = Field(30.0, gt=0)
+
+
+class IngestConfig(Strict):
+    workers: int = Field(2, ge=1, le=64)
+    queue_size: int = Field(100_000, ge=100)
+    max_payload_bytes: int = Field(256 * 1024, ge=1024)
+    dead_letter_keep: int = Field(100_000, ge=0, description="rows kept in the dead-letter store")
+    offline_after_intervals: float = Field(3.0, gt=1)
+
+
+class ApiConfig(Strict):
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)
+    enabled: bool = True
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SCHOOLNET_", env_nested_delimiter="__",
+                                      extra="forbid")
+
+    province: str = "lao-cai"
+    mqtt: MqttConfig = MqttConfig()
+    influx: InfluxConfig = InfluxConfig()
+    registry: RegistryConfig = RegistryConfig()
+    ingest: IngestConfig = IngestConfig()
+    api: ApiConfig = ApiConfig()
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings,
+                                   dotenv_settings, file_secret_settings
+                                   ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Environment beats the file (passed as init kwargs), so the file comes after it.
+        return (env_settings, init_settings)
+
+
+class ConfigError(ValueError):
+    """A config file or environment value is wrong; the message names each bad key."""
+
+
+def _describe(err: ValidationError) -> str:
+    lines = []
+    for e in err.errors():
+        key = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        msg = "unknown key" if e["type"] == "extra_forbidden" else e["msg"]
+        lines.append(f"{key}: {msg}" + (f" (got {e['input']!r})" if e["type"] != "extra_forbidden"
+                                         and not isinstance(e.get("input"), dict) else ""))
+    return "\n".join(lines)
+
+
+def load_settings(path: Path | None = None, **overrides) -> Settings:
+    data: dict = {}
+    if path is not None:
+        try:
+            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    for section, values in overrides.items():
+        if isinstance(values, dict):
+            data.setdefault(section, {}).update(values)
+        else:
+            data[section] = values
+    try:
+        return Settings(**data)
+    except ValidationError as exc:
+        where = f"{path}: " if path else ""
+        raise ConfigError(where + "invalid configuration\n" + _describe(exc)) from None

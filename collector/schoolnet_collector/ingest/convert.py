@@ -1,0 +1,89 @@
+"""One MQTT message → line-protocol lines and registry updates, or a PayloadError.
+
+This is the hot path (thousands of messages a second): the JSON is parsed once (orjson),
+checked against the shared JSON Schema, and each device's tag set is built once and cached.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import orjson
+
+from schoolnet_agent.protocol import (AVAILABILITY, EVENTS, INVENTORY, OFFLINE, ONLINE, TELEMETRY,
+                                      PayloadError, TopicError, decode, parse_topic)
+from schoolnet_collector.ingest import lineprotocol as lp
+from schoolnet_collector.registry.devices import DeviceTracker
+
+CONTENT_KEY = {TELEMETRY: "metrics", INVENTORY: "inventory", EVENTS: "events"}
+
+
+@dataclass(frozen=True, slots=True)
+class SchoolTags:
+    province: str
+    district: str
+    level: str
+
+
+class Converter:
+    def __init__(self, schools: dict[str, SchoolTags], tracker: DeviceTracker,
+                 max_payload_bytes: int):
+        self.schools = schools
+        self.tracker = tracker
+        self.max_payload_bytes = max_payload_bytes
+        self._tags: dict[tuple[str, str, str | None], str] = {}
+
+    def set_schools(self, schools: dict[str, SchoolTags]) -> None:
+        self.schools = schools
+        self._tags = {}
+
+    def tags(self, school: str, device: str, kind: str | None) -> str:
+        key = (school, device, kind)
+        cached = self._tags.get(key)
+        if cached is None:
+            s = self.schools[school]
+            tags = {"province": s.province, "district": s.district, "level": s.level,
+                    "school": school, "device": device}
+            if kind is not None:
+                tags["kind"] = kind
+            cached = self._tags[key] = lp.tag_set(tags)
+        return cached
+
+    def convert(self, topic: str, payload: bytes, received_ms: int, retained: bool = False
+                ) -> list[str]:
+        try:
+            t = parse_topic(topic)
+        except TopicError as exc:
+            raise PayloadError("bad_topic", str(exc)) from None
+        if len(payload) > self.max_payload_bytes:
+            raise PayloadError("oversize", f"{len(payload)} bytes, limit {self.max_payload_bytes}")
+        if t.school not in self.schools:
+            raise PayloadError("unknown_school", f"school {t.school!r} is not in the registry")
+        received = datetime.fromtimestamp(received_ms / 1000, timezone.utc)
+        if t.channel == AVAILABILITY:
+            return self._availability(t.school, t.device, payload, received, received_ms, retained)
+        report = decode(payload, loads=orjson.loads)
+        if report["school"] != t.school or report["device"] != t.device:
+            raise PayloadError("topic_mismatch", f"topic names {t.school}/{t.device}, payload "
+                                                 f"{report['school']}/{report['device']}")
+        if CONTENT_KEY[t.channel] not in report:
+            raise PayloadError("topic_mismatch", f"a {t.channel} message must carry "
+                                                 f"{CONTENT_KEY[t.channel]!r}")
+        tags = self.tags(t.school, t.device, report["kind"])
+        self.tracker.report(t.school, t.device, report["kind"], report["seq"],
+                            report.get("interval"), received)
+        if t.channel == TELEMETRY:
+            return lp.telemetry_lines(report, tags, received_ms)
+        if t.channel == EVENTS:
+            return lp.event_lines(report, tags)
+        line = lp.inventory_line(report, tags)
+        return [line] if line else []
+
+    def _availability(self, school, device, payload, received, received_ms, retained):
+        state = payload.strip().lower()
+        if state not in (ONLINE, OFFLINE):
+            raise PayloadError("bad_availability", f"expected 'online' or 'offline', got {payload[:40]!r}")
+        online = state == ONLINE
+        self.tracker.availability(school, device, online, received, fresh=not retained)
+        return [] if retained else [lp.availability_line(self.tags(school, device, None), online,
+                                                         received_ms)]

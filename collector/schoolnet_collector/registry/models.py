@@ -1,0 +1,56 @@
+"""Registry tables: schools (imported), devices (registered on first report), dead letters.
+
+The registry is the state several collectors must agree on, so it lives in a database
+(SQLite by default, PostgreSQL when collectors run side by side), never in process memory only.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer,
+                        LargeBinary, String, Text)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class School(Base):
+    __tablename__ = "schools"
+
+    id: Mapped[str] = mapped_column(String(63), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    province: Mapped[str] = mapped_column(String(63), index=True)
+    district: Mapped[str] = mapped_column(String(63), index=True)
+    level: Mapped[str] = mapped_column(String(32), index=True)
+    district_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Device(Base):
+    __tablename__ = "devices"
+
+    school_id: Mapped[str] = mapped_column(String(63), ForeignKey("schools.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    device_id: Mapped[str] = mapped_column(String(63), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seq: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    interval_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # From the availability topic: True after "online", False after "offline" (Will or stop).
+    available: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    available_changed: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class DeadLetter(Base):
+    __tablename__ = "dead_letters"
+    __table_args__ = (Index("ix_dead_letters_received", "received_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    topic: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(String(32), index=True)
+    detail: Mapped[str] = mapped_column(Text)
+    payload: Mapped[bytes] = mapped_column(LargeBinary)

@@ -1,0 +1,105 @@
+"""Import the school list (CSV or YAML) into the registry.
+
+A Sở keeps its school list in a spreadsheet, so CSV (UTF-8, header row) is the main format;
+YAML (a list of mappings) suits hand-edited test fleets. Columns: ``id, name, province,
+district, level`` required, ``district_name`` optional, others ignored. Every bad row is
+reported with its line number; good rows are imported all the same.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from schoolnet_agent.protocol.topics import ID_RE
+from schoolnet_collector.registry.models import School
+
+REQUIRED = ("id", "name", "province", "district", "level")
+LEVELS = ("mam_non", "tieu_hoc", "thcs", "thpt", "gdtx", "lien_cap", "other")
+
+
+class SchoolFileError(ValueError):
+    """The file as a whole cannot be read (missing, wrong format, no header)."""
+
+
+@dataclass
+class ImportResult:
+    imported: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def read_rows(path: Path) -> list[tuple[int, dict]]:
+    """(line number, row) pairs from a CSV or YAML school file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise SchoolFileError(f"{path}: cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise SchoolFileError(f"{path}: not UTF-8 text (save the spreadsheet as CSV UTF-8)") from None
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        reader = csv.DictReader(io.StringIO(text))
+        missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
+        if missing:
+            raise SchoolFileError(f"{path}: header lacks column(s) {', '.join(missing)}")
+        return [(reader.line_num, row) for row in reader]
+    if suffix in (".yaml", ".yml"):
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise SchoolFileError(f"{path}: not valid YAML: {exc}") from None
+        if isinstance(data, dict) and "schools" in data:
+            data = data["schools"]
+        if not isinstance(data, list):
+            raise SchoolFileError(f"{path}: expected a list of schools")
+        return [(i + 1, row) for i, row in enumerate(data)]
+    raise SchoolFileError(f"{path}: unknown format {suffix!r}; use .csv, .yaml or .yml")
+
+
+def check_row(row) -> str | None:
+    """The problem with one row, or None."""
+    if not isinstance(row, dict):
+        return "not a mapping"
+    for key in REQUIRED:
+        value = row.get(key)
+        if value is None or not str(value).strip():
+            return f"{key} is empty"
+    if not ID_RE.match(str(row["id"])):
+        return f"id {row['id']!r} must be lowercase letters, digits, '-' or '_' (max 63)"
+    for key in ("province", "district"):
+        if not ID_RE.match(str(row[key])):
+            return f"{key} {row[key]!r} must be an id (lowercase letters, digits, '-', '_')"
+    if row["level"] not in LEVELS:
+        return f"level {row['level']!r} is not one of {', '.join(LEVELS)}"
+    return None
+
+
+def import_schools(session: Session, path: Path) -> ImportResult:
+    result = ImportResult()
+    now = datetime.now(timezone.utc)
+    seen: set[str] = set()
+    existing = {s.id: s for s in session.scalars(select(School))}
+    for line, row in read_rows(path):
+        problem = check_row(row)
+        if problem is None and row["id"] in seen:
+            problem = f"id {row['id']!r} appears twice"
+        if problem:
+            result.errors.append(f"{Path(path).name}:{line}: {problem}")
+            continue
+        seen.add(row["id"])
+        school = existing.get(row["id"]) or School(id=row["id"])
+        school.name = str(row["name"]).strip()
+        school.province, school.district, school.level = row["province"], row["district"], row["level"]
+        school.district_name = (str(row.get("district_name") or "").strip() or None)
+        school.updated_at = now
+        session.add(school)
+        result.imported += 1
+    session.commit()
+    return result

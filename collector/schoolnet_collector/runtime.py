@@ -1,0 +1,66 @@
+"""The collector's parts wired together: settings, registry, InfluxDB store, ingest.
+
+One ``Runtime`` is shared by the CLI and the HTTP API, so both see the same registry sessions
+and the same ingest counters.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from schoolnet_collector.core.config import Settings
+from schoolnet_collector.ingest.service import IngestService
+from schoolnet_collector.registry.db import make_engine, migrate, session_factory
+from schoolnet_collector.registry.schools import import_schools
+from schoolnet_collector.storage.influx import InfluxStore, StorageError
+
+log = logging.getLogger("schoolnet.collector")
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    store: InfluxStore
+    ingest: IngestService | None = None
+    started: float = field(default_factory=time.time)
+
+    @classmethod
+    def open(cls, settings: Settings) -> "Runtime":
+        engine = make_engine(settings.registry.url)
+        migrate(engine)
+        sessions = session_factory(engine)
+        if settings.registry.schools_file:
+            with sessions() as session:
+                result = import_schools(session, settings.registry.schools_file)
+            log.info("imported %d schools from %s", result.imported, settings.registry.schools_file)
+            for problem in result.errors:
+                log.warning("school file: %s", problem)
+        return cls(settings, engine, sessions, InfluxStore(settings.influx))
+
+    def connect_store(self, wait: float = 60.0) -> None:
+        """Wait for InfluxDB at start (it may still be starting beside us)."""
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                self.store.connect()
+                return
+            except StorageError as exc:
+                if time.monotonic() > deadline:
+                    raise
+                log.warning("%s; retrying", exc)
+                time.sleep(2)
+
+    def start_ingest(self) -> IngestService:
+        self.ingest = IngestService(self.settings, self.store, self.sessions).start()
+        return self.ingest
+
+    def close(self) -> None:
+        if self.ingest:
+            self.ingest.stop()
+        self.engine.dispose()

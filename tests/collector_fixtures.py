@@ -1,0 +1,59 @@
+"""Helpers for collector tests: settings pointing at the fixture services, a school file,
+and a paho publisher logged in as a device."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+
+from schoolnet_collector.core.config import load_settings
+
+SCHOOLS_CSV = """id,name,province,district,level,district_name
+lc-test-01,Trường THCS Thử Nghiệm 1,lao-cai,bat-xat,thcs,Bát Xát
+lc-test-02,Trường Tiểu học Thử Nghiệm 2,lao-cai,sa-pa,tieu_hoc,Sa Pa
+"""
+
+
+def write_schools(tmp_path: Path) -> Path:
+    path = tmp_path / "schools.csv"
+    path.write_text(SCHOOLS_CSV, encoding="utf-8")
+    return path
+
+
+def collector_settings(tmp_path: Path, mosquitto, influxdb, database: str, **extra):
+    mqtt_cfg = {"host": "127.0.0.1", "port": mosquitto.port, "username": "collector",
+                "password": "collector-secret", "client_id": f"collector-{tmp_path.name}"[:60],
+                # A share group per test: a persistent session left by an earlier test would
+                # otherwise keep receiving its round-robin share of the messages.
+                "share_group": f"g-{tmp_path.name}"[:60]}
+    mqtt_cfg.update(extra.pop("mqtt", {}))
+    return load_settings(
+        None,
+        mqtt=mqtt_cfg,
+        influx={"url": influxdb.url, "database": database, "flush_interval": 0.1,
+                **extra.pop("influx", {})},
+        registry={"url": f"sqlite:///{tmp_path}/registry.sqlite3",
+                  "schools_file": str(write_schools(tmp_path))},
+        api={"port": 0},
+        **extra,
+    )
+
+
+def device_client(mosquitto, username: str, password: str) -> mqtt.Client:
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"test-{username.replace('/', '.')}-{time.monotonic_ns()}")
+    client.username_pw_set(username, password)
+    client.connect("127.0.0.1", mosquitto.port)
+    client.loop_start()
+    return client
+
+
+def wait_until(predicate, timeout: float = 10.0, interval: float = 0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    return predicate()
