@@ -1,0 +1,100 @@
+"""The agent's main loop: every interval collect, build one report, hand it over for delivery.
+
+Reports are scheduled on the monotonic clock, so they neither drift (a collection that takes
+300 ms does not push every later report back) nor bunch up when the wall clock is corrected
+by NTP. After a pause longer than an interval (a suspended laptop) the missed slots are
+skipped, not fired in a burst.
+
+Delivery is one seam, ``deliver(payload)``: today it publishes on ``telemetry`` with QoS 1;
+the on-disk spool for schools that are offline for days will be placed there.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import signal
+import threading
+import time
+from typing import Callable
+
+from schoolnet_agent import __version__
+from schoolnet_agent.config import AgentConfig
+from schoolnet_agent.logonce import LogLimiter
+from schoolnet_agent.probes.loader import load_probes
+from schoolnet_agent.probes.sampling import ProbeSet
+from schoolnet_agent.protocol import TELEMETRY, build_report, encode
+from schoolnet_agent.sequence import SequenceCounter
+from schoolnet_agent.transport import MqttTransport
+
+log = logging.getLogger(__name__)
+
+
+class Runner:
+    def __init__(self, config: AgentConfig, *, transport: MqttTransport | None = None,
+                 probes: ProbeSet | None = None, sequence: SequenceCounter | None = None,
+                 deliver: Callable[[bytes], object] | None = None,
+                 clock: Callable[[], float] = time.monotonic):
+        self.config = config
+        dev = config.device
+        self.transport = transport or MqttTransport(config.mqtt, dev.school, dev.id)
+        self.probes = probes or ProbeSet(load_probes(config.probes.active))
+        self.sequence = sequence or SequenceCounter(config.state.directory)
+        self.deliver = deliver or self._publish
+        self.clock = clock
+        self.stop_event = threading.Event()
+        self.reports = 0
+        self._limiter = LogLimiter(log)
+
+    def build(self) -> bytes:
+        """Collect every probe once and encode the report."""
+        dev = self.config.device
+        report = build_report(dev.school, dev.id, dev.kind, self.sequence.next(),
+                              self.probes.collect(), interval=dev.interval_seconds,
+                              agent=__version__)
+        return encode(report)
+
+    def tick(self) -> None:
+        """One report; any failure is logged and the loop goes on."""
+        try:
+            self.deliver(self.build())
+            self.reports += 1
+        except Exception as exc:
+            self._limiter.log(f"tick:{type(exc).__name__}", logging.ERROR,
+                              "report not sent: %r", exc, exc_info=True)
+
+    def _publish(self, payload: bytes) -> None:
+        self.transport.publish(TELEMETRY, payload)
+
+    def run(self) -> None:
+        """Report until ``stop()``; then announce ``offline`` and disconnect."""
+        interval = self.config.device.interval_seconds
+        log.info("agent %s for %s/%s: probes %s, every %gs", __version__,
+                 self.config.device.school, self.config.device.id,
+                 ", ".join(self.probes.names) or "none", interval)
+        self.transport.start()
+        due = self.clock()
+        try:
+            while not self.stop_event.is_set():
+                self.tick()
+                due = next_due(due, interval, self.clock())
+                self.stop_event.wait(max(due - self.clock(), 0.0))
+        finally:
+            self.transport.stop(graceful=True)
+            log.info("stopped after %d reports", self.reports)
+
+    def stop(self, *_args) -> None:
+        self.stop_event.set()
+
+    def install_signal_handlers(self) -> None:
+        """SIGTERM (service stop), SIGINT (Ctrl-C) and, on Windows, SIGBREAK stop cleanly."""
+        for name in ("SIGTERM", "SIGINT", "SIGBREAK"):
+            if hasattr(signal, name):
+                signal.signal(getattr(signal, name), self.stop)
+
+
+def next_due(due: float, interval: float, now: float) -> float:
+    """The next slot on the grid ``due + k × interval`` that is still ahead of ``now``."""
+    due += interval
+    if due <= now:
+        due += math.ceil((now - due) / interval + 1e-9) * interval
+    return due
