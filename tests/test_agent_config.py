@@ -109,9 +109,12 @@ def test_unreadable_and_invalid_files(tmp_path):
     (tmp_path / "bin.toml").write_bytes(b"\xff\xfe[device]")
     with pytest.raises(ConfigError, match="is not valid TOML"):
         load_config(str(tmp_path / "bin.toml"), {})
+    (tmp_path / "ca.crt").write_text("not a certificate")
+    with pytest.raises(ConfigError, match=r"mqtt\.ca_file: .*ca\.crt is not a usable TLS file"):
+        load_text(tmp_path, MINIMAL + f'[mqtt]\ntls = true\nca_file = "{tmp_path / "ca.crt"}"\n')
 
 
-@pytest.mark.parametrize("host,expected", [("PC-07.lab.local", "pc-07"), ("Máy_Tính 3", "m-y_t-nh-3"),
+@pytest.mark.parametrize("host,expected", [("PC-07.lab.local", "pc-07"), ("Máy_Tính 3", "may_tinh-3"), ("Phòng-Đào-Tạo", "phong-dao-tao"),
                                             ("--x", "x"), ("...", "device")])
 def test_hostname_becomes_a_valid_device_id(host, expected):
     assert hostname_id(host) == expected

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import socket
 import sys
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -100,8 +101,29 @@ def load_config(path: str | None = None, env: Mapping[str, str] | None = None, *
                           f"got {settings.reconnect_min_delay:g}")
     if settings.tls_insecure and not settings.tls:
         raise ConfigError("config error: mqtt.tls_insecure: only meaningful with mqtt.tls = true")
+    if settings.tls:
+        _check_tls_files(settings)
     state = StateSettings(values["state"].get("directory", default_state_dir()))
     return AgentConfig(DeviceSettings(**device), settings, ProbeSettings(**values["probes"]), state)
+
+
+def _check_tls_files(s: MqttSettings) -> None:
+    """Load the TLS files now, so a wrong file is a config error and not a retry loop."""
+    import ssl
+
+    from schoolnet_agent.tls import tls_context
+
+    try:
+        tls_context(s.ca_file, None, None)
+    except (ssl.SSLError, OSError) as exc:
+        raise ConfigError(f"config error: mqtt.ca_file: {s.ca_file} is not a usable TLS file: "
+                          f"{getattr(exc, 'reason', None) or exc}") from None
+    try:
+        tls_context(None, s.cert_file, s.key_file)
+    except (ssl.SSLError, OSError) as exc:
+        raise ConfigError(f"config error: mqtt.cert_file: {s.cert_file} (key {s.key_file}) is "
+                          f"not a usable certificate and key: {getattr(exc, 'reason', None) or exc}"
+                          ) from None
 
 
 def _read_toml(path: str) -> dict[str, Any]:
@@ -156,8 +178,10 @@ def _from_env(env: Mapping[str, str], raw: dict[str, Any]) -> dict[str, dict[str
 
 
 def hostname_id(name: str | None = None) -> str:
-    """The machine's hostname made into a valid device id (``PC-07.lab.local`` → ``pc-07``)."""
-    host = (name or socket.gethostname()).split(".")[0].lower()
+    """The machine's hostname made into a valid device id (``PC-07.lab.local`` → ``pc-07``,
+    ``Máy-Tính-3`` → ``may-tinh-3``: Vietnamese diacritics dropped, ``đ`` → ``d``)."""
+    host = (name or socket.gethostname()).split(".")[0].lower().replace("đ", "d")
+    host = "".join(c for c in unicodedata.normalize("NFKD", host) if not unicodedata.combining(c))
     cleaned = "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "-" for c in host)
     cleaned = cleaned.lstrip("-_")[:63]
     return cleaned or "device"

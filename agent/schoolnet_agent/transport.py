@@ -22,6 +22,7 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 from schoolnet_agent.backoff import Backoff
 from schoolnet_agent.inflight import InflightTracker
 from schoolnet_agent.protocol import AVAILABILITY, OFFLINE, ONLINE, device_topic
+from schoolnet_agent.tls import diagnose, tls_context
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,7 @@ class MqttTransport:
         self._last_problem: str | None = None
         self._backoff = Backoff(settings.reconnect_min_delay, settings.reconnect_max_delay)
         self._inflight = InflightTracker()
+        self._tls = None
         self._client = self._make_client(client_id or f"{school}.{device}")
 
     def _make_client(self, client_id: str) -> mqtt.Client:
@@ -70,9 +72,9 @@ class MqttTransport:
         if s.username is not None:
             client.username_pw_set(s.username, s.password)
         if s.tls:
-            client.tls_set(ca_certs=s.ca_file, certfile=s.cert_file, keyfile=s.key_file)
-            if s.tls_insecure:
-                client.tls_insecure_set(True)
+            self._tls = tls_context(s.ca_file, s.cert_file, s.key_file,
+                                    check_hostname=not s.tls_insecure)
+            client.tls_set_context(self._tls)
         client.will_set(self._topic(AVAILABILITY), OFFLINE, qos=1, retain=True)
         client.max_inflight_messages_set(s.max_inflight)
         client.on_connect = self._handle_connect
@@ -179,9 +181,14 @@ class MqttTransport:
                 log.exception("on_connect hook %r failed", hook)
 
     def _handle_connect_fail(self, client, userdata) -> None:
-        self._problem("unreachable", logging.WARNING,
-                      "cannot reach broker %s:%s; retrying with backoff",
-                      self.settings.host, self.settings.port)
+        if self._last_problem is None or not self._last_problem.startswith("unreachable"):
+            # First failure of this outage: find out why once (paho does not tell us).
+            why = diagnose(self.settings.host, self.settings.port, self._tls) or "failed"
+            self._problem(f"unreachable:{why}", logging.WARNING,
+                          "cannot connect to broker %s:%s (%s); retrying with backoff",
+                          self.settings.host, self.settings.port, why)
+        else:
+            log.debug("still cannot connect to broker %s:%s", self.settings.host, self.settings.port)
         self._schedule_retry()
 
     def _handle_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
