@@ -1,0 +1,159 @@
+"""``make demo``: the whole system on this machine, with its data under ``.demo/``.
+
+Starts, all on 127.0.0.1: Mosquitto (password file + ACL), InfluxDB, the collector (API on
+:8080), this machine's own agent, and the simulated Lào Cai province at --scale 1. Prints
+what runs where, then waits; Ctrl-C stops everything in reverse order.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from devenv.services import InfluxDB1, Mosquitto, MqttAccount, free_port, wait_for_port
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+LOCAL_SCHOOL = "so-gddt-lab"  # this machine's agent reports as a lab of the provincial Sở
+
+
+def secret(path: Path) -> str:
+    """A password kept across demo runs, so persistent MQTT sessions stay valid."""
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(18))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def local_device_id() -> str:
+    name = "".join(c if c.isalnum() else "-" for c in socket.gethostname().lower()).strip("-")
+    return (name or "this-pc")[:63]
+
+
+def spawn(name: str, argv: list[str], log_dir: Path) -> subprocess.Popen:
+    log = open(log_dir / f"{name}.log", "ab")
+    return subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                            cwd=ROOT, start_new_session=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--dir", type=Path, default=ROOT / ".demo")
+    ap.add_argument("--api-port", type=int, default=8080)
+    ap.add_argument("--scale", type=float, default=1.0, help="province simulator scale (default 1)")
+    ap.add_argument("--interval", type=float, default=60.0, help="report interval in seconds")
+    args = ap.parse_args(argv)
+
+    d = args.dir.resolve()
+    for sub in ("logs", "secrets", "state"):
+        (d / sub).mkdir(parents=True, exist_ok=True)
+    logs = d / "logs"
+    device = local_device_id()
+    accounts = {
+        "collector": MqttAccount("collector", secret(d / "secrets/collector")),
+        "simulator": MqttAccount("simulator", secret(d / "secrets/simulator")),
+        "agent": MqttAccount(f"{LOCAL_SCHOOL}/{device}", secret(d / "secrets/agent")),
+    }
+
+    schools = d / "schools.csv"
+    subprocess.run([BIN / "schoolnet-collector", "simulate", "--profile", "lao-cai-2018",
+                    "--scale", str(args.scale), "--export-schools", schools, "--no-publish"],
+                   check=True, stdout=subprocess.DEVNULL)
+    with schools.open("a", encoding="utf-8") as f:
+        f.write(f"{LOCAL_SCHOOL},Phòng máy thử nghiệm Sở GDĐT,lao-cai,lao-cai,other\n")
+
+    procs: list[tuple[str, object]] = []
+    try:
+        broker = Mosquitto(d / "mosquitto", list(accounts.values()), port=_port(1883),
+                           collectors=("collector",), simulators=("simulator",)).start()
+        procs.append(("Mosquitto", broker))
+        influx = InfluxDB1(d / "influxdb", port=_port(8086)).start()
+        procs.append(("InfluxDB", influx))
+
+        collector_conf = d / "collector.toml"
+        collector_conf.write_text(
+            f'province = "lao-cai"\n[mqtt]\nport = {broker.port}\nusername = "collector"\n'
+            f'password = "{accounts["collector"].password}"\n'
+            f'[influx]\nurl = "{influx.url}"\ndatabase = "schoolnet"\n'
+            f'[registry]\nurl = "sqlite:///{d}/registry.sqlite3"\nschools_file = "{schools}"\n'
+            f'[api]\nport = {args.api_port}\n')
+        collector = spawn("collector", [str(BIN / "schoolnet-collector"), "run", "--config",
+                                        str(collector_conf)], logs)
+        procs.append(("collector", collector))
+        wait_for_port(args.api_port, timeout=60, proc=collector)
+
+        agent_conf = d / "agent.toml"
+        agent_conf.write_text(
+            f'[device]\nschool = "{LOCAL_SCHOOL}"\nid = "{device}"\nkind = "admin_pc"\n'
+            f'interval_seconds = {min(args.interval, 30)}\n'
+            f'[mqtt]\nhost = "127.0.0.1"\nport = {broker.port}\n'
+            f'username = "{accounts["agent"].username}"\npassword = "{accounts["agent"].password}"\n'
+            f'[state]\ndir = "{d}/state"\n')
+        procs.append(("agent", spawn("agent", [str(BIN / "schoolnet-agent"), "run", "--config",
+                                               str(agent_conf)], logs)))
+        procs.append(("simulator", spawn("simulator", [
+            str(BIN / "schoolnet-collector"), "simulate", "--profile", "lao-cai-2018",
+            "--scale", str(args.scale), "--interval", str(args.interval),
+            "--broker", f"127.0.0.1:{broker.port}", "--username", "simulator",
+            "--password-file", str(d / "secrets/simulator")], logs)))
+
+        print(f"""
+schoolnet demo is running (data and logs in {d}):
+  MQTT broker   mqtt://127.0.0.1:{broker.port}   (Mosquitto, password file + ACL)
+  InfluxDB      {influx.url}   database "schoolnet"  (InfluxQL: /query)
+  collector API http://127.0.0.1:{args.api_port}/docs   health: /health   schools: /api/v1/schools
+  this machine  school {LOCAL_SCHOOL}, device {device}: http://127.0.0.1:{args.api_port}/api/v1/schools/{LOCAL_SCHOOL}/devices
+  province      Lào Cai 2018 simulated at scale {args.scale}, a report per device every {args.interval:g} s
+  Grafana       provision dashboards/provisioning/ against {influx.url} (see dashboards/README.md)
+Logs: {logs}/*.log. Press Ctrl-C to stop everything.
+""", flush=True)
+        _wait(procs)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        _stop_all(procs)
+    return 0
+
+
+def _port(preferred: int) -> int:
+    """The usual port if free (easy to remember), else any free one."""
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", preferred))
+            return preferred
+        except OSError:
+            return free_port()
+
+
+def _wait(procs) -> None:
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    while True:
+        for name, p in procs:
+            if isinstance(p, subprocess.Popen) and p.poll() is not None:
+                print(f"{name} exited with {p.returncode}; see its log. Stopping the demo.")
+                return
+        time.sleep(1)
+
+
+def _stop_all(procs) -> None:
+    for name, p in reversed(procs):
+        if isinstance(p, subprocess.Popen):
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGTERM)
+                try:
+                    p.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    os.killpg(p.pid, signal.SIGKILL)
+        else:
+            p.stop()
+        print(f"stopped {name}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
