@@ -20,10 +20,10 @@ PROG = "push.py"
 TOKEN_ENV = "GRAFANA_TOKEN"
 
 
-def grafana_url(text: str) -> str:
+def http_url(text: str) -> str:
     parsed = urlparse(text)
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
-        raise argparse.ArgumentTypeError(f"must be an http(s) URL such as http://127.0.0.1:3000, got {text!r}")
+        raise argparse.ArgumentTypeError(f"must be an http(s) URL (scheme, host, optional port), got {text!r}")
     return text.rstrip("/")
 
 
@@ -39,11 +39,11 @@ def positive_float(text: str) -> float:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
-    p.add_argument("--url", type=grafana_url, default="http://127.0.0.1:3000",
+    p.add_argument("--url", type=http_url, default="http://127.0.0.1:3000",
                    help="Grafana's base URL (default: %(default)s)")
     p.add_argument("--token-file", type=Path,
                    help=f"file holding a service-account token (or set ${TOKEN_ENV})")
-    p.add_argument("--influx-url", type=grafana_url,
+    p.add_argument("--influx-url", type=http_url,
                    help="InfluxDB URL as Grafana's server reaches it (default: the provisioning file's)")
     p.add_argument("--influx-database", help="database name (default: schoolnet)")
     p.add_argument("--influx-user", help="InfluxDB user, if authentication is on")
