@@ -13,7 +13,7 @@ import sys
 import time
 
 import pytest
-from test_agent_transport import ROOT, subscriber, transport  # noqa: F401 (fixtures)
+from test_agent_transport import ROOT, clear_retained, subscriber, transport  # noqa: F401 (fixtures)
 
 
 def test_retained_online_on_connect_and_offline_on_graceful_stop(transport, subscriber):  # noqa: F811
@@ -68,6 +68,7 @@ def agent_process(mosquitto, subscriber):  # noqa: F811
     finally:
         child.kill()
         child.wait()
+        clear_retained(mosquitto.port, AVAIL_PC02)
 
 
 def test_killed_agent_reads_offline_within_one_and_a_half_keepalives(agent_process):

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from test_agent_transport import Subscriber
+from test_agent_transport import Subscriber, clear_retained
 
 from schoolnet_agent.probes.docs import fields_markdown
 from schoolnet_agent.protocol import decode, validate
@@ -107,6 +107,7 @@ def running_agent(mosquitto, tmp_path):
         proc.kill()
         proc.wait()
     sub.close()
+    clear_retained(mosquitto.port, TOPIC + "availability")
 
 
 def test_run_publishes_and_stops_cleanly_on_sigterm(running_agent):

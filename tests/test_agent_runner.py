@@ -5,7 +5,7 @@ import threading
 import time
 
 import pytest
-from test_agent_transport import Subscriber
+from test_agent_transport import Subscriber, clear_retained
 
 from schoolnet_agent.config import AgentConfig, DeviceSettings, ProbeSettings, StateSettings
 from schoolnet_agent.probes.base import Field, Probe
@@ -57,6 +57,7 @@ def started(mosquitto, tmp_path):
     for runner, thread in runners:
         runner.stop()
         thread.join(10)
+    clear_retained(mosquitto.port, AVAILABILITY)
 
 
 def reports(sub, n, timeout=5.0):

@@ -86,6 +86,22 @@ def transport(mosquitto):
     yield make
     for t in made:
         t.stop()
+    clear_retained(mosquitto.port, *{f"{ROOT}/{t.school}/{t.device}/availability" for t in made})
+
+
+def clear_retained(port: int, *topics: str) -> None:
+    """Remove the retained availability our agents left, so later tests on the shared broker
+    (the collector's) start from a clean slate. The simulator account may write any topic."""
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"cleaner-{uuid.uuid4().hex[:8]}")
+    client.username_pw_set("simulator", "simulator-secret")
+    client.connect("127.0.0.1", port, keepalive=10)
+    client.loop_start()
+    try:
+        for topic in topics:
+            client.publish(topic, b"", qos=1, retain=True).wait_for_publish(5)
+    finally:
+        client.disconnect()
+        client.loop_stop()
 
 
 def test_publish_reaches_the_collector(transport, subscriber):
