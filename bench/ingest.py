@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import paho.mqtt.client as mqtt  # noqa: E402
+import psutil  # noqa: E402
 from paho.mqtt.enums import CallbackAPIVersion  # noqa: E402
 
 from devenv.services import InfluxDB1, Mosquitto, MqttAccount, free_port  # noqa: E402
@@ -120,6 +121,7 @@ def raw_subscribe_rate(port: int, total: int, t0: int) -> dict:
     sub.subscribe("schoolnet/v1/+/+/+", qos=1)
     sub.loop_start()
     time.sleep(0.5)
+    cpu0 = time.process_time()
     start = run_publishers(port, total, t0)
     done.wait(300)
     for p in run_publishers.procs:
@@ -127,7 +129,9 @@ def raw_subscribe_rate(port: int, total: int, t0: int) -> dict:
     sub.loop_stop()
     sub.disconnect()
     seconds = (last[0] or time.perf_counter()) - start
-    return {"reports": got, "seconds": round(seconds, 3), "per_s": round(got / seconds)}
+    cpu = time.process_time() - cpu0
+    return {"reports": got, "seconds": round(seconds, 3), "per_s": round(got / seconds),
+            "subscriber_cpu_us_per_report": round(cpu / max(got, 1) * 1e6, 1)}
 
 
 def raw_influx_rate(influx: InfluxDB1, total: int, t0: int) -> dict:
@@ -152,7 +156,8 @@ def raw_influx_rate(influx: InfluxDB1, total: int, t0: int) -> dict:
             "per_s": round(total / seconds)}
 
 
-def end_to_end_rate(broker: Mosquitto, influx: InfluxDB1, work: Path, total: int, t0: int) -> dict:
+def end_to_end_rate(broker: Mosquitto, influx: InfluxDB1, work: Path, total: int, t0: int,
+                    processes: int) -> dict:
     schools = work / "schools.csv"
     schools.write_text("id,name,province,district,level\n" + "".join(
         f"{s},Bench school {s},bench,d,thcs\n" for s in SCHOOLS))
@@ -161,8 +166,9 @@ def end_to_end_rate(broker: Mosquitto, influx: InfluxDB1, work: Path, total: int
                     f'client_id = "bench-collector"\n'
                     f'[influx]\nurl = "{influx.url}"\ndatabase = "e2e"\n'
                     f'[registry]\nurl = "sqlite:///{work}/registry.sqlite3"\nschools_file = "{schools}"\n')
-    collector = subprocess.Popen([str(Path(sys.executable).parent / "schoolnet-collector"),
-                                  "--log-level", "WARNING", "run", "--no-api", "--config", str(conf)])
+    collectors = [subprocess.Popen([str(Path(sys.executable).parent / "schoolnet-collector"),
+                                    "--log-level", "WARNING", "run", "--no-api", "--config", str(conf),
+                                    "--instance", str(i)]) for i in range(processes)]
     from schoolnet_collector.core.config import InfluxConfig
     from schoolnet_collector.storage.influx import InfluxStore
 
@@ -181,16 +187,22 @@ def end_to_end_rate(broker: Mosquitto, influx: InfluxDB1, work: Path, total: int
         time.sleep(0.2)
     for p in run_publishers.procs:
         p.join()
-    collector.terminate()
-    collector.wait(30)
+    cpu_seconds = sum(sum(psutil.Process(c.pid).cpu_times()[:2]) for c in collectors)
+    for c in collectors:
+        c.terminate()
+        c.wait(30)
     seconds = (finished or time.perf_counter()) - start
     return {"reports": stored, "lost": total - stored, "seconds": round(seconds, 3),
-            "per_s": round(stored / seconds)}
+            "per_s": round(stored / seconds), "collector_processes": processes,
+            "collector_cpu_seconds": round(cpu_seconds, 2),
+            "collector_cpu_us_per_report": round(cpu_seconds / max(stored, 1) * 1e6, 1)}
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-n", "--reports", type=int, default=100_000)
+    ap.add_argument("--processes", type=int, default=2, choices=range(1, 9), metavar="1-8",
+                    help="collector processes sharing the subscription ($share); default 2")
     args = ap.parse_args()
     if args.reports < len(SCHOOLS) * DEVICES_PER_SCHOOL:
         ap.error(f"--reports must be at least {len(SCHOOLS) * DEVICES_PER_SCHOOL}")
@@ -202,7 +214,7 @@ def main() -> int:
     try:
         raw_sub = raw_subscribe_rate(broker.port, args.reports, t0)
         raw_db = raw_influx_rate(influx, args.reports, t0)
-        e2e = end_to_end_rate(broker, influx, work, args.reports, t0)
+        e2e = end_to_end_rate(broker, influx, work, args.reports, t0, args.processes)
     finally:
         broker.stop()
         influx.stop()

@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
             f'interval_seconds = {min(args.interval, 30)}\n'
             f'[mqtt]\nhost = "127.0.0.1"\nport = {broker.port}\n'
             f'username = "{accounts["agent"].username}"\npassword = "{accounts["agent"].password}"\n'
-            f'[state]\ndir = "{d}/state"\n')
+            f'[state]\ndirectory = "{d}/state"\n')
         procs.append(("agent", spawn("agent", [str(BIN / "schoolnet-agent"), "run", "--config",
                                                str(agent_conf)], logs)))
         procs.append(("simulator", spawn("simulator", [

@@ -35,7 +35,7 @@ def collector_settings(tmp_path: Path, mosquitto, influxdb, database: str, **ext
         influx={"url": influxdb.url, "database": database, "flush_interval": 0.1,
                 **extra.pop("influx", {})},
         registry={"url": f"sqlite:///{tmp_path}/registry.sqlite3",
-                  "schools_file": str(write_schools(tmp_path))},
+                  "schools_file": str(write_schools(tmp_path)), **extra.pop("registry", {})},
         api={"port": 0},
         **extra,
     )

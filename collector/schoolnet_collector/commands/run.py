@@ -20,12 +20,17 @@ def register(sub) -> None:
     p.add_argument("--schools", type=Path, metavar="FILE", help="import this CSV/YAML school list at start")
     p.add_argument("--no-api", action="store_true", help="ingest only (extra collectors under $share)")
     p.add_argument("--no-ingest", action="store_true", help="API only")
+    p.add_argument("--instance", metavar="ID", type=_instance_id,
+                   help="run as one of several collectors on this host: appended to the MQTT client id "
+                        "(its persistent session), e.g. systemd's %%i")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     overrides = {"registry": {"schools_file": str(args.schools)}} if args.schools else {}
     settings = settings_or_exit(args, **overrides)
+    if args.instance:
+        settings.mqtt.client_id = f"{settings.mqtt.client_id}-{args.instance}"[:64]
     from schoolnet_collector.runtime import Runtime
 
     try:
@@ -45,6 +50,12 @@ def run(args: argparse.Namespace) -> int:
         runtime.close()
         log.info("collector stopped")
     return 0
+
+
+def _instance_id(value: str) -> str:
+    if not value or len(value) > 20 or not all(c.isalnum() or c in "-_" for c in value):
+        raise argparse.ArgumentTypeError(f"{value!r}: use up to 20 letters, digits, '-' or '_'")
+    return value
 
 
 def _serve_api(runtime) -> None:

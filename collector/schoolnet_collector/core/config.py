@@ -51,7 +51,9 @@ class RegistryConfig(Strict):
 
 
 class IngestConfig(Strict):
-    workers: int = Field(2, ge=1, le=64)
+    # One converting thread is fastest: the work is CPU-bound Python, so more threads only
+    # contend for the GIL (measured: 123 vs 145 µs of CPU per report). Scale with processes.
+    workers: int = Field(1, ge=1, le=64)
     queue_size: int = Field(100_000, ge=100)
     max_payload_bytes: int = Field(256 * 1024, ge=1024)
     dead_letter_keep: int = Field(100_000, ge=0, description="rows kept in the dead-letter store")

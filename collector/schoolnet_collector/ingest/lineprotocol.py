@@ -20,17 +20,18 @@ def string_field(value: str) -> str:
 
 
 def field_value(value: Any) -> str:
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if isinstance(value, (int, float)):
+    kind = type(value)  # exact types: bool is an int subclass, and this runs per field
+    if kind is float:
+        return repr(value)
+    if kind is int:
         return repr(float(value))
+    if kind is bool:
+        return "true" if value else "false"
     return string_field(str(value))
 
 
 def fields_text(fields: dict[str, Any]) -> str:
-    return ",".join(f"{k}={field_value(v)}" for k, v in fields.items())
+    return ",".join([f"{k}={field_value(v)}" for k, v in fields.items()])
 
 
 def tag_set(tags: dict[str, str]) -> str:

@@ -10,7 +10,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import case, select
+from sqlalchemy import case, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -66,35 +66,38 @@ class DeviceTracker:
         return len(self._pending)
 
     def flush(self, session: Session) -> int:
+        """Write the pending sightings: three statements, each executed once for many rows."""
         with self._lock:
             batch, self._pending = self._pending, {}
         if not batch:
             return 0
-        dialect = session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        reports, heard, replayed = [], [], []
         for (school, device), s in batch.items():
-            seen = s.last_seen or s.available_changed
-            values = dict(school_id=school, device_id=device, kind=s.kind or UNKNOWN_KIND,
-                          first_seen=seen, last_seen=seen, last_seq=s.last_seq,
-                          interval_seconds=s.interval, available=s.available,
-                          available_changed=s.available_changed)
-            stmt = insert(Device).values(**values)
-            ex = stmt.excluded
-            updates = {}
-            if s.last_seen is not None:
-                updates["last_seen"] = case((ex.last_seen > Device.last_seen, ex.last_seen),
-                                            else_=Device.last_seen)
-            if s.kind:
-                updates["kind"] = ex.kind
-            if s.last_seq is not None:
-                updates["last_seq"] = ex.last_seq
-            if s.interval is not None:
-                updates["interval_seconds"] = ex.interval_seconds
+            key = dict(school_id=school, device_id=device)
+            if s.kind is not None:
+                reports.append(dict(key, kind=s.kind, first_seen=s.last_seen, last_seen=s.last_seen,
+                                    last_seq=s.last_seq, interval_seconds=s.interval))
             if s.available is not None:
-                updates["available"] = ex.available
-                updates["available_changed"] = ex.available_changed
-            session.execute(stmt.on_conflict_do_update(index_elements=["school_id", "device_id"],
-                                                       set_=updates))
+                row = dict(key, kind=UNKNOWN_KIND, first_seen=s.available_changed,
+                           last_seen=s.available_changed, available=s.available,
+                           available_changed=s.available_changed)
+                (heard if s.last_seen is not None else replayed).append(row)
+        ex = insert(Device).excluded
+        later_seen = case((ex.last_seen > Device.last_seen, ex.last_seen), else_=Device.last_seen)
+        statements = [
+            (reports, {"kind": ex.kind, "last_seen": later_seen, "last_seq": ex.last_seq,
+                       "interval_seconds": func.coalesce(ex.interval_seconds, Device.interval_seconds)}),
+            (heard, {"available": ex.available, "available_changed": ex.available_changed,
+                     "last_seen": later_seen}),
+            # A retained message replayed on subscribe tells the state, not a time heard from.
+            (replayed, {"available": ex.available, "available_changed": ex.available_changed}),
+        ]
+        for rows, updates in statements:
+            if rows:
+                stmt = insert(Device).on_conflict_do_update(
+                    index_elements=["school_id", "device_id"], set_=updates)
+                session.execute(stmt, rows)
         session.commit()
         return len(batch)
 
