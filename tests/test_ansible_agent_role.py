@@ -1,12 +1,15 @@
-"""The schoolnet_agent role rendering agent.toml with real ansible-playbook runs on localhost.
+"""The schoolnet_agent role's templates rendered by real ansible-playbook runs on localhost.
 
-Two hosts of one school share each run: a gateway and a lab PC whose inventory name is
-mixed-case with a domain, so one run checks both usernames and the device-id derivation.
-The rendered files are read back with tomllib and with the agent's own config loader.
+One run renders agent.toml and the systemd unit for three hosts of one school: a gateway, a
+lab PC whose inventory name is mixed-case with a domain (device-id derivation), and a PC whose
+password comes from an Ansible Vault host_vars file. The files are read back with tomllib and
+with the agent's own config loader, and the units go through ``systemd-analyze``.
 """
 from __future__ import annotations
 
+import grp
 import os
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -17,10 +20,10 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 ANSIBLE_DIR = ROOT / "ansible"
-PLAYBOOK_BIN = Path(sys.executable).parent / "ansible-playbook"
-VAULT_BIN = Path(sys.executable).parent / "ansible-vault"
-# Quotes, backslash, ':' and a character outside the BMP: everything TOML must escape or keep.
+BIN = Path(sys.executable).parent
+# Quotes, backslash, ':', DEL and a character outside the BMP: all that TOML must escape or keep.
 NASTY_PASSWORD = 'p"a\\ss:wörd😀\x7f'
+GATEWAY, PC, VAULTED = "lc-bxa-th-012-gw", "LC-BXA-TH-012-PC01.school.lan", "lc-bxa-th-012-pc02"
 
 RENDER_PLAY = """
 - hosts: all
@@ -29,11 +32,16 @@ RENDER_PLAY = """
     - ansible.builtin.include_role:
         name: schoolnet_agent
         tasks_from: config
+        public: true
       vars:
         schoolnet_agent_config_dir: "{{ out }}/{{ inventory_hostname }}"
         schoolnet_agent_system_group: "{{ test_group }}"
         schoolnet_agent_manage_service: false
-"""
+    - ansible.builtin.template:
+        src: "@ROLES@/schoolnet_agent/templates/schoolnet-agent.service.j2"
+        dest: "{{ out }}/{{ inventory_hostname }}/schoolnet-agent.service"
+        mode: "0644"
+""".replace("@ROLES@", str(ANSIBLE_DIR / "roles"))
 
 
 def run_playbook(tmp: Path, inventory: dict, play: str, *extra: str) -> subprocess.CompletedProcess:
@@ -42,83 +50,108 @@ def run_playbook(tmp: Path, inventory: dict, play: str, *extra: str) -> subproce
     (tmp / "play.yml").write_text(play)
     env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_LOCAL_TEMP=str(tmp / "ansible-tmp"),
                ANSIBLE_REMOTE_TEMP=str(tmp / "ansible-tmp"), ANSIBLE_RETRY_FILES_ENABLED="0")
-    return subprocess.run([str(PLAYBOOK_BIN), "-i", str(tmp / "inventory.yml"), str(tmp / "play.yml"),
-                           "-e", f"out={tmp / 'out'}", *extra],
+    return subprocess.run([str(BIN / "ansible-playbook"), "-i", str(tmp / "inventory.yml"),
+                           str(tmp / "play.yml"), "-e", f"out={tmp / 'out'}", *extra],
                           cwd=ANSIBLE_DIR, env=env, capture_output=True, text=True, timeout=120)
 
 
-def school_inventory(**overrides) -> dict:
+def school_inventory(hosts: dict | None = None, **overrides) -> dict:
+    """One school on localhost; an override of None removes that variable."""
     group_vars = {
         "ansible_connection": "local", "ansible_python_interpreter": sys.executable,
-        "test_group": "nogroup" if _group_exists("nogroup") else "root",
+        "test_group": "nogroup" if "nogroup" in {g.gr_name for g in grp.getgrall()} else "root",
         "schoolnet_agent_school": "lc-bxa-th-012", "schoolnet_agent_mqtt_host": "127.0.0.1",
         "schoolnet_agent_mqtt_password": NASTY_PASSWORD, **overrides,
     }
     group_vars = {k: v for k, v in group_vars.items() if v is not None}
-    return {"all": {"vars": group_vars, "hosts": {
-        "lc-bxa-th-012-gw": {"schoolnet_agent_kind": "gateway"},
-        "LC-BXA-TH-012-PC01.school.lan": {},
-    }}}
+    hosts = {GATEWAY: {"schoolnet_agent_kind": "gateway"}, PC: {}} if hosts is None else hosts
+    return {"all": {"vars": group_vars, "hosts": hosts}}
 
 
-def _group_exists(name: str) -> bool:
-    import grp
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("render")
+    vault_pass = tmp / "vault-pass"
+    vault_pass.write_text("rollout-team-secret\n")
+    encrypted = subprocess.run(
+        [str(BIN / "ansible-vault"), "encrypt_string", "--vault-password-file", str(vault_pass),
+         "pc02-Secret:42", "--name", "schoolnet_agent_mqtt_password"],
+        capture_output=True, text=True, check=True, timeout=60).stdout
+    (tmp / "host_vars").mkdir()
+    (tmp / "host_vars" / f"{VAULTED}.yml").write_text(encrypted)
+    inventory = school_inventory({GATEWAY: {"schoolnet_agent_kind": "gateway"}, PC: {}, VAULTED: {}},
+                                 schoolnet_agent_probes_disabled=["sensors"])
+    result = run_playbook(tmp, inventory, RENDER_PLAY, "--vault-password-file", str(vault_pass))
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr
+    return tmp / "out", result
 
-    try:
-        grp.getgrnam(name)
-        return True
-    except KeyError:
-        return False
 
-
-def load_rendered(tmp: Path, host: str) -> dict:
-    with open(tmp / "out" / host / "agent.toml", "rb") as f:
+def agent_toml(out: Path, host: str) -> dict:
+    with open(out / host / "agent.toml", "rb") as f:
         return tomllib.load(f)
 
 
-def test_gateway_logs_in_as_school_and_pc_as_school_slash_device(tmp_path):
-    result = run_playbook(tmp_path, school_inventory(), RENDER_PLAY)
-    assert result.returncode == 0, result.stdout + result.stderr
-    gateway = load_rendered(tmp_path, "lc-bxa-th-012-gw")
-    pc = load_rendered(tmp_path, "LC-BXA-TH-012-PC01.school.lan")
+def test_gateway_logs_in_as_school_and_pc_as_school_slash_device(rendered):
+    out, _ = rendered
+    gateway, pc = agent_toml(out, GATEWAY), agent_toml(out, PC)
     assert gateway["mqtt"]["username"] == "lc-bxa-th-012"
     assert gateway["device"] == {"school": "lc-bxa-th-012", "id": "gw", "kind": "gateway",
                                  "interval_seconds": 60}
-    # Lowercased, domain dropped, "<school>-" prefix dropped.
-    assert pc["device"]["id"] == "pc01" and pc["device"]["kind"] == "lab_pc"
+    assert pc["device"]["id"] == "pc01" and pc["device"]["kind"] == "lab_pc"  # lowercased, no domain/prefix
     assert pc["mqtt"]["username"] == "lc-bxa-th-012/pc01"
     assert pc["mqtt"]["password"] == NASTY_PASSWORD
     assert pc["mqtt"]["port"] == 8883 and pc["mqtt"]["tls"] is True
-    assert pc["state"] == {"directory": "/var/lib/schoolnet-agent"}
-    mode = (tmp_path / "out" / "lc-bxa-th-012-gw" / "agent.toml").stat().st_mode & 0o777
-    assert mode == 0o640
+    assert pc["probes"] == {"disabled": ["sensors"]} and pc["state"] == {"directory": "/var/lib/schoolnet-agent"}
+    assert (out / GATEWAY / "agent.toml").stat().st_mode & 0o777 == 0o640
 
 
-def test_rendered_config_is_accepted_by_the_agent(tmp_path):
+def test_rendered_config_is_accepted_by_the_agent(rendered):
     from schoolnet_agent.config import load_config
 
-    inventory = school_inventory(schoolnet_agent_probes_disabled=["sensors"])
-    assert run_playbook(tmp_path, inventory, RENDER_PLAY).returncode == 0
-    config = load_config(str(tmp_path / "out" / "lc-bxa-th-012-gw" / "agent.toml"), env={})
+    config = load_config(str(rendered[0] / GATEWAY / "agent.toml"), env={})
     assert (config.device.school, config.device.id, config.device.kind) == ("lc-bxa-th-012", "gw", "gateway")
     assert config.mqtt.username == "lc-bxa-th-012" and config.mqtt.password == NASTY_PASSWORD
     assert "sensors" not in config.probes.active and config.probes.active
 
 
-def test_vaulted_password_is_decrypted_into_the_config(tmp_path):
-    vault_pass = tmp_path / "vault-pass"
-    vault_pass.write_text("rollout-team-secret\n")
-    encrypted = subprocess.run(
-        [str(VAULT_BIN), "encrypt_string", "--vault-password-file", str(vault_pass),
-         "pc01-Secret:42", "--name", "schoolnet_agent_mqtt_password"],
-        capture_output=True, text=True, check=True, timeout=60).stdout
-    inventory = school_inventory(schoolnet_agent_mqtt_password=None)
-    (tmp_path / "group_vars").mkdir()
-    (tmp_path / "group_vars" / "all.yml").write_text(encrypted)
-    result = run_playbook(tmp_path, inventory, RENDER_PLAY, "--vault-password-file", str(vault_pass))
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert load_rendered(tmp_path, "lc-bxa-th-012-gw")["mqtt"]["password"] == "pc01-Secret:42"
-    assert "pc01-Secret" not in result.stdout
+def test_vaulted_password_is_decrypted_into_the_config_and_never_printed(rendered):
+    out, result = rendered
+    assert agent_toml(out, VAULTED)["mqtt"]["password"] == "pc02-Secret:42"
+    assert "pc02-Secret" not in result.stdout and NASTY_PASSWORD not in result.stdout
+
+
+def test_only_the_gateway_unit_gets_raw_sockets(rendered):
+    gateway = (rendered[0] / GATEWAY / "schoolnet-agent.service").read_text()
+    pc = (rendered[0] / PC / "schoolnet-agent.service").read_text()
+    assert "AmbientCapabilities=CAP_NET_RAW" in gateway and "AF_PACKET" in gateway
+    assert "AmbientCapabilities" not in pc and "CapabilityBoundingSet=" in pc.splitlines()
+    for text in (gateway, pc):
+        for line in ("NoNewPrivileges=true", "ProtectSystem=strict", "StateDirectory=schoolnet-agent",
+                     "Restart=always", "RestartSec=5", "User=schoolnet-agent",
+                     "ExecStart=/opt/schoolnet/venv/bin/schoolnet-agent run --config /etc/schoolnet/agent.toml"):
+            assert line in text.splitlines(), line
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze not installed")
+@pytest.mark.parametrize("host", [GATEWAY, PC])
+def test_units_pass_systemd_analyze(rendered, tmp_path, host):
+    # Inside a root where ExecStart exists and systemd's own units are found.
+    root = tmp_path / "root"
+    (root / "opt/schoolnet/venv/bin").mkdir(parents=True)
+    shutil.copy("/bin/true", root / "opt/schoolnet/venv/bin/schoolnet-agent")
+    (root / "etc/systemd/system").mkdir(parents=True)
+    shutil.copytree("/lib/systemd/system", root / "usr/lib/systemd/system", symlinks=True)
+    shutil.copy(rendered[0] / host / "schoolnet-agent.service", root / "etc/systemd/system")
+    unit = "/etc/systemd/system/schoolnet-agent.service"
+    verify = subprocess.run(["systemd-analyze", "verify", f"--root={root}", unit],
+                            capture_output=True, text=True, timeout=60)
+    # Misspelt settings are only warnings: any output naming the unit is a failure.
+    assert verify.returncode == 0 and "schoolnet-agent" not in verify.stdout + verify.stderr, \
+        verify.stdout + verify.stderr
+    # Exposure 0 (locked down) .. 10 (unsafe), --threshold in tenths. Measured: gateway 2.4, PC 1.7.
+    security = subprocess.run(["systemd-analyze", "security", "--offline=true", f"--root={root}",
+                               "--threshold=30", unit], capture_output=True, text=True, timeout=60)
+    assert security.returncode == 0, security.stdout[-1500:] + security.stderr
 
 
 # One host a wrong value, all in one run: each must fail with a message naming its variable.
@@ -136,14 +169,9 @@ WRONG_VALUES = {
 
 
 def test_wrong_values_fail_naming_the_variable(tmp_path):
-    inventory = school_inventory(schoolnet_agent_mqtt_password=None)
-    inventory["all"]["hosts"] = {
-        name: {"schoolnet_agent_mqtt_password": "secret", **override}
-        for name, (override, _) in WRONG_VALUES.items()}
-    for host_vars in inventory["all"]["hosts"].values():
-        if host_vars["schoolnet_agent_mqtt_password"] is None:
-            del host_vars["schoolnet_agent_mqtt_password"]
-    result = run_playbook(tmp_path, inventory, RENDER_PLAY)
+    hosts = {name: {k: v for k, v in {"schoolnet_agent_mqtt_password": "secret", **override}.items()
+                    if v is not None} for name, (override, _) in WRONG_VALUES.items()}
+    result = run_playbook(tmp_path, school_inventory(hosts, schoolnet_agent_mqtt_password=None), RENDER_PLAY)
     assert result.returncode != 0
     fatal = {line.split("]")[0].removeprefix("fatal: ["): line
              for line in result.stdout.splitlines() if line.startswith("fatal: [")}

@@ -13,6 +13,7 @@ import queue
 import socket
 import ssl
 import subprocess
+import time
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
@@ -87,7 +88,6 @@ def connect(port: int, account: MqttAccount | None = None, *, ca: Path | None = 
             client_id: str = "", clean: bool = True) -> tuple[mqtt.Client, queue.Queue]:
     """A connected client and the queue its messages land in; raises if the broker refuses."""
     client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=clean)
-    client.reconnect_delay_set(30, 30)  # a refused login must not retry during the test
     if account:
         client.username_pw_set(account.username, account.password)
     if ca:
@@ -96,11 +96,14 @@ def connect(port: int, account: MqttAccount | None = None, *, ca: Path | None = 
     client.on_connect = lambda c, u, flags, reason, props: answers.put(reason)
     client.on_message = lambda c, u, msg: messages.put(msg.topic)
     client.connect("127.0.0.1", port, keepalive=20)
-    client.loop_start()
-    reason = answers.get(timeout=5)
+    deadline = time.monotonic() + 5
+    while answers.empty() and time.monotonic() < deadline:
+        client.loop(timeout=0.05)  # no network thread until the login is accepted
+    reason = answers.get_nowait()
     if reason.is_failure:
-        stop(client)
+        client.disconnect()
         raise ConnectionRefusedError(str(reason))
+    client.loop_start()
     return client, messages
 
 
