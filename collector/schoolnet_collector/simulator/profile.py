@@ -6,6 +6,7 @@ The format is documented in ``profiles/README.md``.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,9 +56,9 @@ class Behaviour:
     broken_share_old_lab_pc: float
     broken_share_other: float
     failover_per_day: float
-    failover_minutes: tuple[int, int]
+    failover_minutes: tuple[float, float]
     outage_per_day: dict[str, float]  # uplink type -> rate
-    outage_minutes: tuple[int, int]
+    outage_minutes: tuple[float, float]
     spool_max_reports: int
     school_day: tuple[int, int]
 
@@ -68,6 +69,7 @@ class Profile:
     province_name: str
     id_prefix: str
     timezone: str
+    as_of_year: int                   # the year the figures describe: equipment ages count from it
     districts: tuple[District, ...]
     levels: tuple[Level, ...]
     totals: dict[str, int]
@@ -122,7 +124,8 @@ def parse_profile(root: Node) -> Profile:
     conn = root.get("connectivity")
     dual = conn.get("dual_fixed_isps")
     if not (isinstance(dual.value, list) and len(dual.value) == 2
-            and all(isinstance(x, str) and x for x in dual.value) and dual.value[0] != dual.value[1]):
+            and all(isinstance(x, str) and x for x in dual.value)
+            and dual.value[0] != dual.value[1]):
         dual.fail(f"must be a list of two different ISP names, got {dual.value!r}")
     connectivity = Connectivity(conn.get("with_internet").count(), conn.get("cellular").count(),
                                 conn.get("dual_fixed").count(), conn.get("cellular_isps").counts(),
@@ -130,9 +133,12 @@ def parse_profile(root: Node) -> Profile:
                                 conn.get("single_fixed_isp_weights").counts())
     years_node = root.get("equipment_years")
     years = {k: years_node.get(k).int_range(1980, 2100) for k in YEAR_KEYS}
+    as_of = prov.get("as_of")
+    if not re.fullmatch(r"(19|20)\d\d(-\d\d)?", str(as_of.value)):
+        as_of.fail(f"must be a year or year-month like \"2018-02\", got {as_of.value!r}")
     return Profile(prov.get("id").text(), prov.get("name").text(), prov.get("id_prefix").text(),
-                   prov.get("timezone").text(), districts, levels, totals, connectivity, years,
-                   _parse_behaviour(root.get("behaviour")))
+                   prov.get("timezone").text(), int(str(as_of.value)[:4]), districts, levels,
+                   totals, connectivity, years, _parse_behaviour(root.get("behaviour")))
 
 
 def _parse_level(node: Node) -> Level:
@@ -148,7 +154,7 @@ def _parse_behaviour(node: Node) -> Behaviour:
     outage = node.get("outage_per_day")
     return Behaviour(
         broken.get("lab_pc_before_2010").number(0, 1), broken.get("other").number(0, 1),
-        node.get("failover_per_day").number(), node.get("failover_minutes").int_range(1, 100000),
+        node.get("failover_per_day").number(), node.get("failover_minutes").number_range(0.01, 1e5),
         {k: outage.get(k, 0).number() for k in ("fibre", "cellular")},
-        node.get("outage_minutes").int_range(1, 100000), node.get("spool_max_reports").count(),
+        node.get("outage_minutes").number_range(0.01, 1e5), node.get("spool_max_reports").count(),
         node.get("school_day").int_range(0, 24))

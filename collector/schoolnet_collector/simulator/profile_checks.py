@@ -14,6 +14,7 @@ from schoolnet_collector.simulator.profile import COUNT_KEYS, LINK_KEYS, Level, 
 from schoolnet_collector.simulator.schema_reader import ProfileError
 
 CODE_RE = re.compile(r"^[a-z0-9]{1,8}$")
+CODE_RULE = "use 1-8 lowercase letters or digits (it becomes part of school ids)"
 LEVEL_ID_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 
 
@@ -21,7 +22,7 @@ def check_profile(p: Profile) -> Profile:
     if not ID_RE.match(p.province_id):
         raise ProfileError("province.id", f"{p.province_id!r} is not a valid id")
     if not CODE_RE.match(p.id_prefix):
-        raise ProfileError("province.id_prefix", f"{p.id_prefix!r}: use 1-8 lowercase letters/digits")
+        raise ProfileError("province.id_prefix", f"{p.id_prefix!r}: {CODE_RULE}")
     try:
         ZoneInfo(p.timezone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -34,7 +35,7 @@ def check_profile(p: Profile) -> Profile:
         if not ID_RE.match(d.id):
             raise ProfileError(f"districts[{i}].id", f"{d.id!r} is not a valid id")
         if not CODE_RE.match(d.code):
-            raise ProfileError(f"districts[{i}].code", f"{d.code!r}: use 1-8 lowercase letters/digits")
+            raise ProfileError(f"districts[{i}].code", f"{d.code!r}: {CODE_RULE}")
     for i, level in enumerate(p.levels):
         check_level(level, f"levels[{i}]")
     for key, total in p.totals.items():
@@ -52,7 +53,7 @@ def check_level(lv: Level, where: str) -> None:
     if not LEVEL_ID_RE.match(lv.id):
         raise ProfileError(f"{where}.id", f"{lv.id!r}: use lowercase letters, digits and '_'")
     if not CODE_RE.match(lv.code):
-        raise ProfileError(f"{where}.code", f"{lv.code!r}: use 1-8 lowercase letters/digits")
+        raise ProfileError(f"{where}.code", f"{lv.code!r}: {CODE_RULE}")
     try:
         lv.name_template.format(n=1, district="X")
     except (KeyError, IndexError, ValueError) as exc:

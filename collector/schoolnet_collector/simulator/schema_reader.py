@@ -82,6 +82,15 @@ class Node:
             self.fail(f"must be [a, b] with integers {low} <= a <= b <= {high}, got {v!r}")
         return v[0], v[1]
 
+    def number_range(self, low: float = 0.0, high: float = float("inf")) -> tuple[float, float]:
+        """``[a, b]`` of numbers with low <= a <= b <= high."""
+        v = self.value
+        if (not isinstance(v, list) or len(v) != 2
+                or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v)
+                or not low <= v[0] <= v[1] <= high):
+            self.fail(f"must be [a, b] with numbers {low} <= a <= b <= {high}, got {v!r}")
+        return float(v[0]), float(v[1])
+
     def counts(self) -> dict[str, int]:
         """A mapping of names to non-negative integers, e.g. ``{VNPT: 18, Viettel: 69}``."""
         return {k: node.count() for k, node in self.items()}

@@ -1,0 +1,98 @@
+"""``schoolnet-collector simulate``: a province's schools as virtual devices on the broker.
+
+``register(subparsers)`` adds the subcommand to the collector's command line; ``run(args)``
+does the work and returns the exit code: 0 done, 1 no connection to the broker, 2 bad input
+(argument, profile file, password file), each with a message that names what is wrong.
+A worker that fails also ends the run with 1.
+"""
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+
+from schoolnet_collector.simulator.cli_args import add_arguments, mqtt_settings
+from schoolnet_collector.simulator.devices import count_devices
+from schoolnet_collector.simulator.export import export_format, write_schools
+from schoolnet_collector.simulator.fleet import generate_fleet
+from schoolnet_collector.simulator.profile import load_profile, resolve_profile
+from schoolnet_collector.simulator.runner import RunOptions
+from schoolnet_collector.simulator.schema_reader import ProfileError
+from schoolnet_collector.simulator.supervisor import supervise
+from schoolnet_collector.simulator.worker import WorkerSpec
+
+PROG = "schoolnet-collector simulate"
+
+
+def register(subparsers) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "simulate", help="publish plausible reports for every school of a province profile",
+        description="Create virtual devices for every school in a province profile and "
+                    "publish their reports to the MQTT broker through the agent's transport.")
+    add_arguments(parser)
+    parser.set_defaults(func=run)
+    return parser
+
+
+def _error(message: str) -> int:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    return 2
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        profile_path = resolve_profile(args.profile)
+        profile = load_profile(str(profile_path))
+    except ProfileError as exc:
+        return _error(f"profile {args.profile}: {exc}")
+    try:
+        if args.export_schools:
+            export_format(args.export_schools)
+        settings = mqtt_settings(args)
+    except ValueError as exc:
+        return _error(str(exc))
+    schools = generate_fleet(profile, args.scale, args.seed)
+    devices = count_devices(schools)
+    online = sum(s.online for s in schools)
+    print(f"{profile.province_name} ({profile.province_id}), scale {args.scale:g}: "
+          f"{len(schools)} schools, {online} with internet; "
+          f"{sum(v for k, v in devices.items() if k != 'reporting')} devices, "
+          f"{devices['reporting']} reporting (others broken or offline)", flush=True)
+    if args.export_schools:
+        try:
+            write_schools(args.export_schools, schools)
+        except OSError as exc:
+            return _error(f"--export-schools {args.export_schools}: {exc.strerror or exc}")
+        print(f"schools written to {args.export_schools}", flush=True)
+    if args.no_publish:
+        return 0
+    return _simulate(str(profile_path.resolve()), online, settings, args)
+
+
+def _simulate(profile_ref: str, online: int, settings, args) -> int:
+    options = RunOptions(interval=args.interval, duration=args.duration, seed=args.seed,
+                         incidents=not args.no_incidents, window=args.window,
+                         connect_timeout=args.connect_timeout)
+    spec = WorkerSpec(profile_ref, args.scale, 0, 1, settings, options)
+    stop = threading.Event()
+    restore = _on_signals(stop)
+    try:
+        return supervise(spec, online, args.schools_per_process, stop)
+    finally:
+        restore()
+
+
+def _on_signals(stop: threading.Event):
+    """SIGINT/SIGTERM end the run cleanly (devices marked offline); returns an undo."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig in previous:
+        signal.signal(sig, lambda *_: stop.set())
+
+    def restore() -> None:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+    return restore

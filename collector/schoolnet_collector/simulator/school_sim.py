@@ -1,0 +1,149 @@
+"""One simulated school: its gateway's MQTT connection and the reports of all its devices.
+
+The school's gateway holds the only connection (the agent's own ``MqttTransport``, client id
+``sim-<school>``) and publishes for every device with ``device=``, as a real gateway does for
+the projectors and boards it probes. Reports go to a bounded spool instead of the broker while
+the simulated link is down, while the connection is lost, or while too many messages wait for
+acknowledgement; ``drain()`` sends the spool in order once there is room, so nothing is lost
+that a real agent's store-and-forward would keep.
+"""
+from __future__ import annotations
+
+import random
+import time
+from collections import deque
+from concurrent.futures import Executor
+
+from schoolnet_agent import __version__ as agent_version
+from schoolnet_agent.protocol import EVENTS, SCHEMA_VERSION, TELEMETRY, build_report, encode
+from schoolnet_agent.transport import MqttSettings, MqttTransport
+from schoolnet_collector.simulator.devices import GATEWAY_ID
+from schoolnet_collector.simulator.incidents import LinkEvent, LinkState
+from schoolnet_collector.simulator.model import Device, School
+from schoolnet_collector.simulator.pc_readings import PcReadings
+from schoolnet_collector.simulator.peripheral_readings import PeripheralReadings
+from schoolnet_collector.simulator.profile import Profile
+from schoolnet_collector.simulator.uplink_readings import UplinkReadings
+
+AGENT = f"sim-{agent_version}"
+PC_KINDS = ("gateway", "lab_pc", "admin_pc")
+
+
+class DeviceSim:
+    __slots__ = ("id", "kind", "readings", "seq")
+
+    def __init__(self, device: Device, readings, seq: int):
+        self.id, self.kind, self.readings, self.seq = device.id, device.kind, readings, seq
+
+
+class SchoolSim:
+    def __init__(self, school: School, profile: Profile, settings: MqttSettings, *, seed: int,
+                 interval: float, window: int, incidents: bool = True,
+                 link_tasks: Executor | None = None):
+        now = time.time()
+        self.link_tasks = link_tasks  # where link changes run, off the publishing loop
+        seq = int(now * 1000)  # grows across simulator restarts, as the protocol asks
+        self.school = school
+        self.interval = interval
+        self.window = window
+        self.devices = [DeviceSim(d, self._readings(seed, d, now, profile.as_of_year), seq)
+                        for d in school.devices if not d.broken]
+        self.link = LinkState(school, profile.behaviour, incidents)
+        self.uplink = UplinkReadings(seed, school)
+        self.spool: deque[tuple[str, str, bytes]] = deque(
+            maxlen=max(1, profile.behaviour.spool_max_reports * len(self.devices)))
+        self.sent = 0
+        self.dropped = 0
+        self.transport = MqttTransport(settings, school.id, GATEWAY_ID, client_id=f"sim-{school.id}")
+        self.transport.on_connect.append(self._announce)
+
+    def _readings(self, seed: int, device: Device, now: float, as_of_year: int):
+        if device.kind in PC_KINDS:
+            return PcReadings(seed, self.school.id, device, now)
+        return PeripheralReadings(seed, self.school.id, device, now, as_of_year)
+
+    def _announce(self) -> None:
+        """On every (re)connect: retained ``online`` for each device the gateway speaks for."""
+        for dev in self.devices:
+            if dev.id != GATEWAY_ID:
+                self.transport.publish_availability(True, device=dev.id)
+
+    # -- reports ---------------------------------------------------------------------------
+
+    def report(self, index: int, now: float, busy: bool, rng: random.Random) -> None:
+        dev = self.devices[index]
+        samples = dev.readings.samples(now, busy, rng)
+        ts = int(now * 1000)
+        if dev.id == GATEWAY_ID:
+            was_down = self.link.down
+            events = self.link.step(now, self.interval, rng)
+            if self.link.down and not was_down:
+                self._in_background(self._link_lost)
+            elif was_down and not self.link.down:
+                self._in_background(self.transport.start)
+            samples.append(self.uplink.sample(self.link, busy, rng))
+            if events:
+                self._send(dev.id, EVENTS, self._events_payload(dev, ts, events))
+        dev.seq += 1
+        report = build_report(self.school.id, dev.id, dev.kind, dev.seq, samples, ts_ms=ts,
+                              interval=self.interval, agent=AGENT)
+        self._send(dev.id, TELEMETRY, encode(report))
+
+    def _events_payload(self, dev: DeviceSim, ts: int, events: list[LinkEvent]) -> bytes:
+        dev.seq += 1
+        return encode({"schema": SCHEMA_VERSION, "school": self.school.id, "device": dev.id,
+                       "kind": dev.kind, "seq": dev.seq, "ts": ts, "agent": AGENT,
+                       "events": [e.as_json() for e in events]})
+
+    def _send(self, device: str, channel: str, payload: bytes) -> None:
+        if self.spool or not self._can_send():
+            if len(self.spool) == self.spool.maxlen:
+                self.dropped += 1
+            self.spool.append((device, channel, payload))
+            return
+        self.transport.publish(channel, payload, device=device)
+        self.sent += 1
+
+    def _can_send(self) -> bool:
+        return (not self.link.down and self.transport.connected
+                and self.transport.pending < self.window)
+
+    def drain(self) -> int:
+        """Send spooled messages while the link is up and the in-flight window has room."""
+        if self.link.down or not self.transport.connected:
+            return 0
+        budget = min(len(self.spool), self.window - self.transport.pending)
+        for _ in range(max(0, budget)):
+            device, channel, payload = self.spool.popleft()
+            self.transport.publish(channel, payload, device=device)
+        self.sent += max(0, budget)
+        return max(0, budget)
+
+    # -- connection --------------------------------------------------------------------------
+
+    def _in_background(self, task) -> None:
+        if self.link_tasks is None:
+            task()
+        else:
+            self.link_tasks.submit(task)
+
+    def _link_lost(self) -> None:
+        """The school drops off: its devices' Wills fire (emulated for all but the gateway,
+        whose own Will the broker publishes when the socket dies)."""
+        if self.transport.connected:
+            for dev in self.devices:
+                if dev.id != GATEWAY_ID:
+                    self.transport.publish_availability(False, device=dev.id)
+            self.transport.wait_for_publishes(2.0)
+        self.transport.stop(graceful=False)
+
+    def start(self) -> None:
+        self.transport.start()
+
+    def announce_offline(self) -> None:
+        """Before a clean stop: retained ``offline`` for every device but the gateway, whose
+        own ``offline`` the transport sends as it stops."""
+        if self.transport.connected:
+            for dev in self.devices:
+                if dev.id != GATEWAY_ID:
+                    self.transport.publish_availability(False, device=dev.id)
