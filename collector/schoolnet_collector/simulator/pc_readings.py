@@ -1,8 +1,9 @@
 """Readings of a simulated computer (gateway, lab PC, admin PC), shaped like the agent's probes.
 
-Metric and field names are those of the agent's ``cpu``, ``mem``, ``disk``, ``net`` and
-``system`` probes. Pre-2010 lab PCs are slow and full: one or two cores, 1-2 GiB of RAM that
-is mostly used, a small disk near its limit, a busy CPU during lessons.
+Metric names, fields and instances are those of the agent's ``cpu``, ``mem``, ``disk``,
+``net`` and ``system`` probes (agent/schoolnet_agent/probes/README.md), a subset of each.
+Pre-2010 lab PCs are slow and full: one or two cores, 1-2 GiB of RAM that is mostly used, a
+small disk near its limit, a busy CPU during lessons.
 """
 from __future__ import annotations
 
@@ -20,13 +21,14 @@ class PcReadings:
     """Traits fixed at creation; counters (network bytes) and uptime advance with time."""
 
     __slots__ = ("windows", "cores", "mem_total", "disk_total", "mem_base", "disk_base",
-                 "cpu_busy", "cpu_idle", "procs", "boot", "recv", "sent", "last", "lan_factor")
+                 "cpu_busy", "cpu_idle", "procs", "boot", "recv", "sent", "last", "lan_factor",
+                 "gateway")
 
     def __init__(self, seed: int, school: str, device: Device, now: float):
         def unit(tag: str) -> float:
             return stable_unit(seed, school, device.id, tag)
 
-        gateway = device.kind == "gateway"
+        self.gateway = gateway = device.kind == "gateway"
         old = device.old and not gateway
         self.windows = not gateway and unit("os") < 0.85
         self.cores = pick(unit("cores"), (1, 2) if old else (2, 4))
@@ -54,19 +56,22 @@ class PcReadings:
         rate = (rng.uniform(20e3, 300e3) if busy else rng.uniform(200, 5e3)) * self.lan_factor
         self.recv += int(rate * elapsed)
         self.sent += int(rate * elapsed * rng.uniform(0.05, 0.3))
-        disk = "C:" if self.windows else "/"
-        nic = "Ethernet" if self.windows else "eth0"
+        mem_used = int(self.mem_total * mem_pct / 100)
+        disk_used = int(self.disk_total * disk_pct / 100)
         return [
-            Sample("cpu", {"usage_percent": round(cpu, 1),
+            Sample("cpu", {"usage_percent": round(cpu, 1), "logical_count": self.cores,
                            "load1": round(cpu / 100 * self.cores * rng.uniform(0.7, 1.3), 2)}),
-            Sample("mem", {"total_bytes": self.mem_total,
-                           "used_bytes": int(self.mem_total * mem_pct / 100),
+            Sample("mem", {"total_bytes": self.mem_total, "used_bytes": mem_used,
+                           "available_bytes": self.mem_total - mem_used,
                            "used_percent": round(mem_pct, 1)}),
-            Sample("disk", {"total_bytes": self.disk_total,
-                            "used_bytes": int(self.disk_total * disk_pct / 100),
-                            "used_percent": round(disk_pct, 1)}, instance=disk),
-            Sample("net", {"bytes_recv_total": self.recv, "bytes_sent_total": self.sent},
-                   instance=nic),
+            Sample("disk", {"total_bytes": self.disk_total, "used_bytes": disk_used,
+                            "free_bytes": self.disk_total - disk_used,
+                            "used_percent": round(disk_pct, 1)},
+                   instance="C:\\" if self.windows else "/"),
+            Sample("net", {"recv_bytes_total": self.recv, "sent_bytes_total": self.sent,
+                           "up": True}, instance="Ethernet" if self.windows else "eth0"),
             Sample("system", {"uptime_seconds": int(now - self.boot),
-                              "process_count": self.procs + rng.randint(-5, 5)}),
+                              "boot_time_seconds": int(self.boot),
+                              "process_count": self.procs + rng.randint(-5, 5),
+                              "users_count": int(busy and not self.gateway)}),
         ]

@@ -55,7 +55,8 @@ class PeripheralReadings:
             on = self.on and not self.error
             if on:
                 self.lamp_hours += elapsed / 3600
-            return [Sample("projector", {"power_on": int(on), "lamp_hours": round(self.lamp_hours, 1),
+            return [Sample("projector", {"power_on": int(on),
+                                         "lamp_hours": round(self.lamp_hours, 1),
                                          "lamp_rated_hours": self.lamp_rated,
                                          "error": int(self.error)})]
         if self.kind == "board":
@@ -69,4 +70,5 @@ class PeripheralReadings:
                 self.pages += rng.randint(0, max(1, int(elapsed / 20)))
             return [Sample("printer", {"reachable": int(self.on), "pages_total": self.pages})]
         up = rng.random() >= 0.02
-        return [Sample("camera", {"reachable": int(up), "recording": int(up and rng.random() < 0.97)})]
+        recording = up and rng.random() < 0.97
+        return [Sample("camera", {"reachable": int(up), "recording": int(recording)})]

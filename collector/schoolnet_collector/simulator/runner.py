@@ -44,9 +44,9 @@ class Simulation:
         self.part = part
         self.clock = SchoolClock(profile.timezone, profile.behaviour.school_day)
         self.rng = random.Random(f"{options.seed}/{part}")
-        # Link changes (drop a school's connection, bring it back) wait on the network; one
-        # thread runs them in order so that the publishing loop never waits.
-        self.link_tasks = ThreadPoolExecutor(max_workers=1, thread_name_prefix="link")
+        # Link changes (drop a school's connection, bring it back) wait on the network: a few
+        # threads run them (in order per school) so that the publishing loop never waits.
+        self.link_tasks = ThreadPoolExecutor(max_workers=8, thread_name_prefix="link")
         self.sims = [SchoolSim(s, profile, settings, seed=options.seed, interval=options.interval,
                                window=options.window, incidents=options.incidents,
                                link_tasks=self.link_tasks)
@@ -114,7 +114,7 @@ class Simulation:
         Stops run on a few threads: a school still waiting to reconnect holds its stop for up
         to a second inside paho, and hundreds of those in a row would take minutes.
         """
-        self.link_tasks.shutdown(wait=True)
+        self.link_tasks.shutdown(wait=True, cancel_futures=True)
         for sim in self.sims:
             sim.announce_offline()
         with ThreadPoolExecutor(max_workers=32) as pool:

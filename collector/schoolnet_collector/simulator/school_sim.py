@@ -9,10 +9,11 @@ that a real agent's store-and-forward would keep.
 """
 from __future__ import annotations
 
+import logging
 import random
 import time
 from collections import deque
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future, wait
 
 from schoolnet_agent import __version__ as agent_version
 from schoolnet_agent.protocol import EVENTS, SCHEMA_VERSION, TELEMETRY, build_report, encode
@@ -26,6 +27,7 @@ from schoolnet_collector.simulator.profile import Profile
 from schoolnet_collector.simulator.uplink_readings import UplinkReadings
 
 AGENT = f"sim-{agent_version}"
+log = logging.getLogger(__name__)
 PC_KINDS = ("gateway", "lab_pc", "admin_pc")
 
 
@@ -42,6 +44,7 @@ class SchoolSim:
                  link_tasks: Executor | None = None):
         now = time.time()
         self.link_tasks = link_tasks  # where link changes run, off the publishing loop
+        self._link_task: Future | None = None
         seq = int(now * 1000)  # grows across simulator restarts, as the protocol asks
         self.school = school
         self.interval = interval
@@ -54,7 +57,8 @@ class SchoolSim:
             maxlen=max(1, profile.behaviour.spool_max_reports * len(self.devices)))
         self.sent = 0
         self.dropped = 0
-        self.transport = MqttTransport(settings, school.id, GATEWAY_ID, client_id=f"sim-{school.id}")
+        self.transport = MqttTransport(settings, school.id, GATEWAY_ID,
+                                       client_id=f"sim-{school.id}")
         self.transport.on_connect.append(self._announce)
 
     def _readings(self, seed: int, device: Device, now: float, as_of_year: int):
@@ -122,10 +126,25 @@ class SchoolSim:
     # -- connection --------------------------------------------------------------------------
 
     def _in_background(self, task) -> None:
+        """Run ``task`` on the link pool after this school's previous link task has finished.
+
+        The previous task was queued earlier, so it is running or done when this one starts:
+        waiting on it cannot deadlock the pool.
+        """
         if self.link_tasks is None:
             task()
-        else:
-            self.link_tasks.submit(task)
+            return
+        previous = self._link_task
+
+        def chained() -> None:
+            if previous is not None:
+                wait([previous])  # done, failed or cancelled: this one may go
+            try:
+                task()
+            except Exception:  # keep the pool alive; the school stays as it is
+                log.exception("link change of school %s failed", self.school.id)
+
+        self._link_task = self.link_tasks.submit(chained)
 
     def _link_lost(self) -> None:
         """The school drops off: its devices' Wills fire (emulated for all but the gateway,

@@ -21,7 +21,8 @@ from schoolnet_collector.simulator.worker import WorkerSpec, run_worker
 
 
 def supervise(spec: WorkerSpec, online_schools: int, per_process: int, stop: threading.Event,
-              out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+              out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
     parts = max(1, math.ceil(online_schools / per_process))
     specs = [replace(spec, part=i, parts=parts) for i in range(parts)]
     if parts == 1:
