@@ -86,8 +86,8 @@ def publish(port: int, part: int, parts: int, total: int, t0: int, ready, go) ->
     client.loop_stop()
 
 
-def run_publishers(port: int, total: int, t0: int) -> float:
-    """Publish ``total`` reports with PUBLISHERS processes; returns the start time."""
+def run_publishers(port: int, total: int, t0: int):
+    """Start PUBLISHERS processes publishing ``total`` reports; returns (start time, processes)."""
     ctx = mp.get_context("fork")
     ready, go = ctx.Semaphore(0), ctx.Event()
     procs = [ctx.Process(target=publish, args=(port, i, PUBLISHERS, total, t0, ready, go))
@@ -98,135 +98,204 @@ def run_publishers(port: int, total: int, t0: int) -> float:
         ready.acquire()
     start = time.perf_counter()
     go.set()
-    run_publishers.procs = procs
-    return start
+    return start, procs
 
 
-def raw_subscribe_rate(port: int, total: int, t0: int) -> dict:
-    got = 0
-    done = threading.Event()
-    last = [0.0]
-
-    def on_message(client, userdata, msg):
-        nonlocal got
-        got += 1
-        if got == total:
-            last[0] = time.perf_counter()
-            done.set()
-
-    sub = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="bench-raw-sub")
-    sub.username_pw_set("collector", "collector-secret")
-    sub.on_message = on_message
-    sub.connect("127.0.0.1", port)
-    sub.subscribe("schoolnet/v1/+/+/+", qos=1)
-    sub.loop_start()
-    time.sleep(0.5)
-    cpu0 = time.process_time()
-    start = run_publishers(port, total, t0)
-    done.wait(300)
-    for p in run_publishers.procs:
+def join_publishers(started) -> None:
+    for p in started[1]:
         p.join()
-    sub.loop_stop()
-    sub.disconnect()
-    seconds = (last[0] or time.perf_counter()) - start
+
+
+class CountingSubscriber:
+    """The raw limit: a paho QoS 1 subscriber that only counts (persistent session)."""
+
+    def __init__(self, port: int, total: int):
+        self.total, self.got, self.first, self.last = total, 0, 0.0, 0.0
+        self.done = threading.Event()
+        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="bench-raw-sub",
+                                  clean_session=False)
+        self.client.username_pw_set("collector", "collector-secret")
+        self.client.on_message = self._on_message
+        self.port = port
+
+    def _on_message(self, client, userdata, msg):
+        self.got += 1
+        if self.got == 1:
+            self.first = time.perf_counter()
+        if self.got == self.total:
+            self.last = time.perf_counter()
+            self.done.set()
+
+    def connect(self) -> None:
+        self.client.connect("127.0.0.1", self.port)
+        self.client.subscribe("schoolnet/v1/+/+/+", qos=1)
+        self.client.loop_start()
+        time.sleep(0.5)
+
+    def disconnect(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+def raw_subscribe_rate(port: int, total: int, t0: int, backlog: bool) -> dict:
+    sub = CountingSubscriber(port, total)
+    sub.connect()
+    if backlog:  # the broker queues everything for the absent persistent session
+        sub.disconnect()
+        join_publishers(run_publishers(port, total, t0))
+        cpu0 = time.process_time()
+        sub.connect()
+        start = None
+    else:
+        cpu0 = time.process_time()
+        start = run_publishers(port, total, t0)
+    sub.done.wait(300)
     cpu = time.process_time() - cpu0
-    return {"reports": got, "seconds": round(seconds, 3), "per_s": round(got / seconds),
-            "subscriber_cpu_us_per_report": round(cpu / max(got, 1) * 1e6, 1)}
+    if not backlog:
+        join_publishers(start)
+    sub.disconnect()
+    begin = sub.first if backlog else start[0]
+    seconds = (sub.last or time.perf_counter()) - begin
+    return {"reports": sub.got, "seconds": round(seconds, 3), "per_s": round(sub.got / seconds),
+            "subscriber_cpu_us_per_report": round(cpu / max(sub.got, 1) * 1e6, 1)}
 
 
-def raw_influx_rate(influx: InfluxDB1, total: int, t0: int) -> dict:
+def raw_influx_rate(influx: InfluxDB1, total: int, t0: int, database: str) -> dict:
     from schoolnet_collector.core.config import InfluxConfig
     from schoolnet_collector.ingest import lineprotocol as lp
     from schoolnet_collector.storage.influx import InfluxStore
 
-    influx.create_database("raw")
-    store = InfluxStore(InfluxConfig(url=influx.url, database="raw")).connect()
+    influx.create_database(database)
+    store = InfluxStore(InfluxConfig(url=influx.url, database=database)).connect()
     lines: list[str] = []
     for topic, payload in messages(0, 1, total, t0):
         report = json.loads(payload)
         tags = lp.tag_set({"province": "bench", "district": "d", "level": "thcs",
                            "school": report["school"], "device": report["device"], "kind": "lab_pc"})
         lines.extend(lp.telemetry_lines(report, tags, t0))
-    per_report = len(lines) // total
     start = time.perf_counter()
     for i in range(0, len(lines), 5000):
         store.write(lines[i:i + 5000])
     seconds = time.perf_counter() - start
-    return {"points": len(lines), "points_per_report": per_report, "seconds": round(seconds, 3),
-            "per_s": round(total / seconds)}
+    return {"points": len(lines), "points_per_report": len(lines) // total,
+            "seconds": round(seconds, 3), "per_s": round(total / seconds)}
+
+
+class Collectors:
+    """``processes`` real `schoolnet-collector run --no-api` processes under one $share group."""
+
+    def __init__(self, broker: Mosquitto, influx: InfluxDB1, work: Path, database: str, processes: int):
+        schools = work / "schools.csv"
+        schools.write_text("id,name,province,district,level\n" + "".join(
+            f"{s},Bench school {s},bench,d,thcs\n" for s in SCHOOLS))
+        self.conf = work / f"collector-{database}.toml"
+        self.conf.write_text(
+            f'[mqtt]\nport = {broker.port}\npassword = "collector-secret"\n'
+            f'client_id = "bench-{database}"\nshare_group = "bench-{database}"\n'
+            f'[influx]\nurl = "{influx.url}"\ndatabase = "{database}"\n'
+            f'[registry]\nurl = "sqlite:///{work}/registry-{database}.sqlite3"\n'
+            f'schools_file = "{schools}"\n')
+        self.processes = processes
+        self.procs: list[subprocess.Popen] = []
+        from schoolnet_collector.core.config import InfluxConfig
+        from schoolnet_collector.storage.influx import InfluxStore
+
+        influx.create_database(database)
+        self.store = InfluxStore(InfluxConfig(url=influx.url, database=database))
+
+    def start(self) -> None:
+        self.procs = [subprocess.Popen([str(Path(sys.executable).parent / "schoolnet-collector"),
+                                        "--log-level", "WARNING", "run", "--no-api",
+                                        "--config", str(self.conf), "--instance", str(i)])
+                      for i in range(self.processes)]
+        time.sleep(3)  # migrate the registry, connect, subscribe
+
+    def cpu_seconds(self) -> float:
+        return sum(sum(psutil.Process(p.pid).cpu_times()[:2]) for p in self.procs)
+
+    def stop(self) -> None:
+        for p in self.procs:
+            p.terminate()
+            p.wait(30)
+
+    def stored(self) -> int:
+        rows = self.store.rows('SELECT count("seq") AS n FROM "report"')
+        return int(rows[0]["n"]) if rows else 0
 
 
 def end_to_end_rate(broker: Mosquitto, influx: InfluxDB1, work: Path, total: int, t0: int,
-                    processes: int) -> dict:
-    schools = work / "schools.csv"
-    schools.write_text("id,name,province,district,level\n" + "".join(
-        f"{s},Bench school {s},bench,d,thcs\n" for s in SCHOOLS))
-    conf = work / "collector.toml"
-    conf.write_text(f'[mqtt]\nport = {broker.port}\npassword = "collector-secret"\n'
-                    f'client_id = "bench-collector"\n'
-                    f'[influx]\nurl = "{influx.url}"\ndatabase = "e2e"\n'
-                    f'[registry]\nurl = "sqlite:///{work}/registry.sqlite3"\nschools_file = "{schools}"\n')
-    collectors = [subprocess.Popen([str(Path(sys.executable).parent / "schoolnet-collector"),
-                                    "--log-level", "WARNING", "run", "--no-api", "--config", str(conf),
-                                    "--instance", str(i)]) for i in range(processes)]
-    from schoolnet_collector.core.config import InfluxConfig
-    from schoolnet_collector.storage.influx import InfluxStore
-
-    influx.create_database("e2e")
-    store = InfluxStore(InfluxConfig(url=influx.url, database="e2e"))
-    time.sleep(3)  # collector: migrate the registry, connect, subscribe
-    start = run_publishers(broker.port, total, t0)
-    stored, finished = 0, None
+                    processes: int, backlog: bool) -> dict:
+    collectors = Collectors(broker, influx, work, "backlog" if backlog else "live", processes)
+    collectors.start()
+    if backlog:  # sessions exist; stop, let the broker queue everything, then drain
+        collectors.stop()
+        join_publishers(run_publishers(broker.port, total, t0))
+        collectors.start()
+    else:
+        started = run_publishers(broker.port, total, t0)
+    first = finished = None
+    stored, first_count = 0, 0
     deadline = time.perf_counter() + 300
     while time.perf_counter() < deadline:
-        rows = store.rows('SELECT count("seq") AS n FROM "report"')
-        stored = int(rows[0]["n"]) if rows else 0
+        stored = collectors.stored()
+        if stored and first is None:
+            first, first_count = time.perf_counter(), stored
         if stored >= total:
             finished = time.perf_counter()
             break
         time.sleep(0.2)
-    for p in run_publishers.procs:
-        p.join()
-    cpu_seconds = sum(sum(psutil.Process(c.pid).cpu_times()[:2]) for c in collectors)
-    for c in collectors:
-        c.terminate()
-        c.wait(30)
-    seconds = (finished or time.perf_counter()) - start
+    if not backlog:
+        join_publishers(started)
+    cpu_seconds = collectors.cpu_seconds()
+    collectors.stop()
+    end = finished or time.perf_counter()
+    # Live: from the first publish. Backlog: from the first stored batch (process start excluded).
+    seconds = end - (first if backlog else started[0])
+    counted = stored - (first_count if backlog else 0)
     return {"reports": stored, "lost": total - stored, "seconds": round(seconds, 3),
-            "per_s": round(stored / seconds), "collector_processes": processes,
-            "collector_cpu_seconds": round(cpu_seconds, 2),
+            "per_s": round(counted / seconds) if seconds > 0 else 0,
+            "collector_processes": processes, "collector_cpu_seconds": round(cpu_seconds, 2),
             "collector_cpu_us_per_report": round(cpu_seconds / max(stored, 1) * 1e6, 1)}
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-n", "--reports", type=int, default=100_000)
-    ap.add_argument("--processes", type=int, default=2, choices=range(1, 9), metavar="1-8",
-                    help="collector processes sharing the subscription ($share); default 2")
+    ap.add_argument("--processes", type=int, default=1, choices=range(1, 9), metavar="1-8",
+                    help="collector processes sharing the subscription ($share); default 1")
     args = ap.parse_args()
     if args.reports < len(SCHOOLS) * DEVICES_PER_SCHOOL:
         ap.error(f"--reports must be at least {len(SCHOOLS) * DEVICES_PER_SCHOOL}")
     work = Path(tempfile.mkdtemp(prefix="schoolnet-bench-"))
     accounts = [MqttAccount("collector", "collector-secret"), MqttAccount("simulator", "simulator-secret")]
-    broker = Mosquitto(work / "mosquitto", accounts, port=free_port(), simulators=("simulator",)).start()
+    broker = Mosquitto(work / "mosquitto", accounts, port=free_port(), simulators=("simulator",),
+                       persistence=False).start()
     influx = InfluxDB1(work / "influxdb").start()
     t0 = int(time.time() * 1000) - args.reports * 1000  # reports spread over the recent past
+    results = {}
     try:
-        raw_sub = raw_subscribe_rate(broker.port, args.reports, t0)
-        raw_db = raw_influx_rate(influx, args.reports, t0)
-        e2e = end_to_end_rate(broker, influx, work, args.reports, t0, args.processes)
+        results["raw_influx"] = raw_influx_rate(influx, args.reports, t0, "raw")
+        for mode, backlog in (("live", False), ("backlog", True)):
+            results[f"raw_subscribe_{mode}"] = raw_subscribe_rate(broker.port, args.reports, t0, backlog)
+            results[f"end_to_end_{mode}"] = end_to_end_rate(broker, influx, work, args.reports, t0,
+                                                            args.processes, backlog)
     finally:
         broker.stop()
         influx.stop()
-    print(json.dumps({
-        "reports": args.reports, "payload_bytes": len(lab_pc_report("bench-000", "pc-00", 1, t0)),
-        "raw_subscribe_per_s": raw_sub["per_s"], "raw_influx_per_s": raw_db["per_s"],
-        "end_to_end_per_s": e2e["per_s"], "lost": e2e["lost"],
-        "ratio_e2e_to_raw_subscribe": round(e2e["per_s"] / raw_sub["per_s"], 3),
-        "ratio_e2e_to_raw_influx": round(e2e["per_s"] / raw_db["per_s"], 3),
-        "detail": {"raw_subscribe": raw_sub, "raw_influx": raw_db, "end_to_end": e2e},
-    }))
-    return 1 if e2e["lost"] else 0
+    summary = {"reports": args.reports,
+               "payload_bytes": len(lab_pc_report("bench-000", "pc-00", 1, t0)),
+               "raw_influx_per_s": results["raw_influx"]["per_s"]}
+    for mode in ("live", "backlog"):
+        e2e, raw = results[f"end_to_end_{mode}"], results[f"raw_subscribe_{mode}"]
+        summary.update({
+            f"{mode}_raw_subscribe_per_s": raw["per_s"], f"{mode}_end_to_end_per_s": e2e["per_s"],
+            f"{mode}_lost": e2e["lost"],
+            f"{mode}_ratio_to_raw_subscribe": round(e2e["per_s"] / raw["per_s"], 3),
+            f"{mode}_ratio_to_raw_influx": round(e2e["per_s"] / summary["raw_influx_per_s"], 3),
+            f"{mode}_collector_cpu_us_per_report": e2e["collector_cpu_us_per_report"]})
+    summary["detail"] = results
+    print(json.dumps(summary))
+    return 1 if summary["live_lost"] or summary["backlog_lost"] else 0
 
 
 if __name__ == "__main__":

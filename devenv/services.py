@@ -107,8 +107,12 @@ class Mosquitto(Service):
     """
 
     def __init__(self, workdir: Path, accounts: list[MqttAccount], port: int = 0,
-                 collectors: tuple[str, ...] = ("collector",), simulators: tuple[str, ...] = ()):
+                 collectors: tuple[str, ...] = ("collector",), simulators: tuple[str, ...] = (),
+                 persistence: bool = True):
         super().__init__("mosquitto", Path(workdir), port or free_port())
+        # Persistence saves the whole message store every second: right for tests of restarts,
+        # but with a deep backlog it costs the broker more than delivering does.
+        self.persistence = persistence
         self.accounts = list(accounts)
         self.collectors = collectors
         self.simulators = simulators
@@ -128,10 +132,9 @@ class Mosquitto(Service):
             "allow_anonymous false\n"
             f"password_file {passwd}\n"
             f"acl_file {acl}\n"
-            "persistence true\n"
-            f"persistence_location {self.workdir}/\n"
-            "autosave_interval 1\n"
-            "max_queued_messages 1000000\n"
+            + (f"persistence true\npersistence_location {self.workdir}/\nautosave_interval 1\n"
+               if self.persistence else "persistence false\n")
+            + "max_queued_messages 1000000\n"
             "max_inflight_messages 0\n"
             "log_type error\nlog_type warning\nlog_type notice\n"
             "log_dest stdout\n"

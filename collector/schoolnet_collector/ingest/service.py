@@ -21,6 +21,7 @@ from sqlalchemy import select
 from schoolnet_agent.protocol import PayloadError
 from schoolnet_collector.core.config import Settings
 from schoolnet_collector.ingest.convert import Converter, SchoolTags
+from schoolnet_collector.ingest.inbox import Inbox
 from schoolnet_collector.ingest.rejects import RejectLog
 from schoolnet_collector.ingest.subscriber import Inbound, Subscriber
 from schoolnet_collector.registry.devices import DeviceTracker
@@ -30,6 +31,7 @@ from schoolnet_collector.storage.influx import InfluxStore, StorageError
 log = logging.getLogger("schoolnet.ingest")
 
 _STOP = object()
+BATCH = 500  # messages a converting thread takes at once
 
 
 def load_school_tags(sessions) -> dict[str, SchoolTags]:
@@ -43,7 +45,7 @@ class IngestService:
         self.settings = settings
         self.store = store
         self.sessions = sessions
-        self.inbox: queue.Queue = queue.Queue(maxsize=settings.ingest.queue_size)
+        self.inbox = Inbox(settings.ingest.queue_size)
         self.lines: queue.Queue = queue.Queue(maxsize=max(1000, settings.ingest.queue_size // 10))
         self.tracker = DeviceTracker()
         self.rejects = RejectLog()
@@ -54,6 +56,7 @@ class IngestService:
         self._stats_lock = threading.Lock()
         self.last_write_error: str | None = None
         self._stop = threading.Event()
+        self._draining = threading.Event()
         self._threads: list[threading.Thread] = []
 
     # -- lifecycle --------------------------------------------------------------------------
@@ -70,9 +73,8 @@ class IngestService:
     def stop(self, timeout: float = 10.0) -> None:
         """Stop taking messages, drain what was taken, write it, flush the registry."""
         self.subscriber.stop()
+        self._draining.set()
         workers = [t for t in self._threads if t.name.startswith("ingest-worker")]
-        for _ in workers:
-            self.inbox.put(_STOP)
         for t in workers:
             t.join(timeout)
         self.lines.put(_STOP)
@@ -83,28 +85,37 @@ class IngestService:
     # -- threads ----------------------------------------------------------------------------
     def _work(self) -> None:
         while True:
-            msg = self.inbox.get()
-            if msg is _STOP:
-                return
-            self.handle(msg)
+            batch = self.inbox.take(BATCH, timeout=0.5)
+            if not batch:
+                if self._draining.is_set():
+                    return
+                continue
+            lines: list[str] = []
+            for msg in batch:
+                lines.extend(self.handle(msg))
+            self.count("accepted", len(batch) - self._rejected_in(batch))
+            if lines:
+                self.lines.put(lines)
 
     def count(self, key: str, n: int = 1) -> None:
         with self._stats_lock:
             self.stats[key] += n
 
-    def handle(self, msg: Inbound) -> None:
+    def handle(self, msg: Inbound) -> list[str]:
+        """The message's lines; a rejected message is recorded and yields none."""
         try:
-            lines = self.converter.convert(msg.topic, msg.payload, msg.received_ms, msg.retained)
+            return self.converter.convert(msg.topic, msg.payload, msg.received_ms, msg.retained)
         except PayloadError as exc:
             self.rejects.reject(msg.topic, msg.payload, exc.reason, exc.detail)
-            return
         except Exception as exc:  # a converter bug must not stop ingest
             log.exception("unexpected error converting a message on %s", msg.topic)
             self.rejects.reject(msg.topic, msg.payload, "internal_error", repr(exc))
-            return
-        self.count("accepted")
-        if lines:
-            self.lines.put(lines)
+        msg.rejected = True
+        return []
+
+    @staticmethod
+    def _rejected_in(batch: list[Inbound]) -> int:
+        return sum(1 for m in batch if m.rejected)
 
     def _write(self) -> None:
         cfg = self.settings.influx
@@ -166,5 +177,5 @@ class IngestService:
     def snapshot(self) -> dict:
         return {"accepted": self.stats["accepted"],
                 "lines_written": self.stats["lines_written"],
-                "rejected": dict(self.rejects.counts), "queue_depth": self.inbox.qsize(),
+                "rejected": dict(self.rejects.counts), "queue_depth": len(self.inbox),
                 "write_retries": self.stats["write_retries"], "mqtt_connected": self.subscriber.connected}

@@ -8,7 +8,6 @@ QoS 1 messages wait in the broker while a collector restarts.
 from __future__ import annotations
 
 import logging
-import queue
 import ssl
 import time
 from dataclasses import dataclass
@@ -28,10 +27,11 @@ class Inbound:
     payload: bytes
     received_ms: int
     retained: bool
+    rejected: bool = False
 
 
 class Subscriber:
-    def __init__(self, config: MqttConfig, inbox: "queue.Queue[Inbound]"):
+    def __init__(self, config: MqttConfig, inbox):
         self.config = config
         self.inbox = inbox
         self.connected = False
