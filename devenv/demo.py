@@ -13,7 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
-import time
+import threading
 from pathlib import Path
 
 from devenv.services import InfluxDB1, Mosquitto, MqttAccount, free_port, wait_for_port
@@ -132,13 +132,15 @@ def _port(preferred: int) -> int:
 
 
 def _wait(procs) -> None:
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-    while True:
+    """Until Ctrl-C / SIGTERM, or until a child dies (then the demo is not whole any more)."""
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    while not stop.wait(1):
         for name, p in procs:
             if isinstance(p, subprocess.Popen) and p.poll() is not None:
                 print(f"{name} exited with {p.returncode}; see its log. Stopping the demo.")
                 return
-        time.sleep(1)
 
 
 def _stop_all(procs) -> None:

@@ -84,3 +84,21 @@ def test_v2_write_api_stores_in_victoriametrics(victoria):
     assert series, "VictoriaMetrics did not store the point"
     assert series[0]["metric"]["school"] == "lc-test-01"
     assert series[0]["values"] == [35.5] and series[0]["timestamps"] == [ts]
+
+
+def test_awkward_tag_and_string_values_round_trip(influxdb, influx_db_name):
+    """Windows mounts, names with spaces/commas/equals and quotes survive line protocol."""
+    from schoolnet_collector.ingest import lineprotocol as lp
+
+    store = InfluxStore(InfluxConfig(url=influxdb.url, database=influx_db_name)).connect()
+    ts = int(time.time() * 1000)
+    awkward = ["C:\\", "D:\\data", "/media/usb stick", "a,b=c", "Phòng máy 1"]
+    label = 'say "hi" \\ bye'
+    fields = lp.fields_text({"label": label, "used_percent": 5})
+    lines = [f"disk{lp.tag_set({'device': 'pc-01', 'instance': inst})} {fields} {ts + i}"
+             for i, inst in enumerate(awkward)]
+    result = store.write(lines)
+    assert (result.written, result.rejected) == (len(awkward), [])
+    rows = store.rows("SELECT label, used_percent, instance FROM disk")
+    assert sorted(r["instance"] for r in rows) == sorted(["C:/", "D:/data", "/media/usb stick", "a,b=c", "Phòng máy 1"])
+    assert {r["label"] for r in rows} == {label}

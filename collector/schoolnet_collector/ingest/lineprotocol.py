@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-_TAG_ESCAPES = str.maketrans({",": r"\,", "=": r"\=", " ": r"\ ", "\n": " ", "\\": "\\\\"})
+# InfluxDB 1.x has no escape for a backslash in a tag value, and one before the separating
+# space ("C:\\" as a Windows disk) breaks the line: backslashes become slashes ("C:/").
+_TAG_ESCAPES = str.maketrans({",": r"\,", "=": r"\=", " ": r"\ ", "\n": " ", "\\": "/"})
 
 
 def tag_value(value: str) -> str:
