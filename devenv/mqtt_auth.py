@@ -14,12 +14,14 @@ from devenv.services import find_binary
 
 
 def acl_text(collectors: Iterable[str] = ("collector",), simulators: Iterable[str] = ()) -> str:
+    """The production ACL (firmware_configs/mosquitto/acl.example), plus simulator accounts
+    that may write for any school (the province simulator and load generators)."""
     lines = ["# schoolnet Mosquitto ACL: generated, see firmware_configs/mosquitto/acl.example", ""]
     for user in collectors:
-        lines += [f"user {user}", "topic read schoolnet/#", "topic write schoolnet/v1/+/+/command/#", ""]
+        lines += [f"user {user}", "topic read schoolnet/#", ""]
     for user in simulators:
         lines += [f"user {user}", "topic readwrite schoolnet/v1/#", ""]
-    lines += ["pattern write schoolnet/v1/%u/#", "pattern read schoolnet/v1/%u/#", ""]
+    lines += ["pattern write schoolnet/v1/%u/#", ""]
     return "\n".join(lines)
 
 
