@@ -3,12 +3,14 @@ and a paho publisher logged in as a device."""
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from schoolnet_collector.core.config import load_settings
+from schoolnet_collector.runtime import Runtime
 
 SCHOOLS_CSV = """id,name,province,district,level,district_name
 lc-test-01,Trường THCS Thử Nghiệm 1,lao-cai,bat-xat,thcs,Bát Xát
@@ -57,3 +59,16 @@ def wait_until(predicate, timeout: float = 10.0, interval: float = 0.05):
             return value
         time.sleep(interval)
     return predicate()
+
+
+@contextmanager
+def running_collector(settings):
+    """An in-process collector (registry, store, ingest) subscribed and ready."""
+    rt = Runtime.open(settings)
+    rt.connect_store()
+    rt.start_ingest()
+    assert wait_until(lambda: rt.ingest.subscriber.connected), "collector did not subscribe"
+    try:
+        yield rt
+    finally:
+        rt.close()

@@ -6,7 +6,7 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 
-from collector_fixtures import collector_settings, device_client, wait_until
+from collector_fixtures import collector_settings, running_collector, device_client, wait_until
 from schoolnet_agent.protocol import Sample, build_report, encode
 from schoolnet_collector.api.main import create_app
 from schoolnet_collector.runtime import Runtime
@@ -16,12 +16,8 @@ from devenv.services import free_port
 @pytest.fixture()
 def runtime(tmp_path, fresh_mosquitto, influxdb, influx_db_name):
     """A broker of the test's own: no retained availability left by other tests."""
-    rt = Runtime.open(collector_settings(tmp_path, fresh_mosquitto, influxdb, influx_db_name))
-    rt.connect_store()
-    rt.start_ingest()
-    assert wait_until(lambda: rt.ingest.subscriber.connected)
-    yield rt
-    rt.close()
+    with running_collector(collector_settings(tmp_path, fresh_mosquitto, influxdb, influx_db_name)) as rt:
+        yield rt
 
 
 @pytest.fixture()

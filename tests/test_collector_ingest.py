@@ -8,20 +8,15 @@ import time
 import pytest
 from sqlalchemy import select
 
-from collector_fixtures import collector_settings, device_client, wait_until
+from collector_fixtures import collector_settings, running_collector, device_client, wait_until
 from schoolnet_agent.protocol import Sample, build_report, encode
 from schoolnet_collector.registry.models import DeadLetter, Device
-from schoolnet_collector.runtime import Runtime
 
 
 @pytest.fixture()
 def runtime(tmp_path, mosquitto, influxdb, influx_db_name):
-    rt = Runtime.open(collector_settings(tmp_path, mosquitto, influxdb, influx_db_name))
-    rt.connect_store()
-    rt.start_ingest()
-    assert wait_until(lambda: rt.ingest.subscriber.connected)
-    yield rt
-    rt.close()
+    with running_collector(collector_settings(tmp_path, mosquitto, influxdb, influx_db_name)) as rt:
+        yield rt
 
 
 def report(school="lc-test-01", device="pc-01", seq=1, ts=None, **kw):
