@@ -110,3 +110,27 @@ def test_rejections_logged_once_per_device_and_reason(runtime, caplog):
     notices = [r for r in caplog.records if "not_json" in r.getMessage()]
     assert len(notices) == 2  # pc-01 once, pc-02 once; 49 more counted, not logged
     gw.loop_stop()
+
+
+def test_two_collectors_under_share_split_the_stream_and_store_each_report_once(
+        tmp_path, mosquitto, influxdb, influx_db_name):
+    """Several collectors, one $share group, one registry: each report is handled by exactly
+    one of them, and together they store all of them."""
+    group = {"share_group": f"g-both-{tmp_path.name}"[:60]}
+    first = collector_settings(tmp_path, mosquitto, influxdb, influx_db_name,
+                               mqtt={**group, "client_id": "both-a"})
+    second = collector_settings(tmp_path, mosquitto, influxdb, influx_db_name,
+                                mqtt={**group, "client_id": "both-b"})
+    with running_collector(first) as a, running_collector(second) as b:
+        gw = device_client(_broker(a), "lc-test-01", "gw-secret-01")
+        t0 = 1_764_000_000_000
+        for seq in range(1, 201):
+            gw.publish(f"schoolnet/v1/lc-test-01/pc-{seq % 7:02d}/telemetry",
+                       encode(report(device=f"pc-{seq % 7:02d}", seq=seq, ts=t0 + seq)), qos=1)
+        gw.publish("schoolnet/v1/lc-test-01/pc-00/telemetry", encode(report(device="pc-00", seq=999, ts=t0)),
+                   qos=1).wait_for_publish(10)
+        assert wait_until(lambda: a.store.rows('SELECT count(seq) AS n FROM "report"') == [{"time": 0, "n": 201}],
+                          timeout=20)
+        handled = (a.ingest.stats["accepted"], b.ingest.stats["accepted"])
+        gw.loop_stop()
+    assert sum(handled) == 201 and min(handled) > 0, handled
