@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 SCHEMA_VERSION = 1
 MAX_PAYLOAD_BYTES = 256 * 1024
@@ -101,22 +101,32 @@ def _validator():
     return fastjsonschema.compile(_inline_refs(schema(), schema()["$defs"]))
 
 
-def validate(report: Any) -> dict[str, Any]:
-    """Return the report if it matches schema v1, else raise PayloadError naming the problem."""
+def check_schema(report: dict[str, Any]) -> None:
+    """The pure-Python check (fastjsonschema): light enough for the agent."""
+    import fastjsonschema
+
+    try:
+        _validator()(report)
+    except fastjsonschema.JsonSchemaValueException as exc:
+        raise PayloadError("schema", exc.message) from None
+
+
+def validate(report: Any, check: Callable[[dict[str, Any]], None] = check_schema) -> dict[str, Any]:
+    """Return the report if it matches schema v1, else raise PayloadError naming the problem.
+
+    ``check`` applies the JSON Schema and raises PayloadError("schema", ...); the collector
+    passes a compiled-Rust one (jsonschema-rs, 4x faster) for the same schema file."""
     if not isinstance(report, dict):
         raise PayloadError("not_object", f"payload is a JSON {type(report).__name__}, not an object")
     version = report.get("schema")
     if version != SCHEMA_VERSION:
         raise PayloadError("wrong_version", f"schema version {version!r}, this side speaks {SCHEMA_VERSION}")
-    import fastjsonschema
-
-    try:
-        return _validator()(report)
-    except fastjsonschema.JsonSchemaValueException as exc:
-        raise PayloadError("schema", exc.message) from None
+    check(report)
+    return report
 
 
-def decode(payload: bytes, loads=json.loads) -> dict[str, Any]:
+def decode(payload: bytes, loads=json.loads,
+           check: Callable[[dict[str, Any]], None] = check_schema) -> dict[str, Any]:
     """Parse and validate raw bytes from the wire."""
     if len(payload) > MAX_PAYLOAD_BYTES:
         raise PayloadError("oversize", f"{len(payload)} bytes, limit {MAX_PAYLOAD_BYTES}")
@@ -124,4 +134,4 @@ def decode(payload: bytes, loads=json.loads) -> dict[str, Any]:
         report = loads(payload)
     except (ValueError, UnicodeDecodeError) as exc:
         raise PayloadError("not_json", str(exc)[:200]) from None
-    return validate(report)
+    return validate(report, check)

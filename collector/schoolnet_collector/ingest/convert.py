@@ -13,6 +13,7 @@ import orjson
 from schoolnet_agent.protocol import (AVAILABILITY, EVENTS, INVENTORY, OFFLINE, ONLINE, TELEMETRY,
                                       PayloadError, TopicError, decode, parse_topic)
 from schoolnet_collector.ingest import lineprotocol as lp
+from schoolnet_collector.ingest.schema_check import check_schema
 from schoolnet_collector.registry.devices import DeviceTracker
 
 CONTENT_KEY = {TELEMETRY: "metrics", INVENTORY: "inventory", EVENTS: "events"}
@@ -62,7 +63,7 @@ class Converter:
         received = datetime.fromtimestamp(received_ms / 1000, timezone.utc)
         if t.channel == AVAILABILITY:
             return self._availability(t.school, t.device, payload, received, received_ms, retained)
-        report = decode(payload, loads=orjson.loads)
+        report = decode(payload, loads=orjson.loads, check=check_schema)
         if report["school"] != t.school or report["device"] != t.device:
             raise PayloadError("topic_mismatch", f"topic names {t.school}/{t.device}, payload "
                                                  f"{report['school']}/{report['device']}")
