@@ -6,6 +6,7 @@ and ACL are the production ones: a device can write only under its own topics.
 from __future__ import annotations
 
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from devenv.services import InfluxDB1, Mosquitto, MqttAccount, VictoriaMetrics  # noqa: E402
+from mqtt_helpers import PC01, ROOT, Subscriber, clear_retained  # noqa: E402
 
 COLLECTOR = MqttAccount("collector", "collector-secret")
 SIMULATOR = MqttAccount("simulator", "simulator-secret")
@@ -67,3 +69,39 @@ def victoria(tmp_path_factory):
     server = VictoriaMetrics(tmp_path_factory.mktemp("victoria")).start()
     yield server
     server.stop()
+
+
+@pytest.fixture()
+def subscriber(mosquitto):
+    """Collector-side paho subscribers, closed after the test."""
+    subs = []
+
+    def make(port=None, **kw):
+        s = Subscriber(port or mosquitto.port, **kw)
+        subs.append(s)
+        return s
+
+    yield make
+    for s in subs:
+        s.close()
+
+
+@pytest.fixture()
+def transport(mosquitto):
+    """Agent transports logged in as test devices; their retained state is cleared after."""
+    from schoolnet_agent.transport import MqttSettings, MqttTransport
+
+    made = []
+
+    def make(account=PC01, school="lc-test-01", device="pc-01", port=None, **settings):
+        user, password = account
+        s = MqttSettings(port=port or mosquitto.port, username=user, password=password,
+                         reconnect_min_delay=0.1, reconnect_max_delay=0.5, **settings)
+        t = MqttTransport(s, school, device, client_id=f"{school}.{device}.{uuid.uuid4().hex[:6]}")
+        made.append(t)
+        return t
+
+    yield make
+    for t in made:
+        t.stop()
+    clear_retained(mosquitto.port, *{f"{ROOT}/{t.school}/{t.device}/availability" for t in made})

@@ -13,7 +13,7 @@ import sys
 import time
 
 import pytest
-from test_agent_transport import ROOT, clear_retained, subscriber, transport  # noqa: F401 (fixtures)
+from mqtt_helpers import ROOT, clear_retained
 
 
 def test_retained_online_on_connect_and_offline_on_graceful_stop(transport, subscriber):  # noqa: F811

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from test_agent_transport import Subscriber, clear_retained
+from mqtt_helpers import Subscriber, clear_retained
 
 from schoolnet_agent.probes.docs import fields_markdown
 from schoolnet_agent.protocol import decode, validate

@@ -5,7 +5,7 @@ import threading
 import time
 
 import pytest
-from test_agent_transport import Subscriber, clear_retained
+from mqtt_helpers import Subscriber, clear_retained
 
 from schoolnet_agent.config import AgentConfig, DeviceSettings, ProbeSettings, StateSettings
 from schoolnet_agent.probes.base import Field, Probe

@@ -6,7 +6,7 @@ import subprocess
 import uuid
 
 import pytest
-from test_agent_transport import Subscriber
+from mqtt_helpers import Subscriber
 
 from devenv.services import Mosquitto, free_port, wait_for_port
 from schoolnet_agent.transport import MqttSettings, MqttTransport

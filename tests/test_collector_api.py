@@ -1,7 +1,6 @@
 """The HTTP API on a real runtime: registry on SQLite, real InfluxDB and Mosquitto."""
 from __future__ import annotations
 
-import time
 
 import pytest
 from fastapi.testclient import TestClient

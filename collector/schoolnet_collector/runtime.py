@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -28,7 +28,6 @@ class Runtime:
     sessions: sessionmaker[Session]
     store: InfluxStore
     ingest: IngestService | None = None
-    started: float = field(default_factory=time.time)
 
     @classmethod
     def open(cls, settings: Settings) -> "Runtime":

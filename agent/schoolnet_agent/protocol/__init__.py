@@ -4,11 +4,18 @@ Both the agent (which builds reports) and the collector (which validates them) i
 module, and the JSON Schema beside it is the single definition of a valid payload.
 docs/protocol.md explains the choices.
 """
-from schoolnet_agent.protocol.topics import (  # noqa: F401
+from schoolnet_agent.protocol.topics import (
     AVAILABILITY, CHANNELS, EVENTS, INVENTORY, OFFLINE, ONLINE, TELEMETRY, TOPIC_ROOT,
     Topic, TopicError, device_topic, parse_topic, subscription,
 )
-from schoolnet_agent.protocol.payload import (  # noqa: F401
+from schoolnet_agent.protocol.payload import (
     MAX_PAYLOAD_BYTES, SCHEMA_VERSION, PayloadError, Sample, build_report, decode, encode,
     validate,
 )
+
+__all__ = [
+    "AVAILABILITY", "CHANNELS", "EVENTS", "INVENTORY", "OFFLINE", "ONLINE", "TELEMETRY", "TOPIC_ROOT",
+    "Topic", "TopicError", "device_topic", "parse_topic", "subscription",
+    "MAX_PAYLOAD_BYTES", "SCHEMA_VERSION", "PayloadError", "Sample", "build_report", "decode",
+    "encode", "validate",
+]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from typing import Any, Callable, Iterable
@@ -40,16 +40,6 @@ class Sample:
         if self.instance is not None:
             out["instance"] = self.instance
         return out
-
-
-@dataclass(slots=True)
-class ReportHeader:
-    school: str
-    device: str
-    kind: str
-    interval: float | None = None
-    agent: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def build_report(school: str, device: str, kind: str, seq: int, samples: Iterable[Sample],
