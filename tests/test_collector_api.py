@@ -100,8 +100,24 @@ def test_bad_requests_get_clear_4xx(api, path, status):
 
 def test_openapi_documents_every_route_with_response_models(api):
     spec = api.get("/openapi.json").json()
-    for path in ("/health", "/api/v1/schools", "/api/v1/schools/{school_id}/devices"):
+    for path in ("/health", "/api/v1/schools", "/api/v1/schools/{school_id}/devices", "/api/v1/dead-letters"):
         op = spec["paths"][path]["get"]
         assert "200" in op["responses"], path
         assert "$ref" in str(op["responses"]["200"]["content"]["application/json"]["schema"]), path
-    assert {"SchoolOut", "DeviceOut", "Health"} <= set(spec["components"]["schemas"])
+    assert {"SchoolOut", "DeviceOut", "Health", "DeadLetterOut"} <= set(spec["components"]["schemas"])
+
+
+def test_dead_letters_listed_newest_first_with_filters(api, runtime):
+    client = device_client(type("B", (), {"port": runtime.settings.mqtt.port}), "lc-test-01", "gw-secret-01")
+    client.publish("schoolnet/v1/lc-test-01/pc-01/telemetry", b"not json at all", qos=1)
+    client.publish("schoolnet/v1/lc-test-01/pc-02/telemetry", b'{"schema": 9}', qos=1).wait_for_publish(5)
+    letters = wait_until(lambda: len(api.get("/api/v1/dead-letters").json()) == 2 and
+                         api.get("/api/v1/dead-letters").json(), timeout=5)
+    assert [(d["reason"], d["topic"]) for d in letters] == [
+        ("wrong_version", "schoolnet/v1/lc-test-01/pc-02/telemetry"),
+        ("not_json", "schoolnet/v1/lc-test-01/pc-01/telemetry")]
+    assert letters[1]["payload_preview"] == "not json at all" and letters[1]["payload_bytes"] == 15
+    assert [d["reason"] for d in api.get("/api/v1/dead-letters", params={"reason": "not_json"}).json()] == ["not_json"]
+    assert api.get("/api/v1/dead-letters", params={"school": "lc-test-02"}).json() == []
+    assert api.get("/api/v1/dead-letters", params={"school": "x/../y"}).status_code == 422
+    client.loop_stop()

@@ -52,3 +52,13 @@ class DeviceOut(BaseModel):
 
 class Problem(BaseModel):
     detail: str
+
+
+class DeadLetterOut(BaseModel):
+    id: int
+    received_at: datetime
+    topic: str
+    reason: str = Field(description="Why it was rejected: see docs/protocol.md, 'Rejected messages'")
+    detail: str
+    payload_preview: str = Field(description="The first 500 bytes of the payload, as UTF-8 text")
+    payload_bytes: int
