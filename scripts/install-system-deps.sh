@@ -10,18 +10,14 @@ declare -A binary_of=(
   [mosquitto-clients]=/usr/bin/mosquitto_pub
   [influxdb]=/usr/bin/influxd
   [victoria-metrics]=/usr/bin/victoria-metrics
-  [python3-venv]=/usr/lib/python3/dist-packages/venv/__init__.py
 )
 
 missing=()
 for pkg in "${!binary_of[@]}"; do
   [ -e "${binary_of[$pkg]}" ] || missing+=("$pkg")
 done
-# python3-venv only matters when the system Python is the one making the venv.
-if [ ${#missing[@]} -gt 0 ] && python3 -m venv --help >/dev/null 2>&1; then
-  missing=("${missing[@]/python3-venv}")
-fi
-read -r -a missing <<< "${missing[*]}"
+# Debian's own python3 makes virtualenvs only with python3-venv (it provides ensurepip).
+python3 -c "import ensurepip" 2>/dev/null || missing+=(python3-venv)
 [ ${#missing[@]} -eq 0 ] && { echo "system packages: all present"; exit 0; }
 
 sudo=""
