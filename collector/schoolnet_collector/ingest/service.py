@@ -46,7 +46,9 @@ class IngestService:
         self.store = store
         self.sessions = sessions
         self.inbox = Inbox(settings.ingest.queue_size)
-        self.lines: queue.Queue = queue.Queue(maxsize=max(1000, settings.ingest.queue_size // 10))
+        # Items are a converted batch each (up to BATCH messages): 64 of them bound the memory
+        # held while InfluxDB is slow; beyond that the converting thread, then paho, wait.
+        self.lines: queue.Queue = queue.Queue(maxsize=64)
         self.tracker = DeviceTracker()
         self.rejects = RejectLog()
         self.converter = Converter(load_school_tags(sessions), self.tracker,
