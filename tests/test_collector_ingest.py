@@ -134,3 +134,31 @@ def test_two_collectors_under_share_split_the_stream_and_store_each_report_once(
         handled = (a.ingest.stats["accepted"], b.ingest.stats["accepted"])
         gw.loop_stop()
     assert sum(handled) == 201 and min(handled) > 0, handled
+
+
+def test_reports_held_while_influxdb_is_down_are_written_when_it_returns(tmp_path, mosquitto):
+    """The writer keeps its batch and retries with backoff: an InfluxDB restart loses nothing
+    (the durable spool for a collector restart during the outage is a later step)."""
+    from devenv.services import InfluxDB1
+
+    influx = InfluxDB1(tmp_path / "influx-own").start()
+    influx.create_database("outage")
+    try:
+        with running_collector(collector_settings(tmp_path, mosquitto, influx, "outage")) as rt:
+            gw = device_client(_broker(rt), "lc-test-01", "gw-secret-01")
+            t0 = 1_764_000_000_000
+            gw.publish("schoolnet/v1/lc-test-01/pc-01/telemetry", encode(report(seq=1, ts=t0)), qos=1).wait_for_publish(5)
+            assert wait_until(lambda: rt.store.rows('SELECT count(seq) AS n FROM "report"') == [{"time": 0, "n": 1}])
+            influx.kill()
+            for seq in range(2, 52):
+                gw.publish("schoolnet/v1/lc-test-01/pc-01/telemetry",
+                           encode(report(seq=seq, ts=t0 + seq)), qos=1).wait_for_publish(5)
+            assert wait_until(lambda: rt.ingest.stats["write_retries"] >= 1, timeout=10)
+            assert rt.ingest.last_write_error
+            influx.start()
+            assert wait_until(lambda: rt.store.rows('SELECT count(seq) AS n FROM "report"') == [{"time": 0, "n": 51}],
+                              timeout=30)
+            assert wait_until(lambda: rt.ingest.last_write_error is None, timeout=5)
+            gw.loop_stop()
+    finally:
+        influx.stop()
