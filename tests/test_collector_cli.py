@@ -101,3 +101,11 @@ def test_schools_import_rejects_unreadable_files(tmp_path, name, content, expect
     path.write_bytes(content if isinstance(content, bytes) else content.encode())
     result = cli("schools", "import", "--config", conf, path)
     assert result.returncode == 2 and expected in result.stderr and "Traceback" not in result.stderr
+
+
+def test_run_with_missing_school_file_stops_with_its_name(tmp_path):
+    conf = tmp_path / "collector.toml"
+    conf.write_text(f'[registry]\nurl = "sqlite:///{tmp_path}/r.sqlite3"\n')
+    result = cli("run", "--config", conf, "--schools", tmp_path / "missing.csv")
+    assert result.returncode == 2
+    assert "missing.csv: cannot read" in result.stderr and "Traceback" not in result.stderr
