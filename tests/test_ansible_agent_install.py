@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_ansible_agent_role import GATEWAY, ROOT, run_playbook, school_inventory
+from ansible_helpers import GATEWAY, ROOT, run_playbook, school_inventory
 
 pytestmark = pytest.mark.slow
 

@@ -13,12 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from devenv.services import MqttAccount, free_port
-from tests.test_ansible_agent_role import ANSIBLE_DIR, run_playbook
-from tests.test_firmware_configs_mosquitto import (
-    EXAMPLES, ExampleBroker, connect, make_certificates, publish_all, received_until, rewrite_example,
-    stop, subscribed,
-)
+from devenv.services import MqttAccount
+from ansible_helpers import ANSIBLE_DIR, run_playbook
+from example_broker import EXAMPLES, connect, publish_all, received_until, start_example_broker, stop, subscribed
 
 SCHOOL = "lc-bxa-th-012"
 PASSWORDS = {"lc-bxa-th-012-gw": "gw:pass-1", "lc-bxa-th-012-pc01": "pc01:pass-2",
@@ -81,14 +78,7 @@ def test_second_run_changes_nothing(accounts_run):
 @pytest.fixture(scope="module")
 def broker(accounts_run):
     tmp, files, _ = accounts_run
-    certs = make_certificates(files)
-    tls_port, plain_port = free_port(), free_port()
-    conf = files / "mosquitto.conf"
-    conf.write_text(rewrite_example((EXAMPLES / "mosquitto.conf.example").read_text(), tls_port, plain_port, {
-        "certfile": str(certs["server.crt"]), "keyfile": str(certs["server.key"]),
-        "password_file": str(files / "passwd"), "acl_file": str(files / "acl"),
-        "persistence_location": f"{files}/", "log_dest": "stdout"}))
-    server = ExampleBroker("mosquitto", tmp / "broker", plain_port).start_with(conf, tls_port)
+    server = start_example_broker(tmp / "broker", files / "passwd", files / "acl")
     yield server
     server.stop()
 
