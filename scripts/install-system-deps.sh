@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages the demo and the tests run for real:
 # Mosquitto (broker), InfluxDB 1.x (storage), VictoriaMetrics (second line-protocol store,
-# for the v2 write path). Installing them does not start them: the project starts its own
+# for the v2 write path), PostgreSQL (the shared registry of several collectors), Chromium
+# (web page tests), iproute2 and iptables (network namespaces, veth, loss injection in tests). Installing them does not start them: the project starts its own
 # copies on loopback ports. Safe to run again: does nothing when all are present.
 set -euo pipefail
 
@@ -10,12 +11,17 @@ declare -A binary_of=(
   [mosquitto-clients]=/usr/bin/mosquitto_pub
   [influxdb]=/usr/bin/influxd
   [victoria-metrics]=/usr/bin/victoria-metrics
+  [iproute2]=/usr/sbin/ip
+  [iptables]=/usr/sbin/iptables
+  [chromium]=/usr/bin/chromium
 )
 
 missing=()
 for pkg in "${!binary_of[@]}"; do
   [ -e "${binary_of[$pkg]}" ] || missing+=("$pkg")
 done
+# PostgreSQL's server binaries live under a versioned directory.
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
 # Debian's own python3 makes virtualenvs only with python3-venv (it provides ensurepip).
 python3 -c "import ensurepip" 2>/dev/null || missing+=(python3-venv)
 [ ${#missing[@]} -eq 0 ] && { echo "system packages: all present"; exit 0; }
