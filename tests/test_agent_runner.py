@@ -103,18 +103,18 @@ def test_a_failing_delivery_does_not_stop_the_loop(mosquitto, started, caplog):
     sub = Subscriber(mosquitto.port, topic=TELEMETRY)
     calls = []
 
-    def flaky(payload):
-        calls.append(payload)
+    def flaky(message):
+        calls.append(message)
         if len(calls) == 1:
             raise OSError("spool disk full")
-        runner.transport.publish("telemetry", payload)
+        runner.transport.publish(message.channel, message.payload)
 
     try:
         runner, _ = started(0.2, deliver=flaky)
         first = reports(sub, 1)[0]
     finally:
         sub.close()
-    assert len(calls) >= 2 and "report not sent" in caplog.text and "spool disk full" in caplog.text
+    assert len(calls) >= 2 and "telemetry message not sent" in caplog.text and "spool disk full" in caplog.text
     assert first["seq"] == 1, "the lost report's number is not reused"
 
 

@@ -5,8 +5,9 @@ Reports are scheduled on the monotonic clock, so they neither drift (a collectio
 by NTP. After a pause longer than an interval (a suspended laptop) the missed slots are
 skipped, not fired in a burst.
 
-Delivery is one seam, ``deliver(payload)``: today it publishes on ``telemetry`` with QoS 1;
-the on-disk spool for schools that are offline for days will be placed there.
+Delivery is one seam, ``deliver(Outgoing)``: every message the agent sends (telemetry, events,
+inventory, and reports a gateway sends for the projectors and boards it probes) passes through
+it, so the on-disk spool for schools that are offline for days has one place to sit.
 """
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ import math
 import signal
 import threading
 import time
-from typing import Callable
+from dataclasses import dataclass
+from typing import Any, Callable
 
 from schoolnet_agent import __version__
 from schoolnet_agent.config import AgentConfig
@@ -29,10 +31,20 @@ from schoolnet_agent.transport import MqttTransport
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One message for the broker: the channel of ``device`` (None: this agent's own device)."""
+
+    channel: str
+    payload: bytes
+    device: str | None = None
+    retain: bool = False
+
+
 class Runner:
     def __init__(self, config: AgentConfig, *, transport: MqttTransport | None = None,
                  probes: ProbeSet | None = None, sequence: SequenceCounter | None = None,
-                 deliver: Callable[[bytes], object] | None = None,
+                 deliver: Callable[[Outgoing], object] | None = None,
                  clock: Callable[[], float] = time.monotonic):
         self.config = config
         dev = config.device
@@ -55,15 +67,22 @@ class Runner:
 
     def tick(self) -> None:
         """One report; any failure is logged and the loop goes on."""
-        try:
-            self.deliver(self.build())
+        if self.send(Outgoing(TELEMETRY, self.build())):
             self.reports += 1
-        except Exception as exc:
-            self._limiter.log(f"tick:{type(exc).__name__}", logging.ERROR,
-                              "report not sent: %r", exc, exc_info=True)
 
-    def _publish(self, payload: bytes) -> None:
-        self.transport.publish(TELEMETRY, payload)
+    def send(self, message: Outgoing) -> bool:
+        """Hand one message to delivery; a failure is logged (rate-limited), never raised."""
+        try:
+            self.deliver(message)
+            return True
+        except Exception as exc:
+            self._limiter.log(f"send:{message.channel}:{type(exc).__name__}", logging.ERROR,
+                              "%s message not sent: %r", message.channel, exc, exc_info=True)
+            return False
+
+    def _publish(self, message: Outgoing) -> Any:
+        return self.transport.publish(message.channel, message.payload, device=message.device,
+                                      retain=message.retain)
 
     def run(self) -> None:
         """Report until ``stop()``; then announce ``offline`` and disconnect."""
