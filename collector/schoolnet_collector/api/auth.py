@@ -1,0 +1,171 @@
+"""Who is calling, and what they may see.
+
+Every API route except ``/health`` depends on ``current_caller``: a token in
+``Authorization: Bearer <token>`` (scripts, Grafana, other services) or the browser's session
+cookie (web pages; see ``schoolnet_collector.web``). The token's scope decides what exists for
+the caller:
+
+- ``province``: everything;
+- ``district:<id>``: the schools whose ``district`` is that id, and their devices/incidents;
+- ``school:<id>``: that school only.
+
+Routes use the helpers so every part answers the same way:
+
+- an object (school, device, incident) outside the scope → **404**, the same answer as for an
+  object that does not exist, so a school token cannot probe which ids exist elsewhere;
+- a request for a *wider* scope than the caller's (a school token asking for its district's
+  summary, a district token asking for the province) → **403**;
+- list routes filter with ``caller.school_ids_filter()`` instead of failing.
+
+Roles (``viewer`` < ``operator`` < ``admin``) say what a caller may *do* within its scope:
+``caller.require_role("operator")`` before changing anything.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Annotated, Callable
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import ColumnElement, select, true
+from sqlalchemy.orm import Session
+
+from schoolnet_collector.api.deps import SessionDep
+from schoolnet_collector.api.schemas import Problem
+from schoolnet_collector.registry.models import School
+from schoolnet_collector.registry.tokens import (ROLES, ApiToken, Scope, TokenError, find_token,
+                                                 find_web_session)
+
+SESSION_COOKIE = "schoolnet_session"
+NOT_FOUND = "not found"
+"""The one message for both 'does not exist' and 'not yours', so neither can be told apart."""
+
+bearer = HTTPBearer(auto_error=False, description="An API token: `schoolnet-collector token create`")
+
+
+def system_clock() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def get_clock() -> Callable[[], datetime]:
+    """The clock token expiry is judged by; tests override this dependency to move time."""
+    return system_clock
+
+
+@dataclass(frozen=True)
+class Caller:
+    role: str
+    scope_kind: str  # province | district | school
+    scope_id: str | None
+    token_name: str
+    token_id: int | None = None
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(self.scope_kind, self.scope_id)
+
+    # --- what the caller may do ------------------------------------------------------------
+    def has_role(self, role: str) -> bool:
+        return ROLES.index(self.role) >= ROLES.index(role)
+
+    def require_role(self, role: str) -> None:
+        if not self.has_role(role):
+            raise HTTPException(403, f"this needs the {role} role; the token has {self.role}")
+
+    # --- what the caller may see -----------------------------------------------------------
+    def sees_school(self, school: School) -> bool:
+        if self.scope_kind == "province":
+            return True
+        if self.scope_kind == "district":
+            return school.district == self.scope_id
+        return school.id == self.scope_id
+
+    def require_school(self, school: School | None) -> School:
+        """The school, if it exists and is in scope; 404 otherwise (the same answer either way)."""
+        if school is None or not self.sees_school(school):
+            raise HTTPException(404, NOT_FOUND)
+        return school
+
+    def require_school_id(self, session: Session, school_id: str) -> School:
+        """``require_school`` for routes that have only the id."""
+        return self.require_school(session.get(School, school_id))
+
+    def require_district(self, district_id: str) -> None:
+        """A district-wide view: 403 for a school token (wider than its scope), 404 for a
+        district token asking about another district."""
+        if self.scope_kind == "province":
+            return
+        if self.scope_kind == "school":
+            raise HTTPException(403, "a school token cannot see district-wide data")
+        if district_id != self.scope_id:
+            raise HTTPException(404, NOT_FOUND)
+
+    def require_province(self) -> None:
+        """Province-wide data (the procurement plan, dead letters): province tokens only."""
+        if self.scope_kind != "province":
+            raise HTTPException(403, f"this needs a province token; the token's scope is {self.scope}")
+
+    def school_ids_filter(self) -> ColumnElement[bool]:
+        """A where-clause on ``School`` for list routes: only the schools in scope."""
+        if self.scope_kind == "province":
+            return true()
+        if self.scope_kind == "district":
+            return School.district == self.scope_id
+        return School.id == self.scope_id
+
+    def covers_scope(self, scope: Scope | str, session: Session | None = None) -> bool:
+        """Whether everything in ``scope`` is within the caller's (e.g. before a district token
+        creates a contact for a school). A district caller needs ``session`` to check that a
+        school is in its district; without it the answer is False (never guess wider)."""
+        if isinstance(scope, str):
+            try:
+                scope = Scope.parse(scope)
+            except TokenError:
+                return False
+        if self.scope_kind == "province":
+            return True
+        if self.scope_kind == "district":
+            if scope.kind == "district":
+                return scope.id == self.scope_id
+            if scope.kind == "school" and session is not None:
+                district = session.scalar(select(School.district).where(School.id == scope.id))
+                return district == self.scope_id
+            return False
+        return scope.kind == "school" and scope.id == self.scope_id
+
+
+def caller_of(token: ApiToken) -> Caller:
+    return Caller(role=token.role, scope_kind=token.scope_kind, scope_id=token.scope_id,
+                  token_name=token.name, token_id=token.id)
+
+
+def optional_caller(
+    request: Request, session: SessionDep,
+    clock: Annotated[Callable[[], datetime], Depends(get_clock)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Caller | None:
+    """The caller from the bearer token, else from the session cookie; None when neither is valid."""
+    now = clock()
+    if credentials is not None:
+        token = find_token(session, credentials.credentials, now)
+    else:
+        token = find_web_session(session, request.cookies.get(SESSION_COOKIE, ""), now)
+    return caller_of(token) if token is not None else None
+
+
+def current_caller(caller: Annotated[Caller | None, Depends(optional_caller)]) -> Caller:
+    if caller is None:
+        raise HTTPException(401, "a valid API token is needed (Authorization: Bearer <token>)",
+                            headers={"WWW-Authenticate": "Bearer"})
+    return caller
+
+
+CallerDep = Annotated[Caller, Depends(current_caller)]
+
+AUTH_RESPONSES: dict = {
+    401: {"model": Problem, "description": "No token, or an unknown, revoked or expired one"},
+    403: {"model": Problem, "description": "The token's role or scope is too narrow for this"},
+    404: {"model": Problem, "description": "No such object, or not in the token's scope"},
+}
+"""Pass as ``APIRouter(responses=AUTH_RESPONSES)`` so the OpenAPI schema documents them."""
