@@ -8,8 +8,9 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 
@@ -66,6 +67,69 @@ class ApiConfig(Strict):
     enabled: bool = True
 
 
+class SmtpConfig(Strict):
+    host: str | None = Field(None, description="None: no email")
+    port: int = Field(587, ge=1, le=65535)
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    username: str | None = None
+    password: str | None = None
+    sender: str = Field("schoolnet <schoolnet@localhost>", min_length=3)
+    ca_file: Path | None = Field(None, description="CA bundle for a private SMTP server's certificate")
+    timeout: float = Field(15.0, gt=0, le=300)
+
+
+class TelegramConfig(Strict):
+    bot_token: str | None = Field(None, description="None: no Telegram")
+    api_base: str = Field("https://api.telegram.org", pattern=r"^https?://")
+    poll_updates: bool = Field(True, description="answer /status by getUpdates long-poll "
+                                                 "(one collector only: Telegram allows one poller)")
+    poll_timeout: int = Field(25, ge=0, le=50)
+    timeout: float = Field(15.0, gt=0, le=300)
+
+
+class WebhookConfig(Strict):
+    secret: str | None = Field(None, description="global HMAC-SHA256 key")
+    contact_secrets: dict[int, str] = Field(default_factory=dict, description="contact id -> key")
+    timeout: float = Field(10.0, gt=0, le=300)
+
+
+class AlertTopicConfig(Strict):
+    enabled: bool = False
+    prefix: str = Field("schoolnet/v1/_alerts", pattern=r"^[^#+]+[^/#+]$")
+    username: str | None = Field(None, description="None: the collector's own MQTT account")
+    password: str | None = None
+
+
+class NotifyConfig(Strict):
+    enabled: bool = True
+    language: Literal["vi", "en"] = "vi"
+    timezone: str = "Asia/Ho_Chi_Minh"
+    delay_seconds: float = Field(0.0, ge=0, le=3600, description="hold a new page this long first")
+    respect_school_time: bool = Field(True, description="hold pages outside school hours/holidays")
+    page_anytime_severities: list[Literal["info", "warning", "critical"]] = Field(default_factory=list)
+    repeat_minutes: float = Field(120.0, gt=0)
+    max_repeats: int = Field(2, ge=0, le=100)
+    escalate_minutes: float | None = Field(60.0, gt=0, description="None: never escalate")
+    digest_at: str | None = Field("07:00", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    retry_seconds: float = Field(30.0, gt=0)
+    retry_max_seconds: float = Field(3600.0, gt=0)
+    max_attempts: int = Field(12, ge=1, le=1000)
+    poll_seconds: float = Field(1.0, gt=0, le=60)
+    smtp: SmtpConfig = SmtpConfig()
+    telegram: TelegramConfig = TelegramConfig()
+    webhook: WebhookConfig = WebhookConfig()
+    mqtt: AlertTopicConfig = AlertTopicConfig()
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Ho_Chi_Minh)") from None
+        return value
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SCHOOLNET_", env_nested_delimiter="__",
                                       extra="forbid")
@@ -76,6 +140,7 @@ class Settings(BaseSettings):
     registry: RegistryConfig = RegistryConfig()
     ingest: IngestConfig = IngestConfig()
     api: ApiConfig = ApiConfig()
+    notify: NotifyConfig = NotifyConfig()
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings,
