@@ -42,6 +42,8 @@ class Device(Base):
     # From the availability topic: True after "online", False after "offline" (Will or stop).
     available: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     available_changed: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # always | school_hours | optional; None: the rule file's default for the device's kind.
+    expected_presence: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
 
 class DeadLetter(Base):

@@ -1,0 +1,170 @@
+"""Registry tables for alerts: contacts, school calendar, maintenance windows, incidents.
+
+They live on the registry's shared ``Base`` (registry/models.py) so one Alembic history
+(migration 0002) creates them on SQLite and PostgreSQL alike. Incidents are shared state of
+every collector: the partial unique index ``ux_incidents_open_key`` lets the database, not a
+process, decide that a key has at most one incident that is not resolved, so two collectors
+evaluating the same registry state open one incident between them.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from sqlalchemy import (JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String,
+                        Text, Time, text)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from schoolnet_collector.registry.models import Base
+
+CONTACT_ROLES = ("school_it", "district", "province")
+LANGUAGES = ("vi", "en")
+INCIDENT_STATES = ("open", "acknowledged", "resolved")
+SEVERITIES = ("info", "warning", "critical")
+PRESENCE = ("always", "school_hours", "optional")
+
+
+class Contact(Base):
+    """Who hears about a school's incidents: its IT teacher(s), district staff, Sở staff.
+
+    ``school_id`` is set for ``school_it``, ``district`` for ``district``; ``province`` contacts
+    have neither and hear about everything their rules send up.
+    """
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16), index=True)
+    school_id: Mapped[str | None] = mapped_column(
+        String(63), ForeignKey("schools.id", ondelete="CASCADE"), nullable=True, index=True)
+    district: Mapped[str | None] = mapped_column(String(63), nullable=True, index=True)
+    email: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    telegram_chat_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    webhook_url: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    language: Mapped[str] = mapped_column(String(2), default="vi", server_default="vi")
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+
+
+class MaintenanceWindow(Base):
+    """A planned outage: no incident opens for the school (or one device) while it lasts."""
+    __tablename__ = "maintenance_windows"
+    __table_args__ = (Index("ix_maintenance_school_time", "school_id", "ends_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    school_id: Mapped[str] = mapped_column(String(63), ForeignKey("schools.id", ondelete="CASCADE"))
+    device_id: Mapped[str | None] = mapped_column(String(63), nullable=True)
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SchoolHours(Base):
+    """Opening hours for one weekday (0 = Monday), local time Asia/Ho_Chi_Minh.
+
+    Rows with ``school_id`` NULL are the province default; a school with rows of its own uses
+    only those (a school with Saturday classes adds a Saturday row).
+    """
+    __tablename__ = "school_hours"
+    __table_args__ = (Index("ix_school_hours_school_day", "school_id", "weekday"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    school_id: Mapped[str | None] = mapped_column(
+        String(63), ForeignKey("schools.id", ondelete="CASCADE"), nullable=True)
+    weekday: Mapped[int] = mapped_column(Integer)
+    opens: Mapped[time] = mapped_column(Time)
+    closes: Mapped[time] = mapped_column(Time)
+
+
+class SchoolTerm(Base):
+    """A term (học kỳ) of the school year; outside every term the school is on holiday."""
+    __tablename__ = "school_terms"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    school_id: Mapped[str | None] = mapped_column(
+        String(63), ForeignKey("schools.id", ondelete="CASCADE"), nullable=True, index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+
+
+class Holiday(Base):
+    """Days off inside a term (Tết, 30/4, 2/9…), first to last day inclusive."""
+    __tablename__ = "holidays"
+    __table_args__ = (Index("ix_holidays_dates", "starts_on", "ends_on"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    school_id: Mapped[str | None] = mapped_column(
+        String(63), ForeignKey("schools.id", ondelete="CASCADE"), nullable=True, index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+
+
+class Incident(Base):
+    """One problem from opening to resolution; ``key`` names what it is about
+    (``device_offline:<school>/<device>``, ``school_offline:<school>``…)."""
+    __tablename__ = "incidents"
+    __table_args__ = (
+        # At most one incident per key that is not resolved: enforced by the database so
+        # collectors racing on the same state cannot both open one.
+        Index("ux_incidents_open_key", "key", unique=True,
+              sqlite_where=text("state != 'resolved'"),
+              postgresql_where=text("state != 'resolved'")),
+        Index("ix_incidents_state_school", "state", "school_id"),
+        Index("ix_incidents_key_opened", "key", "opened_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(255))
+    rule: Mapped[str] = mapped_column(String(63), index=True)
+    school_id: Mapped[str] = mapped_column(String(63), ForeignKey("schools.id", ondelete="CASCADE"))
+    device_id: Mapped[str | None] = mapped_column(String(63), nullable=True)
+    severity: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16), default="open")
+    flapping: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    summary: Mapped[str] = mapped_column(Text)
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    resolved_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+    events: Mapped[list["IncidentEvent"]] = relationship(
+        back_populates="incident", order_by="IncidentEvent.id", cascade="all, delete-orphan")
+
+
+class IncidentEvent(Base):
+    """The timeline: ``opened``, ``acknowledged``, ``resolved``, ``flapping``, ``escalated``,
+    ``note``… with who (``actor``: a user name, or ``rules`` for the evaluator)."""
+    __tablename__ = "incident_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"),
+                                             index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    kind: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    incident: Mapped[Incident] = relationship(back_populates="events")
+
+
+class DeviceReading(Base):
+    """The newest value of each metric field the rules read (``uplink.rtt_ms``, ``disk./.used_percent``…).
+
+    Kept by ingest so the evaluator reads one small table instead of querying InfluxDB per
+    device; shared in the registry because collectors under one ``$share`` group each see only
+    part of a device's reports.
+    """
+    __tablename__ = "device_readings"
+
+    school_id: Mapped[str] = mapped_column(String(63), ForeignKey("schools.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    device_id: Mapped[str] = mapped_column(String(63), primary_key=True)
+    name: Mapped[str] = mapped_column(String(127), primary_key=True)
+    value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    text_value: Mapped[str | None] = mapped_column(Text, nullable=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
