@@ -25,6 +25,8 @@ class School(Base):
     district: Mapped[str] = mapped_column(String(63), index=True)
     level: Mapped[str] = mapped_column(String(32), index=True)
     district_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # Enrolment from the school file: students per working PC in the readiness report.
+    students: Mapped[int | None] = mapped_column(Integer, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -44,6 +46,10 @@ class Device(Base):
     available_changed: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     # always | school_hours | optional; None: the rule file's default for the device's kind.
     expected_presence: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # From the Sở's equipment file (``devices import``): the planners' age of a device when
+    # its inventory has no BIOS date, and the lab room that is replaced as a whole.
+    purchase_year: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    room: Mapped[str | None] = mapped_column(String(63), nullable=True)
 
 
 class DeadLetter(Base):
