@@ -60,11 +60,11 @@ class Service:
     def log_path(self) -> Path:
         return self.workdir / f"{self.name}.log"
 
-    def _spawn(self, argv: list[str]) -> None:
+    def _spawn(self, argv: list[str], **popen) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, start_new_session=True)
+                                     stdin=subprocess.DEVNULL, start_new_session=True, **popen)
         log.close()
         try:
             wait_for_port(self.port, proc=self.proc)
@@ -209,3 +209,94 @@ class VictoriaMetrics(Service):
                      "-retentionPeriod=100y", "-search.latencyOffset=0s",
                      "-search.disableCache"])
         return self
+
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+class PostgreSQL(Service):
+    """PostgreSQL 15: a throw-away cluster (initdb) on a loopback port, socket in its own dir.
+
+    PostgreSQL refuses to run as root, so under root (CI, containers) the cluster lives in a
+    fresh directory owned by the ``postgres`` OS user and both initdb and the server run as that
+    user; as a normal user it lives in ``workdir``. Authentication is ``trust`` on loopback only:
+    the cluster is a test's own and dies with it. fsync is off (test data, not kept).
+    """
+
+    SUPERUSER = "schoolnet"
+
+    def __init__(self, workdir: Path, port: int = 0, os_user: str = "postgres"):
+        super().__init__("postgresql", Path(workdir), port or free_port())
+        self._as_root = os.geteuid() == 0
+        self._os_user = os_user
+        self._owned_dir: Path | None = None
+
+    @property
+    def datadir(self) -> Path:
+        return (self._owned_dir or self.workdir) / "data"
+
+    def url(self, database: str = "postgres") -> str:
+        """SQLAlchemy URL (psycopg 3 driver)."""
+        return f"postgresql+psycopg://{self.SUPERUSER}@{LOOPBACK}:{self.port}/{database}"
+
+    def _popen_user(self) -> dict:
+        return {"user": self._os_user, "group": self._os_user, "extra_groups": []} if self._as_root else {}
+
+    def start(self) -> "PostgreSQL":
+        import tempfile
+
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        if self._as_root:
+            import pwd
+
+            entry = pwd.getpwnam(self._os_user)
+            self._owned_dir = Path(tempfile.mkdtemp(prefix="schoolnet-pg-"))
+            os.chown(self._owned_dir, entry.pw_uid, entry.pw_gid)
+        initdb = find_binary("initdb", str(PG_BIN / "initdb"))
+        done = subprocess.run([initdb, "-D", str(self.datadir), "-U", self.SUPERUSER, "--auth=trust",
+                               "-E", "UTF8", "--locale=C", "--no-sync"],
+                              capture_output=True, text=True, **self._popen_user())
+        if done.returncode != 0:
+            self._remove_owned_dir()
+            raise RuntimeError(f"initdb failed: {done.stderr.strip()[-2000:]}")
+        postgres = find_binary("postgres", str(PG_BIN / "postgres"))
+        self._spawn([postgres, "-D", str(self.datadir), "-h", LOOPBACK, "-p", str(self.port),
+                     "-k", str(self.datadir), "-c", "fsync=off", "-c", "synchronous_commit=off",
+                     "-c", "full_page_writes=off", "-c", "max_connections=200"],
+                    **self._popen_user())
+        self._wait_ready()
+        return self
+
+    def _wait_ready(self, timeout: float = 30.0) -> None:
+        """The port opens before the server accepts queries ("starting up"): wait for a query."""
+        import psycopg
+
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with psycopg.connect(host=LOOPBACK, port=self.port, user=self.SUPERUSER,
+                                     dbname="postgres", connect_timeout=2) as conn:
+                    conn.execute("select 1")
+                    return
+            except psycopg.OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+
+    def create_database(self, name: str) -> str:
+        """A fresh database; returns its SQLAlchemy URL."""
+        import psycopg
+
+        with psycopg.connect(host=LOOPBACK, port=self.port, user=self.SUPERUSER, dbname="postgres",
+                             autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return self.url(name)
+
+    def stop(self) -> None:
+        super().stop()
+        self._remove_owned_dir()
+
+    def _remove_owned_dir(self) -> None:
+        if self._owned_dir is not None:
+            shutil.rmtree(self._owned_dir, ignore_errors=True)
+            self._owned_dir = None

@@ -14,7 +14,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from devenv.services import InfluxDB1, Mosquitto, MqttAccount, VictoriaMetrics  # noqa: E402
+from devenv.services import InfluxDB1, Mosquitto, MqttAccount, PostgreSQL, VictoriaMetrics  # noqa: E402
 from mqtt_helpers import PC01, ROOT, Subscriber, clear_retained  # noqa: E402
 
 COLLECTOR = MqttAccount("collector", "collector-secret")
@@ -69,6 +69,20 @@ def victoria(tmp_path_factory):
     server = VictoriaMetrics(tmp_path_factory.mktemp("victoria")).start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgresql(tmp_path_factory):
+    """A PostgreSQL 15 server for the session (``postgresql_url`` gives a test its database)."""
+    server = PostgreSQL(tmp_path_factory.mktemp("postgresql")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture()
+def postgresql_url(postgresql):
+    """The SQLAlchemy URL of a fresh database of the test's own on the session's PostgreSQL."""
+    return postgresql.create_database("t_" + uuid.uuid4().hex[:16])
 
 
 @pytest.fixture()
