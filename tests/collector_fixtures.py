@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import time
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from schoolnet_collector.core.config import load_settings
+from schoolnet_collector.registry.tokens import Scope, create_token
 from schoolnet_collector.runtime import Runtime
 
 SCHOOLS_CSV = """id,name,province,district,level,district_name
@@ -59,6 +61,19 @@ def wait_until(predicate, timeout: float = 10.0, interval: float = 0.05):
             return value
         time.sleep(interval)
     return predicate()
+
+
+def make_token(runtime, scope: str = "province", role: str = "viewer", name: str = "test",
+               **kwargs) -> str:
+    """A fresh API token in the runtime's registry; returns the secret."""
+    with runtime.sessions() as session:
+        _, secret = create_token(session, role=role, scope=Scope.parse(scope), name=name,
+                                 now=datetime.now(timezone.utc), **kwargs)
+    return secret
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
 
 
 @contextmanager

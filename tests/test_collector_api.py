@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from collector_fixtures import collector_settings, running_collector, device_client, wait_until
+from collector_fixtures import (bearer, collector_settings, device_client, make_token,
+                                running_collector, wait_until)
 from schoolnet_agent.protocol import Sample, build_report, encode
 from schoolnet_collector.api.main import create_app
 from schoolnet_collector.runtime import Runtime
@@ -21,7 +22,8 @@ def runtime(tmp_path, fresh_mosquitto, influxdb, influx_db_name):
 
 @pytest.fixture()
 def api(runtime):
-    with TestClient(create_app(runtime)) as client:
+    """A client with a province token, as the planners' scripts and Grafana use the API."""
+    with TestClient(create_app(runtime), headers=bearer(make_token(runtime))) as client:
         yield client
 
 
@@ -46,7 +48,7 @@ def test_health_reports_all_three_parts(api):
 def test_health_is_503_naming_influxdb_when_it_is_unreachable(tmp_path, mosquitto, influxdb, influx_db_name):
     rt = Runtime.open(collector_settings(tmp_path, mosquitto, influxdb, influx_db_name,
                                          influx={"url": f"http://127.0.0.1:{free_port()}", "timeout": 1}))
-    with TestClient(create_app(rt)) as client:
+    with TestClient(create_app(rt), headers=bearer(make_token(rt))) as client:
         r = client.get("/health")
     rt.close()
     assert r.status_code == 503

@@ -60,6 +60,10 @@ def system(tmp_path, fresh_mosquitto, influxdb, influx_db_name):
         f'[influx]\nurl = "{influxdb.url}"\ndatabase = "{influx_db_name}"\nflush_interval = 0.1\n'
         f'[registry]\nurl = "sqlite:///{tmp_path}/registry.sqlite3"\n'
         f'schools_file = "{write_schools(tmp_path)}"\n[api]\nport = {api_port}\n')
+    # The token the way an operator makes one: the CLI, printed once on stdout.
+    token = subprocess.run([BIN / "schoolnet-collector", "token", "create", "--config", conf,
+                            "--role", "viewer", "--scope", "province", "--name", "e2e"],
+                           capture_output=True, text=True, check=True).stdout.strip()
     log = open(tmp_path / "collector.log", "wb")
     collector = subprocess.Popen([BIN / "schoolnet-collector", "run", "--config", conf],
                                  stdout=log, stderr=subprocess.STDOUT)
@@ -73,7 +77,7 @@ def system(tmp_path, fresh_mosquitto, influxdb, influx_db_name):
     agent = subprocess.Popen([BIN / "schoolnet-agent", "run", "--config", agent_conf],
                              stdout=open(tmp_path / "agent.log", "wb"), stderr=subprocess.STDOUT)
     store = InfluxStore(InfluxConfig(url=influxdb.url, database=influx_db_name))
-    yield {"api": f"http://127.0.0.1:{api_port}", "agent": agent, "store": store,
+    yield {"api": f"http://127.0.0.1:{api_port}", "token": token, "agent": agent, "store": store,
            "recorder": recorder, "tmp": tmp_path}
     for proc in (agent, collector):
         if proc.poll() is None:
@@ -82,8 +86,9 @@ def system(tmp_path, fresh_mosquitto, influxdb, influx_db_name):
     recorder.close()
 
 
-def get_json(url: str):
-    with urllib.request.urlopen(url, timeout=5) as r:
+def get_json(url: str, token: str):
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=5) as r:
         return json.loads(r.read())
 
 
@@ -119,7 +124,7 @@ def test_kill_9_agent_goes_offline_within_one_and_a_half_keepalives(system):
     assert wait_until(lambda: recorder.last(avail) == b"online", timeout=15)
 
     def device():
-        found = [d for d in get_json(f"{api}/api/v1/schools/lc-test-01/devices") if d["id"] == "pc-01"]
+        found = [d for d in get_json(f"{api}/api/v1/schools/lc-test-01/devices", system["token"]) if d["id"] == "pc-01"]
         return found[0] if found else None
 
     assert wait_until(lambda: (device() or {}).get("online"), timeout=10)
@@ -130,5 +135,5 @@ def test_kill_9_agent_goes_offline_within_one_and_a_half_keepalives(system):
     assert took <= 1.5 * KEEPALIVE, f"offline after {took:.1f}s"
     assert wait_until(lambda: device()["online"] is False, timeout=5)
     assert device()["availability"] == "offline"
-    health = get_json(f"{api}/health")
+    health = get_json(f"{api}/health", system["token"])
     assert health["status"] == "ok" and health["ingest"]["accepted"] >= 2

@@ -4,7 +4,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from schoolnet_collector import __version__
-from schoolnet_collector.api.routes import dead_letters, health, schools
+from schoolnet_collector.api.routes import dead_letters, districts, health, schools
 from schoolnet_collector.runtime import Runtime
 
 
@@ -18,4 +18,5 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(health.router)
     app.include_router(schools.router)
     app.include_router(dead_letters.router)
+    app.include_router(districts.router)
     return app

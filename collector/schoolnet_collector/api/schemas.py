@@ -14,10 +14,11 @@ class ComponentHealth(BaseModel):
 
 class Health(BaseModel):
     status: Literal["ok", "degraded"]
-    broker: ComponentHealth
-    influxdb: ComponentHealth
-    registry: ComponentHealth
-    ingest: dict = Field(default_factory=dict, description="Ingest counters since start")
+    broker: ComponentHealth | None = Field(None, description="Only for a province token")
+    influxdb: ComponentHealth | None = Field(None, description="Only for a province token")
+    registry: ComponentHealth | None = Field(None, description="Only for a province token")
+    ingest: dict = Field(default_factory=dict, description="Ingest counters since start "
+                                                           "(only for a province token)")
 
 
 class SchoolOut(BaseModel):
@@ -62,3 +63,20 @@ class DeadLetterOut(BaseModel):
     detail: str
     payload_preview: str = Field(description="The first 500 bytes of the payload, as UTF-8 text")
     payload_bytes: int
+
+
+class DistrictOut(BaseModel):
+    id: str = Field(examples=["bat-xat"])
+    name: str | None = Field(None, examples=["Bát Xát"])
+    schools: int
+    devices: int = Field(description="Devices registered so far in the district's schools")
+    devices_online: int
+
+
+class UplinkHour(BaseModel):
+    time: datetime = Field(description="Start of the hour (UTC)")
+    up: float | None = Field(None, description="Share of the hour's reports with the link up (0–1)")
+    rtt_ms: float | None = None
+    loss_percent: float | None = None
+    failover: float | None = Field(None, description="Share of the hour on the backup line")
+    cellular: float | None = Field(None, description="Share of the hour on a cellular modem")

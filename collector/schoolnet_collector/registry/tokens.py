@@ -24,11 +24,12 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import DateTime, ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from schoolnet_collector.registry.devices import utc
 from schoolnet_collector.registry.models import Base
 
 TOKEN_PREFIX = "snt_"
@@ -98,11 +99,6 @@ class WebSession(Base):
     token_id: Mapped[int] = mapped_column(ForeignKey("api_tokens.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-
-
-def utc(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes; everything stored here is UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def digest(secret: str) -> str:

@@ -1,14 +1,22 @@
 """``/health``: can this collector reach its broker, InfluxDB and registry right now?
 
 503 when any of the three is down, so a load balancer or systemd watchdog can act on it.
+Without a token (monitoring probes) the answer is the status only; what was checked, the
+addresses and the ingest counters are shown to province tokens, as they describe the
+installation rather than any school.
 """
 from __future__ import annotations
 
 import socket
+from datetime import datetime
+from typing import Annotated, Callable
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
+from schoolnet_collector.api.auth import Caller, bearer, get_clock, optional_caller
 from schoolnet_collector.api.deps import RuntimeDep
 from schoolnet_collector.api.schemas import ComponentHealth, Health
 from schoolnet_collector.storage.influx import StorageError
@@ -50,12 +58,30 @@ def check_registry(runtime) -> ComponentHealth:
         return ComponentHealth(ok=False, detail=f"{type(exc).__name__}: {exc}"[:300])
 
 
+def health_caller(
+    request: Request, runtime: RuntimeDep,
+    clock: Annotated[Callable[[], datetime], Depends(get_clock)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Caller | None:
+    """The caller if the registry can tell; a registry that is down must still give a 503
+    with a status, not a 500, so an unreadable token counts as no token here."""
+    try:
+        with runtime.sessions() as session:
+            return optional_caller(request, session, clock, credentials)
+    except SQLAlchemyError:
+        return None
+
+
 @router.get("/health", response_model=Health, responses={503: {"model": Health}})
-def health(runtime: RuntimeDep, response: Response) -> Health:
+def health(runtime: RuntimeDep, response: Response,
+           caller: Annotated[Caller | None, Depends(health_caller)]) -> Health:
     parts = dict(broker=check_broker(runtime), influxdb=check_influx(runtime),
                  registry=check_registry(runtime))
     ok = all(p.ok for p in parts.values())
     if not ok:
         response.status_code = 503
+    status = "ok" if ok else "degraded"
+    if caller is None or caller.scope_kind != "province":
+        return Health(status=status)
     ingest = runtime.ingest.snapshot() if runtime.ingest else {}
-    return Health(status="ok" if ok else "degraded", ingest=ingest, **parts)
+    return Health(status=status, ingest=ingest, **parts)
