@@ -14,7 +14,8 @@ if sys.version_info < (3, 11):  # the agent runs on 3.10; the collector does not
     sys.exit("schoolnet-collector needs Python 3.11 or newer")
 
 try:
-    from schoolnet_collector.commands import run as run_cmd, schools as schools_cmd
+    from schoolnet_collector.commands import (devices as devices_cmd, run as run_cmd,
+                                              schools as schools_cmd)
     from schoolnet_collector.commands import token as token_cmd
 except ImportError as exc:  # installed without the [collector] extra (e.g. on a lab PC)
     sys.exit(f"schoolnet-collector: missing dependency ({exc.name}); install 'schoolnet[collector]'")
@@ -27,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run_cmd.register(sub)
     schools_cmd.register(sub)
+    devices_cmd.register(sub)
     token_cmd.register(sub)
     from schoolnet_collector.simulator import cli as simulate_cmd
     simulate_cmd.register(sub)

@@ -2,7 +2,8 @@
 
 A Sở keeps its school list in a spreadsheet, so CSV (UTF-8, header row) is the main format;
 YAML (a list of mappings) suits hand-edited test fleets. Columns: ``id, name, province,
-district, level`` required, ``district_name`` optional, others ignored. Every bad row is
+district, level`` required, ``district_name`` and ``students`` (enrolment) optional, others
+ignored. Every bad row is
 reported with its line number; good rows are imported all the same.
 """
 from __future__ import annotations
@@ -78,7 +79,18 @@ def check_row(row) -> str | None:
             return f"{key} {row[key]!r} must be an id (lowercase letters, digits, '-', '_')"
     if row["level"] not in LEVELS:
         return f"level {row['level']!r} is not one of {', '.join(LEVELS)}"
+    if students_of(row) == -1:
+        return f"students {row.get('students')!r} must be a whole number >= 0 (or empty)"
     return None
+
+
+def students_of(row: dict) -> int | None:
+    """Enrolment from the optional ``students`` column: None when empty, -1 when invalid."""
+    value = row.get("students")
+    if value is None or str(value).strip() == "":
+        return None
+    text = str(value).strip()
+    return int(text) if text.isdigit() else -1
 
 
 def import_schools(session: Session, path: Path) -> ImportResult:
@@ -98,6 +110,7 @@ def import_schools(session: Session, path: Path) -> ImportResult:
         school.name = str(row["name"]).strip()
         school.province, school.district, school.level = row["province"], row["district"], row["level"]
         school.district_name = (str(row.get("district_name") or "").strip() or None)
+        school.students = students_of(row)
         school.updated_at = now
         session.add(school)
         result.imported += 1
