@@ -14,7 +14,7 @@ import threading
 
 from schoolnet_collector.simulator.cli_args import add_arguments, mqtt_settings
 from schoolnet_collector.simulator.devices import count_devices
-from schoolnet_collector.simulator.export import export_format, write_schools
+from schoolnet_collector.simulator.export import export_format, write_devices, write_schools
 from schoolnet_collector.simulator.fleet import generate_fleet
 from schoolnet_collector.simulator.profile import load_profile, resolve_profile
 from schoolnet_collector.simulator.runner import RunOptions
@@ -49,6 +49,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.export_schools:
             export_format(args.export_schools)
+        if args.export_devices and not args.export_devices.lower().endswith(".csv"):
+            raise ValueError(f"--export-devices {args.export_devices}: "
+                             "the file name must end in .csv")
         settings = mqtt_settings(args)
     except ValueError as exc:
         return _error(str(exc))
@@ -65,6 +68,12 @@ def run(args: argparse.Namespace) -> int:
         except OSError as exc:
             return _error(f"--export-schools {args.export_schools}: {exc.strerror or exc}")
         print(f"schools written to {args.export_schools}", flush=True)
+    if args.export_devices:
+        try:
+            write_devices(args.export_devices, schools)
+        except OSError as exc:
+            return _error(f"--export-devices {args.export_devices}: {exc.strerror or exc}")
+        print(f"devices written to {args.export_devices}", flush=True)
     if args.no_publish:
         return 0
     return _simulate(str(profile_path.resolve()), online, settings, args)

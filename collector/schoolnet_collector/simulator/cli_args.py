@@ -61,6 +61,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0, help="fleet and values seed (default: 0)")
     p.add_argument("--export-schools", metavar="FILE.csv|FILE.yaml",
                    help="write the registry's school file")
+    p.add_argument("--export-devices", metavar="FILE.csv",
+                   help="write the registry's equipment file (purchase years, lab rooms)")
     p.add_argument("--no-publish", action="store_true",
                    help="generate (and export) the fleet, publish nothing")
     p.add_argument("--no-incidents", action="store_true",

@@ -1,4 +1,5 @@
-"""Write the simulated fleet's schools as the registry's school file (CSV or YAML).
+"""Write the simulated fleet's schools as the registry's school file (CSV or YAML), and its
+devices as the equipment file (CSV: purchase years and lab rooms).
 
 The collector only accepts reports from registered schools, so a simulation starts by
 registering its schools. The registry reads the first five columns (id, name, province,
@@ -14,7 +15,9 @@ import yaml
 from schoolnet_collector.simulator.model import School
 
 COLUMNS = ("id", "name", "province", "district", "level",
-           "district_name", "level_name", "uplink", "isp", "lab_rooms")
+           "district_name", "level_name", "uplink", "isp", "lab_rooms", "students")
+# The registry's equipment file (``schoolnet-collector devices import``).
+DEVICE_COLUMNS = ("school", "device", "kind", "purchase_year", "room")
 FORMATS = {".csv": "csv", ".yaml": "yaml", ".yml": "yaml"}
 
 
@@ -36,6 +39,21 @@ def write_schools(path: str | Path, schools: list[School]) -> None:
             writer.writerows(rows)
     else:
         path.write_text(yaml.safe_dump(rows, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def write_devices(path: str | Path, schools: list[School]) -> None:
+    """Every device with its purchase year and lab room, broken ones included: the Sở's
+    equipment list knows them even though they never report."""
+    path = Path(path)
+    if path.suffix.lower() != ".csv":
+        raise ValueError(f"--export-devices {path}: the file name must end in .csv")
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(DEVICE_COLUMNS)
+        for school in schools:
+            for d in school.devices:
+                writer.writerow((school.id, d.id, d.kind, d.year,
+                                 f"lab{d.room}" if d.room is not None else ""))
 
 
 def read_schools(path: str | Path) -> list[dict[str, object]]:

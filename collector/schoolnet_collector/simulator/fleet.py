@@ -3,7 +3,8 @@
 Per level: schools spread over districts by the districts' weights, each with a random size;
 bigger schools are likelier to have a lab and get more equipment; lab rooms, lab PCs and
 every kind of equipment are split so the level's sums equal the profile's figures exactly
-(``apportion``). Uplinks (``connectivity``) and device lists (``devices``) follow.
+(``apportion``). Uplinks (``connectivity``) and device lists (``devices``) follow; enrolment
+grows with a school's size (the source gives no enrolment, so these are plausible only).
 """
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from schoolnet_collector.simulator.profile import Profile
 from schoolnet_collector.simulator.scaling import LevelPlan, plan_fleet
 
 EQUIPMENT = ("admin_pcs", "printers", "projectors", "boards", "cameras")
+# Students in a school of median size, by level (typical of a mountain province's schools).
+MEDIAN_STUDENTS = {"mam_non": 150, "tieu_hoc": 350, "thcs": 320, "thpt": 850, "gdtx": 250}
 
 
 def generate_fleet(profile: Profile, scale: float = 1.0, seed: int = 0) -> list[School]:
@@ -33,6 +36,8 @@ def generate_fleet(profile: Profile, scale: float = 1.0, seed: int = 0) -> list[
     assign_uplinks(profile, plans, schools, rng)
     for school in schools:
         build_devices(profile, school, rng)
+        school.students = max(20, round(MEDIAN_STUDENTS.get(school.level, 300)
+                                        * min(3.0, school.size)))
     return schools
 
 

@@ -41,6 +41,7 @@ class School:
     lab_years: list[int] = field(default_factory=list)   # supply year of each lab room
     equipment: dict[str, int] = field(default_factory=dict)  # admin_pcs, printers, ...
     devices: list[Device] = field(default_factory=list)
+    students: int = 0                 # enrolment, for students per working PC
 
     @property
     def online(self) -> bool:
@@ -56,7 +57,7 @@ class School:
                 "district": self.district, "level": self.level,
                 "district_name": self.district_name, "level_name": self.level_name,
                 "uplink": self.uplink, "isp": "+".join(self.isps),
-                "lab_rooms": len(self.lab_rooms)}
+                "lab_rooms": len(self.lab_rooms), "students": self.students}
 
 
 def fleet_totals(schools: list[School]) -> dict[str, dict[str, int]]:

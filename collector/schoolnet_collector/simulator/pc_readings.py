@@ -3,7 +3,8 @@
 Metric names, fields and instances are those of the agent's ``cpu``, ``mem``, ``disk``,
 ``net`` and ``system`` probes (agent/schoolnet_agent/probes/README.md), a subset of each.
 Pre-2010 lab PCs are slow and full: one or two cores, 1-2 GiB of RAM that is mostly used, a
-small disk near its limit, a busy CPU during lessons.
+small disk near its limit, a busy CPU during lessons; a few of them crash and restart now and
+then (their uptime starts again from zero without a night's power-off between).
 """
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from schoolnet_collector.simulator.variation import between, clamp, pick, stable
 
 GIB = 1024**3
 GB = 1000**3
+CRASHY_SHARE_OLD = 0.15   # pre-2010 lab PCs that crash now and then
+CRASH_CHANCE = 0.05       # chance per report that such a PC has just restarted
 
 
 class PcReadings:
@@ -22,7 +25,7 @@ class PcReadings:
 
     __slots__ = ("windows", "cores", "mem_total", "disk_total", "mem_base", "disk_base",
                  "cpu_busy", "cpu_idle", "procs", "boot", "recv", "sent", "last", "lan_factor",
-                 "gateway")
+                 "gateway", "crash_chance")
 
     def __init__(self, seed: int, school: str, device: Device, now: float):
         def unit(tag: str) -> float:
@@ -46,6 +49,7 @@ class PcReadings:
         self.sent = int(self.recv * between(unit("sent"), 0.05, 0.3))
         self.last = now
         self.lan_factor = 12.0 if gateway else 1.0  # a gateway carries the whole school's traffic
+        self.crash_chance = CRASH_CHANCE if old and unit("crashy") < CRASHY_SHARE_OLD else 0.0
 
     def samples(self, now: float, busy: bool, rng: random.Random) -> list[Sample]:
         cpu = clamp((self.cpu_busy if busy else self.cpu_idle) + rng.gauss(0, 6), 0.5, 100.0)
@@ -53,6 +57,8 @@ class PcReadings:
         disk_pct = clamp(self.disk_base + rng.gauss(0, 0.05), 1.0, 99.9)
         elapsed = max(0.0, now - self.last)
         self.last = now
+        if self.crash_chance and rng.random() < self.crash_chance:
+            self.boot = now - rng.uniform(30, 120)  # back up a minute or two after a crash
         rate = (rng.uniform(20e3, 300e3) if busy else rng.uniform(200, 5e3)) * self.lan_factor
         self.recv += int(rate * elapsed)
         self.sent += int(rate * elapsed * rng.uniform(0.05, 0.3))

@@ -16,10 +16,12 @@ from collections import deque
 from concurrent.futures import Executor, Future, wait
 
 from schoolnet_agent import __version__ as agent_version
-from schoolnet_agent.protocol import EVENTS, SCHEMA_VERSION, TELEMETRY, build_report, encode
+from schoolnet_agent.protocol import (EVENTS, INVENTORY, SCHEMA_VERSION, TELEMETRY, build_report,
+                                      encode)
 from schoolnet_agent.transport import MqttSettings, MqttTransport
 from schoolnet_collector.simulator.devices import GATEWAY_ID
 from schoolnet_collector.simulator.incidents import LinkEvent, LinkState
+from schoolnet_collector.simulator.inventory import pc_inventory
 from schoolnet_collector.simulator.model import Device, School
 from schoolnet_collector.simulator.pc_readings import PcReadings
 from schoolnet_collector.simulator.peripheral_readings import PeripheralReadings
@@ -32,10 +34,11 @@ PC_KINDS = ("gateway", "lab_pc", "admin_pc")
 
 
 class DeviceSim:
-    __slots__ = ("id", "kind", "readings", "seq")
+    __slots__ = ("id", "kind", "readings", "seq", "device")
 
     def __init__(self, device: Device, readings, seq: int):
         self.id, self.kind, self.readings, self.seq = device.id, device.kind, readings, seq
+        self.device = device
 
 
 class SchoolSim:
@@ -57,6 +60,8 @@ class SchoolSim:
             maxlen=max(1, profile.behaviour.spool_max_reports * len(self.devices)))
         self.sent = 0
         self.dropped = 0
+        self.seed = seed
+        self.inventory_sent = False
         self.transport = MqttTransport(settings, school.id, GATEWAY_ID,
                                        client_id=f"sim-{school.id}")
         self.transport.on_connect.append(self._announce)
@@ -67,10 +72,25 @@ class SchoolSim:
         return PeripheralReadings(seed, self.school.id, device, now, as_of_year)
 
     def _announce(self) -> None:
-        """On every (re)connect: retained ``online`` for each device the gateway speaks for."""
+        """On every (re)connect: retained ``online`` for each device the gateway speaks for;
+        on the first connect also each computer's retained inventory (it never changes here)."""
         for dev in self.devices:
             if dev.id != GATEWAY_ID:
                 self.transport.publish_availability(True, device=dev.id)
+        if not self.inventory_sent:
+            self.inventory_sent = True
+            for dev in self.devices:
+                if dev.kind in PC_KINDS:
+                    self.transport.publish(INVENTORY, self._inventory_payload(dev),
+                                           device=dev.id, retain=True)
+
+    def _inventory_payload(self, dev: DeviceSim) -> bytes:
+        dev.seq += 1
+        return encode({"schema": SCHEMA_VERSION, "school": self.school.id, "device": dev.id,
+                       "kind": dev.kind, "seq": dev.seq, "ts": int(time.time() * 1000),
+                       "agent": AGENT,
+                       "inventory": pc_inventory(self.seed, self.school.id, dev.device,
+                                                 dev.readings)})
 
     # -- reports ---------------------------------------------------------------------------
 
