@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,6 +18,9 @@ from schoolnet_collector.ingest.service import IngestService
 from schoolnet_collector.registry.db import make_engine, migrate, session_factory
 from schoolnet_collector.registry.schools import import_schools
 from schoolnet_collector.storage.influx import InfluxStore, StorageError
+
+if TYPE_CHECKING:
+    from schoolnet_collector.notify.worker import NotifyWorker
 
 log = logging.getLogger("schoolnet.collector")
 
@@ -28,6 +32,7 @@ class Runtime:
     sessions: sessionmaker[Session]
     store: InfluxStore
     ingest: IngestService | None = None
+    notify: "NotifyWorker | None" = None
 
     @classmethod
     def open(cls, settings: Settings) -> "Runtime":
@@ -40,6 +45,9 @@ class Runtime:
             log.info("imported %d schools from %s", result.imported, settings.registry.schools_file)
             for problem in result.errors:
                 log.warning("school file: %s", problem)
+        from schoolnet_collector.notify.routing import configure as configure_notify
+
+        configure_notify(settings.notify)  # the alert engine queues notifications with it
         return cls(settings, engine, sessions, InfluxStore(settings.influx))
 
     def connect_store(self, wait: float = 60.0) -> None:
@@ -59,7 +67,16 @@ class Runtime:
         self.ingest = IngestService(self.settings, self.store, self.sessions).start()
         return self.ingest
 
+    def start_notify(self) -> "NotifyWorker":
+        """Deliver notifications (outbox), reminders, escalations, the digest, /status."""
+        from schoolnet_collector.notify.worker import NotifyWorker
+
+        self.notify = NotifyWorker(self.settings, self.sessions).start()
+        return self.notify
+
     def close(self) -> None:
+        if self.notify:
+            self.notify.stop()
         if self.ingest:
             self.ingest.stop()
         self.engine.dispose()

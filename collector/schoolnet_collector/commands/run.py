@@ -41,6 +41,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if not args.no_ingest:
         runtime.start_ingest()
+    if settings.notify.enabled:
+        runtime.start_notify()
     try:
         if settings.api.enabled and not args.no_api:
             _serve_api(runtime)

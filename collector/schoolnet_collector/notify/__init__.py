@@ -2,7 +2,8 @@
 
 The alert engine calls :func:`enqueue_for_transition` inside the same database transaction that
 changes an incident, so a notification exists if and only if the transition was committed.
-Delivery happens later, in the delivery worker, from the outbox table.
+Delivery happens later, in the delivery worker (``worker.py``), from the outbox table
+(``outbox.py``); messages are rendered at send time (``render.py``), see ``routing.py``.
 """
 from __future__ import annotations
 
@@ -12,9 +13,14 @@ __all__ = ["enqueue_for_transition"]
 
 
 def enqueue_for_transition(session, incident, transition: str, now: datetime) -> None:
-    """Queue the notifications an incident transition calls for (opened, acknowledged, resolved).
+    """Queue the notifications an incident transition calls for (``opened``, ``acknowledged``,
+    ``resolved``).
 
     Called by the alert engine inside the incident's transaction; adds outbox rows to
-    ``session`` and never commits. (Interface fixed first; routing arrives next.)
+    ``session`` and never commits. Nothing is rendered here: a template problem must never
+    roll back an incident, and a page held for the morning should tell the state of the
+    morning (or be dropped when the school came back overnight).
     """
-    return None
+    from schoolnet_collector.notify.routing import route
+
+    route(session, incident, transition, now)

@@ -1,0 +1,70 @@
+"""The MQTT alert topic: ``<prefix>/<school>`` (default ``schoolnet/v1/_alerts/<school>``).
+
+Dashboards and other systems subscribe to it instead of polling the API. QoS 1, not retained
+(a school may have several incidents; the API holds the current state). The broker account
+needs ``topic write schoolnet/v1/_alerts/#``; readers get it through ``topic read schoolnet/#``.
+"""
+from __future__ import annotations
+
+import json
+import threading
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+
+from schoolnet_collector.core.config import AlertTopicConfig, MqttConfig
+from schoolnet_collector.notify.channels import DeliveryError, Message
+
+
+class MqttAlertChannel:
+    name = "mqtt"
+
+    def __init__(self, cfg: AlertTopicConfig, broker: MqttConfig, timeout: float = 10.0):
+        self.cfg, self.broker, self.timeout = cfg, broker, timeout
+        self._client: mqtt.Client | None = None
+        self._lock = threading.Lock()
+
+    def topic(self, school_id: str) -> str:
+        return f"{self.cfg.prefix}/{school_id}"
+
+    def _connected(self) -> mqtt.Client:
+        if self._client is not None and self._client.is_connected():
+            return self._client
+        self.close()
+        client = mqtt.Client(CallbackAPIVersion.VERSION2,
+                             client_id=f"{self.broker.client_id}-alerts"[:64])
+        client.username_pw_set(self.cfg.username or self.broker.username,
+                               self.cfg.password if self.cfg.username else self.broker.password)
+        if self.broker.tls:
+            client.tls_set(ca_certs=str(self.broker.ca_file) if self.broker.ca_file else None)
+        ready = threading.Event()
+        client.on_connect = lambda c, u, f, rc, p=None: ready.set() if not rc.is_failure else None
+        try:
+            client.connect(self.broker.host, self.broker.port, keepalive=self.broker.keepalive)
+        except OSError as exc:
+            raise DeliveryError(f"MQTT {self.broker.host}:{self.broker.port}: {exc}") from None
+        client.loop_start()
+        if not ready.wait(self.timeout):
+            client.loop_stop()
+            raise DeliveryError("MQTT: broker did not accept the login")
+        self._client = client
+        return client
+
+    def send(self, message: Message, address: str) -> None:
+        payload = json.dumps({"subject": message.subject, "text": message.body, **message.event},
+                             ensure_ascii=False, default=str)
+        with self._lock:
+            client = self._connected()
+            info = client.publish(address, payload, qos=1)
+        try:
+            info.wait_for_publish(self.timeout)
+        except (RuntimeError, ValueError) as exc:
+            raise DeliveryError(f"MQTT publish: {exc}") from None
+        if not info.is_published():
+            raise DeliveryError("MQTT publish: no PUBACK in time")
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.loop_stop()
+            self._client.disconnect()
+            self._client = None

@@ -1,0 +1,68 @@
+"""Email over SMTP (smtplib): STARTTLS on 587, implicit TLS on 465, or plain for a local relay.
+
+A new connection per message: alerts are rare, and a long-lived connection to a provincial
+mail server would be dropped by it between alerts anyway.
+"""
+from __future__ import annotations
+
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import formatdate
+
+from schoolnet_collector.core.config import SmtpConfig
+from schoolnet_collector.notify.channels import DeliveryError, Message
+
+
+class SmtpChannel:
+    name = "email"
+
+    def __init__(self, cfg: SmtpConfig):
+        self.cfg = cfg
+
+    def _tls(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=str(self.cfg.ca_file) if self.cfg.ca_file else None)
+
+    def build(self, message: Message, address: str) -> EmailMessage:
+        mail = EmailMessage()
+        mail["From"] = self.cfg.sender
+        mail["To"] = address
+        mail["Subject"] = message.subject
+        mail["Date"] = formatdate(localtime=False)
+        if message.dedup_key:
+            # Stable per outbox row: a resend after a crash carries the same Message-ID.
+            mail["Message-ID"] = f"<{_msgid_local(message.dedup_key)}@schoolnet>"
+        mail.set_content(message.body)  # UTF-8, Vietnamese diacritics intact
+        return mail
+
+    def send(self, message: Message, address: str) -> None:
+        cfg = self.cfg
+        if not cfg.host:
+            raise DeliveryError("notify.smtp.host is not set", permanent=True)
+        mail = self.build(message, address)
+        try:
+            if cfg.security == "ssl":
+                client = smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=cfg.timeout, context=self._tls())
+            else:
+                client = smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout)
+            with client:
+                if cfg.security == "starttls":
+                    client.starttls(context=self._tls())
+                if cfg.username:
+                    client.login(cfg.username, cfg.password or "")
+                refused = client.send_message(mail)
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise DeliveryError(f"recipient refused: {exc.recipients}", permanent=True) from None
+        except smtplib.SMTPAuthenticationError as exc:
+            raise DeliveryError(f"SMTP login refused: {exc.smtp_code}") from None
+        except smtplib.SMTPResponseException as exc:
+            permanent = 500 <= exc.smtp_code < 600 and exc.smtp_code != 554
+            raise DeliveryError(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}", permanent=permanent) from None
+        except (OSError, smtplib.SMTPException) as exc:
+            raise DeliveryError(f"SMTP {cfg.host}:{cfg.port}: {exc}") from None
+        if refused:
+            raise DeliveryError(f"recipient refused: {refused}", permanent=True)
+
+
+def _msgid_local(key: str) -> str:
+    return "".join(c if c.isalnum() or c in ".-" else "." for c in key)

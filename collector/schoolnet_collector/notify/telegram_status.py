@@ -1,0 +1,130 @@
+"""``/status`` in Telegram: a registered chat asks, the bot answers with the school's state now.
+
+Updates come by ``getUpdates`` long-poll against the configured API base (Telegram allows one
+poller per bot, so with several collectors only one has ``notify.telegram.poll_updates``).
+A school IT teacher's chat gets their school; district and Sở staff name one:
+``/status lc-0123``. A chat nobody registered is told its chat id, which is what the staff
+enter as the contact's ``telegram_chat_id``.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from schoolnet_collector.notify.channels import DeliveryError
+from schoolnet_collector.notify.channels.telegram import TelegramApi
+from schoolnet_collector.notify.render import Renderer
+from schoolnet_collector.registry.alerting_models import Contact, DeviceReading, Incident
+from schoolnet_collector.registry.devices import is_online, school_devices
+from schoolnet_collector.registry.models import School
+
+log = logging.getLogger("schoolnet.notify")
+
+TEXTS = {
+    "vi": {"unknown_chat": "Chat này chưa được đăng ký với schoolnet (chat id {chat}). "
+                           "Hãy gửi mã này cho cán bộ CNTT của Sở/Phòng.",
+           "which": "Gửi /status <mã trường>, ví dụ /status {example}.",
+           "no_school": "Không có trường {school} trong phạm vi của bạn.",
+           "online": "trực tuyến", "offline": "mất kết nối", "none": "chưa có",
+           "up": "hoạt động", "down": "mất", "unknown": "chưa rõ"},
+    "en": {"unknown_chat": "This chat is not registered with schoolnet (chat id {chat}). "
+                           "Send this id to the province or district IT staff.",
+           "which": "Send /status <school id>, e.g. /status {example}.",
+           "no_school": "No school {school} within your scope.",
+           "online": "online", "offline": "offline", "none": "none",
+           "up": "up", "down": "down", "unknown": "unknown"},
+}
+
+
+class StatusResponder:
+    def __init__(self, api: TelegramApi, sessions: sessionmaker[Session], renderer: Renderer,
+                 offline_after_intervals: float = 3.0, clock=lambda: datetime.now(timezone.utc)):
+        self.api, self.sessions, self.renderer = api, sessions, renderer
+        self.offline_after = offline_after_intervals
+        self.clock = clock
+        self.offset: int | None = None
+
+    def poll_once(self, timeout: int = 25) -> int:
+        """One ``getUpdates`` round; returns how many updates were handled."""
+        params = {"timeout": timeout, "allowed_updates": ["message"]}
+        if self.offset is not None:
+            params["offset"] = self.offset
+        updates = self.api.call("getUpdates", params, timeout=timeout + 10) or []
+        for update in updates:
+            self.offset = max(self.offset or 0, int(update.get("update_id", 0)) + 1)
+            try:
+                self.handle(update)
+            except DeliveryError as exc:
+                log.warning("Telegram /status reply failed: %s", exc)
+        return len(updates)
+
+    def handle(self, update: dict) -> str | None:
+        message = update.get("message") or {}
+        text = (message.get("text") or "").strip()
+        chat = (message.get("chat") or {}).get("id")
+        if chat is None or not text.startswith("/status"):
+            return None
+        command, *args = text.split()
+        if command.split("@")[0] != "/status":
+            return None
+        reply = self.reply_for(str(chat), args[0] if args else None)
+        self.api.call("sendMessage", {"chat_id": chat, "text": reply})
+        return reply
+
+    def reply_for(self, chat: str, asked: str | None) -> str:
+        with self.sessions() as session:
+            contacts = list(session.scalars(select(Contact).where(
+                Contact.telegram_chat_id == chat, Contact.active.is_(True)).order_by(Contact.id)))
+            if not contacts:
+                return " / ".join(TEXTS[lang]["unknown_chat"].format(chat=chat) for lang in ("vi", "en"))
+            contact = contacts[0]
+            lang = contact.language if contact.language in TEXTS else "vi"
+            allowed = self._scope(session, contacts)
+            school_id = asked or (next(iter(allowed)) if len(allowed) == 1 else None)
+            if school_id is None:
+                example = next(iter(allowed), "lc-0001")
+                return TEXTS[lang]["which"].format(example=example)
+            if school_id not in allowed and not any(c.role == "province" for c in contacts):
+                return TEXTS[lang]["no_school"].format(school=school_id)
+            school = session.get(School, school_id)
+            if school is None:
+                return TEXTS[lang]["no_school"].format(school=school_id)
+            return self.status_text(session, school, lang)
+
+    def _scope(self, session: Session, contacts: list[Contact]) -> set[str]:
+        schools: set[str] = set()
+        for c in contacts:
+            if c.role == "school_it" and c.school_id:
+                schools.add(c.school_id)
+            elif c.role == "district" and c.district:
+                schools.update(session.scalars(select(School.id).where(School.district == c.district)))
+        return schools
+
+    def status_text(self, session: Session, school: School, lang: str) -> str:
+        words, now = TEXTS[lang], self.clock()
+        devices = school_devices(session, school.id)
+        online = [d for d in devices if is_online(d, now, self.offline_after)]
+        gateways = [d for d in devices if d.kind == "gateway"]
+        gateway = (words["none"] if not gateways else
+                   words["online"] if any(g in online for g in gateways) else words["offline"])
+        readings = {r.name: r for r in session.scalars(select(DeviceReading).where(
+            DeviceReading.school_id == school.id, DeviceReading.name.like("uplink.%")))}
+        up = readings.get("uplink.up")
+        kind = readings.get("uplink.type")
+        uplink = words["unknown"] if up is None or up.value is None else (
+            words["up"] if up.value else words["down"])
+        if kind is not None and kind.text_value:
+            uplink += f" ({kind.text_value})"
+        incidents = [{"id": i.id, "summary": i.summary, "state": i.state,
+                      "since": self.renderer.local(i.opened_at)}
+                     for i in session.scalars(select(Incident).where(
+                         Incident.school_id == school.id, Incident.state != "resolved")
+                         .order_by(Incident.opened_at))]
+        msg = self.renderer.render(["status"], lang, {
+            "school": school, "now": self.renderer.local(now), "gateway": gateway,
+            "uplink": uplink, "online": len(online), "total": len(devices),
+            "incidents": incidents})
+        return f"{msg.subject}\n\n{msg.body}".strip()

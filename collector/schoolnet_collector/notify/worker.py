@@ -1,0 +1,265 @@
+"""The delivery worker: sends due outbox rows, schedules reminders, escalations and the digest.
+
+One thread per channel, so a mail server that hangs for its whole timeout never delays a
+Telegram message (and each (notification, channel) row keeps its own retry schedule), plus one
+scheduling thread and, when configured, the Telegram ``/status`` poller. ``tick(now)`` runs the
+same steps once, synchronously, with an injected time: that is how the tests drive it.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+from datetime import datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from schoolnet_collector.core.config import Settings
+from schoolnet_collector.notify import outbox, routing
+from schoolnet_collector.notify.channels import DeliveryError, Message
+from schoolnet_collector.notify.channels.mqtt import MqttAlertChannel
+from schoolnet_collector.notify.channels.smtp import SmtpChannel
+from schoolnet_collector.notify.channels.telegram import TelegramApi, TelegramChannel
+from schoolnet_collector.notify.channels.webhook import WebhookChannel
+from schoolnet_collector.notify.outbox import Notification, utc
+from schoolnet_collector.notify.render import Renderer
+from schoolnet_collector.notify.telegram_status import StatusResponder
+from schoolnet_collector.registry.alerting_models import Contact, Incident, IncidentEvent
+from schoolnet_collector.registry.models import School
+
+log = logging.getLogger("schoolnet.notify")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class NotifyWorker:
+    def __init__(self, settings: Settings, sessions: sessionmaker[Session], clock=utcnow,
+                 channels: dict | None = None):
+        self.settings, self.cfg, self.sessions, self.clock = settings, settings.notify, sessions, clock
+        routing.configure(self.cfg)
+        self.renderer = Renderer(self.cfg.timezone)
+        self.tz = ZoneInfo(self.cfg.timezone)
+        self.worker_id = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"[:64]
+        self.telegram_api = TelegramApi(self.cfg.telegram)
+        self.channels = channels if channels is not None else {
+            "email": SmtpChannel(self.cfg.smtp),
+            "telegram": TelegramChannel(self.cfg.telegram, self.telegram_api),
+            "webhook": WebhookChannel(self._webhook_secret, self.cfg.webhook.timeout),
+            "mqtt": MqttAlertChannel(self.cfg.mqtt, settings.mqtt),
+        }
+        self.status = StatusResponder(self.telegram_api, sessions, self.renderer,
+                                      settings.ingest.offline_after_intervals, clock)
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._webhook_contacts: dict[str, int] = {}
+
+    # ----- the steps -------------------------------------------------------------------------
+    def tick(self, now: datetime | None = None) -> int:
+        """Schedule, then deliver everything due on every channel; returns rows handled."""
+        now = now or self.clock()
+        self.schedule(now)
+        return sum(self.deliver(channel, now) for channel in self.channels)
+
+    def schedule(self, now: datetime) -> None:
+        with self.sessions.begin() as session:
+            self._repeats_and_escalations(session, now)
+            self._digest(session, now)
+
+    def deliver(self, channel: str, now: datetime | None = None, limit: int = 20) -> int:
+        rows = outbox.claim(self.sessions, self.worker_id, now or self.clock(), limit,
+                            channel=channel)
+        for row in rows:
+            self._deliver_row(row)
+        return len(rows)
+
+    # ----- delivery --------------------------------------------------------------------------
+    def _deliver_row(self, row: Notification) -> None:
+        now = self.clock()
+        try:
+            message = self._message(row, now)
+        except Exception as exc:  # a broken template: keep the row, say why, retry later
+            log.exception("notification %s: cannot render", row.dedup_key)
+            message, error = None, f"render: {exc}"
+        else:
+            error = None
+        if message is None and error is None:
+            outbox.finish(self.sessions, row, self.worker_id, state="cancelled", now=now,
+                          error="no longer relevant")
+            return
+        if message is not None:
+            try:
+                self.channels[row.channel].send(message, row.address)
+            except DeliveryError as exc:
+                error = str(exc)
+                if exc.permanent:
+                    log.warning("notification %s: %s (giving up)", row.dedup_key, exc)
+                    outbox.finish(self.sessions, row, self.worker_id, state="failed", now=now,
+                                  error=error)
+                    return
+                retry_after = exc.retry_after
+            else:
+                outbox.finish(self.sessions, row, self.worker_id, state="sent", now=self.clock())
+                log.info("notification %s sent", row.dedup_key)
+                return
+        else:
+            retry_after = None
+        if row.attempts >= self.cfg.max_attempts:
+            log.warning("notification %s: %s (%d attempts, giving up)", row.dedup_key, error, row.attempts)
+            outbox.finish(self.sessions, row, self.worker_id, state="failed", now=now, error=error)
+            return
+        delay = (timedelta(seconds=retry_after) if retry_after else
+                 outbox.backoff(row.attempts, self.cfg.retry_seconds, self.cfg.retry_max_seconds))
+        log.warning("notification %s: %s (retry in %ds)", row.dedup_key, error, delay.total_seconds())
+        outbox.finish(self.sessions, row, self.worker_id, state="pending", now=now, error=error,
+                      retry_at=now + delay)
+
+    def _message(self, row: Notification, now: datetime) -> Message | None:
+        """The message as of now, or None when it no longer needs sending."""
+        with self.sessions() as session:
+            if row.kind == "digest":
+                return self._digest_message(session, row)
+            incident = session.get(Incident, row.incident_id)
+            if incident is None:
+                return None
+            if row.contact_id is not None:
+                if row.transition in routing.PAGE_TRANSITIONS and incident.state == "resolved":
+                    return None  # it came back before this page went out
+                if row.transition in ("repeat", "escalated") and incident.state != "open":
+                    return None  # someone acknowledged it
+            school = session.get(School, incident.school_id)
+            return self.renderer.incident(incident, school, row.transition, row.language, now,
+                                          row.dedup_key)
+
+    def _webhook_secret(self, address: str) -> str | None:
+        secrets = self.cfg.webhook.contact_secrets
+        if secrets:
+            with self.sessions() as session:
+                ids = session.scalars(select(Contact.id).where(Contact.webhook_url == address)).all()
+            for cid in ids:
+                if cid in secrets:
+                    return secrets[cid]
+        return self.cfg.webhook.secret
+
+    # ----- reminders and escalation ----------------------------------------------------------
+    def _repeats_and_escalations(self, session: Session, now: datetime) -> None:
+        cfg = self.cfg
+        open_ids = session.scalars(select(Incident.id).where(Incident.state == "open")).all()
+        if not open_ids:
+            return
+        sent = session.execute(
+            select(Notification.incident_id, Notification.contact_id, Notification.channel,
+                   func.max(Notification.repeat_no), func.max(Notification.sent_at),
+                   func.min(Notification.sent_at))
+            .where(Notification.incident_id.in_(open_ids), Notification.state == "sent",
+                   Notification.contact_id.is_not(None),
+                   Notification.transition.in_(("opened", "repeat")))
+            .group_by(Notification.incident_id, Notification.contact_id, Notification.channel)).all()
+        first_page: dict[int, datetime] = {}
+        for incident_id, contact_id, channel, repeat_no, last_sent, first_sent in sent:
+            first_page[incident_id] = min(utc(first_sent), first_page.get(incident_id, utc(first_sent)))
+            if repeat_no < cfg.max_repeats and utc(last_sent) + timedelta(minutes=cfg.repeat_minutes) <= now:
+                incident = session.get(Incident, incident_id)
+                contact = session.get(Contact, contact_id)
+                if contact is None or not contact.active:
+                    continue
+                routing.add_pages(session, incident, [contact], "repeat", repeat_no + 1,
+                                  routing.page_time(session, incident, now, cfg), now, cfg)
+        if cfg.escalate_minutes is None:
+            return
+        for incident_id, first in first_page.items():
+            if first + timedelta(minutes=cfg.escalate_minutes) > now:
+                continue
+            incident = session.get(Incident, incident_id)
+            school_ids = {c.id for c in routing.school_contacts(session, incident.school_id)}
+            if not school_ids:
+                continue  # the district was paged directly: nobody above to escalate to here
+            added = routing.add_pages(session, incident, routing.district_contacts(session, incident.school_id),
+                                      "escalated", 0, now, now, cfg)
+            if added:
+                session.add(IncidentEvent(incident_id=incident_id, at=now, kind="escalated",
+                                          actor="notify",
+                                          note=f"not acknowledged within {cfg.escalate_minutes:g} min"))
+                log.info("incident %s escalated to the district office", incident_id)
+
+    # ----- the daily digest for the Sở ---------------------------------------------------------
+    def _digest(self, session: Session, now: datetime) -> None:
+        if not self.cfg.digest_at:
+            return
+        local = now.astimezone(self.tz)
+        at = time.fromisoformat(self.cfg.digest_at)
+        if local.time() < at:
+            return
+        day = local.date()
+        for contact in session.scalars(select(Contact).where(Contact.role == "province",
+                                                             Contact.active.is_(True))):
+            for channel, address in routing.contact_channels(contact, self.cfg):
+                outbox.add(session, dedup_key=f"digest:{day.isoformat()}:{contact.id}:{channel}",
+                           now=now, kind="digest", transition="digest", contact_id=contact.id,
+                           channel=channel, address=address,
+                           language=contact.language or self.cfg.language,
+                           payload={"until": datetime.combine(day, at, self.tz).isoformat()})
+
+    def _digest_message(self, session: Session, row: Notification) -> Message:
+        until = datetime.fromisoformat(row.payload["until"])
+        since = until - timedelta(days=1)
+        lang = row.language
+        opened = list(session.scalars(select(Incident).where(
+            Incident.opened_at >= since.astimezone(timezone.utc),
+            Incident.opened_at < until.astimezone(timezone.utc)).order_by(Incident.opened_at)))
+        still_open = list(session.scalars(select(Incident).where(Incident.state != "resolved")))
+        schools = {s.id: s for s in session.scalars(select(School).where(
+            School.id.in_({i.school_id for i in opened + still_open})))}
+        by_district: dict[str, list[dict]] = {}
+        for i in sorted(set(opened) | set(still_open), key=lambda i: (i.school_id, i.id)):
+            school = schools.get(i.school_id)
+            district = (school.district_name or school.district) if school else "?"
+            by_district.setdefault(district, []).append(
+                {"school": school.name if school else i.school_id, "summary": i.summary,
+                 "state": i.state, "since": self.renderer.local(i.opened_at)})
+        return self.renderer.render(["digest"], lang, {
+            "day": since.astimezone(self.tz).strftime("%d/%m/%Y"), "opened": opened,
+            "still_open": still_open, "resolved_count": sum(1 for i in opened if i.state == "resolved"),
+            "by_district": sorted(by_district.items())}, row.dedup_key,
+            {"event": "digest", "since": since.isoformat(), "until": until.isoformat(),
+             "opened": len(opened), "open": len(still_open)})
+
+    # ----- threads ---------------------------------------------------------------------------
+    def start(self) -> "NotifyWorker":
+        self._loop("notify-schedule", lambda: self.schedule(self.clock()))
+        for channel in self.channels:
+            self._loop(f"notify-{channel}", lambda c=channel: self.deliver(c))
+        if self.cfg.telegram.bot_token and self.cfg.telegram.poll_updates:
+            self._loop("notify-telegram-status",
+                       lambda: self.status.poll_once(self.cfg.telegram.poll_timeout), pause=0.5)
+        log.info("notifications: worker %s started", self.worker_id)
+        return self
+
+    def _loop(self, name: str, step, pause: float | None = None) -> None:
+        def run():
+            while not self._stop.is_set():
+                try:
+                    busy = step()
+                except DeliveryError as exc:
+                    log.warning("%s: %s", name, exc)
+                    busy = 0
+                except Exception:
+                    log.exception("%s failed; continuing", name)
+                    busy = 0
+                if not (isinstance(busy, int) and busy > 0 and pause is None):
+                    self._stop.wait(pause if pause is not None else self.cfg.poll_seconds)
+
+        thread = threading.Thread(target=run, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def stop(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self.channels.get("mqtt") and getattr(self.channels["mqtt"], "close", lambda: None)()
