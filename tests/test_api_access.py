@@ -1,0 +1,248 @@
+"""Access control on every route: tokens, scopes, roles, expiry, and no leak across schools.
+
+The routes are enumerated from the application itself, so a route added later is checked
+without anyone remembering to add it here. Each path parameter must be fillable from the
+seeded world below; a parameter this file does not know is a failure, not a skip, so the
+author of a new kind of route has to say here which object it names.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.testclient import TestClient
+
+from collector_fixtures import bearer, collector_settings, make_token
+from schoolnet_collector.api.auth import Caller, get_clock
+from schoolnet_collector.api.main import create_app
+from schoolnet_collector.registry.alerting_models import Contact, Incident, MaintenanceWindow
+from schoolnet_collector.registry.models import Device, School
+from schoolnet_collector.registry.tokens import Scope, TokenError, find_token
+from schoolnet_collector.runtime import Runtime
+
+NOW = datetime.now(timezone.utc).replace(microsecond=0)
+OPEN_ROUTES = {"/health", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc",
+               "/static", "/login", "/logout"}
+"""Routes anyone may call: /health answers status only without a token (see its docstring);
+the login form and static files are what a browser needs before it has a session."""
+
+# The seeded world: school A (ours) in district bat-xat, school B in sa-pa.
+OURS, THEIRS = "lc-test-01", "lc-test-02"
+DISTRICT = {OURS: "bat-xat", THEIRS: "sa-pa"}
+
+
+def app_routes(app) -> list[tuple[str, str]]:
+    """(method, path) of every route the application serves, static mounts included."""
+    out = []
+    for ctx in iter_route_contexts(app.routes):
+        for method in sorted(getattr(ctx, "methods", None) or {"GET"}):
+            if method != "HEAD":
+                out.append((method, ctx.path_format))
+    return out
+
+
+def is_open(path: str) -> bool:
+    return path in OPEN_ROUTES or path.startswith("/static")
+
+
+ROUTES = [r for r in app_routes(create_app(None)) if not is_open(r[1])]
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory, mosquitto, influxdb):
+    """A registry with two schools in two districts, each with a device, an incident, a
+    contact and a maintenance window; uplink history for both in InfluxDB."""
+    tmp = tmp_path_factory.mktemp("access")
+    database = f"t_access_{tmp.name}"[:60].replace("-", "_")
+    influxdb.create_database(database)
+    rt = Runtime.open(collector_settings(tmp, mosquitto, influxdb, database))
+    rt.connect_store()
+    ids: dict[str, dict[str, object]] = {}
+    with rt.sessions() as s:
+        for school in (OURS, THEIRS):
+            s.add(Device(school_id=school, device_id="gw", kind="gateway", first_seen=NOW,
+                         last_seen=NOW, last_seq=1, interval_seconds=60, available=True))
+            incident = Incident(key=f"school_offline:{school}", rule="school_offline",
+                                school_id=school, severity="critical", state="open",
+                                summary=f"{school} offline", details={}, opened_at=NOW)
+            contact = Contact(name=f"IT {school}", role="school_it", school_id=school,
+                              email=f"it@{school}.example.invalid")
+            window = MaintenanceWindow(school_id=school, starts_at=NOW, ends_at=NOW + timedelta(hours=1),
+                                       reason="thay máy", created_at=NOW)
+            s.add_all([incident, contact, window])
+            s.flush()
+            ids[school] = {"school_id": school, "school": school, "district_id": DISTRICT[school],
+                           "district": DISTRICT[school], "device_id": "gw",
+                           "incident_id": incident.id, "contact_id": contact.id,
+                           "window_id": window.id, "maintenance_id": window.id}
+        s.commit()
+    ms = int(NOW.timestamp() * 1000) - 3_600_000
+    assert rt.store.write([f"uplink,school={sch},device=gw up=1,rtt_ms=30,loss_percent=0 {ms}"
+                           for sch in (OURS, THEIRS)]).written == 2
+    tokens = {
+        "province": make_token(rt, "province", role="admin"),
+        "district": make_token(rt, f"district:{DISTRICT[OURS]}", role="admin"),
+        "school": make_token(rt, f"school:{OURS}", role="admin"),
+    }
+    app = create_app(rt)
+    with TestClient(app) as client:
+        yield {"client": client, "ids": ids, "tokens": tokens, "runtime": rt, "app": app}
+    rt.close()
+
+
+def fill(path: str, values: dict[str, object]) -> str:
+    def one(m: re.Match) -> str:
+        name = m.group(1).split(":")[0]
+        assert name in values, (f"{path}: this test does not know what {{{name}}} names; add it "
+                                "to the seeded world in tests/test_api_access.py")
+        return str(values[name])
+    return re.sub(r"\{([^}]+)\}", one, path)
+
+
+def call(world, method: str, path: str, token: str):
+    return world["client"].request(method, path, headers=bearer(world["tokens"][token]),
+                                   follow_redirects=False, json={} if method != "GET" else None)
+
+
+def test_routes_are_enumerated_including_path_parameters():
+    paths = {p for _, p in ROUTES}
+    assert "/api/v1/schools/{school_id}/devices" in paths and "/api/v1/dead-letters" in paths
+    assert any("{" in p for p in paths)
+
+
+@pytest.mark.parametrize("method,path", [r for r in ROUTES if "{" in r[1]], ids=lambda v: str(v))
+def test_school_token_gets_403_or_404_for_other_schools_objects(world, method, path):
+    theirs = call(world, method, fill(path, world["ids"][THEIRS]), "school")
+    assert theirs.status_code in (403, 404), (path, theirs.status_code, theirs.text[:300])
+    # The same route filled with the school's own objects is not refused for scope: so the
+    # 403/404 above is the scope check, not a wrongly filled path.
+    ours = call(world, method, fill(path, world["ids"][OURS]), "school")
+    if "{district" in path:  # a district-wide view is wider than a school token
+        assert ours.status_code == 403, (path, ours.status_code, ours.text[:300])
+    else:
+        assert ours.status_code not in (401, 403, 404), (path, ours.status_code, ours.text[:300])
+    # ... and a province token reaches the other school's objects.
+    province = call(world, method, fill(path, world["ids"][THEIRS]), "province")
+    assert province.status_code not in (401, 403, 404), (path, province.status_code, province.text[:300])
+
+
+@pytest.mark.parametrize("method,path", [r for r in ROUTES if "{" in r[1]], ids=lambda v: str(v))
+def test_district_token_gets_404_for_other_districts_objects(world, method, path):
+    theirs = call(world, method, fill(path, world["ids"][THEIRS]), "district")
+    assert theirs.status_code == 404, (path, theirs.status_code, theirs.text[:300])
+    ours = call(world, method, fill(path, world["ids"][OURS]), "district")
+    assert ours.status_code not in (401, 403, 404), (path, ours.status_code, ours.text[:300])
+
+
+@pytest.mark.parametrize("method,path", [r for r in ROUTES if r[0] == "GET" and "{" not in r[1]],
+                         ids=lambda v: str(v))
+def test_lists_show_a_school_token_nothing_of_other_schools(world, method, path):
+    r = call(world, method, path, "school")
+    assert r.status_code == 200, (path, r.status_code, r.text[:300])
+    assert THEIRS not in r.text and DISTRICT[THEIRS] not in r.text, path
+    # Filtering by the other school or district reveals nothing either.
+    for param in ("school", "district", "school_id"):
+        r = world["client"].get(path, params={param: world["ids"][THEIRS][param]},
+                                headers=bearer(world["tokens"]["school"]))
+        assert r.status_code in (200, 403, 404, 422), (path, param, r.status_code)
+        assert THEIRS not in r.text and DISTRICT[THEIRS] not in r.text, (path, param)
+
+
+@pytest.mark.parametrize("method,path", ROUTES, ids=lambda v: str(v))
+def test_every_route_refuses_no_token_and_a_wrong_one(world, method, path):
+    url = fill(path, world["ids"][OURS])
+    client = world["client"]
+    for headers in ({}, bearer("snt_" + "x" * 43), bearer("not-even-a-token"),
+                    bearer(world["tokens"]["province"][:-1])):
+        r = client.request(method, url, headers=headers, follow_redirects=False,
+                           json={} if method != "GET" else None)
+        # API routes answer 401; web pages send the browser to the login form instead.
+        assert r.status_code in (401, 303), (path, headers, r.status_code)
+        assert "/login" in r.headers.get("location", "/login")
+
+
+def test_lists_are_filtered_to_the_scope(world):
+    client, tokens = world["client"], world["tokens"]
+    seen = {name: [s["id"] for s in client.get("/api/v1/schools", headers=bearer(tok)).json()["items"]]
+            for name, tok in tokens.items()}
+    assert seen == {"province": [OURS, THEIRS], "district": [OURS], "school": [OURS]}
+    districts = client.get("/api/v1/districts", headers=bearer(tokens["district"])).json()
+    assert [(d["id"], d["schools"], d["devices"]) for d in districts] == [("bat-xat", 1, 1)]
+    assert client.get("/api/v1/districts/sa-pa", headers=bearer(tokens["province"])).json()["schools"] == 1
+    assert client.get("/api/v1/districts/nowhere", headers=bearer(tokens["province"])).status_code == 404
+    uplink = client.get(f"/api/v1/schools/{OURS}/uplink", headers=bearer(tokens["school"])).json()
+    assert [(u["up"], u["rtt_ms"]) for u in uplink] == [(1.0, 30.0)]
+
+
+def test_out_of_scope_and_missing_objects_answer_alike(world):
+    client, token = world["client"], bearer(world["tokens"]["school"])
+    theirs = client.get(f"/api/v1/schools/{THEIRS}/devices", headers=token)
+    missing = client.get("/api/v1/schools/lc-nowhere/devices", headers=token)
+    assert theirs.status_code == missing.status_code == 404
+    assert theirs.json() == missing.json()
+
+
+def test_health_without_a_token_is_status_only(world):
+    client = world["client"]
+    bare = client.get("/health")
+    assert bare.status_code == 200 and bare.json()["status"] == "ok"
+    assert bare.json()["broker"] is None and bare.json()["ingest"] == {}
+    school = client.get("/health", headers=bearer(world["tokens"]["school"])).json()
+    assert school["registry"] is None
+    full = client.get("/health", headers=bearer(world["tokens"]["province"])).json()
+    assert full["registry"]["ok"] and full["registry"]["detail"] == "sqlite"
+
+
+def test_expired_and_revoked_tokens_are_refused(world):
+    rt, app, client = world["runtime"], world["app"], world["client"]
+    expiring = make_token(rt, "province", expires_at=NOW + timedelta(days=1), name="short")
+    assert client.get("/api/v1/schools", headers=bearer(expiring)).status_code == 200
+    app.dependency_overrides[get_clock] = lambda: (lambda: NOW + timedelta(days=1, seconds=1))
+    try:
+        r = client.get("/api/v1/schools", headers=bearer(expiring))
+        assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
+        assert client.get("/api/v1/schools", headers=bearer(world["tokens"]["province"])).status_code == 200
+    finally:
+        app.dependency_overrides.pop(get_clock)
+    from schoolnet_collector.registry.tokens import revoke_token
+    revoked = make_token(rt, "province", name="to revoke")
+    with rt.sessions() as s:
+        revoke_token(s, revoked[:12], NOW)
+    assert client.get("/api/v1/schools", headers=bearer(revoked)).status_code == 401
+
+
+def test_tokens_are_stored_hashed_and_found_only_whole(world):
+    rt = world["runtime"]
+    secret = world["tokens"]["province"]
+    assert re.fullmatch(r"snt_[A-Za-z0-9_-]{43}", secret)  # 32 random bytes
+    with rt.engine.connect() as conn:
+        dump = "\n".join(str(row) for row in conn.exec_driver_sql("SELECT * FROM api_tokens"))
+    assert secret not in dump and secret[:12] in dump
+    with rt.sessions() as s:
+        assert find_token(s, secret, NOW) is not None
+        assert find_token(s, secret[:-1] + ("A" if secret[-1] != "A" else "B"), NOW) is None
+        assert find_token(s, "", NOW) is None
+
+
+@pytest.mark.parametrize("text,error", [
+    ("county", "expected province"), ("district:", "district id"), ("school:A B", "school id"),
+    ("province:x", "expected province"),
+])
+def test_bad_scopes_are_named(text, error):
+    with pytest.raises(TokenError, match=error):
+        Scope.parse(text)
+
+
+def test_caller_scope_helpers():
+    district = Caller("viewer", "district", "bat-xat", "t")
+    school = Caller("operator", "school", OURS, "t")
+    province = Caller("admin", "province", None, "t")
+    assert district.covers_scope("school:x") is False  # cannot tell without a session: no
+    assert district.covers_scope("district:bat-xat") and not district.covers_scope("province")
+    assert school.covers_scope(f"school:{OURS}") and not school.covers_scope("district:bat-xat")
+    assert province.covers_scope("district:sa-pa") and not province.covers_scope("nonsense")
+    assert school.has_role("viewer") and not school.has_role("admin")
+    assert district.sees_school(School(id=THEIRS, district="bat-xat"))
+    assert not school.sees_school(School(id=THEIRS, district="bat-xat"))
