@@ -1,0 +1,263 @@
+"""The school calendar: when a school is in session, in Asia/Ho_Chi_Minh.
+
+A school is in session when the local date is inside a term, not a holiday, and the local time
+is inside that weekday's hours. Rows with ``school_id`` NULL are the province's calendar; a
+school with hours (or terms) of its own uses those instead, and its holidays add to the
+province's. Rules use it for devices expected only in school hours; notifications use
+``next_school_time`` for quiet hours.
+
+No term rows at all, or a date outside the span the terms cover, means "no term data": the
+date counts as a school day, so a registry whose calendar is missing or out of date alerts
+rather than stays silent.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from schoolnet_collector.alerting import yamlfile
+from schoolnet_collector.registry.alerting_models import Holiday, SchoolHours, SchoolTerm
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DEFAULT_CALENDAR = "calendar-2026-2027.yaml"
+SEARCH_DAYS = 400  # next_school_time looks this far ahead (past the summer break)
+
+
+class CalendarFileError(ValueError):
+    """The calendar file as a whole cannot be used."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TermIn(_Strict):
+    name: str = Field(min_length=1, max_length=200)
+    starts: date
+    ends: date
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.ends < self.starts:
+            raise ValueError("ends is before starts")
+        return self
+
+
+class HolidayIn(TermIn):
+    name_en: str | None = Field(None, max_length=200)
+
+
+def parse_hours(value: str) -> tuple[time, time]:
+    """``"07:00-17:00"`` → (07:00, 17:00)."""
+    try:
+        opens, closes = (time.fromisoformat(p.strip()) for p in str(value).split("-"))
+    except ValueError:
+        raise ValueError(f"{value!r} is not opens-closes like 07:00-17:00") from None
+    if closes <= opens:
+        raise ValueError(f"{value!r}: closes before it opens")
+    return opens, closes
+
+
+class CalendarIn(_Strict):
+    """A calendar as people write it (the file, and the API's PUT body)."""
+    school_year: str | None = None
+    timezone: Literal["Asia/Ho_Chi_Minh"] = "Asia/Ho_Chi_Minh"
+    school_hours: dict[Literal[WEEKDAYS], str] = {}
+    terms: list[TermIn] = []
+    holidays: list[HolidayIn] = []
+
+    @field_validator("school_hours")
+    @classmethod
+    def _hours(cls, value):
+        for day, span in value.items():
+            try:
+                parse_hours(span)
+            except ValueError as exc:
+                raise ValueError(f"{day}: {exc}") from None
+        return value
+
+
+@dataclass
+class CalendarImport:
+    hours: int = 0
+    terms: int = 0
+    holidays: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def read_calendar_file(path: Path | None) -> tuple[CalendarIn, list[str]]:
+    """The calendar in a YAML file (default: the packaged one) and the problems of rows left out.
+
+    A wrong term or holiday row is named by its line and left out; the other rows are kept.
+    Wrong hours or an unknown top-level key refuse the file (hours half-read would be wrong
+    every day).
+    """
+    if path is None:
+        name = DEFAULT_CALENDAR
+        text = resources.files("schoolnet_collector.rules").joinpath(name).read_text("utf-8")
+    else:
+        name = Path(path).name
+        try:
+            text = Path(path).read_text(encoding="utf-8-sig")
+        except OSError as exc:
+            raise CalendarFileError(f"{path}: cannot read: {exc.strerror}") from None
+        except UnicodeDecodeError:
+            raise CalendarFileError(f"{path}: not UTF-8 text") from None
+    try:
+        data, node = yamlfile.load(text, name)
+    except yamlfile.YamlFileError as exc:
+        raise CalendarFileError(str(exc)) from None
+    if not isinstance(data, dict):
+        raise CalendarFileError(f"{name}:1: expected a mapping with school_hours, terms, holidays")
+    problems: list[str] = []
+    rows: dict[str, list] = {}
+    for key, model in (("terms", TermIn), ("holidays", HolidayIn)):
+        items = data.pop(key, None) or []
+        if not isinstance(items, list):
+            raise CalendarFileError(f"{name}:{yamlfile.line_of(node, [key])}: {key} must be a list")
+        rows[key] = []
+        for i, item in enumerate(items):
+            try:
+                rows[key].append(model.model_validate(item))
+            except ValidationError as exc:
+                problems += yamlfile.describe(exc, yamlfile.child(yamlfile.child(node, key), i),
+                                              name, (key, i))
+    try:
+        calendar = CalendarIn.model_validate(data)
+    except ValidationError as exc:
+        raise CalendarFileError("\n".join(yamlfile.describe(exc, node, name))) from None
+    calendar.terms, calendar.holidays = rows["terms"], rows["holidays"]
+    return calendar, problems
+
+
+def store_calendar(session: Session, calendar: CalendarIn, school_id: str | None) -> CalendarImport:
+    """Replace the calendar of ``school_id`` (None: the province's) with ``calendar``; no commit."""
+    for table in (SchoolHours, SchoolTerm, Holiday):
+        session.execute(delete(table).where(table.school_id.is_(None) if school_id is None
+                                            else table.school_id == school_id))
+    result = CalendarImport()
+    for day, span in calendar.school_hours.items():
+        opens, closes = parse_hours(span)
+        session.add(SchoolHours(school_id=school_id, weekday=WEEKDAYS.index(day), opens=opens,
+                                closes=closes))
+        result.hours += 1
+    for term in calendar.terms:
+        session.add(SchoolTerm(school_id=school_id, name=term.name, starts_on=term.starts,
+                               ends_on=term.ends))
+        result.terms += 1
+    for h in calendar.holidays:
+        session.add(Holiday(school_id=school_id, name=h.name, name_en=h.name_en, starts_on=h.starts,
+                            ends_on=h.ends))
+        result.holidays += 1
+    return result
+
+
+def import_calendar(session: Session, path: Path | None, school_id: str | None = None) -> CalendarImport:
+    calendar, problems = read_calendar_file(path)
+    result = store_calendar(session, calendar, school_id)
+    result.errors = problems
+    session.commit()
+    return result
+
+
+def ensure_default_calendar(session: Session) -> bool:
+    """Load the packaged calendar when the province has none yet; True if it did."""
+    if session.scalar(select(SchoolHours.id).where(SchoolHours.school_id.is_(None)).limit(1)):
+        return False
+    if session.scalar(select(SchoolTerm.id).where(SchoolTerm.school_id.is_(None)).limit(1)):
+        return False
+    import_calendar(session, None)
+    return True
+
+
+def calendar_of(session: Session, school_id: str | None) -> CalendarIn:
+    """The rows stored for one school (or the province) as a ``CalendarIn`` (the API's GET)."""
+    def rows(table):
+        cond = table.school_id.is_(None) if school_id is None else table.school_id == school_id
+        return list(session.scalars(select(table).where(cond).order_by(table.id)))
+
+    return CalendarIn(
+        school_hours={WEEKDAYS[h.weekday]: f"{h.opens:%H:%M}-{h.closes:%H:%M}" for h in rows(SchoolHours)},
+        terms=[TermIn(name=t.name, starts=t.starts_on, ends=t.ends_on) for t in rows(SchoolTerm)],
+        holidays=[HolidayIn(name=h.name, name_en=h.name_en, starts=h.starts_on, ends=h.ends_on)
+                  for h in rows(Holiday)],
+    )
+
+
+class Calendar:
+    """Every school's calendar read once (one query per table), for a whole evaluation pass."""
+
+    def __init__(self, hours, terms, holidays):
+        self._hours: dict[str | None, dict[int, list[tuple[time, time]]]] = defaultdict(lambda: defaultdict(list))
+        for h in hours:
+            self._hours[h.school_id][h.weekday].append((h.opens, h.closes))
+        self._terms: dict[str | None, list[tuple[date, date]]] = defaultdict(list)
+        for t in terms:
+            self._terms[t.school_id].append((t.starts_on, t.ends_on))
+        self._holidays: dict[str | None, list[tuple[date, date]]] = defaultdict(list)
+        for h in holidays:
+            self._holidays[h.school_id].append((h.starts_on, h.ends_on))
+
+    @classmethod
+    def load(cls, session: Session, school_id: str | None = None) -> "Calendar":
+        def rows(table):
+            q = select(table)
+            if school_id is not None:
+                q = q.where((table.school_id.is_(None)) | (table.school_id == school_id))
+            return list(session.scalars(q))
+        return cls(rows(SchoolHours), rows(SchoolTerm), rows(Holiday))
+
+    def _own_or_default(self, table: dict, school_id: str):
+        return table[school_id] if school_id in table and table[school_id] else table.get(None) or {}
+
+    def is_school_day(self, school_id: str, day: date) -> bool:
+        terms = self._own_or_default(self._terms, school_id)
+        # Outside the span the terms cover, the calendar says nothing (not updated for a new
+        # school year yet): count the day as a school day rather than silence alerts.
+        if terms and min(s for s, _ in terms) <= day <= max(e for _, e in terms) \
+                and not any(s <= day <= e for s, e in terms):
+            return False
+        holidays = self._holidays.get(None, []) + self._holidays.get(school_id, [])
+        return not any(s <= day <= e for s, e in holidays)
+
+    def hours_on(self, school_id: str, day: date) -> list[tuple[time, time]]:
+        if not self.is_school_day(school_id, day):
+            return []
+        return sorted(self._own_or_default(self._hours, school_id).get(day.weekday(), []))
+
+    def is_school_time(self, school_id: str, at: datetime) -> bool:
+        local = at.astimezone(VN)
+        now = local.time().replace(tzinfo=None)
+        return any(o <= now < c for o, c in self.hours_on(school_id, local.date()))
+
+    def next_school_time(self, school_id: str, at: datetime) -> datetime | None:
+        """``at`` if the school is in session, else when it next is (local time); None when
+        no session is found within SEARCH_DAYS (no hours configured)."""
+        local = at.astimezone(VN)
+        for offset in range(SEARCH_DAYS):
+            day = local.date() + timedelta(days=offset)
+            for opens, closes in self.hours_on(school_id, day):
+                start = datetime.combine(day, opens, VN)
+                end = datetime.combine(day, closes, VN)
+                if local < end:
+                    return max(start, local)
+        return None
+
+
+def is_school_time(session: Session, school_id: str, at: datetime) -> bool:
+    return Calendar.load(session, school_id).is_school_time(school_id, at)
+
+
+def next_school_time(session: Session, school_id: str, at: datetime) -> datetime | None:
+    """When the school is next in session (``at`` itself if it is now), Asia/Ho_Chi_Minh."""
+    return Calendar.load(session, school_id).next_school_time(school_id, at)

@@ -1,0 +1,62 @@
+"""YAML files people edit by hand (rules, calendars): every mistake reported with its line.
+
+PyYAML's composed node tree keeps the line of each key and value; pydantic's error locations
+are walked down that tree, so a message points at the line to fix.
+"""
+from __future__ import annotations
+
+import yaml
+from pydantic import ValidationError
+
+
+class YamlFileError(ValueError):
+    """The file cannot be used; the message names each mistake with its line."""
+
+
+def load(text: str, name: str):
+    """(data, node tree) of a YAML document; a syntax error names its line."""
+    try:
+        return yaml.safe_load(text), yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{name}:{mark.line + 1}" if mark else name
+        raise YamlFileError(f"{where}: not valid YAML: {getattr(exc, 'problem', None) or exc}") from None
+
+
+def describe(exc: ValidationError, node, name: str, prefix: tuple = ()) -> list[str]:
+    """One ``file:line: key: reason`` per pydantic error; ``prefix`` is where ``node`` sits."""
+    out = []
+    for err in exc.errors():
+        loc = [p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
+        key = ".".join(str(p) for p in (*prefix, *loc)) or "(top level)"
+        msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+        out.append(f"{name}:{line_of(node, loc)}: {key}: {msg}")
+    return out
+
+
+def line_of(node, loc) -> int:
+    """The 1-based line of the deepest node ``loc`` reaches (the parent's, for a missing key)."""
+    line = node.start_mark.line + 1 if node is not None else 1
+    for part in loc:
+        child = None
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                if k.value == str(part):
+                    child = v
+                    break
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            child = node.value[part]
+        if child is None:
+            return line
+        node = child
+        line = node.start_mark.line + 1
+    return line
+
+
+def child(node, key):
+    """The value node under ``key`` (a mapping) or index ``key`` (a sequence), or None."""
+    if isinstance(node, yaml.MappingNode):
+        return next((v for k, v in node.value if k.value == key), None)
+    if isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+        return node.value[key]
+    return None

@@ -1,0 +1,1 @@
+"""Packaged data files: the default alert rules and the school calendar."""
