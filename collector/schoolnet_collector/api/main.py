@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from schoolnet_collector import __version__
 from schoolnet_collector.api.routes import dead_letters, districts, health, schools
 from schoolnet_collector.runtime import Runtime
+from schoolnet_collector.web import routes as web
 
 
 def create_app(runtime: Runtime) -> FastAPI:
@@ -19,4 +20,5 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(schools.router)
     app.include_router(dead_letters.router)
     app.include_router(districts.router)
+    web.mount(app)
     return app

@@ -1,0 +1,185 @@
+"""The pages: province overview, district, school, procurement plan, login/logout.
+
+Each page reads through the same functions as the API routes (``api.overview``,
+``api.routes.schools``), so what a person sees is what a script gets. Pages are left out of
+the OpenAPI schema: they are for browsers, the API is for programs.
+"""
+from __future__ import annotations
+
+import importlib.util
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Callable
+from urllib.parse import parse_qs, quote
+
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import select
+
+from schoolnet_collector.api.auth import SESSION_COOKIE, Caller, get_clock, optional_caller
+from schoolnet_collector.api.deps import RuntimeDep, SessionDep
+from schoolnet_collector.api.overview import district_summaries, uplink_history
+from schoolnet_collector.api.routes.schools import devices_of, schools_page
+from schoolnet_collector.registry.tokens import close_web_session, find_token, open_web_session
+from schoolnet_collector.storage.influx import StorageError
+from schoolnet_collector.web import i18n
+
+HERE = Path(__file__).resolve().parent
+SESSION_HOURS = 12
+"""A working day: long enough not to interrupt, short enough that a forgotten browser on a
+shared school PC does not stay signed in overnight."""
+
+templates = Jinja2Templates(directory=HERE / "templates")
+templates.env.globals.update(number=i18n.number, percent=i18n.percent, local_time=i18n.local_time,
+                             local_time_ms=i18n.local_time_ms)
+router = APIRouter(include_in_schema=False)
+
+
+def mount(app: FastAPI) -> None:
+    """Add the pages and their static files (CSS) to the application."""
+    app.include_router(router)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+
+def language(request: Request) -> str:
+    lang = request.query_params.get("lang") or request.cookies.get(i18n.LANG_COOKIE)
+    return lang if lang in i18n.LANGUAGES else "vi"
+
+
+def page_caller(request: Request,
+                caller: Annotated[Caller | None, Depends(optional_caller)]) -> Caller:
+    """The signed-in caller; a browser without a valid session is sent to the login form."""
+    if caller is None:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise HTTPException(303, "sign in first", headers={"Location": f"/login?next={quote(target)}"})
+    return caller
+
+
+PageCaller = Annotated[Caller, Depends(page_caller)]
+
+
+def render(request: Request, name: str, status: int = 200, caller: Caller | None = None,
+           **context) -> HTMLResponse:
+    lang = language(request)
+    response = templates.TemplateResponse(request, name, {
+        "t": i18n.TEXT[lang], "lang": lang, "levels": i18n.LEVELS[lang], "caller": caller,
+        "other_lang": "en" if lang == "vi" else "vi", **context}, status_code=status)
+    if request.query_params.get("lang") in i18n.LANGUAGES:
+        response.set_cookie(i18n.LANG_COOKIE, lang, max_age=365 * 86400, samesite="strict")
+    return response
+
+
+def guarded(request: Request, caller: Caller, check: Callable[[], object]) -> HTMLResponse | None:
+    """Run a scope check; a refusal becomes an error page with the same status as the API's."""
+    try:
+        check()
+    except HTTPException as exc:
+        key = "not_found" if exc.status_code == 404 else "forbidden"
+        return render(request, "error.html", exc.status_code, caller, message_key=key)
+    return None
+
+
+@router.get("/", response_class=HTMLResponse)
+def province_page(request: Request, caller: PageCaller, session: SessionDep, runtime: RuntimeDep,
+                  clock: Annotated[Callable, Depends(get_clock)]):
+    """The province table by district; a district or school token lands on its own page."""
+    if caller.scope_kind == "district":
+        return RedirectResponse(f"/districts/{quote(caller.scope_id)}", 303)
+    if caller.scope_kind == "school":
+        return RedirectResponse(f"/schools/{quote(caller.scope_id)}", 303)
+    districts = district_summaries(session, caller.school_ids_filter(), clock(),
+                                   runtime.settings.ingest.offline_after_intervals)
+    totals = {k: sum(getattr(d, k) for d in districts) for k in ("schools", "devices", "devices_online")}
+    return render(request, "province.html", caller=caller, districts=districts, totals=totals)
+
+
+@router.get("/districts/{district_id}", response_class=HTMLResponse)
+def district_page(district_id: str, request: Request, caller: PageCaller, session: SessionDep,
+                  runtime: RuntimeDep, clock: Annotated[Callable, Depends(get_clock)]):
+    refused = guarded(request, caller, lambda: caller.require_district(district_id))
+    if refused:
+        return refused
+    found = district_summaries(session, caller.school_ids_filter(), clock(),
+                               runtime.settings.ingest.offline_after_intervals, district=district_id)
+    if not found:
+        return render(request, "error.html", 404, caller, message_key="not_found")
+    schools = schools_page(session, runtime, caller, district=district_id, limit=1000)
+    return render(request, "district.html", caller=caller, district=found[0], schools=schools.items)
+
+
+@router.get("/schools/{school_id}", response_class=HTMLResponse)
+def school_page(school_id: str, request: Request, caller: PageCaller, session: SessionDep,
+                runtime: RuntimeDep):
+    refused = guarded(request, caller, lambda: caller.require_school_id(session, school_id))
+    if refused:
+        return refused
+    school = caller.require_school_id(session, school_id)
+    try:
+        uplink = uplink_history(runtime.store, school_id, 24)
+        uplink_error = None
+    except StorageError as exc:  # InfluxDB down: the rest of the page is still useful
+        uplink, uplink_error = [], str(exc)
+    return render(request, "school.html", caller=caller, school=school,
+                  devices=devices_of(session, runtime, school_id), uplink=uplink,
+                  uplink_error=uplink_error, incidents=open_incidents(session, school_id))
+
+
+def open_incidents(session, school_id: str) -> list:
+    """Incidents not yet resolved, newest first (the alerting registry's ``Incident``)."""
+    from schoolnet_collector.registry.alerting_models import Incident
+
+    return list(session.scalars(select(Incident).where(Incident.school_id == school_id,
+                                                       Incident.state != "resolved")
+                                .order_by(Incident.opened_at.desc())))
+
+
+@router.get("/plan", response_class=HTMLResponse)
+def plan_page(request: Request, caller: PageCaller):
+    """The procurement plan for the caller's scope, with the planning API's downloads."""
+    ready = importlib.util.find_spec("schoolnet_collector.planning.procurement") is not None
+    scope = quote(str(caller.scope))
+    return render(request, "plan.html", caller=caller, ready=ready,
+                  xlsx=f"/api/v1/procurement?format=xlsx&scope={scope}",
+                  csv=f"/api/v1/procurement?format=csv&scope={scope}")
+
+
+# --- login / logout ------------------------------------------------------------------------
+def safe_next(target: str | None) -> str:
+    """Only a path on this site (no //host, no scheme): the login form is not an open redirect."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str = "/"):
+    return render(request, "login.html", next=safe_next(next))
+
+
+@router.post("/login", response_class=HTMLResponse)
+async def login(request: Request, session: SessionDep,
+                clock: Annotated[Callable, Depends(get_clock)]):
+    """Token in a form post → an HttpOnly, SameSite=Strict session cookie (never the token)."""
+    body = await request.body()
+    form = parse_qs(body.decode("utf-8", "replace")[:4096]) if len(body) <= 4096 else {}
+    target = safe_next((form.get("next") or ["/"])[0])
+    now = clock()
+    token = find_token(session, (form.get("token") or [""])[0].strip(), now)
+    if token is None:
+        return render(request, "login.html", 401, next=target, failed=True)
+    value = open_web_session(session, token, now, now + timedelta(hours=SESSION_HOURS))
+    response = RedirectResponse(target, 303)
+    response.set_cookie(SESSION_COOKIE, value, max_age=SESSION_HOURS * 3600, httponly=True,
+                        samesite="strict", secure=request.url.scheme == "https", path="/")
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, session: SessionDep):
+    if request.cookies.get(SESSION_COOKIE):
+        close_web_session(session, request.cookies[SESSION_COOKIE])
+    response = RedirectResponse("/login", 303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
