@@ -7,6 +7,7 @@ import signal
 import threading
 from pathlib import Path
 
+from schoolnet_collector.alerting.rules import RuleFileError
 from schoolnet_collector.commands.common import add_config_option, settings_or_exit
 from schoolnet_collector.registry.schools import SchoolFileError
 from schoolnet_collector.storage.influx import StorageError
@@ -36,13 +37,15 @@ def run(args: argparse.Namespace) -> int:
     try:
         runtime = Runtime.open(settings)
         runtime.connect_store()
-    except (SchoolFileError, StorageError) as exc:
+    except (SchoolFileError, StorageError, RuleFileError) as exc:
         log.error("%s", exc)
         return 2
     if not args.no_ingest:
         runtime.start_ingest()
     if settings.notify.enabled:
         runtime.start_notify()
+    if runtime.rules is not None:
+        runtime.start_alerts()
     try:
         if settings.api.enabled and not args.no_api:
             _serve_api(runtime)

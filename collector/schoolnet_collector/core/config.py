@@ -61,6 +61,12 @@ class IngestConfig(Strict):
     offline_after_intervals: float = Field(3.0, gt=1)
 
 
+class AlertingConfig(Strict):
+    enabled: bool = True
+    rules_file: Path | None = Field(None, description="YAML rule file; None: the packaged default "
+                                                      "(schoolnet_collector/rules/default.yaml)")
+
+
 class ApiConfig(Strict):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
@@ -141,6 +147,7 @@ class Settings(BaseSettings):
     ingest: IngestConfig = IngestConfig()
     api: ApiConfig = ApiConfig()
     notify: NotifyConfig = NotifyConfig()
+    alerting: AlertingConfig = AlertingConfig()
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings,

@@ -15,6 +15,7 @@ import queue
 import threading
 import time
 from collections import Counter
+from typing import Callable
 
 from sqlalchemy import select
 
@@ -41,6 +42,9 @@ def load_school_tags(sessions) -> dict[str, SchoolTags]:
 
 
 class IngestService:
+    # Called with (topic, payload, received_ms) for each accepted message; never raises.
+    readings_hook: Callable[[str, bytes, int], None] | None = None
+
     def __init__(self, settings: Settings, store: InfluxStore, sessions):
         self.settings = settings
         self.store = store
@@ -106,7 +110,10 @@ class IngestService:
     def handle(self, msg: Inbound) -> list[str]:
         """The message's lines; a rejected message is recorded and yields none."""
         try:
-            return self.converter.convert(msg.topic, msg.payload, msg.received_ms, msg.retained)
+            lines = self.converter.convert(msg.topic, msg.payload, msg.received_ms, msg.retained)
+            if self.readings_hook is not None:  # alert rules' newest values (alerting/readings.py)
+                self.readings_hook(msg.topic, msg.payload, msg.received_ms)
+            return lines
         except PayloadError as exc:
             self.rejects.reject(msg.topic, msg.payload, exc.reason, exc.detail)
         except Exception as exc:  # a converter bug must not stop ingest

@@ -1,0 +1,147 @@
+"""The newest values of the few fields alert rules read, kept from ingest.
+
+Rules must not query InfluxDB per device every few seconds (15,000 devices). Ingest calls
+``LatestReadings.observe`` for each accepted message; it keeps only the watched fields in
+memory and ``flush`` upserts them into ``device_readings`` once a second. The table is shared
+because collectors under one ``$share`` group each receive only part of a device's reports; the
+upsert keeps the later reading when two collectors flush the same field out of order.
+
+Names stored (docs/protocol.md, "Names other parts depend on"):
+``uplink.<field>`` (``type`` and ``isp`` as text), ``disk.used_percent:<instance>``,
+``projector.<field>``, ``inventory.smart_failed_count``, and the newest event of each watched
+type: ``event.uplink_changed`` (text: the new type and reason), ``event.lan_host_unknown:<mac>``.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime, timezone
+
+import orjson
+from sqlalchemy import case
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from schoolnet_agent.protocol import EVENTS, INVENTORY, TELEMETRY, parse_topic
+from schoolnet_collector.registry.alerting_models import DeviceReading
+
+log = logging.getLogger("schoolnet.alerting")
+
+UPLINK_NUMBERS = ("up", "failover", "rtt_ms", "loss_percent", "fixed", "cellular")
+UPLINK_TEXTS = ("type", "isp")
+PROJECTOR_NUMBERS = ("lamp_hours", "lamp_rated_hours", "error", "power_on")
+# Cheap byte tests before parsing: most reports (PC cpu/memory) carry none of these.
+_TELEMETRY_MARKS = (b'"uplink"', b'"disk"', b'"projector"')
+_EVENT_MARKS = (b'"uplink_changed"', b'"lan_host_unknown"')
+
+
+class LatestReadings:
+    def __init__(self):
+        self._pending: dict[tuple[str, str, str], tuple[float | None, str | None, datetime]] = {}
+        self._lock = threading.Lock()
+        self.errors = 0
+
+    # -- ingest side ------------------------------------------------------------------------
+    def observe(self, topic: str, payload: bytes, received_ms: int) -> None:
+        """Note the watched fields of one accepted message. Never raises: a problem here must
+        not cost ingest the message (it was already validated and converted)."""
+        try:
+            self._observe(topic, payload, received_ms)
+        except Exception:  # noqa: BLE001 - counted and logged, ingest goes on
+            self.errors += 1
+            if self.errors <= 10:
+                log.exception("could not note readings from %s", topic)
+
+    def _observe(self, topic: str, payload: bytes, received_ms: int) -> None:
+        channel = topic.rsplit("/", 1)[-1]
+        if channel == TELEMETRY:
+            marks = _TELEMETRY_MARKS
+        elif channel == EVENTS:
+            marks = _EVENT_MARKS
+        elif channel == INVENTORY:
+            marks = (b'"smart_failed_count"',)
+        else:
+            return
+        if not any(m in payload for m in marks):
+            return
+        t = parse_topic(topic)
+        report = orjson.loads(payload)
+        at = datetime.fromtimestamp(received_ms / 1000, timezone.utc)
+        found: list[tuple[str, float | None, str | None]] = []
+        if channel == TELEMETRY:
+            for metric in report.get("metrics", ()):
+                found += _metric_readings(metric)
+        elif channel == EVENTS:
+            for event in report.get("events", ()):
+                found += _event_readings(event)
+        else:
+            value = report.get("inventory", {}).get("smart_failed_count")
+            if isinstance(value, (int, float)):
+                found.append(("inventory.smart_failed_count", float(value), None))
+        if found:
+            with self._lock:
+                for name, value, text in found:
+                    key = (t.school, t.device, name)
+                    old = self._pending.get(key)
+                    if old is None or old[2] <= at:
+                        self._pending[key] = (value, text, at)
+
+    def note(self, school: str, device: str, name: str, value: float | None, at: datetime,
+             text: str | None = None) -> None:
+        """Record one reading directly (the simulator's and tests' way in)."""
+        with self._lock:
+            self._pending[(school, device, name)] = (value, text, at)
+
+    def pending(self) -> int:
+        return len(self._pending)
+
+    # -- registry side ----------------------------------------------------------------------
+    def flush(self, session: Session) -> int:
+        with self._lock:
+            batch, self._pending = self._pending, {}
+        if not batch:
+            return 0
+        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        rows = [dict(school_id=s, device_id=d, name=n, value=v, text_value=t, at=at)
+                for (s, d, n), (v, t, at) in batch.items()]
+        ex = insert(DeviceReading).excluded
+        newer = ex.at >= DeviceReading.at
+        stmt = insert(DeviceReading).on_conflict_do_update(
+            index_elements=["school_id", "device_id", "name"],
+            set_={"value": case((newer, ex.value), else_=DeviceReading.value),
+                  "text_value": case((newer, ex.text_value), else_=DeviceReading.text_value),
+                  "at": case((newer, ex.at), else_=DeviceReading.at)})
+        session.execute(stmt, rows)
+        session.commit()
+        return len(rows)
+
+
+def _number(value) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _metric_readings(metric: dict) -> list[tuple[str, float | None, str | None]]:
+    name, fields = metric.get("name"), metric.get("fields") or {}
+    out = []
+    if name == "uplink":
+        out += [(f"uplink.{f}", _number(fields[f]), None) for f in UPLINK_NUMBERS if f in fields]
+        out += [(f"uplink.{f}", None, str(fields[f])) for f in UPLINK_TEXTS if f in fields]
+    elif name == "disk" and "used_percent" in fields:
+        out.append((f"disk.used_percent:{metric.get('instance') or '/'}",
+                    _number(fields["used_percent"]), None))
+    elif name == "projector":
+        out += [(f"projector.{f}", _number(fields[f]), None) for f in PROJECTOR_NUMBERS if f in fields]
+    return out
+
+
+def _event_readings(event: dict) -> list[tuple[str, float | None, str | None]]:
+    data = event.get("data") or {}
+    if event.get("type") == "uplink_changed":
+        reason = str(data.get("reason", ""))
+        return [("event.uplink_changed", 1.0 if reason == "failover" else 0.0,
+                 f"{data.get('from_type', '?')}>{data.get('to_type', '?')} {reason}")]
+    if event.get("type") == "lan_host_unknown" and data.get("mac"):
+        mac = str(data["mac"]).lower()
+        return [(f"event.lan_host_unknown:{mac}", 1.0,
+                 " ".join(str(data[k]) for k in ("vendor", "likely_kind") if data.get(k)) or None)]
+    return []
