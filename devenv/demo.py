@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
             f'password = "{accounts["collector"].password}"\n'
             f'[influx]\nurl = "{influx.url}"\ndatabase = "schoolnet"\n'
             f'[registry]\nurl = "sqlite:///{d}/registry.sqlite3"\nschools_file = "{schools}"\n'
-            f'[api]\nport = {args.api_port}\n')
+            f'[api]\nport = {args.api_port}\n[ingest]\ndata_dir = "{d}/collector-data"\n')
         collector = spawn("collector", [str(BIN / "schoolnet-collector"), "run", "--config",
                                         str(collector_conf)], logs)
         procs.append(("collector", collector))

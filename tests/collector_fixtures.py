@@ -41,6 +41,7 @@ def collector_settings(tmp_path: Path, mosquitto, influxdb, database: str, **ext
         registry={"url": f"sqlite:///{tmp_path}/registry.sqlite3",
                   "schools_file": str(write_schools(tmp_path)), **extra.pop("registry", {})},
         api={"port": 0},
+        ingest={"data_dir": str(tmp_path / "collector-data"), **extra.pop("ingest", {})},
         **extra,
     )
 

@@ -59,7 +59,8 @@ def system(tmp_path, fresh_mosquitto, influxdb, influx_db_name):
         f'[mqtt]\nport = {fresh_mosquitto.port}\npassword = "collector-secret"\n'
         f'[influx]\nurl = "{influxdb.url}"\ndatabase = "{influx_db_name}"\nflush_interval = 0.1\n'
         f'[registry]\nurl = "sqlite:///{tmp_path}/registry.sqlite3"\n'
-        f'schools_file = "{write_schools(tmp_path)}"\n[api]\nport = {api_port}\n')
+        f'schools_file = "{write_schools(tmp_path)}"\n[api]\nport = {api_port}\n'
+        f'[ingest]\ndata_dir = "{tmp_path}/collector-data"\n')
     # The token the way an operator makes one: the CLI, printed once on stdout.
     token = subprocess.run([BIN / "schoolnet-collector", "token", "create", "--config", conf,
                             "--role", "viewer", "--scope", "province", "--name", "e2e"],

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from schoolnet_collector.alerting.rules import RuleFileError
 from schoolnet_collector.commands.common import add_config_option, settings_or_exit
+from schoolnet_collector.ingest.spool import SpoolError
 from schoolnet_collector.registry.schools import SchoolFileError
 from schoolnet_collector.storage.influx import StorageError
 
@@ -41,7 +42,12 @@ def run(args: argparse.Namespace) -> int:
         log.error("%s", exc)
         return 2
     if not args.no_ingest:
-        runtime.start_ingest()
+        try:
+            runtime.start_ingest()
+        except SpoolError as exc:  # the data directory is not writable, or the file is damaged
+            log.error("%s (check ingest.data_dir)", exc)
+            runtime.close()
+            return 2
     if settings.notify.enabled:
         runtime.start_notify()
     if runtime.rules is not None:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 
@@ -28,6 +28,15 @@ class MqttConfig(Strict):
     client_id: str = Field("schoolnet-collector", min_length=1, max_length=64)
     share_group: str | None = Field("collectors", description="None: plain subscription (one collector)")
     keepalive: int = Field(20, ge=5, le=600)
+    # MQTT v5 Receive Maximum: how many unacknowledged QoS 1 messages the broker may send us.
+    # Acks wait until a message is stored (~0.2-0.4 s), so Mosquitto's default of 20 in flight
+    # would cap ingest near 100 messages/s; Mosquitto honours a v5 client's own value instead.
+    receive_maximum: int = Field(10_000, ge=1, le=65_535)
+    session_expiry_seconds: int = Field(30 * 86_400, ge=60, le=4_294_967_295,
+                                        description="how long the broker keeps our session while we are away")
+    replay_margin_seconds: float = Field(120.0, ge=0, le=86_400,
+                                         description="subtracted from the checkpoint in replay requests "
+                                                     "(agents' clock skew, delivery lag)")
 
 
 class InfluxConfig(Strict):
@@ -59,6 +68,16 @@ class IngestConfig(Strict):
     max_payload_bytes: int = Field(256 * 1024, ge=1024)
     dead_letter_keep: int = Field(100_000, ge=0, description="rows kept in the dead-letter store")
     offline_after_intervals: float = Field(3.0, gt=1)
+    data_dir: Path = Field(Path("collector-data"),
+                           description="the durable spool (while InfluxDB is down) and the checkpoint")
+    spool_max_bytes: int = Field(1024 ** 3, ge=1024 ** 2, description="beyond this, stop acknowledging")
+
+    @field_validator("data_dir")
+    @classmethod
+    def _data_dir_is_a_directory(cls, value: Path) -> Path:
+        if value.exists() and not value.is_dir():
+            raise ValueError(f"{value} exists and is not a directory")
+        return value
 
 
 class AlertingConfig(Strict):
@@ -148,6 +167,15 @@ class Settings(BaseSettings):
     api: ApiConfig = ApiConfig()
     notify: NotifyConfig = NotifyConfig()
     alerting: AlertingConfig = AlertingConfig()
+
+    @model_validator(mode="after")
+    def _inbox_holds_what_the_broker_may_send(self) -> "Settings":
+        # Unacknowledged messages wait in the inbox; if the broker may send more than it holds,
+        # paho's thread blocks on a full inbox while the acks it should send queue behind it.
+        if self.mqtt.receive_maximum > self.ingest.queue_size:
+            raise ValueError(f"mqtt.receive_maximum ({self.mqtt.receive_maximum}) must not exceed "
+                             f"ingest.queue_size ({self.ingest.queue_size})")
+        return self
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings,

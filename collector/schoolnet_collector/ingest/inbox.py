@@ -26,6 +26,13 @@ class Inbox:
     def __len__(self) -> int:
         return len(self._items)
 
+    def oldest(self):
+        """The item waiting longest (None when empty); read without taking it."""
+        try:
+            return self._items[0]
+        except IndexError:
+            return None
+
     def put(self, item) -> None:
         if len(self._items) >= self.limit:
             if not self._full_logged:

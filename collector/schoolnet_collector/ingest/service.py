@@ -3,10 +3,16 @@
 Threads and their one job each:
 - paho's network thread enqueues raw messages (subscriber.py);
 - ``workers`` convert them to line protocol, or reject them with a reason (rejects.py);
-- one writer batches lines (``batch_size`` or ``flush_interval``) and writes; while InfluxDB
-  is down it keeps retrying the batch with backoff, and the queues in front of it fill;
-- one registry thread flushes device sightings and dead letters each second and reloads the
-  school list so newly imported schools are accepted without a restart.
+- one writer batches lines (``batch_size`` or ``flush_interval``) and writes them; while
+  InfluxDB is down it puts the batches in the durable spool (spool.py) instead, and writes the
+  spool back, oldest first, when InfluxDB answers again;
+- one registry thread flushes device sightings and dead letters each second, reloads the
+  school list so newly imported schools are accepted without a restart, and moves the
+  checkpoint (checkpoint.py).
+
+Nothing is acknowledged to the broker before it is stored (acks.py): a message's ack is sent
+when its lines are in InfluxDB or in the spool, or, for a rejected message or a line InfluxDB
+refused, when the dead letter is committed to the registry.
 """
 from __future__ import annotations
 
@@ -21,18 +27,23 @@ from sqlalchemy import select
 
 from schoolnet_agent.protocol import PayloadError
 from schoolnet_collector.core.config import Settings
+from schoolnet_collector.ingest.acks import AckTracker, Receipt
+from schoolnet_collector.ingest.checkpoint import Checkpoint
 from schoolnet_collector.ingest.convert import Converter, SchoolTags
 from schoolnet_collector.ingest.inbox import Inbox
 from schoolnet_collector.ingest.rejects import RejectLog
+from schoolnet_collector.ingest.spool import Spool, SpoolError, spool_path
 from schoolnet_collector.ingest.subscriber import Inbound, Subscriber
 from schoolnet_collector.registry.devices import DeviceTracker
 from schoolnet_collector.registry.models import School
-from schoolnet_collector.storage.influx import InfluxStore, StorageError
+from schoolnet_collector.storage.influx import InfluxStore, StorageError, WriteResult
 
 log = logging.getLogger("schoolnet.ingest")
 
 _STOP = object()
 BATCH = 500  # messages a converting thread takes at once
+UNSPOOL_BATCHES = 20  # spooled batches written back between two looks at the incoming queue
+MAX_RETRY_DELAY = 10.0  # seconds between attempts to reach InfluxDB again
 
 
 def load_school_tags(sessions) -> dict[str, SchoolTags]:
@@ -45,23 +56,35 @@ class IngestService:
     # Called with (topic, payload, received_ms) for each accepted message; never raises.
     readings_hook: Callable[[str, bytes, int], None] | None = None
 
-    def __init__(self, settings: Settings, store: InfluxStore, sessions):
+    def __init__(self, settings: Settings, store: InfluxStore, sessions,
+                 clock: Callable[[], float] = time.time):
         self.settings = settings
         self.store = store
         self.sessions = sessions
         self.inbox = Inbox(settings.ingest.queue_size)
-        # Items are a converted batch each (up to BATCH messages): 64 of them bound the memory
-        # held while InfluxDB is slow; beyond that the converting thread, then paho, wait.
+        # Items are a converted batch each (up to BATCH messages) with its receipt: 64 of them
+        # bound the memory held while InfluxDB is slow; beyond that the converting thread waits.
         self.lines: queue.Queue = queue.Queue(maxsize=64)
         self.tracker = DeviceTracker()
         self.rejects = RejectLog()
         self.converter = Converter(load_school_tags(sessions), self.tracker,
                                    settings.ingest.max_payload_bytes)
-        self.subscriber = Subscriber(settings.mqtt, self.inbox)
+        self.acks = AckTracker()
+        self.spool = Spool(spool_path(settings.ingest.data_dir, settings.mqtt.client_id),
+                           settings.ingest.spool_max_bytes)
+        self.checkpoint = Checkpoint(self.spool, settings.mqtt.receive_maximum, clock=clock)
+        self.subscriber = Subscriber(settings.mqtt, self.inbox, self.acks, self.checkpoint)
         self.stats: Counter[str] = Counter()
         self._stats_lock = threading.Lock()
         self.last_write_error: str | None = None
+        # Receipts of messages whose dead letter must be committed before they are acked.
+        self._held: list[Receipt] = []
+        self._held_lock = threading.Lock()
+        self._retry_delay = 0.5
+        self._next_unspool = 0.0
+        self._full_logged = False
         self._stop = threading.Event()
+        self._stopping = threading.Event()
         self._draining = threading.Event()
         self._threads: list[threading.Thread] = []
 
@@ -77,16 +100,25 @@ class IngestService:
         return self
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Stop taking messages, drain what was taken, write it, flush the registry."""
-        self.subscriber.stop()
+        """Stop taking messages, store what was taken, ack it, flush the registry, disconnect.
+
+        Messages arriving meanwhile are left unacknowledged: the broker keeps them for our
+        next session (or, under ``$share``, they wait in this collector's session)."""
+        self._stopping.set()
+        self.subscriber.close_intake()
         self._draining.set()
-        workers = [t for t in self._threads if t.name.startswith("ingest-worker")]
-        for t in workers:
-            t.join(timeout)
+        by_name = {t.name: t for t in self._threads}
+        for t in self._threads:
+            if t.name.startswith("ingest-worker"):
+                t.join(timeout)
         self.lines.put(_STOP)
+        if "ingest-writer" in by_name:
+            by_name["ingest-writer"].join(timeout)
         self._stop.set()
         for t in self._threads:
             t.join(timeout)
+        self.subscriber.stop()
+        self.spool.close()
 
     # -- threads ----------------------------------------------------------------------------
     def _work(self) -> None:
@@ -99,9 +131,16 @@ class IngestService:
             lines: list[str] = []
             for msg in batch:
                 lines.extend(self.handle(msg))
-            self.count("accepted", len(batch) - self._rejected_in(batch))
-            if lines:
-                self.lines.put(lines)
+            kept = [m for m in batch if not m.rejected]
+            if len(kept) < len(batch):
+                self._hold_until_dead_lettered([self.acks.receipt([m for m in batch if m.rejected])])
+            self.count("accepted", len(kept))
+            if kept:
+                self.lines.put((lines, self.acks.receipt(kept)))
+
+    def _hold_until_dead_lettered(self, receipts: list[Receipt]) -> None:
+        with self._held_lock:
+            self._held.extend(receipts)
 
     def count(self, key: str, n: int = 1) -> None:
         with self._stats_lock:
@@ -122,13 +161,10 @@ class IngestService:
         msg.rejected = True
         return []
 
-    @staticmethod
-    def _rejected_in(batch: list[Inbound]) -> int:
-        return sum(1 for m in batch if m.rejected)
-
     def _write(self) -> None:
         cfg = self.settings.influx
-        batch: list[str] = []
+        lines: list[str] = []
+        receipts: list[Receipt] = []
         deadline = time.monotonic() + cfg.flush_interval
         stopping = False
         while not stopping:
@@ -137,54 +173,141 @@ class IngestService:
                 if item is _STOP:
                     stopping = True
                 else:
-                    batch.extend(item)
+                    lines.extend(item[0])
+                    receipts.append(item[1])
             except queue.Empty:
                 pass
-            if batch and (stopping or len(batch) >= cfg.batch_size or time.monotonic() >= deadline):
-                self._write_batch(batch)
-                batch = []
-            if time.monotonic() >= deadline:
-                deadline = time.monotonic() + cfg.flush_interval
+            now = time.monotonic()
+            if receipts and (stopping or len(lines) >= cfg.batch_size or now >= deadline):
+                self._store(lines, receipts)
+                lines, receipts = [], []
+            if now >= deadline:
+                deadline = now + cfg.flush_interval
+            if self.spool and now >= self._next_unspool and not stopping:
+                self._unspool()
 
-    def _write_batch(self, batch: list[str]) -> None:
+    def _store(self, lines: list[str], receipts: list[Receipt]) -> None:
+        """InfluxDB if nothing is spooled ahead of these lines, else (or if it fails) the spool."""
+        if not self.spool:
+            try:
+                result = self.store.write(lines)
+            except StorageError as exc:
+                self._write_failed(exc)
+            else:
+                self._written(result, receipts)
+                return
+        self._to_spool(lines, receipts)
+
+    def _to_spool(self, lines: list[str], receipts: list[Receipt]) -> None:
         delay = 0.5
         while True:
             try:
-                result = self.store.write(batch)
-                break
-            except StorageError as exc:
-                self.last_write_error = str(exc)
-                self.count("write_retries")
-                log.warning("InfluxDB write failed (%s); retrying in %.1fs", exc, delay)
-                if self._stop.wait(delay) and delay >= 4:
-                    log.error("stopping with %d lines InfluxDB did not take", len(batch))
+                stored = not lines or self.spool.append(lines)
+            except SpoolError as exc:
+                log.error("%s", exc)
+                stored = False
+            if stored:
+                self.count("lines_spooled", len(lines))
+                self._full_logged = False
+                self.acks.settle(receipts)
+                return
+            # Spool full (or unwritable): these messages stay unacknowledged, and the broker
+            # holds everything behind them, until InfluxDB takes the spool back.
+            if not self._full_logged:
+                self._full_logged = True
+                log.error("spool full (%d bytes): no longer acknowledging; the broker holds the "
+                          "backlog until InfluxDB is back", self.spool.bytes)
+            if self._stopping.wait(delay):
+                log.error("stopping with %d lines neither InfluxDB nor the spool took; not "
+                          "acknowledged, so the broker delivers them again", len(lines))
+                return
+            delay = min(delay * 2, MAX_RETRY_DELAY)
+            self._unspool()
+            if not self.spool:  # InfluxDB took the whole spool back: try it with these too
+                try:
+                    result = self.store.write(lines)
+                except StorageError as exc:
+                    self._write_failed(exc)
+                else:
+                    self._written(result, receipts)
                     return
-                delay = min(delay * 2, 30.0)
+
+    def _unspool(self) -> None:
+        """Write spooled batches back to InfluxDB, oldest first, a few at a time."""
+        for _ in range(UNSPOOL_BATCHES):
+            oldest = self.spool.oldest()
+            if oldest is None:
+                log.info("spool written back to InfluxDB")
+                return
+            batch_id, lines = oldest
+            try:
+                result = self.store.write(lines)
+            except StorageError as exc:
+                self._write_failed(exc)
+                return
+            self._written(result, [])
+            self.spool.remove(batch_id)
+            self.count("lines_unspooled", len(lines))
+
+    def _write_failed(self, exc: StorageError) -> None:
+        if self.last_write_error is None:
+            log.warning("InfluxDB write failed (%s); spooling to %s until it answers",
+                        exc, self.spool.path)
+        self.last_write_error = str(exc)
+        self.count("write_retries")
+        self._next_unspool = time.monotonic() + self._retry_delay
+        self._retry_delay = min(self._retry_delay * 2, MAX_RETRY_DELAY)
+
+    def _written(self, result: WriteResult, receipts: list[Receipt]) -> None:
+        if self.last_write_error is not None:
+            log.info("InfluxDB answers again")
         self.last_write_error = None
+        self._retry_delay = 0.5
         self.count("lines_written", result.written)
         for line, reason in result.rejected:
             self.rejects.reject("(influxdb)", line.encode(), "store_rejected", reason)
+        if result.rejected:
+            self._hold_until_dead_lettered(receipts)
+        else:
+            self.acks.settle(receipts)
 
     def _maintain(self) -> None:
         refresh = self.settings.registry.refresh_seconds
         next_refresh = time.monotonic() + refresh
         while True:
             stopping = self._stop.wait(1.0)
+            with self._held_lock:  # taken before the flush: their dead letters are in it
+                held, self._held = self._held, []
             try:
                 with self.sessions() as session:
                     self.tracker.flush(session)
                     self.rejects.flush(session, self.settings.ingest.dead_letter_keep)
+                self.acks.settle(held)
+                held = []
                 if time.monotonic() >= next_refresh:
                     self.converter.set_schools(load_school_tags(self.sessions))
                     next_refresh = time.monotonic() + refresh
             except Exception:
                 log.exception("registry update failed; will retry")
+            if held:
+                self._hold_until_dead_lettered(held)
+            self.checkpoint.tick(self._oldest_unstored_ms(), len(self.inbox) + self.acks.owed)
             if stopping:
                 return
+
+    def _oldest_unstored_ms(self) -> int | None:
+        waiting = self.inbox.oldest()
+        times = [t for t in (waiting.received_ms if waiting else None, self.acks.oldest_open_ms())
+                 if t is not None]
+        return min(times, default=None)
 
     # -- introspection ----------------------------------------------------------------------
     def snapshot(self) -> dict:
         return {"accepted": self.stats["accepted"],
                 "lines_written": self.stats["lines_written"],
                 "rejected": dict(self.rejects.counts), "queue_depth": len(self.inbox),
-                "write_retries": self.stats["write_retries"], "mqtt_connected": self.subscriber.connected}
+                "write_retries": self.stats["write_retries"], "mqtt_connected": self.subscriber.connected,
+                "acked": self.acks.acked, "unacknowledged": self.acks.owed,
+                "spooled_lines": self.spool.lines, "lines_spooled": self.stats["lines_spooled"],
+                "lines_unspooled": self.stats["lines_unspooled"],
+                "checkpoint_ms": self.checkpoint.value}
