@@ -11,7 +11,7 @@ it. A collector that dies mid-send leaves a ``sending`` row whose lease expires:
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import JSON, DateTime, Index, Integer, String, Text, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -53,6 +53,9 @@ def add(session: Session, *, dedup_key: str, now: datetime, **fields) -> int:
     """Insert one row unless its dedup key exists; never raises on a duplicate, so the caller's
     transaction (the incident's) is never spoiled by a second proposal of the same message.
     Returns 1 when the row is new, 0 when it existed."""
+    now = now.astimezone(timezone.utc)
+    if fields.get("not_before") is not None:
+        fields["not_before"] = fields["not_before"].astimezone(timezone.utc)
     values = {"dedup_key": dedup_key, "created_at": now, "state": "pending", "attempts": 0,
               "repeat_no": 0, "not_before": now, **fields}
     dialect = session.get_bind().dialect.name
@@ -73,6 +76,7 @@ def add(session: Session, *, dedup_key: str, now: datetime, **fields) -> int:
 def claim(sessions: sessionmaker[Session], worker: str, now: datetime, limit: int = 20,
           lease: timedelta = timedelta(minutes=2), channel: str | None = None) -> list[Notification]:
     """Take up to ``limit`` due rows for this worker; expired leases (a crashed worker) count as due."""
+    now = now.astimezone(timezone.utc)  # SQLite keeps no zone: compare in UTC only
     due = (((Notification.state == "pending") & (Notification.not_before <= now))
            | ((Notification.state == "sending") & (Notification.claimed_until < now)))
     if channel is not None:
@@ -95,6 +99,8 @@ def claim(sessions: sessionmaker[Session], worker: str, now: datetime, limit: in
 def finish(sessions: sessionmaker[Session], row: Notification, worker: str, *, state: str,
            now: datetime, error: str | None = None, retry_at: datetime | None = None) -> bool:
     """Record the outcome of a claimed row; False when the lease was lost to another worker."""
+    now = now.astimezone(timezone.utc)
+    retry_at = retry_at.astimezone(timezone.utc) if retry_at is not None else None
     values: dict = {"claimed_by": None, "claimed_until": None, "last_error": error}
     if state == "sent":
         values.update(state="sent", sent_at=now)

@@ -18,7 +18,7 @@ The configuration is process-wide (``configure``): the alert engine calls
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -125,6 +125,7 @@ def route(session: Session, incident: Incident, transition: str, now: datetime) 
     cfg = _config
     if not cfg.enabled:
         return
+    now = now.astimezone(timezone.utc)  # SQLite keeps no zone: store UTC only
     session.flush()  # the incident needs its id before rows can name it
     if transition in ("opened", "reopened"):
         contacts = school_contacts(session, incident.school_id) or district_contacts(

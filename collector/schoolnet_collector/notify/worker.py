@@ -41,7 +41,10 @@ def utcnow() -> datetime:
 class NotifyWorker:
     def __init__(self, settings: Settings, sessions: sessionmaker[Session], clock=utcnow,
                  channels: dict | None = None):
-        self.settings, self.cfg, self.sessions, self.clock = settings, settings.notify, sessions, clock
+        self.settings, self.cfg, self.sessions = settings, settings.notify, sessions
+        # Every time stored or compared is UTC: SQLite keeps no zone, so a local time would be
+        # read back hours off.
+        self.clock = lambda: clock().astimezone(timezone.utc)
         routing.configure(self.cfg)
         self.renderer = Renderer(self.cfg.timezone)
         self.tz = ZoneInfo(self.cfg.timezone)
@@ -54,7 +57,7 @@ class NotifyWorker:
             "mqtt": MqttAlertChannel(self.cfg.mqtt, settings.mqtt),
         }
         self.status = StatusResponder(self.telegram_api, sessions, self.renderer,
-                                      settings.ingest.offline_after_intervals, clock)
+                                      settings.ingest.offline_after_intervals, self.clock)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._webhook_contacts: dict[str, int] = {}
@@ -62,7 +65,7 @@ class NotifyWorker:
     # ----- the steps -------------------------------------------------------------------------
     def tick(self, now: datetime | None = None) -> int:
         """Schedule, then deliver everything due on every channel; returns rows handled."""
-        now = now or self.clock()
+        now = (now or self.clock()).astimezone(timezone.utc)
         self.schedule(now)
         return sum(self.deliver(channel, now) for channel in self.channels)
 
@@ -72,7 +75,7 @@ class NotifyWorker:
             self._digest(session, now)
 
     def deliver(self, channel: str, now: datetime | None = None, limit: int = 20) -> int:
-        rows = outbox.claim(self.sessions, self.worker_id, now or self.clock(), limit,
+        rows = outbox.claim(self.sessions, self.worker_id, (now or self.clock()).astimezone(timezone.utc), limit,
                             channel=channel)
         for row in rows:
             self._deliver_row(row)
