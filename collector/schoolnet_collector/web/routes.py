@@ -6,7 +6,6 @@ the OpenAPI schema: they are for browsers, the API is for programs.
 """
 from __future__ import annotations
 
-import importlib.util
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Callable
@@ -14,6 +13,7 @@ from urllib.parse import parse_qs, quote
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.routing import iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
@@ -135,14 +135,18 @@ def open_incidents(session, school_id: str) -> list:
                                 .order_by(Incident.opened_at.desc())))
 
 
+PROCUREMENT_API = "/api/v1/procurement"
+"""The planning API's route; it serves the plan as JSON, CSV and XLSX for the caller's scope."""
+
+
 @router.get("/plan", response_class=HTMLResponse)
 def plan_page(request: Request, caller: PageCaller):
     """The procurement plan for the caller's scope, with the planning API's downloads."""
-    ready = importlib.util.find_spec("schoolnet_collector.planning.procurement") is not None
+    ready = PROCUREMENT_API in {ctx.path_format for ctx in iter_route_contexts(request.app.routes)}
     scope = quote(str(caller.scope))
     return render(request, "plan.html", caller=caller, ready=ready,
-                  xlsx=f"/api/v1/procurement?format=xlsx&scope={scope}",
-                  csv=f"/api/v1/procurement?format=csv&scope={scope}")
+                  xlsx=f"{PROCUREMENT_API}?format=xlsx&scope={scope}",
+                  csv=f"{PROCUREMENT_API}?format=csv&scope={scope}")
 
 
 # --- login / logout ------------------------------------------------------------------------
