@@ -16,12 +16,14 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from schoolnet_agent.budget import BudgetSettings, MeteredMode
 from schoolnet_agent.config_checks import (
     Boolean, Choice, Ident, Integer, Invalid, Names, Number, ReadableFile, Text, did_you_mean,
     shown,
 )
 from schoolnet_agent.probes import BUILTIN_PROBES
 from schoolnet_agent.protocol.payload import schema
+from schoolnet_agent.delivery import SpoolSettings
 from schoolnet_agent.transport import MqttSettings
 
 ENV_PREFIX = "SCHOOLNET_AGENT_"
@@ -38,6 +40,15 @@ SECTIONS: dict[str, dict[str, Any]] = {
              "reconnect_max_delay": Number(0.1, 86400), "max_inflight": Integer(1, 65535)},
     "probes": {"enabled": Names(PROBE_NAMES), "disabled": Names(PROBE_NAMES)},
     "state": {"directory": Text()},
+    "spool": {"enabled": Boolean(), "file": Text(), "max_mb": Number(0.01, 1e6, "megabytes"),
+              "sync": Choice(("full", "normal")),
+              "replay_rate": Number(0.1, 1e5, "messages a second"),
+              "replay_inflight": Integer(1, 65535), "keep_acked": Boolean(),
+              "resend_window_seconds": Number(0, 31 * 86400)},
+    "budget": {"metered": MeteredMode(), "school_monthly_mb": Number(0.1, 1e6, "megabytes"),
+               "school_devices": Integer(1, 100000), "interval_seconds": Number(1, 86400),
+               "batch_reports": Integer(1, 256), "batch_seconds": Number(1, 86400),
+               "keepalive": Integer(1, 3600), "lean": Boolean()},
 }
 
 
@@ -74,6 +85,8 @@ class AgentConfig:
     mqtt: MqttSettings
     probes: ProbeSettings
     state: StateSettings
+    spool: SpoolSettings = field(default_factory=SpoolSettings)
+    budget: BudgetSettings = field(default_factory=BudgetSettings)
 
 
 def load_config(path: str | None = None, env: Mapping[str, str] | None = None, *,
@@ -104,7 +117,19 @@ def load_config(path: str | None = None, env: Mapping[str, str] | None = None, *
     if settings.tls:
         _check_tls_files(settings)
     state = StateSettings(values["state"].get("directory", default_state_dir()))
-    return AgentConfig(DeviceSettings(**device), settings, ProbeSettings(**values["probes"]), state)
+    config = AgentConfig(DeviceSettings(**device), settings, ProbeSettings(**values["probes"]), state)
+    config.spool, config.budget = _spool_and_budget(values, settings)
+    return config
+
+
+def _spool_and_budget(values: dict[str, dict[str, Any]], mqtt: MqttSettings
+                      ) -> tuple[SpoolSettings, BudgetSettings]:
+    spool = SpoolSettings(**values["spool"])
+    if spool.replay_inflight > mqtt.max_inflight:
+        raise ConfigError(f"config error: spool.replay_inflight: expected at most "
+                          f"mqtt.max_inflight ({mqtt.max_inflight}), got {spool.replay_inflight}"
+                          " (live reports need free slots)")
+    return spool, BudgetSettings(**values["budget"])
 
 
 def _check_tls_files(s: MqttSettings) -> None:

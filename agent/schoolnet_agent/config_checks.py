@@ -67,10 +67,11 @@ class Integer(Check):
 class Number(Check):
     lo: float
     hi: float
+    unit: str = "seconds"
 
     @property
     def expected(self) -> str:
-        return f"a number of seconds {self.lo:g}-{self.hi:g}"
+        return f"a number of {self.unit} {self.lo:g}-{self.hi:g}"
 
     def parse_env(self, text: str) -> Any:
         try:

@@ -21,6 +21,7 @@ from typing import Any, Callable
 
 from schoolnet_agent import __version__
 from schoolnet_agent.config import AgentConfig
+from schoolnet_agent.delivery import open_delivery
 from schoolnet_agent.logonce import LogLimiter
 from schoolnet_agent.probes.loader import load_probes
 from schoolnet_agent.probes.sampling import ProbeSet
@@ -51,7 +52,13 @@ class Runner:
         self.transport = transport or MqttTransport(config.mqtt, dev.school, dev.id)
         self.probes = probes or ProbeSet(load_probes(config.probes.active))
         self.sequence = sequence or SequenceCounter(config.state.directory)
-        self.deliver = deliver or self._publish
+        # The on-disk spool (delivery.py) unless a deliver function is given or it is disabled.
+        self.delivery = open_delivery(config, self.transport) if deliver is None else None
+        self.deliver = deliver or (self.delivery.deliver if self.delivery else self._publish)
+        if self.delivery:
+            self.probes.probes = [p for p in self.probes.probes  # a metered link skips probes
+                                  if not (self.delivery.metered and getattr(p, "uses_data", False))]
+            self.probes.probes.extend(self.delivery.probes())
         self.clock = clock
         self.stop_event = threading.Event()
         self.reports = 0
@@ -61,9 +68,13 @@ class Runner:
         """Collect every probe once and encode the report."""
         dev = self.config.device
         report = build_report(dev.school, dev.id, dev.kind, self.sequence.next(),
-                              self.probes.collect(), interval=dev.interval_seconds,
+                              self._samples(), interval=dev.interval_seconds,
                               agent=__version__)
         return encode(report)
+
+    def _samples(self) -> list:
+        samples = self.probes.collect()
+        return self.delivery.shape(samples) if self.delivery else samples
 
     def tick(self) -> None:
         """One report; any failure is logged and the loop goes on."""
@@ -91,6 +102,8 @@ class Runner:
                  self.config.device.school, self.config.device.id,
                  ", ".join(self.probes.names) or "none", interval)
         self.transport.start()
+        if self.delivery:
+            self.delivery.start()
         due = self.clock()
         try:
             while not self.stop_event.is_set():
@@ -98,7 +111,11 @@ class Runner:
                 due = next_due(due, interval, self.clock())
                 self.stop_event.wait(max(due - self.clock(), 0.0))
         finally:
+            if self.delivery:
+                self.delivery.stop()
             self.transport.stop(graceful=True)
+            if self.delivery:
+                self.delivery.close()
             log.info("stopped after %d reports", self.reports)
 
     def stop(self, *_args) -> None:

@@ -8,6 +8,12 @@ Reconnecting: paho's network thread does the reconnecting, but its own delay dou
 jitter. Before each wait, paho calls ``on_connect_fail`` (TCP/TLS failed) or ``on_disconnect``
 (connection lost or refused); there the next delay is drawn from :class:`Backoff` and handed to
 paho through its public ``reconnect_delay_set(d, d)``, which makes paho wait exactly ``d``.
+
+For the spool (``delivery.py``): ``publish(..., tag=row id)`` and ``take_acked()`` say which
+stored messages the broker acknowledged; ``on_ack`` hooks wake the spool's pump;
+``session_present`` tells, in the ``on_connect`` hooks, whether the broker still had this
+device's session (if not, it may have lost messages it had acknowledged); ``subscribe()``
+registers a handler for a control topic, subscribed again on every connect.
 """
 from __future__ import annotations
 
@@ -56,6 +62,9 @@ class MqttTransport:
         self.school = school
         self.device = device
         self.on_connect: list[Callable[[], None]] = []
+        self.on_ack: list[Callable[[], None]] = []  # called on paho's thread: must not block
+        self.session_present = False
+        self._handlers: dict[str, Callable[[bytes], None]] = {}
         self._connected = threading.Event()
         self._stopping = False
         self._started = False
@@ -81,6 +90,7 @@ class MqttTransport:
         client.on_connect_fail = self._handle_connect_fail
         client.on_disconnect = self._handle_disconnect
         client.on_publish = self._handle_publish
+        client.on_message = self._handle_message
         return client
 
     def _topic(self, channel: str, device: str | None = None) -> str:
@@ -131,16 +141,17 @@ class MqttTransport:
     # -- publishing ------------------------------------------------------------------------
 
     def publish(self, channel: str, payload: bytes, *, device: str | None = None,
-                retain: bool = False) -> mqtt.MQTTMessageInfo:
+                retain: bool = False, tag: object = None) -> mqtt.MQTTMessageInfo:
         """Queue a message; with QoS 1 paho keeps it until the broker acknowledges it, also
-        across reconnects. Raises TopicError for an invalid device id or channel."""
+        across reconnects. Raises TopicError for an invalid device id or channel. ``tag`` comes
+        back from ``take_acked()`` once the broker has acknowledged the message."""
         topic = self._topic(channel, device)
         qos = self.settings.qos
 
         def send() -> mqtt.MQTTMessageInfo:
             return self._client.publish(topic, payload, qos=qos, retain=retain)
 
-        info = self._inflight.track(send, lambda i: i.mid, tracked=qos > 0)
+        info = self._inflight.track(send, lambda i: i.mid, tracked=qos > 0, tag=tag)
         if info.rc not in (MQTTErrorCode.MQTT_ERR_SUCCESS, MQTTErrorCode.MQTT_ERR_NO_CONN):
             log.warning("publish to %s not queued: %s", topic, mqtt.error_string(info.rc))
         return info
@@ -148,6 +159,17 @@ class MqttTransport:
     def publish_availability(self, online: bool, *,
                              device: str | None = None) -> mqtt.MQTTMessageInfo:
         return self.publish(AVAILABILITY, ONLINE if online else OFFLINE, device=device, retain=True)
+
+    def take_acked(self) -> list[object]:
+        """Tags of the messages the broker acknowledged since the last call."""
+        return self._inflight.take_acked()
+
+    def subscribe(self, topic: str, handler: Callable[[bytes], None]) -> None:
+        """Call ``handler(payload)`` (on paho's thread: it must not block) for every message
+        on ``topic``; subscribed with QoS 1 now if connected and again on every connect."""
+        self._handlers[topic] = handler
+        if self.connected:
+            self._client.subscribe(topic, qos=1)
 
     def wait_for_publishes(self, timeout: float) -> bool:
         """True when every QoS ≥ 1 message published so far has been acknowledged."""
@@ -170,10 +192,13 @@ class MqttTransport:
             return
         self._last_problem = None
         self._backoff.reset()
+        self.session_present = bool(flags.session_present)
         self._connected.set()
-        log.info("connected to %s:%s as %r", self.settings.host, self.settings.port,
-                 self.settings.username)
+        log.info("connected to %s:%s as %r%s", self.settings.host, self.settings.port,
+                 self.settings.username, "" if self.session_present else " (new session)")
         self.publish_availability(True)
+        for topic in self._handlers:
+            client.subscribe(topic, qos=1)
         for hook in list(self.on_connect):
             try:
                 hook()
@@ -203,6 +228,17 @@ class MqttTransport:
 
     def _handle_publish(self, client, userdata, mid, reason_code, properties) -> None:
         self._inflight.acked(mid)
+        for hook in self.on_ack:
+            hook()
+
+    def _handle_message(self, client, userdata, message) -> None:
+        handler = self._handlers.get(message.topic)
+        if handler is None:
+            return
+        try:
+            handler(message.payload)
+        except Exception:  # a handler's bug must not kill the network thread
+            log.exception("handler for %s failed", message.topic)
 
     def _schedule_retry(self) -> None:
         delay = self._backoff.next_delay()

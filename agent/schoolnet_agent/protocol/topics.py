@@ -16,7 +16,13 @@ AVAILABILITY = "availability"  # retained "online" on connect; Last Will sets "o
 TELEMETRY = "telemetry"        # periodic metrics
 INVENTORY = "inventory"        # retained hardware/software inventory, sent when it changes
 EVENTS = "events"              # things that happened: uplink changed, device appeared
-CHANNELS = (AVAILABILITY, TELEMETRY, INVENTORY, EVENTS)
+BATCH = "batch"                # metered links: zlib-deflated JSON array of reports (batch.py)
+CHANNELS = (AVAILABILITY, TELEMETRY, INVENTORY, EVENTS, BATCH)
+
+# Control topics: from the collector to every agent, outside any school's subtree ("_" cannot
+# begin a school id), four levels deep so the collector's own subscription (five) skips them.
+CONTROL_ROOT = "schoolnet/v1/_control"
+REPLAY_REQUEST = f"{CONTROL_ROOT}/replay"  # retained {"id": ..., "since_ms": ...}
 
 ONLINE = b"online"
 OFFLINE = b"offline"

@@ -1,0 +1,261 @@
+"""Data budget on metered links (3G "Dcom" schools pay per megabyte).
+
+When the uplink is metered (``[budget] metered = true``, or ``"auto"`` and
+``probes.uplink_classify.classify_uplink()`` says cellular) the agent:
+
+- reports every ``budget.interval_seconds`` (default 300) instead of ``device.interval_seconds``;
+- sends nothing live: reports gather in the spool and leave as one ``batch`` message (a deflated
+  JSON array, ``protocol/batch.py``) every ``batch_reports`` reports or ``batch_seconds``;
+- drops the optional fields declared in ``OPTIONAL_FIELDS`` (the lean report keeps what the
+  alerts, dashboards and planners read) and skips probes that spend data themselves
+  (a probe class with ``uses_data = True``, such as a throughput test);
+- uses a longer MQTT keepalive on PCs (``budget.keepalive``, default 300 s). Every keepalive
+  period without other traffic costs a PINGREQ/PINGRESP (4 bytes of MQTT, ~160 bytes with the
+  TCP/IP headers and the TCP ACK): every 20 s that is ~21 MB a month for an always-on device,
+  every 300 s ~1.4 MB. The gateway keeps ``mqtt.keepalive``: its Last Will is the school-offline
+  alert, which must come within a minute, and it is one device; a PC's offline state matters less;
+- counts the bytes it sends and receives and reports them as the ``budget`` metric against its
+  share of the school's monthly budget (``school_monthly_mb / school_devices``).
+
+How bytes are counted (an estimate, checked against real packets by ``make bench-bytes``):
+each PUBLISH is its MQTT packet (fixed header, topic, packet id, payload) plus its PUBACK
+(4 bytes), each in TCP segments of at most 1448 bytes carrying 52 bytes of IPv4+TCP headers
+(with the timestamp option Linux uses), plus one bare TCP ACK for the PUBACK; every
+keepalive period one ping exchange (PINGREQ + PINGRESP + ACK). Connects are not counted (a
+few a day). The month is the calendar month in UTC; the count is kept in the spool's
+database, so it survives restarts.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Iterable
+
+from schoolnet_agent.config_checks import Check, Invalid
+from schoolnet_agent.probes.base import Field, Probe
+from schoolnet_agent.protocol import Sample
+from schoolnet_agent.protocol.topics import device_topic
+
+if TYPE_CHECKING:
+    from schoolnet_agent.spool import Spool
+    from schoolnet_agent.transport import MqttTransport
+
+log = logging.getLogger(__name__)
+
+MB = 1024 * 1024
+TCPIP_HEADER = 52          # IPv4 (20) + TCP (20) + timestamp option (12)
+MSS = 1448                 # payload of a full TCP segment on a 1500-byte MTU with timestamps
+PUBACK = 4
+PING_EXCHANGE = 2 + 2 + 3 * TCPIP_HEADER  # PINGREQ, PINGRESP, the ACK of the PINGRESP
+
+# Fields a metered (lean) report leaves out: what no alert, dashboard panel or planners' report
+# reads, or what can be derived from the fields kept. Declared per probe, one place.
+OPTIONAL_FIELDS: dict[str, frozenset[str]] = {
+    "cpu": frozenset({"user_percent", "system_percent", "steal_percent", "idle_percent",
+                      "load5", "load15", "logical_count"}),
+    "mem": frozenset({"total_bytes", "used_bytes", "swap_total_bytes", "swap_used_bytes"}),
+    "disk": frozenset({"total_bytes", "used_bytes"}),
+    "diskio": frozenset({"read_ops_total", "write_ops_total"}),
+    "net": frozenset({"recv_packets_total", "sent_packets_total", "recv_drops_total",
+                      "sent_drops_total", "speed_bps"}),
+    "system": frozenset({"boot_time_seconds", "process_count", "users_count"}),
+    "sensors": frozenset({"high_celsius", "critical_celsius", "battery_left_seconds"}),
+}
+
+
+class MeteredMode(Check):
+    """``"auto"``, ``true`` or ``false``."""
+
+    expected = '"auto", true or false'
+    WORDS = {"auto": "auto", "true": True, "yes": True, "1": True, "on": True,
+             "false": False, "no": False, "0": False, "off": False}
+
+    def parse_env(self, text: str) -> Any:
+        return self.WORDS.get(text.strip().lower(), text)
+
+    def check(self, value: Any) -> str | bool:
+        if value == "auto" or isinstance(value, bool):
+            return value
+        raise Invalid()
+
+
+@dataclass
+class BudgetSettings:
+    metered: str | bool = "auto"
+    school_monthly_mb: float = 30.0    # the school's whole telemetry budget a month
+    school_devices: int = 30           # devices sharing it (each gets an equal share)
+    interval_seconds: float = 300.0    # report interval on a metered link
+    batch_reports: int = 12            # reports per batch message
+    batch_seconds: float = 3600.0      # send a batch at least this often
+    keepalive: int = 300               # MQTT keepalive of a PC on a metered link (not the gateway)
+    lean: bool = True                  # leave out OPTIONAL_FIELDS
+
+    @property
+    def device_share_bytes(self) -> int:
+        return int(self.school_monthly_mb * MB / self.school_devices)
+
+
+def detect_metered(setting: str | bool, classify: Callable[[], Any] | None = None) -> bool:
+    """The setting, or for ``"auto"`` what the kernel shows of the uplink in use."""
+    if setting != "auto":
+        return bool(setting)
+    if classify is None:
+        try:
+            from schoolnet_agent.probes.uplink_classify import classify_uplink as classify
+        except ImportError:  # pragma: no cover - the classifier ships with the agent
+            return False
+    try:
+        info = classify()
+    except Exception as exc:  # reading /proc or /sys failed: assume a fixed line, say so
+        log.warning("cannot tell whether the uplink is metered (%r); assuming it is not", exc)
+        return False
+    if info.cellular:
+        log.info("uplink %s is cellular (%s): metered mode", info.interface, info.reason)
+    return bool(info.cellular)
+
+
+def wire_bytes(topic: str, payload_len: int) -> int:
+    """Estimated bytes on the wire, both directions, for one QoS 1 PUBLISH and its PUBACK."""
+    remaining = 2 + len(topic.encode()) + 2 + payload_len
+    mqtt_len = 1 + _varint_len(remaining) + remaining
+    segments = max(1, math.ceil(mqtt_len / MSS))
+    acks = segments // 2  # the peer ACKs every second full segment; the PUBACK carries the last
+    return mqtt_len + segments * TCPIP_HEADER + acks * TCPIP_HEADER \
+        + PUBACK + TCPIP_HEADER + TCPIP_HEADER
+
+
+def _varint_len(n: int) -> int:
+    return 1 if n < 128 else 2 if n < 16384 else 3 if n < 2097152 else 4
+
+
+class Budget:
+    """Counts this device's bytes against its monthly share; decides when a batch is due."""
+
+    def __init__(self, settings: BudgetSettings, *, metered: bool, keepalive: int,
+                 spool: Spool | None = None, wall: Callable[[], float] = time.time):
+        self.settings = settings
+        self.metered = metered
+        self.keepalive = keepalive
+        self.spool = spool
+        self.wall = wall
+        self._month, self._used = self._load()
+        self._ping_from = wall()
+        self._warned = False
+
+    def _load(self) -> tuple[int, int]:
+        month = self._month_of(self.wall())
+        if self.spool is None:
+            return month, 0
+        saved_month = self.spool.meta("budget_month")
+        used = self.spool.meta("budget_bytes") if saved_month == month else 0
+        return month, used or 0
+
+    @staticmethod
+    def _month_of(t: float) -> int:
+        g = time.gmtime(t)
+        return g.tm_year * 100 + g.tm_mon
+
+    def _roll(self) -> None:
+        month = self._month_of(self.wall())
+        if month != self._month:
+            self._month, self._used, self._warned = month, 0, False
+
+    def count_publish(self, info: Any, transport: MqttTransport, channel: str,
+                      device: str | None, payload: bytes) -> None:
+        self.count(wire_bytes(device_topic(transport.school, device or transport.device, channel),
+                              len(payload)))
+
+    def count(self, nbytes: int) -> None:
+        self._roll()
+        self._used += nbytes
+
+    def _count_pings(self) -> None:
+        """Keepalive exchanges since the last call, one per keepalive period (an upper bound:
+        paho skips the ping when other packets went out)."""
+        now = self.wall()
+        pings = int((now - self._ping_from) // self.keepalive)
+        if pings > 0:
+            self.count(pings * PING_EXCHANGE)
+            self._ping_from += pings * self.keepalive
+
+    @property
+    def used_bytes(self) -> int:
+        self._roll()
+        return self._used
+
+    def save(self) -> None:
+        if self.spool is not None:
+            self.spool.set_meta("budget_month", self._month)
+            self.spool.set_meta("budget_bytes", self._used)
+
+    def pace(self) -> float:
+        """How far ahead of an even spend over the month: 1 on or below pace, 2 if twice as
+        fast. Batches are spaced out by this factor (fewer, larger, better compressed)."""
+        g = time.gmtime(self.wall())
+        days = _days_in_month(g.tm_year, g.tm_mon)
+        elapsed = ((g.tm_mday - 1) * 86400 + g.tm_hour * 3600 + g.tm_min * 60 + g.tm_sec) \
+            / (days * 86400)
+        share = self.used_bytes / max(self.settings.device_share_bytes, 1)
+        return min(8.0, max(1.0, share / max(elapsed, 1 / 30)))
+
+    def batch_due(self, pending: int, oldest_stored_ms: int, size: int) -> bool:
+        """A batch goes out when ``size`` reports are waiting or the oldest has waited
+        ``batch_seconds`` (stretched by ``pace()`` while over budget)."""
+        if pending >= size:
+            return True
+        waited = self.wall() - oldest_stored_ms / 1000
+        return waited >= self.settings.batch_seconds * self.pace()
+
+    def sample(self) -> Sample:
+        self._count_pings()
+        self.save()
+        allowed = self.settings.device_share_bytes
+        used = self.used_bytes
+        if self.metered and used > allowed and not self._warned:
+            log.warning("data budget exceeded: %.1f MB used of %.1f MB this month",
+                        used / MB, allowed / MB)
+            self._warned = True
+        return Sample("budget", {"metered": int(self.metered), "used_bytes": used,
+                                 "allowed_bytes": allowed,
+                                 "used_percent": round(100.0 * used / max(allowed, 1), 2),
+                                 "keepalive_seconds": self.keepalive})
+
+
+def _days_in_month(year: int, month: int) -> int:
+    import calendar
+
+    return calendar.monthrange(year, month)[1]
+
+
+class BudgetProbe(Probe):
+    """This device's data use this month against its share of the school's budget."""
+
+    name = "budget"
+    description = "bytes sent and received this month (estimated, MQTT + TCP/IP)"
+    fields = (
+        Field("metered", "bool", "1 when the uplink is metered (batching, lean reports)"),
+        Field("used_bytes", "bytes", "estimated bytes on the wire this calendar month (UTC)"),
+        Field("allowed_bytes", "bytes", "this device's share: school_monthly_mb / school_devices"),
+        Field("used_percent", "percent", "used / allowed"),
+        Field("keepalive_seconds", "seconds", "the MQTT keepalive in use"),
+    )
+
+    def __init__(self, budget: Budget):
+        self.budget = budget
+
+    def collect(self) -> list[Sample]:
+        return [self.budget.sample()]
+
+
+def lean(samples: Iterable[Sample]) -> list[Sample]:
+    """The samples without their optional fields (a sample left empty is dropped)."""
+    out = []
+    for s in samples:
+        drop = OPTIONAL_FIELDS.get(s.name)
+        if drop:
+            s = Sample(s.name, {k: v for k, v in s.fields.items() if k not in drop}, s.instance)
+        if s.fields:
+            out.append(s)
+    return out
