@@ -1,0 +1,147 @@
+"""``schoolnet-collector report readiness|procurement``: the planners' reports.
+
+Reads the registry and InfluxDB named in the collector's config; writes a table to the
+terminal, or JSON, CSV (the summary) or XLSX (summary + one sheet per level) to stdout or
+``--output``. Exit status: 0 done, 1 InfluxDB unreachable, 2 a wrong argument or file (the
+message names it). A progress bar (tqdm, on a terminal) counts the queries.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import orjson
+
+from schoolnet_collector.commands.common import add_config_option, settings_or_exit
+from schoolnet_collector.planning.files import PlanningFileError
+from schoolnet_collector.planning.period import ReportArgumentError, parse_period, parse_scope
+
+FORMATS = ("table", "json", "csv", "xlsx")
+
+
+def _scope(text: str):
+    try:
+        return parse_scope(text)
+    except ReportArgumentError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _period(text: str) -> str:
+    try:
+        parse_period(text, datetime.now(timezone.utc))
+    except ReportArgumentError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def _year(text: str) -> int:
+    if not (text.isdigit() and 2000 <= int(text) <= 2100):
+        raise argparse.ArgumentTypeError(f"must be a year 2000-2100, got {text!r}")
+    return int(text)
+
+
+def register(sub) -> None:
+    p = sub.add_parser("report", help="readiness against plan targets, or the replacement plan",
+                       description=__doc__.splitlines()[0])
+    p.add_argument("kind", choices=("readiness", "procurement"))
+    add_config_option(p)
+    p.add_argument("--scope", type=_scope, default="province",
+                   help="province, district:<id> or school:<id> (default: province)")
+    p.add_argument("--period", type=_period, default="30d",
+                   help="how far back from now: e.g. 30d, 12w, 48h (default: 30d)")
+    p.add_argument("--format", choices=FORMATS, default="table")
+    p.add_argument("--output", type=Path, metavar="FILE", help="write here instead of stdout")
+    p.add_argument("--lang", choices=("vi", "en"), default="vi",
+                   help="language of headers and reasons (default: vi)")
+    p.add_argument("--as-of", type=_year, metavar="YEAR",
+                   help="year that ages and target milestones count from (default: this year)")
+    p.add_argument("--targets", type=Path, metavar="FILE", help="plan targets YAML")
+    p.add_argument("--scoring", type=Path, metavar="FILE", help="replacement rules YAML")
+    p.add_argument("--prices", type=Path, metavar="FILE", help="unit prices YAML (VND)")
+    p.set_defaults(func=run)
+
+
+def _fail(message: str, status: int = 2) -> int:
+    print(f"schoolnet-collector report: error: {message}", file=sys.stderr)
+    return status
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.format == "xlsx" and args.output is None:
+        return _fail("--format xlsx needs --output FILE.xlsx (a workbook is not text)")
+    scope = args.scope
+    settings = settings_or_exit(args)
+    from schoolnet_collector.planning import procurement, readiness
+    from schoolnet_collector.planning.prices import load_prices
+    from schoolnet_collector.planning.scoring import load_scoring
+    from schoolnet_collector.planning.targets import load_targets
+    from schoolnet_collector.registry.db import make_engine, migrate, session_factory
+    from schoolnet_collector.storage.influx import InfluxStore, StorageError
+
+    try:
+        targets, rules = load_targets(args.targets), load_scoring(args.scoring)
+        prices = load_prices(args.prices) if args.kind == "procurement" else None
+    except PlanningFileError as exc:
+        return _fail(str(exc))
+    period = parse_period(args.period, datetime.now(timezone.utc))
+    engine = make_engine(settings.registry.url)
+    try:
+        migrate(engine)
+        store = InfluxStore(settings.influx)
+        with session_factory(engine)() as session, _progress(period, targets) as bar:
+            kw = dict(as_of=args.as_of, targets=targets, rules=rules,
+                      progress=lambda step: (bar.set_postfix_str(step), bar.update()))
+            if args.kind == "readiness":
+                report = readiness.compute(store, session, scope, period, **kw)
+            else:
+                report = procurement.compute(store, session, scope, period, prices=prices, **kw)
+    except ReportArgumentError as exc:
+        return _fail(str(exc))
+    except StorageError as exc:
+        return _fail(str(exc), 1)
+    finally:
+        engine.dispose()
+    return _write(args, report)
+
+
+def _progress(period, targets):
+    from tqdm import tqdm
+
+    from schoolnet_collector.planning.fleetdata import query_steps
+
+    return tqdm(total=query_steps(period, targets.parameters), desc="queries", unit="q",
+                file=sys.stderr, disable=None, leave=False)
+
+
+def _write(args, report) -> int:
+    from schoolnet_collector.planning.export_csv import csv_bytes
+    from schoolnet_collector.planning.export_text import render
+    from schoolnet_collector.planning.export_xlsx import xlsx_bytes
+    from schoolnet_collector.planning.tables import procurement_tables, readiness_tables
+
+    lang = args.lang
+    if args.format == "json":
+        data = report.as_dict(lang) if args.kind == "procurement" else report.as_dict()
+        body = orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n"
+    else:
+        tables = (readiness_tables if args.kind == "readiness" else procurement_tables)(report, lang)
+        if args.format == "csv":
+            body = csv_bytes(tables[0])
+        elif args.format == "xlsx":
+            body = xlsx_bytes(tables)
+        elif args.kind == "readiness":
+            body = (render(tables[0]) + "\n").encode()
+        else:
+            body = (render(tables[0]) + "\n\n" + render(tables[-1], 40) + "\n").encode()
+    if args.output is None:
+        sys.stdout.buffer.write(body)
+        sys.stdout.flush()
+        return 0
+    try:
+        args.output.write_bytes(body)
+    except OSError as exc:
+        return _fail(f"--output {args.output}: {exc.strerror or exc}")
+    print(f"{args.kind} report written to {args.output}", file=sys.stderr)
+    return 0

@@ -1,0 +1,54 @@
+"""XLSX workbook of a report: the summary sheet first, then one sheet per level of school
+(and, for the replacement plan, the devices to replace), ready to attach to the yearly report.
+
+Headers are bold and frozen, columns sized to their content, notes (period, price assumptions)
+under the summary table. openpyxl writes the file; nothing here knows what a report contains.
+"""
+from __future__ import annotations
+
+import io
+import re
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from schoolnet_collector.planning.tables import Table
+
+BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+
+
+def sheet_title(text: str, used: set[str]) -> str:
+    """Excel's rules: at most 31 characters, none of []:*?/\\, unique in the workbook."""
+    base = BAD_SHEET_CHARS.sub("-", text)[:31] or "Sheet"
+    title, n = base, 2
+    while title.lower() in used:
+        title = f"{base[:28]}-{n}"
+        n += 1
+    used.add(title.lower())
+    return title
+
+
+def xlsx_bytes(tables: list[Table]) -> bytes:
+    wb = Workbook()
+    wb.remove(wb.active)
+    used: set[str] = set()
+    for table in tables:
+        ws = wb.create_sheet(sheet_title(table.title, used))
+        ws.append(table.headers)
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for row in table.rows:
+            ws.append(row)
+        if table.notes:
+            ws.append([])
+            for note in table.notes:
+                ws.append([note])
+        ws.freeze_panes = "A2"
+        for i, header in enumerate(table.headers, start=1):
+            width = max([len(str(header))] + [len(str(r[i - 1])) for r in table.rows[:500]
+                                               if r[i - 1] is not None])
+            ws.column_dimensions[get_column_letter(i)].width = min(60, max(8, width + 2))
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

@@ -1,0 +1,152 @@
+"""Everything the readiness report and the replacement plan read, fetched once per report.
+
+Queries are bounded by the scope, not by the fleet: each one groups by school or device in
+InfluxDB (``GROUP BY school, device``) and returns one row per school or device, so a
+province's report is about a dozen queries, plus one small query per school day for uplink
+availability during school hours (InfluxQL cannot filter on the hour of the day). ``progress``
+is called once per query, for the CLI's progress bar.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from schoolnet_collector.planning.period import (Period, school_filter, school_hour_windows,
+                                                 scope_schools)
+from schoolnet_collector.planning.targets import Parameters
+from schoolnet_collector.registry.models import Device, School
+from schoolnet_collector.registry.tokens import Scope
+from schoolnet_collector.storage.influx import InfluxStore
+
+Key = tuple[str, str]  # (school, device)
+
+
+@dataclass
+class UplinkStats:
+    ever_up: bool = False
+    fixed_share: float = 0.0
+    cellular_share: float = 0.0
+    rtt_ms: float | None = None          # median while up
+    loss_percent: float | None = None    # median while up
+    school_hours_up: float = 0.0         # samples with up = 1 during school hours
+    school_hours_samples: int = 0
+
+
+@dataclass
+class FleetData:
+    scope: Scope
+    period: Period
+    schools: list[School]
+    registry: dict[str, list[Device]]                       # school -> registered devices
+    uplink: dict[str, UplinkStats] = field(default_factory=dict)
+    reports: dict[Key, tuple[str, int]] = field(default_factory=dict)   # kind, reports
+    inventory: dict[Key, dict] = field(default_factory=dict)
+    disk_used: dict[Key, float] = field(default_factory=dict)           # fullest disk, last value
+    crashes: dict[Key, int] = field(default_factory=dict)
+    projector: dict[Key, dict] = field(default_factory=dict)
+    board_reachable: dict[Key, float] = field(default_factory=dict)    # percent
+    reporting_schools: set[str] = field(default_factory=set)           # any device reported
+
+    def devices(self, school: str) -> dict[str, str]:
+        """device -> kind: registered devices and any device heard in the period."""
+        out = {d.device_id: d.kind for d in self.registry.get(school, ()) if d.kind != "unknown"}
+        for (s, device), (kind, _) in self.reports.items():
+            if s == school:
+                out.setdefault(device, kind)
+        return out
+
+
+
+def quote(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def rfc3339(t: datetime) -> str:
+    return quote(t.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+
+
+def _time(a: datetime, b: datetime) -> str:
+    return f"time >= {rfc3339(a)} AND time < {rfc3339(b)}"
+
+
+def scope_tag(scope: Scope) -> str:
+    if scope.kind == "district":
+        return f" AND district = {quote(scope.id)}"
+    if scope.kind == "school":
+        return f" AND school = {quote(scope.id)}"
+    return ""
+
+
+def fetch(store: InfluxStore, session: Session, scope: Scope, period: Period,
+          params: Parameters, crash_gap_minutes: float,
+          progress: Callable[[str], None] = lambda step: None) -> FleetData:
+    schools = scope_schools(session, scope)
+    registry: dict[str, list[Device]] = defaultdict(list)
+    for d in session.scalars(select(Device).join(School, Device.school_id == School.id)
+                             .where(school_filter(scope))):
+        registry[d.school_id].append(d)
+    data = FleetData(scope, period, schools, dict(registry))
+    ids = {s.id for s in schools}
+    where = _time(period.start, period.end) + scope_tag(scope)
+
+    def rows(step: str, q: str) -> list[dict]:
+        out = [r for r in store.rows(q) if r.get("school") in ids]
+        progress(step)
+        return out
+
+    for r in rows("uplink", "SELECT MAX(up) AS ever_up, MEAN(fixed) AS fixed, MEAN(cellular) "
+                            f"AS cellular FROM uplink WHERE {where} GROUP BY school"):
+        data.uplink[r["school"]] = UplinkStats(bool(r["ever_up"]), r["fixed"] or 0.0,
+                                               r["cellular"] or 0.0)
+    for r in rows("uplink quality", "SELECT MEDIAN(rtt_ms) AS rtt, MEDIAN(loss_percent) AS loss "
+                                    f"FROM uplink WHERE {where} AND up = 1 GROUP BY school"):
+        if r["school"] in data.uplink:
+            data.uplink[r["school"]].rtt_ms, data.uplink[r["school"]].loss_percent = r["rtt"], r["loss"]
+    hours = params.school_hours
+    for a, b in school_hour_windows(period, params.timezone, hours.start, hours.end):
+        for r in rows(f"school hours {a.date()}", "SELECT SUM(up) AS up, COUNT(up) AS n FROM "
+                      f"uplink WHERE {_time(a, b)}{scope_tag(scope)} GROUP BY school"):
+            if r["school"] in data.uplink:
+                stats = data.uplink[r["school"]]
+                stats.school_hours_up += r["up"] or 0.0
+                stats.school_hours_samples += int(r["n"] or 0)
+    for r in rows("reports", f"SELECT COUNT(seq) AS n FROM report WHERE {where} "
+                             "GROUP BY school, device, kind"):
+        data.reports[(r["school"], r["device"])] = (r["kind"], int(r["n"]))
+        data.reporting_schools.add(r["school"])
+    # Inventory is retained and sent when it changes, so its newest point may be older than
+    # the period: read up to the period's end, from any time before it.
+    inv_where = f"time < {rfc3339(period.end)}{scope_tag(scope)}"
+    for r in rows("inventory", "SELECT LAST(bios_date) AS bios_date, LAST(ram_bytes) AS ram_bytes, "
+                  "LAST(cpu_bits) AS cpu_bits, LAST(smart_failed_count) AS smart_failed_count, "
+                  f"LAST(/^disk[0-9]+_smart$/) FROM inventory WHERE {inv_where} "
+                  "GROUP BY school, device"):
+        data.inventory[(r["school"], r["device"])] = r
+    for r in rows("disks", f"SELECT LAST(used_percent) AS used FROM disk WHERE {where} "
+                           "GROUP BY school, device, instance"):
+        key = (r["school"], r["device"])
+        data.disk_used[key] = max(data.disk_used.get(key, 0.0), r["used"] or 0.0)
+    gap = int(crash_gap_minutes * 60)
+    for r in rows("restarts", "SELECT COUNT(d) AS n FROM (SELECT DIFFERENCE(uptime_seconds) AS d, "
+                  f"ELAPSED(uptime_seconds, 1s) AS e FROM system WHERE {where} "
+                  f"GROUP BY school, device) WHERE d < 0 AND e <= {gap} GROUP BY school, device"):
+        data.crashes[(r["school"], r["device"])] = int(r["n"])
+    for r in rows("projectors", "SELECT LAST(lamp_hours) AS lamp_hours, LAST(lamp_rated_hours) "
+                  f"AS lamp_rated_hours, LAST(error) AS error FROM projector WHERE {where} "
+                  "GROUP BY school, device"):
+        data.projector[(r["school"], r["device"])] = r
+    for r in rows("boards", f"SELECT MEAN(reachable) AS reachable FROM board WHERE {where} "
+                            "GROUP BY school, device"):
+        data.board_reachable[(r["school"], r["device"])] = 100.0 * (r["reachable"] or 0.0)
+    return data
+
+
+def query_steps(period: Period, params: Parameters) -> int:
+    """How many queries ``fetch`` runs (the progress bar's total)."""
+    hours = params.school_hours
+    return 8 + len(school_hour_windows(period, params.timezone, hours.start, hours.end))
