@@ -14,8 +14,8 @@ if sys.version_info < (3, 11):  # the agent runs on 3.10; the collector does not
     sys.exit("schoolnet-collector needs Python 3.11 or newer")
 
 try:
-    from schoolnet_collector.commands import (devices as devices_cmd, run as run_cmd,
-                                              schools as schools_cmd)
+    from schoolnet_collector.commands import (devices as devices_cmd, report as report_cmd,
+                                              run as run_cmd, schools as schools_cmd)
     from schoolnet_collector.commands import alerting as alerting_cmd
     from schoolnet_collector.commands import token as token_cmd
 except ImportError as exc:  # installed without the [collector] extra (e.g. on a lab PC)
@@ -30,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     run_cmd.register(sub)
     schools_cmd.register(sub)
     devices_cmd.register(sub)
+    report_cmd.register(sub)
     token_cmd.register(sub)
     alerting_cmd.register(sub)
     from schoolnet_collector.simulator import cli as simulate_cmd
