@@ -35,8 +35,9 @@ class ImportResult:
     errors: list[str] = field(default_factory=list)
 
 
-def read_rows(path: Path) -> list[tuple[int, dict]]:
-    """(line number, row) pairs from a CSV or YAML school file."""
+def read_rows(path: Path, required: tuple[str, ...] = REQUIRED,
+              what: str = "schools") -> list[tuple[int, dict]]:
+    """(line number, row) pairs from a CSV or YAML file of ``what`` (schools, contacts…)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -47,7 +48,7 @@ def read_rows(path: Path) -> list[tuple[int, dict]]:
     suffix = path.suffix.lower()
     if suffix == ".csv":
         reader = csv.DictReader(io.StringIO(text))
-        missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
+        missing = [c for c in required if c not in (reader.fieldnames or [])]
         if missing:
             raise SchoolFileError(f"{path}: header lacks column(s) {', '.join(missing)}")
         return [(reader.line_num, row) for row in reader]
@@ -56,10 +57,10 @@ def read_rows(path: Path) -> list[tuple[int, dict]]:
             data = yaml.safe_load(text)
         except yaml.YAMLError as exc:
             raise SchoolFileError(f"{path}: not valid YAML: {exc}") from None
-        if isinstance(data, dict) and "schools" in data:
-            data = data["schools"]
+        if isinstance(data, dict) and what in data:
+            data = data[what]
         if not isinstance(data, list):
-            raise SchoolFileError(f"{path}: expected a list of schools")
+            raise SchoolFileError(f"{path}: expected a list of {what}")
         return [(i + 1, row) for i, row in enumerate(data)]
     raise SchoolFileError(f"{path}: unknown format {suffix!r}; use .csv, .yaml or .yml")
 

@@ -1,0 +1,180 @@
+"""Contacts: who hears about incidents, checked the same way from a CSV/YAML file and the API.
+
+A Sở keeps its contact list in a spreadsheet (CSV UTF-8, header row) like the school list:
+``name, role`` required; ``school_id`` for a school's IT teacher, ``district`` for district
+staff; at least one of ``email, telegram_chat_id, webhook_url``; ``language`` vi (default) or
+en; ``active`` (default yes). A contact is identified by (role, school or district, name): a
+second import updates it. Every bad row is named by line; the good rows are imported.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from schoolnet_agent.protocol.topics import ID_RE
+from schoolnet_collector.registry.alerting_models import Contact
+from schoolnet_collector.registry.models import School
+from schoolnet_collector.registry.schools import SchoolFileError, read_rows
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+TELEGRAM_RE = re.compile(r"^(-?\d{1,20}|@[A-Za-z][A-Za-z0-9_]{4,31})$")
+CONTACT_COLUMNS = ("name", "role")
+TRUE_WORDS = {"1", "true", "yes", "y", "có", "co", "x"}
+FALSE_WORDS = {"0", "false", "no", "n", "không", "khong", ""}
+
+
+class ContactIn(BaseModel):
+    """A contact as written by people; the API's request body and each file row."""
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, max_length=200)
+    role: Literal["school_it", "district", "province"]
+    school_id: str | None = Field(None, max_length=63)
+    district: str | None = Field(None, max_length=63)
+    email: str | None = Field(None, max_length=254)
+    telegram_chat_id: str | None = Field(None, max_length=64)
+    webhook_url: str | None = Field(None, max_length=2000)
+    language: Literal["vi", "en"] = "vi"
+    active: bool = True
+
+    @field_validator("school_id", "district", "email", "telegram_chat_id", "webhook_url",
+                     "language", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value):
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("language", mode="before")
+    @classmethod
+    def _default_language(cls, value):
+        return "vi" if value is None else value
+
+    @field_validator("active", mode="before")
+    @classmethod
+    def _yes_no(cls, value):
+        if isinstance(value, str):
+            word = value.strip().lower()
+            if word in TRUE_WORDS:
+                return True
+            if word in FALSE_WORDS:
+                return False
+        return value
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value):
+        if value is not None and not EMAIL_RE.match(value):
+            raise ValueError(f"{value!r} is not an e-mail address")
+        return value
+
+    @field_validator("telegram_chat_id", mode="before")
+    @classmethod
+    def _telegram(cls, value):
+        if isinstance(value, int):
+            value = str(value)
+        if value is not None and not TELEGRAM_RE.match(str(value).strip()):
+            raise ValueError(f"{value!r} is not a Telegram chat id (a number, or @channelname)")
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook(cls, value):
+        if value is not None and not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value
+
+    @field_validator("school_id", "district")
+    @classmethod
+    def _ids(cls, value):
+        if value is not None and not ID_RE.match(value):
+            raise ValueError(f"{value!r} must be an id (lowercase letters, digits, '-', '_')")
+        return value
+
+    @model_validator(mode="after")
+    def _role_has_its_place_and_a_channel(self):
+        if self.role == "school_it" and not self.school_id:
+            raise ValueError("a school_it contact needs school_id")
+        if self.role == "district" and not self.district:
+            raise ValueError("a district contact needs district")
+        if self.role == "province" and (self.school_id or self.district):
+            raise ValueError("a province contact has neither school_id nor district")
+        if not (self.email or self.telegram_chat_id or self.webhook_url):
+            raise ValueError("give at least one of email, telegram_chat_id, webhook_url")
+        return self
+
+    def scope(self) -> str:
+        """The token scope a caller needs to manage this contact."""
+        if self.role == "school_it":
+            return f"school:{self.school_id}"
+        if self.role == "district":
+            return f"district:{self.district}"
+        return "province"
+
+
+def describe(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"])
+        msg = err["msg"].removeprefix("Value error, ")
+        parts.append(f"{where}: {msg}" if where else msg)
+    return "; ".join(parts)
+
+
+def check_places(session: Session, contact: ContactIn) -> str | None:
+    """The problem with the school or district the contact names, or None."""
+    if contact.school_id and session.get(School, contact.school_id) is None:
+        return f"school {contact.school_id!r} is not in the registry"
+    if contact.district and session.scalar(
+            select(School.id).where(School.district == contact.district).limit(1)) is None:
+        return f"district {contact.district!r} has no school in the registry"
+    return None
+
+
+def apply(contact: Contact, data: ContactIn) -> Contact:
+    for key, value in data.model_dump().items():
+        setattr(contact, key, value)
+    return contact
+
+
+@dataclass
+class ContactImport:
+    imported: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def import_contacts(session: Session, path: Path) -> ContactImport:
+    """Import contacts from CSV/YAML; raises SchoolFileError when the file itself is unusable."""
+    result = ContactImport()
+    rows = read_rows(Path(path), required=CONTACT_COLUMNS, what="contacts")
+    existing = {(c.role, c.school_id, c.district, c.name): c for c in session.scalars(select(Contact))}
+    seen: set[tuple] = set()
+    for line, row in rows:
+        if not isinstance(row, dict):
+            result.errors.append(f"{Path(path).name}:{line}: not a mapping")
+            continue
+        try:
+            data = ContactIn.model_validate(row)
+        except ValidationError as exc:
+            result.errors.append(f"{Path(path).name}:{line}: {describe(exc)}")
+            continue
+        problem = check_places(session, data)
+        ident = (data.role, data.school_id, data.district, data.name)
+        if problem is None and ident in seen:
+            problem = f"{data.name!r} appears twice for the same school/district"
+        if problem:
+            result.errors.append(f"{Path(path).name}:{line}: {problem}")
+            continue
+        seen.add(ident)
+        session.add(apply(existing.get(ident) or Contact(), data))
+        result.imported += 1
+    session.commit()
+    return result
+
+
+__all__ = ["ContactIn", "ContactImport", "SchoolFileError", "apply", "check_places", "describe",
+           "import_contacts"]

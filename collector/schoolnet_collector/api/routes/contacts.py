@@ -1,0 +1,144 @@
+"""Contacts: list, create, read, update, delete, within the caller's scope.
+
+A school token manages its school's IT teachers; a district token also its district's staff;
+the province token everything, including province staff. Changing needs ``operator``.
+"""
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, HTTPException, Path, Query, Response
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from schoolnet_collector.alerting.contacts import ContactIn, apply, check_places, describe
+from schoolnet_collector.api.auth import AUTH_RESPONSES, NOT_FOUND, Caller, CallerDep
+from schoolnet_collector.api.deps import SessionDep
+from schoolnet_collector.registry.alerting_models import Contact
+from schoolnet_collector.registry.models import School
+
+router = APIRouter(prefix="/api/v1/contacts", tags=["contacts"], responses=AUTH_RESPONSES)
+ContactId = Annotated[int, Path(ge=1, le=2**62)]
+
+
+class ContactOut(ContactIn):
+    id: int
+
+
+def contact_out(c: Contact) -> ContactOut:
+    return ContactOut.model_construct(
+        id=c.id, name=c.name, role=c.role, school_id=c.school_id, district=c.district,
+        email=c.email, telegram_chat_id=c.telegram_chat_id, webhook_url=c.webhook_url,
+        language=c.language, active=c.active)
+
+
+def _visible(caller: Caller):
+    """Contacts the caller sees: of its schools, of its district, and (province) everyone."""
+    if caller.scope_kind == "province":
+        return None
+    schools = select(School.id).where(caller.school_ids_filter())
+    if caller.scope_kind == "district":
+        return or_(Contact.school_id.in_(schools), Contact.district == caller.scope_id)
+    return Contact.school_id == caller.scope_id
+
+
+def _in_scope(session: Session, caller: Caller, contact_id: int) -> Contact:
+    contact = session.get(Contact, contact_id)
+    if contact is None or not caller.covers_scope(_scope_of(contact), session):
+        raise HTTPException(404, NOT_FOUND)
+    return contact
+
+
+def _scope_of(contact: Contact) -> str:
+    if contact.role == "school_it" and contact.school_id:
+        return f"school:{contact.school_id}"
+    if contact.role == "district" and contact.district:
+        return f"district:{contact.district}"
+    return "province"
+
+
+def _checked(session: Session, caller: Caller, body: ContactIn) -> ContactIn:
+    caller.require_role("operator")
+    if not caller.covers_scope(body.scope(), session):
+        raise HTTPException(403, f"this token cannot manage contacts for {body.scope()}")
+    problem = check_places(session, body)
+    if problem:
+        raise HTTPException(422, problem)
+    return body
+
+
+@router.get("", response_model=list[ContactOut])
+def list_contacts(
+    session: SessionDep, caller: CallerDep,
+    school: Annotated[str | None, Query(max_length=63)] = None,
+    district: Annotated[str | None, Query(max_length=63)] = None,
+    role: Annotated[Literal["school_it", "district", "province"] | None, Query()] = None,
+) -> list[ContactOut]:
+    query = select(Contact).order_by(Contact.id)
+    visible = _visible(caller)
+    if visible is not None:
+        query = query.where(visible)
+    if school:
+        query = query.where(Contact.school_id == school)
+    if district:
+        query = query.where(or_(Contact.district == district, Contact.school_id.in_(
+            select(School.id).where(School.district == district))))
+    if role:
+        query = query.where(Contact.role == role)
+    return [contact_out(c) for c in session.scalars(query)]
+
+
+@router.post("", response_model=ContactOut, status_code=201)
+def create_contact(body: ContactIn, session: SessionDep, caller: CallerDep) -> ContactOut:
+    contact = apply(Contact(), _checked(session, caller, body))
+    session.add(contact)
+    session.commit()
+    return contact_out(contact)
+
+
+@router.get("/{contact_id}", response_model=ContactOut)
+def get_contact(contact_id: ContactId, session: SessionDep, caller: CallerDep) -> ContactOut:
+    return contact_out(_in_scope(session, caller, contact_id))
+
+
+class ContactPatch(BaseModel):
+    """Only the fields given change; the result is checked as a whole."""
+    name: str | None = None
+    role: Literal["school_it", "district", "province"] | None = None
+    school_id: str | None = None
+    district: str | None = None
+    email: str | None = None
+    telegram_chat_id: str | None = None
+    webhook_url: str | None = None
+    language: Literal["vi", "en"] | None = None
+    active: bool | None = None
+
+
+@router.patch("/{contact_id}", response_model=ContactOut)
+def update_contact(contact_id: ContactId, body: ContactPatch, session: SessionDep,
+                   caller: CallerDep) -> ContactOut:
+    contact = _in_scope(session, caller, contact_id)
+    merged = contact_out(contact).model_dump(exclude={"id"}) | body.model_dump(exclude_unset=True)
+    try:
+        data = ContactIn.model_validate(merged)
+    except ValidationError as exc:
+        raise HTTPException(422, describe(exc)) from None
+    apply(contact, _checked(session, caller, data))
+    session.commit()
+    return contact_out(contact)
+
+
+@router.delete("/{contact_id}", status_code=204)
+def delete_contact(contact_id: ContactId, session: SessionDep, caller: CallerDep) -> Response:
+    contact = _in_scope(session, caller, contact_id)
+    caller.require_role("operator")
+    session.delete(contact)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise HTTPException(409, "notifications refer to this contact: set active to false "
+                                 "instead") from None
+    return Response(status_code=204)

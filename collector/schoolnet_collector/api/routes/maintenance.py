@@ -1,0 +1,92 @@
+"""Maintenance windows: planned work during which no incident opens for a school or device."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated, Callable
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from sqlalchemy import select
+
+from schoolnet_collector.api.auth import AUTH_RESPONSES, NOT_FOUND, CallerDep, get_clock
+from schoolnet_collector.api.deps import SessionDep
+from schoolnet_collector.registry.alerting_models import MaintenanceWindow
+from schoolnet_collector.registry.devices import utc
+from schoolnet_collector.registry.models import School
+
+router = APIRouter(prefix="/api/v1/maintenance", tags=["maintenance"], responses=AUTH_RESPONSES)
+ClockDep = Annotated[Callable[[], datetime], Depends(get_clock)]
+MAX_WINDOW = timedelta(days=120)  # a summer break; longer is a mistake, or a school closed
+
+
+class MaintenanceIn(BaseModel):
+    school_id: str = Field(max_length=63)
+    device_id: str | None = Field(None, max_length=63, description="None: the whole school")
+    starts_at: AwareDatetime = Field(description="with a UTC offset, e.g. 2026-11-28T07:00:00+07:00")
+    ends_at: AwareDatetime
+    reason: str = Field(min_length=1, max_length=2000, examples=["Thay bộ định tuyến (router)"])
+
+    @model_validator(mode="after")
+    def _ordered_and_bounded(self):
+        if self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        if self.ends_at - self.starts_at > MAX_WINDOW:
+            raise ValueError(f"a window may last at most {MAX_WINDOW.days} days")
+        return self
+
+
+class MaintenanceOut(BaseModel):
+    id: int
+    school_id: str
+    device_id: str | None
+    starts_at: datetime
+    ends_at: datetime
+    reason: str
+    created_by: str | None
+    created_at: datetime
+
+
+def window_out(w: MaintenanceWindow) -> MaintenanceOut:
+    return MaintenanceOut(id=w.id, school_id=w.school_id, device_id=w.device_id,
+                          starts_at=utc(w.starts_at), ends_at=utc(w.ends_at), reason=w.reason,
+                          created_by=w.created_by, created_at=utc(w.created_at))
+
+
+@router.get("", response_model=list[MaintenanceOut])
+def list_windows(session: SessionDep, caller: CallerDep, clock: ClockDep,
+                 school: Annotated[str | None, Query(max_length=63)] = None,
+                 current: Annotated[bool, Query(description="only windows not yet over")] = False
+                 ) -> list[MaintenanceOut]:
+    query = (select(MaintenanceWindow).join(School, School.id == MaintenanceWindow.school_id)
+             .where(caller.school_ids_filter()).order_by(MaintenanceWindow.starts_at))
+    if school:
+        query = query.where(MaintenanceWindow.school_id == school)
+    if current:
+        query = query.where(MaintenanceWindow.ends_at > clock())
+    return [window_out(w) for w in session.scalars(query)]
+
+
+@router.post("", response_model=MaintenanceOut, status_code=201)
+def create_window(body: MaintenanceIn, session: SessionDep, caller: CallerDep,
+                  clock: ClockDep) -> MaintenanceOut:
+    caller.require_school_id(session, body.school_id)
+    caller.require_role("operator")
+    window = MaintenanceWindow(school_id=body.school_id, device_id=body.device_id,
+                               starts_at=body.starts_at, ends_at=body.ends_at, reason=body.reason,
+                               created_by=caller.token_name, created_at=clock())
+    session.add(window)
+    session.commit()
+    return window_out(window)
+
+
+@router.delete("/{window_id}", status_code=204)
+def delete_window(window_id: Annotated[int, Path(ge=1, le=2**62)], session: SessionDep,
+                  caller: CallerDep) -> Response:
+    window = session.get(MaintenanceWindow, window_id)
+    if window is None:
+        raise HTTPException(404, NOT_FOUND)
+    caller.require_school_id(session, window.school_id)
+    caller.require_role("operator")
+    session.delete(window)
+    session.commit()
+    return Response(status_code=204)
