@@ -142,6 +142,8 @@ class SpooledDelivery:
     def close(self) -> None:
         """Record the last acknowledgements and close the spool (after the transport stopped)."""
         self._apply_acks()
+        if self.budget is not None:
+            self.budget.save()
         self.spool.close()
 
     # -- the pump -------------------------------------------------------------------------

@@ -2,21 +2,29 @@
 
 This is the hot path (thousands of messages a second): the JSON is parsed once (orjson),
 checked against the shared JSON Schema, and each device's tag set is built once and cached.
+
+A ``batch`` message (metered links, docs/protocol.md) is inflated and every report in it is
+checked and stored as if it had come alone on its own channel; a bad report inside is handed
+to ``reject`` (the dead-letter store) and the good ones are kept.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Any, Callable
 
 import orjson
 
 from schoolnet_agent.protocol import (AVAILABILITY, EVENTS, INVENTORY, OFFLINE, ONLINE, TELEMETRY,
-                                      PayloadError, TopicError, decode, parse_topic)
+                                      PayloadError, TopicError, decode, parse_topic, validate)
+from schoolnet_agent.protocol.batch import decode_batch
+from schoolnet_agent.protocol.topics import BATCH
 from schoolnet_collector.ingest import lineprotocol as lp
 from schoolnet_collector.ingest.schema_check import check_schema
 from schoolnet_collector.registry.devices import DeviceTracker
 
 CONTENT_KEY = {TELEMETRY: "metrics", INVENTORY: "inventory", EVENTS: "events"}
+CHANNEL_OF = {key: channel for channel, key in CONTENT_KEY.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,8 +36,11 @@ class SchoolTags:
 
 class Converter:
     def __init__(self, schools: dict[str, SchoolTags], tracker: DeviceTracker,
-                 max_payload_bytes: int):
+                 max_payload_bytes: int,
+                 reject: Callable[[str, bytes, str, str], None] | None = None):
         self.schools = schools
+        # (topic, payload, reason, detail) of a bad report inside a batch whose others are kept
+        self.reject = reject
         self.tracker = tracker
         self.max_payload_bytes = max_payload_bytes
         self._tags: dict[tuple[str, str, str | None], str] = {}
@@ -63,19 +74,44 @@ class Converter:
         received = datetime.fromtimestamp(received_ms / 1000, timezone.utc)
         if t.channel == AVAILABILITY:
             return self._availability(t.school, t.device, payload, received, received_ms, retained)
+        if t.channel == BATCH:
+            return self._batch(topic, t, payload, received, received_ms)
         report = decode(payload, loads=orjson.loads, check=check_schema)
+        return self._report(t, t.channel, report, received, received_ms)
+
+    def _batch(self, topic, t, payload, received, received_ms) -> list[str]:
+        lines: list[str] = []
+        for item in decode_batch(payload, loads=orjson.loads):
+            try:
+                report = validate(item, check_schema)
+                channel = next(CHANNEL_OF[key] for key in CHANNEL_OF if key in report)
+                lines += self._report(t, channel, report, received, received_ms)
+            except PayloadError as exc:
+                self._reject_inner(topic, item, exc)
+        return lines
+
+    def _reject_inner(self, topic: str, item: Any, exc: PayloadError) -> None:
+        if self.reject is None:
+            raise exc
+        try:
+            raw = orjson.dumps(item)
+        except TypeError:
+            raw = repr(item).encode()
+        self.reject(topic, raw, exc.reason, f"in a batch: {exc.detail}")
+
+    def _report(self, t, channel, report, received, received_ms) -> list[str]:
         if report["school"] != t.school or report["device"] != t.device:
             raise PayloadError("topic_mismatch", f"topic names {t.school}/{t.device}, payload "
                                                  f"{report['school']}/{report['device']}")
-        if CONTENT_KEY[t.channel] not in report:
-            raise PayloadError("topic_mismatch", f"a {t.channel} message must carry "
-                                                 f"{CONTENT_KEY[t.channel]!r}")
+        if CONTENT_KEY[channel] not in report:
+            raise PayloadError("topic_mismatch", f"a {channel} message must carry "
+                                                 f"{CONTENT_KEY[channel]!r}")
         tags = self.tags(t.school, t.device, report["kind"])
         self.tracker.report(t.school, t.device, report["kind"], report["seq"],
                             report.get("interval"), received)
-        if t.channel == TELEMETRY:
+        if channel == TELEMETRY:
             return lp.telemetry_lines(report, tags, received_ms)
-        if t.channel == EVENTS:
+        if channel == EVENTS:
             return lp.event_lines(report, tags)
         line = lp.inventory_line(report, tags)
         return [line] if line else []

@@ -55,6 +55,8 @@ def telemetry_lines(report: dict[str, Any], tags: str, received_ms: int) -> list
             series += ",instance=" + tag_value(instance)
         lines.append(f"{series} {fields_text(metric['fields'])} {ts}")
     extra = f",interval_seconds={float(report['interval'])!r}" if "interval" in report else ""
+    if report.get("backfill"):  # a field, not a tag: a replayed copy lands on the same point
+        extra += ",backfill=1.0"
     lines.append(f"report{tags} seq={float(report['seq'])!r}{extra},"
                  f"delay_seconds={(received_ms - ts) / 1000.0!r} {ts}")
     return lines

@@ -68,7 +68,7 @@ class IngestService:
         self.tracker = DeviceTracker()
         self.rejects = RejectLog()
         self.converter = Converter(load_school_tags(sessions), self.tracker,
-                                   settings.ingest.max_payload_bytes)
+                                   settings.ingest.max_payload_bytes, reject=self.rejects.reject)
         self.acks = AckTracker()
         self.spool = Spool(spool_path(settings.ingest.data_dir, settings.mqtt.client_id),
                            settings.ingest.spool_max_bytes)
