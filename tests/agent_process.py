@@ -52,6 +52,8 @@ def start_agent(config: Path, log_path: Path) -> subprocess.Popen:
 
 def spool_rows(path: Path) -> list[tuple[int, dict, int | None]]:
     """(row id, report, acked_ms) of every message in a spool file, read-only."""
+    if not path.exists():
+        return []
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         rows = db.execute("SELECT id, payload, acked_ms FROM message ORDER BY id").fetchall()
