@@ -247,3 +247,17 @@ def test_usb_board_probe_recognises_board_vendors(tmp_path):
     (tmp_path / "2-1" / "idVendor").unlink()
     assert UsbBoardProbe(str(tmp_path)).collect()[0].fields == {"present": 0, "devices_count": 0}
     assert UsbBoardProbe(str(tmp_path / "missing")).collect() == []
+
+
+@pytest.mark.parametrize("cls", [ProjectorProbe, BoardProbe, UsbBoardProbe])
+def test_subdevice_fields_carry_their_unit(cls):
+    from schoolnet_agent.probes.base import SUFFIX_UNITS
+
+    names = [f.name for f in cls.fields]
+    assert len(names) == len(set(names)) and cls.description
+    for f in cls.fields:
+        if f.unit in SUFFIX_UNITS:
+            assert f.name.endswith("_" + f.unit), f.name
+        if f.unit == "count":
+            assert f.name.endswith("_count"), f.name
+        assert f.description, f.name

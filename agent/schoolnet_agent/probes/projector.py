@@ -57,7 +57,8 @@ class ProjectorProbe(Probe):
         Field("lamp_hours", "hours", "device level: the most-used lamp's hours; per lamp: "
                                      "that lamp's hours"),
         Field("lamp_on", "bool", "per lamp: the lamp is lit"),
-        Field("lamp_count", "count", "lamps reported (0 for LED/laser projectors)"),
+        Field("lamp_count", "count", "lamps reported (absent for LED/laser projectors, which "
+                                     "answer LAMP with ERR1)"),
         Field("lamp_rated_hours", "hours", "rated lamp life from the configuration "
                                            "(`lamp_rated_hours`)"),
         Field("lamp_used_percent", "percent", "lamp_hours / lamp_rated_hours"),
