@@ -21,7 +21,8 @@ def test_the_sample_config_loads():
     cfg = load_config(str(EXAMPLE), {})
     assert (cfg.device.school, cfg.device.id, cfg.device.interval_seconds) == ("lc-bx-th-012", "pc-07", 60.0)
     assert cfg.mqtt.username == "lc-bx-th-012/pc-07"
-    assert cfg.probes.active == ["cpu", "mem", "disk", "diskio", "net", "system", "sensors"]
+    assert cfg.probes.active == ["cpu", "mem", "disk", "diskio", "net", "system", "sensors",
+                                 "board_usb"]
 
 
 def test_defaults_and_derived_values(tmp_path):
@@ -29,7 +30,7 @@ def test_defaults_and_derived_values(tmp_path):
                     '[state]\ndirectory = "/tmp/x"\n')
     assert cfg.device.kind == "lab_pc" and cfg.mqtt.port == 1883 and cfg.mqtt.keepalive == 20
     assert cfg.mqtt.qos == 1 and cfg.state.directory == "/tmp/x"
-    assert cfg.probes.active == ["cpu", "mem", "disk", "net", "system"]
+    assert cfg.probes.active == ["cpu", "mem", "disk", "net", "system", "board_usb"]
     gw = load_text(tmp_path, '[device]\nschool = "lc-test-01"\nid = "gw"\nkind = "gateway"\n')
     assert gw.mqtt.username == "lc-test-01", "a gateway logs in as its school"
 

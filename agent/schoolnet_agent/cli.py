@@ -66,7 +66,10 @@ def main(argv: list[str] | None = None) -> int:
 def _run(config) -> int:
     from schoolnet_agent.runner import Runner
 
+    from schoolnet_agent.inventory.publisher import InventoryPublisher
+
     runner = Runner(config)
+    runner.inventory = InventoryPublisher.for_runner(runner)
     runner.install_signal_handlers()
     runner.run()
     return 0

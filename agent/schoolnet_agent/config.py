@@ -23,6 +23,8 @@ from schoolnet_agent.config_checks import (
 )
 from schoolnet_agent.probes import BUILTIN_PROBES
 from schoolnet_agent.protocol.payload import schema
+from schoolnet_agent.subdevice_settings import SECTIONS as SUBDEVICE_SECTIONS
+from schoolnet_agent.subdevice_settings import SubdeviceConfigError, read_subdevices
 from schoolnet_agent.delivery import SpoolSettings
 from schoolnet_agent.transport import MqttSettings
 
@@ -85,6 +87,8 @@ class AgentConfig:
     mqtt: MqttSettings
     probes: ProbeSettings
     state: StateSettings
+    projectors: list = field(default_factory=list)  # ProjectorSettings of [[projectors]]
+    boards: list = field(default_factory=list)      # BoardSettings of [[boards]]
     spool: SpoolSettings = field(default_factory=SpoolSettings)
     budget: BudgetSettings = field(default_factory=BudgetSettings)
 
@@ -95,7 +99,9 @@ def load_config(path: str | None = None, env: Mapping[str, str] | None = None, *
 
     ``require_school=False`` is for one-off local use (``once --print``): school ``local``.
     """
-    values = _from_env(os.environ if env is None else env, _read_toml(path) if path else {})
+    raw = _read_toml(path) if path else {}
+    subdevices = {s: raw.pop(s) for s in SUBDEVICE_SECTIONS if s in raw}
+    values = _from_env(os.environ if env is None else env, raw)
     device = values["device"]
     if "school" not in device:
         if require_school:
@@ -118,6 +124,11 @@ def load_config(path: str | None = None, env: Mapping[str, str] | None = None, *
         _check_tls_files(settings)
     state = StateSettings(values["state"].get("directory", default_state_dir()))
     config = AgentConfig(DeviceSettings(**device), settings, ProbeSettings(**values["probes"]), state)
+    try:
+        config.projectors, config.boards = read_subdevices(subdevices, device["id"],
+                                                           device.get("kind", "lab_pc"))
+    except SubdeviceConfigError as exc:
+        raise ConfigError(f"config error: {exc}") from None
     config.spool, config.budget = _spool_and_budget(values, settings)
     return config
 
@@ -164,6 +175,8 @@ def _read_toml(path: str) -> dict[str, Any]:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"config error: {path} is not valid TOML: {exc}") from None
     for section, body in raw.items():
+        if section in SUBDEVICE_SECTIONS:  # arrays of tables, checked by read_subdevices
+            continue
         if section not in SECTIONS:
             raise ConfigError(f"config error: unknown section [{section}]"
                               f"{did_you_mean(section, SECTIONS)}; known: {', '.join(SECTIONS)}")

@@ -27,6 +27,7 @@ from schoolnet_agent.probes.loader import load_probes
 from schoolnet_agent.probes.sampling import ProbeSet
 from schoolnet_agent.protocol import TELEMETRY, build_report, encode
 from schoolnet_agent.sequence import SequenceCounter
+from schoolnet_agent.subdevices import Subdevices
 from schoolnet_agent.transport import MqttTransport
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,8 @@ class Runner:
     def __init__(self, config: AgentConfig, *, transport: MqttTransport | None = None,
                  probes: ProbeSet | None = None, sequence: SequenceCounter | None = None,
                  deliver: Callable[[Outgoing], object] | None = None,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic, inventory=None,
+                 subdevices: Subdevices | None = None):
         self.config = config
         dev = config.device
         self.transport = transport or MqttTransport(config.mqtt, dev.school, dev.id)
@@ -63,6 +65,10 @@ class Runner:
         self.stop_event = threading.Event()
         self.reports = 0
         self._limiter = LogLimiter(log)
+        # Hardware inventory (inventory/publisher.py; `run` sets it up): sent at start and on change.
+        self.inventory = inventory
+        # Projectors and boards a gateway reports as devices of their own ([[projectors]], [[boards]]).
+        self.subdevices = subdevices or Subdevices.from_config(config, self.send)
 
     def build(self) -> bytes:
         """Collect every probe once and encode the report."""
@@ -80,6 +86,9 @@ class Runner:
         """One report; any failure is logged and the loop goes on."""
         if self.send(Outgoing(TELEMETRY, self.build())):
             self.reports += 1
+        if self.inventory is not None:
+            self.inventory.tick()
+        self.subdevices.tick()
 
     def send(self, message: Outgoing) -> bool:
         """Hand one message to delivery; a failure is logged (rate-limited), never raised."""

@@ -13,4 +13,12 @@ BUILTIN_PROBES: dict[str, str] = {
     "net": "schoolnet_agent.probes.net:NetProbe",
     "system": "schoolnet_agent.probes.system:SystemProbe",
     "sensors": "schoolnet_agent.probes.sensors:SensorsProbe",
+    "board_usb": "schoolnet_agent.probes.board:UsbBoardProbe",
+}
+
+# Probes of the other devices a school's gateway reports (``[[projectors]]``, ``[[boards]]``
+# in its configuration): one instance per configured device, never named in ``probes.enabled``.
+SUBDEVICE_PROBES: dict[str, str] = {
+    "projector": "schoolnet_agent.probes.projector:ProjectorProbe",
+    "board": "schoolnet_agent.probes.board:BoardProbe",
 }
