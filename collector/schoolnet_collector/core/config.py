@@ -129,6 +129,8 @@ class NotifyConfig(Strict):
     enabled: bool = True
     language: Literal["vi", "en"] = "vi"
     timezone: str = "Asia/Ho_Chi_Minh"
+    templates_dir: Path | None = Field(None, description="own <lang>/<rule>.<transition>.j2 files, "
+                                                          "searched before the packaged ones")
     delay_seconds: float = Field(0.0, ge=0, le=3600, description="hold a new page this long first")
     respect_school_time: bool = Field(True, description="hold pages outside school hours/holidays")
     page_anytime_severities: list[Literal["info", "warning", "critical"]] = Field(default_factory=list)
@@ -144,6 +146,13 @@ class NotifyConfig(Strict):
     telegram: TelegramConfig = TelegramConfig()
     webhook: WebhookConfig = WebhookConfig()
     mqtt: AlertTopicConfig = AlertTopicConfig()
+
+    @field_validator("templates_dir")
+    @classmethod
+    def _existing_dir(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_dir():
+            raise ValueError(f"{value} is not a directory")
+        return value
 
     @field_validator("timezone")
     @classmethod

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, FileSystemLoader, TemplateNotFound
+from jinja2 import Environment, FileSystemLoader, TemplateError, TemplateNotFound, TemplateSyntaxError
 
 from schoolnet_collector.notify.channels import Message
 from schoolnet_collector.notify.outbox import utc
@@ -29,10 +29,15 @@ WORDS = {
 }
 
 
+class TemplateProblem(ValueError):
+    """A template file cannot be used; the message names the file and line."""
+
+
 class Renderer:
-    def __init__(self, timezone: str = "Asia/Ho_Chi_Minh", directory: Path = TEMPLATES):
+    def __init__(self, timezone: str = "Asia/Ho_Chi_Minh", own_dir: Path | None = None):
         self.tz = ZoneInfo(timezone)
-        self.env = Environment(loader=FileSystemLoader(str(directory)), autoescape=False,
+        search = ([str(own_dir)] if own_dir else []) + [str(TEMPLATES)]  # the province's own first
+        self.env = Environment(loader=FileSystemLoader(search), autoescape=False,
                                trim_blocks=True, keep_trailing_newline=False)
 
     def local(self, when: datetime | None, short: bool = False) -> str:
@@ -60,11 +65,16 @@ class Renderer:
                     break
                 except TemplateNotFound:
                     continue
+                except TemplateSyntaxError as exc:
+                    raise TemplateProblem(f"{lang}/{name}.j2:{exc.lineno}: {exc.message}") from None
             if template is not None:
                 break
         if template is None:
-            raise LookupError(f"no template among {names} for language {language}")
-        text = template.render(**context).strip()
+            raise TemplateProblem(f"no template among {names} for language {language}")
+        try:
+            text = template.render(**context).strip()
+        except TemplateError as exc:
+            raise TemplateProblem(f"{template.name}: {exc}") from None
         subject, _, body = text.partition("\n")
         subject = " ".join(subject.split())
         if len(subject) > SUBJECT_MAX:
@@ -82,6 +92,8 @@ class Renderer:
         end = utc(incident.resolved_at) or now
         context = {
             "school": school, "incident": incident, "transition": transition,
+            # The evaluator writes the summary in both languages into details.
+            "summary": (incident.details or {}).get(f"summary_{language}") or incident.summary,
             "prefix": w.get(transition, "") if transition in ("repeat", "escalated") else "",
             "since": self.local(incident.opened_at), "since_short": self.local(incident.opened_at, True),
             "resolved": self.local(incident.resolved_at or now),

@@ -26,7 +26,7 @@ from schoolnet_collector.notify.channels.smtp import SmtpChannel
 from schoolnet_collector.notify.channels.telegram import TelegramApi, TelegramChannel
 from schoolnet_collector.notify.channels.webhook import WebhookChannel
 from schoolnet_collector.notify.outbox import Notification, utc
-from schoolnet_collector.notify.render import Renderer
+from schoolnet_collector.notify.render import Renderer, TemplateProblem
 from schoolnet_collector.notify.telegram_status import StatusResponder
 from schoolnet_collector.registry.alerting_models import Contact, Incident, IncidentEvent
 from schoolnet_collector.registry.models import School
@@ -46,7 +46,7 @@ class NotifyWorker:
         # read back hours off.
         self.clock = lambda: clock().astimezone(timezone.utc)
         routing.configure(self.cfg)
-        self.renderer = Renderer(self.cfg.timezone)
+        self.renderer = Renderer(self.cfg.timezone, self.cfg.templates_dir)
         self.tz = ZoneInfo(self.cfg.timezone)
         self.worker_id = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"[:64]
         self.telegram_api = TelegramApi(self.cfg.telegram)
@@ -86,32 +86,27 @@ class NotifyWorker:
         now = self.clock()
         try:
             message = self._message(row, now)
-        except Exception as exc:  # a broken template: keep the row, say why, retry later
-            log.exception("notification %s: cannot render", row.dedup_key)
-            message, error = None, f"render: {exc}"
-        else:
-            error = None
-        if message is None and error is None:
-            outbox.finish(self.sessions, row, self.worker_id, state="cancelled", now=now,
-                          error="no longer relevant")
-            return
-        if message is not None:
-            try:
-                self.channels[row.channel].send(message, row.address)
-            except DeliveryError as exc:
-                error = str(exc)
-                if exc.permanent:
-                    log.warning("notification %s: %s (giving up)", row.dedup_key, exc)
-                    outbox.finish(self.sessions, row, self.worker_id, state="failed", now=now,
-                                  error=error)
-                    return
-                retry_after = exc.retry_after
-            else:
-                outbox.finish(self.sessions, row, self.worker_id, state="sent", now=self.clock())
-                log.info("notification %s sent", row.dedup_key)
+            if message is None:
+                outbox.finish(self.sessions, row, self.worker_id, state="cancelled", now=now,
+                              error="no longer relevant")
                 return
+            self.channels[row.channel].send(message, row.address)
+        except TemplateProblem as exc:  # a broken template: keep the row, say why, retry later
+            log.error("notification %s: cannot render: %s", row.dedup_key, exc)
+            self._retry_or_give_up(row, f"render: {exc}", now)
+        except DeliveryError as exc:
+            if exc.permanent:
+                log.warning("notification %s: %s (giving up)", row.dedup_key, exc)
+                outbox.finish(self.sessions, row, self.worker_id, state="failed", now=now,
+                              error=str(exc))
+            else:
+                self._retry_or_give_up(row, str(exc), now, exc.retry_after)
         else:
-            retry_after = None
+            outbox.finish(self.sessions, row, self.worker_id, state="sent", now=self.clock())
+            log.info("notification %s sent", row.dedup_key)
+
+    def _retry_or_give_up(self, row: Notification, error: str, now: datetime,
+                          retry_after: float | None = None) -> None:
         if row.attempts >= self.cfg.max_attempts:
             log.warning("notification %s: %s (%d attempts, giving up)", row.dedup_key, error, row.attempts)
             outbox.finish(self.sessions, row, self.worker_id, state="failed", now=now, error=error)
