@@ -147,6 +147,12 @@ class NotifyConfig(Strict):
     webhook: WebhookConfig = WebhookConfig()
     mqtt: AlertTopicConfig = AlertTopicConfig()
 
+    @model_validator(mode="after")
+    def _retry_ceiling(self):
+        if self.retry_max_seconds < self.retry_seconds:
+            raise ValueError("retry_max_seconds is below retry_seconds")
+        return self
+
     @field_validator("templates_dir")
     @classmethod
     def _existing_dir(cls, value: Path | None) -> Path | None:
