@@ -83,7 +83,7 @@ def _print_once(config) -> int:
 
     dev = config.device
     report = build_report(dev.school, dev.id, dev.kind, 0,
-                          ProbeSet(load_probes(config.probes.active)).collect(),
+                          ProbeSet(load_probes(config.probes.active, config=config)).collect(),
                           interval=dev.interval_seconds, agent=__version__)
     validate(report)  # a report the collector would refuse is a bug: let it show
     return _write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")

@@ -21,7 +21,8 @@ from schoolnet_agent.config_checks import (
     Boolean, Choice, Ident, Integer, Invalid, Names, Number, ReadableFile, Text, did_you_mean,
     shown,
 )
-from schoolnet_agent.probes import BUILTIN_PROBES
+from schoolnet_agent.gateway_settings import GATEWAY_KEYS, GatewaySettings
+from schoolnet_agent.probes import BUILTIN_PROBES, GATEWAY_PROBES
 from schoolnet_agent.protocol.payload import schema
 from schoolnet_agent.subdevice_settings import SECTIONS as SUBDEVICE_SECTIONS
 from schoolnet_agent.subdevice_settings import SubdeviceConfigError, read_subdevices
@@ -42,6 +43,7 @@ SECTIONS: dict[str, dict[str, Any]] = {
              "reconnect_max_delay": Number(0.1, 86400), "max_inflight": Integer(1, 65535)},
     "probes": {"enabled": Names(PROBE_NAMES), "disabled": Names(PROBE_NAMES)},
     "state": {"directory": Text()},
+    "gateway": GATEWAY_KEYS,
     "spool": {"enabled": Boolean(), "file": Text(), "max_mb": Number(0.01, 1e6, "megabytes"),
               "sync": Choice(("full", "normal")),
               "replay_rate": Number(0.1, 1e5, "messages a second"),
@@ -68,7 +70,7 @@ class DeviceSettings:
 
 @dataclass
 class ProbeSettings:
-    enabled: list[str] = field(default_factory=lambda: list(PROBE_NAMES))
+    enabled: list[str] = field(default_factory=lambda: default_probes("lab_pc"))
     disabled: list[str] = field(default_factory=list)
 
     @property
@@ -87,10 +89,16 @@ class AgentConfig:
     mqtt: MqttSettings
     probes: ProbeSettings
     state: StateSettings
+    gateway: GatewaySettings = field(default_factory=GatewaySettings)
     projectors: list = field(default_factory=list)  # ProjectorSettings of [[projectors]]
     boards: list = field(default_factory=list)      # BoardSettings of [[boards]]
     spool: SpoolSettings = field(default_factory=SpoolSettings)
     budget: BudgetSettings = field(default_factory=BudgetSettings)
+
+
+def default_probes(kind: str) -> list[str]:
+    """Every probe, except that the gateway probes run only on a gateway unless enabled."""
+    return [n for n in PROBE_NAMES if kind == "gateway" or n not in GATEWAY_PROBES]
 
 
 def load_config(path: str | None = None, env: Mapping[str, str] | None = None, *,
@@ -123,7 +131,10 @@ def load_config(path: str | None = None, env: Mapping[str, str] | None = None, *
     if settings.tls:
         _check_tls_files(settings)
     state = StateSettings(values["state"].get("directory", default_state_dir()))
-    config = AgentConfig(DeviceSettings(**device), settings, ProbeSettings(**values["probes"]), state)
+    probes = values["probes"]
+    probes.setdefault("enabled", default_probes(device.get("kind", "lab_pc")))
+    config = AgentConfig(DeviceSettings(**device), settings, ProbeSettings(**probes), state,
+                         GatewaySettings(**values["gateway"]))
     try:
         config.projectors, config.boards = read_subdevices(subdevices, device["id"],
                                                            device.get("kind", "lab_pc"))

@@ -25,7 +25,7 @@ from schoolnet_agent.delivery import open_delivery
 from schoolnet_agent.logonce import LogLimiter
 from schoolnet_agent.probes.loader import load_probes
 from schoolnet_agent.probes.sampling import ProbeSet
-from schoolnet_agent.protocol import TELEMETRY, build_report, encode
+from schoolnet_agent.protocol import EVENTS, TELEMETRY, build_events_report, build_report, encode
 from schoolnet_agent.sequence import SequenceCounter
 from schoolnet_agent.subdevices import Subdevices
 from schoolnet_agent.transport import MqttTransport
@@ -52,7 +52,7 @@ class Runner:
         self.config = config
         dev = config.device
         self.transport = transport or MqttTransport(config.mqtt, dev.school, dev.id)
-        self.probes = probes or ProbeSet(load_probes(config.probes.active))
+        self.probes = probes or ProbeSet(load_probes(config.probes.active, config=config))
         self.sequence = sequence or SequenceCounter(config.state.directory)
         # The on-disk spool (delivery.py) unless a deliver function is given or it is disabled.
         self.delivery = open_delivery(config, self.transport) if deliver is None else None
@@ -83,9 +83,19 @@ class Runner:
         return self.delivery.shape(samples) if self.delivery else samples
 
     def tick(self) -> None:
-        """One report; any failure is logged and the loop goes on."""
+        """One report, then the events the probes noticed; any failure is logged and the loop
+        goes on."""
         if self.send(Outgoing(TELEMETRY, self.build())):
             self.reports += 1
+        self.send_events()
+
+    def send_events(self) -> None:
+        """The probes' pending events as one report on the ``events`` channel (none: nothing)."""
+        events = self.probes.events()
+        if events:
+            dev = self.config.device
+            self.send(Outgoing(EVENTS, encode(build_events_report(
+                dev.school, dev.id, dev.kind, self.sequence.next(), events))))
         if self.inventory is not None:
             self.inventory.tick()
         self.subdevices.tick()

@@ -14,7 +14,13 @@ BUILTIN_PROBES: dict[str, str] = {
     "system": "schoolnet_agent.probes.system:SystemProbe",
     "sensors": "schoolnet_agent.probes.sensors:SensorsProbe",
     "board_usb": "schoolnet_agent.probes.board:UsbBoardProbe",
+    "uplink": "schoolnet_agent.probes.uplink:UplinkProbe",
+    "netquality": "schoolnet_agent.probes.netquality:NetQualityProbe",
+    "lan": "schoolnet_agent.probes.lan:LanProbe",
 }
+
+# Enabled by default only where device.kind is "gateway" (they read the [gateway] section).
+GATEWAY_PROBES = ("uplink", "netquality", "lan")
 
 # Probes of the other devices a school's gateway reports (``[[projectors]]``, ``[[boards]]``
 # in its configuration): one instance per configured device, never named in ``probes.enabled``.

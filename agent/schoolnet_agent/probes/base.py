@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from schoolnet_agent.protocol import Sample
+from schoolnet_agent.protocol import Event, Sample
+
+if TYPE_CHECKING:
+    from schoolnet_agent.config import AgentConfig
 
 # Units that a field name must carry as its suffix (before ``_total`` for a counter).
 SUFFIX_UNITS = ("bytes", "percent", "seconds", "celsius", "bps", "ms", "hours")
@@ -42,9 +45,22 @@ class Probe(ABC):
     instance: ClassVar[str | None] = None  # what the instance tag names, e.g. "mount point"
     fields: ClassVar[tuple[Field, ...]]
 
+    @classmethod
+    def from_config(cls, config: AgentConfig | None) -> Probe:
+        """The probe set up for this agent; most probes need no settings (gateway ones do)."""
+        return cls()
+
     @abstractmethod
     def collect(self) -> list[Sample]:
         """Read the current values."""
+
+    def events(self) -> list[Event]:
+        """Events noticed by ``collect`` since the last call, each handed out once.
+
+        Called right after ``collect``. A change (the uplink failed over, a host left the LAN)
+        is seen while collecting, so a probe keeps it until asked; most probes have none.
+        """
+        return []
 
     def sample(self, values: dict[str, float | int | bool | str | None],
                instance: str | None = None) -> Sample:

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import importlib
 import logging
-from typing import Iterable, Mapping
+from typing import TYPE_CHECKING, Iterable, Mapping
 
 from schoolnet_agent.probes import BUILTIN_PROBES
 from schoolnet_agent.probes.base import Probe
+
+if TYPE_CHECKING:
+    from schoolnet_agent.config import AgentConfig
 
 log = logging.getLogger(__name__)
 
@@ -34,12 +37,14 @@ def load_probe_class(name: str, registry: Mapping[str, str] = BUILTIN_PROBES) ->
     return cls
 
 
-def load_probes(names: Iterable[str], registry: Mapping[str, str] = BUILTIN_PROBES) -> list[Probe]:
-    """Instances of the named probes that loaded; each failure is logged once, with the reason."""
+def load_probes(names: Iterable[str], registry: Mapping[str, str] = BUILTIN_PROBES,
+                config: AgentConfig | None = None) -> list[Probe]:
+    """Instances of the named probes that loaded, set up from ``config`` (None: defaults);
+    each failure is logged once, with the reason."""
     probes: list[Probe] = []
     for name in names:
         try:
-            probes.append(load_probe_class(name, registry)())
+            probes.append(load_probe_class(name, registry).from_config(config))
         except ProbeLoadError as exc:
             log.error("%s; probe disabled", exc)
         except Exception:

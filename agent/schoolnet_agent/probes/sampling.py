@@ -14,7 +14,7 @@ from typing import Iterable
 
 from schoolnet_agent.logonce import LogLimiter
 from schoolnet_agent.probes.base import Probe
-from schoolnet_agent.protocol import Sample
+from schoolnet_agent.protocol import Event, Sample
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +22,8 @@ NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 MAX_METRICS = 256
 MAX_STRING = 256
 MAX_INSTANCE = 128
+MAX_EVENTS = 64  # the schema's limit per report
+MAX_EVENT_DATA = 32
 
 
 class ProbeSet:
@@ -50,6 +52,31 @@ class ProbeSet:
             del samples[MAX_METRICS:]
         return samples
 
+    def events(self) -> list[Event]:
+        """Every probe's pending events, well-formed ones only (a bad one is logged and dropped).
+
+        Call after ``collect``; a probe that raises here loses its events, not the others'.
+        """
+        events: list[Event] = []
+        for probe in self.probes:
+            try:
+                raw = probe.events()
+            except Exception as exc:
+                self._limiter.log(f"{probe.name}:events:{type(exc).__name__}", logging.ERROR,
+                                  "probe %r failed to give its events: %r", probe.name, exc,
+                                  exc_info=True)
+                continue
+            for event in raw:
+                if _valid_event(event):
+                    events.append(event)
+                else:
+                    self._drop(probe, "event", f"malformed event {event!r:.120}")
+        if len(events) > MAX_EVENTS:
+            self._limiter.log("too-many-events", logging.WARNING,
+                              "%d events, keeping the first %d", len(events), MAX_EVENTS)
+            del events[MAX_EVENTS:]
+        return events
+
     def _clean(self, probe: Probe, sample: Sample) -> Sample | None:
         declared = probe.field_names()
         inst = sample.instance
@@ -70,6 +97,14 @@ class ProbeSet:
     def _drop(self, probe: Probe, what: str, detail: str) -> None:
         self._limiter.log(f"{probe.name}:drop:{what}", logging.WARNING,
                           "probe %r: %s, left out", probe.name, detail)
+
+
+def _valid_event(event: object) -> bool:
+    return (isinstance(event, Event) and isinstance(event.type, str) and bool(NAME_RE.match(event.type))
+            and event.severity in ("info", "warning", "critical")
+            and (event.message is None or (isinstance(event.message, str) and len(event.message) <= 512))
+            and isinstance(event.data, dict) and len(event.data) <= MAX_EVENT_DATA
+            and all(isinstance(k, str) and _valid_value(v) for k, v in event.data.items()))
 
 
 def _valid_value(value: object) -> bool:

@@ -9,13 +9,13 @@ from schoolnet_agent.protocol.topics import (
     Topic, TopicError, device_topic, parse_topic, subscription,
 )
 from schoolnet_agent.protocol.payload import (
-    MAX_PAYLOAD_BYTES, SCHEMA_VERSION, PayloadError, Sample, build_report, decode, encode,
-    validate,
+    MAX_PAYLOAD_BYTES, SCHEMA_VERSION, Event, PayloadError, Sample, build_events_report,
+    build_report, decode, encode, validate,
 )
 
 __all__ = [
     "AVAILABILITY", "CHANNELS", "EVENTS", "INVENTORY", "OFFLINE", "ONLINE", "TELEMETRY", "TOPIC_ROOT",
     "Topic", "TopicError", "device_topic", "parse_topic", "subscription",
-    "MAX_PAYLOAD_BYTES", "SCHEMA_VERSION", "PayloadError", "Sample", "build_report", "decode",
-    "encode", "validate",
+    "MAX_PAYLOAD_BYTES", "SCHEMA_VERSION", "Event", "PayloadError", "Sample", "build_events_report",
+    "build_report", "decode", "encode", "validate",
 ]

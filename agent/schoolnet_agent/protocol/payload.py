@@ -57,6 +57,33 @@ def build_report(school: str, device: str, kind: str, seq: int, samples: Iterabl
     return report
 
 
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Something that happened (an uplink failed over, a projector left the LAN), as opposed to
+    a reading: sent once on the ``events`` channel, stored as an ``event`` point by ``type``."""
+
+    type: str
+    data: dict[str, float | int | bool | str]
+    severity: str = "info"  # info, warning, critical
+    message: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": self.type, "severity": self.severity, "data": self.data}
+        if self.message is not None:
+            out["message"] = self.message
+        return out
+
+
+def build_events_report(school: str, device: str, kind: str, seq: int, events: Iterable[Event],
+                        ts_ms: int | None = None) -> dict[str, Any]:
+    """The ``events`` sibling of :func:`build_report`: same envelope, ``events`` instead of metrics."""
+    return {
+        "schema": SCHEMA_VERSION, "school": school, "device": device, "kind": kind,
+        "seq": seq, "ts": ts_ms if ts_ms is not None else int(time.time() * 1000),
+        "events": [e.as_json() for e in events],
+    }
+
+
 def encode(report: dict[str, Any]) -> bytes:
     return json.dumps(report, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from schoolnet_collector import __version__
-from schoolnet_collector.api.routes import dead_letters, districts, health, schools
+from schoolnet_collector.api.routes import dead_letters, districts, health, schools, speedtest
 from schoolnet_collector.api.routes import calendar, contacts, incidents, maintenance
 from schoolnet_collector.runtime import Runtime
 from schoolnet_collector.web import routes as web
@@ -21,6 +21,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(schools.router)
     app.include_router(dead_letters.router)
     app.include_router(districts.router)
+    app.include_router(speedtest.router)
     app.include_router(incidents.router)
     app.include_router(contacts.router)
     app.include_router(maintenance.router)

@@ -1,0 +1,211 @@
+"""Who is on the classroom LAN: an ARP sweep of the configured subnets, with vendor and kind.
+
+Every host answers ARP, firewall or not, so a sweep finds projectors, boards, printers and
+cameras that no agent runs on. The MAC's vendor comes from the IEEE OUI registry shipped with
+``netaddr`` (kept current by its maintainers, not a table typed here); the vendor name maps to
+a likely kind through ``lan_kinds.toml``. With an inventory (``[gateway] lan_known_macs``)
+the probe says when an inventoried device has been missing for ``lan_missing_sweeps`` sweeps
+in a row (``lan_host_missing``: a stolen projector, a board left unplugged) and when a device
+outside it appears (``lan_host_unknown``), each once until it changes again. Without an
+inventory it only counts.
+
+A sweep takes about ``SWEEP_TIMEOUT_SECONDS`` plus the time to send one frame per address, so
+it runs on its own slow interval (``lan_sweep_seconds``, default 10 minutes) and the probe
+reports only after a sweep. It needs CAP_NET_RAW; without it the probe reports nothing.
+"""
+from __future__ import annotations
+
+import ipaddress
+import logging
+import re
+import sys
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import TYPE_CHECKING, Callable
+
+from schoolnet_agent.gateway_settings import GatewaySettings
+from schoolnet_agent.logonce import LogLimiter
+from schoolnet_agent.probes.base import Field, Probe
+from schoolnet_agent.probes.rawsocket import RAW_ACCESS, RawSocketAccess
+from schoolnet_agent.protocol import Event
+
+if TYPE_CHECKING:
+    from schoolnet_agent.config import AgentConfig
+
+log = logging.getLogger(__name__)
+
+SWEEP_TIMEOUT_SECONDS = 2.0
+KINDS = ("projector", "board", "printer", "camera", "network", "phone", "pc", "unknown")
+
+
+@dataclass(frozen=True)
+class LanHost:
+    ip: str
+    mac: str
+    vendor: str
+    kind: str
+
+
+@lru_cache(maxsize=1)
+def kind_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """(kind, compiled vendor pattern) from ``lan_kinds.toml``, in file order."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10 gateways
+        import tomli as tomllib
+    text = resources.files("schoolnet_agent.probes").joinpath("lan_kinds.toml").read_text()
+    return tuple((entry["kind"], re.compile("|".join(f"(?:{v})" for v in entry["vendors"]), re.I))
+                 for entry in tomllib.loads(text)["kind"])
+
+
+def vendor_of(mac: str) -> str:
+    """The IEEE registration name of the MAC's OUI; empty for unregistered or locally
+    administered (randomised) addresses."""
+    from netaddr import EUI
+    from netaddr.core import NotRegisteredError
+
+    if int(mac[:2], 16) & 0x02:
+        return ""
+    try:
+        return EUI(mac).oui.registration().org.strip()
+    except (NotRegisteredError, ValueError, IndexError):
+        return ""
+
+
+def likely_kind(vendor: str) -> str:
+    for kind, pattern in kind_patterns():
+        if vendor and pattern.search(vendor):
+            return kind
+    return "unknown"
+
+
+def arp_sweep(subnet: str, interface: str | None, timeout: float = SWEEP_TIMEOUT_SECONDS
+              ) -> list[tuple[str, str]]:
+    """(ip, mac) of every host in ``subnet`` that answers a broadcast ARP request."""
+    from scapy.config import conf
+    from scapy.layers.l2 import ARP, Ether
+    from scapy.sendrecv import srp
+
+    net = ipaddress.IPv4Network(subnet)
+    if interface is None:
+        conf.route.resync()  # read at import by scapy; interfaces come and go
+        interface, _src, via = conf.route.route(str(next(net.hosts(), net.network_address)))
+        if via != "0.0.0.0":
+            raise LookupError(f"subnet {subnet} is not on a local interface (reached via {via})")
+    targets = [str(ip) for ip in (net.hosts() if net.num_addresses > 2 else net)]
+    answered, _ = srp(Ether(dst="ff:ff:ff:ff:ff:ff") / ARP(pdst=targets), iface=interface,
+                      timeout=timeout, verbose=0)
+    return sorted({(r[ARP].psrc, r[ARP].hwsrc.lower()) for _s, r in answered})
+
+
+def _count_field(kind: str) -> str:
+    return "unidentified_count" if kind == "unknown" else f"{kind}_count"
+
+
+class LanProbe(Probe):
+    name = "lan"
+    description = ("Hosts on each classroom subnet found by an ARP sweep, by likely kind (from the "
+                   "MAC vendor); gateway only, every `lan_sweep_seconds`. Sends `lan_host_missing` "
+                   "and `lan_host_unknown` events against the configured inventory.")
+    instance = "swept subnet (`10.1.2.0/24`)"
+    fields = (
+        Field("hosts_count", "count", "hosts that answered ARP"),
+        *(Field(f"{kind}_count", "count", f"hosts whose vendor suggests kind `{kind}`")
+          for kind in KINDS[:-1]),
+        Field("unidentified_count", "count", "hosts whose vendor is unregistered, randomised or "
+                                             "not in `lan_kinds.toml`"),
+        Field("known_count", "count", "inventoried hosts seen"),
+        Field("unknown_count", "count", "hosts seen that are not in the inventory"),
+        Field("missing_count", "count", "inventoried hosts of the whole LAN missing for "
+                                        "`lan_missing_sweeps` sweeps (on every subnet's sample)"),
+        Field("sweep_seconds", "seconds", "time the sweep of this subnet took"),
+    )
+
+    def __init__(self, settings: GatewaySettings | None = None, *,
+                 clock: Callable[[], float] = time.monotonic, raw: RawSocketAccess = RAW_ACCESS,
+                 sweeper: Callable[[str, str | None], list[tuple[str, str]]] = arp_sweep):
+        self.settings = settings or GatewaySettings()
+        self.clock = clock
+        self.raw = raw
+        self.sweeper = sweeper
+        self.known = frozenset(self.settings.lan_known_macs)
+        self._next_sweep: float | None = None
+        self._absent_sweeps = {mac: 0 for mac in self.known}
+        self._reported_missing: set[str] = set()
+        self._reported_unknown: set[str] = set()
+        self._last_seen: dict[str, LanHost] = {}
+        self._pending: list[Event] = []
+        self._limiter = LogLimiter(log)
+
+    @classmethod
+    def from_config(cls, config: AgentConfig | None) -> LanProbe:
+        return cls(config.gateway) if config else cls()
+
+    def collect(self):
+        now = self.clock()
+        if not self.settings.lan_subnets or (self._next_sweep is not None and now < self._next_sweep):
+            return []
+        self._next_sweep = now + self.settings.lan_sweep_seconds
+        if not self.raw.allowed:
+            return []
+        swept: dict[str, tuple[list[LanHost], float]] = {}
+        for subnet in self.settings.lan_subnets:
+            started = time.perf_counter()
+            try:
+                found = self.sweeper(subnet, self.settings.lan_interface)
+            except Exception as exc:  # one bad subnet (no route, interface gone) spares the rest
+                self._limiter.log(f"sweep:{subnet}", logging.WARNING,
+                                  "ARP sweep of %s failed: %s", subnet, exc)
+                continue
+            hosts = [LanHost(ip, mac, v := vendor_of(mac), likely_kind(v)) for ip, mac in found]
+            swept[subnet] = (hosts, time.perf_counter() - started)
+        if not swept:
+            return []
+        seen = {h.mac: h for hosts, _ in swept.values() for h in hosts}
+        self._track(seen)
+        missing = sum(1 for mac in self._reported_missing)
+        samples = []
+        for subnet, (hosts, seconds) in swept.items():
+            values = {"hosts_count": len(hosts), "sweep_seconds": round(seconds, 3),
+                      **{_count_field(k): sum(1 for h in hosts if h.kind == k) for k in KINDS}}
+            if self.known:
+                values.update(known_count=sum(1 for h in hosts if h.mac in self.known),
+                              unknown_count=sum(1 for h in hosts if h.mac not in self.known),
+                              missing_count=missing)
+            samples.append(self.sample(values, instance=subnet))
+        return samples
+
+    def events(self):
+        events, self._pending = self._pending, []
+        return events
+
+    def _track(self, seen: dict[str, LanHost]) -> None:
+        """Update absence counts and queue an event for each change worth one."""
+        self._last_seen.update(seen)
+        if not self.known:
+            return
+        for mac in sorted(self.known):
+            if mac in seen:
+                self._absent_sweeps[mac] = 0
+                self._reported_missing.discard(mac)
+                continue
+            self._absent_sweeps[mac] += 1
+            if self._absent_sweeps[mac] >= self.settings.lan_missing_sweeps \
+                    and mac not in self._reported_missing:
+                self._reported_missing.add(mac)
+                last = self._last_seen.get(mac)
+                vendor = last.vendor if last else vendor_of(mac)
+                self._event("lan_host_missing", "warning", mac, vendor, likely_kind(vendor),
+                            last.ip if last else "")
+        for mac, host in sorted(seen.items()):
+            if mac not in self.known and mac not in self._reported_unknown:
+                self._reported_unknown.add(mac)
+                self._event("lan_host_unknown", "info", mac, host.vendor, host.kind, host.ip)
+
+    def _event(self, kind: str, severity: str, mac: str, vendor: str, likely: str, ip: str) -> None:
+        what = "missing" if kind == "lan_host_missing" else "new on the LAN"
+        self._pending.append(Event(kind, {"mac": mac, "vendor": vendor, "likely_kind": likely,
+                                          "ip": ip}, severity=severity,
+                                   message=f"{likely} {mac} ({vendor or 'unknown vendor'}) {what}"))
