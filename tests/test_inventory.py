@@ -267,3 +267,27 @@ def test_publisher_retries_after_a_failed_collection_or_send(caplog):
     assert not publisher.tick(), "not handed over"
     clock[0] = 200
     assert publisher.tick(), "same inventory, but never sent: sent now"
+
+
+# -- Windows raw sockets (the gateway probes' ARP/ICMP) ------------------------------------
+
+def test_windows_raw_sockets_need_npcap_and_say_so(tmp_path):
+    from schoolnet_agent.probes.rawsocket_windows import FIX, windows_raw_socket_problem
+
+    problem = windows_raw_socket_problem(str(tmp_path), admin=lambda: True)
+    assert problem.startswith("Npcap is not installed") and "wpcap.dll" in problem
+    dll = tmp_path / "System32" / "Npcap" / "wpcap.dll"
+    dll.parent.mkdir(parents=True)
+    dll.write_bytes(b"MZ")
+    assert "administrator" in windows_raw_socket_problem(str(tmp_path), admin=lambda: False)
+    assert windows_raw_socket_problem(str(tmp_path), admin=lambda: True) is None
+    assert "Npcap" in FIX and "LocalSystem" in FIX
+
+
+def test_the_raw_socket_refusal_names_the_fix_of_its_platform():
+    from schoolnet_agent.probes.rawsocket import missing_message
+
+    windows = missing_message(windows=True).format(reason="Npcap is not installed")
+    assert "Npcap is not installed" in windows and "https://npcap.com" in windows
+    assert "CAP_NET_RAW" not in windows
+    assert "CAP_NET_RAW" in missing_message(windows=False)

@@ -9,6 +9,7 @@ timings, interface counters, uplink type) keeps running.
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import threading
 from typing import Callable
@@ -22,6 +23,10 @@ MISSING_MESSAGE = ("raw sockets are not permitted ({reason}): ARP discovery and 
 
 def try_raw_socket() -> str | None:
     """None if a raw packet socket opens, else why not (missing capability, no AF_PACKET)."""
+    if os.name == "nt":  # no AF_PACKET on Windows: scapy goes through the Npcap driver
+        from schoolnet_agent.probes.rawsocket_windows import windows_raw_socket_problem
+
+        return windows_raw_socket_problem()
     family = getattr(socket, "AF_PACKET", None)
     if family is None:
         return "this system has no AF_PACKET sockets"
@@ -32,6 +37,15 @@ def try_raw_socket() -> str | None:
     except OSError as exc:
         return f"cannot open a raw socket: {exc.strerror or exc}"
     return None
+
+
+def missing_message(windows: bool = os.name == "nt") -> str:
+    """The refusal's wording, with the fix for this platform."""
+    if windows:
+        from schoolnet_agent.probes.rawsocket_windows import MISSING_MESSAGE_WINDOWS
+
+        return MISSING_MESSAGE_WINDOWS
+    return MISSING_MESSAGE
 
 
 class RawSocketAccess:
@@ -50,7 +64,7 @@ class RawSocketAccess:
                 self._reason = self._check()
                 self._checked = True
                 if self._reason is not None:
-                    log.warning(MISSING_MESSAGE.format(reason=self._reason))
+                    log.warning(missing_message().format(reason=self._reason))
             return self._reason is None
 
     @property
