@@ -291,3 +291,38 @@ def test_the_raw_socket_refusal_names_the_fix_of_its_platform():
     assert "Npcap is not installed" in windows and "https://npcap.com" in windows
     assert "CAP_NET_RAW" not in windows
     assert "CAP_NET_RAW" in missing_message(windows=False)
+
+
+# -- the running agent ---------------------------------------------------------------------
+
+def test_the_running_agent_publishes_its_inventory_retained_at_each_start(mosquitto, tmp_path):
+    import signal
+
+    from agent_process import TOPIC, start_agent, write_config
+    from mqtt_helpers import Subscriber, clear_retained
+
+    config = write_config(tmp_path, mosquitto.port, interval=1)
+    ids = []
+    try:
+        for run in range(2):
+            sub = Subscriber(mosquitto.port, topic=TOPIC + "inventory")
+            proc = start_agent(config, tmp_path / "agent.log")
+            try:
+                msg = sub.wait_for(TOPIC + "inventory", timeout=20)
+                if run == 1:  # first the retained one of the last run, then this start's own
+                    assert msg.retain
+                    msg = sub.wait_for(TOPIC + "inventory", timeout=20)
+                assert not msg.retain, "live delivery; the broker keeps it retained"
+                report = decode(msg.payload)
+                ids.append(report["inventory"]["machine_id"])
+                assert report["device"] == "pc-02" and report["inventory"]["ram_bytes"] > 0
+                with pytest.raises(AssertionError):  # unchanged: not sent again every interval
+                    sub.wait_for(TOPIC + "inventory", timeout=2.5)
+            finally:
+                proc.send_signal(signal.SIGTERM)
+                proc.wait(20)
+                sub.close()
+    finally:
+        clear_retained(mosquitto.port, TOPIC + "inventory", TOPIC + "availability")
+    assert ids[0] == ids[1], "the same machine keeps its machine_id across restarts"
+    assert (tmp_path / "state" / "identity.json").exists()
