@@ -43,16 +43,14 @@ class ContactIn(BaseModel):
     language: Literal["vi", "en"] = "vi"
     active: bool = True
 
-    @field_validator("school_id", "district", "email", "telegram_chat_id", "webhook_url",
-                     "language", mode="before")
+    @model_validator(mode="before")
     @classmethod
-    def _blank_is_none(cls, value):
-        return None if isinstance(value, str) and not value.strip() else value
-
-    @field_validator("language", mode="before")
-    @classmethod
-    def _default_language(cls, value):
-        return "vi" if value is None else value
+    def _blanks_are_absent(cls, data):
+        """A spreadsheet's empty cell means "not given" (language then defaults to vi)."""
+        if isinstance(data, dict):
+            data = {k: v for k, v in data.items()
+                    if not (k != "active" and (v is None or (isinstance(v, str) and not v.strip())))}
+        return data
 
     @field_validator("active", mode="before")
     @classmethod

@@ -35,21 +35,19 @@ def describe(exc: ValidationError, node, name: str, prefix: tuple = ()) -> list[
 
 
 def line_of(node, loc) -> int:
-    """The 1-based line of the deepest node ``loc`` reaches (the parent's, for a missing key)."""
+    """The 1-based line of the deepest key ``loc`` reaches (the parent's, for a missing key)."""
     line = node.start_mark.line + 1 if node is not None else 1
     for part in loc:
-        child = None
         if isinstance(node, yaml.MappingNode):
-            for k, v in node.value:
-                if k.value == str(part):
-                    child = v
-                    break
+            found = next(((k, v) for k, v in node.value if k.value == str(part)), None)
+            if found is None:
+                return line
+            line, node = found[0].start_mark.line + 1, found[1]  # the key's line
         elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            child = node.value[part]
-        if child is None:
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
             return line
-        node = child
-        line = node.start_mark.line + 1
     return line
 
 
