@@ -261,3 +261,34 @@ def test_subdevice_fields_carry_their_unit(cls):
         if f.unit == "count":
             assert f.name.endswith("_count"), f.name
         assert f.description, f.name
+
+
+def test_usb_board_probe_on_windows_asks_wmi_at_most_every_15_minutes():
+    from pathlib import Path
+    import subprocess
+
+    text = (Path(__file__).parent / "fixtures" / "wmi" / "pnp_usb_board.json").read_text()
+    calls, clock = [], [0.0]
+
+    def powershell(argv, **kw):
+        calls.append(argv)
+        return subprocess.CompletedProcess(argv, 0, text, "")
+    probe = UsbBoardProbe(system="Windows", run=powershell, clock=lambda: clock[0])
+    for t in (0.0, 60.0, 899.0):
+        clock[0] = t
+        assert probe.collect()[0].fields == {"present": 1, "devices_count": 1,
+                                             "vendor": "IRTOUCH Systems"}
+    assert len(calls) == 1 and "Win32_PnPEntity" in calls[0][-1]
+    clock[0] = 900.0
+    probe.collect()
+    assert len(calls) == 2
+
+
+def test_pnp_vendor_ids_skip_interfaces_and_refuse_garbage():
+    from schoolnet_agent.probes.board import pnp_vendor_ids
+
+    assert pnp_vendor_ids('"USB\\\\VID_0B8C&PID_0001\\\\1"') == ["0b8c"]
+    assert pnp_vendor_ids('["USB\\\\VID_0B8C&PID_0001&MI_00\\\\1"]') == []
+    assert pnp_vendor_ids("") == []
+    with pytest.raises(RuntimeError, match="no JSON"):
+        pnp_vendor_ids("Get-CimInstance : Access denied")

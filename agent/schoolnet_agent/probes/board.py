@@ -12,9 +12,13 @@ touch-frame makers in ``/sys/bus/usb/devices``.
 """
 from __future__ import annotations
 
+import json
 import logging
 import os
+import platform
+import re
 import socket
+import subprocess
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -129,8 +133,9 @@ class BoardProbe(Probe):
 
 class UsbBoardProbe(Probe):
     name = "board_usb"
-    description = ("Interactive boards and touch frames on this PC's USB ports (Linux: "
-                   "`/sys/bus/usb/devices`), recognised by the maker's USB vendor id.")
+    description = ("Interactive boards and touch frames on this PC's USB ports, recognised by the "
+                   "maker's USB vendor id (Linux: `/sys/bus/usb/devices`; Windows: "
+                   "`Win32_PnPEntity`, read at most every 15 minutes).")
     fields = (
         Field("present", "bool", "a known board or touch frame is plugged in"),
         Field("devices_count", "count", "such USB devices"),
@@ -138,16 +143,59 @@ class UsbBoardProbe(Probe):
     )
 
     def __init__(self, root: str = "/sys/bus/usb/devices",
-                 vendors: dict[str, str] = BOARD_USB_VENDORS):
+                 vendors: dict[str, str] = BOARD_USB_VENDORS, system: str | None = None,
+                 run: Callable[..., Any] | None = None,
+                 clock: Callable[[], float] = time.monotonic, windows_every: float = 900.0):
         self.root = root
         self.vendors = vendors
+        self.system = system or platform.system()
+        self.run = run or subprocess.run
+        self.clock = clock
+        self.windows_every = windows_every
+        self._cached: tuple[float, list[str]] | None = None
 
     def collect(self) -> list[Sample]:
-        if not os.path.isdir(self.root):
-            return []  # not Linux, or no USB: nothing to say
-        found = sorted(self.vendors[v] for v in usb_vendor_ids(self.root) if v in self.vendors)
+        if self.system == "Windows":
+            ids = self._windows_ids()
+        elif os.path.isdir(self.root):
+            ids = usb_vendor_ids(self.root)
+        else:
+            return []  # no USB, or a system we cannot read: nothing to say
+        found = sorted(self.vendors[v] for v in ids if v in self.vendors)
         return [self.sample({"present": int(bool(found)), "devices_count": len(found),
                              "vendor": found[0] if found else None})]
+
+    def _windows_ids(self) -> list[str]:
+        """PowerShell costs about a second of CPU on an old PC: asked every 15 minutes only."""
+        now = self.clock()
+        if self._cached is not None and now - self._cached[0] < self.windows_every:
+            return self._cached[1]
+        done = self.run(["powershell.exe", "-NoProfile", "-NonInteractive", "-Command",
+                         PNP_SCRIPT], capture_output=True, text=True, timeout=60)
+        ids = pnp_vendor_ids(done.stdout or "")
+        self._cached = (now, ids)
+        return ids
+
+
+# Device ids of USB devices (not their interfaces, ``&MI_nn``), as JSON.
+PNP_SCRIPT = ("@(Get-CimInstance Win32_PnPEntity | Where-Object { $_.DeviceID -like 'USB\\VID_*' "
+              "-and $_.DeviceID -notlike '*&MI_*' } | ForEach-Object { $_.DeviceID }) "
+              "| ConvertTo-Json -Compress")
+
+
+def pnp_vendor_ids(text: str) -> list[str]:
+    """Vendor ids from ``USB\\VID_0B8C&PID_0001\\...`` device ids (a JSON list or one string)."""
+    try:
+        data = json.loads(text.lstrip("\ufeff")) if text.strip() else []
+    except ValueError:
+        raise RuntimeError(f"Win32_PnPEntity query gave no JSON: {text[:80]!r}") from None
+    items = data if isinstance(data, list) else [data]
+    ids = []
+    for item in items:
+        m = re.match(r"USB\\VID_([0-9A-Fa-f]{4})", str(item))
+        if m and "&MI_" not in str(item).upper():
+            ids.append(m.group(1).lower())
+    return ids
 
 
 def usb_vendor_ids(root: str) -> list[str]:
