@@ -6,8 +6,10 @@ The tree mirrors what Linux shows for each kind of uplink (symlinked ``device/dr
 """
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -214,3 +216,16 @@ def test_a_line_is_matched_by_next_hop_and_an_interface_down_is_a_lost_link(tmp_
     [event] = probe.events()
     assert (event.type, event.severity, event.data["reason"], event.data["from_isp"]) == \
         ("uplink_changed", "critical", "link_lost", "Viettel")
+
+
+def test_without_a_route_table_the_probe_reports_nothing_rather_than_guess(tmp_path):
+    assert UplinkProbe(root=str(tmp_path), raw=NO_RAW).collect() == []
+
+
+def test_missing_scapy_is_one_clear_message_and_raw_measurements_stay_off(monkeypatch, caplog):
+    monkeypatch.setitem(sys.modules, "scapy", None)  # how Python marks a module as unavailable
+    access = RawSocketAccess()
+    assert access.allowed is False and access.allowed is False
+    assert "scapy is not installed: pip install 'schoolnet[gateway]'" in access.reason
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and "the other probes keep running" in warnings[0]

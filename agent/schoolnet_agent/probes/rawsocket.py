@@ -8,6 +8,7 @@ timings, interface counters, uplink type) keeps running.
 """
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 import socket
@@ -23,6 +24,8 @@ MISSING_MESSAGE = ("raw sockets are not permitted ({reason}): ARP discovery and 
 
 def try_raw_socket() -> str | None:
     """None if a raw packet socket opens, else why not (missing capability, no AF_PACKET)."""
+    if importlib.util.find_spec("scapy") is None:  # an OpenWrt or hand-made install
+        return "scapy is not installed: pip install 'schoolnet[gateway]'"
     if os.name == "nt":  # no AF_PACKET on Windows: scapy goes through the Npcap driver
         from schoolnet_agent.probes.rawsocket_windows import windows_raw_socket_problem
 

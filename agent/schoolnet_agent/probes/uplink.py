@@ -89,6 +89,8 @@ class UplinkProbe(Probe):
         return cls(config.gateway, config.mqtt.host) if config else cls()
 
     def collect(self):
+        if not os.path.exists(os.path.join(self.root, "proc/net/route")):
+            return []  # not Linux (a Windows PC with a modem): no route table to read, no guess
         info = classify_uplink(self.root)
         line, rank = self._match(info)
         kind = "none" if info.interface is None else (line.type if line else info.type)
