@@ -65,6 +65,10 @@ class FakeTelegram:
                                              "description": "Unauthorized"})
                 method = self.path[len(prefix):]
                 if method == "sendMessage":
+                    if fake.fail_with == 429:  # flood control, as the Bot API answers it
+                        return self._reply(429, {"ok": False, "error_code": 429,
+                                                 "description": "Too Many Requests: retry after 7",
+                                                 "parameters": {"retry_after": 7}})
                     if fake.fail_with:
                         return self._reply(fake.fail_with, {
                             "ok": False, "error_code": fake.fail_with,

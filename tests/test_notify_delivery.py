@@ -208,6 +208,27 @@ def test_a_dead_telegram_does_not_block_email_and_is_retried_with_backoff(setup,
     assert {r.state for r in outbox_rows(sessions)} == {"sent"}
 
 
+def test_flood_control_wait_is_obeyed_and_attempts_are_capped(setup, servers):
+    smtp, tg, _ = servers
+    sessions, make_worker = setup
+    clock = Clock(TUESDAY_0900)
+    worker = make_worker(clock, max_attempts=2)
+    add_contact(sessions, school_id="lc-test-01", email="lan@thcs1.test", telegram_chat_id="501")
+    tg.fail_with = 429
+    open_incident(sessions, clock())
+    worker.tick()
+    row = {r.channel: r for r in outbox_rows(sessions)}["telegram"]
+    assert outbox.utc(row.not_before) == TUESDAY_0900 + timedelta(seconds=7)  # Telegram's retry_after
+    tg.fail_with = 500
+    worker.tick(clock.advance(seconds=7))
+    rows = {r.channel: r for r in outbox_rows(sessions)}
+    assert (rows["telegram"].state, rows["telegram"].attempts) == ("failed", 2)
+    assert "500" in rows["telegram"].last_error and rows["email"].state == "sent"
+    worker.tick(clock.advance(minutes=5))
+    rows = {(r.channel, r.transition): r for r in outbox_rows(sessions)}
+    assert rows[("telegram", "opened")].attempts == 2  # a failed row is not tried again
+
+
 def test_refused_address_fails_for_good_without_touching_the_rest(setup, tmp_path):
     sessions, make_worker = setup
     clock = Clock(TUESDAY_0900)

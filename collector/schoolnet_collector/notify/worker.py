@@ -60,7 +60,7 @@ class NotifyWorker:
                                       settings.ingest.offline_after_intervals, self.clock)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
-        self._webhook_contacts: dict[str, int] = {}
+        self._digest_queued = None
 
     # ----- the steps -------------------------------------------------------------------------
     def tick(self, now: datetime | None = None) -> int:
@@ -72,7 +72,9 @@ class NotifyWorker:
     def schedule(self, now: datetime) -> None:
         with self.sessions.begin() as session:
             self._repeats_and_escalations(session, now)
-            self._digest(session, now)
+            digest_day = self._digest(session, now)
+        if digest_day is not None:
+            self._digest_queued = digest_day  # only once committed
 
     def deliver(self, channel: str, now: datetime | None = None, limit: int = 20) -> int:
         rows = outbox.claim(self.sessions, self.worker_id, (now or self.clock()).astimezone(timezone.utc), limit,
@@ -178,7 +180,8 @@ class NotifyWorker:
             if not school_ids:
                 continue  # the district was paged directly: nobody above to escalate to here
             added = routing.add_pages(session, incident, routing.district_contacts(session, incident.school_id),
-                                      "escalated", 0, now, now, cfg)
+                                      "escalated", 0, routing.page_time(session, incident, now, cfg),
+                                      now, cfg)
             if added:
                 session.add(IncidentEvent(incident_id=incident_id, at=now, kind="escalated",
                                           actor="notify",
@@ -186,14 +189,17 @@ class NotifyWorker:
                 log.info("incident %s escalated to the district office", incident_id)
 
     # ----- the daily digest for the Sở ---------------------------------------------------------
-    def _digest(self, session: Session, now: datetime) -> None:
+    def _digest(self, session: Session, now: datetime):
+        """Queue today's digest once its time has come; returns the day queued, if any."""
         if not self.cfg.digest_at:
-            return
+            return None
         local = now.astimezone(self.tz)
         at = time.fromisoformat(self.cfg.digest_at)
         if local.time() < at:
-            return
+            return None
         day = local.date()
+        if self._digest_queued == day:
+            return None  # this process queued it already (the dedup key guards other collectors)
         for contact in session.scalars(select(Contact).where(Contact.role == "province",
                                                              Contact.active.is_(True))):
             for channel, address in routing.contact_channels(contact, self.cfg):
@@ -202,6 +208,7 @@ class NotifyWorker:
                            channel=channel, address=address,
                            language=contact.language or self.cfg.language,
                            payload={"until": datetime.combine(day, at, self.tz).isoformat()})
+        return day
 
     def _digest_message(self, session: Session, row: Notification) -> Message:
         until = datetime.fromisoformat(row.payload["until"])
