@@ -6,8 +6,9 @@ name resolution is given ``DNS_TIMEOUT_SECONDS``, the TCP connect to the broker
 ``TCP_TIMEOUT_SECONDS``, so a dead link costs at most a few seconds, never a missed report.
 
 Targets are the broker host by default (``[gateway] ping_targets`` replaces the list), and the
-LAN gateway when ``ping_lan_gateway = true``. Without CAP_NET_RAW the ICMP fields are left out
-and DNS and TCP timings are still measured.
+LAN gateway when ``ping_lan_gateway = true``. When the ``uplink`` probe runs too, it alone pings
+the broker host (its ``rtt_ms``/``loss_percent``): on 3G every echo is paid for. Without
+CAP_NET_RAW the ICMP fields are left out and DNS and TCP timings are still measured.
 
 The throughput test downloads and uploads ``speedtest_bytes`` against the collector's
 ``/api/v1/speedtest`` endpoints. It is off unless ``speedtest_url`` is set, runs at most every
@@ -50,7 +51,8 @@ class NetQualityProbe(Probe):
     instance = ("target: `broker` (the MQTT broker host), `lan_gateway`, a configured host name or "
                 "address, `speedtest`")
     fields = (
-        Field("rtt_ms", "ms", "average ICMP round trip"),
+        Field("rtt_ms", "ms", "average ICMP round trip (for `broker` only without the `uplink` "
+                              "probe, which measures it)"),
         Field("rtt_min_ms", "ms", "fastest round trip"),
         Field("rtt_max_ms", "ms", "slowest round trip"),
         Field("jitter_ms", "ms", "mean difference between consecutive round trips"),
@@ -64,11 +66,12 @@ class NetQualityProbe(Probe):
     )
 
     def __init__(self, settings: GatewaySettings | None = None, broker_host: str | None = None,
-                 broker_port: int = 1883, *, root: str = "/",
+                 broker_port: int = 1883, *, broker_icmp: bool = True, root: str = "/",
                  clock: Callable[[], float] = time.monotonic, raw: RawSocketAccess = RAW_ACCESS,
                  pinger: Callable[..., dict[str, PingResult]] = ping):
         self.settings = settings or GatewaySettings()
         self.broker_host, self.broker_port = broker_host, broker_port
+        self.broker_icmp = broker_icmp
         self.root = root
         self.clock = clock
         self.raw = raw
@@ -81,7 +84,9 @@ class NetQualityProbe(Probe):
     def from_config(cls, config: AgentConfig | None) -> NetQualityProbe:
         if config is None:
             return cls()
-        return cls(config.gateway, config.mqtt.host, config.mqtt.port)
+        # The uplink probe already pings the broker host: its echoes are not sent twice.
+        return cls(config.gateway, config.mqtt.host, config.mqtt.port,
+                   broker_icmp="uplink" not in config.probes.active)
 
     def targets(self) -> list[tuple[str, str]]:
         """(instance, host) pairs; the LAN gateway's host is the default route's next hop."""
@@ -112,15 +117,18 @@ class NetQualityProbe(Probe):
         addresses: dict[str, str] = {}
         for instance, host in self.targets():
             values[instance] = v = {}
+            icmp = self.broker_icmp or host != self.broker_host
             if _is_address(host):
-                addresses[instance] = host
+                if icmp:
+                    addresses[instance] = host
                 continue
             started = time.perf_counter()
             address = _resolve_within(host, DNS_TIMEOUT_SECONDS)
             v["resolves"] = address is not None
             if address is not None:
                 v["dns_ms"] = round((time.perf_counter() - started) * 1000.0, 3)
-                addresses[instance] = address
+                if icmp:
+                    addresses[instance] = address
         if self.broker_host and "broker" in values:
             values["broker"].update(_tcp_connect(self.broker_host, self.broker_port))
         if addresses and self.raw.allowed:
