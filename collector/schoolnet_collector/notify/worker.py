@@ -235,9 +235,16 @@ class NotifyWorker:
              "opened": len(opened), "open": len(still_open)})
 
     # ----- threads ---------------------------------------------------------------------------
+    def configured_channels(self) -> list[str]:
+        """Channels that can have rows at all (routing adds none for an unconfigured one)."""
+        cfg = self.cfg
+        wanted = {"email": bool(cfg.smtp.host), "telegram": bool(cfg.telegram.bot_token),
+                  "webhook": True, "mqtt": cfg.mqtt.enabled}
+        return [c for c in self.channels if wanted.get(c, True)]
+
     def start(self) -> "NotifyWorker":
         self._loop("notify-schedule", lambda: self.schedule(self.clock()))
-        for channel in self.channels:
+        for channel in self.configured_channels():
             self._loop(f"notify-{channel}", lambda c=channel: self.deliver(c))
         if self.cfg.telegram.bot_token and self.cfg.telegram.poll_updates:
             self._loop("notify-telegram-status",
@@ -267,4 +274,7 @@ class NotifyWorker:
         self._stop.set()
         for thread in self._threads:
             thread.join(timeout=5)
-        self.channels.get("mqtt") and getattr(self.channels["mqtt"], "close", lambda: None)()
+        for channel in self.channels.values():
+            close = getattr(channel, "close", None)
+            if close is not None:
+                close()
