@@ -16,9 +16,10 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
-from schoolnet_collector.api.auth import CallerDep
+from schoolnet_collector.api.auth import AUTH_RESPONSES, CallerDep
+from schoolnet_collector.api.schemas import Problem
 
-router = APIRouter(prefix="/api/v1/speedtest", tags=["speedtest"])
+router = APIRouter(prefix="/api/v1/speedtest", tags=["speedtest"], responses=AUTH_RESPONSES)
 
 MAX_BYTES = 50_000_000
 DEFAULT_BYTES = 1_000_000
@@ -49,7 +50,11 @@ def download(caller: CallerDep,
                              headers={"Content-Length": str(size), "Cache-Control": "no-store"})
 
 
-@router.post("/upload", response_model=UploadResult)
+@router.post("/upload", response_model=UploadResult,
+             responses={413: {"model": Problem, "description": f"more than {MAX_BYTES} bytes"}},
+             openapi_extra={"requestBody": {"required": False, "content": {
+                 "application/octet-stream": {"schema": {"type": "string", "format": "binary",
+                                                         "maxLength": MAX_BYTES}}}}})
 async def upload(caller: CallerDep, request: Request) -> UploadResult:
     """Reads and discards the body; more than ``MAX_BYTES`` is refused with 413 as soon as it
     is exceeded (or at once, when Content-Length says so)."""
