@@ -1,9 +1,9 @@
 """Gateway probes against a school network built from network namespaces (``netns_helpers``).
 
 A classroom LAN with fake hosts (real vendors' MACs: an Epson projector, a Promethean board, a
-Dell PC, a phone with a randomised MAC), an uplink pair (fibre + a WWAN modem-like interface)
-whose default route moves, and packet loss injected with iptables (``tc netem`` is not in this
-kernel). The probes run inside the gateway namespace in their own process, built from a real
+Dell PC, a Canon printer, a phone with a randomised MAC), an uplink pair (fibre + a WWAN
+modem-like interface) whose default route moves, and packet loss injected with iptables
+(``tc netem`` is not in this kernel). The probes run inside the gateway namespace in their own process, built from a real
 agent configuration. No packet leaves the namespaces.
 """
 from __future__ import annotations
@@ -18,8 +18,9 @@ from netns_helpers import netns_available, school_lan
 pytestmark = pytest.mark.skipif(netns_available() is not None,
                                 reason=netns_available() or "")
 
-EPSON, PROMETHEAN, DELL, RANDOM = ("00:26:ab:10:20:30", "6c:dc:6a:10:20:31",
-                                   "d0:43:1e:10:20:32", "02:5e:10:20:30:33")
+EPSON, PROMETHEAN, DELL, RANDOM, CANON = ("00:26:ab:10:20:30", "6c:dc:6a:10:20:31",
+                                          "d0:43:1e:10:20:32", "02:5e:10:20:30:33",
+                                          "84:ba:3b:10:20:34")
 
 
 def agent_toml(broker: str, gateway: str) -> str:
@@ -39,7 +40,8 @@ def agent_toml(broker: str, gateway: str) -> str:
 def test_arp_sweep_finds_the_classroom_with_vendor_and_kind_and_reports_changes_once():
     with school_lan() as lan:
         for number, (label, mac) in enumerate([("projector", EPSON), ("board", PROMETHEAN),
-                                               ("pc", DELL), ("phone", RANDOM)], start=10):
+                                               ("pc", DELL), ("phone", RANDOM), ("printer", CANON)],
+                                              start=10):
             lan.add_host(label, mac, number)
         config = agent_toml(lan.gateway_ip, f"""\
             lan_subnets = ["{lan.subnet}"]
@@ -52,22 +54,23 @@ def test_arp_sweep_finds_the_classroom_with_vendor_and_kind_and_reports_changes_
             [sample] = first["samples"]
             assert sample["instance"] == lan.subnet
             fields = sample["fields"]
-            assert fields["hosts_count"] == 4
+            assert fields["hosts_count"] == 5
             assert (fields["projector_count"], fields["board_count"], fields["pc_count"],
-                    fields["unidentified_count"]) == (1, 1, 1, 1)
-            assert fields["unknown_count"] == 1, "the phone is not in the inventory"
+                    fields["printer_count"], fields["unidentified_count"]) == (1, 1, 1, 1, 1)
+            assert fields["unknown_count"] == 2, "the phone and the printer are not in the inventory"
             assert fields["known_count"] == 3 and fields["missing_count"] == 0
             assert 0 < fields["sweep_seconds"] < 10
-            assert [e["type"] for e in first["events"]] == ["lan_host_unknown"]
-            assert first["events"][0]["data"] == {"mac": RANDOM, "vendor": "", "likely_kind": "unknown",
-                                                  "ip": lan.hosts["phone"].ip}
+            assert [e["type"] for e in first["events"]] == ["lan_host_unknown"], \
+                "the phone's randomised MAC is counted, not reported: it changes every day"
+            assert first["events"][0]["data"] == {"mac": CANON, "vendor": "CANON INC.",
+                                                  "likely_kind": "printer", "ip": lan.hosts["printer"].ip}
 
             assert probe.collect(advance=60) == {"samples": [], "events": []}, \
                 "the sweep keeps its own 10-minute interval"
 
             lan.unplug("projector")
             once = probe.collect(advance=600)
-            assert once["samples"][0]["fields"]["hosts_count"] == 3
+            assert once["samples"][0]["fields"]["hosts_count"] == 4
             assert once["events"] == [], "one missed sweep is not yet missing"
             twice = probe.collect(advance=600)
             assert [e["type"] for e in twice["events"]] == ["lan_host_missing"]

@@ -6,7 +6,8 @@ cameras that no agent runs on. The MAC's vendor comes from the IEEE OUI registry
 a likely kind through ``lan_kinds.toml``. With an inventory (``[gateway] lan_known_macs``)
 the probe says when an inventoried device has been missing for ``lan_missing_sweeps`` sweeps
 in a row (``lan_host_missing``: a stolen projector, a board left unplugged) and when a device
-outside it appears (``lan_host_unknown``), each once until it changes again. Without an
+outside it appears (``lan_host_unknown``; not for randomised, locally administered MACs of
+phones, which change daily), each once until it changes again. Without an
 inventory it only counts.
 
 A sweep takes about ``SWEEP_TIMEOUT_SECONDS`` plus the time to send one frame per address, so
@@ -37,6 +38,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SWEEP_TIMEOUT_SECONDS = 2.0
+# Strangers already reported: a school sees a few hundred devices at most, so this bound only
+# keeps a months-long run from growing without limit.
+MAX_REMEMBERED_UNKNOWN = 4096
 KINDS = ("projector", "board", "printer", "camera", "network", "phone", "pc", "unknown")
 
 
@@ -66,12 +70,18 @@ def vendor_of(mac: str) -> str:
     from netaddr import EUI
     from netaddr.core import NotRegisteredError
 
-    if int(mac[:2], 16) & 0x02:
+    if _randomised(mac):
         return ""
     try:
         return EUI(mac).oui.registration().org.strip()
     except (NotRegisteredError, ValueError, IndexError):
         return ""
+
+
+def _randomised(mac: str) -> bool:
+    """A locally administered address: phones and laptops make up a new one per network (or per
+    day), so such a host is counted but never reported as a stranger (it would be every day)."""
+    return bool(int(mac[:2], 16) & 0x02)
 
 
 def likely_kind(vendor: str) -> str:
@@ -134,8 +144,8 @@ class LanProbe(Probe):
         self._next_sweep: float | None = None
         self._absent_sweeps = {mac: 0 for mac in self.known}
         self._reported_missing: set[str] = set()
-        self._reported_unknown: set[str] = set()
-        self._last_seen: dict[str, LanHost] = {}
+        self._reported_unknown: dict[str, None] = {}  # insertion-ordered, bounded
+        self._last_seen: dict[str, LanHost] = {}  # inventoried hosts only
         self._pending: list[Event] = []
         self._limiter = LogLimiter(log)
 
@@ -165,7 +175,7 @@ class LanProbe(Probe):
             return []
         seen = {h.mac: h for hosts, _ in swept.values() for h in hosts}
         self._track(seen)
-        missing = sum(1 for mac in self._reported_missing)
+        missing = len(self._reported_missing)
         samples = []
         for subnet, (hosts, seconds) in swept.items():
             values = {"hosts_count": len(hosts), "sweep_seconds": round(seconds, 3),
@@ -183,7 +193,7 @@ class LanProbe(Probe):
 
     def _track(self, seen: dict[str, LanHost]) -> None:
         """Update absence counts and queue an event for each change worth one."""
-        self._last_seen.update(seen)
+        self._last_seen.update((mac, host) for mac, host in seen.items() if mac in self.known)
         if not self.known:
             return
         for mac in sorted(self.known):
@@ -200,9 +210,12 @@ class LanProbe(Probe):
                 self._event("lan_host_missing", "warning", mac, vendor, likely_kind(vendor),
                             last.ip if last else "")
         for mac, host in sorted(seen.items()):
-            if mac not in self.known and mac not in self._reported_unknown:
-                self._reported_unknown.add(mac)
-                self._event("lan_host_unknown", "info", mac, host.vendor, host.kind, host.ip)
+            if mac in self.known or mac in self._reported_unknown or _randomised(mac):
+                continue
+            self._reported_unknown[mac] = None
+            if len(self._reported_unknown) > MAX_REMEMBERED_UNKNOWN:
+                del self._reported_unknown[next(iter(self._reported_unknown))]
+            self._event("lan_host_unknown", "info", mac, host.vendor, host.kind, host.ip)
 
     def _event(self, kind: str, severity: str, mac: str, vendor: str, likely: str, ip: str) -> None:
         what = "missing" if kind == "lan_host_missing" else "new on the LAN"
