@@ -9,8 +9,9 @@ moment ``deliver()`` returns it survives ``kill -9`` and power cuts. Then:
   sent by the pump thread oldest first, paced by ``replay.TokenBucket`` and a share of the
   in-flight slots, with ``"backfill": true`` added to the JSON so the collector can tell it
   from live. Live messages never wait behind backfill.
-- **metered** (``budget.py``): nothing goes live; the pump sends the spool's reports as
-  ``batch`` messages (``protocol/batch.py``) when enough have gathered or the oldest is old.
+- **metered** (``budget.py``): nothing is published alone; the pump sends the spool's reports
+  as ``batch`` messages (``protocol/batch.py``) when enough have gathered or the oldest is
+  old; batches of live reports go first, backfill batches are paced as above.
 
 Messages paho already holds (published in this process, not yet acknowledged) are paho's to
 re-send after a reconnect; the pump skips them, so a message is on the wire at most once per
@@ -115,10 +116,10 @@ class SpooledDelivery:
 
     def deliver(self, message: Outgoing) -> int:
         """Store ``message``; publish it now if it can go live. Returns its spool row id."""
-        live = not self.metered and self.transport.connected
+        connected = self.transport.connected
         row = self.spool.add(message.channel, message.payload, message.device, message.retain,
-                             backfill=not live)
-        if live:
+                             backfill=not connected)
+        if connected and not self.metered:
             self._send_one(Spooled(row, message.channel, message.device, message.retain,
                                    message.payload, 0, False))
         else:
@@ -225,32 +226,40 @@ class SpooledDelivery:
         """Metered: one compressed message per device for the due reports (retained messages,
         i.e. inventory, go alone: a retained batch would mean nothing to the broker)."""
         assert self.budget is not None
+        size = min(self.budget.settings.batch_reports, MAX_BATCH_REPORTS)
+        live = self.spool.pending(4 * size, exclude=self._on_wire_ids(), live=True)
+        if live and self.budget.batch_due(len(live), live[0].stored_ms, size):
+            for group in _batches(live, size):  # live first, outside the backfill pace
+                self._send_group(group)
         slots = self._slots()
         if slots <= 0:
             return
-        size = min(self.budget.settings.batch_reports, MAX_BATCH_REPORTS)
         rows = self.spool.pending(size * slots, exclude=self._on_wire_ids())
         if not rows or not self.budget.batch_due(len(rows), rows[0].stored_ms, size):
             return
         for group in _batches(rows, size):
             if slots <= 0:
                 break
-            if len(group) == 1 and (group[0].retain or group[0].channel == BATCH):
-                self._send_one(group[0])
-            else:
-                self._send_group(group)
+            self._send_group(group)
             self.bucket.take()
             slots -= 1
 
     def _send_group(self, rows: list[Spooled]) -> None:
+        if len(rows) == 1 and (rows[0].retain or rows[0].channel == BATCH):
+            self._send_one(rows[0])
+            return
         payload = encode_batch(mark_backfill(r.payload) if r.backfill else r.payload for r in rows)
         ids = tuple(r.id for r in rows)
+        backfill = any(r.backfill for r in rows)
         with self._lock:
             for r in rows:
-                self._on_wire[r.id] = True
+                self._on_wire[r.id] = backfill
         info = self.transport.publish(BATCH, payload, device=rows[0].device, tag=ids)
         self.budget.count_publish(info, self.transport, BATCH, rows[0].device, payload)
-        self.sent_backfill += len(rows)
+        if backfill:
+            self.sent_backfill += len(rows)
+        else:
+            self.sent_live += len(rows)
 
     # -- replay ---------------------------------------------------------------------------
 

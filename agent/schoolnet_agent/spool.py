@@ -34,6 +34,8 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
+from schoolnet_agent.logonce import LogLimiter
+
 log = logging.getLogger(__name__)
 
 # Per-row cost added to the payload's length when measuring against the bound: SQLite's record
@@ -100,6 +102,7 @@ class Spool:
         self.sync = sync
         self.clock_ms = clock_ms
         self.quarantined = 0
+        self._limiter = LogLimiter(log)
         self._lock = threading.Lock()
         try:
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
@@ -122,8 +125,9 @@ class Spool:
         try:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute(f"PRAGMA synchronous={'FULL' if self.sync == 'full' else 'NORMAL'}")
-            # The WAL is truncated back to 1 MiB after a checkpoint, so it never outgrows the bound
-            # by more than that.
+            # Checkpoint every 256 pages (1 MiB) and truncate the WAL back to 1 MiB: the file
+            # outgrows the bound by about that much at most (SQLite's default is 4 MiB).
+            db.execute("PRAGMA wal_autocheckpoint=256")
             db.execute("PRAGMA journal_size_limit=1048576")
             check = db.execute("PRAGMA quick_check").fetchone()[0]
             if check != "ok":
@@ -213,8 +217,8 @@ class Spool:
         if dropped:
             db.execute("INSERT INTO meta VALUES ('dropped', ?) ON CONFLICT(key) DO UPDATE "
                        "SET value = value + excluded.value", (dropped,))
-            log.warning("spool full (%d bytes): dropped the %d oldest unsent messages",
-                        self.max_bytes, dropped)
+            self._limiter.log("full", logging.WARNING, "spool full (%d bytes): dropped the %d "
+                              "oldest unsent messages", self.max_bytes, dropped)
 
     def mark_acked(self, ids: Iterable[int]) -> None:
         """The broker acknowledged these messages (one transaction for all of them)."""
@@ -282,16 +286,18 @@ class Spool:
                                                   (key,)).fetchone())
         return row[0] if row else None
 
-    def pending(self, limit: int, exclude: Iterable[int] = ()) -> list[Spooled]:
-        """Up to ``limit`` unacknowledged backfill messages, oldest first, skipping ids in
-        ``exclude`` (already on the wire). Live ones (``backfill`` 0) are the transport's
-        until this process ends (``pending_to_backfill`` at the next start)."""
+    def pending(self, limit: int, exclude: Iterable[int] = (), *, live: bool = False
+                ) -> list[Spooled]:
+        """Up to ``limit`` unacknowledged backfill messages (``live``: live ones instead),
+        oldest first, skipping ids in ``exclude`` (already on the wire). Live ones are
+        published at once, or batched on a metered link, until this process ends
+        (``pending_to_backfill`` at the next start)."""
         skip = set(exclude)
 
         def work(db: sqlite3.Connection) -> list[Spooled]:
             out: list[Spooled] = []
             cur = db.execute("SELECT id, channel, device, retain, payload, stored_ms, backfill"
-                             " FROM message WHERE acked_ms IS NULL AND backfill = 1 ORDER BY id")
+                             " FROM message WHERE acked_ms IS NULL AND backfill = ? ORDER BY id", (int(not live),))
             for row in cur:
                 if row[0] in skip:
                     continue
