@@ -7,6 +7,11 @@ Three figures, all on this machine, all against real Mosquitto and InfluxDB on l
                  counted in InfluxDB (the collector's real path: validate, convert, batch)
 Each is reports/s; the ratios end_to_end/raw_* are what to compare between machines,
 since this one is shared and noisy. Prints one JSON line; exits 1 if any report was lost.
+
+The collector acknowledges a message only once it is stored, so the broker's cap on
+unacknowledged messages per client matters: ``--broker-inflight`` sets Mosquitto's
+``max_inflight_messages`` (100 in production, 20 is its default) and ``--receive-maximum``
+the collector's MQTT v5 Receive Maximum, which Mosquitto honours instead.
 """
 from __future__ import annotations
 
@@ -184,7 +189,8 @@ def raw_influx_rate(influx: InfluxDB1, total: int, t0: int, database: str) -> di
 class Collectors:
     """``processes`` real `schoolnet-collector run --no-api` processes under one $share group."""
 
-    def __init__(self, broker: Mosquitto, influx: InfluxDB1, work: Path, database: str, processes: int):
+    def __init__(self, broker: Mosquitto, influx: InfluxDB1, work: Path, database: str, processes: int,
+                 receive_maximum: int):
         schools = work / "schools.csv"
         schools.write_text("id,name,province,district,level\n" + "".join(
             f"{s},Bench school {s},bench,d,thcs\n" for s in SCHOOLS))
@@ -192,24 +198,44 @@ class Collectors:
         self.conf.write_text(
             f'[mqtt]\nport = {broker.port}\npassword = "collector-secret"\n'
             f'client_id = "bench-{database}"\nshare_group = "bench-{database}"\n'
+            f'receive_maximum = {receive_maximum}\n'
             f'[influx]\nurl = "{influx.url}"\ndatabase = "{database}"\n'
             f'[registry]\nurl = "sqlite:///{work}/registry-{database}.sqlite3"\n'
-            f'schools_file = "{schools}"\n')
+            f'[ingest]\ndata_dir = "{work}/collector-data-{database}"\n')
         self.processes = processes
         self.procs: list[subprocess.Popen] = []
         from schoolnet_collector.core.config import InfluxConfig
+        from schoolnet_collector.registry.db import make_engine, migrate, session_factory
+        from schoolnet_collector.registry.schools import import_schools
         from schoolnet_collector.storage.influx import InfluxStore
+
+        # Migrate and import the schools once here: processes starting together on a new
+        # SQLite file would race each other's migration and import.
+        engine = make_engine(f"sqlite:///{work}/registry-{database}.sqlite3")
+        migrate(engine)
+        with session_factory(engine)() as session:
+            import_schools(session, schools)
+        engine.dispose()
 
         influx.create_database(database)
         self.store = InfluxStore(InfluxConfig(url=influx.url, database=database))
 
-    def start(self, settle: float = 3.0) -> None:
-        """Spawn the processes; ``settle`` seconds for them to migrate, connect, subscribe."""
+    def start(self, wait: bool = True) -> None:
+        """Spawn the processes; with ``wait``, return once each has subscribed (its log says so):
+        a backlog published before a collector's first subscription would not be queued for it."""
+        self.logs = [self.conf.with_name(f"{self.conf.stem}-{i}.log") for i in range(self.processes)]
+        for log in self.logs:
+            log.write_text("")
         self.procs = [subprocess.Popen([str(Path(sys.executable).parent / "schoolnet-collector"),
-                                        "--log-level", "WARNING", "run", "--no-api",
-                                        "--config", str(self.conf), "--instance", str(i)])
-                      for i in range(self.processes)]
-        time.sleep(settle)
+                                        "--log-level", "INFO", "run", "--no-api",
+                                        "--config", str(self.conf), "--instance", str(i)],
+                                       stdout=open(log, "ab"), stderr=subprocess.STDOUT)
+                      for i, log in enumerate(self.logs)]
+        deadline = time.monotonic() + 120
+        while wait and not all("subscribed to" in log.read_text() for log in self.logs):
+            if time.monotonic() > deadline or any(p.poll() is not None for p in self.procs):
+                raise SystemExit(f"collectors did not subscribe; see {self.logs}")
+            time.sleep(0.1)
 
     def cpu_seconds(self) -> float:
         return sum(sum(psutil.Process(p.pid).cpu_times()[:2]) for p in self.procs)
@@ -225,13 +251,14 @@ class Collectors:
 
 
 def end_to_end_rate(broker: Mosquitto, influx: InfluxDB1, work: Path, total: int, t0: int,
-                    processes: int, backlog: bool) -> dict:
-    collectors = Collectors(broker, influx, work, "backlog" if backlog else "live", processes)
+                    processes: int, backlog: bool, receive_maximum: int) -> dict:
+    collectors = Collectors(broker, influx, work, "backlog" if backlog else "live", processes,
+                            receive_maximum)
     collectors.start()
     if backlog:  # sessions exist; stop, let the broker queue everything, then drain
         collectors.stop()
         join_publishers(run_publishers(broker.port, total, t0))
-        collectors.start(settle=0)  # timing starts at the first stored report, below
+        collectors.start(wait=False)  # timing starts at the first stored report, below
     else:
         started = run_publishers(broker.port, total, t0)
     first = finished = None
@@ -251,7 +278,7 @@ def end_to_end_rate(broker: Mosquitto, influx: InfluxDB1, work: Path, total: int
     collectors.stop()
     end = finished or time.perf_counter()
     # Live: from the first publish. Backlog: from the first stored batch (process start excluded).
-    seconds = end - (first if backlog else started[0])
+    seconds = end - ((first or end) if backlog else started[0])  # nothing stored: 0 s, all lost
     counted = stored - (first_count if backlog else 0)
     return {"reports": stored, "lost": total - stored, "seconds": round(seconds, 3),
             "per_s": round(counted / seconds) if seconds > 0 else 0,
@@ -265,13 +292,21 @@ def main() -> int:
     ap.add_argument("--processes", type=int, default=2, choices=range(1, 9), metavar="1-8",
                     help="collector processes sharing the subscription ($share); default 2, "
                          "one per core of this machine kind")
+    ap.add_argument("--broker-inflight", type=int, default=100, metavar="N",
+                    help="Mosquitto max_inflight_messages (default 100, as in production; 0 = no cap)")
+    ap.add_argument("--receive-maximum", type=int, default=10_000, metavar="N",
+                    help="the collector's MQTT v5 Receive Maximum (default 10000, as configured)")
     args = ap.parse_args()
+    if not 1 <= args.receive_maximum <= 65_535:
+        ap.error("--receive-maximum must be 1-65535")
+    if args.broker_inflight < 0:
+        ap.error("--broker-inflight must be 0 or more")
     if args.reports < len(SCHOOLS) * DEVICES_PER_SCHOOL:
         ap.error(f"--reports must be at least {len(SCHOOLS) * DEVICES_PER_SCHOOL}")
     work = Path(tempfile.mkdtemp(prefix="schoolnet-bench-"))
     accounts = [MqttAccount("collector", "collector-secret"), MqttAccount("simulator", "simulator-secret")]
     broker = Mosquitto(work / "mosquitto", accounts, port=free_port(), simulators=("simulator",),
-                       persistence=False).start()
+                       persistence=False, max_inflight_messages=args.broker_inflight).start()
     influx = InfluxDB1(work / "influxdb").start()
     t0 = int(time.time() * 1000) - args.reports * 1000  # reports spread over the recent past
     results = {}
@@ -280,11 +315,12 @@ def main() -> int:
         for mode, backlog in (("live", False), ("backlog", True)):
             results[f"raw_subscribe_{mode}"] = raw_subscribe_rate(broker.port, args.reports, t0, backlog)
             results[f"end_to_end_{mode}"] = end_to_end_rate(broker, influx, work, args.reports, t0,
-                                                            args.processes, backlog)
+                                                            args.processes, backlog, args.receive_maximum)
     finally:
         broker.stop()
         influx.stop()
-    summary = {"reports": args.reports,
+    summary = {"reports": args.reports, "broker_inflight": args.broker_inflight,
+               "receive_maximum": args.receive_maximum,
                "payload_bytes": len(lab_pc_report("bench-000", "pc-00", 1, t0)),
                "raw_influx_per_s": results["raw_influx"]["per_s"]}
     for mode in ("live", "backlog"):

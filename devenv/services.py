@@ -108,8 +108,11 @@ class Mosquitto(Service):
 
     def __init__(self, workdir: Path, accounts: list[MqttAccount], port: int = 0,
                  collectors: tuple[str, ...] = ("collector",), simulators: tuple[str, ...] = (),
-                 persistence: bool = True):
+                 persistence: bool = True, max_inflight_messages: int = 0):
         super().__init__("mosquitto", Path(workdir), port or free_port())
+        # 0: no cap on unacknowledged messages sent to a client. Production sets a cap
+        # (firmware_configs/mosquitto); an MQTT v5 client's Receive Maximum overrides it.
+        self.max_inflight_messages = max_inflight_messages
         # Persistence saves the whole message store every second: right for tests of restarts,
         # but with a deep backlog it costs the broker more than delivering does.
         self.persistence = persistence
@@ -135,7 +138,7 @@ class Mosquitto(Service):
             + (f"persistence true\npersistence_location {self.workdir}/\nautosave_interval 1\n"
                if self.persistence else "persistence false\n")
             + "max_queued_messages 1000000\n"
-            "max_inflight_messages 0\n"
+            f"max_inflight_messages {self.max_inflight_messages}\n"
             "log_type error\nlog_type warning\nlog_type notice\n"
             "log_dest stdout\n"
         )

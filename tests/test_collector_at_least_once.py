@@ -184,20 +184,12 @@ def test_messages_taken_but_not_stored_at_shutdown_are_delivered_again(
     gw.loop_stop()
 
 
-class CappedMosquitto(Mosquitto):
-    """Mosquitto with its default of 20 unacknowledged messages in flight per client."""
-
-    def write_config(self):
-        conf = super().write_config()
-        conf.write_text(conf.read_text().replace("max_inflight_messages 0", "max_inflight_messages 20"))
-        return conf
-
-
 def test_receive_maximum_lifts_the_brokers_in_flight_cap(tmp_path, influxdb, influx_db_name):
     """With acks held until storage, Mosquitto's cap of 20 in flight would stall ingest; the
     collector's MQTT v5 Receive Maximum is honoured instead: 300 unacknowledged messages reach
     it at once."""
-    broker = CappedMosquitto(tmp_path / "capped", [COLLECTOR, SIMULATOR, *DEVICE_ACCOUNTS]).start()
+    broker = Mosquitto(tmp_path / "capped", [COLLECTOR, SIMULATOR, *DEVICE_ACCOUNTS],
+                       max_inflight_messages=20).start()  # Mosquitto's default
     try:
         settings = collector_settings(tmp_path, broker, influxdb, influx_db_name)
         with running_collector(settings) as rt:
