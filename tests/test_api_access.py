@@ -8,9 +8,11 @@ author of a new kind of route has to say here which object it names.
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
+import schemathesis
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 
@@ -47,24 +49,37 @@ def is_open(path: str) -> bool:
     return path in OPEN_ROUTES or path.startswith("/static")
 
 
-ROUTES = [r for r in app_routes(create_app(None)) if not is_open(r[1])]
+APP = create_app(None)  # the schema and route list need no runtime
+SPEC = schemathesis.openapi.from_asgi("/openapi.json", APP)
+OPENAPI = APP.openapi()
+ROUTES = [r for r in app_routes(APP) if not is_open(r[1])]
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory, mosquitto, influxdb):
-    """A registry with two schools in two districts, each with a device, an incident, a
-    contact and a maintenance window; uplink history for both in InfluxDB."""
-    tmp = tmp_path_factory.mktemp("access")
-    database = f"t_access_{tmp.name}"[:60].replace("-", "_")
-    influxdb.create_database(database)
-    rt = Runtime.open(collector_settings(tmp, mosquitto, influxdb, database))
-    rt.connect_store()
+def operation(method: str, path: str):
+    try:
+        return SPEC.find_operation_by_label(f"{method} {path}")
+    except LookupError:
+        return None  # a page, not in the API schema
+
+
+def required_query(method: str, path: str) -> list[str]:
+    op = operation(method, path)
+    return [] if op is None else [p.name for p in op.query if p.is_required]
+
+
+def takes_an_object(route: tuple[str, str]) -> bool:
+    """A path parameter, a required query parameter or a body field names a school, device,
+    incident..."""
+    return "{" in route[1] or bool(required_query(*route)) or body_takes_an_object(*route)
+
+
+def seed(rt) -> dict[str, dict[str, object]]:
+    """Fresh objects of each school (an incident, a contact, a maintenance window), so a
+    route that deletes or changes one does not take it away from the next test."""
     ids: dict[str, dict[str, object]] = {}
     with rt.sessions() as s:
         for school in (OURS, THEIRS):
-            s.add(Device(school_id=school, device_id="gw", kind="gateway", first_seen=NOW,
-                         last_seen=NOW, last_seq=1, interval_seconds=60, available=True))
-            incident = Incident(key=f"school_offline:{school}", rule="school_offline",
+            incident = Incident(key=f"school_offline:{school}:{uuid.uuid4().hex}", rule="school_offline",
                                 school_id=school, severity="critical", state="open",
                                 summary=f"{school} offline", details={}, opened_at=NOW)
             contact = Contact(name=f"IT {school}", role="school_it", school_id=school,
@@ -78,6 +93,23 @@ def world(tmp_path_factory, mosquitto, influxdb):
                            "incident_id": incident.id, "contact_id": contact.id,
                            "window_id": window.id, "maintenance_id": window.id}
         s.commit()
+    return ids
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory, mosquitto, influxdb):
+    """A registry with two schools in two districts, each with a gateway device and uplink
+    history in InfluxDB; tokens of each scope for school A."""
+    tmp = tmp_path_factory.mktemp("access")
+    database = f"t_access_{tmp.name}"[:60].replace("-", "_")
+    influxdb.create_database(database)
+    rt = Runtime.open(collector_settings(tmp, mosquitto, influxdb, database))
+    rt.connect_store()
+    with rt.sessions() as s:
+        for school in (OURS, THEIRS):
+            s.add(Device(school_id=school, device_id="gw", kind="gateway", first_seen=NOW,
+                         last_seen=NOW, last_seq=1, interval_seconds=60, available=True))
+        s.commit()
     ms = int(NOW.timestamp() * 1000) - 3_600_000
     assert rt.store.write([f"uplink,school={sch},device=gw up=1,rtt_ms=30,loss_percent=0 {ms}"
                            for sch in (OURS, THEIRS)]).written == 2
@@ -88,8 +120,14 @@ def world(tmp_path_factory, mosquitto, influxdb):
     }
     app = create_app(rt)
     with TestClient(app) as client:
-        yield {"client": client, "ids": ids, "tokens": tokens, "runtime": rt, "app": app}
+        yield {"client": client, "tokens": tokens, "runtime": rt, "app": app,
+               "ids": seed(rt)}
     rt.close()
+
+
+@pytest.fixture()
+def ids(world):
+    return seed(world["runtime"])
 
 
 def fill(path: str, values: dict[str, object]) -> str:
@@ -101,9 +139,94 @@ def fill(path: str, values: dict[str, object]) -> str:
     return re.sub(r"\{([^}]+)\}", one, path)
 
 
-def call(world, method: str, path: str, token: str, follow: bool = False):
-    return world["client"].request(method, path, headers=bearer(world["tokens"][token]),
-                                   follow_redirects=follow, json={} if method != "GET" else None)
+BODY_IDS = ("school_id", "school", "device_id", "incident_id")
+"""Body fields that name an object: filled like path parameters, so a route that takes a
+school in its body (creating a maintenance window, a contact) is checked like the others."""
+
+
+def resolve(schema: dict) -> dict:
+    while "$ref" in schema:
+        schema = OPENAPI["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    return schema
+
+
+def minimal(schema: dict, values: dict[str, object], name: str = ""):
+    """The plainest instance of a JSON schema (required fields only, plus the object ids we
+    know), so a refusal is the scope check and not a 422 for an odd generated value."""
+    schema = resolve(schema)
+    if name in BODY_IDS and name in values:
+        return values[name]
+    for key in ("anyOf", "oneOf", "allOf"):
+        if key in schema:
+            options = [o for o in schema[key] if resolve(o).get("type") != "null"]
+            return minimal(options[0], values, name)
+    if "const" in schema:
+        return schema["const"]
+    if schema.get("enum"):
+        return schema["enum"][0]
+    kind = schema.get("type")
+    if kind == "object":
+        props = schema.get("properties", {})
+        wanted = set(schema.get("required", [])) | {k for k in props if k in BODY_IDS and k in values}
+        # one way to reach a person (a contact needs at least one)
+        wanted |= {k for k, v in props.items() if "email" in (k, minimal_format(v))}
+        return {k: minimal(props[k], values, k) for k in props if k in wanted}
+    if kind == "array":
+        return [minimal(schema.get("items", {}), values) for _ in range(schema.get("minItems", 0))]
+    if kind in ("integer", "number"):
+        return max(schema.get("minimum", 1), schema.get("exclusiveMinimum", 0) + 1)
+    if kind == "boolean":
+        return False
+    later = "end" in name or "until" in name
+    fmt = schema.get("format")
+    if name == "email":
+        fmt = "email"
+    if fmt == "date-time":
+        return (NOW + timedelta(hours=1 if later else 0)).isoformat()
+    if fmt == "date":
+        return (NOW + timedelta(days=1 if later else 0)).date().isoformat()
+    if fmt == "time":
+        return "17:00:00" if later or "close" in name else "07:00:00"
+    if fmt == "email":
+        return "it@example.invalid"
+    return "x" * max(1, schema.get("minLength", 1))
+
+
+def minimal_format(schema: dict) -> str | None:
+    schema = resolve(schema)
+    options = schema.get("anyOf") or [schema]
+    return next((resolve(o).get("format") for o in options if resolve(o).get("format")), None)
+
+
+def body_schema(method: str, path: str) -> dict | None:
+    op = OPENAPI["paths"].get(path, {}).get(method.lower(), {})
+    return op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+
+
+def body_for(method: str, path: str, values: dict[str, object]):
+    schema = body_schema(method, path)
+    return None if schema is None else minimal(schema, values)
+
+
+def body_takes_an_object(method: str, path: str) -> bool:
+    schema = body_schema(method, path)
+    return schema is not None and any(k in BODY_IDS for k in resolve(schema).get("properties", {}))
+
+
+SCOPED = [r for r in ROUTES if takes_an_object(r)]
+LISTS = [r for r in ROUTES if r[0] == "GET" and not takes_an_object(r)]
+
+
+def call(world, method: str, path: str, token: str, values: dict | None = None,
+         follow: bool = False):
+    values = values or {}
+    params = {}
+    for name in required_query(method, path):
+        assert name in values, f"{path}: the test does not know what ?{name}= names"
+        params[name] = values[name]
+    return world["client"].request(method, fill(path, values) if values else path,
+                                   params=params, headers=bearer(world["tokens"][token]),
+                                   follow_redirects=follow, json=body_for(method, path, values))
 
 
 def test_routes_are_enumerated_including_path_parameters():
@@ -112,39 +235,38 @@ def test_routes_are_enumerated_including_path_parameters():
     assert any("{" in p for p in paths)
 
 
-@pytest.mark.parametrize("method,path", [r for r in ROUTES if "{" in r[1]], ids=lambda v: str(v))
-def test_school_token_gets_403_or_404_for_other_schools_objects(world, method, path):
-    theirs = call(world, method, fill(path, world["ids"][THEIRS]), "school")
+@pytest.mark.parametrize("method,path", SCOPED, ids=lambda v: str(v))
+def test_school_token_gets_403_or_404_for_other_schools_objects(world, ids, method, path):
+    theirs = call(world, method, path, "school", ids[THEIRS])
     assert theirs.status_code in (403, 404), (path, theirs.status_code, theirs.text[:300])
     # The same route filled with the school's own objects is not refused for scope: so the
     # 403/404 above is the scope check, not a wrongly filled path.
-    ours = call(world, method, fill(path, world["ids"][OURS]), "school")
+    ours = call(world, method, path, "school", ids[OURS])
     if "{district" in path:  # a district-wide view is wider than a school token
         assert ours.status_code == 403, (path, ours.status_code, ours.text[:300])
     else:
         assert ours.status_code not in (401, 403, 404), (path, ours.status_code, ours.text[:300])
     # ... and a province token reaches the other school's objects.
-    province = call(world, method, fill(path, world["ids"][THEIRS]), "province")
+    province = call(world, method, path, "province", seed(world["runtime"])[THEIRS])
     assert province.status_code not in (401, 403, 404), (path, province.status_code, province.text[:300])
 
 
-@pytest.mark.parametrize("method,path", [r for r in ROUTES if "{" in r[1]], ids=lambda v: str(v))
-def test_district_token_gets_404_for_other_districts_objects(world, method, path):
-    theirs = call(world, method, fill(path, world["ids"][THEIRS]), "district")
-    assert theirs.status_code == 404, (path, theirs.status_code, theirs.text[:300])
-    ours = call(world, method, fill(path, world["ids"][OURS]), "district")
+@pytest.mark.parametrize("method,path", SCOPED, ids=lambda v: str(v))
+def test_district_token_gets_403_or_404_for_other_districts_objects(world, ids, method, path):
+    theirs = call(world, method, path, "district", ids[THEIRS])
+    assert theirs.status_code in (403, 404), (path, theirs.status_code, theirs.text[:300])
+    ours = call(world, method, path, "district", ids[OURS])
     assert ours.status_code not in (401, 403, 404), (path, ours.status_code, ours.text[:300])
 
 
-@pytest.mark.parametrize("method,path", [r for r in ROUTES if r[0] == "GET" and "{" not in r[1]],
-                         ids=lambda v: str(v))
+@pytest.mark.parametrize("method,path", LISTS, ids=lambda v: str(v))
 def test_lists_show_a_school_token_nothing_of_other_schools(world, method, path):
     r = call(world, method, path, "school", follow=True)  # "/" sends a school to its own page
     assert r.status_code == 200, (path, r.status_code, r.text[:300])
     assert THEIRS not in r.text and DISTRICT[THEIRS] not in r.text, path
     # Filtering by the other school or district reveals nothing either.
     for param in ("school", "district", "school_id"):
-        r = world["client"].get(path, params={param: world["ids"][THEIRS][param]},
+        r = world["client"].get(path, params={param: world["ids"][THEIRS].get(param, THEIRS)},
                                 headers=bearer(world["tokens"]["school"]), follow_redirects=True)
         assert r.status_code in (200, 403, 404, 422), (path, param, r.status_code)
         assert THEIRS not in r.text and DISTRICT[THEIRS] not in r.text, (path, param)
@@ -152,12 +274,14 @@ def test_lists_show_a_school_token_nothing_of_other_schools(world, method, path)
 
 @pytest.mark.parametrize("method,path", ROUTES, ids=lambda v: str(v))
 def test_every_route_refuses_no_token_and_a_wrong_one(world, method, path):
-    url = fill(path, world["ids"][OURS])
+    values = world["ids"][OURS]
+    url = fill(path, values)
     client = world["client"]
     for headers in ({}, bearer("snt_" + "x" * 43), bearer("not-even-a-token"),
                     bearer(world["tokens"]["province"][:-1])):
         r = client.request(method, url, headers=headers, follow_redirects=False,
-                           json={} if method != "GET" else None)
+                           params={n: values[n] for n in required_query(method, path)},
+                           json=body_for(method, path, values))
         # API routes answer 401; web pages send the browser to the login form instead.
         assert r.status_code in (401, 303), (path, headers, r.status_code)
         assert "/login" in r.headers.get("location", "/login")
