@@ -13,7 +13,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import schemathesis
-from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi import HTTPException
+from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 
 from collector_fixtures import bearer, collector_settings, make_token
@@ -368,5 +369,13 @@ def test_caller_scope_helpers():
     assert school.covers_scope(f"school:{OURS}") and not school.covers_scope("district:bat-xat")
     assert province.covers_scope("district:sa-pa") and not province.covers_scope("nonsense")
     assert school.has_role("viewer") and not school.has_role("admin")
+    assert district.resolve_scope(None) == Scope("district", "bat-xat")
+    assert district.resolve_scope("district:bat-xat") == Scope("district", "bat-xat")
+    with pytest.raises(HTTPException) as wider:
+        school.resolve_scope("province")
+    assert wider.value.status_code == 403
+    with pytest.raises(HTTPException) as malformed:
+        school.resolve_scope("county")
+    assert malformed.value.status_code == 422
     assert district.sees_school(School(id=THEIRS, district="bat-xat"))
     assert not school.sees_school(School(id=THEIRS, district="bat-xat"))

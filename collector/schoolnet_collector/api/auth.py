@@ -114,6 +114,20 @@ class Caller:
             return School.district == self.scope_id
         return School.id == self.scope_id
 
+    def resolve_scope(self, requested: str | None, session: Session | None = None) -> Scope:
+        """The scope a report route should use: the caller's own when none is asked for
+        (a school token calling ``/api/v1/readiness`` gets its school's); 422 for a malformed
+        one, 403 for one the caller does not cover."""
+        if not requested:
+            return self.scope
+        try:
+            scope = Scope.parse(requested)
+        except TokenError as exc:
+            raise HTTPException(422, str(exc)) from None
+        if not self.covers_scope(scope, session):
+            raise HTTPException(403, f"scope {scope} is outside the token's scope {self.scope}")
+        return scope
+
     def covers_scope(self, scope: Scope | str, session: Session | None = None) -> bool:
         """Whether everything in ``scope`` is within the caller's (e.g. before a district token
         creates a contact for a school). A district caller needs ``session`` to check that a
