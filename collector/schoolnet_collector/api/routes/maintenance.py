@@ -1,7 +1,7 @@
 """Maintenance windows: planned work during which no incident opens for a school or device."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Annotated, Callable
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response
@@ -46,10 +46,15 @@ class MaintenanceOut(BaseModel):
     created_at: datetime
 
 
+def _utc(dt: datetime) -> datetime:
+    """Always answer in UTC, whatever offset the window was given with."""
+    return utc(dt).astimezone(timezone.utc)
+
+
 def window_out(w: MaintenanceWindow) -> MaintenanceOut:
     return MaintenanceOut(id=w.id, school_id=w.school_id, device_id=w.device_id,
-                          starts_at=utc(w.starts_at), ends_at=utc(w.ends_at), reason=w.reason,
-                          created_by=w.created_by, created_at=utc(w.created_at))
+                          starts_at=_utc(w.starts_at), ends_at=_utc(w.ends_at), reason=w.reason,
+                          created_by=w.created_by, created_at=_utc(w.created_at))
 
 
 @router.get("", response_model=list[MaintenanceOut])
