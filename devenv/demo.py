@@ -14,6 +14,8 @@ import socket
 import subprocess
 import sys
 import threading
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 from devenv.services import InfluxDB1, Mosquitto, MqttAccount, free_port, wait_for_port
@@ -87,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
                                         str(collector_conf)], logs)
         procs.append(("collector", collector))
         wait_for_port(args.api_port, timeout=60, proc=collector)
+        token_file = admin_token(collector_conf, d / "admin-token", args.api_port)
 
         agent_conf = d / "agent.toml"
         agent_conf.write_text(
@@ -108,6 +111,8 @@ schoolnet demo is running (data and logs in {d}):
   MQTT broker   mqtt://127.0.0.1:{broker.port}   (Mosquitto, password file + ACL)
   InfluxDB      {influx.url}   database "schoolnet"  (InfluxQL: /query)
   collector API http://127.0.0.1:{args.api_port}/docs   health: /health   schools: /api/v1/schools
+  web pages     http://127.0.0.1:{args.api_port}/   sign in with the province token in {token_file}
+                (API: curl -H "Authorization: Bearer $(cat {token_file})" ...)
   this machine  school {LOCAL_SCHOOL}, device {device}: http://127.0.0.1:{args.api_port}/api/v1/schools/{LOCAL_SCHOOL}/devices
   province      Lào Cai 2018 simulated at scale {args.scale}, a report per device every {args.interval:g} s
   Grafana       provision dashboards/provisioning/ against {influx.url} (see dashboards/README.md)
@@ -119,6 +124,26 @@ Logs: {logs}/*.log. Press Ctrl-C to stop everything.
     finally:
         _stop_all(procs)
     return 0
+
+
+def admin_token(collector_conf: Path, path: Path, api_port: int) -> Path:
+    """A province-scope admin token for the person running the demo, kept in ``path``
+    across runs while the registry still accepts it (a new one otherwise)."""
+    if path.exists():
+        request = urllib.request.Request(f"http://127.0.0.1:{api_port}/api/v1/districts",
+                                         headers={"Authorization": f"Bearer {path.read_text().strip()}"})
+        try:
+            with urllib.request.urlopen(request, timeout=10):
+                return path
+        except urllib.error.HTTPError:
+            pass  # revoked, expired, or the registry was reset: make a new one
+    token = subprocess.run([BIN / "schoolnet-collector", "token", "create", "--config",
+                            str(collector_conf), "--role", "admin", "--scope", "province",
+                            "--name", "demo admin"],
+                           check=True, capture_output=True, text=True).stdout.strip()
+    path.write_text(token + "\n")
+    path.chmod(0o600)
+    return path
 
 
 def _port(preferred: int) -> int:
