@@ -53,7 +53,12 @@ class Subscriber:
 
 def clear_retained(port: int, *topics: str) -> None:
     """Remove the retained availability our agents left, so later tests on the shared broker
-    (the collector's) start from a clean slate. The simulator account may write any topic."""
+    (the collector's) start from a clean slate. The simulator account may write any topic.
+    A running agent also leaves its retained inventory: clearing a device's availability
+    clears its inventory too."""
+    topics = tuple(dict.fromkeys(t for topic in topics for t in (
+        (topic, topic.removesuffix("availability") + "inventory")
+        if topic.endswith("/availability") else (topic,))))
     client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"cleaner-{uuid.uuid4().hex[:8]}")
     client.username_pw_set("simulator", "simulator-secret")
     client.connect("127.0.0.1", port, keepalive=10)

@@ -7,7 +7,7 @@ import signal
 import pytest
 from agent_process import (DEVICE, TOPIC, drain, reports_of, spool_rows, start_agent, wait_until,
                            write_config)
-from mqtt_helpers import Subscriber
+from mqtt_helpers import Subscriber, clear_retained
 
 from schoolnet_agent.spool import ROW_OVERHEAD, Spool
 
@@ -123,6 +123,7 @@ def test_the_agent_runs_on_with_a_garbled_spool(mosquitto, tmp_path):
         proc.send_signal(signal.SIGTERM)
         proc.wait(10)
         sub.close()
+        clear_retained(mosquitto.port, TOPIC + "availability")  # and its retained inventory
 
 
 def test_reports_spooled_while_the_broker_is_down_survive_kill_9(fresh_mosquitto, tmp_path):
