@@ -16,6 +16,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import quote
 
+import openpyxl
 import pytest
 from playwright.sync_api import expect, sync_playwright
 from sqlalchemy.orm import Session
@@ -178,6 +179,10 @@ def test_province_district_and_school_pages_show_the_apis_numbers(site, browser_
            [(u["up"], u["rtt_ms"], u["loss_percent"]) for u in uplink]
     assert 0.0 in [u["up"] for u in shown_uplink]  # the hour the link was down shows as such
     expect(page.locator("#incidents")).to_contain_text("Trường mất kết nối Internet")
+    incidents = api_get(base, "/api/v1/incidents?school=lc-test-01&state=active", token)["items"]
+    shown_incidents = page.eval_on_selector_all("#incidents tbody tr", "rows => rows.map(r => Number(r.dataset.incident))")
+    assert shown_incidents == [i["id"] for i in incidents] and incidents
+    expect(page.locator("#incidents")).to_contain_text("Nghiêm trọng")
     shot(page, "school")
 
 
@@ -236,7 +241,7 @@ def test_school_token_sees_only_its_school_in_the_browser(site, browser_page):
     assert [s["id"] for s in response.json()["items"]] == ["lc-test-02"]
 
 
-def test_procurement_plan_downloads_as_xlsx(site, browser_page):
+def test_procurement_plan_downloads_as_xlsx(site, browser_page, tmp_path):
     context, page = browser_page
     login(page, site["base"], site["tokens"]["province"], start="/plan")
     expect(page.locator("h1")).to_have_text("Kế hoạch mua sắm")
@@ -246,9 +251,10 @@ def test_procurement_plan_downloads_as_xlsx(site, browser_page):
         pytest.skip("the planning API (/api/v1/procurement) has not landed yet")
     with page.expect_download() as info:
         page.click("#download-xlsx")
-    path = info.value.path()
-    import openpyxl
-
+    download = info.value
+    assert download.suggested_filename.endswith(".xlsx"), download.suggested_filename
+    path = tmp_path / download.suggested_filename
+    download.save_as(path)
     book = openpyxl.load_workbook(path)
     assert book.sheetnames
     shot(page, "plan")

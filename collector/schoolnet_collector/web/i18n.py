@@ -66,6 +66,24 @@ LEVELS = {
            "other": "Other"},
 }
 
+KINDS = {
+    "vi": {"gateway": "Cổng mạng (gateway)", "lab_pc": "Máy tính phòng máy", "admin_pc": "Máy tính văn phòng",
+           "teacher_pc": "Máy tính giáo viên", "projector": "Máy chiếu", "board": "Bảng tương tác",
+           "printer": "Máy in", "camera": "Camera", "router": "Bộ định tuyến", "other": "Khác",
+           "unknown": "Chưa rõ"},
+    "en": {"gateway": "Gateway", "lab_pc": "Lab PC", "admin_pc": "Office PC", "teacher_pc": "Teacher PC",
+           "projector": "Projector", "board": "Interactive board", "printer": "Printer",
+           "camera": "Camera", "router": "Router", "other": "Other", "unknown": "Unknown"},
+}
+SEVERITIES = {
+    "vi": {"info": "Thông tin", "warning": "Cảnh báo", "critical": "Nghiêm trọng"},
+    "en": {"info": "Info", "warning": "Warning", "critical": "Critical"},
+}
+STATES = {
+    "vi": {"open": "Đang mở", "acknowledged": "Đã tiếp nhận", "resolved": "Đã xử lý"},
+    "en": {"open": "Open", "acknowledged": "Acknowledged", "resolved": "Resolved"},
+}
+
 
 def number(value: float | int | None, lang: str, digits: int = 0) -> str:
     """15.000 in Vietnamese, 15,000 in English; '–' for no value."""

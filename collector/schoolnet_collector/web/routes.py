@@ -64,7 +64,8 @@ def render(request: Request, name: str, status: int = 200, caller: Caller | None
            **context) -> HTMLResponse:
     lang = language(request)
     response = templates.TemplateResponse(request, name, {
-        "t": i18n.TEXT[lang], "lang": lang, "levels": i18n.LEVELS[lang], "caller": caller,
+        "t": i18n.TEXT[lang], "lang": lang, "levels": i18n.LEVELS[lang], "kinds": i18n.KINDS[lang],
+        "severities": i18n.SEVERITIES[lang], "states": i18n.STATES[lang], "caller": caller,
         "other_lang": "en" if lang == "vi" else "vi", **context}, status_code=status)
     if request.query_params.get("lang") in i18n.LANGUAGES:
         response.set_cookie(i18n.LANG_COOKIE, lang, max_age=365 * 86400, samesite="strict")
@@ -123,16 +124,14 @@ def school_page(school_id: str, request: Request, caller: PageCaller, session: S
         uplink, uplink_error = [], str(exc)
     return render(request, "school.html", caller=caller, school=school,
                   devices=devices_of(session, runtime, school_id), uplink=uplink,
-                  uplink_error=uplink_error, incidents=open_incidents(session, school_id))
+                  uplink_error=uplink_error, incidents=open_incidents(session, caller, school_id))
 
 
-def open_incidents(session, school_id: str) -> list:
-    """Incidents not yet resolved, newest first (the alerting registry's ``Incident``)."""
-    from schoolnet_collector.registry.alerting_models import Incident
+def open_incidents(session, caller: Caller, school_id: str) -> list:
+    """Incidents not yet resolved, newest first: the incidents API's own answer."""
+    from schoolnet_collector.api.routes.incidents import list_incidents
 
-    return list(session.scalars(select(Incident).where(Incident.school_id == school_id,
-                                                       Incident.state != "resolved")
-                                .order_by(Incident.opened_at.desc())))
+    return list_incidents(session, caller, school=school_id, state="active", limit=1000).items
 
 
 PROCUREMENT_API = "/api/v1/procurement"
