@@ -17,7 +17,9 @@ from fastapi import HTTPException
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 
-from collector_fixtures import bearer, collector_settings, make_token
+from collector_fixtures import bearer, collector_settings, make_token, write_schools
+from schoolnet_collector.cli import main as cli_main
+from schoolnet_collector.commands.token import parse_expiry
 from schoolnet_collector.api.auth import Caller, get_clock
 from schoolnet_collector.api.main import create_app
 from schoolnet_collector.registry.alerting_models import Contact, Incident, MaintenanceWindow
@@ -379,3 +381,84 @@ def test_caller_scope_helpers():
     assert malformed.value.status_code == 422
     assert district.sees_school(School(id=THEIRS, district="bat-xat"))
     assert not school.sees_school(School(id=THEIRS, district="bat-xat"))
+
+
+# --- the token command ---------------------------------------------------------------------
+@pytest.fixture()
+def registry_conf(tmp_path):
+    """A collector config with a registry holding the two test schools."""
+    from schoolnet_collector.registry.db import make_engine, migrate, session_factory
+    from schoolnet_collector.registry.schools import import_schools
+
+    url = f"sqlite:///{tmp_path}/registry.sqlite3"
+    engine = make_engine(url)
+    migrate(engine)
+    with session_factory(engine)() as session:
+        import_schools(session, write_schools(tmp_path))
+    engine.dispose()
+    conf = tmp_path / "collector.toml"
+    conf.write_text(f'[registry]\nurl = "{url}"\n')
+    return conf
+
+
+def token_cli(capsys, *argv: str) -> tuple[int, str, str]:
+    try:
+        code = cli_main(["token", *argv])
+    except SystemExit as exc:  # argparse refusals
+        code = exc.code
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_token_create_prints_the_token_once_and_list_shows_only_its_prefix(registry_conf, capsys):
+    code, out, err = token_cli(capsys, "create", "--config", str(registry_conf), "--role", "operator",
+                               "--scope", "school:lc-test-01", "--name", "GV Tin học", "--expires", "30d")
+    assert code == 0 and re.fullmatch(r"snt_[A-Za-z0-9_-]{43}\n", out), (out, err)
+    token = out.strip()
+    assert "not shown again" in err and token not in err
+    code, out, _ = token_cli(capsys, "list", "--config", str(registry_conf))
+    assert code == 0 and token[:12] in out and token not in out
+    assert "operator" in out and "school:lc-test-01" in out and "active" in out and "GV Tin học" in out
+    code, out, _ = token_cli(capsys, "revoke", "--config", str(registry_conf), token[:12])
+    assert code == 0 and "revoked token 1" in out
+    _, out, _ = token_cli(capsys, "list", "--config", str(registry_conf))
+    assert "revoked" in out
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--role", "viewer", "--scope", "school:lc-nowhere"], "school 'lc-nowhere' is not in the registry"),
+    (["--role", "viewer", "--scope", "district:nowhere"], "no school in the registry has district 'nowhere'"),
+    (["--role", "viewer", "--scope", "county:x"], "expected province, district:<id> or school:<id>"),
+    (["--role", "viewer", "--scope", "province", "--expires", "soon"], "--expires 'soon'"),
+    (["--role", "viewer", "--scope", "province", "--expires", "2020-01-01"], "is not in the future"),
+    (["--role", "viewer", "--scope", "province", "--name", "x" * 101], "name must be 1 to 100"),
+    (["--role", "boss", "--scope", "province"], "invalid choice: 'boss'"),
+    (["--scope", "province"], "--role"),
+])
+def test_token_create_refuses_bad_arguments_by_name(registry_conf, capsys, args, message):
+    code, out, err = token_cli(capsys, "create", "--config", str(registry_conf), *args)
+    assert code == 2 and out == "" and message in err, err
+    _, listed, _ = token_cli(capsys, "list", "--config", str(registry_conf))
+    assert "snt_" not in listed  # nothing was created
+
+
+def test_token_revoke_names_what_it_cannot_find(registry_conf, capsys):
+    code, _, err = token_cli(capsys, "revoke", "--config", str(registry_conf), "42")
+    assert code == 2 and "no token '42'" in err
+
+
+def test_token_command_with_a_broken_config_says_so(tmp_path, capsys):
+    conf = tmp_path / "collector.toml"
+    conf.write_text("[registry\n")
+    code, _, err = token_cli(capsys, "list", "--config", str(conf))
+    assert code == 2 and "config error" in err
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("2027-06-30", datetime(2027, 6, 30, 17, 0, tzinfo=timezone.utc)),  # end of that day, UTC+7
+    ("2027-06-30T08:00+07:00", datetime(2027, 6, 30, 1, 0, tzinfo=timezone.utc)),
+    ("12h", NOW + timedelta(hours=12)),
+    ("90d", NOW + timedelta(days=90)),
+])
+def test_expiry_forms(text, expected):
+    assert parse_expiry(text, NOW) == expected
