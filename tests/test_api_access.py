@@ -462,3 +462,54 @@ def test_token_command_with_a_broken_config_says_so(tmp_path, capsys):
 ])
 def test_expiry_forms(text, expected):
     assert parse_expiry(text, NOW) == expected
+
+
+# --- browser sessions ----------------------------------------------------------------------
+def login_form(client, token: str, next_: str = "/", **extra):
+    return client.post("/login", data={"token": token, "next": next_, **extra}, follow_redirects=False)
+
+
+def test_login_opens_a_session_that_expires_after_a_working_day(world):
+    app, client = world["app"], world["client"]
+    app.dependency_overrides[get_clock] = lambda: (lambda: NOW)
+    try:
+        r = login_form(client, world["tokens"]["district"], "/districts/bat-xat")
+        assert r.status_code == 303 and r.headers["location"] == "/districts/bat-xat"
+        cookie = r.cookies["schoolnet_session"]
+        assert cookie != world["tokens"]["district"]
+        set_cookie = r.headers["set-cookie"].lower()
+        assert "httponly" in set_cookie and "samesite=strict" in set_cookie
+        client.cookies.clear()
+        page = client.get("/districts/bat-xat", headers={"Cookie": f"schoolnet_session={cookie}"})
+        assert page.status_code == 200 and "Bát Xát" in page.text
+        app.dependency_overrides[get_clock] = lambda: (lambda: NOW + timedelta(hours=12, seconds=1))
+        late = client.get("/districts/bat-xat", headers={"Cookie": f"schoolnet_session={cookie}"},
+                          follow_redirects=False)
+        assert late.status_code == 303 and late.headers["location"].startswith("/login")
+    finally:
+        app.dependency_overrides.pop(get_clock)
+        client.cookies.clear()
+
+
+@pytest.mark.parametrize("form", [
+    {}, {"token": ""}, {"token": "snt_" + "x" * 43}, {"token": "x" * 5000},
+    {"token": "\u0000\u00ff%%%"},
+])
+def test_login_refuses_bad_forms_with_the_form_again(world, form):
+    r = world["client"].post("/login", data=form, follow_redirects=False)
+    assert r.status_code == 401 and 'id="token"' in r.text
+    assert "schoolnet_session" not in r.headers.get("set-cookie", "")
+
+
+@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "\\\\evil", "javascript:alert(1)"])
+def test_login_never_redirects_off_site(world, target):
+    r = login_form(world["client"], world["tokens"]["school"], target)
+    assert r.status_code == 303 and r.headers["location"] == "/"
+    world["client"].cookies.clear()
+
+
+def test_garbage_session_cookie_is_sent_to_login(world):
+    for value in ("", "x", "y" * 500):
+        r = world["client"].get("/", headers={"Cookie": f"schoolnet_session={value}"}, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"].startswith("/login")
+    world["client"].cookies.clear()
