@@ -16,6 +16,7 @@ import schemathesis
 from fastapi import HTTPException
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 
 from collector_fixtures import bearer, collector_settings, make_token, write_schools
 from schoolnet_collector.cli import main as cli_main
@@ -24,7 +25,7 @@ from schoolnet_collector.api.auth import Caller, get_clock
 from schoolnet_collector.api.main import create_app
 from schoolnet_collector.registry.alerting_models import Contact, Incident, MaintenanceWindow
 from schoolnet_collector.registry.models import Device, School
-from schoolnet_collector.registry.tokens import Scope, TokenError, find_token
+from schoolnet_collector.registry.tokens import Scope, TokenError, WebSession, digest, find_token
 from schoolnet_collector.runtime import Runtime
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
@@ -486,6 +487,11 @@ def test_login_opens_a_session_that_expires_after_a_working_day(world):
         late = client.get("/districts/bat-xat", headers={"Cookie": f"schoolnet_session={cookie}"},
                           follow_redirects=False)
         assert late.status_code == 303 and late.headers["location"].startswith("/login")
+        # The next login clears sessions that ran out.
+        assert login_form(client, world["tokens"]["district"]).status_code == 303
+        with world["runtime"].sessions() as s:
+            assert s.scalar(select(func.count()).select_from(WebSession)
+                            .where(WebSession.session_hash == digest(cookie))) == 0
     finally:
         app.dependency_overrides.pop(get_clock)
         client.cookies.clear()

@@ -158,6 +158,8 @@ def open_web_session(session: Session, token: ApiToken, now: datetime,
                      expires_at: datetime) -> str:
     """A new browser session for this token; returns the cookie value (stored only hashed)."""
     value = secrets.token_urlsafe(32)
+    # Sessions that ran out are of no use to anyone: drop them while we are here.
+    session.query(WebSession).filter(WebSession.expires_at <= now).delete()
     if token.expires_at is not None:
         expires_at = min(expires_at, utc(token.expires_at))
     session.add(WebSession(session_hash=digest(value), token_id=token.id, created_at=now,
