@@ -7,13 +7,14 @@ PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 STAMP  := $(VENV)/.installed
 
-.PHONY: help deps venv test test-fast demo bench-ingest bench-detect clean
+.PHONY: help deps venv test test-fast demo bench-ingest bench-detect bench-bytes clean
 
 help:
 	@echo "make demo          set up and run broker, InfluxDB, collector, this machine's agent and a simulated province"
 	@echo "make test          set up and run the whole test suite against real services"
 	@echo "make bench-ingest  measure end-to-end ingest against raw broker and InfluxDB rates"
 	@echo "make bench-detect  time from a school's link cut to the teacher's email (RUNS=3)"
+	@echo "make bench-bytes   bytes on the wire per report, normal and metered; a 3G school's month (root)"
 	@echo "make clean         remove the virtualenv, demo data and caches"
 
 deps:
@@ -42,6 +43,9 @@ bench-ingest: deps venv
 RUNS ?= 3
 bench-detect: deps venv
 	$(PY) bench/detect.py --runs $(RUNS)
+
+bench-bytes: deps venv
+	$(PY) bench/bytes.py
 
 clean:
 	rm -rf $(VENV) .demo .pytest_cache build *.egg-info

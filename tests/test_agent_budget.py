@@ -111,7 +111,7 @@ def test_metered_agent_sends_lean_batches_and_reports_its_budget(mosquitto, tmp_
     sub = Subscriber(mosquitto.port, topic="schoolnet/v1/lc-test-01/pc-01/#")
     runner = Runner(metered_config(mosquitto.port, tmp_path))
     assert runner.config.device.interval_seconds == 300     # lowered (from 60) on a metered link
-    assert runner.config.mqtt.keepalive == 300              # a PC's keepalive lengthened
+    assert runner.config.mqtt.keepalive == 600              # a PC's keepalive lengthened
     runner.transport.start()
     runner.delivery.start()
     try:
@@ -131,8 +131,8 @@ def test_metered_agent_sends_lean_batches_and_reports_its_budget(mosquitto, tmp_
     cpu = next(m for m in reports[0]["metrics"] if m["name"] == "cpu")
     assert "usage_percent" in cpu["fields"] and not OPTIONAL_FIELDS["cpu"] & set(cpu["fields"])
     budget = next(m for m in reports[-1]["metrics"] if m["name"] == "budget")["fields"]
-    assert budget["metered"] == 1 and budget["allowed_bytes"] == 30 * 1024 * 1024 // 30
-    assert budget["keepalive_seconds"] == 300
+    assert budget["metered"] == 1 and budget["used_bytes"] == 0  # nothing sent before it
+    assert "allowed_bytes" not in budget                    # lean: the collector knows it
     spool = next(m for m in reports[-1]["metrics"] if m["name"] == "spool")["fields"]
     assert spool["dropped_total"] == 0
     # The next start reads the month's count back from the spool.
@@ -150,17 +150,19 @@ def test_fixed_line_keeps_full_detail_and_its_interval(mosquitto, tmp_path):
         samples = runner._samples()
         cpu = next(s for s in samples if s.name == "cpu")
         assert "idle_percent" in cpu.fields
-        assert next(s for s in samples if s.name == "budget").fields["metered"] == 0
+        budget = next(s for s in samples if s.name == "budget").fields
+        assert budget["metered"] == 0 and budget["allowed_bytes"] == 30 * 1024 * 1024 // 30
+        assert budget["keepalive_seconds"] == 20
     finally:
         runner.delivery.spool.close()
 
 
-def test_a_gateway_keeps_its_keepalive_on_a_metered_link(mosquitto, tmp_path):
+def test_a_gateway_keeps_a_short_keepalive_on_a_metered_link(mosquitto, tmp_path):
     config = metered_config(mosquitto.port, tmp_path)
     config.device.kind = "gateway"
     runner = Runner(config)
     try:
-        assert runner.config.mqtt.keepalive == 20   # its Will is the school-offline alert
+        assert runner.config.mqtt.keepalive == 60   # its Will is the school-offline alert
     finally:
         runner.delivery.spool.close()
 

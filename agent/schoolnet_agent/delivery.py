@@ -228,21 +228,21 @@ class SpooledDelivery:
         assert self.budget is not None
         size = min(self.budget.settings.batch_reports, MAX_BATCH_REPORTS)
         live = self.spool.pending(4 * size, exclude=self._on_wire_ids(), live=True)
-        if live and self.budget.batch_due(len(live), live[0].stored_ms, size):
-            for group in _batches(live, size):  # live first, outside the backfill pace
-                self._send_group(group)
+        for group in self._due(live, size):  # live first, outside the backfill pace
+            self._send_group(group)
         slots = self._slots()
         if slots <= 0:
             return
         rows = self.spool.pending(size * slots, exclude=self._on_wire_ids())
-        if not rows or not self.budget.batch_due(len(rows), rows[0].stored_ms, size):
-            return
-        for group in _batches(rows, size):
-            if slots <= 0:
-                break
+        for group in self._due(rows, size)[:slots]:
             self._send_group(group)
             self.bucket.take()
-            slots -= 1
+
+    def _due(self, rows: list[Spooled], size: int) -> list[list[Spooled]]:
+        """The groups to send now: full ones, and a partial one whose oldest has waited long
+        enough (``Budget.batch_due``); retained messages alone, at once."""
+        return [g for g in _batches(rows, size)
+                if g[0].retain or self.budget.batch_due(len(g), g[0].stored_ms, size)]
 
     def _send_group(self, rows: list[Spooled]) -> None:
         if len(rows) == 1 and (rows[0].retain or rows[0].channel == BATCH):
@@ -347,8 +347,8 @@ def open_delivery(config: AgentConfig, transport: MqttTransport,
     metered = detect_metered(b.metered, classify)
     if metered:
         config.device.interval_seconds = max(config.device.interval_seconds, b.interval_seconds)
-        if config.device.kind != "gateway":
-            config.mqtt.keepalive = max(config.mqtt.keepalive, b.keepalive)
+        keepalive = b.gateway_keepalive if config.device.kind == "gateway" else b.keepalive
+        config.mqtt.keepalive = max(config.mqtt.keepalive, keepalive)
         log.info("metered link: a report every %g s, batches of %d or every %g s, keepalive %d s",
                  config.device.interval_seconds, b.batch_reports, b.batch_seconds,
                  config.mqtt.keepalive)
