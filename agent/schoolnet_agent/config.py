@@ -52,7 +52,8 @@ SECTIONS: dict[str, dict[str, Any]] = {
     "budget": {"metered": MeteredMode(), "school_monthly_mb": Number(0.1, 1e6, "megabytes"),
                "school_devices": Integer(1, 100000), "interval_seconds": Number(1, 86400),
                "batch_reports": Integer(1, 256), "batch_seconds": Number(1, 86400),
-               "keepalive": Integer(1, 3600), "lean": Boolean()},
+               "keepalive": Integer(1, 3600), "gateway_keepalive": Integer(1, 3600),
+               "lean": Boolean()},
 }
 
 
