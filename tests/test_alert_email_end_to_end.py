@@ -127,3 +127,41 @@ def test_dark_school_one_vietnamese_email_then_one_resolution(tmp_path, fresh_mo
         transitions = [(t, e["transition"]) for t, e in alerts if e.get("rule") == "school_offline"]
         assert transitions == [("schoolnet/v1/_alerts/lc-test-01", "opened"),
                                ("schoolnet/v1/_alerts/lc-test-01", "resolved")]
+
+
+@pytest.mark.slow
+def test_two_collectors_on_one_postgresql_registry_send_one_email(tmp_path, fresh_mosquitto, influxdb,
+                                                                  influx_db_name, postgresql_url):
+    rules = quick_rules(tmp_path / "rules.yaml")
+    group = f"g-mail-{time.monotonic_ns()}"[:60]
+    with SmtpServer() as smtp:
+        def settings(name):
+            (tmp_path / name).mkdir()
+            return collector_settings(
+                tmp_path / name, fresh_mosquitto, influxdb, influx_db_name,
+                mqtt={"client_id": f"mail-{name}-{time.monotonic_ns()}"[:60], "share_group": group},
+                registry={"url": postgresql_url}, alerting={"rules_file": str(rules)},
+                notify={"smtp": {"host": "127.0.0.1", "port": smtp.port, "security": "none"},
+                        "poll_seconds": 0.2, "respect_school_time": False})
+
+        with running_collector(settings("a")) as a, running_collector(settings("b")) as b:
+            add_contact(a.sessions, school_id="lc-test-01", email="lan@thcs1.test")
+            for rt in (a, b):
+                rt.start_alerts()
+                rt.start_notify()
+            devices = [Device(fresh_mosquitto.port, ("lc-test-01", "gw-secret-01"), "gw", "gateway"),
+                       Device(fresh_mosquitto.port, ("lc-test-01/pc-01", "pc-secret-01"), "pc-01", "lab_pc")]
+            assert wait_until(lambda: a.alerts.last is not None and b.alerts.last is not None, 10)
+            for d in devices:
+                d.die()
+            assert len(smtp.wait_for(1, timeout=30)) == 1
+            assert len(smtp.wait_for(2, timeout=5)) == 1  # the other collector sent nothing
+            devices = [Device(fresh_mosquitto.port, ("lc-test-01", "gw-secret-01"), "gw", "gateway"),
+                       Device(fresh_mosquitto.port, ("lc-test-01/pc-01", "pc-secret-01"), "pc-01", "lab_pc")]
+            mails = smtp.wait_for(2, timeout=30)
+            assert len(smtp.wait_for(3, timeout=5)) == 2
+            for d in devices:
+                d.client.disconnect()
+                d.client.loop_stop()
+    assert [m["Subject"].split("] ")[1][:22] for m in mails] == ["Trường mất kết nối từ ",
+                                                                  "Trường đã kết nối lại"]
