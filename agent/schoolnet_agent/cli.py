@@ -48,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from schoolnet_agent.config import ConfigError, load_config
     from schoolnet_agent.sequence import SequenceError
+    from schoolnet_agent.spool import SpoolError
 
     try:
         config = load_config(args.config, require_school=args.command == "run")
@@ -58,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "run":
             return _run(config)
         return _print_once(config)
-    except SequenceError as exc:
+    except (SequenceError, SpoolError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
 

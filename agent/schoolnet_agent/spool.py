@@ -114,11 +114,19 @@ class Spool:
     # -- opening -------------------------------------------------------------------------
 
     def _open_or_quarantine(self) -> sqlite3.Connection:
+        """Open the spool; a damaged file is set aside. A file that cannot be opened at all
+        (no rights, a directory, locked by another agent) is a SpoolError: moving it aside
+        would not help, the person running the agent must."""
         try:
             return self._open()
+        except sqlite3.OperationalError as exc:
+            raise SpoolError(f"cannot open spool {self.path}: {exc}") from None
         except sqlite3.DatabaseError as exc:
             self._quarantine(str(exc))
-            return self._open()
+            try:
+                return self._open()
+            except sqlite3.DatabaseError as again:
+                raise SpoolError(f"cannot open spool {self.path}: {again}") from None
 
     def _open(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
@@ -146,9 +154,13 @@ class Spool:
     def _quarantine(self, why: str) -> None:
         stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
         aside = f"{self.path}.corrupt-{stamp}"
-        for suffix in ("", "-wal", "-shm"):
-            if os.path.exists(self.path + suffix):
-                os.replace(self.path + suffix, aside + suffix)
+        try:
+            for suffix in ("", "-wal", "-shm"):
+                if os.path.exists(self.path + suffix):
+                    os.replace(self.path + suffix, aside + suffix)
+        except OSError as exc:
+            raise SpoolError(f"spool {self.path} is damaged ({why}) and cannot be moved aside: "
+                             f"{exc.strerror or exc}") from None
         self.quarantined += 1
         log.error("spool %s is damaged (%s); moved aside to %s, starting a new spool",
                   self.path, why, aside)
