@@ -17,6 +17,7 @@ from schoolnet_collector.core.config import load_settings
 from schoolnet_collector.notify import outbox
 from schoolnet_collector.notify.worker import NotifyWorker
 from schoolnet_collector.registry.alerting_models import IncidentEvent
+from schoolnet_collector.registry.devices import utc
 
 TUESDAY_0900 = datetime(2026, 11, 17, 9, 0, tzinfo=VN)
 
@@ -103,7 +104,7 @@ def test_outside_school_time_the_page_waits_for_the_morning(setup, servers, open
     add_contact(sessions, school_id="lc-test-01", email="lan@thcs1.test")
     open_incident(sessions, clock())
     [row] = outbox_rows(sessions)
-    assert outbox.utc(row.not_before) == expected
+    assert utc(row.not_before) == expected
     assert worker.tick() == 0
     assert worker.tick(clock.at(expected - timedelta(seconds=1))) == 0
     assert not smtp.messages
@@ -154,7 +155,7 @@ def test_reminders_then_escalation_to_the_district_without_acknowledgement(setup
         ("lan@thcs1.test", "[Trường THCS Thử Nghiệm 1] Trường mất kết nối từ 09"),
         ("lan@thcs1.test", "Nhắc lại"), ("lan@thcs1.test", "Nhắc lại"),
         ("phong@batxat.test", "Chưa xử lý")]
-    sent_at = {r.dedup_key.split(":")[2] + r.dedup_key.split(":")[3]: outbox.utc(r.sent_at)
+    sent_at = {r.dedup_key.split(":")[2] + r.dedup_key.split(":")[3]: utc(r.sent_at)
                for r in outbox_rows(sessions)}
     assert sent_at["repeat1"] == TUESDAY_0900 + timedelta(minutes=10)
     assert sent_at["escalated0"] == TUESDAY_0900 + timedelta(minutes=30)
@@ -198,10 +199,10 @@ def test_a_dead_telegram_does_not_block_email_and_is_retried_with_backoff(setup,
     assert rows["email"].state == "sent"
     tg_row = rows["telegram"]
     assert (tg_row.state, tg_row.attempts, "500" in tg_row.last_error) == ("pending", 1, True)
-    assert outbox.utc(tg_row.not_before) == TUESDAY_0900 + timedelta(seconds=30)
+    assert utc(tg_row.not_before) == TUESDAY_0900 + timedelta(seconds=30)
     worker.tick(clock.advance(seconds=30))  # second failure: the wait doubles
     tg_row = {r.channel: r for r in outbox_rows(sessions)}["telegram"]
-    assert outbox.utc(tg_row.not_before) == clock() + timedelta(seconds=60)
+    assert utc(tg_row.not_before) == clock() + timedelta(seconds=60)
     tg.fail_with = None
     worker.tick(clock.advance(seconds=60))
     assert len(tg.wait_sent(1)) == 1
@@ -218,7 +219,7 @@ def test_flood_control_wait_is_obeyed_and_attempts_are_capped(setup, servers):
     open_incident(sessions, clock())
     worker.tick()
     row = {r.channel: r for r in outbox_rows(sessions)}["telegram"]
-    assert outbox.utc(row.not_before) == TUESDAY_0900 + timedelta(seconds=7)  # Telegram's retry_after
+    assert utc(row.not_before) == TUESDAY_0900 + timedelta(seconds=7)  # Telegram's retry_after
     tg.fail_with = 500
     worker.tick(clock.advance(seconds=7))
     rows = {r.channel: r for r in outbox_rows(sessions)}

@@ -17,7 +17,6 @@ from sqlalchemy import JSON, DateTime, Index, Integer, String, Text, select, upd
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
-from schoolnet_collector.registry.devices import utc  # noqa: F401  (re-exported for notify)
 from schoolnet_collector.registry.models import Base
 
 STATES = ("pending", "sending", "sent", "failed", "cancelled")

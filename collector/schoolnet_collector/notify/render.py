@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, TemplateError, TemplateNotFound, TemplateSyntaxError
 
 from schoolnet_collector.notify.channels import Message
-from schoolnet_collector.notify.outbox import utc
+from schoolnet_collector.registry.devices import utc
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 SUBJECT_MAX = 80

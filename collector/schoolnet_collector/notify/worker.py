@@ -12,23 +12,24 @@ import os
 import socket
 import threading
 import uuid
-from datetime import datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from schoolnet_collector.core.config import Settings
-from schoolnet_collector.notify import outbox, routing
+from schoolnet_collector.notify import digest, outbox, routing
 from schoolnet_collector.notify.channels import DeliveryError, Message
 from schoolnet_collector.notify.channels.mqtt import MqttAlertChannel
 from schoolnet_collector.notify.channels.smtp import SmtpChannel
 from schoolnet_collector.notify.channels.telegram import TelegramApi, TelegramChannel
 from schoolnet_collector.notify.channels.webhook import WebhookChannel
-from schoolnet_collector.notify.outbox import Notification, utc
+from schoolnet_collector.notify.outbox import Notification
 from schoolnet_collector.notify.render import Renderer, TemplateProblem
 from schoolnet_collector.notify.telegram_status import StatusResponder
 from schoolnet_collector.registry.alerting_models import Contact, Incident, IncidentEvent
+from schoolnet_collector.registry.devices import utc
 from schoolnet_collector.registry.models import School
 
 log = logging.getLogger("schoolnet.notify")
@@ -123,7 +124,7 @@ class NotifyWorker:
         """The message as of now, or None when it no longer needs sending."""
         with self.sessions() as session:
             if row.kind == "digest":
-                return self._digest_message(session, row)
+                return digest.message(session, row, self.renderer)
             incident = session.get(Incident, row.incident_id)
             if incident is None:
                 return None
@@ -189,50 +190,10 @@ class NotifyWorker:
                 log.info("incident %s escalated to the district office", incident_id)
 
     # ----- the daily digest for the Sở ---------------------------------------------------------
-    def _digest(self, session: Session, now: datetime):
-        """Queue today's digest once its time has come; returns the day queued, if any."""
-        if not self.cfg.digest_at:
-            return None
-        local = now.astimezone(self.tz)
-        at = time.fromisoformat(self.cfg.digest_at)
-        if local.time() < at:
-            return None
-        day = local.date()
-        if self._digest_queued == day:
+    def _digest(self, session: Session, now: datetime) -> date | None:
+        if self._digest_queued == now.astimezone(self.tz).date():
             return None  # this process queued it already (the dedup key guards other collectors)
-        for contact in session.scalars(select(Contact).where(Contact.role == "province",
-                                                             Contact.active.is_(True))):
-            for channel, address in routing.contact_channels(contact, self.cfg):
-                outbox.add(session, dedup_key=f"digest:{day.isoformat()}:{contact.id}:{channel}",
-                           now=now, kind="digest", transition="digest", contact_id=contact.id,
-                           channel=channel, address=address,
-                           language=contact.language or self.cfg.language,
-                           payload={"until": datetime.combine(day, at, self.tz).isoformat()})
-        return day
-
-    def _digest_message(self, session: Session, row: Notification) -> Message:
-        until = datetime.fromisoformat(row.payload["until"])
-        since = until - timedelta(days=1)
-        lang = row.language
-        opened = list(session.scalars(select(Incident).where(
-            Incident.opened_at >= since.astimezone(timezone.utc),
-            Incident.opened_at < until.astimezone(timezone.utc)).order_by(Incident.opened_at)))
-        still_open = list(session.scalars(select(Incident).where(Incident.state != "resolved")))
-        schools = {s.id: s for s in session.scalars(select(School).where(
-            School.id.in_({i.school_id for i in opened + still_open})))}
-        by_district: dict[str, list[dict]] = {}
-        for i in sorted(set(opened) | set(still_open), key=lambda i: (i.school_id, i.id)):
-            school = schools.get(i.school_id)
-            district = (school.district_name or school.district) if school else "?"
-            by_district.setdefault(district, []).append(
-                {"school": school.name if school else i.school_id, "summary": i.summary,
-                 "state": i.state, "since": self.renderer.local(i.opened_at)})
-        return self.renderer.render(["digest"], lang, {
-            "day": since.astimezone(self.tz).strftime("%d/%m/%Y"), "opened": opened,
-            "still_open": still_open, "resolved_count": sum(1 for i in opened if i.state == "resolved"),
-            "by_district": sorted(by_district.items())}, row.dedup_key,
-            {"event": "digest", "since": since.isoformat(), "until": until.isoformat(),
-             "opened": len(opened), "open": len(still_open)})
+        return digest.queue(session, self.cfg, now)
 
     # ----- threads ---------------------------------------------------------------------------
     def configured_channels(self) -> list[str]:
