@@ -23,11 +23,13 @@ from schoolnet_collector.runtime import Runtime
 EXAMPLES = 30
 CHECKS = [checks.not_a_server_error, checks.status_code_conformance, checks.content_type_conformance,
           checks.response_headers_conformance, checks.response_schema_conformance,
-          checks.negative_data_rejection, checks.positive_data_acceptance,
-          checks.missing_required_header]
+          checks.negative_data_rejection, checks.missing_required_header]
 """The checks that judge one response. The ones that send extra probes (ignored_auth,
 use_after_free, unsupported_method...) need schemathesis's own transport (see ``send``);
-what ignored_auth would check is covered by tests/test_api_access.py for every route."""
+what ignored_auth would check is covered by tests/test_api_access.py for every route.
+positive_data_acceptance is left out: rules a JSON schema does not carry (a window ends after
+it starts, a contact has at least one channel, a school exists) rightly answer 422 to
+schema-valid data; that the 422 says so in the documented shape is checked."""
 
 
 @pytest.fixture(scope="module")

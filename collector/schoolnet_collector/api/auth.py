@@ -32,7 +32,7 @@ from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import Session
 
 from schoolnet_collector.api.deps import SessionDep
-from schoolnet_collector.api.schemas import Problem
+from schoolnet_collector.api.schemas import InvalidRequest, Problem
 from schoolnet_collector.registry.models import School
 from schoolnet_collector.registry.tokens import (ROLES, ApiToken, Scope, TokenError, find_token,
                                                  find_web_session)
@@ -181,5 +181,8 @@ AUTH_RESPONSES: dict = {
     401: {"model": Problem, "description": "No token, or an unknown, revoked or expired one"},
     403: {"model": Problem, "description": "The token's role or scope is too narrow for this"},
     404: {"model": Problem, "description": "No such object, or not in the token's scope"},
+    422: {"model": InvalidRequest, "description": "A parameter or the body is wrong"},
 }
-"""Pass as ``APIRouter(responses=AUTH_RESPONSES)`` so the OpenAPI schema documents them."""
+"""Pass as ``APIRouter(responses=AUTH_RESPONSES)`` so the OpenAPI schema documents them.
+422 is declared here because routes also raise it themselves with one sentence, which
+FastAPI's default (a list of field errors) would not describe."""

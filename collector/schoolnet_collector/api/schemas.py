@@ -55,6 +55,13 @@ class Problem(BaseModel):
     detail: str
 
 
+class InvalidRequest(BaseModel):
+    """A 422: FastAPI's own list of field errors, or one sentence from a route's own check
+    (e.g. "scope 'x': expected province, district:<id> or school:<id>")."""
+    detail: str | list[dict] = Field(description="What is wrong: a sentence, or a list of "
+                                                 "{loc, msg, type} for each bad field")
+
+
 class DeadLetterOut(BaseModel):
     id: int
     received_at: datetime
