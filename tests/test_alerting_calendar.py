@@ -119,13 +119,14 @@ def test_calendar_file_rows_with_mistakes_are_named_and_the_rest_kept(sessions, 
     with sessions() as s:
         result = import_calendar(s, path, None)
         assert (result.hours, result.terms, result.holidays) == (2, 1, 2)
-        assert result.errors[0].startswith("lich.yaml:6: terms.1: Value error, ends is before starts")
+        assert result.errors[0] == "lich.yaml:6: terms.1: ends 2027-01-18 is before starts 2027-05-29"
         assert result.errors[1].startswith("lich.yaml:9: holidays.1.starts: Input should be a valid date")
         assert len(result.errors) == 2
 
 
 @pytest.mark.parametrize("text, message", [
-    ('school_hours:\n  mon: "17:00-07:00"\n', "lich.yaml:1: school_hours: Value error, mon: '17:00-07:00': closes before it opens"),
+    ('school_hours:\n  mon: "17:00-07:00"\n', "lich.yaml:2: school_hours.mon: '17:00-07:00': closes before it opens"),
+    ('school_hours:\n  mon: "7h-17h"\n', "lich.yaml:2: school_hours.mon: String should match pattern"),
     ('school_hours:\n  monday: "07:00-17:00"\n', "lich.yaml:2: school_hours.monday.[key]"),
     ("timezone: Asia/Bangkok\n", "lich.yaml:1: timezone: Input should be 'Asia/Ho_Chi_Minh'"),
     ("terms: {a: 1}\n", "lich.yaml:1: terms must be a list"),
@@ -182,7 +183,7 @@ def test_calendar_and_contacts_import_commands(tmp_path):
         rows = {c.name: (c.role, c.language, c.active) for c in s.scalars(select(Contact))}
     engine.dispose()
     assert rows == {"Cô Lan": ("school_it", "vi", True), "Phòng GD Bát Xát": ("district", "en", True),
-                    "Sở GDĐT": ("province", "vi", False)}
+                    "Sở GDĐT": ("province", "vi", True)}  # an empty cell: the default
     # Importing again updates, does not duplicate.
     assert "imported 3 contacts" in _cli(tmp_path, "contacts", "import", str(contacts)).stdout
     missing = _cli(tmp_path, "contacts", "import", str(tmp_path / "nope.csv"))

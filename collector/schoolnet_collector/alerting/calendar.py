@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -41,16 +41,13 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+HOURS_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]$"
+
+
 class TermIn(_Strict):
     name: str = Field(min_length=1, max_length=200)
     starts: date
     ends: date
-
-    @model_validator(mode="after")
-    def _ordered(self):
-        if self.ends < self.starts:
-            raise ValueError("ends is before starts")
-        return self
 
 
 class HolidayIn(TermIn):
@@ -59,32 +56,44 @@ class HolidayIn(TermIn):
 
 def parse_hours(value: str) -> tuple[time, time]:
     """``"07:00-17:00"`` → (07:00, 17:00)."""
-    try:
-        opens, closes = (time.fromisoformat(p.strip()) for p in str(value).split("-"))
-    except ValueError:
-        raise ValueError(f"{value!r} is not opens-closes like 07:00-17:00") from None
-    if closes <= opens:
-        raise ValueError(f"{value!r}: closes before it opens")
+    opens, closes = (time.fromisoformat(p.strip()) for p in str(value).split("-"))
     return opens, closes
 
 
 class CalendarIn(_Strict):
-    """A calendar as people write it (the file, and the API's PUT body)."""
-    school_year: str | None = None
+    """A calendar as people write it (the file, and the API's PUT body).
+
+    The shape is checked here; what contradicts itself (a day closing before it opens, a term
+    ending before it starts) by ``contradictions``, so the file can name the row and the API
+    answer 409 rather than refuse a well-formed document as malformed.
+    """
+    school_year: str | None = Field(None, max_length=20)
     timezone: Literal["Asia/Ho_Chi_Minh"] = "Asia/Ho_Chi_Minh"
-    school_hours: dict[Literal[WEEKDAYS], str] = {}
+    school_hours: dict[Literal[WEEKDAYS], Annotated[str, Field(pattern=HOURS_PATTERN)]] = Field(
+        {}, description='weekday → "opens-closes", local time, e.g. {"mon": "07:00-17:00"}')
     terms: list[TermIn] = []
     holidays: list[HolidayIn] = []
 
-    @field_validator("school_hours")
-    @classmethod
-    def _hours(cls, value):
-        for day, span in value.items():
-            try:
-                parse_hours(span)
-            except ValueError as exc:
-                raise ValueError(f"{day}: {exc}") from None
-        return value
+
+def span_problem(span: TermIn) -> str | None:
+    if span.ends < span.starts:
+        return f"ends {span.ends} is before starts {span.starts}"
+    return None
+
+
+def hours_problem(value: str) -> str | None:
+    opens, closes = parse_hours(value)
+    return None if closes > opens else f"{value!r}: closes before it opens"
+
+
+def contradictions(calendar: CalendarIn) -> list[str]:
+    """What in a well-formed calendar cannot be true, one line each."""
+    out = [f"school_hours.{day}: {p}" for day, span in calendar.school_hours.items()
+           if (p := hours_problem(span))]
+    for key in ("terms", "holidays"):
+        out += [f"{key}.{i}: {p}" for i, item in enumerate(getattr(calendar, key))
+                if (p := span_problem(item))]
+    return out
 
 
 @dataclass
@@ -128,14 +137,23 @@ def read_calendar_file(path: Path | None) -> tuple[CalendarIn, list[str]]:
         rows[key] = []
         for i, item in enumerate(items):
             try:
-                rows[key].append(model.model_validate(item))
+                row = model.model_validate(item)
             except ValidationError as exc:
                 problems += yamlfile.describe(exc, yamlfile.child(yamlfile.child(node, key), i),
                                               name, (key, i))
+                continue
+            if problem := span_problem(row):
+                problems.append(f"{name}:{yamlfile.line_of(node, [key, i])}: {key}.{i}: {problem}")
+                continue
+            rows[key].append(row)
     try:
         calendar = CalendarIn.model_validate(data)
     except ValidationError as exc:
         raise CalendarFileError("\n".join(yamlfile.describe(exc, node, name))) from None
+    wrong = [f"{name}:{yamlfile.line_of(node, ['school_hours', day])}: school_hours.{day}: {p}"
+             for day, span in calendar.school_hours.items() if (p := hours_problem(span))]
+    if wrong:
+        raise CalendarFileError("\n".join(wrong))
     calendar.terms, calendar.holidays = rows["terms"], rows["holidays"]
     return calendar, problems
 

@@ -26,42 +26,66 @@ EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 TELEGRAM_RE = re.compile(r"^(-?\d{1,20}|@[A-Za-z][A-Za-z0-9_]{4,31})$")
 CONTACT_COLUMNS = ("name", "role")
 TRUE_WORDS = {"1", "true", "yes", "y", "có", "co", "x"}
-FALSE_WORDS = {"0", "false", "no", "n", "không", "khong", ""}
+FALSE_WORDS = {"0", "false", "no", "n", "không", "khong"}
+
+
+WEBHOOK_RE = re.compile(r"^https?://[^\s/]+")
+
+
+def _channel_rules(schema: dict) -> None:
+    """Write the rules between fields into the published JSON Schema too, so API clients (and
+    schema-driven tests) know them: each role names its place, and one channel is needed."""
+    place = {"type": "string", "pattern": ID_RE.pattern}
+    absent = {"type": "null"}
+    schema["oneOf"] = [
+        {"properties": {"role": {"const": "school_it"}, "school_id": place, "district": absent},
+         "required": ["role", "school_id"]},
+        {"properties": {"role": {"const": "district"}, "district": place, "school_id": absent},
+         "required": ["role", "district"]},
+        {"properties": {"role": {"const": "province"}, "school_id": absent, "district": absent},
+         "required": ["role"]},
+    ]
+    schema["anyOf"] = [{"properties": {c: {"type": "string"}}, "required": [c]}
+                       for c in ("email", "telegram_chat_id", "webhook_url")]
+
+
+def _pattern(regex: re.Pattern) -> dict:
+    return {"json_schema_extra": {"pattern": regex.pattern}}
 
 
 class ContactIn(BaseModel):
-    """A contact as written by people; the API's request body and each file row."""
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+    """A contact: the API's request body, and each file row (after ``from_row``)."""
+    model_config = ConfigDict(extra="ignore", json_schema_extra=_channel_rules)
 
     name: str = Field(min_length=1, max_length=200)
     role: Literal["school_it", "district", "province"]
-    school_id: str | None = Field(None, max_length=63)
-    district: str | None = Field(None, max_length=63)
-    email: str | None = Field(None, max_length=254)
-    telegram_chat_id: str | None = Field(None, max_length=64)
-    webhook_url: str | None = Field(None, max_length=2000)
+    school_id: str | None = Field(None, max_length=63, **_pattern(ID_RE))
+    district: str | None = Field(None, max_length=63, **_pattern(ID_RE))
+    email: str | None = Field(None, max_length=254, **_pattern(EMAIL_RE))
+    telegram_chat_id: str | None = Field(None, max_length=64, **_pattern(TELEGRAM_RE),
+                                         description="a chat id (number) or @channelname")
+    webhook_url: str | None = Field(None, max_length=2000, **_pattern(WEBHOOK_RE))
     language: Literal["vi", "en"] = "vi"
     active: bool = True
 
-    @model_validator(mode="before")
     @classmethod
-    def _blanks_are_absent(cls, data):
-        """A spreadsheet's empty cell means "not given" (language then defaults to vi)."""
-        if isinstance(data, dict):
-            data = {k: v for k, v in data.items()
-                    if not (k != "active" and (v is None or (isinstance(v, str) and not v.strip())))}
-        return data
-
-    @field_validator("active", mode="before")
-    @classmethod
-    def _yes_no(cls, value):
-        if isinstance(value, str):
-            word = value.strip().lower()
-            if word in TRUE_WORDS:
-                return True
-            if word in FALSE_WORDS:
-                return False
-        return value
+    def from_row(cls, row: dict) -> "ContactIn":
+        """A spreadsheet row: cells trimmed, an empty cell means "not given", yes/có/1 for
+        ``active``, a Telegram id read as a number kept as text."""
+        data = {}
+        for key, value in row.items():
+            if isinstance(value, str):
+                value = value.strip()
+                if not value:
+                    continue
+                if key == "active" and value.lower() in TRUE_WORDS | FALSE_WORDS:
+                    value = value.lower() in TRUE_WORDS
+            elif value is None:
+                continue
+            elif key == "telegram_chat_id" and isinstance(value, int):
+                value = str(value)
+            data[key] = value
+        return cls.model_validate(data)
 
     @field_validator("email")
     @classmethod
@@ -70,19 +94,17 @@ class ContactIn(BaseModel):
             raise ValueError(f"{value!r} is not an e-mail address")
         return value
 
-    @field_validator("telegram_chat_id", mode="before")
+    @field_validator("telegram_chat_id")
     @classmethod
     def _telegram(cls, value):
-        if isinstance(value, int):
-            value = str(value)
-        if value is not None and not TELEGRAM_RE.match(str(value).strip()):
+        if value is not None and not TELEGRAM_RE.match(value):
             raise ValueError(f"{value!r} is not a Telegram chat id (a number, or @channelname)")
         return value
 
     @field_validator("webhook_url")
     @classmethod
     def _webhook(cls, value):
-        if value is not None and not re.match(r"^https?://[^\s/]+", value):
+        if value is not None and not WEBHOOK_RE.match(value):
             raise ValueError(f"{value!r} is not an http(s) URL")
         return value
 
@@ -95,10 +117,10 @@ class ContactIn(BaseModel):
 
     @model_validator(mode="after")
     def _role_has_its_place_and_a_channel(self):
-        if self.role == "school_it" and not self.school_id:
-            raise ValueError("a school_it contact needs school_id")
-        if self.role == "district" and not self.district:
-            raise ValueError("a district contact needs district")
+        if self.role == "school_it" and (not self.school_id or self.district):
+            raise ValueError("a school_it contact needs school_id (and no district)")
+        if self.role == "district" and (not self.district or self.school_id):
+            raise ValueError("a district contact needs district (and no school_id)")
         if self.role == "province" and (self.school_id or self.district):
             raise ValueError("a province contact has neither school_id nor district")
         if not (self.email or self.telegram_chat_id or self.webhook_url):
@@ -156,7 +178,7 @@ def import_contacts(session: Session, path: Path) -> ContactImport:
             result.errors.append(f"{Path(path).name}:{line}: not a mapping")
             continue
         try:
-            data = ContactIn.model_validate(row)
+            data = ContactIn.from_row(row)
         except ValidationError as exc:
             result.errors.append(f"{Path(path).name}:{line}: {describe(exc)}")
             continue

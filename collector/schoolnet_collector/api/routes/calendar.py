@@ -8,7 +8,8 @@ from typing import Annotated, Callable, Literal
 from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from pydantic import AwareDatetime, BaseModel
 
-from schoolnet_collector.alerting.calendar import Calendar, CalendarIn, calendar_of, store_calendar
+from schoolnet_collector.alerting.calendar import (Calendar, CalendarIn, calendar_of, contradictions,
+                                                   store_calendar)
 from schoolnet_collector.api.auth import AUTH_RESPONSES, NOT_FOUND, Caller, CallerDep, get_clock
 from schoolnet_collector.api.deps import SessionDep
 from schoolnet_collector.registry.models import Device
@@ -36,11 +37,16 @@ def get_calendar(session: SessionDep, caller: CallerDep, school: SchoolQuery = N
     return calendar_of(session, school)
 
 
-@router.put("/calendar", response_model=CalendarIn)
+@router.put("/calendar", response_model=CalendarIn,
+            responses={409: {"description": "A day closes before it opens, or a term or holiday "
+                                            "ends before it starts"}})
 def put_calendar(body: CalendarIn, session: SessionDep, caller: CallerDep,
                  school: SchoolQuery = None) -> CalendarIn:
     """Replace the calendar (hours, terms and holidays together)."""
     _scope(session, caller, school, change=True)
+    wrong = contradictions(body)
+    if wrong:
+        raise HTTPException(409, "the calendar contradicts itself: " + "; ".join(wrong))
     store_calendar(session, body, school)
     session.commit()
     return calendar_of(session, school)

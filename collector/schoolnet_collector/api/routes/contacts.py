@@ -65,7 +65,7 @@ def _checked(session: Session, caller: Caller, body: ContactIn) -> ContactIn:
         raise HTTPException(403, f"this token cannot manage contacts for {body.scope()}")
     problem = check_places(session, body)
     if problem:
-        raise HTTPException(422, problem)
+        raise HTTPException(404, problem)
     return body
 
 

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Annotated, Callable
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response
-from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy import select
 
 from schoolnet_collector.api.auth import AUTH_RESPONSES, NOT_FOUND, CallerDep, get_clock
@@ -20,19 +20,13 @@ MAX_WINDOW = timedelta(days=120)  # a summer break; longer is a mistake, or a sc
 
 
 class MaintenanceIn(BaseModel):
+    """A start and a length (not an end: a window cannot end before it starts)."""
     school_id: str = Field(max_length=63)
     device_id: str | None = Field(None, max_length=63, description="None: the whole school")
     starts_at: AwareDatetime = Field(description="with a UTC offset, e.g. 2026-11-28T07:00:00+07:00")
-    ends_at: AwareDatetime
+    duration_minutes: int = Field(ge=1, le=MAX_WINDOW // timedelta(minutes=1),
+                                  description="at most 120 days (a summer break)")
     reason: str = Field(min_length=1, max_length=2000, examples=["Thay bộ định tuyến (router)"])
-
-    @model_validator(mode="after")
-    def _ordered_and_bounded(self):
-        if self.ends_at <= self.starts_at:
-            raise ValueError("ends_at must be after starts_at")
-        if self.ends_at - self.starts_at > MAX_WINDOW:
-            raise ValueError(f"a window may last at most {MAX_WINDOW.days} days")
-        return self
 
 
 class MaintenanceOut(BaseModel):
@@ -76,8 +70,13 @@ def create_window(body: MaintenanceIn, session: SessionDep, caller: CallerDep,
                   clock: ClockDep) -> MaintenanceOut:
     caller.require_school_id(session, body.school_id)
     caller.require_role("operator")
+    try:
+        starts = body.starts_at.astimezone(timezone.utc)
+        ends = starts + timedelta(minutes=body.duration_minutes)
+    except OverflowError:
+        raise HTTPException(422, "starts_at is outside the years a calendar can hold") from None
     window = MaintenanceWindow(school_id=body.school_id, device_id=body.device_id,
-                               starts_at=body.starts_at, ends_at=body.ends_at, reason=body.reason,
+                               starts_at=starts, ends_at=ends, reason=body.reason,
                                created_by=caller.token_name, created_at=clock())
     session.add(window)
     session.commit()
