@@ -130,6 +130,20 @@ def test_mqtt_alert_topic_is_readable_with_the_collector_account(mosquitto, subs
     assert json.loads(msg.payload)["subject"] == MSG.subject
 
 
+def test_mqtt_alert_topic_refused_by_the_acl_is_not_taken_for_delivered(mosquitto):
+    # The plain collector account may read everything but write only its control topic.
+    channel = MqttAlertChannel(AlertTopicConfig(enabled=True),
+                               MqttConfig(host="127.0.0.1", port=mosquitto.port, username="collector",
+                                          password="collector-secret", client_id="notify-acl-test"))
+    try:
+        with pytest.raises(DeliveryError) as err:
+            channel.send(MSG, channel.topic("lc-test-01"))
+    finally:
+        channel.close()
+    assert err.value.permanent
+    assert "Not authorized" in str(err.value) and "topic write schoolnet/v1/_alerts/#" in str(err.value)
+
+
 def test_mqtt_alert_channel_reports_a_refused_login(mosquitto):
     channel = MqttAlertChannel(AlertTopicConfig(enabled=True, username="nobody", password="x"),
                                MqttConfig(host="127.0.0.1", port=mosquitto.port), timeout=2)

@@ -3,6 +3,9 @@
 Dashboards and other systems subscribe to it instead of polling the API. QoS 1, not retained
 (a school may have several incidents; the API holds the current state). The broker account
 needs ``topic write schoolnet/v1/_alerts/#``; readers get it through ``topic read schoolnet/#``.
+
+MQTT v5, because only a v5 PUBACK says "not authorized": over 3.1.1 Mosquitto acknowledges a
+publish its ACL drops, and a missing ACL line would look like delivered alerts.
 """
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ class MqttAlertChannel:
         self.cfg, self.broker, self.timeout = cfg, broker, timeout
         self._client: mqtt.Client | None = None
         self._lock = threading.Lock()
+        self._acks: dict[int, object] = {}  # mid -> PUBACK reason code
 
     def topic(self, school_id: str) -> str:
         return f"{self.cfg.prefix}/{school_id}"
@@ -31,7 +35,7 @@ class MqttAlertChannel:
         if self._client is not None and self._client.is_connected():
             return self._client
         self.close()
-        client = mqtt.Client(CallbackAPIVersion.VERSION2,
+        client = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5,
                              client_id=f"{self.broker.client_id}-alerts"[:64])
         client.username_pw_set(self.cfg.username or self.broker.username,
                                self.cfg.password if self.cfg.username else self.broker.password)
@@ -39,6 +43,7 @@ class MqttAlertChannel:
             client.tls_set(ca_certs=str(self.broker.ca_file) if self.broker.ca_file else None)
         ready = threading.Event()
         client.on_connect = lambda c, u, f, rc, p=None: ready.set() if not rc.is_failure else None
+        client.on_publish = lambda c, u, mid, rc, p=None: self._acks.__setitem__(mid, rc)
         try:
             client.connect(self.broker.host, self.broker.port, keepalive=self.broker.keepalive)
         except OSError as exc:
@@ -62,6 +67,10 @@ class MqttAlertChannel:
             raise DeliveryError(f"MQTT publish: {exc}") from None
         if not info.is_published():
             raise DeliveryError("MQTT publish: no PUBACK in time")
+        reason = self._acks.pop(info.mid, None)
+        if reason is not None and reason.is_failure:
+            raise DeliveryError(f"MQTT publish to {address}: {reason} (the broker account needs "
+                                f"'topic write {self.cfg.prefix}/#')", permanent=True)
 
     def close(self) -> None:
         if self._client is not None:
