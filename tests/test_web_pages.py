@@ -249,6 +249,11 @@ def test_procurement_plan_downloads_as_xlsx(site, browser_page, tmp_path):
     if b'"/api/v1/procurement"' not in spec:
         expect(page.locator("#plan-pending")).to_be_visible()
         pytest.skip("the planning API (/api/v1/procurement) has not landed yet")
+    plan = api_get(site["base"], "/api/v1/procurement?scope=province", site["tokens"]["province"])
+    first = page.eval_on_selector_all("#plan-summary tbody tr:first-child td[data-value]",
+                                      "cells => cells.map(c => Number(c.dataset.value))")
+    total = plan["total"]
+    assert first == [total[k] for k in ("pcs", "labs_replace", "labs_add", "projectors", "boards", "cost")]
     with page.expect_download() as info:
         page.click("#download-xlsx")
     download = info.value

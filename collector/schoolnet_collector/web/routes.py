@@ -139,13 +139,32 @@ PROCUREMENT_API = "/api/v1/procurement"
 
 
 @router.get("/plan", response_class=HTMLResponse)
-def plan_page(request: Request, caller: PageCaller):
-    """The procurement plan for the caller's scope, with the planning API's downloads."""
+def plan_page(request: Request, caller: PageCaller, session: SessionDep, runtime: RuntimeDep,
+              clock: Annotated[Callable, Depends(get_clock)]):
+    """The procurement plan's summary for the caller's scope (the first sheet of the XLSX:
+    the scope, its districts and levels, the five-year horizon), with the planning API's
+    downloads for the whole workbook."""
     ready = PROCUREMENT_API in {ctx.path_format for ctx in iter_route_contexts(request.app.routes)}
     scope = quote(str(caller.scope))
-    return render(request, "plan.html", caller=caller, ready=ready,
-                  xlsx=f"{PROCUREMENT_API}?format=xlsx&scope={scope}",
+    summary, plan_error = None, None
+    if ready:
+        try:
+            summary = procurement_summary(runtime, session, caller, clock(), language(request))
+        except StorageError as exc:  # InfluxDB down: the downloads will say so too
+            plan_error = str(exc)
+    return render(request, "plan.html", caller=caller, ready=ready, summary=summary,
+                  plan_error=plan_error, xlsx=f"{PROCUREMENT_API}?format=xlsx&scope={scope}",
                   csv=f"{PROCUREMENT_API}?format=csv&scope={scope}")
+
+
+def procurement_summary(runtime, session, caller: Caller, now, lang: str):
+    """``planning``'s own summary table, computed as the API computes it (default period)."""
+    from schoolnet_collector.planning import procurement
+    from schoolnet_collector.planning.period import parse_period
+    from schoolnet_collector.planning.tables import procurement_tables
+
+    plan = procurement.compute(runtime.store, session, caller.scope, parse_period("30d", now))
+    return procurement_tables(plan, lang)[0]
 
 
 # --- login / logout ------------------------------------------------------------------------
