@@ -17,7 +17,6 @@ try:
     from schoolnet_collector.commands import (devices as devices_cmd, report as report_cmd,
                                               run as run_cmd, schools as schools_cmd)
     from schoolnet_collector.commands import alerting as alerting_cmd
-    from schoolnet_collector.commands import alerting as alerting_cmd
     from schoolnet_collector.commands import token as token_cmd
 except ImportError as exc:  # installed without the [collector] extra (e.g. on a lab PC)
     sys.exit(f"schoolnet-collector: missing dependency ({exc.name}); install 'schoolnet[collector]'")
@@ -33,7 +32,6 @@ def build_parser() -> argparse.ArgumentParser:
     devices_cmd.register(sub)
     report_cmd.register(sub)
     token_cmd.register(sub)
-    alerting_cmd.register(sub)
     alerting_cmd.register(sub)
     from schoolnet_collector.simulator import cli as simulate_cmd
     simulate_cmd.register(sub)
