@@ -377,3 +377,14 @@ def test_two_collectors_evaluating_one_registry_open_one_incident(reg_both):
             ev.evaluate()
     assert reg.keys() == []
     assert sum(r.transitions().count("resolved") for r in recorders) == 1
+
+
+def test_an_incident_of_a_rule_this_version_does_not_know_is_left_alone(reg, clock):
+    with reg.sessions() as s:
+        old = incidents.open_incident(s, key=f"printer_out_of_paper:{S1}/pr-01", rule="printer_out_of_paper",
+                                      school_id=S1, device_id="pr-01", severity="info", summary="x",
+                                      details={}, now=clock(), enqueue=Recorder())
+    ev = reg.evaluator()
+    school_reports(reg)
+    run_for(reg, ev, 60, step=5, report=lambda: school_reports(reg))
+    assert reg.keys() == [old.key]

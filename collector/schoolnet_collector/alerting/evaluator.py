@@ -91,10 +91,11 @@ class Evaluator:
                 if key not in found.conditions and found.judged(key):
                     del self.pending[key]
             for key, incident in unresolved.items():
-                if key in found.conditions or not found.judged(key):
-                    continue
+                rule = self._rule(incident.rule)
+                if key in found.conditions or not found.judged(key) or rule is None:
+                    continue  # (no such rule: opened by another version; left to people)
                 calm = (self.rules.flapping.calm_minutes * 60 if incident.flapping
-                        else self._rule(incident.rule).clear_seconds)
+                        else rule.clear_seconds)
                 start = self.clearing.setdefault(key, now)
                 if now - start >= timedelta(seconds=calm):
                     try:
@@ -112,7 +113,7 @@ class Evaluator:
         return result
 
     def _rule(self, name: str):
-        return getattr(self.rules.rules, name)
+        return getattr(self.rules.rules, name, None)
 
     def _open(self, session: Session, cond: Condition, now: datetime) -> bool:
         window = now - timedelta(minutes=self.rules.flapping.window_minutes)
