@@ -85,6 +85,10 @@ class SpooledDelivery:
         self._on_wire: dict[int, bool] = {}   # row id → sent as backfill
         self._requests: deque[ReplayRequest] = deque()
         self._wake = threading.Event()
+        # Backfill may be waiting unless the pump found none since the last change: bumped by
+        # every event that can make some, so a change during the pump's query is not lost.
+        self._backfill_events = 1   # rows left by an earlier process
+        self._backfill_none_at = 0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._limiter = LogLimiter(log)
@@ -123,6 +127,7 @@ class SpooledDelivery:
             self._send_one(Spooled(row, message.channel, message.device, message.retain,
                                    message.payload, 0, False))
         else:
+            self._backfill_events += 1
             self._wake.set()
         return row
 
@@ -151,24 +156,29 @@ class SpooledDelivery:
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            waiting = False
             try:
-                self.step()
+                waiting = self.step()
             except Exception as exc:  # never let the pump die: the runner keeps spooling
                 self._limiter.log(f"pump:{type(exc).__name__}", logging.ERROR,
                                   "spool pump failed: %r", exc, exc_info=True)
-            self._wake.wait(min(self.tick_seconds, max(self.bucket.wait_hint(), 0.01)))
+            # Backfill held back by the pace: wake for the next token; else sleep until an
+            # acknowledgement, a stored backfill message, a connection or a request wakes us.
+            self._wake.wait(max(self.bucket.wait_hint(), 0.01) if waiting else self.tick_seconds)
             self._wake.clear()
 
-    def step(self) -> None:
-        """One round: record acknowledgements, handle replay requests, send what is due."""
+    def step(self) -> bool:
+        """One round: record acknowledgements, handle replay requests, send what is due.
+        True when backfill is waiting for the pace."""
         self._apply_acks()
         while self._requests:
             self._replay(self._requests.popleft())
-        if self.transport.connected:
-            if self.metered:
-                self._send_batches()
-            else:
-                self._send_backfill()
+        if not self.transport.connected:
+            return False
+        if self.metered:
+            self._send_batches()
+            return False
+        return self._send_backfill()
 
     def _apply_acks(self) -> None:
         ids: list[int] = []
@@ -194,13 +204,23 @@ class SpooledDelivery:
         with self._lock:
             return list(self._on_wire)
 
-    def _send_backfill(self) -> None:
+    def _send_backfill(self) -> bool:
+        """Send what the pace allows; True if more backfill is waiting. The spool is asked
+        only while there may be backfill, not on every wake-up."""
+        events = self._backfill_events
+        if events == self._backfill_none_at:
+            return False
         slots = self._slots()
         if slots <= 0:
-            return
-        for row in self.spool.pending(slots, exclude=self._on_wire_ids()):
+            return self.bucket.available() == 0
+        rows = self.spool.pending(slots, exclude=self._on_wire_ids())
+        for row in rows:
             self._send_one(row)
             self.bucket.take()
+        if len(rows) < slots:
+            self._backfill_none_at = events  # all of it is on the wire now
+            return False
+        return True
 
     def _send_one(self, row: Spooled) -> None:
         payload = mark_backfill(row.payload) if row.backfill else row.payload
@@ -268,6 +288,7 @@ class SpooledDelivery:
         if not self.transport.session_present and self.settings.keep_acked:
             since = int(time.time() * 1000 - self.settings.resend_window_seconds * 1000)
             self._requests.append(ReplayRequest("", since))
+        self._backfill_events += 1
         self._wake.set()
 
     def _handle_request(self, payload: bytes) -> None:
@@ -281,6 +302,8 @@ class SpooledDelivery:
             log.debug("replay request %s already handled", request.id)
             return
         count = self.spool.reopen_acked(request.since_ms)
+        if count:
+            self._backfill_events += 1
         if request.id:
             log.info("replay request %s: sending again %d messages acknowledged since %d",
                      request.id, count, request.since_ms)
