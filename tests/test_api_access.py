@@ -160,16 +160,17 @@ def minimal(schema: dict, values: dict[str, object], name: str = ""):
     schema = resolve(schema)
     if name in BODY_IDS and name in values:
         return values[name]
-    for key in ("anyOf", "oneOf", "allOf"):
-        if key in schema:
-            options = [o for o in schema[key] if resolve(o).get("type") != "null"]
-            return minimal(options[0], values, name)
+    kind = schema.get("type")
+    if kind != "object" and "properties" not in schema:  # an object's combinators only narrow it
+        for key in ("anyOf", "oneOf", "allOf"):
+            if key in schema:
+                options = [o for o in schema[key] if resolve(o).get("type") != "null"]
+                return minimal(options[0], values, name)
     if "const" in schema:
         return schema["const"]
     if schema.get("enum"):
         return schema["enum"][0]
-    kind = schema.get("type")
-    if kind == "object":
+    if kind == "object" or "properties" in schema:
         props = schema.get("properties", {})
         wanted = set(schema.get("required", [])) | {k for k in props if k in BODY_IDS and k in values}
         # one way to reach a person (a contact needs at least one)

@@ -49,8 +49,11 @@ def system_clock() -> datetime:
 
 
 def get_clock() -> Callable[[], datetime]:
-    """The clock token expiry is judged by; tests override this dependency to move time."""
+    """The clock token expiry (and "online") is judged by; tests override this dependency."""
     return system_clock
+
+
+ClockDep = Annotated[Callable[[], datetime], Depends(get_clock)]
 
 
 @dataclass(frozen=True)

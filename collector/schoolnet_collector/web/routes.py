@@ -16,9 +16,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import select
 
-from schoolnet_collector.api.auth import SESSION_COOKIE, Caller, get_clock, optional_caller
+from schoolnet_collector.api.auth import SESSION_COOKIE, Caller, ClockDep, optional_caller
 from schoolnet_collector.api.deps import RuntimeDep, SessionDep
 from schoolnet_collector.api.overview import district_summaries, uplink_history
 from schoolnet_collector.api.routes.schools import devices_of, schools_page
@@ -84,7 +83,7 @@ def guarded(request: Request, caller: Caller, check: Callable[[], object]) -> HT
 
 @router.get("/", response_class=HTMLResponse)
 def province_page(request: Request, caller: PageCaller, session: SessionDep, runtime: RuntimeDep,
-                  clock: Annotated[Callable, Depends(get_clock)]):
+                  clock: ClockDep):
     """The province table by district; a district or school token lands on its own page."""
     if caller.scope_kind == "district":
         return RedirectResponse(f"/districts/{quote(caller.scope_id)}", 303)
@@ -98,7 +97,7 @@ def province_page(request: Request, caller: PageCaller, session: SessionDep, run
 
 @router.get("/districts/{district_id}", response_class=HTMLResponse)
 def district_page(district_id: str, request: Request, caller: PageCaller, session: SessionDep,
-                  runtime: RuntimeDep, clock: Annotated[Callable, Depends(get_clock)]):
+                  runtime: RuntimeDep, clock: ClockDep):
     refused = guarded(request, caller, lambda: caller.require_district(district_id))
     if refused:
         return refused
@@ -106,13 +105,13 @@ def district_page(district_id: str, request: Request, caller: PageCaller, sessio
                                runtime.settings.ingest.offline_after_intervals, district=district_id)
     if not found:
         return render(request, "error.html", 404, caller, message_key="not_found")
-    schools = schools_page(session, runtime, caller, district=district_id, limit=1000)
+    schools = schools_page(session, runtime, caller, clock(), district=district_id, limit=1000)
     return render(request, "district.html", caller=caller, district=found[0], schools=schools.items)
 
 
 @router.get("/schools/{school_id}", response_class=HTMLResponse)
 def school_page(school_id: str, request: Request, caller: PageCaller, session: SessionDep,
-                runtime: RuntimeDep):
+                runtime: RuntimeDep, clock: ClockDep):
     refused = guarded(request, caller, lambda: caller.require_school_id(session, school_id))
     if refused:
         return refused
@@ -123,7 +122,7 @@ def school_page(school_id: str, request: Request, caller: PageCaller, session: S
     except StorageError as exc:  # InfluxDB down: the rest of the page is still useful
         uplink, uplink_error = [], str(exc)
     return render(request, "school.html", caller=caller, school=school,
-                  devices=devices_of(session, runtime, school_id), uplink=uplink,
+                  devices=devices_of(session, runtime, school_id, clock()), uplink=uplink,
                   uplink_error=uplink_error, incidents=open_incidents(session, caller, school_id))
 
 
@@ -140,7 +139,7 @@ PROCUREMENT_API = "/api/v1/procurement"
 
 @router.get("/plan", response_class=HTMLResponse)
 def plan_page(request: Request, caller: PageCaller, session: SessionDep, runtime: RuntimeDep,
-              clock: Annotated[Callable, Depends(get_clock)]):
+              clock: ClockDep):
     """The procurement plan's summary for the caller's scope (the first sheet of the XLSX:
     the scope, its districts and levels, the five-year horizon), with the planning API's
     downloads for the whole workbook."""
@@ -182,7 +181,7 @@ def login_form(request: Request, next: str = "/"):
 
 @router.post("/login", response_class=HTMLResponse)
 async def login(request: Request, session: SessionDep,
-                clock: Annotated[Callable, Depends(get_clock)]):
+                clock: ClockDep):
     """Token in a form post → an HttpOnly, SameSite=Strict session cookie (never the token)."""
     body = await request.body()
     form = parse_qs(body.decode("utf-8", "replace")[:4096]) if len(body) <= 4096 else {}

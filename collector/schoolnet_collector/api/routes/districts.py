@@ -1,12 +1,11 @@
 """Districts (Phòng GDĐT): the unit of responsibility, rolled up from the school registry."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path
 
-from schoolnet_collector.api.auth import AUTH_RESPONSES, CallerDep, NOT_FOUND
+from schoolnet_collector.api.auth import AUTH_RESPONSES, NOT_FOUND, CallerDep, ClockDep
 from schoolnet_collector.api.deps import RuntimeDep, SessionDep
 from schoolnet_collector.api.overview import district_summaries
 from schoolnet_collector.api.schemas import DistrictOut
@@ -15,19 +14,19 @@ router = APIRouter(prefix="/api/v1/districts", tags=["districts"], responses=AUT
 
 
 @router.get("", response_model=list[DistrictOut])
-def list_districts(session: SessionDep, runtime: RuntimeDep, caller: CallerDep) -> list[DistrictOut]:
+def list_districts(session: SessionDep, runtime: RuntimeDep, caller: CallerDep,
+                   clock: ClockDep) -> list[DistrictOut]:
     """The districts the caller can see, with school and device counts (a school token sees
     its own school's counts under its district)."""
     return [DistrictOut(**vars(d)) for d in district_summaries(
-        session, caller.school_ids_filter(), datetime.now(timezone.utc),
-        runtime.settings.ingest.offline_after_intervals)]
+        session, caller.school_ids_filter(), clock(), runtime.settings.ingest.offline_after_intervals)]
 
 
 @router.get("/{district_id}", response_model=DistrictOut)
 def get_district(district_id: Annotated[str, Path(max_length=63)], session: SessionDep,
-                 runtime: RuntimeDep, caller: CallerDep) -> DistrictOut:
+                 runtime: RuntimeDep, caller: CallerDep, clock: ClockDep) -> DistrictOut:
     caller.require_district(district_id)
-    found = district_summaries(session, caller.school_ids_filter(), datetime.now(timezone.utc),
+    found = district_summaries(session, caller.school_ids_filter(), clock(),
                                runtime.settings.ingest.offline_after_intervals, district=district_id)
     if not found:
         raise HTTPException(404, NOT_FOUND)

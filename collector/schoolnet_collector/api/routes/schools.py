@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Query
 from sqlalchemy import select
 
-from schoolnet_collector.api.auth import AUTH_RESPONSES, Caller, CallerDep
+from schoolnet_collector.api.auth import AUTH_RESPONSES, Caller, CallerDep, ClockDep
 from schoolnet_collector.api.deps import RuntimeDep, SessionDep
 from schoolnet_collector.api.overview import count_schools, device_counts, uplink_history
 from schoolnet_collector.api.schemas import DeviceOut, SchoolOut, SchoolPage, UplinkHour
@@ -26,7 +26,7 @@ def school_out(school: School, devices: int, online: int) -> SchoolOut:
                      level=school.level, devices=devices, devices_online=online)
 
 
-def schools_page(session, runtime, caller: Caller, district: str | None = None,
+def schools_page(session, runtime, caller: Caller, now: datetime, district: str | None = None,
                  level: str | None = None, limit: int = 100, offset: int = 0) -> SchoolPage:
     """The list route's answer; the web pages call it too so both show the same numbers."""
     query = select(School).where(caller.school_ids_filter())
@@ -36,7 +36,7 @@ def schools_page(session, runtime, caller: Caller, district: str | None = None,
         query = query.where(School.level == level)
     total = count_schools(session, query)
     schools = list(session.scalars(query.order_by(School.id).limit(limit).offset(offset)))
-    counts = device_counts(session, [s.id for s in schools], datetime.now(timezone.utc),
+    counts = device_counts(session, [s.id for s in schools], now,
                            runtime.settings.ingest.offline_after_intervals)
     items = []
     for s in schools:
@@ -47,26 +47,25 @@ def schools_page(session, runtime, caller: Caller, district: str | None = None,
 
 @router.get("", response_model=SchoolPage)
 def list_schools(
-    session: SessionDep, runtime: RuntimeDep, caller: CallerDep,
+    session: SessionDep, runtime: RuntimeDep, caller: CallerDep, clock: ClockDep,
     district: Annotated[str | None, Query(max_length=63, description="district id")] = None,
     level: Annotated[str | None, Query(max_length=32, description="level id, e.g. thcs")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> SchoolPage:
-    return schools_page(session, runtime, caller, district, level, limit, offset)
+    return schools_page(session, runtime, caller, clock(), district, level, limit, offset)
 
 
 @router.get("/{school_id}", response_model=SchoolOut)
 def get_school(school_id: SchoolId, session: SessionDep, runtime: RuntimeDep,
-               caller: CallerDep) -> SchoolOut:
+               caller: CallerDep, clock: ClockDep) -> SchoolOut:
     school = caller.require_school_id(session, school_id)
-    c = device_counts(session, [school.id], datetime.now(timezone.utc),
+    c = device_counts(session, [school.id], clock(),
                       runtime.settings.ingest.offline_after_intervals).get(school.id)
     return school_out(school, c.devices if c else 0, c.devices_online if c else 0)
 
 
-def devices_of(session, runtime, school_id: str) -> list[DeviceOut]:
-    now = datetime.now(timezone.utc)
+def devices_of(session, runtime, school_id: str, now: datetime) -> list[DeviceOut]:
     after = runtime.settings.ingest.offline_after_intervals
     return [DeviceOut(id=d.device_id, school=d.school_id, kind=d.kind, first_seen=utc(d.first_seen),
                       last_seen=utc(d.last_seen), last_seq=d.last_seq,
@@ -77,9 +76,9 @@ def devices_of(session, runtime, school_id: str) -> list[DeviceOut]:
 
 @router.get("/{school_id}/devices", response_model=list[DeviceOut])
 def list_devices(school_id: SchoolId, session: SessionDep, runtime: RuntimeDep,
-                 caller: CallerDep) -> list[DeviceOut]:
+                 caller: CallerDep, clock: ClockDep) -> list[DeviceOut]:
     caller.require_school_id(session, school_id)
-    return devices_of(session, runtime, school_id)
+    return devices_of(session, runtime, school_id, clock())
 
 
 @router.get("/{school_id}/uplink", response_model=list[UplinkHour],
