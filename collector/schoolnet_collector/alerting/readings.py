@@ -22,7 +22,7 @@ from sqlalchemy import case
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from schoolnet_agent.protocol import EVENTS, INVENTORY, TELEMETRY, parse_topic
+from schoolnet_agent.protocol import EVENTS, INVENTORY, TELEMETRY
 from schoolnet_collector.registry.alerting_models import DeviceReading
 
 log = logging.getLogger("schoolnet.alerting")
@@ -33,11 +33,13 @@ PROJECTOR_NUMBERS = ("lamp_hours", "lamp_rated_hours", "error", "power_on")
 # Cheap byte tests before parsing: most reports (PC cpu/memory) carry none of these.
 _TELEMETRY_MARKS = (b'"uplink"', b'"disk"', b'"projector"')
 _EVENT_MARKS = (b'"uplink_changed"', b'"lan_host_unknown"')
+_WATCHED_METRICS = frozenset({"uplink", "disk", "projector"})
 
 
 class LatestReadings:
     def __init__(self):
-        self._pending: dict[tuple[str, str, str], tuple[float | None, str | None, datetime]] = {}
+        # (school, device, name) → (value, text, received ms): the hot path makes no datetimes.
+        self._pending: dict[tuple[str, str, str], tuple[float | None, str | None, int]] = {}
         self._lock = threading.Lock()
         self.errors = 0
 
@@ -53,7 +55,8 @@ class LatestReadings:
                 log.exception("could not note readings from %s", topic)
 
     def _observe(self, topic: str, payload: bytes, received_ms: int) -> None:
-        channel = topic.rsplit("/", 1)[-1]
+        # The topic was checked by the converter already: schoolnet/v1/<school>/<device>/<channel>.
+        _, _, school, device, channel = topic.split("/")
         if channel == TELEMETRY:
             marks = _TELEMETRY_MARKS
         elif channel == EVENTS:
@@ -64,13 +67,12 @@ class LatestReadings:
             return
         if not any(m in payload for m in marks):
             return
-        t = parse_topic(topic)
         report = orjson.loads(payload)
-        at = datetime.fromtimestamp(received_ms / 1000, timezone.utc)
         found: list[tuple[str, float | None, str | None]] = []
         if channel == TELEMETRY:
             for metric in report.get("metrics", ()):
-                found += _metric_readings(metric)
+                if metric.get("name") in _WATCHED_METRICS:
+                    found += _metric_readings(metric)
         elif channel == EVENTS:
             for event in report.get("events", ()):
                 found += _event_readings(event)
@@ -81,16 +83,16 @@ class LatestReadings:
         if found:
             with self._lock:
                 for name, value, text in found:
-                    key = (t.school, t.device, name)
+                    key = (school, device, name)
                     old = self._pending.get(key)
-                    if old is None or old[2] <= at:
-                        self._pending[key] = (value, text, at)
+                    if old is None or old[2] <= received_ms:
+                        self._pending[key] = (value, text, received_ms)
 
     def note(self, school: str, device: str, name: str, value: float | None, at: datetime,
              text: str | None = None) -> None:
         """Record one reading directly (the simulator's and tests' way in)."""
         with self._lock:
-            self._pending[(school, device, name)] = (value, text, at)
+            self._pending[(school, device, name)] = (value, text, int(at.timestamp() * 1000))
 
     def pending(self) -> int:
         return len(self._pending)
@@ -102,8 +104,9 @@ class LatestReadings:
         if not batch:
             return 0
         insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-        rows = [dict(school_id=s, device_id=d, name=n, value=v, text_value=t, at=at)
-                for (s, d, n), (v, t, at) in batch.items()]
+        rows = [dict(school_id=s, device_id=d, name=n, value=v, text_value=t,
+                     at=datetime.fromtimestamp(ms / 1000, timezone.utc))
+                for (s, d, n), (v, t, ms) in batch.items()]
         ex = insert(DeviceReading).excluded
         newer = ex.at >= DeviceReading.at
         stmt = insert(DeviceReading).on_conflict_do_update(
