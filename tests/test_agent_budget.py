@@ -3,7 +3,6 @@ budget; the collector unpacks a batch and checks every report in it as if it cam
 from __future__ import annotations
 
 import json
-import time
 import zlib
 
 import pytest

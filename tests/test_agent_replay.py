@@ -10,6 +10,7 @@ import time
 import uuid
 
 import paho.mqtt.client as mqtt
+import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 from agent_process import TOPIC, drain, spool_rows, start_agent, wait_until, write_config
@@ -66,6 +67,14 @@ def publish_request(port, body: bytes) -> None:
 def test_backfill_mark_is_added_to_json_objects_only():
     assert json.loads(mark_backfill(b'{"seq":1}')) == {"seq": 1, "backfill": True}
     assert mark_backfill(b"online") == b"online"
+
+
+def test_the_schema_takes_backfill_as_a_boolean_only():
+    from schoolnet_agent.protocol import PayloadError, validate
+    report = json.loads(old_report(1))
+    assert validate({**report, "backfill": True})["backfill"] is True
+    with pytest.raises(PayloadError, match="schema"):
+        validate({**report, "backfill": "yes"})
 
 
 def test_token_bucket_paces_with_an_injected_clock():

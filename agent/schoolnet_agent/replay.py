@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from dataclasses import dataclass
 from typing import Callable
 
@@ -58,12 +59,10 @@ class TokenBucket:
     """At most ``rate`` takes a second on average, bursts up to ``burst``; injected clock."""
 
     def __init__(self, rate: float, burst: float | None = None,
-                 clock: Callable[[], float] | None = None):
-        import time
-
+                 clock: Callable[[], float] = time.monotonic):
         self.rate = rate
         self.burst = burst if burst is not None else max(1.0, rate)
-        self.clock = clock or time.monotonic
+        self.clock = clock
         self._tokens = self.burst
         self._at = self.clock()
 
