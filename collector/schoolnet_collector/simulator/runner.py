@@ -33,6 +33,7 @@ class RunOptions:
     window: int = 100                  # per-school unacknowledged messages before spooling
     connect_timeout: float = 30.0
     progress_every: float = 10.0
+    drain_seconds: float = 30.0        # at the end of --duration: time to send what is spooled
 
 
 class Simulation:
@@ -105,8 +106,21 @@ class Simulation:
                 next_report += self.options.progress_every
             wait = (heap[0][0] if heap else end) - time.monotonic()
             stop.wait(min(max(wait, 0.0), 0.05 if spooling else 0.5, max(end - now_m, 0.0)))
+        self._drain_spools(spooling, stop)
         self.report(self.snapshot())
         return sum(sim.sent for sim in self.sims)
+
+    def _drain_spools(self, spooling: set[SchoolSim], stop: threading.Event) -> None:
+        """At the end of a timed run, send what the schools still hold (as an agent sends its
+        spool before a clean shutdown), so a run's every report reaches the broker; a signal
+        or ``drain_seconds`` cuts it short."""
+        deadline = time.monotonic() + self.options.drain_seconds
+        while spooling and not stop.is_set() and time.monotonic() < deadline:
+            for sim in list(spooling):
+                sim.drain()
+                if not sim.spool:
+                    spooling.discard(sim)
+            stop.wait(0.05)
 
     def stop(self) -> None:
         """Retained ``offline`` for every device of every school, then disconnect cleanly.
