@@ -188,7 +188,17 @@ def test_province_district_and_school_pages_show_the_apis_numbers(site, browser_
 def test_language_switch_to_english_is_remembered(site, browser_page):
     context, page = browser_page
     base = site["base"]
-    login(page, base, site["tokens"]["province"])
+    page.goto(base + "/schools/lc-test-01")  # to the login form, in Vietnamese
+    expect(page.locator("h1")).to_have_text("Đăng nhập")
+    page.click("#lang-switch")  # English, still going to the school afterwards
+    expect(page.locator("h1")).to_have_text("Sign in")
+    page.fill("#token", site["tokens"]["province"])
+    page.click("#login-submit")
+    expect(page).to_have_url(base + "/schools/lc-test-01")
+    expect(page.locator("h2").first).to_have_text("Devices")
+    page.click("#lang-switch")
+    expect(page.locator("h2").first).to_have_text("Thiết bị")
+    page.goto(base + "/")
     expect(page.locator("th").first).to_have_text("Huyện / thị xã / thành phố")
     page.click("#lang-switch")
     expect(page.locator("h1")).to_have_text("Province")

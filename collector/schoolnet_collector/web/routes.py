@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Callable
-from urllib.parse import parse_qs, quote
+from urllib.parse import parse_qs, quote, urlencode
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -62,10 +62,13 @@ PageCaller = Annotated[Caller, Depends(page_caller)]
 def render(request: Request, name: str, status: int = 200, caller: Caller | None = None,
            **context) -> HTMLResponse:
     lang = language(request)
+    other = "en" if lang == "vi" else "vi"
+    # The switch keeps the page's own parameters (the login form's next page, for one).
+    switch = request.url.path + "?" + urlencode({**request.query_params, "lang": other})
     response = templates.TemplateResponse(request, name, {
         "t": i18n.TEXT[lang], "lang": lang, "levels": i18n.LEVELS[lang], "kinds": i18n.KINDS[lang],
         "severities": i18n.SEVERITIES[lang], "states": i18n.STATES[lang], "caller": caller,
-        "other_lang": "en" if lang == "vi" else "vi", **context}, status_code=status)
+        "other_lang": other, "switch_url": switch, **context}, status_code=status)
     if request.query_params.get("lang") in i18n.LANGUAGES:
         response.set_cookie(i18n.LANG_COOKIE, lang, max_age=365 * 86400, samesite="strict")
     return response
