@@ -36,6 +36,16 @@ def _period(text: str) -> str:
     return text
 
 
+def _end(text: str) -> datetime:
+    """``YYYY-MM-DD`` or ``YYYY-MM-DDTHH:MM[:SS][+07:00]``; without a zone, UTC."""
+    try:
+        end = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a date or date-time like 2026-05-31 or "
+                                         f"2026-05-31T17:00+07:00, got {text!r}") from None
+    return end if end.tzinfo else end.replace(tzinfo=timezone.utc)
+
+
 def _year(text: str) -> int:
     if not (text.isdigit() and 2000 <= int(text) <= 2100):
         raise argparse.ArgumentTypeError(f"must be a year 2000-2100, got {text!r}")
@@ -51,6 +61,8 @@ def register(sub) -> None:
                    help="province, district:<id> or school:<id> (default: province)")
     p.add_argument("--period", type=_period, default="30d",
                    help="how far back from now: e.g. 30d, 12w, 48h (default: 30d)")
+    p.add_argument("--end", type=_end, metavar="WHEN",
+                   help="the period ends here instead of now (e.g. 2026-05-31: the school year)")
     p.add_argument("--format", choices=FORMATS, default="table")
     p.add_argument("--output", type=Path, metavar="FILE", help="write here instead of stdout")
     p.add_argument("--lang", choices=("vi", "en"), default="vi",
@@ -85,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
         prices = load_prices(args.prices) if args.kind == "procurement" else None
     except PlanningFileError as exc:
         return _fail(str(exc))
-    period = parse_period(args.period, datetime.now(timezone.utc))
+    period = parse_period(args.period, args.end or datetime.now(timezone.utc))
     engine = make_engine(settings.registry.url)
     try:
         migrate(engine)

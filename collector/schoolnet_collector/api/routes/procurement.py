@@ -1,0 +1,29 @@
+"""``/api/v1/procurement``: the replacement plan for a scope and period
+(``planning.procurement``), as JSON or as a CSV/XLSX download."""
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException
+
+from schoolnet_collector.api.auth import AUTH_RESPONSES, CallerDep
+from schoolnet_collector.api.deps import RuntimeDep, SessionDep
+from schoolnet_collector.api.report_common import ReportQueryDep, download, require_scope
+from schoolnet_collector.planning import procurement
+from schoolnet_collector.planning.period import ReportArgumentError
+from schoolnet_collector.planning.tables import procurement_tables
+from schoolnet_collector.storage.influx import StorageError
+
+router = APIRouter(prefix="/api/v1/procurement", tags=["planning"], responses=AUTH_RESPONSES)
+
+
+@router.get("", summary="Devices and labs to replace or add, with costs and a five-year horizon")
+def get_procurement(q: ReportQueryDep, caller: CallerDep, session: SessionDep, runtime: RuntimeDep):
+    require_scope(caller, session, q.scope)
+    try:
+        plan = procurement.compute(runtime.store, session, q.scope, q.period, as_of=q.as_of)
+    except ReportArgumentError as exc:
+        raise HTTPException(422, str(exc)) from None
+    except StorageError as exc:
+        raise HTTPException(503, f"InfluxDB unavailable: {exc}") from None
+    if q.format == "json":
+        return plan.as_dict(q.lang)
+    return download("procurement", q, procurement_tables(plan, q.lang))

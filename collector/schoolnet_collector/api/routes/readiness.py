@@ -1,0 +1,29 @@
+"""``/api/v1/readiness``: readiness against the plan targets for a scope and period
+(``planning.readiness``), as JSON or as a CSV/XLSX download."""
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException
+
+from schoolnet_collector.api.auth import AUTH_RESPONSES, CallerDep
+from schoolnet_collector.api.deps import RuntimeDep, SessionDep
+from schoolnet_collector.api.report_common import ReportQueryDep, download, require_scope
+from schoolnet_collector.planning import readiness
+from schoolnet_collector.planning.period import ReportArgumentError
+from schoolnet_collector.planning.tables import readiness_tables
+from schoolnet_collector.storage.influx import StorageError
+
+router = APIRouter(prefix="/api/v1/readiness", tags=["planning"], responses=AUTH_RESPONSES)
+
+
+@router.get("", summary="Readiness indicators with plan targets and gaps")
+def get_readiness(q: ReportQueryDep, caller: CallerDep, session: SessionDep, runtime: RuntimeDep):
+    require_scope(caller, session, q.scope)
+    try:
+        report = readiness.compute(runtime.store, session, q.scope, q.period, as_of=q.as_of)
+    except ReportArgumentError as exc:
+        raise HTTPException(422, str(exc)) from None
+    except StorageError as exc:
+        raise HTTPException(503, f"InfluxDB unavailable: {exc}") from None
+    if q.format == "json":
+        return report.as_dict()
+    return download("readiness", q, readiness_tables(report, q.lang))
