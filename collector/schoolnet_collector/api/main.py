@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from schoolnet_collector import __version__
 from schoolnet_collector.api.routes import dead_letters, districts, health, schools, speedtest
 from schoolnet_collector.api.routes import calendar, contacts, incidents, maintenance
+from schoolnet_collector.api.routes import procurement, readiness
 from schoolnet_collector.runtime import Runtime
 from schoolnet_collector.web import routes as web
 
@@ -26,5 +27,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(contacts.router)
     app.include_router(maintenance.router)
     app.include_router(calendar.router)
+    app.include_router(readiness.router)
+    app.include_router(procurement.router)
     web.mount(app)
     return app
