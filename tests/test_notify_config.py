@@ -59,6 +59,13 @@ def test_environment_overrides_and_is_checked(monkeypatch):
     assert "notify.smtp.port: Input should be a valid integer" in str(err.value)
 
 
+def test_escalation_and_digest_can_be_switched_off_in_the_file(tmp_path):
+    conf = tmp_path / "collector.toml"
+    conf.write_text('[notify]\nescalate_minutes = 0\ndigest_at = ""\n')
+    n = load_settings(conf).notify
+    assert n.escalate_minutes == 0 and n.digest_at == ""
+
+
 def test_defaults_are_quiet_and_vietnamese():
     n = load_settings(None).notify
     assert (n.language, n.timezone, n.respect_school_time) == ("vi", "Asia/Ho_Chi_Minh", True)

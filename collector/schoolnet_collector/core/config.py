@@ -136,8 +136,9 @@ class NotifyConfig(Strict):
     page_anytime_severities: list[Literal["info", "warning", "critical"]] = Field(default_factory=list)
     repeat_minutes: float = Field(120.0, gt=0)
     max_repeats: int = Field(2, ge=0, le=100)
-    escalate_minutes: float | None = Field(60.0, gt=0, description="None: never escalate")
-    digest_at: str | None = Field("07:00", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    escalate_minutes: float | None = Field(60.0, ge=0, description="0: never escalate")
+    digest_at: str | None = Field("07:00", pattern=r"^(([01][0-9]|2[0-3]):[0-5][0-9])?$",
+                                  description='local HH:MM; "": no digest')
     retry_seconds: float = Field(30.0, gt=0)
     retry_max_seconds: float = Field(3600.0, gt=0)
     max_attempts: int = Field(12, ge=1, le=1000)

@@ -171,8 +171,8 @@ class NotifyWorker:
                     continue
                 routing.add_pages(session, incident, [contact], "repeat", repeat_no + 1,
                                   routing.page_time(session, incident, now, cfg), now, cfg)
-        if cfg.escalate_minutes is None:
-            return
+        if not cfg.escalate_minutes:
+            return  # 0 (or unset): never escalate
         for incident_id, first in first_page.items():
             if first + timedelta(minutes=cfg.escalate_minutes) > now:
                 continue
