@@ -88,6 +88,9 @@ class Runner:
         if self.send(Outgoing(TELEMETRY, self.build())):
             self.reports += 1
         self.send_events()
+        if self.inventory is not None:
+            self.inventory.tick()
+        self.subdevices.tick()
 
     def send_events(self) -> None:
         """The probes' pending events as one report on the ``events`` channel (none: nothing)."""
@@ -96,9 +99,6 @@ class Runner:
             dev = self.config.device
             self.send(Outgoing(EVENTS, encode(build_events_report(
                 dev.school, dev.id, dev.kind, self.sequence.next(), events))))
-        if self.inventory is not None:
-            self.inventory.tick()
-        self.subdevices.tick()
 
     def send(self, message: Outgoing) -> bool:
         """Hand one message to delivery; a failure is logged (rate-limited), never raised."""
