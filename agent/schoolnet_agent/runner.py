@@ -83,8 +83,9 @@ class Runner:
         return self.delivery.shape(samples) if self.delivery else samples
 
     def tick(self) -> None:
-        """One report, then the events the probes noticed; any failure is logged and the loop
-        goes on."""
+        """One report, then the events the probes noticed, the inventory when due and changed,
+        and the reports of a gateway's projectors and boards; any failure is logged and the
+        loop goes on."""
         if self.send(Outgoing(TELEMETRY, self.build())):
             self.reports += 1
         self.send_events()
