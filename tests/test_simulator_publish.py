@@ -179,8 +179,9 @@ def test_outages_and_failovers_lose_nothing(mosquitto, subscriber, tmp_path):
     assert simulate(argv) == 0
     subscriber.settle()
     reports = subscriber.reports()
-    events = [e["type"] for r in reports for e in r.get("events", [])]
-    assert {"uplink_down", "uplink_up", "uplink_failover", "uplink_failback"} <= set(events)
+    events = [e for r in reports for e in r.get("events", [])]
+    assert {e["type"] for e in events} == {"uplink_changed"}, "the real gateway probe's name"
+    assert {"link_lost", "link_back", "failover", "failback"} <= {e["data"]["reason"] for e in events}
     uplink = [m["fields"] for r in reports for m in r.get("metrics", []) if m["name"] == "uplink"]
     assert any(f["up"] == 0 and f["loss_percent"] == 100 for f in uplink)  # spooled while down
     assert any(f["failover"] == 1 for f in uplink)

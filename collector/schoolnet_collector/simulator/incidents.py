@@ -17,16 +17,18 @@ from schoolnet_collector.simulator.profile import Behaviour
 
 @dataclass(slots=True)
 class LinkEvent:
-    """A change of the school's link, reported on the gateway's ``events`` channel."""
+    """A change of the school's link, reported on the gateway's ``events`` channel as the real
+    gateway probe does: type ``uplink_changed`` with the ``reason`` (docs/protocol.md)."""
 
-    type: str                       # uplink_failover | uplink_failback | uplink_down | uplink_up
+    reason: str                     # failover | failback | link_lost | link_back
     severity: str
     message: str
     data: dict[str, str | int]
+    type: str = "uplink_changed"
 
     def as_json(self) -> dict:
         return {"type": self.type, "severity": self.severity, "message": self.message,
-                "data": self.data}
+                "data": {"reason": self.reason, **self.data}}
 
 
 class LinkState:
@@ -59,26 +61,31 @@ class LinkState:
         if self.down and now >= self.down_until:
             minutes = int((now - self.down_since) // 60)
             self.down_until = 0.0
-            events.append(LinkEvent("uplink_up", "info", "Đã có kết nối Internet trở lại",
-                                    {"isp": self.active_isp, "down_minutes": minutes}))
+            events.append(LinkEvent("link_back", "info", "Đã có kết nối Internet trở lại",
+                                    {"from_type": "none", "to_type": self.school.uplink,
+                                     "from_isp": "", "to_isp": self.active_isp,
+                                     "down_minutes": minutes}))
         if self.failover and now >= self.failover_until:
             self.failover_until = 0.0
-            events.append(LinkEvent("uplink_failback", "info",
-                                    f"Đường truyền {self.school.isps[0]} hoạt động lại",
-                                    {"isp": self.school.isps[0]}))
+            main, backup = self.school.isps
+            events.append(LinkEvent("failback", "info", f"Đường truyền {main} hoạt động lại",
+                                    {"from_type": self.school.uplink, "to_type": self.school.uplink,
+                                     "from_isp": backup, "to_isp": main}))
         if not self.enabled or self.down:
             return events
         b = self.behaviour
         if rng.random() < b.outage_per_day.get(self.school.uplink, 0.0) * interval / 86400:
             self.down_since = now
             self.down_until = now + 60 * rng.uniform(*b.outage_minutes)
-            events.append(LinkEvent("uplink_down", "critical", "Mất kết nối Internet",
-                                    {"isp": self.active_isp}))
+            events.append(LinkEvent("link_lost", "critical", "Mất kết nối Internet",
+                                    {"from_type": self.school.uplink, "to_type": "none",
+                                     "from_isp": self.active_isp, "to_isp": ""}))
         elif (self.school.dual_fixed and not self.failover
               and rng.random() < b.failover_per_day * interval / 86400):
             self.failover_until = now + 60 * rng.uniform(*b.failover_minutes)
             main, backup = self.school.isps
-            events.append(LinkEvent("uplink_failover", "warning",
+            events.append(LinkEvent("failover", "warning",
                                     f"Mất đường truyền {main}, chuyển sang {backup}",
-                                    {"from_isp": main, "to_isp": backup}))
+                                    {"from_type": self.school.uplink, "to_type": self.school.uplink,
+                                     "from_isp": main, "to_isp": backup}))
         return events
