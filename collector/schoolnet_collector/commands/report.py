@@ -102,9 +102,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         migrate(engine)
         store = InfluxStore(settings.influx)
-        with session_factory(engine)() as session, _progress(period, targets) as bar:
+        with session_factory(engine)() as session, _progress() as bar:
             kw = dict(as_of=args.as_of, targets=targets, rules=rules,
-                      progress=lambda step: (bar.set_postfix_str(step), bar.update()))
+                      progress=lambda step, done, total: _advance(bar, step, done, total))
             if args.kind == "readiness":
                 report = readiness.compute(store, session, scope, period, **kw)
             else:
@@ -118,13 +118,16 @@ def run(args: argparse.Namespace) -> int:
     return _write(args, report)
 
 
-def _progress(period, targets):
+def _progress():
     from tqdm import tqdm
 
-    from schoolnet_collector.planning.fleetdata import query_steps
+    return tqdm(desc="queries", unit="q", file=sys.stderr, disable=None, leave=False)
 
-    return tqdm(total=query_steps(period, targets.parameters), desc="queries", unit="q",
-                file=sys.stderr, disable=None, leave=False)
+
+def _advance(bar, step: str, done: int, total: int) -> None:
+    bar.total = total
+    bar.set_postfix_str(step, refresh=False)
+    bar.update(done - bar.n)
 
 
 def _write(args, report) -> int:

@@ -3,8 +3,9 @@
 Queries are bounded by the scope, not by the fleet: each one groups by school or device in
 InfluxDB (``GROUP BY school, device``) and returns one row per school or device, so a
 province's report is about a dozen queries, plus one small query per school day for uplink
-availability during school hours (InfluxQL cannot filter on the hour of the day). ``progress``
-is called once per query, for the CLI's progress bar.
+availability during school hours (InfluxQL cannot filter on the hour of the day). For a
+province the per-device queries run once per district. ``progress(step, done, total)`` is
+called after each query, for the CLI's progress bar.
 """
 from __future__ import annotations
 
@@ -45,6 +46,7 @@ class FleetData:
     registry: dict[str, list[Device]]                       # school -> registered devices
     uplink: dict[str, UplinkStats] = field(default_factory=dict)
     reports: dict[Key, tuple[str, int]] = field(default_factory=dict)   # kind, reports
+    heard: dict[str, dict[str, str]] = field(default_factory=dict)      # school -> device -> kind
     inventory: dict[Key, dict] = field(default_factory=dict)
     disk_used: dict[Key, float] = field(default_factory=dict)           # fullest disk, last value
     crashes: dict[Key, int] = field(default_factory=dict)
@@ -55,9 +57,8 @@ class FleetData:
     def devices(self, school: str) -> dict[str, str]:
         """device -> kind: registered devices and any device heard in the period."""
         out = {d.device_id: d.kind for d in self.registry.get(school, ()) if d.kind != "unknown"}
-        for (s, device), (kind, _) in self.reports.items():
-            if s == school:
-                out.setdefault(device, kind)
+        for device, kind in self.heard.get(school, {}).items():
+            out.setdefault(device, kind)
         return out
 
 
@@ -84,7 +85,8 @@ def scope_tag(scope: Scope) -> str:
 
 def fetch(store: InfluxStore, session: Session, scope: Scope, period: Period,
           params: Parameters, crash_gap_minutes: float,
-          progress: Callable[[str], None] = lambda step: None) -> FleetData:
+          progress: Callable[[str, int, int], None] = lambda step, done, total: None
+          ) -> FleetData:
     schools = scope_schools(session, scope)
     registry: dict[str, list[Device]] = defaultdict(list)
     for d in session.scalars(select(Device).join(School, Device.school_id == School.id)
@@ -92,11 +94,22 @@ def fetch(store: InfluxStore, session: Session, scope: Scope, period: Period,
         registry[d.school_id].append(d)
     data = FleetData(scope, period, schools, dict(registry))
     ids = {s.id for s in schools}
-    where = _time(period.start, period.end) + scope_tag(scope)
+    span = _time(period.start, period.end)
+    where = span + scope_tag(scope)
+    # Per-device queries run one district at a time for a province: each stays well inside
+    # the store's timeout on a small server, and the progress bar moves.
+    parts = ([f" AND district = {quote(d)}" for d in sorted({s.district for s in schools})]
+             if scope.kind == "province" else [scope_tag(scope)])
+    hours = params.school_hours
+    windows = school_hour_windows(period, params.timezone, hours.start, hours.end)
+    total = 2 + len(windows) + len(DEVICE_QUERIES) * len(parts)
+    done = 0
 
     def rows(step: str, q: str) -> list[dict]:
+        nonlocal done
         out = [r for r in store.rows(q) if r.get("school") in ids]
-        progress(step)
+        done += 1
+        progress(step, done, total)
         return out
 
     for r in rows("uplink", "SELECT MAX(up) AS ever_up, MEAN(fixed) AS fixed, MEAN(cellular) "
@@ -107,46 +120,56 @@ def fetch(store: InfluxStore, session: Session, scope: Scope, period: Period,
                                     f"FROM uplink WHERE {where} AND up = 1 GROUP BY school"):
         if r["school"] in data.uplink:
             data.uplink[r["school"]].rtt_ms, data.uplink[r["school"]].loss_percent = r["rtt"], r["loss"]
-    hours = params.school_hours
-    for a, b in school_hour_windows(period, params.timezone, hours.start, hours.end):
+    for a, b in windows:
         for r in rows(f"school hours {a.date()}", "SELECT SUM(up) AS up, COUNT(up) AS n FROM "
                       f"uplink WHERE {_time(a, b)}{scope_tag(scope)} GROUP BY school"):
             if r["school"] in data.uplink:
                 stats = data.uplink[r["school"]]
                 stats.school_hours_up += r["up"] or 0.0
                 stats.school_hours_samples += int(r["n"] or 0)
-    for r in rows("reports", f"SELECT COUNT(seq) AS n FROM report WHERE {where} "
-                             "GROUP BY school, device, kind"):
-        data.reports[(r["school"], r["device"])] = (r["kind"], int(r["n"]))
-        data.reporting_schools.add(r["school"])
-    # Inventory is retained and sent when it changes, so its newest point may be older than
-    # the period: read up to the period's end, from any time before it.
-    inv_where = f"time < {rfc3339(period.end)}{scope_tag(scope)}"
-    for r in rows("inventory", "SELECT LAST(bios_date) AS bios_date, LAST(ram_bytes) AS ram_bytes, "
-                  "LAST(cpu_bits) AS cpu_bits, LAST(smart_failed_count) AS smart_failed_count, "
-                  f"LAST(/^disk[0-9]+_smart$/) FROM inventory WHERE {inv_where} "
-                  "GROUP BY school, device"):
-        data.inventory[(r["school"], r["device"])] = r
-    for r in rows("disks", f"SELECT LAST(used_percent) AS used FROM disk WHERE {where} "
-                           "GROUP BY school, device, instance"):
-        key = (r["school"], r["device"])
-        data.disk_used[key] = max(data.disk_used.get(key, 0.0), r["used"] or 0.0)
     gap = int(crash_gap_minutes * 60)
-    for r in rows("restarts", "SELECT COUNT(d) AS n FROM (SELECT DIFFERENCE(uptime_seconds) AS d, "
-                  f"ELAPSED(uptime_seconds, 1s) AS e FROM system WHERE {where} "
-                  f"GROUP BY school, device) WHERE d < 0 AND e <= {gap} GROUP BY school, device"):
-        data.crashes[(r["school"], r["device"])] = int(r["n"])
-    for r in rows("projectors", "SELECT LAST(lamp_hours) AS lamp_hours, LAST(lamp_rated_hours) "
-                  f"AS lamp_rated_hours, LAST(error) AS error FROM projector WHERE {where} "
-                  "GROUP BY school, device"):
-        data.projector[(r["school"], r["device"])] = r
-    for r in rows("boards", f"SELECT MEAN(reachable) AS reachable FROM board WHERE {where} "
-                            "GROUP BY school, device"):
-        data.board_reachable[(r["school"], r["device"])] = 100.0 * (r["reachable"] or 0.0)
+    for part in parts:
+        for name, query, keep in DEVICE_QUERIES:
+            # Inventory is retained and sent when it changes, so its newest point may be older
+            # than the period: it is read from any time before the period's end.
+            when = f"time < {rfc3339(period.end)}" if name == "inventory" else span
+            for r in rows(f"{name}{part.replace(' AND ', ' ')}",
+                          query.format(where=when + part, gap=gap)):
+                keep(data, r)
     return data
 
 
-def query_steps(period: Period, params: Parameters) -> int:
-    """How many queries ``fetch`` runs (the progress bar's total)."""
-    hours = params.school_hours
-    return 8 + len(school_hour_windows(period, params.timezone, hours.start, hours.end))
+def _reports(data: FleetData, r: dict) -> None:
+    data.reports[(r["school"], r["device"])] = (r["kind"], int(r["n"]))
+    data.heard.setdefault(r["school"], {})[r["device"]] = r["kind"]
+    data.reporting_schools.add(r["school"])
+
+
+def _disk(data: FleetData, r: dict) -> None:
+    key = (r["school"], r["device"])
+    data.disk_used[key] = max(data.disk_used.get(key, 0.0), r["used"] or 0.0)
+
+
+# (name, InfluxQL with {where} and {gap}, what to keep of each row): one row per device.
+DEVICE_QUERIES: tuple[tuple[str, str, Callable[[FleetData, dict], None]], ...] = (
+    ("reports", "SELECT COUNT(seq) AS n FROM report WHERE {where} GROUP BY school, device, kind",
+     _reports),
+    ("inventory", "SELECT LAST(bios_date) AS bios_date, LAST(ram_bytes) AS ram_bytes, "
+     "LAST(cpu_bits) AS cpu_bits, LAST(smart_failed_count) AS smart_failed_count, "
+     "LAST(/^disk[0-9]+_smart$/) FROM inventory WHERE {where} GROUP BY school, device",
+     lambda data, r: data.inventory.__setitem__((r["school"], r["device"]), r)),
+    ("disks", "SELECT LAST(used_percent) AS used FROM disk WHERE {where} "
+     "GROUP BY school, device, instance", _disk),
+    # An uptime that starts again soon after the previous report is a crash or an unexpected
+    # restart; after a long silence (a night switched off) it is not.
+    ("restarts", "SELECT COUNT(d) AS n FROM (SELECT DIFFERENCE(uptime_seconds) AS d, "
+     "ELAPSED(uptime_seconds, 1s) AS e FROM system WHERE {where} GROUP BY school, device) "
+     "WHERE d < 0 AND e <= {gap} GROUP BY school, device",
+     lambda data, r: data.crashes.__setitem__((r["school"], r["device"]), int(r["n"]))),
+    ("projectors", "SELECT LAST(lamp_hours) AS lamp_hours, LAST(lamp_rated_hours) AS "
+     "lamp_rated_hours, LAST(error) AS error FROM projector WHERE {where} GROUP BY school, device",
+     lambda data, r: data.projector.__setitem__((r["school"], r["device"]), r)),
+    ("boards", "SELECT MEAN(reachable) AS reachable FROM board WHERE {where} GROUP BY school, device",
+     lambda data, r: data.board_reachable.__setitem__((r["school"], r["device"]),
+                                                      100.0 * (r["reachable"] or 0.0))),
+)

@@ -140,7 +140,7 @@ def device_dict(a: Assessment, lang: str) -> dict:
 def compute(store: InfluxStore, session: Session, scope: Scope, period: Period, *,
             as_of: int | None = None, targets: Targets | None = None,
             rules: ScoringRules | None = None, prices: Prices | None = None,
-            progress: Callable[[str], None] = lambda step: None) -> ProcurementPlan:
+            progress: Callable[[str, int, int], None] = lambda step, done, total: None) -> ProcurementPlan:
     targets = targets or load_targets()
     rules = rules or load_scoring()
     prices = prices or load_prices()

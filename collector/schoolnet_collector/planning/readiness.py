@@ -132,7 +132,7 @@ class Readiness:
 def compute(store: InfluxStore, session: Session, scope: Scope, period: Period, *,
             as_of: int | None = None, targets: Targets | None = None,
             rules: ScoringRules | None = None,
-            progress: Callable[[str], None] = lambda step: None) -> Readiness:
+            progress: Callable[[str, int, int], None] = lambda step, done, total: None) -> Readiness:
     targets = targets or load_targets()
     rules = rules or load_scoring()
     data = fetch(store, session, scope, period, targets.parameters, rules.pc.crash_gap_minutes,
