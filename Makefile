@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 STAMP  := $(VENV)/.installed
 
-.PHONY: help deps venv test test-fast demo bench-ingest bench-detect bench-bytes clean
+.PHONY: help deps venv test test-fast demo bench-ingest bench-detect bench-bytes bench-planning clean
 
 help:
 	@echo "make demo          set up and run broker, InfluxDB, collector, this machine's agent and a simulated province"
@@ -15,6 +15,7 @@ help:
 	@echo "make bench-ingest  measure end-to-end ingest against raw broker and InfluxDB rates"
 	@echo "make bench-detect  time from a school's link cut to the teacher's email (RUNS=3)"
 	@echo "make bench-bytes   bytes on the wire per report, normal and metered; a 3G school's month (root)"
+	@echo "make bench-planning  planners' reports on the whole simulated province, against their InfluxDB time"
 	@echo "make clean         remove the virtualenv, demo data and caches"
 
 deps:
@@ -46,6 +47,9 @@ bench-detect: deps venv
 
 bench-bytes: deps venv
 	$(PY) bench/bytes.py
+
+bench-planning: deps venv
+	$(PY) bench/planning.py
 
 clean:
 	rm -rf $(VENV) .demo .pytest_cache build *.egg-info

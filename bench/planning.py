@@ -1,0 +1,138 @@
+"""Time the planners' reports on a whole province, against the InfluxDB time they contain.
+
+The simulated Lào Cai fleet (646 schools, ~15,900 devices) is registered (schools, equipment
+file) and a day of readings is written straight into a fresh InfluxDB: an uplink sample every
+10 minutes per gateway, an hourly report (and uptime) per working device, one inventory per
+computer, projector and board readings. Then each report runs for the province and for one
+school, counting its queries and the time spent waiting for InfluxDB. The reports group by
+school/device inside InfluxDB, so the number of queries does not grow with the devices and the
+Python side adds little: the script exits 1 when a province report takes more than ``--limit``
+(default 1.5) x its own InfluxDB time. One JSON line on stdout.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from devenv.services import InfluxDB1  # noqa: E402
+from schoolnet_collector.core.config import InfluxConfig  # noqa: E402
+from schoolnet_collector.planning import procurement, readiness  # noqa: E402
+from schoolnet_collector.planning.period import parse_period, parse_scope  # noqa: E402
+from schoolnet_collector.registry.db import make_engine, migrate, session_factory  # noqa: E402
+from schoolnet_collector.registry.equipment import import_equipment  # noqa: E402
+from schoolnet_collector.registry.schools import import_schools  # noqa: E402
+from schoolnet_collector.simulator.export import write_devices, write_schools  # noqa: E402
+from schoolnet_collector.simulator.fleet import generate_fleet  # noqa: E402
+from schoolnet_collector.simulator.profile import load_profile  # noqa: E402
+from schoolnet_collector.storage.influx import InfluxStore  # noqa: E402
+
+NOW = datetime(2026, 3, 10, 10, 0, tzinfo=timezone.utc)
+PCS = ("gateway", "lab_pc", "admin_pc")
+
+
+def day_of_readings(fleet) -> list[str]:
+    start = NOW - timedelta(days=1)
+    lines = []
+    for s in fleet:
+        if not s.online:
+            continue
+        base = f"province={s.province},district={s.district},school={s.id},level={s.level}"
+        fixed = int(s.uplink == "fibre")
+        for k in range(144):
+            t = int((start + timedelta(minutes=10 * k)).timestamp() * 1000)
+            lines.append(f"uplink,{base},device=gw,kind=gateway fixed={fixed}.0,cellular={1 - fixed}.0,"
+                         f"up=1.0,rtt_ms={20 + 150 * (1 - fixed)}.0,loss_percent=0.5 {t}")
+        for d in s.devices:
+            if d.broken:
+                continue
+            tags = f"{base},device={d.id},kind={d.kind}"
+            for h in range(24):
+                t = int((start + timedelta(hours=h)).timestamp() * 1000)
+                lines.append(f"report,{tags} seq={h}.0 {t}")
+                if d.kind in PCS:
+                    lines.append(f"system,{tags} uptime_seconds={3600 * h + 60}.0 {t}")
+                elif d.kind == "projector":
+                    lines.append(f"projector,{tags} error=0.0,lamp_hours=1000.0,lamp_rated_hours=3000.0 {t}")
+                elif d.kind == "board":
+                    lines.append(f"board,{tags} reachable=1.0 {t}")
+            if d.kind in PCS:
+                t = int(start.timestamp() * 1000)
+                lines.append(f'inventory,{tags} bios_date="{d.year}-01-01",ram_bytes=4e9,cpu_bits=64.0 {t}')
+                lines.append(f"disk,{tags},instance=/ used_percent=50.0 {t}")
+    return lines
+
+
+def timed(fn) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--limit", type=float, default=1.5)
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="bench-planning-"))
+    fleet = generate_fleet(load_profile("lao-cai-2018"), 1.0, 0)
+    write_schools(tmp / "schools.csv", fleet)
+    write_devices(tmp / "devices.csv", fleet)
+    engine = make_engine(f"sqlite:///{tmp}/registry.sqlite3")
+    migrate(engine)
+    sessions = session_factory(engine)
+    with sessions() as session:
+        import_schools(session, tmp / "schools.csv")
+        import_equipment(session, tmp / "devices.csv")
+    server = InfluxDB1(tmp / "influxdb").start()
+    try:
+        store = InfluxStore(InfluxConfig(url=server.url, database="bench")).connect()
+        lines = day_of_readings(fleet)
+        write_s = timed(lambda: [store.write(lines[i:i + 5000]) for i in range(0, len(lines), 5000)])
+        period = parse_period("1d", NOW)
+        one = next(s.id for s in fleet if s.online and s.lab_rooms)
+        store.config.timeout = 120.0  # a noisy shared machine: measure, do not time out
+        store.http = type(store.http)(num_pools=2, maxsize=4, retries=False, timeout=120.0)
+        waited = {"queries": 0, "seconds": 0.0}
+        rows = store.rows
+
+        def counted_rows(q):
+            started = time.perf_counter()
+            try:
+                return rows(q)
+            finally:
+                waited["queries"] += 1
+                waited["seconds"] += time.perf_counter() - started
+
+        store.rows = counted_rows
+        out = {"schools": len(fleet), "devices": sum(len(s.devices) for s in fleet),
+               "lines_written": len(lines), "write_s": round(write_s, 1)}
+        ok = True
+        with sessions() as session:
+            for name, module in (("readiness", readiness), ("procurement", procurement)):
+                for label, scope in (("province", "province"), ("school", f"school:{one}")):
+                    waited.update(queries=0, seconds=0.0)
+                    total = timed(lambda: module.compute(store, session, parse_scope(scope), period))
+                    out[f"{name}_{label}_s"] = round(total, 2)
+                    out[f"{name}_{label}_queries"] = waited["queries"]
+                    out[f"{name}_{label}_influx_s"] = round(waited["seconds"], 2)
+                    if label == "province":
+                        ratio = total / waited["seconds"]
+                        out[f"{name}_province_over_influx"] = round(ratio, 2)
+                        ok &= ratio <= args.limit
+        out["limit"] = args.limit
+        print(json.dumps(out))
+        return 0 if ok else 1
+    finally:
+        server.stop()
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
