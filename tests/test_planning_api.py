@@ -98,3 +98,21 @@ def test_a_district_token_sees_its_district_only(client, runtime):
 
 def test_no_token_is_401(client):
     assert client.get("/api/v1/readiness").status_code == 401
+
+
+def test_influxdb_down_is_503_naming_it(tmp_path, influxdb, influx_db_name):
+    from devenv.services import free_port
+
+    _, _, engine = build_province(tmp_path, influxdb, influx_db_name)
+    engine.dispose()
+    rt = Runtime.open(load_settings(None, influx={"url": f"http://127.0.0.1:{free_port()}",
+                                                  "database": influx_db_name, "timeout": 1},
+                                    registry={"url": f"sqlite:///{tmp_path}/registry.sqlite3"}))
+    try:
+        app = create_app(rt)
+        app.dependency_overrides[get_clock] = lambda: lambda: NOW
+        with TestClient(app) as c:
+            r = c.get("/api/v1/readiness", headers=bearer(make_token(rt)))
+        assert r.status_code == 503 and "InfluxDB unavailable" in r.text
+    finally:
+        rt.close()
