@@ -63,8 +63,9 @@ def render(request: Request, name: str, status: int = 200, caller: Caller | None
            **context) -> HTMLResponse:
     lang = language(request)
     other = "en" if lang == "vi" else "vi"
-    # The switch keeps the page's own parameters (the login form's next page, for one).
-    switch = request.url.path + "?" + urlencode({**request.query_params, "lang": other})
+    # The switch keeps the login form's next page; pages take no other parameters.
+    kept = {k: v for k, v in request.query_params.items() if k == "next"}
+    switch = request.url.path + "?" + urlencode({**kept, "lang": other})
     response = templates.TemplateResponse(request, name, {
         "t": i18n.TEXT[lang], "lang": lang, "levels": i18n.LEVELS[lang], "kinds": i18n.KINDS[lang],
         "severities": i18n.SEVERITIES[lang], "states": i18n.STATES[lang], "caller": caller,
