@@ -3,6 +3,7 @@ budget; the collector unpacks a batch and checks every report in it as if it cam
 from __future__ import annotations
 
 import json
+import math
 import zlib
 
 import pytest
@@ -212,7 +213,11 @@ def test_batches_space_out_when_over_budget():
                     wall=lambda: now[0])
     oldest_ms = int((now[0] - 150) * 1000)
     assert budget.batch_due(1, oldest_ms, 12)                 # on pace: 100 s
+    assert budget.batch_size(256) == 12
     budget.count(budget.settings.device_share_bytes)          # the whole month's share already
     assert budget.pace() > 1.5
     assert not budget.batch_due(1, oldest_ms, 12)             # spaced out
-    assert budget.batch_due(12, oldest_ms, 12)                # a full batch still goes
+    size = budget.batch_size(256)
+    assert size == math.ceil(12 * budget.pace()) > 18         # and larger
+    assert budget.batch_due(size, oldest_ms, size)            # a full batch still goes
+    assert budget.batch_size(16) == 16

@@ -208,6 +208,12 @@ class Budget:
         share = self.used_bytes / max(self.settings.device_share_bytes, 1)
         return min(8.0, max(1.0, share / max(elapsed, 1 / 30)))
 
+    def batch_size(self, limit: int) -> int:
+        """Reports per batch: ``batch_reports``, grown by ``pace()`` while ahead of an even
+        spend (fewer messages: less MQTT and TCP/IP overhead, better compression), at most
+        ``limit``."""
+        return max(1, min(limit, math.ceil(self.settings.batch_reports * self.pace())))
+
     def batch_due(self, pending: int, oldest_stored_ms: int, size: int) -> bool:
         """A batch goes out when ``size`` reports are waiting or the oldest has waited
         ``batch_seconds`` (stretched by ``pace()`` while over budget)."""

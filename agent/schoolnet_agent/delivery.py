@@ -246,7 +246,7 @@ class SpooledDelivery:
         """Metered: one compressed message per device for the due reports (retained messages,
         i.e. inventory, go alone: a retained batch would mean nothing to the broker)."""
         assert self.budget is not None
-        size = min(self.budget.settings.batch_reports, MAX_BATCH_REPORTS)
+        size = self.budget.batch_size(MAX_BATCH_REPORTS)
         live = self.spool.pending(4 * size, exclude=self._on_wire_ids(), live=True)
         for group in self._due(live, size):  # live first, outside the backfill pace
             self._send_group(group)
