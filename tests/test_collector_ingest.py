@@ -137,8 +137,9 @@ def test_two_collectors_under_share_split_the_stream_and_store_each_report_once(
 
 
 def test_reports_held_while_influxdb_is_down_are_written_when_it_returns(tmp_path, mosquitto):
-    """The writer keeps its batch and retries with backoff: an InfluxDB restart loses nothing
-    (the durable spool for a collector restart during the outage is a later step)."""
+    """The writer puts the batches in its durable spool while InfluxDB is down and writes
+    them back when it returns: an InfluxDB restart loses nothing (a collector restarted
+    during the outage is covered in test_collector_at_least_once.py)."""
     from devenv.services import InfluxDB1
 
     influx = InfluxDB1(tmp_path / "influx-own").start()

@@ -6,8 +6,10 @@ in-flight slots: live reports are published at once, outside both limits, so the
 flowing while a day's backlog drains behind them.
 
 Replay requests close the hole a broker crash leaves: Mosquitto acknowledges a message, then
-loses it if it is killed before its next persistence snapshot. The collector, reconnecting
-without its session (``session_present = 0``), publishes a retained request on
+loses it if it is killed before its next persistence snapshot. The collector publishes a
+retained request on every connection, not only when the broker lost its session: a broker
+killed with ``-9`` may come back with the collector's session (``session_present = 1``) yet
+without messages it had acknowledged to agents. The request goes to
 ``schoolnet/v1/_control/replay``: ``{"id": "<unique>", "since_ms": <epoch ms>}``, and every
 agent sends again the messages the broker acknowledged at or after ``since_ms`` (by the agent's
 clock: the collector leaves a margin for clock skew). Each id is handled once, remembered in
