@@ -13,19 +13,27 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import schemathesis
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
 from fastapi import HTTPException
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 
 from collector_fixtures import bearer, collector_settings, make_token, write_schools
-from schoolnet_collector.cli import main as cli_main
-from schoolnet_collector.commands.token import parse_expiry
 from schoolnet_collector.api.auth import Caller, get_clock
 from schoolnet_collector.api.main import create_app
+from schoolnet_collector.cli import main as cli_main
+from schoolnet_collector.commands.token import parse_expiry
 from schoolnet_collector.registry.alerting_models import Contact, Incident, MaintenanceWindow
-from schoolnet_collector.registry.models import Device, School
-from schoolnet_collector.registry.tokens import Scope, TokenError, WebSession, digest, find_token
+from schoolnet_collector.registry.db import MIGRATIONS, make_engine, migrate, session_factory
+from schoolnet_collector.registry.models import Base, Device, School
+from schoolnet_collector.registry.schools import import_schools
+from schoolnet_collector.registry.tokens import (Scope, TokenError, WebSession, create_token, digest,
+                                                 find_token, find_web_session, open_web_session,
+                                                 revoke_token)
 from schoolnet_collector.runtime import Runtime
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
@@ -335,7 +343,6 @@ def test_expired_and_revoked_tokens_are_refused(world):
         assert client.get("/api/v1/schools", headers=bearer(world["tokens"]["province"])).status_code == 200
     finally:
         app.dependency_overrides.pop(get_clock)
-    from schoolnet_collector.registry.tokens import revoke_token
     revoked = make_token(rt, "province", name="to revoke")
     with rt.sessions() as s:
         revoke_token(s, revoked[:12], NOW)
@@ -389,9 +396,6 @@ def test_caller_scope_helpers():
 @pytest.fixture()
 def registry_conf(tmp_path):
     """A collector config with a registry holding the two test schools."""
-    from schoolnet_collector.registry.db import make_engine, migrate, session_factory
-    from schoolnet_collector.registry.schools import import_schools
-
     url = f"sqlite:///{tmp_path}/registry.sqlite3"
     engine = make_engine(url)
     migrate(engine)
@@ -520,3 +524,38 @@ def test_garbage_session_cookie_is_sent_to_login(world):
         r = world["client"].get("/", headers={"Cookie": f"schoolnet_session={value}"}, follow_redirects=False)
         assert r.status_code == 303 and r.headers["location"].startswith("/login")
     world["client"].cookies.clear()
+
+
+# --- the token tables on both registry backends ---------------------------------------------
+TOKEN_TABLES = {"api_tokens", "web_sessions"}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def token_engine(request, tmp_path):
+    url = (f"sqlite:///{tmp_path / 'registry.sqlite3'}" if request.param == "sqlite"
+           else request.getfixturevalue("postgresql_url"))
+    engine = make_engine(url)
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+def test_token_tables_are_what_the_models_describe_and_go_down_and_up(token_engine):
+    with token_engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert [d for d in diff if any(table in repr(d) for table in TOKEN_TABLES)] == []
+    with session_factory(token_engine)() as s:
+        row, secret = create_token(s, role="viewer", scope=Scope("province"), name="pg", now=NOW)
+        cookie = open_web_session(s, row, NOW, NOW + timedelta(hours=1))
+        assert find_token(s, secret, NOW).id == row.id
+        assert find_web_session(s, cookie, NOW).id == row.id
+        revoke_token(s, str(row.id), NOW)
+        assert find_token(s, secret, NOW) is None and find_web_session(s, cookie, NOW) is None
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with token_engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0004")
+    assert not TOKEN_TABLES & set(inspect(token_engine).get_table_names())
+    migrate(token_engine)
+    assert TOKEN_TABLES <= set(inspect(token_engine).get_table_names())
