@@ -36,7 +36,8 @@ TOKEN_PREFIX = "snt_"
 PREFIX_LENGTH = len(TOKEN_PREFIX) + 8  # "snt_" + 8 characters = 48 random bits to tell tokens apart
 ROLES = ("viewer", "operator", "admin")
 """Ordered by power: viewer reads; operator also changes alerting state (acknowledge,
-maintenance, contacts); admin also manages tokens. Each role includes the ones before it."""
+maintenance, contacts); admin is for those who manage tokens (with the ``token`` command on
+the collector host; no API route creates tokens). Each role includes the ones before it."""
 SCOPE_KINDS = ("province", "district", "school")
 _SCOPE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
