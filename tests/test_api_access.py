@@ -23,6 +23,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, inspect, select
 
 from collector_fixtures import bearer, collector_settings, make_token, write_schools
+from devenv.services import free_port
 from schoolnet_collector.api.auth import Caller, get_clock
 from schoolnet_collector.api.main import create_app
 from schoolnet_collector.cli import main as cli_main
@@ -559,3 +560,30 @@ def test_token_tables_are_what_the_models_describe_and_go_down_and_up(token_engi
     assert not TOKEN_TABLES & set(inspect(token_engine).get_table_names())
     migrate(token_engine)
     assert TOKEN_TABLES <= set(inspect(token_engine).get_table_names())
+
+
+# --- bad requests on the routes added with access control ----------------------------------
+@pytest.mark.parametrize("path", [
+    f"/api/v1/schools/{OURS}/uplink?hours=0", f"/api/v1/schools/{OURS}/uplink?hours=745",
+    f"/api/v1/schools/{OURS}/uplink?hours=x", "/api/v1/schools/" + "x" * 64,
+    "/api/v1/districts/" + "x" * 64, "/api/v1/schools?offset=1000001",
+])
+def test_bad_parameters_are_named(world, path):
+    r = world["client"].get(path, headers=bearer(world["tokens"]["province"]))
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"], r.text
+
+
+def test_uplink_history_with_influxdb_down_is_a_503_and_the_school_page_still_shows(
+        tmp_path, mosquitto, influxdb):
+    rt = Runtime.open(collector_settings(tmp_path, mosquitto, influxdb, "t_unused",
+                                         influx={"url": f"http://127.0.0.1:{free_port()}", "timeout": 1}))
+    try:
+        token = bearer(make_token(rt, f"school:{OURS}"))
+        with TestClient(create_app(rt)) as client:
+            r = client.get(f"/api/v1/schools/{OURS}/uplink", headers=token)
+            assert r.status_code == 503 and "uplink history unavailable" in r.json()["detail"]
+            page = client.get(f"/schools/{OURS}", headers=token)
+            assert page.status_code == 200 and 'class="error"' in page.text
+            assert "Trường THCS Thử Nghiệm 1" in page.text
+    finally:
+        rt.close()
