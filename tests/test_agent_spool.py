@@ -166,3 +166,47 @@ def test_reports_spooled_while_the_broker_is_down_survive_kill_9(fresh_mosquitto
         assert got[seq][0]["device"] == DEVICE
     # After the run, nothing is left unacknowledged (a clean stop records the acks).
     assert not [1 for _, _, acked in spool_rows(spool_file) if acked is None]
+
+
+def test_reports_awaiting_their_puback_when_the_agent_is_killed_are_sent_again(fresh_mosquitto,
+                                                                               tmp_path):
+    """The broker freezes (SIGSTOP): the agent keeps publishing live, no PUBACK comes back.
+    kill -9, the broker resumes, the agent restarts: every report the spool held
+    unacknowledged arrives, as backfill, a duplicate only as the identical (device, seq, ts)."""
+    broker = fresh_mosquitto
+    config = write_config(tmp_path, broker.port)
+    spool_file = tmp_path / "state" / "spool.db"
+    sub = Subscriber(broker.port, topic=TOPIC + "telemetry")
+    proc = start_agent(config, tmp_path / "agent.log")
+    try:
+        wait_until(lambda: sum(1 for _, r, a in spool_rows(spool_file) if a and "metrics" in r) >= 2,
+                   15, "2 reports acknowledged")
+        broker.proc.send_signal(signal.SIGSTOP)
+        try:
+            wait_until(lambda: sum(1 for _, r, a in spool_rows(spool_file)
+                                   if a is None and "metrics" in r) >= 3, 15, "3 reports unacked")
+        finally:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            broker.proc.send_signal(signal.SIGCONT)
+        rows = spool_rows(spool_file)
+        stored = {r["seq"] for _, r, _ in rows if "metrics" in r}
+        unacked = {r["seq"] for _, r, acked in rows if acked is None and "metrics" in r}
+        assert len(unacked) >= 3
+        proc = start_agent(config, tmp_path / "agent.log")
+
+        def all_arrived():
+            got = {}
+            for r in reports_of(drain(sub)):
+                got.setdefault(r["seq"], []).append(r)
+            return got if stored <= set(got) else None
+
+        got = wait_until(all_arrived, 20, "every stored report delivered")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(10)
+        sub.close()
+    for seq, copies in got.items():
+        assert len({(c["device"], c["seq"], c["ts"]) for c in copies}) == 1, copies
+    for seq in unacked:
+        assert any(c.get("backfill") for c in got[seq]), got[seq]
