@@ -158,8 +158,7 @@ def caller_of(token: ApiToken) -> Caller:
 
 
 def optional_caller(
-    request: Request, session: SessionDep,
-    clock: Annotated[Callable[[], datetime], Depends(get_clock)],
+    request: Request, session: SessionDep, clock: ClockDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Caller | None:
     """The caller from the bearer token, else from the session cookie; None when neither is valid."""

@@ -8,15 +8,14 @@ installation rather than any school.
 from __future__ import annotations
 
 import socket
-from datetime import datetime
-from typing import Annotated, Callable
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from schoolnet_collector.api.auth import Caller, bearer, get_clock, optional_caller
+from schoolnet_collector.api.auth import Caller, ClockDep, bearer, optional_caller
 from schoolnet_collector.api.deps import RuntimeDep
 from schoolnet_collector.api.schemas import ComponentHealth, Health
 from schoolnet_collector.storage.influx import StorageError
@@ -59,8 +58,7 @@ def check_registry(runtime) -> ComponentHealth:
 
 
 def health_caller(
-    request: Request, runtime: RuntimeDep,
-    clock: Annotated[Callable[[], datetime], Depends(get_clock)],
+    request: Request, runtime: RuntimeDep, clock: ClockDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Caller | None:
     """The caller if the registry can tell; a registry that is down must still give a 503
