@@ -168,6 +168,19 @@ def test_reminders_then_escalation_to_the_district_without_acknowledgement(setup
     assert {m["To"] for m in smtp.wait_for(6)[4:]} == {"lan@thcs1.test", "phong@batxat.test"}
 
 
+def test_escalation_switched_off_keeps_the_district_out(setup, servers):
+    smtp, _, _ = servers
+    sessions, make_worker = setup
+    clock = Clock(TUESDAY_0900)
+    worker = make_worker(clock, escalate_minutes=0, max_repeats=0)
+    add_contact(sessions, school_id="lc-test-01", email="lan@thcs1.test")
+    add_contact(sessions, name="Phòng", role="district", district="bat-xat", email="phong@batxat.test")
+    open_incident(sessions, clock())
+    for _ in range(8):
+        worker.tick(clock.advance(minutes=15))
+    assert [m["To"] for m in smtp.wait_for(2, timeout=0.5)] == ["lan@thcs1.test"]
+
+
 def test_acknowledgement_stops_reminders_and_escalation(setup, servers):
     smtp, _, _ = servers
     sessions, make_worker = setup
