@@ -18,7 +18,8 @@ def acl_text(collectors: Iterable[str] = ("collector",), simulators: Iterable[st
     that may write for any school (the province simulator and load generators)."""
     lines = ["# schoolnet Mosquitto ACL: generated, see firmware_configs/mosquitto/acl.example", ""]
     for user in collectors:
-        lines += [f"user {user}", "topic read schoolnet/#", "topic write schoolnet/v1/_control/#", ""]
+        lines += [f"user {user}", "topic read schoolnet/#", "topic write schoolnet/v1/_control/#",
+                  "topic write schoolnet/v1/_alerts/#", ""]
     for user in simulators:
         lines += [f"user {user}", "topic readwrite schoolnet/v1/#", ""]
     lines += ["pattern write schoolnet/v1/%u/#", "pattern read schoolnet/v1/_control/#", ""]

@@ -16,7 +16,6 @@ import paho.mqtt.client as mqtt
 import pytest
 import yaml
 from collector_fixtures import collector_settings, running_collector, wait_until
-from conftest import SIMULATOR
 from notify_helpers import add_contact
 from paho.mqtt.enums import CallbackAPIVersion
 from smtp_helpers import SmtpServer
@@ -88,8 +87,7 @@ def test_dark_school_one_vietnamese_email_then_one_resolution(tmp_path, fresh_mo
                     # The packaged calendar makes today a holiday or not: the hold is tested
                     # with an injected clock in test_notify_delivery.py, not here.
                     "respect_school_time": False,
-                    "mqtt": {"enabled": True, "username": SIMULATOR.username,
-                             "password": SIMULATOR.password}})
+                    "mqtt": {"enabled": True}})
         with running_collector(settings) as rt:
             add_contact(rt.sessions, school_id="lc-test-01", email="lan@thcs1.test")
             add_contact(rt.sessions, name="Other school's teacher", school_id="lc-test-02",

@@ -7,7 +7,6 @@ import json
 import time
 
 import pytest
-from conftest import SIMULATOR
 from smtp_helpers import SmtpServer, make_certificate
 from telegram_fake import FakeTelegram
 from webhook_receiver import WebhookReceiver
@@ -119,9 +118,10 @@ def test_webhook_server_error_is_retried():
 
 def test_mqtt_alert_topic_is_readable_with_the_collector_account(mosquitto, subscriber):
     sub = subscriber(topic="schoolnet/v1/_alerts/#")  # logged in as the collector account
-    channel = MqttAlertChannel(AlertTopicConfig(enabled=True, username=SIMULATOR.username,
-                                                password=SIMULATOR.password),
-                               MqttConfig(host="127.0.0.1", port=mosquitto.port, client_id="notify-test"))
+    # Published with the collector's own account, as in production (its ACL allows _alerts).
+    channel = MqttAlertChannel(AlertTopicConfig(enabled=True),
+                               MqttConfig(host="127.0.0.1", port=mosquitto.port, username="collector",
+                                          password="collector-secret", client_id="notify-test"))
     try:
         channel.send(MSG, channel.topic("lc-test-01"))
     finally:
@@ -131,10 +131,10 @@ def test_mqtt_alert_topic_is_readable_with_the_collector_account(mosquitto, subs
 
 
 def test_mqtt_alert_topic_refused_by_the_acl_is_not_taken_for_delivered(mosquitto):
-    # The plain collector account may read everything but write only its control topic.
+    # An account the ACL does not let write the alert topic (a lab PC's).
     channel = MqttAlertChannel(AlertTopicConfig(enabled=True),
-                               MqttConfig(host="127.0.0.1", port=mosquitto.port, username="collector",
-                                          password="collector-secret", client_id="notify-acl-test"))
+                               MqttConfig(host="127.0.0.1", port=mosquitto.port, username="lc-test-01/pc-01",
+                                          password="pc-secret-01", client_id="notify-acl-test"))
     try:
         with pytest.raises(DeliveryError) as err:
             channel.send(MSG, channel.topic("lc-test-01"))
