@@ -22,7 +22,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @dataclass
 class ReportQuery:
-    scope: Scope
+    scope: Scope | None          # None: the caller's own scope
     period: Period
     format: str
     lang: str
@@ -31,14 +31,15 @@ class ReportQuery:
 
 def report_query(
     clock: Annotated[Callable[[], datetime], Depends(get_clock)],
-    scope: Annotated[str, Query(max_length=80, description="province, district:<id> or school:<id>")] = "province",
+    scope: Annotated[str | None, Query(max_length=80, description="province, district:<id> or school:<id> (default: the token's own scope)")] = None,
     period: Annotated[str, Query(max_length=10, description="back from now: 30d, 12w, 48h")] = "30d",
     format: Annotated[Literal["json", "csv", "xlsx"], Query(description="json, or a csv/xlsx download")] = "json",
     lang: Annotated[Literal["vi", "en"], Query(description="language of headers and reasons")] = "vi",
     as_of: Annotated[int | None, Query(ge=2000, le=2100, description="year ages and target milestones count from (default: this year)")] = None,
 ) -> ReportQuery:
     try:
-        return ReportQuery(parse_scope(scope), parse_period(period, clock()), format, lang, as_of)
+        return ReportQuery(parse_scope(scope) if scope is not None else None,
+                           parse_period(period, clock()), format, lang, as_of)
     except ReportArgumentError as exc:
         raise HTTPException(422, str(exc)) from None
 
@@ -46,11 +47,16 @@ def report_query(
 ReportQueryDep = Annotated[ReportQuery, Depends(report_query)]
 
 
-def require_scope(caller: Caller, session: Session, scope: Scope) -> None:
-    """403 when the report's scope reaches beyond the caller's (a district token asking for
-    the province, another district, or a school outside its district)."""
-    if not caller.covers_scope(scope, session):
-        raise HTTPException(403, f"scope {scope} is outside the token's scope {caller.scope}")
+def resolve_scope(caller: Caller, session: Session, q: ReportQuery) -> Scope:
+    """The report's scope: the one asked for, or the caller's own when none is given (a
+    school token's report is its school's). 403 when the one asked for reaches beyond the
+    caller's (a district token asking for the province, another district, or a school
+    outside its district)."""
+    if q.scope is None:
+        q.scope = caller.scope
+    elif not caller.covers_scope(q.scope, session):
+        raise HTTPException(403, f"scope {q.scope} is outside the token's scope {caller.scope}")
+    return q.scope
 
 
 def download(name: str, q: ReportQuery, tables: list[Table]) -> Response:

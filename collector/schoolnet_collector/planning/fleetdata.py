@@ -166,7 +166,9 @@ DEVICE_QUERIES: tuple[tuple[str, str, Callable[[FleetData, dict], None]], ...] =
      "ELAPSED(uptime_seconds, 1s) AS e FROM system WHERE {where} GROUP BY school, device) "
      "WHERE d < 0 AND e <= {gap} GROUP BY school, device",
      lambda data, r: data.crashes.__setitem__((r["school"], r["device"]), int(r["n"]))),
-    ("projectors", "SELECT LAST(lamp_hours) AS lamp_hours, LAST(lamp_rated_hours) AS "
+    # MAX: the device-level sample carries the most-used lamp's hours, per-lamp samples
+    # (instance lamp1, lamp2…) their own; hours only grow, so the maximum is the latest.
+    ("projectors", "SELECT MAX(lamp_hours) AS lamp_hours, LAST(lamp_rated_hours) AS "
      "lamp_rated_hours, LAST(error) AS error FROM projector WHERE {where} GROUP BY school, device",
      lambda data, r: data.projector.__setitem__((r["school"], r["device"]), r)),
     ("boards", "SELECT MEAN(reachable) AS reachable FROM board WHERE {where} GROUP BY school, device",

@@ -6,7 +6,7 @@ from fastapi import APIRouter, HTTPException
 
 from schoolnet_collector.api.auth import AUTH_RESPONSES, CallerDep
 from schoolnet_collector.api.deps import RuntimeDep, SessionDep
-from schoolnet_collector.api.report_common import ReportQueryDep, download, require_scope
+from schoolnet_collector.api.report_common import ReportQueryDep, download, resolve_scope
 from schoolnet_collector.planning import procurement
 from schoolnet_collector.planning.period import ReportArgumentError
 from schoolnet_collector.planning.tables import procurement_tables
@@ -17,9 +17,9 @@ router = APIRouter(prefix="/api/v1/procurement", tags=["planning"], responses=AU
 
 @router.get("", summary="Devices and labs to replace or add, with costs and a five-year horizon")
 def get_procurement(q: ReportQueryDep, caller: CallerDep, session: SessionDep, runtime: RuntimeDep):
-    require_scope(caller, session, q.scope)
+    scope = resolve_scope(caller, session, q)
     try:
-        plan = procurement.compute(runtime.store, session, q.scope, q.period, as_of=q.as_of)
+        plan = procurement.compute(runtime.store, session, scope, q.period, as_of=q.as_of)
     except ReportArgumentError as exc:
         raise HTTPException(422, str(exc)) from None
     except StorageError as exc:

@@ -6,7 +6,7 @@ from fastapi import APIRouter, HTTPException
 
 from schoolnet_collector.api.auth import AUTH_RESPONSES, CallerDep
 from schoolnet_collector.api.deps import RuntimeDep, SessionDep
-from schoolnet_collector.api.report_common import ReportQueryDep, download, require_scope
+from schoolnet_collector.api.report_common import ReportQueryDep, download, resolve_scope
 from schoolnet_collector.planning import readiness
 from schoolnet_collector.planning.period import ReportArgumentError
 from schoolnet_collector.planning.tables import readiness_tables
@@ -17,9 +17,9 @@ router = APIRouter(prefix="/api/v1/readiness", tags=["planning"], responses=AUTH
 
 @router.get("", summary="Readiness indicators with plan targets and gaps")
 def get_readiness(q: ReportQueryDep, caller: CallerDep, session: SessionDep, runtime: RuntimeDep):
-    require_scope(caller, session, q.scope)
+    scope = resolve_scope(caller, session, q)
     try:
-        report = readiness.compute(runtime.store, session, q.scope, q.period, as_of=q.as_of)
+        report = readiness.compute(runtime.store, session, scope, q.period, as_of=q.as_of)
     except ReportArgumentError as exc:
         raise HTTPException(422, str(exc)) from None
     except StorageError as exc:
