@@ -6,7 +6,6 @@ and the same ingest counters.
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -15,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from schoolnet_collector.core.config import Settings
 from schoolnet_collector.ingest.service import IngestService
-from schoolnet_collector.registry.db import make_engine, migrate, session_factory
+from schoolnet_collector.registry.db import make_engine, migrate, session_factory, startup_lock
 from schoolnet_collector.registry.schools import import_schools
 from schoolnet_collector.storage.influx import InfluxStore, StorageError
 
@@ -43,10 +42,10 @@ class Runtime:
     @classmethod
     def open(cls, settings: Settings) -> "Runtime":
         engine = make_engine(settings.registry.url)
-        migrate(engine)
+        migrate(engine)  # collectors started together take turns (registry/db.py)
         sessions = session_factory(engine)
         if settings.registry.schools_file:
-            with sessions() as session:
+            with sessions() as session:  # an upsert: safe beside another collector's import
                 result = import_schools(session, settings.registry.schools_file)
             log.info("imported %d schools from %s", result.imported, settings.registry.schools_file)
             for problem in result.errors:
@@ -66,22 +65,26 @@ class Runtime:
 
         self.rules = load_rules(self.settings.alerting.rules_file)
         self.readings = LatestReadings()
-        with self.sessions() as session:
+        # "No calendar yet? load the default" must not run in two collectors at once.
+        with startup_lock(self.engine), self.sessions() as session:
             if ensure_default_calendar(session):
                 log.info("school calendar: loaded the packaged default")
 
-    def connect_store(self, wait: float = 60.0) -> None:
-        """Wait for InfluxDB at start (it may still be starting beside us)."""
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                self.store.connect()
-                return
-            except StorageError as exc:
-                if time.monotonic() > deadline:
-                    raise
-                log.warning("%s; retrying", exc)
-                time.sleep(2)
+    def connect_store(self) -> bool:
+        """Ask InfluxDB its version once; True if it answered.
+
+        A collector does not wait for InfluxDB at start: the spool takes the load. Until a
+        ``/ping`` has answered, the write API (v1 or v2) is not known, so the store's first
+        write pings first and, while that fails, every batch goes to the spool and is
+        acknowledged there; ``/health`` says degraded (InfluxDB down). The writer keeps
+        retrying (0.5 s doubling to 10 s) and writes the spool back once it answers."""
+        try:
+            self.store.connect()
+            return True
+        except StorageError as exc:
+            log.warning("%s: starting without it; reports are spooled in %s until it answers",
+                        exc, self.settings.ingest.data_dir)
+            return False
 
     def start_ingest(self) -> IngestService:
         ingest = IngestService(self.settings, self.store, self.sessions)

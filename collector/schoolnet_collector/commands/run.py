@@ -11,7 +11,6 @@ from schoolnet_collector.alerting.rules import RuleFileError
 from schoolnet_collector.commands.common import add_config_option, settings_or_exit
 from schoolnet_collector.ingest.spool import SpoolError
 from schoolnet_collector.registry.schools import SchoolFileError
-from schoolnet_collector.storage.influx import StorageError
 
 log = logging.getLogger("schoolnet.collector")
 
@@ -37,10 +36,10 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         runtime = Runtime.open(settings)
-        runtime.connect_store()
-    except (SchoolFileError, StorageError, RuleFileError) as exc:
+    except (SchoolFileError, RuleFileError) as exc:
         log.error("%s", exc)
         return 2
+    runtime.connect_store()  # InfluxDB down: the collector starts all the same and spools
     if not args.no_ingest:
         try:
             runtime.start_ingest()

@@ -15,13 +15,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import yaml
-from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from schoolnet_agent.protocol.topics import ID_RE
 from schoolnet_collector.registry.models import School
 
 REQUIRED = ("id", "name", "province", "district", "level")
+# Every column a row of the file sets; an import overwrites them, the rest of a school stays.
+UPSERT_COLUMNS = ("name", "province", "district", "level", "district_name", "students", "updated_at")
 LEVELS = ("mam_non", "tieu_hoc", "thcs", "thpt", "gdtx", "lien_cap", "other")
 
 
@@ -95,25 +97,30 @@ def students_of(row: dict) -> int | None:
 
 
 def import_schools(session: Session, path: Path) -> ImportResult:
+    """Insert or update every good row in one upsert, so two collectors importing the same
+    file at once (both started on a fresh registry) both succeed with the same result."""
     result = ImportResult()
     now = datetime.now(timezone.utc)
-    seen: set[str] = set()
-    existing = {s.id: s for s in session.scalars(select(School))}
+    rows: dict[str, dict] = {}
     for line, row in read_rows(path):
         problem = check_row(row)
-        if problem is None and row["id"] in seen:
+        if problem is None and row["id"] in rows:
             problem = f"id {row['id']!r} appears twice"
         if problem:
             result.errors.append(f"{Path(path).name}:{line}: {problem}")
             continue
-        seen.add(row["id"])
-        school = existing.get(row["id"]) or School(id=row["id"])
-        school.name = str(row["name"]).strip()
-        school.province, school.district, school.level = row["province"], row["district"], row["level"]
-        school.district_name = (str(row.get("district_name") or "").strip() or None)
-        school.students = students_of(row)
-        school.updated_at = now
-        session.add(school)
-        result.imported += 1
+        rows[row["id"]] = dict(id=row["id"], name=str(row["name"]).strip(), province=row["province"],
+                               district=row["district"], level=row["level"],
+                               district_name=str(row.get("district_name") or "").strip() or None,
+                               students=students_of(row), updated_at=now)
+    if rows:
+        dialect = session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = insert(School)
+        updated = {c: statement.excluded[c] for c in UPSERT_COLUMNS}
+        session.execute(statement.on_conflict_do_update(index_elements=[School.id], set_=updated),
+                        list(rows.values()))
+        session.expire_all()  # School objects loaded earlier in this session are stale now
     session.commit()
+    result.imported = len(rows)
     return result

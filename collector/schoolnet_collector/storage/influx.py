@@ -53,6 +53,7 @@ class InfluxStore:
                                         timeout=urllib3.Timeout(total=config.timeout))
         self.api = config.api
         self.server_version: str | None = None
+        self.connected = False  # a /ping has answered: ``api`` and the database are settled
         self._v2_write = None
 
     # -- connection -------------------------------------------------------------------------
@@ -74,12 +75,17 @@ class InfluxStore:
                  self.url, self.api)
         if self.config.create_database and self.api == "v1":
             self.query(f'CREATE DATABASE "{self.config.database}"', method="POST")
+        self.connected = True
         return self
 
     # -- writes -----------------------------------------------------------------------------
     def write(self, lines: list[str]) -> WriteResult:
+        """Raises StorageError while InfluxDB is down, or before it has ever answered: the
+        write API depends on its version, so nothing is written until a /ping tells it."""
         if not lines:
             return WriteResult(0, [])
+        if not self.connected:
+            self.connect()
         if self.api == "v1":
             return self._write_v1(lines)
         return self._write_v2(lines)
