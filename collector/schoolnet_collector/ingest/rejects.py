@@ -60,14 +60,30 @@ class RejectLog:
         log.warning("rejected message from %s on %s: %s: %s%s", source, topic, reason, detail, more)
 
     def flush(self, session: Session, keep: int) -> int:
-        """Write pending dead letters and trim the store to the newest ``keep`` rows."""
+        """Write pending dead letters and trim the store to the newest ``keep`` rows.
+
+        The pending ones are dropped only once their rows are committed: a registry that is
+        locked or down raises here and keeps them for the next flush, because their messages
+        are acknowledged only after a flush succeeds (ingest/service.py). One thread flushes;
+        others only append, so the first ``len(batch)`` pending are still these afterwards."""
         with self._lock:
-            batch, self._pending = self._pending, []
+            batch = list(self._pending)
         if batch:
-            session.add_all(DeadLetter(received_at=r.received, topic=r.topic, reason=r.reason,
-                                       detail=r.detail[:1000], payload=r.payload) for r in batch)
-            session.flush()
-            newest = session.scalar(select(func.max(DeadLetter.id)))
-            session.execute(delete(DeadLetter).where(DeadLetter.id <= newest - keep))
-            session.commit()
+            try:
+                session.add_all(DeadLetter(received_at=r.received, topic=r.topic, reason=r.reason,
+                                           detail=r.detail[:1000], payload=r.payload) for r in batch)
+                session.flush()
+                newest = session.scalar(select(func.max(DeadLetter.id)))
+                session.execute(delete(DeadLetter).where(DeadLetter.id <= newest - keep))
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+            with self._lock:
+                del self._pending[:len(batch)]
         return len(batch)
+
+    def pending(self) -> int:
+        """Dead letters not yet committed to the registry."""
+        with self._lock:
+            return len(self._pending)
