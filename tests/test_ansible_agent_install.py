@@ -58,7 +58,10 @@ def install_inventory(wheel: Path) -> dict:
         schoolnet_agent_system_user="nobody", schoolnet_agent_system_group="nogroup",
         schoolnet_agent_manage_service=False, schoolnet_agent_pip_source=str(wheel),
         # Dependencies come from this test's own environment (see test below): no download.
-        schoolnet_agent_pip_extra_args="--no-deps --no-index")
+        schoolnet_agent_pip_extra_args="--no-deps --no-index",
+        # This machine's packages are not the test's to change: the package task is run in
+        # check mode only (test_check_mode_changes_nothing_and_would_install_smartmontools).
+        schoolnet_agent_install_smartmontools=False)
 
 
 def test_install_writes_venv_config_and_unit_and_is_idempotent(tmp_path, wheel):
@@ -84,3 +87,25 @@ def test_install_writes_venv_config_and_unit_and_is_idempotent(tmp_path, wheel):
                             capture_output=True, text=True, env=env, timeout=60)
     assert report.returncode == 0, report.stderr
     assert '"school": "lc-bxa-th-012"' in report.stdout and '"device": "gw"' in report.stdout
+
+
+def dpkg_status() -> str:
+    return Path("/var/lib/dpkg/status").read_text() if Path("/var/lib/dpkg/status").exists() else ""
+
+
+@pytest.mark.skipif(not Path("/usr/bin/apt-get").exists(), reason="the package task is checked against apt")
+def test_check_mode_changes_nothing_and_would_install_smartmontools(tmp_path, wheel):
+    inventory = install_inventory(wheel)
+    inventory["all"]["vars"]["schoolnet_agent_install_smartmontools"] = True
+    root = tmp_path / "out" / "lc-bxa-th-012-gw"
+    (root / "etc/systemd/system").mkdir(parents=True)
+    packages_before = dpkg_status()
+    result = run_playbook(tmp_path, inventory, INSTALL_PLAY, "--check")
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr
+    task = result.stdout.split("TASK [schoolnet_agent : Install smartmontools for disk health]")[1]
+    first_line = task.strip().splitlines()[1]
+    # "changed" where smartmontools is missing (it would be installed), "ok" where it is there.
+    assert first_line.startswith(("changed: [", "ok: [")), task[:500]
+    assert dpkg_status() == packages_before
+    assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*")) == \
+        ["etc", "etc/systemd", "etc/systemd/system"]

@@ -46,7 +46,9 @@ def rendered(tmp_path_factory):
         capture_output=True, text=True, check=True, timeout=60).stdout
     (tmp / "host_vars").mkdir()
     (tmp / "host_vars" / f"{VAULTED}.yml").write_text(encrypted)
-    inventory = school_inventory({GATEWAY: {"schoolnet_agent_kind": "gateway"}, PC: {}, VAULTED: {}},
+    # A YAML boolean is accepted for metered as well as "true"/"false"/"auto".
+    inventory = school_inventory({GATEWAY: {"schoolnet_agent_kind": "gateway"}, PC: {},
+                                  VAULTED: {"schoolnet_agent_budget_metered": False}},
                                  schoolnet_agent_probes_disabled=["sensors"])
     result = run_playbook(tmp, inventory, RENDER_PLAY, "--vault-password-file", str(vault_pass))
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr
@@ -70,6 +72,13 @@ def test_gateway_logs_in_as_school_and_pc_as_school_slash_device(rendered):
     assert pc["mqtt"]["port"] == 8883 and pc["mqtt"]["tls"] is True
     assert pc["probes"] == {"disabled": ["sensors"]} and pc["state"] == {"directory": "/var/lib/schoolnet-agent"}
     assert (out / GATEWAY / "agent.toml").stat().st_mode & 0o777 == 0o640
+
+
+def test_metered_follows_the_school_uplink_unless_set_per_host(rendered):
+    out, _ = rendered
+    assert agent_toml(out, PC)["budget"]["metered"] == "auto"  # schoolnet_agent_school_uplink: fixed
+    assert agent_toml(out, VAULTED)["budget"]["metered"] is False
+    assert "gateway" in agent_toml(out, GATEWAY) and "gateway" not in agent_toml(out, PC)
 
 
 def test_rendered_config_is_accepted_by_the_agent(rendered):
@@ -132,6 +141,30 @@ WRONG_VALUES = {
     "bad-device": ({"schoolnet_agent_device_id": "-pc01"}, "must both match"),
     "bad-interval": ({"schoolnet_agent_interval_seconds": 5}, "schoolnet_agent_interval_seconds must be 10..3600"),
     "empty-password": ({"schoolnet_agent_mqtt_password": ""}, "schoolnet_agent_mqtt_password must be a non-empty"),
+    # The rollout features: argument_specs for types and choices, preflight for the rest.
+    "bad-uplink": ({"schoolnet_agent_school_uplink": "3g"},
+                   "value of schoolnet_agent_school_uplink must be one of: fixed, cellular, got: 3g"),
+    "bad-metered": ({"schoolnet_agent_budget_metered": "sometimes"},
+                    "value of schoolnet_agent_budget_metered must be one of: auto, true, false, got: sometimes"),
+    "bad-sync": ({"schoolnet_agent_spool_sync": "always"},
+                 "value of schoolnet_agent_spool_sync must be one of: full, normal, got: always"),
+    "bad-spool-size": ({"schoolnet_agent_spool_max_mb": "lots"},
+                       "'schoolnet_agent_spool_max_mb' is of type str and we were unable to convert to int"),
+    "bad-line-type": ({"schoolnet_agent_kind": "gateway", "schoolnet_agent_gateway_lines":
+                       [{"isp": "VNPT", "type": "fiber", "interface": "eth0"}]},
+                      "value of type must be one of: fibre, dsl, ethernet, cellular, got: fiber "
+                      "found in schoolnet_agent_gateway_lines"),
+    "no-projector-id": ({"schoolnet_agent_kind": "gateway", "schoolnet_agent_projectors": [{"host": "10.0.5.21"}]},
+                        "missing required arguments: id found in schoolnet_agent_projectors"),
+    "projector-on-pc": ({"schoolnet_agent_projectors": [{"id": "proj-01", "host": "10.0.5.21"}]},
+                        "belong to the school's gateway (schoolnet_agent_kind gateway); projector-on-pc is lab_pc"),
+    "same-board-id": ({"schoolnet_agent_kind": "gateway", "schoolnet_agent_boards": [
+                          {"id": "b1", "host": "10.0.5.31"}, {"id": "b1", "host": "10.0.5.32"}]},
+                      'projector and board ids [\\"b1\\", \\"b1\\"] must match'),
+    "bad-keepalive": ({"schoolnet_agent_budget_keepalive": 5}, "_gateway_keepalive 20..3600 (are 5, 60)"),
+    "token-missing": ({"schoolnet_agent_kind": "gateway",
+                       "schoolnet_agent_gateway_speedtest_url": "https://collector.test/api/v1/speedtest"},
+                      "must be http(s):// and come with schoolnet_agent_gateway_speedtest_token"),
 }
 
 
