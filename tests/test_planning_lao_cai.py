@@ -12,6 +12,7 @@ import json
 import pytest
 
 from collector_fixtures import collector_settings, running_collector, wait_until
+from devenv.services import Mosquitto
 from schoolnet_collector.cli import main as cli
 from schoolnet_collector.simulator.__main__ import main as simulate
 from schoolnet_collector.simulator.fleet import generate_fleet
@@ -38,10 +39,24 @@ def indicator(group: dict, key: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory, mosquitto, influxdb):
+def broker(tmp_path_factory):
+    """A broker of this module's own: the fleet's retained messages (availability, inventory
+    of 15,000 devices) must not reach other tests, nor theirs this collector."""
+    from conftest import COLLECTOR, DEVICE_ACCOUNTS, SIMULATOR
+
+    server = Mosquitto(tmp_path_factory.mktemp("laocai-broker"), [COLLECTOR, SIMULATOR, *DEVICE_ACCOUNTS],
+                       collectors=(COLLECTOR.username,), simulators=(SIMULATOR.username,))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory, broker, influxdb):
     """The whole fleet published once; returns the collector config for the reports."""
     from conftest import SIMULATOR
 
+    mosquitto = broker
     tmp = tmp_path_factory.mktemp("laocai")
     schools, devices = tmp / "fleet-schools.csv", tmp / "fleet-devices.csv"
     assert simulate(["--scale", "1", "--seed", str(SEED), "--no-publish",
@@ -54,7 +69,8 @@ def published(tmp_path_factory, mosquitto, influxdb):
     with running_collector(settings) as rt:
         argv = ["--broker", f"127.0.0.1:{mosquitto.port}", "--username", SIMULATOR.username,
                 "--password", SIMULATOR.password, "--scale", "1", "--seed", str(SEED),
-                "--interval", "10", "--duration", "12", "--no-incidents"]
+                "--interval", "10", "--duration", "12", "--no-incidents",
+                "--connect-timeout", "120"]  # a shared, busy machine: 640 connections take time
         assert simulate(argv) == 0
 
         def stored_devices() -> int:
@@ -62,7 +78,7 @@ def published(tmp_path_factory, mosquitto, influxdb):
                                  "GROUP BY school, device")
             return len(rows)
 
-        assert wait_until(lambda: stored_devices() == reporting, timeout=120, interval=2), \
+        assert wait_until(lambda: stored_devices() == reporting, timeout=300, interval=2), \
             f"{stored_devices()} of {reporting} devices stored"
     config = tmp / "collector.toml"
     config.write_text(f'[influx]\nurl = "{influxdb.url}"\ndatabase = "laocai"\n'

@@ -1,5 +1,6 @@
-"""What the readiness and procurement routes share: their query parameters, the caller's
-scope check, and the JSON / CSV / XLSX answer (downloads carry a Content-Disposition name)."""
+"""What the readiness and procurement routes share: their query parameters and the CSV / XLSX
+answer (downloads carry a Content-Disposition name). The scope is checked by
+``Caller.resolve_scope``: none asked means the caller's own, a wider one 403."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,13 +8,12 @@ from datetime import datetime
 from typing import Annotated, Callable, Literal
 
 from fastapi import Depends, HTTPException, Query, Response
-from sqlalchemy.orm import Session
 
-from schoolnet_collector.api.auth import Caller, get_clock
+from schoolnet_collector.api.auth import get_clock
+from schoolnet_collector.api.schemas import Problem
 from schoolnet_collector.planning.export_csv import csv_bytes
 from schoolnet_collector.planning.export_xlsx import xlsx_bytes
-from schoolnet_collector.planning.period import (Period, ReportArgumentError, parse_period,
-                                                 parse_scope)
+from schoolnet_collector.planning.period import Period, ReportArgumentError, parse_period
 from schoolnet_collector.planning.tables import Table
 from schoolnet_collector.registry.tokens import Scope
 
@@ -22,7 +22,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @dataclass
 class ReportQuery:
-    scope: Scope | None          # None: the caller's own scope
+    scope: str | None            # as asked; ``Caller.resolve_scope`` turns it into a Scope
     period: Period
     format: str
     lang: str
@@ -38,8 +38,7 @@ def report_query(
     as_of: Annotated[int | None, Query(ge=2000, le=2100, description="year ages and target milestones count from (default: this year)")] = None,
 ) -> ReportQuery:
     try:
-        return ReportQuery(parse_scope(scope) if scope is not None else None,
-                           parse_period(period, clock()), format, lang, as_of)
+        return ReportQuery(scope, parse_period(period, clock()), format, lang, as_of)
     except ReportArgumentError as exc:
         raise HTTPException(422, str(exc)) from None
 
@@ -47,20 +46,16 @@ def report_query(
 ReportQueryDep = Annotated[ReportQuery, Depends(report_query)]
 
 
-def resolve_scope(caller: Caller, session: Session, q: ReportQuery) -> Scope:
-    """The report's scope: the one asked for, or the caller's own when none is given (a
-    school token's report is its school's). 403 when the one asked for reaches beyond the
-    caller's (a district token asking for the province, another district, or a school
-    outside its district)."""
-    if q.scope is None:
-        q.scope = caller.scope
-    elif not caller.covers_scope(q.scope, session):
-        raise HTTPException(403, f"scope {q.scope} is outside the token's scope {caller.scope}")
-    return q.scope
+REPORT_RESPONSES: dict = {
+    200: {"description": "The report: JSON, or with format=csv|xlsx a download",
+          "content": {"text/csv": {}, XLSX: {}}},
+    503: {"model": Problem, "description": "InfluxDB unavailable"},
+}
+"""Pass as ``@router.get(..., responses=REPORT_RESPONSES)`` so OpenAPI lists the downloads."""
 
 
-def download(name: str, q: ReportQuery, tables: list[Table]) -> Response:
-    stem = f"{name}-{str(q.scope).replace(':', '-')}-{q.period.end:%Y%m%d}"
+def download(name: str, scope: Scope, q: ReportQuery, tables: list[Table]) -> Response:
+    stem = f"{name}-{str(scope).replace(':', '-')}-{q.period.end:%Y%m%d}"
     if q.format == "csv":
         return Response(csv_bytes(tables[0]), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{stem}.csv"'})

@@ -6,7 +6,7 @@ from fastapi import APIRouter, HTTPException
 
 from schoolnet_collector.api.auth import AUTH_RESPONSES, CallerDep
 from schoolnet_collector.api.deps import RuntimeDep, SessionDep
-from schoolnet_collector.api.report_common import ReportQueryDep, download, resolve_scope
+from schoolnet_collector.api.report_common import REPORT_RESPONSES, ReportQueryDep, download
 from schoolnet_collector.planning import procurement
 from schoolnet_collector.planning.period import ReportArgumentError
 from schoolnet_collector.planning.tables import procurement_tables
@@ -15,9 +15,10 @@ from schoolnet_collector.storage.influx import StorageError
 router = APIRouter(prefix="/api/v1/procurement", tags=["planning"], responses=AUTH_RESPONSES)
 
 
-@router.get("", summary="Devices and labs to replace or add, with costs and a five-year horizon")
+@router.get("", responses=REPORT_RESPONSES,
+            summary="Devices and labs to replace or add, with costs and a five-year horizon")
 def get_procurement(q: ReportQueryDep, caller: CallerDep, session: SessionDep, runtime: RuntimeDep):
-    scope = resolve_scope(caller, session, q)
+    scope = caller.resolve_scope(q.scope, session)
     try:
         plan = procurement.compute(runtime.store, session, scope, q.period, as_of=q.as_of)
     except ReportArgumentError as exc:
@@ -26,4 +27,4 @@ def get_procurement(q: ReportQueryDep, caller: CallerDep, session: SessionDep, r
         raise HTTPException(503, f"InfluxDB unavailable: {exc}") from None
     if q.format == "json":
         return plan.as_dict(q.lang)
-    return download("procurement", q, procurement_tables(plan, q.lang))
+    return download("procurement", scope, q, procurement_tables(plan, q.lang))

@@ -6,7 +6,7 @@ from fastapi import APIRouter, HTTPException
 
 from schoolnet_collector.api.auth import AUTH_RESPONSES, CallerDep
 from schoolnet_collector.api.deps import RuntimeDep, SessionDep
-from schoolnet_collector.api.report_common import ReportQueryDep, download, resolve_scope
+from schoolnet_collector.api.report_common import REPORT_RESPONSES, ReportQueryDep, download
 from schoolnet_collector.planning import readiness
 from schoolnet_collector.planning.period import ReportArgumentError
 from schoolnet_collector.planning.tables import readiness_tables
@@ -15,9 +15,10 @@ from schoolnet_collector.storage.influx import StorageError
 router = APIRouter(prefix="/api/v1/readiness", tags=["planning"], responses=AUTH_RESPONSES)
 
 
-@router.get("", summary="Readiness indicators with plan targets and gaps")
+@router.get("", responses=REPORT_RESPONSES,
+            summary="Readiness indicators with plan targets and gaps")
 def get_readiness(q: ReportQueryDep, caller: CallerDep, session: SessionDep, runtime: RuntimeDep):
-    scope = resolve_scope(caller, session, q)
+    scope = caller.resolve_scope(q.scope, session)
     try:
         report = readiness.compute(runtime.store, session, scope, q.period, as_of=q.as_of)
     except ReportArgumentError as exc:
@@ -26,4 +27,4 @@ def get_readiness(q: ReportQueryDep, caller: CallerDep, session: SessionDep, run
         raise HTTPException(503, f"InfluxDB unavailable: {exc}") from None
     if q.format == "json":
         return report.as_dict()
-    return download("readiness", q, readiness_tables(report, q.lang))
+    return download("readiness", scope, q, readiness_tables(report, q.lang))
