@@ -1,4 +1,4 @@
-"""``schoolnet-collector``: run the collector, import schools, simulate a province.
+"""``schoolnet-collector``: the collector, its registry, the planners' reports, the simulator.
 
 Each subcommand lives in its own module with ``register(subparsers)``; this file only
 assembles them. Errors a user can fix (config, files, arguments) print one clear message
