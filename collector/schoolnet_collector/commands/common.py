@@ -1,4 +1,6 @@
-"""Helpers shared by subcommands: the --config option and friendly config errors."""
+"""Helpers shared by subcommands: the --config option, friendly config errors, and the shape
+every ``<thing> import FILE`` command has (bad rows named and skipped, exit 1 when any was
+skipped, 2 when the file itself is unusable)."""
 from __future__ import annotations
 
 import argparse
@@ -19,3 +21,39 @@ def settings_or_exit(args: argparse.Namespace, **overrides) -> Settings:
     except ConfigError as exc:
         print(f"schoolnet-collector: config error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
+
+
+def add_import_command(sub, command: str, command_help: str, import_help: str, func,
+                       **file_argument) -> argparse.ArgumentParser:
+    """``schoolnet-collector <command> import [--config FILE] FILE``; returns the ``import``
+    parser so a command can add its own options."""
+    group = sub.add_parser(command, help=command_help)
+    actions = group.add_subparsers(dest=f"{command}_command", required=True, metavar="ACTION")
+    imp = actions.add_parser("import", help=import_help)
+    add_config_option(imp)
+    imp.add_argument("file", type=Path, **file_argument)
+    imp.set_defaults(func=func)
+    return imp
+
+
+def open_registry(args: argparse.Namespace):
+    """A session factory on the configured registry, migrated to the newest schema."""
+    settings = settings_or_exit(args)
+    from schoolnet_collector.registry.db import make_engine, migrate, session_factory
+
+    engine = make_engine(settings.registry.url)
+    migrate(engine)
+    return session_factory(engine)
+
+
+def fail(message: str) -> int:
+    print(f"schoolnet-collector: {message}", file=sys.stderr)
+    return 2
+
+
+def finish_import(errors, summary: str) -> int:
+    """Name every skipped row on stderr, print the summary; 1 when any row was skipped."""
+    for problem in errors:
+        print(f"skipped {problem}", file=sys.stderr)
+    print(summary)
+    return 1 if errors else 0
