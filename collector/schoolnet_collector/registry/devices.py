@@ -28,6 +28,18 @@ class Sighting:
     available: bool | None = None
     available_changed: datetime | None = None
 
+    def take_older(self, older: "Sighting") -> None:
+        """Fold in an earlier sighting of the same device that could not be written yet:
+        what this one knows wins, what only the older one knows is kept."""
+        self.kind = self.kind or older.kind
+        self.last_seen = self.last_seen or older.last_seen
+        if older.last_seq is not None:
+            self.last_seq = older.last_seq if self.last_seq is None else max(self.last_seq,
+                                                                             older.last_seq)
+        self.interval = self.interval if self.interval is not None else older.interval
+        if self.available is None:
+            self.available, self.available_changed = older.available, older.available_changed
+
 
 def utc(dt: datetime | None) -> datetime | None:
     """SQLite hands back naive datetimes; everything here is UTC."""
@@ -93,13 +105,29 @@ class DeviceTracker:
             # A retained message replayed on subscribe tells the state, not a time heard from.
             (replayed, {"available": ex.available, "available_changed": ex.available_changed}),
         ]
-        for rows, updates in statements:
-            if rows:
-                stmt = insert(Device).on_conflict_do_update(
-                    index_elements=["school_id", "device_id"], set_=updates)
-                session.execute(stmt, rows)
-        session.commit()
+        try:
+            for rows, updates in statements:
+                if rows:
+                    stmt = insert(Device).on_conflict_do_update(
+                        index_elements=["school_id", "device_id"], set_=updates)
+                    session.execute(stmt, rows)
+            session.commit()
+        except BaseException:
+            # A locked or unreachable registry: keep the sightings for the next flush, or the
+            # devices would look silent (and be alerted on) although they reported.
+            session.rollback()
+            self._restore(batch)
+            raise
         return len(batch)
+
+    def _restore(self, batch: dict[tuple[str, str], Sighting]) -> None:
+        with self._lock:
+            for key, older in batch.items():
+                newer = self._pending.get(key)
+                if newer is None:
+                    self._pending[key] = older
+                else:
+                    newer.take_older(older)
 
 
 def is_online(device: Device, now: datetime, offline_after_intervals: float,
