@@ -13,6 +13,8 @@ import socket
 import statistics
 from dataclasses import dataclass
 
+from schoolnet_agent.probes.rawsocket import free_packets, import_scapy_lean
+
 DEFAULT_SPACING_SECONDS = 0.02
 MAX_SEND_SECONDS = 2.0
 _ids = itertools.count((os.getpid() * 7) & 0xFFFF)
@@ -53,6 +55,17 @@ def resolve(host: str) -> str | None:
 def ping(addresses: list[str], count: int, timeout: float,
          spacing: float = DEFAULT_SPACING_SECONDS) -> dict[str, PingResult]:
     """Echo ``count`` times to each IPv4 address; needs CAP_NET_RAW (see ``rawsocket``)."""
+    try:
+        rtts = _round_trips(addresses, count, timeout, spacing)
+    finally:
+        free_packets()  # the packets of _round_trips are unreachable now
+    return {addr: summarise(count, [rtt for _seq, rtt in sorted(rtts[addr])]) for addr in addresses}
+
+
+def _round_trips(addresses: list[str], count: int, timeout: float, spacing: float
+                 ) -> dict[str, list[tuple[int, float]]]:
+    """(echo seq, round trip in ms) of each answered echo, per address."""
+    import_scapy_lean()
     from scapy.config import conf
     from scapy.layers.inet import ICMP, IP
     from scapy.sendrecv import sr
@@ -69,4 +82,4 @@ def ping(addresses: list[str], count: int, timeout: float,
         addr = sent[IP].dst
         if addr in rtts:
             rtts[addr].append((sent[ICMP].seq, (received.time - sent.sent_time) * 1000.0))
-    return {addr: summarise(count, [rtt for _seq, rtt in sorted(rtts[addr])]) for addr in addresses}
+    return rtts

@@ -16,6 +16,7 @@ reports only after a sweep. It needs CAP_NET_RAW; without it the probe reports n
 """
 from __future__ import annotations
 
+import importlib.util
 import ipaddress
 import logging
 import re
@@ -24,12 +25,14 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import TYPE_CHECKING, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from schoolnet_agent.gateway_settings import GatewaySettings
 from schoolnet_agent.logonce import LogLimiter
 from schoolnet_agent.probes.base import Field, Probe
-from schoolnet_agent.probes.rawsocket import RAW_ACCESS, RawSocketAccess
+from schoolnet_agent.probes.rawsocket import (RAW_ACCESS, RawSocketAccess, free_packets,
+                                               import_scapy_lean)
 from schoolnet_agent.protocol import Event
 
 if TYPE_CHECKING:
@@ -41,6 +44,7 @@ SWEEP_TIMEOUT_SECONDS = 2.0
 # Strangers already reported: a school sees a few hundred devices at most, so this bound only
 # keeps a months-long run from growing without limit.
 MAX_REMEMBERED_UNKNOWN = 4096
+MAX_CACHED_VENDORS = 4096  # vendor names of OUIs seen; a school has a few dozen
 KINDS = ("projector", "board", "printer", "camera", "network", "phone", "pc", "unknown")
 
 
@@ -64,18 +68,81 @@ def kind_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
                  for entry in tomllib.loads(text)["kind"])
 
 
+class OuiVendors:
+    """The IEEE registration name of each OUI asked for, read from ``netaddr``'s copy of the
+    registry on disk (``oui.idx``: OUI, offset, size of its record in ``oui.txt``).
+
+    ``netaddr.EUI(...).oui`` loads that whole index into a dict on first use: 13 MiB resident
+    for the life of the gateway agent, to name the few dozen vendors a school has. Here one
+    pass over the index file finds the records of all OUIs not yet known, and only their names
+    are kept (bounded). A lookup costs a few milliseconds once per OUI; the names are the same
+    as netaddr's (its first record for the OUI, as ``registration()`` gives).
+    """
+
+    def __init__(self, directory: Path | None = None, max_cached: int = MAX_CACHED_VENDORS):
+        self._directory = directory
+        self._max_cached = max_cached
+        self._names: dict[int, str] = {}  # insertion-ordered, bounded; "" = not registered
+        self._limiter = LogLimiter(log)
+
+    def vendors(self, macs: Iterable[str]) -> dict[str, str]:
+        """MAC → vendor name; empty for unregistered or locally administered addresses."""
+        ouis = {mac: oui for mac in macs if (oui := _registrable_oui(mac)) is not None}
+        self._load({oui for oui in ouis.values() if oui not in self._names})
+        return {mac: self._names.get(ouis[mac], "") if mac in ouis else "" for mac in macs}
+
+    def _load(self, wanted: set[int]) -> None:
+        if not wanted:
+            return
+        directory = self._directory or _netaddr_eui_directory()
+        if directory is None:
+            self._limiter.log("netaddr", logging.WARNING, "netaddr is not installed: LAN hosts "
+                              "are counted without their vendor (pip install netaddr)")
+            return
+        records: dict[int, tuple[int, int]] = {}
+        with open(directory / "oui.idx", "rb") as index:
+            for line in index:
+                key, offset, size = line.split(b",")
+                oui = int(key)
+                if oui in wanted and oui not in records:
+                    records[oui] = (int(offset), int(size))
+        with open(directory / "oui.txt", "rb") as registry:
+            for oui in wanted:
+                name = ""
+                if oui in records:
+                    registry.seek(records[oui][0])
+                    first_line = registry.read(records[oui][1]).decode("utf-8").split("\n", 1)[0]
+                    parts = first_line.split(None, 2)
+                    name = parts[2].strip() if len(parts) == 3 and "(hex)" in first_line else ""
+                self._names[oui] = name
+                if len(self._names) > self._max_cached:
+                    del self._names[next(iter(self._names))]
+
+
+def _registrable_oui(mac: str) -> int | None:
+    """The MAC's first three octets as a number; None for a randomised or malformed address."""
+    try:
+        oui = int(mac.replace("-", "").replace(":", "")[:6], 16)
+    except ValueError:
+        return None
+    return None if oui & 0x020000 else oui
+
+
+def _netaddr_eui_directory() -> Path | None:
+    """Where netaddr keeps its IEEE files, found without importing it (nor its index)."""
+    spec = importlib.util.find_spec("netaddr")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(list(spec.submodule_search_locations)[0]) / "eui"
+
+
+OUI_VENDORS = OuiVendors()
+
+
 def vendor_of(mac: str) -> str:
     """The IEEE registration name of the MAC's OUI; empty for unregistered or locally
     administered (randomised) addresses."""
-    from netaddr import EUI
-    from netaddr.core import NotRegisteredError
-
-    if _randomised(mac):
-        return ""
-    try:
-        return EUI(mac).oui.registration().org.strip()
-    except (NotRegisteredError, ValueError, IndexError):
-        return ""
+    return OUI_VENDORS.vendors([mac])[mac]
 
 
 def _randomised(mac: str) -> bool:
@@ -94,6 +161,14 @@ def likely_kind(vendor: str) -> str:
 def arp_sweep(subnet: str, interface: str | None, timeout: float = SWEEP_TIMEOUT_SECONDS
               ) -> list[tuple[str, str]]:
     """(ip, mac) of every host in ``subnet`` that answers a broadcast ARP request."""
+    try:
+        return _arp_replies(subnet, interface, timeout)
+    finally:
+        free_packets()  # the packets of _arp_replies are unreachable now
+
+
+def _arp_replies(subnet: str, interface: str | None, timeout: float) -> list[tuple[str, str]]:
+    import_scapy_lean()
     from scapy.config import conf
     from scapy.layers.l2 import ARP, Ether
     from scapy.sendrecv import srp
@@ -169,7 +244,8 @@ class LanProbe(Probe):
                 self._limiter.log(f"sweep:{subnet}", logging.WARNING,
                                   "ARP sweep of %s failed: %s", subnet, exc)
                 continue
-            hosts = [LanHost(ip, mac, v := vendor_of(mac), likely_kind(v)) for ip, mac in found]
+            vendors = OUI_VENDORS.vendors([mac for _ip, mac in found])  # one index pass a sweep
+            hosts = [LanHost(ip, mac, v := vendors[mac], likely_kind(v)) for ip, mac in found]
             swept[subnet] = (hosts, time.perf_counter() - started)
         if not swept:
             return []
