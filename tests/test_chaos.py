@@ -20,9 +20,7 @@ from __future__ import annotations
 import json
 import os
 import random
-import signal
 import sqlite3
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -33,6 +31,7 @@ from collector_fixtures import write_schools
 from conftest import COLLECTOR, DEVICE_ACCOUNTS, SIMULATOR
 from devenv.services import InfluxDB1, Mosquitto
 from netns_helpers import netns_available, school_lan
+from processes import LoggedProcess as Proc
 
 pytestmark = pytest.mark.slow
 
@@ -85,32 +84,6 @@ async def main():
 
 asyncio.run(main())
 """
-
-
-class Proc:
-    """A restartable subprocess with its log file."""
-
-    def __init__(self, name: str, argv: list, log: Path):
-        self.name, self.argv, self.log = name, [str(a) for a in argv], log
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> "Proc":
-        self.proc = subprocess.Popen(self.argv, stdout=open(self.log, "ab"), stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, start_new_session=True)
-        return self
-
-    def kill(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(10)
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.kill()
 
 
 def wait_for_line(path: Path, text: str, timeout: float = 30) -> None:

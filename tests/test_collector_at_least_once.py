@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from collector_fixtures import (collector_settings, device_client, running_colle
                                 write_schools)
 from conftest import COLLECTOR, DEVICE_ACCOUNTS, SIMULATOR
 from devenv.services import InfluxDB1, Mosquitto, free_port
+from processes import LoggedProcess
 from schoolnet_agent.protocol import Sample, build_report, encode
 from schoolnet_agent.protocol.topics import REPLAY_REQUEST
 from schoolnet_collector.core.config import ConfigError, load_settings
@@ -73,7 +73,7 @@ def test_same_report_twice_is_one_point_and_query_results_do_not_change(
 
 # -- acks follow storage ------------------------------------------------------------------------
 
-class CollectorProcess:
+class CollectorProcess(LoggedProcess):
     """``schoolnet-collector run --no-api`` as a subprocess, to be killed with -9."""
 
     def __init__(self, tmp_path: Path, broker, influx_url: str, database: str, **ingest):
@@ -87,27 +87,12 @@ class CollectorProcess:
             f'[registry]\nurl = "sqlite:///{tmp_path}/registry.sqlite3"\n'
             f'schools_file = "{write_schools(tmp_path)}"\n'
             f'[ingest]\ndata_dir = "{tmp_path}/collector-data"\n' + extra)
-        self.log = tmp_path / "collector.log"
-        self.proc: subprocess.Popen | None = None
+        super().__init__("collector", [BIN / "schoolnet-collector", "run", "--no-api", "--config",
+                                       self.conf], tmp_path / "collector.log")
 
     @staticmethod
     def client_id(tmp_path: Path) -> str:
         return f"alo-{tmp_path.name}"[:60]
-
-    def start(self) -> "CollectorProcess":
-        self.proc = subprocess.Popen([BIN / "schoolnet-collector", "run", "--no-api", "--config", self.conf],
-                                     stdout=open(self.log, "ab"), stderr=subprocess.STDOUT)
-        return self
-
-    def kill(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(10)
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(20)
 
 
 def test_collector_killed_with_unstored_messages_loses_none_and_spool_survives(
