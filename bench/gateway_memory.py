@@ -71,7 +71,8 @@ CHILD = textwrap.dedent("""\
             out = {}
             for mac in macs:
                 try:
-                    out[mac] = "" if int(mac[:2], 16) & 2 else EUI(mac).oui.registration().org.strip()
+                    registration = None if int(mac[:2], 16) & 2 else EUI(mac).oui.registration()
+                    out[mac] = registration.org.strip() if registration else ""
                 except (NotRegisteredError, ValueError, IndexError):
                     out[mac] = ""
             return out
@@ -144,8 +145,8 @@ def main() -> int:
         return 2
     with school_lan(subnet_prefix="10.77.0") as lan:
         for n in range(args.hosts):
-            lan.add_host(f"h{n}", f"{OUIS[n % len(OUIS)]}:{n // 256:02x}:{n % 256:02x}:{os.getpid() % 256:02x}",
-                         10 + n)
+            mac = f"{OUIS[n % len(OUIS)]}:{n // 256:02x}:{n % 256:02x}:{os.getpid() % 256:02x}"
+            lan.add_host(f"h{n}", mac, 10 + n)
         lan.add_uplink("wan0", metric=100)
         runs = {name: measure(lan, name, probes, args.collections)
                 for name, probes in (("baseline", []), ("uplink", ["uplink"]),
