@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 STAMP  := $(VENV)/.installed
 
-.PHONY: help deps venv test test-fast demo bench-ingest bench-detect bench-bytes bench-planning clean
+.PHONY: help deps venv test test-fast demo bench-ingest bench-detect bench-bytes bench-planning bench-gateway-memory clean
 
 help:
 	@echo "make demo          set up and run broker, InfluxDB, collector, this machine's agent and a simulated province"
@@ -16,6 +16,7 @@ help:
 	@echo "make bench-detect  time from a school's link cut to the teacher's email (RUNS=3)"
 	@echo "make bench-bytes   bytes on the wire per report, normal and metered; a 3G school's month (root)"
 	@echo "make bench-planning  planners' reports on the whole simulated province, against their InfluxDB time"
+	@echo "make bench-gateway-memory  a school gateway agent's memory with its probes, against the 60 MB aim (root)"
 	@echo "make clean         remove the virtualenv, demo data and caches"
 
 deps:
@@ -50,6 +51,9 @@ bench-bytes: deps venv
 
 bench-planning: deps venv
 	$(PY) bench/planning.py
+
+bench-gateway-memory: deps venv
+	$(PY) bench/gateway_memory.py
 
 clean:
 	rm -rf $(VENV) .demo .pytest_cache build *.egg-info
