@@ -19,11 +19,11 @@ from datetime import datetime, timezone
 
 import orjson
 from sqlalchemy import case
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from schoolnet_agent.protocol import EVENTS, INVENTORY, TELEMETRY
 from schoolnet_collector.registry.alerting_models import DeviceReading
+from schoolnet_collector.registry.db import upsert
 
 log = logging.getLogger("schoolnet.alerting")
 
@@ -103,19 +103,28 @@ class LatestReadings:
             batch, self._pending = self._pending, {}
         if not batch:
             return 0
-        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
         rows = [dict(school_id=s, device_id=d, name=n, value=v, text_value=t,
                      at=datetime.fromtimestamp(ms / 1000, timezone.utc))
                 for (s, d, n), (v, t, ms) in batch.items()]
-        ex = insert(DeviceReading).excluded
+        ex = upsert(session, DeviceReading).excluded
         newer = ex.at >= DeviceReading.at
-        stmt = insert(DeviceReading).on_conflict_do_update(
+        stmt = upsert(session, DeviceReading).on_conflict_do_update(
             index_elements=["school_id", "device_id", "name"],
             set_={"value": case((newer, ex.value), else_=DeviceReading.value),
                   "text_value": case((newer, ex.text_value), else_=DeviceReading.text_value),
                   "at": case((newer, ex.at), else_=DeviceReading.at)})
-        session.execute(stmt, rows)
-        session.commit()
+        try:
+            session.execute(stmt, rows)
+            session.commit()
+        except BaseException:
+            # A locked or unreachable registry: keep them (an event reading such as a failover
+            # comes only once), unless a newer reading of the same field has arrived since.
+            session.rollback()
+            with self._lock:
+                for key, reading in batch.items():
+                    if key not in self._pending or self._pending[key][2] < reading[2]:
+                        self._pending[key] = reading
+            raise
         return len(rows)
 
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from sqlalchemy import case, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from schoolnet_collector.registry.db import upsert
 from schoolnet_collector.registry.models import Device
 
 UNKNOWN_KIND = "unknown"  # a device heard only on its availability topic so far
@@ -83,7 +83,6 @@ class DeviceTracker:
             batch, self._pending = self._pending, {}
         if not batch:
             return 0
-        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
         reports, heard, replayed = [], [], []
         for (school, device), s in batch.items():
             key = dict(school_id=school, device_id=device)
@@ -95,7 +94,7 @@ class DeviceTracker:
                            last_seen=s.available_changed, available=s.available,
                            available_changed=s.available_changed)
                 (heard if s.last_seen is not None else replayed).append(row)
-        ex = insert(Device).excluded
+        ex = upsert(session, Device).excluded
         later_seen = case((ex.last_seen > Device.last_seen, ex.last_seen), else_=Device.last_seen)
         statements = [
             (reports, {"kind": ex.kind, "last_seen": later_seen, "last_seq": ex.last_seq,
@@ -108,7 +107,7 @@ class DeviceTracker:
         try:
             for rows, updates in statements:
                 if rows:
-                    stmt = insert(Device).on_conflict_do_update(
+                    stmt = upsert(session, Device).on_conflict_do_update(
                         index_elements=["school_id", "device_id"], set_=updates)
                     session.execute(stmt, rows)
             session.commit()

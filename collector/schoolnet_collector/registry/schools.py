@@ -15,10 +15,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import yaml
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from schoolnet_agent.protocol.topics import ID_RE
+from schoolnet_collector.registry.db import upsert
 from schoolnet_collector.registry.models import School
 
 REQUIRED = ("id", "name", "province", "district", "level")
@@ -114,9 +114,7 @@ def import_schools(session: Session, path: Path) -> ImportResult:
                                district_name=str(row.get("district_name") or "").strip() or None,
                                students=students_of(row), updated_at=now)
     if rows:
-        dialect = session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = insert(School)
+        statement = upsert(session, School)
         updated = {c: statement.excluded[c] for c in UPSERT_COLUMNS}
         session.execute(statement.on_conflict_do_update(index_elements=[School.id], set_=updated),
                         list(rows.values()))
