@@ -30,6 +30,7 @@ keepalive⌉ − 1): paho pings only after a keepalive period without traffic. T
 is assumed the size of a PC's (its gateway probes add fields; its uplink probe is measured by
 its own bench).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -78,13 +79,30 @@ class Link:
         self.broker_ip, self.agent_ip = f"10.254.{net}.1", f"10.254.{net}.2"
         self.dev = "wan0"
 
-    def __enter__(self) -> "Link":
+    def __enter__(self) -> Link:
         try:
             for ns in (self.broker_ns, self.agent_ns):
                 sh("ip", "netns", "add", ns)
                 sh("ip", "-n", ns, "link", "set", "lo", "up")
-            sh("ip", "link", "add", self.dev, "netns", self.agent_ns, "mtu", "1500", "type", "veth",
-               "peer", "name", "eth0", "netns", self.broker_ns, "mtu", "1500")
+            sh(
+                "ip",
+                "link",
+                "add",
+                self.dev,
+                "netns",
+                self.agent_ns,
+                "mtu",
+                "1500",
+                "type",
+                "veth",
+                "peer",
+                "name",
+                "eth0",
+                "netns",
+                self.broker_ns,
+                "mtu",
+                "1500",
+            )
             sh("ip", "-n", self.agent_ns, "addr", "add", f"{self.agent_ip}/30", "dev", self.dev)
             sh("ip", "-n", self.broker_ns, "addr", "add", f"{self.broker_ip}/30", "dev", "eth0")
             sh("ip", "-n", self.agent_ns, "link", "set", self.dev, "up")
@@ -110,27 +128,42 @@ def start_broker(link: Link, work: Path) -> subprocess.Popen:
     passwd, acl, conf = work / "passwd", work / "acl", work / "mosquitto.conf"
     write_password_file(passwd, [ACCOUNT])
     write_acl(acl)
-    conf.write_text(f"listener {PORT} {link.broker_ip}\nuser {os.environ.get('USER', 'root')}\n"
-                    f"allow_anonymous false\npassword_file {passwd}\nacl_file {acl}\n"
-                    "persistence false\nlog_dest none\n")
-    proc = subprocess.Popen(["ip", "netns", "exec", link.broker_ns,
-                             find_binary("mosquitto", "/usr/sbin/mosquitto"), "-c", str(conf)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    conf.write_text(
+        f"listener {PORT} {link.broker_ip}\nuser {os.environ.get('USER', 'root')}\n"
+        f"allow_anonymous false\npassword_file {passwd}\nacl_file {acl}\n"
+        "persistence false\nlog_dest none\n"
+    )
+    proc = subprocess.Popen(
+        [
+            "ip",
+            "netns",
+            "exec",
+            link.broker_ns,
+            find_binary("mosquitto", "/usr/sbin/mosquitto"),
+            "-c",
+            str(conf),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     time.sleep(0.5)
     if proc.poll() is not None:
         raise RuntimeError("mosquitto did not start in the broker namespace")
     return proc
 
 
-def agent_config(link: Link, work: Path, name: str, *, interval: float, keepalive: int,
-                 metered: bool) -> Path:
+def agent_config(
+    link: Link, work: Path, name: str, *, interval: float, keepalive: int, metered: bool
+) -> Path:
     state = work / name
-    text = (f'[device]\nschool = "{SCHOOL}"\nid = "{DEVICE}"\ninterval_seconds = {interval}\n'
-            f'[mqtt]\nhost = "{link.broker_ip}"\nport = {PORT}\npassword = "{ACCOUNT.password}"\n'
-            f'keepalive = {keepalive}\n'
-            f'[probes]\nenabled = {json.dumps(PROBES)}\n[state]\ndirectory = "{state}"\n'
-            f'[budget]\nmetered = {"true" if metered else "false"}\ninterval_seconds = 1\n'
-            f'batch_reports = 12\nkeepalive = {keepalive}\n')
+    text = (
+        f'[device]\nschool = "{SCHOOL}"\nid = "{DEVICE}"\ninterval_seconds = {interval}\n'
+        f'[mqtt]\nhost = "{link.broker_ip}"\nport = {PORT}\npassword = "{ACCOUNT.password}"\n'
+        f"keepalive = {keepalive}\n"
+        f'[probes]\nenabled = {json.dumps(PROBES)}\n[state]\ndirectory = "{state}"\n'
+        f"[budget]\nmetered = {'true' if metered else 'false'}\ninterval_seconds = 1\n"
+        f"batch_reports = 12\nkeepalive = {keepalive}\n"
+    )
     path = work / f"{name}.toml"
     path.write_text(text)
     return path
@@ -142,8 +175,10 @@ def acked_reports(spool: Path) -> list[bytes]:
         return []
     db = sqlite3.connect(f"file:{spool}?mode=ro", uri=True)
     try:
-        rows = db.execute("SELECT payload FROM message WHERE channel = 'telemetry' AND "
-                          "acked_ms IS NOT NULL ORDER BY id").fetchall()
+        rows = db.execute(
+            "SELECT payload FROM message WHERE channel = 'telemetry' AND "
+            "acked_ms IS NOT NULL ORDER BY id"
+        ).fetchall()
     except sqlite3.OperationalError:
         return []
     finally:
@@ -164,13 +199,18 @@ def wait_for(condition, timeout: float, what: str):
 class Agent:
     def __init__(self, link: Link, config: Path, spool: Path):
         self.link, self.spool = link, spool
-        self.proc = subprocess.Popen(["ip", "netns", "exec", link.agent_ns, AGENT, "run",
-                                      "--config", str(config)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            ["ip", "netns", "exec", link.agent_ns, AGENT, "run", "--config", str(config)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
 
     def acked(self, n: int, timeout: float = 60) -> list[bytes]:
-        return wait_for(lambda: len(r := acked_reports(self.spool)) >= n and r, timeout,
-                        f"{n} acknowledged reports")
+        return wait_for(
+            lambda: len(r := acked_reports(self.spool)) >= n and r,
+            timeout,
+            f"{n} acknowledged reports",
+        )
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -193,12 +233,14 @@ def measure_normal(link: Link, work: Path, reports: int) -> dict:
     finally:
         agent.stop()
     topic = f"schoolnet/v1/{SCHOOL}/{DEVICE}/telemetry"
-    window = done[len(first):len(first) + reports]
-    return {"bytes_per_report": (after[0] - started[0]) / reports,
-            "packets_per_report": (after[1] - started[1]) / reports,
-            "payload_bytes": sum(map(len, window)) / reports,
-            "estimate_per_report": sum(wire_bytes(topic, len(p)) for p in window) / reports,
-            "start_bytes": started[0] - before[0] - (after[0] - started[0]) / reports}
+    window = done[len(first) : len(first) + reports]
+    return {
+        "bytes_per_report": (after[0] - started[0]) / reports,
+        "packets_per_report": (after[1] - started[1]) / reports,
+        "payload_bytes": sum(map(len, window)) / reports,
+        "estimate_per_report": sum(wire_bytes(topic, len(p)) for p in window) / reports,
+        "start_bytes": started[0] - before[0] - (after[0] - started[0]) / reports,
+    }
 
 
 def measure_metered(link: Link, work: Path, batch: int = 12) -> dict:
@@ -214,14 +256,16 @@ def measure_metered(link: Link, work: Path, batch: int = 12) -> dict:
     reports = len(done) - batch
     window = done[batch:]
     topic = f"schoolnet/v1/{SCHOOL}/{DEVICE}/batch"
-    groups = [window[i:i + batch] for i in range(0, len(window), batch)]
+    groups = [window[i : i + batch] for i in range(0, len(window), batch)]
     batches = [encode_batch(g) for g in groups]
-    return {"bytes_per_report": (after[0] - start[0]) / reports,
-            "packets_per_report": (after[1] - start[1]) / reports,
-            "json_bytes_per_report": sum(map(len, window)) / reports,
-            "batch_payload_bytes": sum(map(len, batches)) / len(batches),
-            "estimate_per_report": sum(wire_bytes(topic, len(b)) for b in batches) / reports,
-            "reports": reports}
+    return {
+        "bytes_per_report": (after[0] - start[0]) / reports,
+        "packets_per_report": (after[1] - start[1]) / reports,
+        "json_bytes_per_report": sum(map(len, window)) / reports,
+        "batch_payload_bytes": sum(map(len, batches)) / len(batches),
+        "estimate_per_report": sum(wire_bytes(topic, len(b)) for b in batches) / reports,
+        "reports": reports,
+    }
 
 
 def measure_ping(link: Link, work: Path, seconds: float = 12.0, keepalive: int = 2) -> dict:
@@ -236,16 +280,26 @@ def measure_ping(link: Link, work: Path, seconds: float = 12.0, keepalive: int =
     finally:
         agent.stop()
     pings = seconds / keepalive
-    return {"bytes_per_ping": (after[0] - start[0]) / pings,
-            "packets_per_ping": (after[1] - start[1]) / pings}
+    return {
+        "bytes_per_ping": (after[0] - start[0]) / pings,
+        "packets_per_ping": (after[1] - start[1]) / pings,
+    }
 
 
 def pings_per_hour(spacing_s: float, keepalive_s: float) -> float:
     return 3600 / spacing_s * (math.ceil(spacing_s / keepalive_s) - 1)
 
 
-def project(per_report: float, start: float, ping: float, *, interval: float, batch: int,
-            pc_keepalive: float, gw_keepalive: float) -> dict:
+def project(
+    per_report: float,
+    start: float,
+    ping: float,
+    *,
+    interval: float,
+    batch: int,
+    pc_keepalive: float,
+    gw_keepalive: float,
+) -> dict:
     """Monthly MB of a school: 29 PCs (8 h × 22 days) + 1 gateway (24 h × 30 days)."""
     spacing = interval * batch
     reports_h = 3600 / interval
@@ -274,37 +328,71 @@ def main(argv: list[str] | None = None) -> int:
             broker.terminate()
             broker.wait(10)
     start, per_ping = normal["start_bytes"], ping["bytes_per_ping"]
-    normal_month = project(normal["bytes_per_report"], start, per_ping, interval=60, batch=1,
-                           pc_keepalive=20, gw_keepalive=20)
-    metered_month = project(metered["bytes_per_report"], start, per_ping, interval=300, batch=12,
-                            pc_keepalive=600, gw_keepalive=60)
+    normal_month = project(
+        normal["bytes_per_report"],
+        start,
+        per_ping,
+        interval=60,
+        batch=1,
+        pc_keepalive=20,
+        gw_keepalive=20,
+    )
+    metered_month = project(
+        metered["bytes_per_report"],
+        start,
+        per_ping,
+        interval=300,
+        batch=12,
+        pc_keepalive=600,
+        gw_keepalive=60,
+    )
     ratio = metered["bytes_per_report"] / normal["bytes_per_report"]
     print("bytes on the wire per report (IP bytes both ways, veth counters):")
-    print(f"  normal : {normal['bytes_per_report']:7.0f} B in {normal['packets_per_report']:.1f} "
-          f"packets (JSON payload {normal['payload_bytes']:.0f} B; agent's estimate "
-          f"{normal['estimate_per_report']:.0f} B)")
-    print(f"  metered: {metered['bytes_per_report']:7.0f} B in {metered['packets_per_report']:.2f} "
-          f"packets (lean JSON {metered['json_bytes_per_report']:.0f} B, batches of 12 deflated to "
-          f"{metered['batch_payload_bytes']:.0f} B; agent's estimate "
-          f"{metered['estimate_per_report']:.0f} B)  = {ratio:.2f} × normal")
-    print(f"  keepalive exchange {per_ping:.0f} B ({ping['packets_per_ping']:.1f} packets); "
-          f"start of a session {start:.0f} B")
-    print("projection, 3G school of 30 devices (29 PCs 8 h × 22 days, gateway 24 h × 30 days, "
-          "one start a day each):")
-    print(f"  normal  (report/60 s, keepalive 20 s):                         "
-          f"{normal_month['school_mb']:6.1f} MB/month (PCs {normal_month['pcs_mb']:.1f}, "
-          f"gateway {normal_month['gateway_mb']:.1f})")
-    print(f"  metered (report/300 s, batches of 12, keepalive PCs 600 s, gateway 60 s): "
-          f"{metered_month['school_mb']:6.1f} MB/month (PCs {metered_month['pcs_mb']:.1f}, "
-          f"gateway {metered_month['gateway_mb']:.1f})  target <= {TARGET_MB:.0f}")
+    print(
+        f"  normal : {normal['bytes_per_report']:7.0f} B in {normal['packets_per_report']:.1f} "
+        f"packets (JSON payload {normal['payload_bytes']:.0f} B; agent's estimate "
+        f"{normal['estimate_per_report']:.0f} B)"
+    )
+    print(
+        f"  metered: {metered['bytes_per_report']:7.0f} B in {metered['packets_per_report']:.2f} "
+        f"packets (lean JSON {metered['json_bytes_per_report']:.0f} B, batches of 12 deflated to "
+        f"{metered['batch_payload_bytes']:.0f} B; agent's estimate "
+        f"{metered['estimate_per_report']:.0f} B)  = {ratio:.2f} × normal"
+    )
+    print(
+        f"  keepalive exchange {per_ping:.0f} B ({ping['packets_per_ping']:.1f} packets); "
+        f"start of a session {start:.0f} B"
+    )
+    print(
+        "projection, 3G school of 30 devices (29 PCs 8 h × 22 days, gateway 24 h × 30 days, "
+        "one start a day each):"
+    )
+    print(
+        f"  normal  (report/60 s, keepalive 20 s):                         "
+        f"{normal_month['school_mb']:6.1f} MB/month (PCs {normal_month['pcs_mb']:.1f}, "
+        f"gateway {normal_month['gateway_mb']:.1f})"
+    )
+    print(
+        f"  metered (report/300 s, batches of 12, keepalive PCs 600 s, gateway 60 s): "
+        f"{metered_month['school_mb']:6.1f} MB/month (PCs {metered_month['pcs_mb']:.1f}, "
+        f"gateway {metered_month['gateway_mb']:.1f})  target <= {TARGET_MB:.0f}"
+    )
     ok = metered_month["school_mb"] <= TARGET_MB and ratio < 1
-    print(json.dumps({"normal_bytes_per_report": round(normal["bytes_per_report"]),
-                      "metered_bytes_per_report": round(metered["bytes_per_report"]),
-                      "metered_over_normal": round(ratio, 3),
-                      "ping_bytes": round(per_ping), "start_bytes": round(start),
-                      "normal_school_mb_month": round(normal_month["school_mb"], 1),
-                      "metered_school_mb_month": round(metered_month["school_mb"], 1),
-                      "target_mb_month": TARGET_MB, "ok": ok}))
+    print(
+        json.dumps(
+            {
+                "normal_bytes_per_report": round(normal["bytes_per_report"]),
+                "metered_bytes_per_report": round(metered["bytes_per_report"]),
+                "metered_over_normal": round(ratio, 3),
+                "ping_bytes": round(per_ping),
+                "start_bytes": round(start),
+                "normal_school_mb_month": round(normal_month["school_mb"], 1),
+                "metered_school_mb_month": round(metered_month["school_mb"], 1),
+                "target_mb_month": TARGET_MB,
+                "ok": ok,
+            }
+        )
+    )
     return 0 if ok else 1
 
 

@@ -17,6 +17,7 @@ Prints one JSON line: median and max of cut→email and cut→Will, and the pipe
 keepalive lapse is its debounce). ``--debounce-minutes`` overrides school_offline's
 ``for_minutes`` and adds exactly that to the target.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,15 +53,22 @@ AGENT_ACCOUNT = MqttAccount(SCHOOL, "bench-gw-secret")
 TARGET_S = 45.0
 
 
-def write_files(work: Path, args, mosquitto: Mosquitto, influx: InfluxDB1,
-                smtp_port: int) -> tuple[Path, Path, float]:
+def write_files(
+    work: Path, args, mosquitto: Mosquitto, influx: InfluxDB1, smtp_port: int
+) -> tuple[Path, Path, float]:
     """The school file, registry (with the teacher), rules, collector and agent configs;
     returns the two configs and the rules' evaluation interval."""
     schools = work / "schools.csv"
-    schools.write_text("id,name,province,district,level,district_name\n"
-                       f"{SCHOOL},Trường THCS Đo Thời Gian,lao-cai,bat-xat,thcs,Bát Xát\n", encoding="utf-8")
-    rules = yaml.safe_load(resources.files("schoolnet_collector.rules").joinpath("default.yaml")
-                           .read_text(encoding="utf-8"))
+    schools.write_text(
+        "id,name,province,district,level,district_name\n"
+        f"{SCHOOL},Trường THCS Đo Thời Gian,lao-cai,bat-xat,thcs,Bát Xát\n",
+        encoding="utf-8",
+    )
+    rules = yaml.safe_load(
+        resources.files("schoolnet_collector.rules")
+        .joinpath("default.yaml")
+        .read_text(encoding="utf-8")
+    )
     if args.debounce_minutes is not None:
         rules["rules"]["school_offline"]["for_minutes"] = args.debounce_minutes
     args.debounce_minutes = rules["rules"]["school_offline"]["for_minutes"]
@@ -76,11 +84,20 @@ def write_files(work: Path, args, mosquitto: Mosquitto, influx: InfluxDB1,
     with sessions() as session:
         import_schools(session, schools)  # commits itself
     with sessions.begin() as session:
-        session.add(Contact(name="Giáo viên Tin học", role="school_it", school_id=SCHOOL,
-                            email="gv-tin@bench.test", language="vi", active=True))
+        session.add(
+            Contact(
+                name="Giáo viên Tin học",
+                role="school_it",
+                school_id=SCHOOL,
+                email="gv-tin@bench.test",
+                language="vi",
+                active=True,
+            )
+        )
     engine.dispose()
     collector = work / "collector.toml"
-    collector.write_text(f"""
+    collector.write_text(
+        f"""
 [mqtt]
 port = {mosquitto.port}
 password = "{COLLECTOR.password}"
@@ -92,16 +109,19 @@ database = "bench_detect"
 [registry]
 url = "{registry}"
 [alerting]
-rules_file = "{work / 'rules.yaml'}"
+rules_file = "{work / "rules.yaml"}"
 [notify]
 respect_school_time = false  # the bench runs at any hour; holds are tested elsewhere
 [notify.smtp]
 host = "127.0.0.1"
 port = {smtp_port}
 security = "none"
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     agent = work / "agent.toml"
-    agent.write_text(f"""
+    agent.write_text(
+        f"""
 [device]
 school = "{SCHOOL}"
 id = "{GATEWAY}"
@@ -115,10 +135,12 @@ keepalive = {args.keepalive}
 [probes]
 enabled = ["mem", "system"]
 [state]
-directory = "{work / 'agent-state'}"
+directory = "{work / "agent-state"}"
 [budget]
 metered = false
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     return collector, agent, rules["evaluate_every_seconds"]
 
 
@@ -131,7 +153,8 @@ class WillWatcher:
         self.client.username_pw_set(COLLECTOR.username, COLLECTOR.password)
         self.client.on_message = self._on_message
         self.client.on_connect = lambda c, *a: c.subscribe(
-            f"schoolnet/v1/{SCHOOL}/{GATEWAY}/availability", qos=1)
+            f"schoolnet/v1/{SCHOOL}/{GATEWAY}/availability", qos=1
+        )
         self.client.connect("127.0.0.1", port)
         self.client.loop_start()
 
@@ -146,8 +169,12 @@ class WillWatcher:
 
 def start_agent(config: Path, log) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SCHOOLNET_AGENT_")}
-    return subprocess.Popen([BIN / "schoolnet-agent", "run", "--config", str(config)],
-                            stdout=subprocess.DEVNULL, stderr=log, env=env)
+    return subprocess.Popen(
+        [BIN / "schoolnet-agent", "run", "--config", str(config)],
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+        env=env,
+    )
 
 
 def wait(condition, timeout: float, what: str) -> None:
@@ -162,8 +189,12 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=3, help="link cuts to time (default 3)")
     ap.add_argument("--keepalive", type=int, default=20, help="the agent's MQTT keepalive, seconds")
-    ap.add_argument("--debounce-minutes", type=float, default=None,
-                    help="school_offline for_minutes (default: the packaged rules' value)")
+    ap.add_argument(
+        "--debounce-minutes",
+        type=float,
+        default=None,
+        help="school_offline for_minutes (default: the packaged rules' value)",
+    )
     args = ap.parse_args()
     if args.runs < 1:
         ap.error("--runs must be at least 1")
@@ -179,10 +210,14 @@ def main() -> int:
         collector = agent = None
         watcher = None
         try:
-            collector_toml, agent_toml, every = write_files(work, args, mosquitto, influx, smtp.port)
-            collector = subprocess.Popen([BIN / "schoolnet-collector", "run", "--no-api",
-                                          "--config", str(collector_toml)],
-                                         stdout=subprocess.DEVNULL, stderr=collector_log)
+            collector_toml, agent_toml, every = write_files(
+                work, args, mosquitto, influx, smtp.port
+            )
+            collector = subprocess.Popen(
+                [BIN / "schoolnet-collector", "run", "--no-api", "--config", str(collector_toml)],
+                stdout=subprocess.DEVNULL,
+                stderr=collector_log,
+            )
             watcher = WillWatcher(mosquitto.port)
             agent = start_agent(agent_toml, agent_log)
             for run in range(args.runs):
@@ -192,17 +227,20 @@ def main() -> int:
                 before = len(smtp.messages)
                 cut = time.monotonic()
                 os.kill(agent.pid, signal.SIGSTOP)
-                wait(lambda: len(smtp.messages) > before, 600, "the outage email")
+                wait(lambda n=before: len(smtp.messages) > n, 600, "the outage email")
                 email_s = time.monotonic() - cut
                 will_s = (watcher.offline_at or float("nan")) - cut
                 cuts.append(email_s)
                 wills.append(will_s)
-                print(f"run {run + 1}: Will after {will_s:.1f} s, email after {email_s:.1f} s: "
-                      f"{smtp.messages[-1]['Subject']}", file=sys.stderr)
+                print(
+                    f"run {run + 1}: Will after {will_s:.1f} s, email after {email_s:.1f} s: "
+                    f"{smtp.messages[-1]['Subject']}",
+                    file=sys.stderr,
+                )
                 agent.kill()
                 agent.wait()
                 agent = start_agent(agent_toml, agent_log)
-                wait(lambda: len(smtp.messages) > before + 1, 120, "the resolution email")
+                wait(lambda n=before: len(smtp.messages) > n + 1, 120, "the resolution email")
         finally:
             for proc in (agent, collector):
                 if proc is not None and proc.poll() is None:
@@ -219,12 +257,17 @@ def main() -> int:
             collector_log.close()
             agent_log.close()
 
-    pipeline = [c - w for c, w in zip(cuts, wills)]
+    pipeline = [c - w for c, w in zip(cuts, wills, strict=False)]
     result = {
-        "runs": args.runs, "keepalive_s": args.keepalive, "debounce_minutes": args.debounce_minutes,
-        "evaluate_every_s": every, "notify_poll_s": 1,
-        "cut_to_email_median_s": round(statistics.median(cuts), 1), "cut_to_email_max_s": round(max(cuts), 1),
-        "cut_to_will_median_s": round(statistics.median(wills), 1), "cut_to_will_max_s": round(max(wills), 1),
+        "runs": args.runs,
+        "keepalive_s": args.keepalive,
+        "debounce_minutes": args.debounce_minutes,
+        "evaluate_every_s": every,
+        "notify_poll_s": 1,
+        "cut_to_email_median_s": round(statistics.median(cuts), 1),
+        "cut_to_email_max_s": round(max(cuts), 1),
+        "cut_to_will_median_s": round(statistics.median(wills), 1),
+        "cut_to_will_max_s": round(max(wills), 1),
         "pipeline_after_will_median_s": round(statistics.median(pipeline), 1),
         "pipeline_after_will_max_s": round(max(pipeline), 1),
         "email_over_will_ratio": round(statistics.median(cuts) / statistics.median(wills), 2),

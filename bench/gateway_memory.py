@@ -25,6 +25,7 @@ gateway. Needs root (namespaces, raw sockets). Exits 1 if the gateway is over th
 
 Usage: ``python bench/gateway_memory.py [--collections 3] [--hosts 20]``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,8 +42,21 @@ from netns_helpers import netns_available, school_lan  # noqa: E402
 
 AIM_GATEWAY_MB = 60.0  # ../shared/DESIGN.md: "gateway ≤ 60 MB"
 # Real vendors' OUIs (projectors, boards, PCs, printers, network gear) and one randomised MAC.
-OUIS = ("00:26:ab", "6c:dc:6a", "d0:43:1e", "84:ba:3b", "00:1b:21", "3c:52:82", "00:0d:0b",
-        "b8:27:eb", "00:17:88", "f0:9f:c2", "00:80:77", "00:00:74", "02:5e:10")
+OUIS = (
+    "00:26:ab",
+    "6c:dc:6a",
+    "d0:43:1e",
+    "84:ba:3b",
+    "00:1b:21",
+    "3c:52:82",
+    "00:0d:0b",
+    "b8:27:eb",
+    "00:17:88",
+    "f0:9f:c2",
+    "00:80:77",
+    "00:00:74",
+    "02:5e:10",
+)
 
 CHILD = textwrap.dedent("""\
     import json, os, sys, tempfile, time
@@ -119,18 +133,25 @@ def agent_toml(broker: str, subnet: str) -> str:
 
 
 def measure(lan, name: str, probes: list[str], collections: int, unreduced: bool = False) -> dict:
-    setup = {"toml": agent_toml(lan.collector_ip, lan.subnet), "probes": probes,
-             "collections": collections, "unreduced": unreduced}
+    setup = {
+        "toml": agent_toml(lan.collector_ip, lan.subnet),
+        "probes": probes,
+        "collections": collections,
+        "unreduced": unreduced,
+    }
     done = lan.run_python(CHILD.replace("sys.argv[1]", repr(json.dumps(setup))), timeout=300)
     if done.returncode != 0:
         raise SystemExit(f"{name}: child failed: {done.stderr[-3000:]}")
     steps = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
-    mib = 2 ** 20
-    result = {"child": name, "probes": probes,
-              **{f"{s['step']}_rss_mib": round(s["rss"] / mib, 1) for s in steps},
-              "last_uss_mib": round(steps[-1]["uss"] / mib, 1),
-              "peak_rss_mib": round(steps[-1]["hwm"] / mib, 1),
-              "last_rss_mb": round(steps[-1]["rss"] / 1e6, 1)}
+    mib = 2**20
+    result = {
+        "child": name,
+        "probes": probes,
+        **{f"{s['step']}_rss_mib": round(s["rss"] / mib, 1) for s in steps},
+        "last_uss_mib": round(steps[-1]["uss"] / mib, 1),
+        "peak_rss_mib": round(steps[-1]["hwm"] / mib, 1),
+        "last_rss_mb": round(steps[-1]["rss"] / 1e6, 1),
+    }
     print(json.dumps(result), flush=True)
     return result
 
@@ -148,21 +169,33 @@ def main() -> int:
             mac = f"{OUIS[n % len(OUIS)]}:{n // 256:02x}:{n % 256:02x}:{os.getpid() % 256:02x}"
             lan.add_host(f"h{n}", mac, 10 + n)
         lan.add_uplink("wan0", metric=100)
-        runs = {name: measure(lan, name, probes, args.collections)
-                for name, probes in (("baseline", []), ("uplink", ["uplink"]),
-                                     ("netquality", ["netquality"]), ("lan", ["lan"]),
-                                     ("gateway", ["uplink", "netquality", "lan"]))}
-        runs["gateway_unreduced"] = measure(lan, "gateway_unreduced",
-                                            ["uplink", "netquality", "lan"], args.collections,
-                                            unreduced=True)
+        runs = {
+            name: measure(lan, name, probes, args.collections)
+            for name, probes in (
+                ("baseline", []),
+                ("uplink", ["uplink"]),
+                ("netquality", ["netquality"]),
+                ("lan", ["lan"]),
+                ("gateway", ["uplink", "netquality", "lan"]),
+            )
+        }
+        runs["gateway_unreduced"] = measure(
+            lan,
+            "gateway_unreduced",
+            ["uplink", "netquality", "lan"],
+            args.collections,
+            unreduced=True,
+        )
     gateway, before = runs["gateway"], runs["gateway_unreduced"]
     summary = {
-        "gateway_rss_mb": gateway["last_rss_mb"], "aim_mb": AIM_GATEWAY_MB,
+        "gateway_rss_mb": gateway["last_rss_mb"],
+        "aim_mb": AIM_GATEWAY_MB,
         "ratio_to_aim": round(gateway["last_rss_mb"] / AIM_GATEWAY_MB, 2),
         "unreduced_rss_mb": before["last_rss_mb"],
         "ratio_reduced_to_unreduced": round(gateway["last_rss_mb"] / before["last_rss_mb"], 2),
-        "gateway_probes_add_mib": round(gateway[f"collect{args.collections}_rss_mib"]
-                                        - runs["baseline"]["start_rss_mib"], 1),
+        "gateway_probes_add_mib": round(
+            gateway[f"collect{args.collections}_rss_mib"] - runs["baseline"]["start_rss_mib"], 1
+        ),
     }
     print(json.dumps(summary))
     return 0 if gateway["last_rss_mb"] <= AIM_GATEWAY_MB else 1

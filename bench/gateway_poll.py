@@ -17,6 +17,7 @@ poll its whole timeout. Figures, compared within the same run:
 Usage: ``python bench/gateway_poll.py [--live 30] [--silent 5] [--timeout 1.0]``. Exits 1 when
 a tick does not fit in the interval or is not faster than polling one by one.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -69,10 +70,14 @@ def main() -> int:
     args = parser.parse_args()
 
     with ExitStack() as stack, tempfile.TemporaryDirectory() as state:
-        live = [stack.enter_context(PJLinkServer(FakeProjector(password="pj", pjclass=2)))
-                for _ in range(args.live)]
-        silent = [stack.enter_context(PJLinkServer(FakeProjector(silent=True)))
-                  for _ in range(args.silent)]
+        live = [
+            stack.enter_context(PJLinkServer(FakeProjector(password="pj", pjclass=2)))
+            for _ in range(args.live)
+        ]
+        silent = [
+            stack.enter_context(PJLinkServer(FakeProjector(silent=True)))
+            for _ in range(args.silent)
+        ]
 
         def one_live():
             with PJLinkClient("127.0.0.1", live[0].port, "pj", args.timeout) as client:
@@ -87,11 +92,17 @@ def main() -> int:
 
         live_s = timed(one_live, repeat=20)
         silent_s = timed(one_silent)
-        devices = [Subdevice(f"proj-{i:02d}", "projector",
-                             ProjectorProbe(ProjectorSettings(f"proj-{i:02d}", "127.0.0.1", s.port,
-                                                              "pj", args.timeout)),
-                             SequenceCounter(state, f"seq-{i}"))
-                   for i, s in enumerate(live + silent)]
+        devices = [
+            Subdevice(
+                f"proj-{i:02d}",
+                "projector",
+                ProjectorProbe(
+                    ProjectorSettings(f"proj-{i:02d}", "127.0.0.1", s.port, "pj", args.timeout)
+                ),
+                SequenceCounter(state, f"seq-{i}"),
+            )
+            for i, s in enumerate(live + silent)
+        ]
         sent = []
         subdevices = Subdevices("lc-bench-01", devices, lambda out: sent.append(out) or True, 60)
         tick_s = timed(subdevices.tick)
@@ -99,8 +110,13 @@ def main() -> int:
     from schoolnet_agent.inventory import collect_facts
 
     inventory_s = timed(collect_facts, repeat=5)
-    rss = subprocess.run([sys.executable, "-c", RSS_SCRIPT], capture_output=True, text=True,
-                         check=True, env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"))
+    rss = subprocess.run(
+        [sys.executable, "-c", RSS_SCRIPT],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"),
+    )
     serial_s = args.live * live_s + args.silent * silent_s
     figures = {
         "live_poll_ms": round(live_s * 1000, 2),

@@ -9,6 +9,7 @@ school/device inside InfluxDB, so the number of queries does not grow with the d
 Python side adds little: the script exits 1 when a province report takes more than ``--limit``
 (default 1.5) x its own InfluxDB time. One JSON line on stdout.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -48,8 +49,10 @@ def day_of_readings(fleet) -> list[str]:
         fixed = int(s.uplink == "fibre")
         for k in range(144):
             t = int((start + timedelta(minutes=10 * k)).timestamp() * 1000)
-            lines.append(f"uplink,{base},device=gw,kind=gateway fixed={fixed}.0,cellular={1 - fixed}.0,"
-                         f"up=1.0,rtt_ms={20 + 150 * (1 - fixed)}.0,loss_percent=0.5 {t}")
+            lines.append(
+                f"uplink,{base},device=gw,kind=gateway fixed={fixed}.0,cellular={1 - fixed}.0,"
+                f"up=1.0,rtt_ms={20 + 150 * (1 - fixed)}.0,loss_percent=0.5 {t}"
+            )
         for d in s.devices:
             if d.broken:
                 continue
@@ -60,12 +63,16 @@ def day_of_readings(fleet) -> list[str]:
                 if d.kind in PCS:
                     lines.append(f"system,{tags} uptime_seconds={3600 * h + 60}.0 {t}")
                 elif d.kind == "projector":
-                    lines.append(f"projector,{tags} error=0.0,lamp_hours=1000.0,lamp_rated_hours=3000.0 {t}")
+                    lines.append(
+                        f"projector,{tags} error=0.0,lamp_hours=1000.0,lamp_rated_hours=3000.0 {t}"
+                    )
                 elif d.kind == "board":
                     lines.append(f"board,{tags} reachable=1.0 {t}")
             if d.kind in PCS:
                 t = int(start.timestamp() * 1000)
-                lines.append(f'inventory,{tags} bios_date="{d.year}-01-01",ram_bytes=4e9,cpu_bits=64.0 {t}')
+                lines.append(
+                    f'inventory,{tags} bios_date="{d.year}-01-01",ram_bytes=4e9,cpu_bits=64.0 {t}'
+                )
                 lines.append(f"disk,{tags},instance=/ used_percent=50.0 {t}")
     return lines
 
@@ -94,7 +101,9 @@ def main() -> int:
     try:
         store = InfluxStore(InfluxConfig(url=server.url, database="bench")).connect()
         lines = day_of_readings(fleet)
-        write_s = timed(lambda: [store.write(lines[i:i + 5000]) for i in range(0, len(lines), 5000)])
+        write_s = timed(
+            lambda: [store.write(lines[i : i + 5000]) for i in range(0, len(lines), 5000)]
+        )
         period = parse_period("1d", NOW)
         one = next(s.id for s in fleet if s.online and s.lab_rooms)
         store.config.timeout = 120.0  # a noisy shared machine: measure, do not time out
@@ -111,14 +120,20 @@ def main() -> int:
                 waited["seconds"] += time.perf_counter() - started
 
         store.rows = counted_rows
-        out = {"schools": len(fleet), "devices": sum(len(s.devices) for s in fleet),
-               "lines_written": len(lines), "write_s": round(write_s, 1)}
+        out = {
+            "schools": len(fleet),
+            "devices": sum(len(s.devices) for s in fleet),
+            "lines_written": len(lines),
+            "write_s": round(write_s, 1),
+        }
         ok = True
         with sessions() as session:
             for name, module in (("readiness", readiness), ("procurement", procurement)):
                 for label, scope in (("province", "province"), ("school", f"school:{one}")):
                     waited.update(queries=0, seconds=0.0)
-                    total = timed(lambda: module.compute(store, session, parse_scope(scope), period))
+                    total = timed(
+                        lambda m=module, s=scope: m.compute(store, session, parse_scope(s), period)
+                    )
                     out[f"{name}_{label}_s"] = round(total, 2)
                     out[f"{name}_{label}_queries"] = waited["queries"]
                     out[f"{name}_{label}_influx_s"] = round(waited["seconds"], 2)

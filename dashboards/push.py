@@ -5,12 +5,13 @@
 
 See README.md beside this file; ``--help`` lists the options.
 """
+
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from schoolnet_dashboards.cli import main  # noqa: E402
+from schoolnet_dashboards.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

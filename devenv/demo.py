@@ -4,6 +4,7 @@ Starts, all on 127.0.0.1: Mosquitto (password file + ACL), InfluxDB, the collect
 :8080), this machine's own agent, and the simulated Lào Cai province at --scale 1. Prints
 what runs where, then waits; Ctrl-C stops everything in reverse order.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,8 +41,14 @@ def local_device_id() -> str:
 
 def spawn(name: str, argv: list[str], log_dir: Path) -> subprocess.Popen:
     log = open(log_dir / f"{name}.log", "ab")
-    return subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                            cwd=ROOT, start_new_session=True)
+    return subprocess.Popen(
+        argv,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        cwd=ROOT,
+        start_new_session=True,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -64,16 +71,33 @@ def main(argv: list[str] | None = None) -> int:
     }
 
     schools = d / "schools.csv"
-    subprocess.run([BIN / "schoolnet-collector", "simulate", "--profile", "lao-cai-2018",
-                    "--scale", str(args.scale), "--export-schools", schools, "--no-publish"],
-                   check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            BIN / "schoolnet-collector",
+            "simulate",
+            "--profile",
+            "lao-cai-2018",
+            "--scale",
+            str(args.scale),
+            "--export-schools",
+            schools,
+            "--no-publish",
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     with schools.open("a", encoding="utf-8") as f:
         f.write(f"{LOCAL_SCHOOL},Phòng máy thử nghiệm Sở GDĐT,lao-cai,lao-cai,other\n")
 
     procs: list[tuple[str, object]] = []
     try:
-        broker = Mosquitto(d / "mosquitto", list(accounts.values()), port=_port(1883),
-                           collectors=("collector",), simulators=("simulator",)).start()
+        broker = Mosquitto(
+            d / "mosquitto",
+            list(accounts.values()),
+            port=_port(1883),
+            collectors=("collector",),
+            simulators=("simulator",),
+        ).start()
         procs.append(("Mosquitto", broker))
         influx = InfluxDB1(d / "influxdb", port=_port(8086)).start()
         procs.append(("InfluxDB", influx))
@@ -84,9 +108,13 @@ def main(argv: list[str] | None = None) -> int:
             f'password = "{accounts["collector"].password}"\n'
             f'[influx]\nurl = "{influx.url}"\ndatabase = "schoolnet"\n'
             f'[registry]\nurl = "sqlite:///{d}/registry.sqlite3"\nschools_file = "{schools}"\n'
-            f'[api]\nport = {args.api_port}\n[ingest]\ndata_dir = "{d}/collector-data"\n')
-        collector = spawn("collector", [str(BIN / "schoolnet-collector"), "run", "--config",
-                                        str(collector_conf)], logs)
+            f'[api]\nport = {args.api_port}\n[ingest]\ndata_dir = "{d}/collector-data"\n'
+        )
+        collector = spawn(
+            "collector",
+            [str(BIN / "schoolnet-collector"), "run", "--config", str(collector_conf)],
+            logs,
+        )
         procs.append(("collector", collector))
         wait_for_port(args.api_port, timeout=60, proc=collector)
         token_file = admin_token(collector_conf, d / "admin-token", args.api_port)
@@ -94,19 +122,49 @@ def main(argv: list[str] | None = None) -> int:
         agent_conf = d / "agent.toml"
         agent_conf.write_text(
             f'[device]\nschool = "{LOCAL_SCHOOL}"\nid = "{device}"\nkind = "admin_pc"\n'
-            f'interval_seconds = {min(args.interval, 30)}\n'
+            f"interval_seconds = {min(args.interval, 30)}\n"
             f'[mqtt]\nhost = "127.0.0.1"\nport = {broker.port}\n'
             f'username = "{accounts["agent"].username}"\npassword = "{accounts["agent"].password}"\n'
-            f'[state]\ndirectory = "{d}/state"\n')
-        procs.append(("agent", spawn("agent", [str(BIN / "schoolnet-agent"), "run", "--config",
-                                               str(agent_conf)], logs)))
-        procs.append(("simulator", spawn("simulator", [
-            str(BIN / "schoolnet-collector"), "simulate", "--profile", "lao-cai-2018",
-            "--scale", str(args.scale), "--interval", str(args.interval),
-            "--broker", f"127.0.0.1:{broker.port}", "--username", "simulator",
-            "--password-file", str(d / "secrets/simulator")], logs)))
+            f'[state]\ndirectory = "{d}/state"\n'
+        )
+        procs.append(
+            (
+                "agent",
+                spawn(
+                    "agent",
+                    [str(BIN / "schoolnet-agent"), "run", "--config", str(agent_conf)],
+                    logs,
+                ),
+            )
+        )
+        procs.append(
+            (
+                "simulator",
+                spawn(
+                    "simulator",
+                    [
+                        str(BIN / "schoolnet-collector"),
+                        "simulate",
+                        "--profile",
+                        "lao-cai-2018",
+                        "--scale",
+                        str(args.scale),
+                        "--interval",
+                        str(args.interval),
+                        "--broker",
+                        f"127.0.0.1:{broker.port}",
+                        "--username",
+                        "simulator",
+                        "--password-file",
+                        str(d / "secrets/simulator"),
+                    ],
+                    logs,
+                ),
+            )
+        )
 
-        print(f"""
+        print(
+            f"""
 schoolnet demo is running (data and logs in {d}):
   MQTT broker   mqtt://127.0.0.1:{broker.port}   (Mosquitto, password file + ACL)
   InfluxDB      {influx.url}   database "schoolnet"  (InfluxQL: /query)
@@ -117,7 +175,9 @@ schoolnet demo is running (data and logs in {d}):
   province      Lào Cai 2018 simulated at scale {args.scale}, a report per device every {args.interval:g} s
   Grafana       provision dashboards/provisioning/ against {influx.url} (see dashboards/README.md)
 Logs: {logs}/*.log. Press Ctrl-C to stop everything.
-""", flush=True)
+""",
+            flush=True,
+        )
         _wait(procs)
     except KeyboardInterrupt:
         pass
@@ -130,17 +190,33 @@ def admin_token(collector_conf: Path, path: Path, api_port: int) -> Path:
     """A province-scope admin token for the person running the demo, kept in ``path``
     across runs while the registry still accepts it (a new one otherwise)."""
     if path.exists():
-        request = urllib.request.Request(f"http://127.0.0.1:{api_port}/api/v1/districts",
-                                         headers={"Authorization": f"Bearer {path.read_text().strip()}"})
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{api_port}/api/v1/districts",
+            headers={"Authorization": f"Bearer {path.read_text().strip()}"},
+        )
         try:
             with urllib.request.urlopen(request, timeout=10):
                 return path
         except urllib.error.HTTPError:
             pass  # revoked, expired, or the registry was reset: make a new one
-    token = subprocess.run([BIN / "schoolnet-collector", "token", "create", "--config",
-                            str(collector_conf), "--role", "admin", "--scope", "province",
-                            "--name", "demo admin"],
-                           check=True, capture_output=True, text=True).stdout.strip()
+    token = subprocess.run(
+        [
+            BIN / "schoolnet-collector",
+            "token",
+            "create",
+            "--config",
+            str(collector_conf),
+            "--role",
+            "admin",
+            "--scope",
+            "province",
+            "--name",
+            "demo admin",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     path.write_text(token + "\n")
     path.chmod(0o600)
     return path

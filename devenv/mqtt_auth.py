@@ -4,11 +4,12 @@ The ACL is one pattern line (see docs/protocol.md): username ``<school>`` (a sch
 gateway) may write ``schoolnet/v1/<school>/#`` and username ``<school>/<device>`` (a PC)
 only ``schoolnet/v1/<school>/<device>/#``. Collectors may read everything.
 """
+
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from devenv.services import find_binary
 
@@ -18,16 +19,22 @@ def acl_text(collectors: Iterable[str] = ("collector",), simulators: Iterable[st
     that may write for any school (the province simulator and load generators)."""
     lines = ["# schoolnet Mosquitto ACL: generated, see firmware_configs/mosquitto/acl.example", ""]
     for user in collectors:
-        lines += [f"user {user}", "topic read schoolnet/#", "topic write schoolnet/v1/_control/#",
-                  "topic write schoolnet/v1/_alerts/#", ""]
+        lines += [
+            f"user {user}",
+            "topic read schoolnet/#",
+            "topic write schoolnet/v1/_control/#",
+            "topic write schoolnet/v1/_alerts/#",
+            "",
+        ]
     for user in simulators:
         lines += [f"user {user}", "topic readwrite schoolnet/v1/#", ""]
     lines += ["pattern write schoolnet/v1/%u/#", "pattern read schoolnet/v1/_control/#", ""]
     return "\n".join(lines)
 
 
-def write_acl(path: Path, collectors: Iterable[str] = ("collector",),
-              simulators: Iterable[str] = ()) -> None:
+def write_acl(
+    path: Path, collectors: Iterable[str] = ("collector",), simulators: Iterable[str] = ()
+) -> None:
     Path(path).write_text(acl_text(collectors, simulators))
 
 
@@ -36,5 +43,8 @@ def write_password_file(path: Path, accounts: Iterable) -> None:
     path = Path(path)
     path.write_text("".join(f"{a.username}:{a.password}\n" for a in accounts))
     path.chmod(0o600)
-    subprocess.run([find_binary("mosquitto_passwd", "/usr/bin/mosquitto_passwd"), "-U", str(path)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [find_binary("mosquitto_passwd", "/usr/bin/mosquitto_passwd"), "-U", str(path)],
+        check=True,
+        capture_output=True,
+    )

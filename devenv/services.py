@@ -4,6 +4,7 @@ Each service binds only to 127.0.0.1 on a free port, keeps its data in a directo
 caller owns, and is stopped (SIGTERM, then SIGKILL) by ``stop()``. Nothing is installed
 here: ``make deps`` installs the Debian packages.
 """
+
 from __future__ import annotations
 
 import getpass
@@ -63,8 +64,14 @@ class Service:
     def _spawn(self, argv: list[str], **popen) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, start_new_session=True, **popen)
+        self.proc = subprocess.Popen(
+            argv,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            **popen,
+        )
         log.close()
         try:
             wait_for_port(self.port, proc=self.proc)
@@ -106,9 +113,16 @@ class Mosquitto(Service):
     ``schoolnet/v1/<its username>/``; collectors (and the province simulator) get wider rights.
     """
 
-    def __init__(self, workdir: Path, accounts: list[MqttAccount], port: int = 0,
-                 collectors: tuple[str, ...] = ("collector",), simulators: tuple[str, ...] = (),
-                 persistence: bool = True, max_inflight_messages: int = 0):
+    def __init__(
+        self,
+        workdir: Path,
+        accounts: list[MqttAccount],
+        port: int = 0,
+        collectors: tuple[str, ...] = ("collector",),
+        simulators: tuple[str, ...] = (),
+        persistence: bool = True,
+        max_inflight_messages: int = 0,
+    ):
         super().__init__("mosquitto", Path(workdir), port or free_port())
         # 0: no cap on unacknowledged messages sent to a client. Production sets a cap
         # (firmware_configs/mosquitto); an MQTT v5 client's Receive Maximum overrides it.
@@ -135,8 +149,11 @@ class Mosquitto(Service):
             "allow_anonymous false\n"
             f"password_file {passwd}\n"
             f"acl_file {acl}\n"
-            + (f"persistence true\npersistence_location {self.workdir}/\nautosave_interval 1\n"
-               if self.persistence else "persistence false\n")
+            + (
+                f"persistence true\npersistence_location {self.workdir}/\nautosave_interval 1\n"
+                if self.persistence
+                else "persistence false\n"
+            )
             + "max_queued_messages 1000000\n"
             f"max_inflight_messages {self.max_inflight_messages}\n"
             "log_type error\nlog_type warning\nlog_type notice\n"
@@ -144,7 +161,7 @@ class Mosquitto(Service):
         )
         return conf
 
-    def start(self) -> "Mosquitto":
+    def start(self) -> Mosquitto:
         conf = self.write_config()
         self._spawn([find_binary("mosquitto", "/usr/sbin/mosquitto"), "-c", str(conf)])
         return self
@@ -161,7 +178,7 @@ class InfluxDB1(Service):
     def url(self) -> str:
         return f"http://{LOOPBACK}:{self.port}"
 
-    def start(self) -> "InfluxDB1":
+    def start(self) -> InfluxDB1:
         d = self.workdir
         d.mkdir(parents=True, exist_ok=True)
         conf = d / "influxdb.conf"
@@ -170,9 +187,9 @@ class InfluxDB1(Service):
             f'bind-address = "{LOOPBACK}:{self.rpc_port}"\n'
             f'[meta]\n  dir = "{d}/meta"\n'
             f'[data]\n  dir = "{d}/data"\n  wal-dir = "{d}/wal"\n  query-log-enabled = false\n'
-            '[monitor]\n  store-enabled = false\n'
+            "[monitor]\n  store-enabled = false\n"
             f'[http]\n  bind-address = "{LOOPBACK}:{self.port}"\n  log-enabled = false\n'
-            '  max-body-size = 0\n'
+            "  max-body-size = 0\n"
         )
         self._spawn([find_binary("influxd", "/usr/bin/influxd"), "-config", str(conf)])
         self._wait_ping()
@@ -191,8 +208,10 @@ class InfluxDB1(Service):
                 time.sleep(0.1)
 
     def create_database(self, name: str) -> None:
-        data = f"q=CREATE DATABASE \"{name}\"".encode()
-        urllib.request.urlopen(urllib.request.Request(self.url + "/query", data=data), timeout=10).read()
+        data = f'q=CREATE DATABASE "{name}"'.encode()
+        urllib.request.urlopen(
+            urllib.request.Request(self.url + "/query", data=data), timeout=10
+        ).read()
 
 
 class VictoriaMetrics(Service):
@@ -205,12 +224,17 @@ class VictoriaMetrics(Service):
     def url(self) -> str:
         return f"http://{LOOPBACK}:{self.port}"
 
-    def start(self) -> "VictoriaMetrics":
-        self._spawn([find_binary("victoria-metrics", "/usr/bin/victoria-metrics"),
-                     f"-httpListenAddr={LOOPBACK}:{self.port}",
-                     f"-storageDataPath={self.workdir}/data",
-                     "-retentionPeriod=100y", "-search.latencyOffset=0s",
-                     "-search.disableCache"])
+    def start(self) -> VictoriaMetrics:
+        self._spawn(
+            [
+                find_binary("victoria-metrics", "/usr/bin/victoria-metrics"),
+                f"-httpListenAddr={LOOPBACK}:{self.port}",
+                f"-storageDataPath={self.workdir}/data",
+                "-retentionPeriod=100y",
+                "-search.latencyOffset=0s",
+                "-search.disableCache",
+            ]
+        )
         return self
 
 
@@ -243,9 +267,13 @@ class PostgreSQL(Service):
         return f"postgresql+psycopg://{self.SUPERUSER}@{LOOPBACK}:{self.port}/{database}"
 
     def _popen_user(self) -> dict:
-        return {"user": self._os_user, "group": self._os_user, "extra_groups": []} if self._as_root else {}
+        return (
+            {"user": self._os_user, "group": self._os_user, "extra_groups": []}
+            if self._as_root
+            else {}
+        )
 
-    def start(self) -> "PostgreSQL":
+    def start(self) -> PostgreSQL:
         import tempfile
 
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -256,17 +284,50 @@ class PostgreSQL(Service):
             self._owned_dir = Path(tempfile.mkdtemp(prefix="schoolnet-pg-"))
             os.chown(self._owned_dir, entry.pw_uid, entry.pw_gid)
         initdb = find_binary("initdb", str(PG_BIN / "initdb"))
-        done = subprocess.run([initdb, "-D", str(self.datadir), "-U", self.SUPERUSER, "--auth=trust",
-                               "-E", "UTF8", "--locale=C", "--no-sync"],
-                              capture_output=True, text=True, **self._popen_user())
+        done = subprocess.run(
+            [
+                initdb,
+                "-D",
+                str(self.datadir),
+                "-U",
+                self.SUPERUSER,
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--no-sync",
+            ],
+            check=False,
+            capture_output=True,
+            text=True,
+            **self._popen_user(),
+        )
         if done.returncode != 0:
             self._remove_owned_dir()
             raise RuntimeError(f"initdb failed: {done.stderr.strip()[-2000:]}")
         postgres = find_binary("postgres", str(PG_BIN / "postgres"))
-        self._spawn([postgres, "-D", str(self.datadir), "-h", LOOPBACK, "-p", str(self.port),
-                     "-k", str(self.datadir), "-c", "fsync=off", "-c", "synchronous_commit=off",
-                     "-c", "full_page_writes=off", "-c", "max_connections=200"],
-                    **self._popen_user())
+        self._spawn(
+            [
+                postgres,
+                "-D",
+                str(self.datadir),
+                "-h",
+                LOOPBACK,
+                "-p",
+                str(self.port),
+                "-k",
+                str(self.datadir),
+                "-c",
+                "fsync=off",
+                "-c",
+                "synchronous_commit=off",
+                "-c",
+                "full_page_writes=off",
+                "-c",
+                "max_connections=200",
+            ],
+            **self._popen_user(),
+        )
         self._wait_ready()
         return self
 
@@ -277,8 +338,13 @@ class PostgreSQL(Service):
         deadline = time.monotonic() + timeout
         while True:
             try:
-                with psycopg.connect(host=LOOPBACK, port=self.port, user=self.SUPERUSER,
-                                     dbname="postgres", connect_timeout=2) as conn:
+                with psycopg.connect(
+                    host=LOOPBACK,
+                    port=self.port,
+                    user=self.SUPERUSER,
+                    dbname="postgres",
+                    connect_timeout=2,
+                ) as conn:
                     conn.execute("select 1")
                     return
             except psycopg.OperationalError:
@@ -290,8 +356,9 @@ class PostgreSQL(Service):
         """A fresh database; returns its SQLAlchemy URL."""
         import psycopg
 
-        with psycopg.connect(host=LOOPBACK, port=self.port, user=self.SUPERUSER, dbname="postgres",
-                             autocommit=True) as conn:
+        with psycopg.connect(
+            host=LOOPBACK, port=self.port, user=self.SUPERUSER, dbname="postgres", autocommit=True
+        ) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
 

@@ -1,5 +1,6 @@
 """``schoolnet-agent run`` as a real process for the spool, replay and budget tests: its
 configuration file, starting it, reading its spool file and the reports it delivered."""
+
 from __future__ import annotations
 
 import json
@@ -23,8 +24,13 @@ def write_config(tmp_path: Path, port: int, interval: float = 1, **sections: dic
     ``spool={"max_mb": 0.1}``."""
     base = {
         "device": {"school": SCHOOL, "id": DEVICE, "interval_seconds": interval},
-        "mqtt": {"port": port, "password": "pc-secret-02", "keepalive": 5,
-                 "reconnect_min_delay": 0.2, "reconnect_max_delay": 0.5},
+        "mqtt": {
+            "port": port,
+            "password": "pc-secret-02",
+            "keepalive": 5,
+            "reconnect_min_delay": 0.2,
+            "reconnect_max_delay": 0.5,
+        },
         "probes": {"enabled": ["mem", "system"]},
         "state": {"directory": str(tmp_path / "state")},
         "budget": {"metered": False},
@@ -44,8 +50,12 @@ def start_agent(config: Path, log_path: Path) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SCHOOLNET_AGENT_")}
     log = open(log_path, "ab")
     try:
-        return subprocess.Popen([AGENT, "--log-level", "debug", "run", "--config", str(config)],
-                                stdout=subprocess.DEVNULL, stderr=log, env=env)
+        return subprocess.Popen(
+            [AGENT, "--log-level", "debug", "run", "--config", str(config)],
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+            env=env,
+        )
     finally:
         log.close()
 

@@ -1,5 +1,6 @@
 """Helpers for the alert engine tests: a registry with schools, a movable clock, and a way to
 make devices report (through the real DeviceTracker and LatestReadings flushes)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ class Clock:
 class Recorder:
     """Stands in for the notification engine's entry point: notes each transition, and checks
     it is called inside the transaction (the incident has its id, the session is open)."""
+
     calls: list[tuple[int, str, datetime]] = field(default_factory=list)
 
     def __call__(self, session, incident, transition, now):
@@ -60,8 +62,16 @@ class Registry:
         self.readings = LatestReadings()
         with self.sessions() as s:
             for sid, district in SCHOOLS:
-                s.add(School(id=sid, name=f"Trường {sid}", province="lao-cai", district=district,
-                             level="thcs", updated_at=clock()))
+                s.add(
+                    School(
+                        id=sid,
+                        name=f"Trường {sid}",
+                        province="lao-cai",
+                        district=district,
+                        level="thcs",
+                        updated_at=clock(),
+                    )
+                )
             s.commit()
             ensure_default_calendar(s)
 
@@ -71,19 +81,28 @@ class Registry:
         self.tracker.report(school, device, kind, 1, interval, at)
         if metrics:
             payload = {"metrics": [{"name": n, "fields": f} for n, f in metrics.items()]}
-            self.readings.observe(f"schoolnet/v1/{school}/{device}/telemetry",
-                                  orjson.dumps(payload), int(at.timestamp() * 1000))
+            self.readings.observe(
+                f"schoolnet/v1/{school}/{device}/telemetry",
+                orjson.dumps(payload),
+                int(at.timestamp() * 1000),
+            )
         self.flush()
 
     def event(self, school: str, device: str, type_: str, **data) -> None:
         payload = {"events": [{"type": type_, "data": data}]}
-        self.readings.observe(f"schoolnet/v1/{school}/{device}/events", orjson.dumps(payload),
-                              int(self.clock().timestamp() * 1000))
+        self.readings.observe(
+            f"schoolnet/v1/{school}/{device}/events",
+            orjson.dumps(payload),
+            int(self.clock().timestamp() * 1000),
+        )
         self.flush()
 
     def inventory(self, school: str, device: str, **values) -> None:
-        self.readings.observe(f"schoolnet/v1/{school}/{device}/inventory",
-                              orjson.dumps({"inventory": values}), int(self.clock().timestamp() * 1000))
+        self.readings.observe(
+            f"schoolnet/v1/{school}/{device}/inventory",
+            orjson.dumps({"inventory": values}),
+            int(self.clock().timestamp() * 1000),
+        )
         self.flush()
 
     def will(self, school: str, device: str) -> None:
@@ -101,7 +120,9 @@ class Registry:
             self.tracker.flush(s)
             self.readings.flush(s)
 
-    def evaluator(self, rules_yaml: str | None = None, recorder: Recorder | None = None) -> Evaluator:
+    def evaluator(
+        self, rules_yaml: str | None = None, recorder: Recorder | None = None
+    ) -> Evaluator:
         rules = parse_rules(rules_yaml) if rules_yaml else load_rules()
         return Evaluator(self.sessions, rules, clock=self.clock, enqueue=recorder or Recorder())
 
@@ -119,9 +140,14 @@ class Registry:
 
     def timeline(self, incident_id: int) -> list[tuple[str, str]]:
         with self.sessions() as s:
-            return [(e.kind, e.actor) for e in s.scalars(
-                select(IncidentEvent).where(IncidentEvent.incident_id == incident_id)
-                .order_by(IncidentEvent.id))]
+            return [
+                (e.kind, e.actor)
+                for e in s.scalars(
+                    select(IncidentEvent)
+                    .where(IncidentEvent.incident_id == incident_id)
+                    .order_by(IncidentEvent.id)
+                )
+            ]
 
     def close(self) -> None:
         self.engine.dispose()

@@ -1,5 +1,6 @@
 """Helpers for collector tests: settings pointing at the fixture services, a school file,
 and a paho publisher logged in as a device."""
+
 from __future__ import annotations
 
 import time
@@ -27,19 +28,31 @@ def write_schools(tmp_path: Path) -> Path:
 
 
 def collector_settings(tmp_path: Path, mosquitto, influxdb, database: str, **extra):
-    mqtt_cfg = {"host": "127.0.0.1", "port": mosquitto.port, "username": "collector",
-                "password": "collector-secret", "client_id": f"collector-{tmp_path.name}"[:60],
-                # A share group per test: a persistent session left by an earlier test would
-                # otherwise keep receiving its round-robin share of the messages.
-                "share_group": f"g-{tmp_path.name}"[:60]}
+    mqtt_cfg = {
+        "host": "127.0.0.1",
+        "port": mosquitto.port,
+        "username": "collector",
+        "password": "collector-secret",
+        "client_id": f"collector-{tmp_path.name}"[:60],
+        # A share group per test: a persistent session left by an earlier test would
+        # otherwise keep receiving its round-robin share of the messages.
+        "share_group": f"g-{tmp_path.name}"[:60],
+    }
     mqtt_cfg.update(extra.pop("mqtt", {}))
     return load_settings(
         None,
         mqtt=mqtt_cfg,
-        influx={"url": influxdb.url, "database": database, "flush_interval": 0.1,
-                **extra.pop("influx", {})},
-        registry={"url": f"sqlite:///{tmp_path}/registry.sqlite3",
-                  "schools_file": str(write_schools(tmp_path)), **extra.pop("registry", {})},
+        influx={
+            "url": influxdb.url,
+            "database": database,
+            "flush_interval": 0.1,
+            **extra.pop("influx", {}),
+        },
+        registry={
+            "url": f"sqlite:///{tmp_path}/registry.sqlite3",
+            "schools_file": str(write_schools(tmp_path)),
+            **extra.pop("registry", {}),
+        },
         api={"port": 0},
         ingest={"data_dir": str(tmp_path / "collector-data"), **extra.pop("ingest", {})},
         **extra,
@@ -47,7 +60,10 @@ def collector_settings(tmp_path: Path, mosquitto, influxdb, database: str, **ext
 
 
 def device_client(mosquitto, username: str, password: str) -> mqtt.Client:
-    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"test-{username.replace('/', '.')}-{time.monotonic_ns()}")
+    client = mqtt.Client(
+        CallbackAPIVersion.VERSION2,
+        client_id=f"test-{username.replace('/', '.')}-{time.monotonic_ns()}",
+    )
     client.username_pw_set(username, password)
     client.connect("127.0.0.1", mosquitto.port)
     client.loop_start()
@@ -64,12 +80,19 @@ def wait_until(predicate, timeout: float = 10.0, interval: float = 0.05):
     return predicate()
 
 
-def make_token(runtime, scope: str = "province", role: str = "viewer", name: str = "test",
-               **kwargs) -> str:
+def make_token(
+    runtime, scope: str = "province", role: str = "viewer", name: str = "test", **kwargs
+) -> str:
     """A fresh API token in the runtime's registry; returns the secret."""
     with runtime.sessions() as session:
-        _, secret = create_token(session, role=role, scope=Scope.parse(scope), name=name,
-                                 now=datetime.now(timezone.utc), **kwargs)
+        _, secret = create_token(
+            session,
+            role=role,
+            scope=Scope.parse(scope),
+            name=name,
+            now=datetime.now(timezone.utc),
+            **kwargs,
+        )
     return secret
 
 

@@ -3,6 +3,7 @@
 Every device account used by the tests is declared here so that Mosquitto's password file
 and ACL are the production ones: a device can write only under its own topics.
 """
+
 from __future__ import annotations
 
 import sys
@@ -14,8 +15,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from devenv.services import InfluxDB1, Mosquitto, MqttAccount, PostgreSQL, VictoriaMetrics  # noqa: E402
 from mqtt_helpers import PC01, ROOT, Subscriber, clear_retained  # noqa: E402
+
+from devenv.services import InfluxDB1, Mosquitto, MqttAccount, PostgreSQL, VictoriaMetrics  # noqa: E402
 
 COLLECTOR = MqttAccount("collector", "collector-secret")
 SIMULATOR = MqttAccount("simulator", "simulator-secret")
@@ -31,9 +33,12 @@ DEVICE_ACCOUNTS = [
 
 @pytest.fixture(scope="session")
 def mosquitto(tmp_path_factory):
-    broker = Mosquitto(tmp_path_factory.mktemp("mosquitto"),
-                       [COLLECTOR, SIMULATOR, *DEVICE_ACCOUNTS],
-                       collectors=(COLLECTOR.username,), simulators=(SIMULATOR.username,))
+    broker = Mosquitto(
+        tmp_path_factory.mktemp("mosquitto"),
+        [COLLECTOR, SIMULATOR, *DEVICE_ACCOUNTS],
+        collectors=(COLLECTOR.username,),
+        simulators=(SIMULATOR.username,),
+    )
     broker.start()
     yield broker
     broker.stop()
@@ -42,8 +47,12 @@ def mosquitto(tmp_path_factory):
 @pytest.fixture()
 def fresh_mosquitto(tmp_path):
     """A broker of the test's own, for tests that kill or restart it."""
-    broker = Mosquitto(tmp_path / "mosquitto", [COLLECTOR, SIMULATOR, *DEVICE_ACCOUNTS],
-                       collectors=(COLLECTOR.username,), simulators=(SIMULATOR.username,))
+    broker = Mosquitto(
+        tmp_path / "mosquitto",
+        [COLLECTOR, SIMULATOR, *DEVICE_ACCOUNTS],
+        collectors=(COLLECTOR.username,),
+        simulators=(SIMULATOR.username,),
+    )
     broker.start()
     yield broker
     broker.stop()
@@ -109,8 +118,14 @@ def transport(mosquitto):
 
     def make(account=PC01, school="lc-test-01", device="pc-01", port=None, **settings):
         user, password = account
-        s = MqttSettings(port=port or mosquitto.port, username=user, password=password,
-                         reconnect_min_delay=0.1, reconnect_max_delay=0.5, **settings)
+        s = MqttSettings(
+            port=port or mosquitto.port,
+            username=user,
+            password=password,
+            reconnect_min_delay=0.1,
+            reconnect_max_delay=0.5,
+            **settings,
+        )
         t = MqttTransport(s, school, device, client_id=f"{school}.{device}.{uuid.uuid4().hex[:6]}")
         made.append(t)
         return t

@@ -1,5 +1,6 @@
 """Debian's Mosquitto running firmware_configs/mosquitto's production example, on test
 ports and with test files, plus the paho clients the tests drive it with."""
+
 from __future__ import annotations
 
 import getpass
@@ -17,15 +18,45 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "firmware_configs" / "mosqui
 
 def make_certificates(directory: Path) -> dict[str, Path]:
     """A throwaway CA and a server certificate for 127.0.0.1 signed by it."""
+
     def openssl(*args: str) -> None:
-        subprocess.run(["openssl", *args], cwd=directory, check=True, capture_output=True, timeout=30)
+        subprocess.run(
+            ["openssl", *args], cwd=directory, check=True, capture_output=True, timeout=30
+        )
 
     ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-    openssl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=test CA")
+    openssl(
+        "req",
+        "-x509",
+        *ec,
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.crt",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=test CA",
+    )
     openssl("req", *ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1")
     (directory / "san.ext").write_text("subjectAltName=IP:127.0.0.1\n")
-    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
-            "-out", "server.crt", "-days", "2", "-extfile", "san.ext")
+    openssl(
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.crt",
+        "-days",
+        "2",
+        "-extfile",
+        "san.ext",
+    )
     return {name: directory / name for name in ("ca.crt", "server.crt", "server.key")}
 
 
@@ -48,7 +79,7 @@ def rewrite_example(text: str, tls_port: int, plain_port: int, paths: dict[str, 
 class ExampleBroker(Service):
     """Debian's mosquitto running the rewritten example config."""
 
-    def start_with(self, conf: Path, tls_port: int) -> "ExampleBroker":
+    def start_with(self, conf: Path, tls_port: int) -> ExampleBroker:
         self._spawn([find_binary("mosquitto", "/usr/sbin/mosquitto"), "-c", str(conf)])
         wait_for_port(tls_port, proc=self.proc)
         return self
@@ -61,17 +92,34 @@ def start_example_broker(workdir: Path, password_file: Path, acl_file: Path) -> 
     certs = make_certificates(workdir)
     tls_port, plain_port = free_port(), free_port()
     conf = workdir / "mosquitto.conf"
-    conf.write_text(rewrite_example((EXAMPLES / "mosquitto.conf.example").read_text(), tls_port, plain_port, {
-        "certfile": str(certs["server.crt"]), "keyfile": str(certs["server.key"]),
-        "password_file": str(password_file), "acl_file": str(acl_file),
-        "persistence_location": f"{workdir}/", "log_dest": "stdout"}))
+    conf.write_text(
+        rewrite_example(
+            (EXAMPLES / "mosquitto.conf.example").read_text(),
+            tls_port,
+            plain_port,
+            {
+                "certfile": str(certs["server.crt"]),
+                "keyfile": str(certs["server.key"]),
+                "password_file": str(password_file),
+                "acl_file": str(acl_file),
+                "persistence_location": f"{workdir}/",
+                "log_dest": "stdout",
+            },
+        )
+    )
     server = ExampleBroker("mosquitto", workdir, plain_port).start_with(conf, tls_port)
     server.tls_port, server.ca = tls_port, certs["ca.crt"]
     return server
 
 
-def connect(port: int, account: MqttAccount | None = None, *, ca: Path | None = None,
-            client_id: str = "", clean: bool = True) -> tuple[mqtt.Client, queue.Queue]:
+def connect(
+    port: int,
+    account: MqttAccount | None = None,
+    *,
+    ca: Path | None = None,
+    client_id: str = "",
+    clean: bool = True,
+) -> tuple[mqtt.Client, queue.Queue]:
     """A connected client and the queue its messages land in; raises if the broker refuses."""
     client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=clean)
     if account:

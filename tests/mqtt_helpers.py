@@ -1,5 +1,6 @@
 """MQTT helpers shared by the agent tests: a collector-side subscriber written with paho
 directly, and a cleaner for the retained messages tests leave on the shared broker."""
+
 from __future__ import annotations
 
 import queue
@@ -17,12 +18,16 @@ GW01 = ("lc-test-01", "gw-secret-01")
 class Subscriber:
     """The collector's side, written with paho directly: every message lands in a queue."""
 
-    def __init__(self, port: int, topic: str = f"{ROOT}/#", client_id: str | None = None,
-                 clean: bool = True):
+    def __init__(
+        self, port: int, topic: str = f"{ROOT}/#", client_id: str | None = None, clean: bool = True
+    ):
         self.messages: queue.Queue[mqtt.MQTTMessage] = queue.Queue()
         self.seen: list[mqtt.MQTTMessage] = []  # passed over by wait_for, kept for assertions
-        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, clean_session=clean,
-                                  client_id=client_id or f"sub-{uuid.uuid4().hex[:8]}")
+        self.client = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            clean_session=clean,
+            client_id=client_id or f"sub-{uuid.uuid4().hex[:8]}",
+        )
         self.client.username_pw_set("collector", "collector-secret")
         self.client.on_message = lambda c, u, m: self.messages.put(m)
         subscribed = queue.Queue()
@@ -56,9 +61,17 @@ def clear_retained(port: int, *topics: str) -> None:
     (the collector's) start from a clean slate. The simulator account may write any topic.
     A running agent also leaves its retained inventory: clearing a device's availability
     clears its inventory too."""
-    topics = tuple(dict.fromkeys(t for topic in topics for t in (
-        (topic, topic.removesuffix("availability") + "inventory")
-        if topic.endswith("/availability") else (topic,))))
+    topics = tuple(
+        dict.fromkeys(
+            t
+            for topic in topics
+            for t in (
+                (topic, topic.removesuffix("availability") + "inventory")
+                if topic.endswith("/availability")
+                else (topic,)
+            )
+        )
+    )
     client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"cleaner-{uuid.uuid4().hex[:8]}")
     client.username_pw_set("simulator", "simulator-secret")
     client.connect("127.0.0.1", port, keepalive=10)

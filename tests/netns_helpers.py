@@ -21,6 +21,7 @@ Code runs inside the gateway namespace through ``ip netns exec`` (which also mou
 namespace's /sys), either once (``run_python``) or as a long-lived ``ProbeDriver`` that builds
 agent probes from a real agent configuration and collects on command.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -29,10 +30,10 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 TESTS_DIR = Path(__file__).resolve().parent
 _counter = itertools.count()
@@ -69,7 +70,7 @@ class FakeHost:
 @dataclass
 class Uplink:
     interface: str  # name in the gateway namespace (wan0, wwan0, ppp0...)
-    netns: str      # the ISP side
+    netns: str  # the ISP side
     gateway_ip: str
     metric: int
 
@@ -112,7 +113,9 @@ class SchoolLan:
         # Name lookups inside the gateway namespace go to its own loopback (nothing listens:
         # an unknown name fails at once) and to the hosts file of resolve_names().
         self.etc_dir.mkdir(parents=True, exist_ok=True)
-        (self.etc_dir / "resolv.conf").write_text("nameserver 127.0.0.1\noptions timeout:1 attempts:1\n")
+        (self.etc_dir / "resolv.conf").write_text(
+            "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n"
+        )
         self.resolve_names({})
         gw = self._new_ns(self.gateway_ns)
         sh("ip", "-n", gw, "link", "add", "br-lan", "type", "bridge")
@@ -124,8 +127,23 @@ class SchoolLan:
         ns = self._new_ns(f"{self.prefix}h{len(self.hosts)}")
         port = f"p{len(self.hosts)}"
         ip = f"{self.subnet_prefix}.{host_number}"
-        sh("ip", "link", "add", "eth0", "netns", ns, "address", mac, "type", "veth",
-           "peer", "name", port, "netns", self.gateway_ns)
+        sh(
+            "ip",
+            "link",
+            "add",
+            "eth0",
+            "netns",
+            ns,
+            "address",
+            mac,
+            "type",
+            "veth",
+            "peer",
+            "name",
+            port,
+            "netns",
+            self.gateway_ns,
+        )
         sh("ip", "-n", ns, "addr", "add", f"{ip}/24", "dev", "eth0")
         sh("ip", "-n", ns, "link", "set", "eth0", "up")
         sh("ip", "-n", self.gateway_ns, "link", "set", port, "master", "br-lan")
@@ -147,9 +165,27 @@ class SchoolLan:
 
     def drop_echo_requests(self, label: str, probability: float) -> None:
         """The host loses this share of incoming pings, at random (iptables, not netem)."""
-        sh("ip", "netns", "exec", self.hosts[label].netns, "iptables", "-A", "INPUT", "-p", "icmp",
-           "--icmp-type", "echo-request", "-m", "statistic", "--mode", "random",
-           "--probability", f"{probability}", "-j", "DROP")
+        sh(
+            "ip",
+            "netns",
+            "exec",
+            self.hosts[label].netns,
+            "iptables",
+            "-A",
+            "INPUT",
+            "-p",
+            "icmp",
+            "--icmp-type",
+            "echo-request",
+            "-m",
+            "statistic",
+            "--mode",
+            "random",
+            "--probability",
+            f"{probability}",
+            "-j",
+            "DROP",
+        )
 
     def add_uplink(self, interface: str, metric: int, index: int | None = None) -> Uplink:
         """An ISP behind ``interface`` with a default route of ``metric``; the ISP side answers
@@ -157,8 +193,21 @@ class SchoolLan:
         index = len(self.uplinks) if index is None else index
         isp = self._new_ns(f"{self.prefix}u{index}")
         net = f"10.{88 + index}.0"
-        sh("ip", "link", "add", interface, "netns", self.gateway_ns, "type", "veth",
-           "peer", "name", "eth0", "netns", isp)
+        sh(
+            "ip",
+            "link",
+            "add",
+            interface,
+            "netns",
+            self.gateway_ns,
+            "type",
+            "veth",
+            "peer",
+            "name",
+            "eth0",
+            "netns",
+            isp,
+        )
         sh("ip", "-n", isp, "addr", "add", f"{net}.1/24", "dev", "eth0")
         sh("ip", "-n", isp, "addr", "add", f"{self.collector_ip}/32", "dev", "lo")
         sh("ip", "-n", isp, "link", "set", "eth0", "up")
@@ -175,15 +224,32 @@ class SchoolLan:
     def uplink_up(self, interface: str) -> None:
         u = self.uplinks[interface]
         sh("ip", "-n", self.gateway_ns, "link", "set", interface, "up")
-        sh("ip", "-n", self.gateway_ns, "route", "replace", "default", "via", u.gateway_ip,
-           "dev", interface, "metric", str(u.metric))
+        sh(
+            "ip",
+            "-n",
+            self.gateway_ns,
+            "route",
+            "replace",
+            "default",
+            "via",
+            u.gateway_ip,
+            "dev",
+            interface,
+            "metric",
+            str(u.metric),
+        )
 
-    def run_python(self, code: str, prefix: list[str] = (), timeout: float = 60
-                   ) -> subprocess.CompletedProcess:
+    def run_python(
+        self, code: str, prefix: list[str] = (), timeout: float = 60
+    ) -> subprocess.CompletedProcess:
         """Run ``code`` with this test environment's Python inside the gateway namespace;
         ``prefix`` goes before the interpreter (e.g. ``setpriv`` to drop privileges)."""
-        return subprocess.run(["ip", "netns", "exec", self.gateway_ns, *prefix, sys.executable,
-                               "-c", code], capture_output=True, text=True, timeout=timeout)
+        return subprocess.run(
+            ["ip", "netns", "exec", self.gateway_ns, *prefix, sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
 
     def driver(self, agent_toml: str, probes: list[str]) -> ProbeDriver:
         return ProbeDriver(self.gateway_ns, agent_toml, probes)
@@ -216,11 +282,17 @@ class ProbeDriver:
     """
 
     def __init__(self, netns: str, agent_toml: str, probes: list[str]):
-        code = (f"import sys; sys.path.insert(0, {str(TESTS_DIR)!r}); "
-                "import netns_helpers; netns_helpers._driver_main()")
-        self.proc = subprocess.Popen(["ip", "netns", "exec", netns, sys.executable, "-c", code],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True)
+        code = (
+            f"import sys; sys.path.insert(0, {str(TESTS_DIR)!r}); "
+            "import netns_helpers; netns_helpers._driver_main()"
+        )
+        self.proc = subprocess.Popen(
+            ["ip", "netns", "exec", netns, sys.executable, "-c", code],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         self._send({"toml": agent_toml, "probes": probes})
 
     def _send(self, message: dict) -> dict:

@@ -1,6 +1,7 @@
 """Helpers for the notification tests: a migrated registry with the two test schools, contacts,
 incidents opened and changed the way the alert engine does it (inside one transaction that
 also calls ``enqueue_for_transition``), and an injectable clock."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
@@ -48,8 +49,9 @@ def registry(url: str, tmp_path: Path):
 
 def add_contact(sessions, **fields) -> int:
     with sessions.begin() as session:
-        contact = Contact(**{"name": "Cô Lan", "role": "school_it", "language": "vi", "active": True,
-                             **fields})
+        contact = Contact(
+            **{"name": "Cô Lan", "role": "school_it", "language": "vi", "active": True, **fields}
+        )
         session.add(contact)
         session.flush()
         return contact.id
@@ -57,19 +59,35 @@ def add_contact(sessions, **fields) -> int:
 
 def school_week_calendar(sessions, holiday: date | None = None) -> None:
     """Mon–Fri 07:00–17:00 all year round, plus one holiday."""
-    cal = CalendarIn(school_hours={d: "07:00-17:00" for d in ("mon", "tue", "wed", "thu", "fri")},
-                     terms=[{"name": "Năm học", "starts": "2026-09-05", "ends": "2027-05-29"}],
-                     holidays=[{"name": "Ngày nghỉ", "starts": holiday, "ends": holiday}] if holiday else [])
+    cal = CalendarIn(
+        school_hours=dict.fromkeys(("mon", "tue", "wed", "thu", "fri"), "07:00-17:00"),
+        terms=[{"name": "Năm học", "starts": "2026-09-05", "ends": "2027-05-29"}],
+        holidays=[{"name": "Ngày nghỉ", "starts": holiday, "ends": holiday}] if holiday else [],
+    )
     with sessions.begin() as session:
         store_calendar(session, cal, None)
 
 
-def open_incident(sessions, now: datetime, school: str = "lc-test-01", rule: str = "school_offline",
-                  severity: str = "critical", summary: str = "Trường mất kết nối") -> int:
+def open_incident(
+    sessions,
+    now: datetime,
+    school: str = "lc-test-01",
+    rule: str = "school_offline",
+    severity: str = "critical",
+    summary: str = "Trường mất kết nối",
+) -> int:
     with sessions.begin() as session:
-        incident = Incident(key=f"{rule}:{school}", rule=rule, school_id=school, device_id=None,
-                            severity=severity, state="open", summary=summary, details={},
-                            opened_at=now.astimezone(timezone.utc))
+        incident = Incident(
+            key=f"{rule}:{school}",
+            rule=rule,
+            school_id=school,
+            device_id=None,
+            severity=severity,
+            state="open",
+            summary=summary,
+            details={},
+            opened_at=now.astimezone(timezone.utc),
+        )
         session.add(incident)
         session.flush()
         enqueue_for_transition(session, incident, "opened", now)

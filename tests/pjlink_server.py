@@ -8,6 +8,7 @@ command (and for class 2 commands on a class 1 projector), ``=ERR2`` for a bad a
 ``silent`` mode it accepts connections and never says a word, as a projector in eco standby
 whose network stack half-sleeps.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -23,9 +24,9 @@ class FakeProjector:
 
     password: str | None = None
     pjclass: int = 1
-    power: str = "1"                   # 0 off, 1 on, 2 cooling, 3 warming
-    erst: str = "000000"               # fan, lamp, temperature, cover, filter, other
-    lamps: str | None = "1500 1"       # None: no lamp (LED/laser) -> ERR1
+    power: str = "1"  # 0 off, 1 on, 2 cooling, 3 warming
+    erst: str = "000000"  # fan, lamp, temperature, cover, filter, other
+    lamps: str | None = "1500 1"  # None: no lamp (LED/laser) -> ERR1
     input: str = "31"
     name: str = "Phong Tin 1"
     manufacturer: str = "EPSON"
@@ -34,9 +35,9 @@ class FakeProjector:
     serial: str = "X5KF1234567"
     software: str = "1.02"
     filter_hours: str = "420"
-    silent: bool = False               # eco standby: accept, never answer
+    silent: bool = False  # eco standby: accept, never answer
     forced: dict[str, str] = field(default_factory=dict)  # command -> "ERR1".."ERR4"
-    received: list[str] = field(default_factory=list)     # every line, digest stripped
+    received: list[str] = field(default_factory=list)  # every line, digest stripped
 
     def answer(self, pjclass: str, command: str, argument: str) -> str:
         head = f"%{pjclass}{command}"
@@ -52,15 +53,29 @@ class FakeProjector:
 
     def _values(self, pjclass: str) -> dict[str, str | None]:
         off = self.power != "1"
-        values = {"POWR": self.power, "ERST": self.erst, "LAMP": self.lamps,
-                  "INPT": "ERR3" if off else self.input, "NAME": self.name,
-                  "INF1": self.manufacturer, "INF2": self.model, "INFO": self.info,
-                  "CLSS": str(self.pjclass), "AVMT": "30", "INST": "11 31 32"}
+        values = {
+            "POWR": self.power,
+            "ERST": self.erst,
+            "LAMP": self.lamps,
+            "INPT": "ERR3" if off else self.input,
+            "NAME": self.name,
+            "INF1": self.manufacturer,
+            "INF2": self.model,
+            "INFO": self.info,
+            "CLSS": str(self.pjclass),
+            "AVMT": "30",
+            "INST": "11 31 32",
+        }
         if pjclass == "2":
             if self.pjclass < 2:
                 return {}
-            values = {"INPT": values["INPT"], "SNUM": self.serial, "SVER": self.software,
-                      "FILT": self.filter_hours, "INST": "11 31 3A"}
+            values = {
+                "INPT": values["INPT"],
+                "SNUM": self.serial,
+                "SVER": self.software,
+                "FILT": self.filter_hours,
+                "INST": "11 31 3A",
+            }
         return values
 
 
@@ -130,10 +145,11 @@ class PJLinkServer(socketserver.ThreadingTCPServer):
         self.stopping = threading.Event()
         super().__init__(("127.0.0.1", 0), _Handler)
         self.port = self.server_address[1]
-        self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
-    def __enter__(self) -> "PJLinkServer":
+    def __enter__(self) -> PJLinkServer:
         self._thread.start()
         return self
 

@@ -1,5 +1,6 @@
 """A restartable subprocess with its log file: what the chaos and at-least-once tests start,
 kill -9 and start again (collectors, agents, relays)."""
+
 from __future__ import annotations
 
 import signal
@@ -12,9 +13,14 @@ class LoggedProcess:
         self.name, self.argv, self.log = name, [str(a) for a in argv], log
         self.proc: subprocess.Popen | None = None
 
-    def start(self) -> "LoggedProcess":
-        self.proc = subprocess.Popen(self.argv, stdout=open(self.log, "ab"), stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, start_new_session=True)
+    def start(self) -> LoggedProcess:
+        self.proc = subprocess.Popen(
+            self.argv,
+            stdout=open(self.log, "ab"),
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         return self
 
     def kill(self) -> None:

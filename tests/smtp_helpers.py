@@ -3,6 +3,7 @@
 Plain, STARTTLS or implicit TLS with a throw-away certificate for 127.0.0.1 (openssl), so
 the collector's smtplib code runs its real TLS handshake and certificate check.
 """
+
 from __future__ import annotations
 
 import email
@@ -20,9 +21,28 @@ from devenv.services import free_port
 def make_certificate(directory: Path) -> tuple[Path, Path]:
     """A self-signed certificate valid for IP 127.0.0.1 (the client's CA file is the cert)."""
     cert, key = directory / "smtp-cert.pem", directory / "smtp-key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
     return cert, key
 
 
@@ -49,8 +69,12 @@ class _Inbox:
 class SmtpServer:
     """``with SmtpServer(mode="starttls", cert=...) as smtp:`` → ``smtp.port``, ``smtp.messages``."""
 
-    def __init__(self, mode: str = "plain", cert: tuple[Path, Path] | None = None,
-                 refuse: tuple[str, ...] = ()):
+    def __init__(
+        self,
+        mode: str = "plain",
+        cert: tuple[Path, Path] | None = None,
+        refuse: tuple[str, ...] = (),
+    ):
         import ssl
 
         self.mode, self.port = mode, free_port()
@@ -76,7 +100,7 @@ class SmtpServer:
                 self.inbox.changed.wait(max(0.0, deadline - time.monotonic()))
             return list(self.inbox.messages)
 
-    def __enter__(self) -> "SmtpServer":
+    def __enter__(self) -> SmtpServer:
         self.controller.start()
         return self
 

@@ -5,6 +5,7 @@ so the collector is pointed at this one through ``notify.telegram.api_base``. Re
 the Bot API's JSON: ``{"ok": true, "result": …}`` or ``{"ok": false, "error_code",
 "description"}``. ``fail_with`` makes every sendMessage answer that HTTP status.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,9 +29,17 @@ class FakeTelegram:
     def push_message(self, chat_id: int, text: str) -> None:
         """A user writes to the bot: the next getUpdates returns it."""
         with self.changed:
-            self.updates.append({"update_id": self._next_update, "message": {
-                "message_id": self._next_update, "date": int(time.time()), "text": text,
-                "chat": {"id": chat_id, "type": "private"}}})
+            self.updates.append(
+                {
+                    "update_id": self._next_update,
+                    "message": {
+                        "message_id": self._next_update,
+                        "date": int(time.time()),
+                        "text": text,
+                        "chat": {"id": chat_id, "type": "private"},
+                    },
+                }
+            )
             self._next_update += 1
             self.changed.notify_all()
 
@@ -61,28 +70,56 @@ class FakeTelegram:
                 params = json.loads(self.rfile.read(length) or b"{}")
                 prefix = f"/bot{fake.token}/"
                 if not self.path.startswith(prefix):
-                    return self._reply(401, {"ok": False, "error_code": 401,
-                                             "description": "Unauthorized"})
-                method = self.path[len(prefix):]
+                    return self._reply(
+                        401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
+                    )
+                method = self.path[len(prefix) :]
                 if method == "sendMessage":
                     if fake.fail_with == 429:  # flood control, as the Bot API answers it
-                        return self._reply(429, {"ok": False, "error_code": 429,
-                                                 "description": "Too Many Requests: retry after 7",
-                                                 "parameters": {"retry_after": 7}})
+                        return self._reply(
+                            429,
+                            {
+                                "ok": False,
+                                "error_code": 429,
+                                "description": "Too Many Requests: retry after 7",
+                                "parameters": {"retry_after": 7},
+                            },
+                        )
                     if fake.fail_with:
-                        return self._reply(fake.fail_with, {
-                            "ok": False, "error_code": fake.fail_with,
-                            "description": "Internal Server Error" if fake.fail_with >= 500
-                            else "Bad Request: chat not found"})
+                        return self._reply(
+                            fake.fail_with,
+                            {
+                                "ok": False,
+                                "error_code": fake.fail_with,
+                                "description": "Internal Server Error"
+                                if fake.fail_with >= 500
+                                else "Bad Request: chat not found",
+                            },
+                        )
                     if not params.get("chat_id") or not params.get("text"):
-                        return self._reply(400, {"ok": False, "error_code": 400,
-                                                 "description": "Bad Request: message text is empty"})
+                        return self._reply(
+                            400,
+                            {
+                                "ok": False,
+                                "error_code": 400,
+                                "description": "Bad Request: message text is empty",
+                            },
+                        )
                     with fake.changed:
                         fake.sent.append(params)
                         fake.changed.notify_all()
                         n = len(fake.sent)
-                    return self._reply(200, {"ok": True, "result": {
-                        "message_id": n, "chat": {"id": params["chat_id"]}, "text": params["text"]}})
+                    return self._reply(
+                        200,
+                        {
+                            "ok": True,
+                            "result": {
+                                "message_id": n,
+                                "chat": {"id": params["chat_id"]},
+                                "text": params["text"],
+                            },
+                        },
+                    )
                 if method == "getUpdates":
                     offset = int(params.get("offset", 0))
                     deadline = time.monotonic() + min(float(params.get("timeout", 0)), 5.0)
@@ -92,11 +129,13 @@ class FakeTelegram:
                             fake.changed.wait(max(0.0, deadline - time.monotonic()))
                         result = list(fake.updates)
                     return self._reply(200, {"ok": True, "result": result})
-                return self._reply(404, {"ok": False, "error_code": 404, "description": "Not Found"})
+                return self._reply(
+                    404, {"ok": False, "error_code": 404, "description": "Not Found"}
+                )
 
         return Handler
 
-    def __enter__(self) -> "FakeTelegram":
+    def __enter__(self) -> FakeTelegram:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
 

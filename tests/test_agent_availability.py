@@ -4,6 +4,7 @@ The Last Will cases use real agent processes: SIGKILL closes the socket (the bro
 once); SIGSTOP keeps it open, as a power cut or a dead 3G link does, so only the keepalive
 lets the broker notice.
 """
+
 from __future__ import annotations
 
 import os
@@ -16,7 +17,7 @@ import pytest
 from mqtt_helpers import ROOT, clear_retained
 
 
-def test_retained_online_on_connect_and_offline_on_graceful_stop(transport, subscriber):  # noqa: F811
+def test_retained_online_on_connect_and_offline_on_graceful_stop(transport, subscriber):
     t = transport()
     t.start()
     assert t.wait_connected(5)
@@ -28,7 +29,7 @@ def test_retained_online_on_connect_and_offline_on_graceful_stop(transport, subs
     assert late.wait_for(msg.topic, b"offline").payload == b"offline"
 
 
-def test_an_abrupt_stop_lets_the_broker_publish_the_will(transport, subscriber):  # noqa: F811
+def test_an_abrupt_stop_lets_the_broker_publish_the_will(transport, subscriber):
     """What a simulator uses to play a device that dies: no DISCONNECT, the Will fires."""
     topic = f"{ROOT}/lc-test-01/pc-01/availability"
     sub = subscriber(topic=topic)
@@ -56,11 +57,14 @@ AVAIL_PC02 = f"{ROOT}/lc-test-01/pc-02/availability"
 
 
 @pytest.fixture()
-def agent_process(mosquitto, subscriber):  # noqa: F811
+def agent_process(mosquitto, subscriber):
     """A real agent process (pc-02) that is connected and announced ``online``."""
     sub = subscriber(topic=AVAIL_PC02)
-    child = subprocess.Popen([sys.executable, "-c", CHILD, str(mosquitto.port), str(KEEPALIVE)],
-                             stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(mosquitto.port), str(KEEPALIVE)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert child.stdout.readline().strip() == "ready"
         sub.wait_for(AVAIL_PC02, b"online")

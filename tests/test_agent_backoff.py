@@ -1,4 +1,5 @@
 """Reconnect delays: random inside a doubling window, never below the minimum or above the cap."""
+
 import pytest
 
 from schoolnet_agent.backoff import Backoff

@@ -1,4 +1,5 @@
 """``schoolnet-agent`` as installed: subprocesses of the console script, a real broker."""
+
 from __future__ import annotations
 
 import json
@@ -21,8 +22,9 @@ KEEPALIVE = 2
 
 
 def agent(*args, env=None, timeout=30):
-    return subprocess.run([AGENT, *args], capture_output=True, text=True, timeout=timeout,
-                          env=clean_env(env))
+    return subprocess.run(
+        [AGENT, *args], capture_output=True, text=True, timeout=timeout, env=clean_env(env)
+    )
 
 
 def clean_env(extra=None):
@@ -31,10 +33,12 @@ def clean_env(extra=None):
 
 
 def write_config(tmp_path, port, **extra):
-    text = ('[device]\nschool = "lc-test-01"\nid = "pc-02"\ninterval_seconds = 1\n'
-            f'[mqtt]\nport = {port}\npassword = "pc-secret-02"\nkeepalive = {KEEPALIVE}\n'
-            'reconnect_min_delay = 0.2\nreconnect_max_delay = 1\n'
-            f'[probes]\nenabled = ["mem", "system"]\n[state]\ndirectory = "{tmp_path / "state"}"\n')
+    text = (
+        '[device]\nschool = "lc-test-01"\nid = "pc-02"\ninterval_seconds = 1\n'
+        f'[mqtt]\nport = {port}\npassword = "pc-secret-02"\nkeepalive = {KEEPALIVE}\n'
+        "reconnect_min_delay = 0.2\nreconnect_max_delay = 1\n"
+        f'[probes]\nenabled = ["mem", "system"]\n[state]\ndirectory = "{tmp_path / "state"}"\n'
+    )
     path = tmp_path / "agent.toml"
     path.write_text(text + "".join(f"{k} = {v}\n" for k, v in extra.items()))
     return str(path)
@@ -52,7 +56,10 @@ def test_once_print_follows_the_config(tmp_path):
     done = agent("once", "--print", "--config", write_config(tmp_path, 1883))
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
-    assert (report["device"], [m["name"] for m in report["metrics"]]) == ("pc-02", ["mem", "system"])
+    assert (report["device"], [m["name"] for m in report["metrics"]]) == (
+        "pc-02",
+        ["mem", "system"],
+    )
     assert not (tmp_path / "state").exists(), "printing writes no state"
 
 
@@ -61,13 +68,16 @@ def test_probes_lists_the_documented_fields():
     assert done.returncode == 0 and done.stdout == fields_markdown()
 
 
-@pytest.mark.parametrize("args,message", [
-    (["frobnicate"], "invalid choice: 'frobnicate'"),
-    (["run"], "the following arguments are required: --config"),
-    (["once"], "the following arguments are required: --print"),
-    ([], "the following arguments are required: COMMAND"),
-    (["--log-level", "loud", "probes"], "invalid choice: 'loud'"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["frobnicate"], "invalid choice: 'frobnicate'"),
+        (["run"], "the following arguments are required: --config"),
+        (["once"], "the following arguments are required: --print"),
+        ([], "the following arguments are required: COMMAND"),
+        (["--log-level", "loud", "probes"], "invalid choice: 'loud'"),
+    ],
+)
 def test_bad_arguments_exit_2_with_argparse_message(args, message):
     done = agent(*args)
     assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr
@@ -77,8 +87,10 @@ def test_bad_config_exits_2_with_one_line(tmp_path):
     path = write_config(tmp_path, 1883)
     done = agent("run", "--config", path, env={"SCHOOLNET_AGENT_MQTT_PORT": "abc"})
     assert done.returncode == 2
-    assert done.stderr == ('config error: SCHOOLNET_AGENT_MQTT_PORT (mqtt.port): expected an '
-                           'integer 1-65535, got "abc"\n')
+    assert done.stderr == (
+        "config error: SCHOOLNET_AGENT_MQTT_PORT (mqtt.port): expected an "
+        'integer 1-65535, got "abc"\n'
+    )
 
 
 def test_unusable_state_directory_exits_1(tmp_path):
@@ -95,9 +107,13 @@ def running_agent(mosquitto, tmp_path):
     procs = []
 
     def start():
-        proc = subprocess.Popen([AGENT, "run", "--config", write_config(tmp_path, mosquitto.port)],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                                env=clean_env())
+        proc = subprocess.Popen(
+            [AGENT, "run", "--config", write_config(tmp_path, mosquitto.port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=clean_env(),
+        )
         procs.append(proc)
         sub.wait_for(TOPIC + "availability", b"online", timeout=10)
         return proc

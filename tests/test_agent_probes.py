@@ -1,4 +1,5 @@
 """Probes as a set: loading, failure isolation, clean samples, documentation kept in sync."""
+
 from __future__ import annotations
 
 import logging
@@ -41,21 +42,29 @@ class BrokenAtStart(Probe):
 class Sloppy(Probe):
     name = "sloppy"
     description = "emits some values the contract refuses"
-    fields = (Field("good_bytes", "bytes", ""), Field("ratio_percent", "percent", ""),
-              Field("label", "number", ""))
+    fields = (
+        Field("good_bytes", "bytes", ""),
+        Field("ratio_percent", "percent", ""),
+        Field("label", "number", ""),
+    )
 
     def collect(self):
-        return [self.sample({"good_bytes": 10, "ratio_percent": float("nan"),
-                             "label": "x" * 300, "surprise": 1}),
-                Sample("not_me", {"good_bytes": 1}),
-                self.sample({"ratio_percent": float("inf")}, instance="only-bad")]
+        return [
+            self.sample(
+                {"good_bytes": 10, "ratio_percent": float("nan"), "label": "x" * 300, "surprise": 1}
+            ),
+            Sample("not_me", {"good_bytes": 1}),
+            self.sample({"ratio_percent": float("inf")}, instance="only-bad"),
+        ]
 
 
-REGISTRY = {**BUILTIN_PROBES,
-            "exploding": f"{__name__}:Exploding",
-            "broken": f"{__name__}:BrokenAtStart",
-            "missing": "schoolnet_agent.probes.no_such_module:Nothing",
-            "sloppy": f"{__name__}:Sloppy"}
+REGISTRY = {
+    **BUILTIN_PROBES,
+    "exploding": f"{__name__}:Exploding",
+    "broken": f"{__name__}:BrokenAtStart",
+    "missing": "schoolnet_agent.probes.no_such_module:Nothing",
+    "sloppy": f"{__name__}:Sloppy",
+}
 
 
 def test_every_builtin_probe_reports_only_declared_fields_and_a_valid_report():
@@ -124,5 +133,6 @@ def test_unusable_values_are_dropped_and_the_rest_kept(caplog):
 
 
 def test_readme_field_tables_match_the_code():
-    assert readme_block(README.read_text()) == fields_markdown(), \
+    assert readme_block(README.read_text()) == fields_markdown(), (
         "run `schoolnet-agent probes` and paste its output into probes/README.md"
+    )

@@ -1,4 +1,5 @@
 """The main loop against a real broker: reports flow, numbered and on time; stops cleanly."""
+
 from __future__ import annotations
 
 import threading
@@ -37,9 +38,16 @@ class SlowProbe(Probe):
 def make_config(port, tmp_path, interval):
     return AgentConfig(
         DeviceSettings("lc-test-01", "pc-01", "lab_pc", interval),
-        MqttSettings(port=port, username="lc-test-01/pc-01", password="pc-secret-01",
-                     reconnect_min_delay=0.1, reconnect_max_delay=0.5),
-        ProbeSettings(enabled=["mem", "system"]), StateSettings(str(tmp_path / "state")))
+        MqttSettings(
+            port=port,
+            username="lc-test-01/pc-01",
+            password="pc-secret-01",
+            reconnect_min_delay=0.1,
+            reconnect_max_delay=0.5,
+        ),
+        ProbeSettings(enabled=["mem", "system"]),
+        StateSettings(str(tmp_path / "state")),
+    )
 
 
 @pytest.fixture()
@@ -68,7 +76,7 @@ def test_reports_flow_on_schedule_with_increasing_seq(mosquitto, started):
     sub = Subscriber(mosquitto.port, topic=TELEMETRY)
     try:
         interval = 0.3
-        runner, _ = started(interval, probes=ProbeSet([SlowProbe(nap=0.1)]))
+        _runner, _ = started(interval, probes=ProbeSet([SlowProbe(nap=0.1)]))
         got = reports(sub, 6)
     finally:
         sub.close()
@@ -114,15 +122,22 @@ def test_a_failing_delivery_does_not_stop_the_loop(mosquitto, started, caplog):
         first = reports(sub, 1)[0]
     finally:
         sub.close()
-    assert len(calls) >= 2 and "telemetry message not sent" in caplog.text and "spool disk full" in caplog.text
+    assert (
+        len(calls) >= 2
+        and "telemetry message not sent" in caplog.text
+        and "spool disk full" in caplog.text
+    )
     assert first["seq"] == 1, "the lost report's number is not reused"
 
 
-@pytest.mark.parametrize("due,now,expected", [
-    (0.0, 0.3, 60.0),       # normal: the next slot
-    (0.0, 59.9, 60.0),      # a slow collection does not shift the grid
-    (0.0, 60.0, 120.0),     # exactly on the next slot: that one is gone
-    (0.0, 250.0, 300.0),    # after a suspend: missed slots skipped, grid kept
-])
+@pytest.mark.parametrize(
+    "due,now,expected",
+    [
+        (0.0, 0.3, 60.0),  # normal: the next slot
+        (0.0, 59.9, 60.0),  # a slow collection does not shift the grid
+        (0.0, 60.0, 120.0),  # exactly on the next slot: that one is gone
+        (0.0, 250.0, 300.0),  # after a suspend: missed slots skipped, grid kept
+    ],
+)
 def test_next_due_keeps_to_the_grid(due, now, expected):
     assert next_due(due, 60.0, now) == expected

@@ -1,4 +1,5 @@
 """Sequence numbers: strictly increasing across restarts and crashes, never reused."""
+
 from __future__ import annotations
 
 import logging

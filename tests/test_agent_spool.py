@@ -1,12 +1,21 @@
 """The on-disk spool: bounded, crash-safe, a damaged file set aside; and the agent process
 that loses nothing when killed -9 while its broker is down."""
+
 from __future__ import annotations
 
 import signal
 
 import pytest
-from agent_process import (DEVICE, TOPIC, drain, reports_of, spool_rows, start_agent, wait_until,
-                           write_config)
+from agent_process import (
+    DEVICE,
+    TOPIC,
+    drain,
+    reports_of,
+    spool_rows,
+    start_agent,
+    wait_until,
+    write_config,
+)
 from mqtt_helpers import Subscriber, clear_retained
 
 from schoolnet_agent.spool import ROW_OVERHEAD, Spool
@@ -135,18 +144,23 @@ def test_reports_spooled_while_the_broker_is_down_survive_kill_9(fresh_mosquitto
     spool_file = tmp_path / "state" / "spool.db"
     proc = start_agent(config, tmp_path / "agent.log")
     try:
-        wait_until(lambda: spool_file.exists() and len(spool_rows(spool_file)) >= 5, 20,
-                   "5 reports spooled")
+        wait_until(
+            lambda: spool_file.exists() and len(spool_rows(spool_file)) >= 5,
+            20,
+            "5 reports spooled",
+        )
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-    spooled = {r["seq"]: r for _, r, acked in spool_rows(spool_file)
-               if acked is None and "metrics" in r}
+    spooled = {
+        r["seq"]: r for _, r, acked in spool_rows(spool_file) if acked is None and "metrics" in r
+    }
     assert len(spooled) >= 3
     broker.start()
     sub = Subscriber(broker.port, topic=TOPIC + "telemetry")
     proc = start_agent(config, tmp_path / "agent.log")
     try:
+
         def all_arrived():
             got = {}
             for r in reports_of(drain(sub)):
@@ -158,7 +172,7 @@ def test_reports_spooled_while_the_broker_is_down_survive_kill_9(fresh_mosquitto
         proc.send_signal(signal.SIGTERM)
         proc.wait(10)
         sub.close()
-    for seq, copies in got.items():
+    for copies in got.values():
         keys = {(c["device"], c["seq"], c["ts"]) for c in copies}
         assert len(keys) == 1, copies
     for seq, original in spooled.items():
@@ -168,8 +182,9 @@ def test_reports_spooled_while_the_broker_is_down_survive_kill_9(fresh_mosquitto
     assert not [1 for _, _, acked in spool_rows(spool_file) if acked is None]
 
 
-def test_reports_awaiting_their_puback_when_the_agent_is_killed_are_sent_again(fresh_mosquitto,
-                                                                               tmp_path):
+def test_reports_awaiting_their_puback_when_the_agent_is_killed_are_sent_again(
+    fresh_mosquitto, tmp_path
+):
     """The broker freezes (SIGSTOP): the agent keeps publishing live, no PUBACK comes back.
     kill -9, the broker resumes, the agent restarts: every report the spool held
     unacknowledged arrives, as backfill, a duplicate only as the identical (device, seq, ts)."""
@@ -179,12 +194,21 @@ def test_reports_awaiting_their_puback_when_the_agent_is_killed_are_sent_again(f
     sub = Subscriber(broker.port, topic=TOPIC + "telemetry")
     proc = start_agent(config, tmp_path / "agent.log")
     try:
-        wait_until(lambda: sum(1 for _, r, a in spool_rows(spool_file) if a and "metrics" in r) >= 2,
-                   15, "2 reports acknowledged")
+        wait_until(
+            lambda: sum(1 for _, r, a in spool_rows(spool_file) if a and "metrics" in r) >= 2,
+            15,
+            "2 reports acknowledged",
+        )
         broker.proc.send_signal(signal.SIGSTOP)
         try:
-            wait_until(lambda: sum(1 for _, r, a in spool_rows(spool_file)
-                                   if a is None and "metrics" in r) >= 3, 15, "3 reports unacked")
+            wait_until(
+                lambda: (
+                    sum(1 for _, r, a in spool_rows(spool_file) if a is None and "metrics" in r)
+                    >= 3
+                ),
+                15,
+                "3 reports unacked",
+            )
         finally:
             proc.send_signal(signal.SIGKILL)
             proc.wait()
@@ -206,7 +230,7 @@ def test_reports_awaiting_their_puback_when_the_agent_is_killed_are_sent_again(f
         proc.send_signal(signal.SIGTERM)
         proc.wait(10)
         sub.close()
-    for seq, copies in got.items():
+    for copies in got.values():
         assert len({(c["device"], c["seq"], c["ts"]) for c in copies}) == 1, copies
     for seq in unacked:
         assert any(c.get("backfill") for c in got[seq]), got[seq]

@@ -1,4 +1,5 @@
 """The transport over TLS against a real Mosquitto with a TLS listener and a test CA."""
+
 from __future__ import annotations
 
 import logging
@@ -17,9 +18,24 @@ def openssl(*args, cwd):
 
 
 def make_ca(directory, name):
-    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-            "-keyout", f"{name}.key", "-out", f"{name}.crt", "-days", "2", "-subj", f"/CN={name}",
-            cwd=directory)
+    openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-keyout",
+        f"{name}.key",
+        "-out",
+        f"{name}.crt",
+        "-days",
+        "2",
+        "-subj",
+        f"/CN={name}",
+        cwd=directory,
+    )
     return directory / f"{name}.crt"
 
 
@@ -35,14 +51,45 @@ class TlsMosquitto(Mosquitto):
         conf = super().write_config()
         d = self.workdir
         self.ca = make_ca(d, "ca")
-        openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=broker", cwd=d)
+        openssl(
+            "req",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=broker",
+            cwd=d,
+        )
         (d / "san.ext").write_text("subjectAltName=IP:127.0.0.1\n")
-        openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
-                "-CAcreateserial", "-out", "server.crt", "-days", "2", "-extfile", "san.ext", cwd=d)
+        openssl(
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.crt",
+            "-days",
+            "2",
+            "-extfile",
+            "san.ext",
+            cwd=d,
+        )
         with open(conf, "a") as f:
-            f.write(f"listener {self.tls_port} 127.0.0.1\ncafile {d}/ca.crt\n"
-                    f"certfile {d}/server.crt\nkeyfile {d}/server.key\n")
+            f.write(
+                f"listener {self.tls_port} 127.0.0.1\ncafile {d}/ca.crt\n"
+                f"certfile {d}/server.crt\nkeyfile {d}/server.key\n"
+            )
         return conf
 
     def start(self):
@@ -66,9 +113,16 @@ def tls_transport(tls_broker):
     made = []
 
     def make(host="127.0.0.1", **kw):
-        settings = MqttSettings(host=host, port=tls_broker.tls_port, username="lc-test-01/pc-01",
-                                password="pc-secret-01", tls=True, reconnect_min_delay=0.1,
-                                reconnect_max_delay=0.3, **kw)
+        settings = MqttSettings(
+            host=host,
+            port=tls_broker.tls_port,
+            username="lc-test-01/pc-01",
+            password="pc-secret-01",
+            tls=True,
+            reconnect_min_delay=0.1,
+            reconnect_max_delay=0.3,
+            **kw,
+        )
         t = MqttTransport(settings, "lc-test-01", "pc-01", client_id=f"tls-{uuid.uuid4().hex[:6]}")
         made.append(t)
         t.start()

@@ -1,4 +1,5 @@
 """The agent's MQTT transport against a real Mosquitto with the production password file and ACL."""
+
 from __future__ import annotations
 
 import logging

@@ -5,14 +5,15 @@ registry (SQLite and a real PostgreSQL) opening one incident between them.
 Devices "report" through the real DeviceTracker and LatestReadings flushes into a real
 registry; the evaluator reads that registry exactly as in the collector.
 """
+
 from __future__ import annotations
 
 import threading
 from datetime import timedelta
 
 import pytest
-
 from alerting_helpers import Clock, Recorder, Registry, rules_with
+
 from schoolnet_collector.alerting import incidents
 from schoolnet_collector.registry.alerting_models import MaintenanceWindow
 from schoolnet_collector.registry.models import Device
@@ -46,9 +47,15 @@ def reg_both(backend_url, clock):
     registry.close()
 
 
-def school_reports(reg: Registry, school: str = S1, uplink: dict | None = None, pcs: int = 2) -> None:
-    reg.report(school, "gw", "gateway", uplink=uplink or {"up": 1, "failover": 0, "type": "fibre",
-                                                         "rtt_ms": 20, "loss_percent": 0})
+def school_reports(
+    reg: Registry, school: str = S1, uplink: dict | None = None, pcs: int = 2
+) -> None:
+    reg.report(
+        school,
+        "gw",
+        "gateway",
+        uplink=uplink or {"up": 1, "failover": 0, "type": "fibre", "rtt_ms": 20, "loss_percent": 0},
+    )
     reg.report(school, "cam-01", "camera")
     for i in range(pcs):
         reg.report(school, f"pc-{i + 1:02d}", "lab_pc")
@@ -65,7 +72,10 @@ def run_for(reg: Registry, ev, minutes: float, step: float = 0.5, report=None) -
 
 # -- presence ------------------------------------------------------------------------------
 
-def test_a_silent_device_opens_one_incident_after_its_debounce_and_resolves_after_clearing(reg_both):
+
+def test_a_silent_device_opens_one_incident_after_its_debounce_and_resolves_after_clearing(
+    reg_both,
+):
     reg, rec = reg_both, Recorder()
     ev = reg.evaluator(recorder=rec)
     school_reports(reg)
@@ -77,7 +87,10 @@ def test_a_silent_device_opens_one_incident_after_its_debounce_and_resolves_afte
     assert reg.keys() == [f"device_offline:{S1}/cam-01"]
     [incident] = reg.incidents()
     assert incident.severity == "warning" and incident.device_id == "cam-01"
-    assert "cam-01" in incident.summary and incident.details["summary_en"] == "Device cam-01 is offline"
+    assert (
+        "cam-01" in incident.summary
+        and incident.details["summary_en"] == "Device cam-01 is offline"
+    )
     # Back: resolved only after clear_minutes (2) without the condition.
     reg.report(S1, "cam-01", "camera")
     run_for(reg, ev, 1.5, report=lambda: (alive(), reg.report(S1, "cam-01", "camera")))
@@ -127,9 +140,9 @@ def test_devices_expected_in_school_hours_are_judged_only_then(reg, clock):
         s.get(Device, (S1, "pc-01")).expected_presence = "school_hours"
         s.commit()
     keep_gateway = lambda: (reg.report(S1, "gw", "gateway"), reg.report(S1, "cam-01", "camera"))  # noqa: E731
-    run_for(reg, ev, 60 * 13, step=15, report=keep_gateway)   # through the night to 06:30
+    run_for(reg, ev, 60 * 13, step=15, report=keep_gateway)  # through the night to 06:30
     assert reg.keys() == []
-    run_for(reg, ev, 30 + 4, step=1, report=keep_gateway)     # 07:00 the school opens
+    run_for(reg, ev, 30 + 4, step=1, report=keep_gateway)  # 07:00 the school opens
     assert reg.keys() == []
     run_for(reg, ev, 2, step=1, report=keep_gateway)
     assert reg.keys() == [f"device_offline:{S1}/pc-01"]
@@ -137,20 +150,27 @@ def test_devices_expected_in_school_hours_are_judged_only_then(reg, clock):
 
 # -- flapping, maintenance -------------------------------------------------------------------
 
-FAST = rules_with(("    for_minutes: 5\n    clear_minutes: 2", "    for_minutes: 0\n    clear_minutes: 0"),
-                  ("calm_minutes: 30", "calm_minutes: 20"))
+FAST = rules_with(
+    ("    for_minutes: 5\n    clear_minutes: 2", "    for_minutes: 0\n    clear_minutes: 0"),
+    ("calm_minutes: 30", "calm_minutes: 20"),
+)
 
 
 def test_a_flapping_device_becomes_one_flapping_incident_not_a_storm(reg):
     rec = Recorder()
     ev = reg.evaluator(FAST, recorder=rec)
     school_reports(reg)
-    for cycle in range(8):  # the camera's link drops and returns every few minutes
+    for _cycle in range(8):  # the camera's link drops and returns every few minutes
         reg.will(S1, "cam-01")
         run_for(reg, ev, 2, step=1, report=lambda: reg.report(S1, "gw", "gateway"))
         reg.online(S1, "cam-01")
-        run_for(reg, ev, 2, step=1, report=lambda: (reg.report(S1, "gw", "gateway"),
-                                                    reg.report(S1, "cam-01", "camera")))
+        run_for(
+            reg,
+            ev,
+            2,
+            step=1,
+            report=lambda: (reg.report(S1, "gw", "gateway"), reg.report(S1, "cam-01", "camera")),
+        )
     all_incidents = reg.incidents()
     assert len(all_incidents) == 3  # two ordinary ones, then one flapping incident
     flapping = all_incidents[-1]
@@ -172,9 +192,16 @@ def test_nothing_opens_during_a_maintenance_window_and_it_opens_after(reg, clock
     school_reports(reg)
     school_reports(reg, S2)
     with reg.sessions() as s:
-        s.add(MaintenanceWindow(school_id=S1, device_id=None, starts_at=clock(),
-                                ends_at=clock() + timedelta(hours=2), reason="thay router",
-                                created_at=clock()))
+        s.add(
+            MaintenanceWindow(
+                school_id=S1,
+                device_id=None,
+                starts_at=clock(),
+                ends_at=clock() + timedelta(hours=2),
+                reason="thay router",
+                created_at=clock(),
+            )
+        )
         s.commit()
     run_for(reg, ev, 119, step=1, report=lambda: school_reports(reg, S2))
     assert reg.keys() == []
@@ -185,15 +212,21 @@ def test_nothing_opens_during_a_maintenance_window_and_it_opens_after(reg, clock
 
 # -- uplink rules -------------------------------------------------------------------------------
 
+
 def uplink(type_="fibre", **fields):
     return {"up": 1, "failover": 0, "type": type_, "rtt_ms": 20, "loss_percent": 0, **fields}
 
 
 def test_thresholds_depend_on_the_uplink_type(reg):
     ev = reg.evaluator()
+
     # The same readings: normal for a 3G school, a degraded line for a fibre one.
-    both = lambda: (school_reports(reg, S1, uplink("cellular", rtt_ms=600, loss_percent=12)),  # noqa: E731
-                    school_reports(reg, S2, uplink("fibre", rtt_ms=600, loss_percent=12)))
+    def both():
+        return (
+            school_reports(reg, S1, uplink("cellular", rtt_ms=600, loss_percent=12)),
+            school_reports(reg, S2, uplink("fibre", rtt_ms=600, loss_percent=12)),
+        )
+
     both()
     run_for(reg, ev, 31, step=1, report=both)
     assert sorted(reg.keys()) == [f"uplink_latency:{S2}", f"uplink_loss:{S2}"]
@@ -204,8 +237,13 @@ def test_thresholds_depend_on_the_uplink_type(reg):
 def test_value_hysteresis_keeps_an_incident_open_between_the_two_levels(reg):
     ev = reg.evaluator()
     disk = {"value": 92}
-    report = lambda: (school_reports(reg),  # noqa: E731
-                      reg.report(S1, "pc-01", "lab_pc", disk={"used_percent": disk["value"]}))
+
+    def report():
+        return (
+            school_reports(reg),
+            reg.report(S1, "pc-01", "lab_pc", disk={"used_percent": disk["value"]}),
+        )
+
     report()
     run_for(reg, ev, 16, step=1, report=report)
     assert reg.keys() == [f"disk_full:{S1}/pc-01"]
@@ -237,8 +275,16 @@ def test_failover_to_3g_and_back(reg):
     state = {"up": uplink()}
     report = lambda: school_reports(reg, uplink=state["up"])  # noqa: E731
     report()
-    reg.event(S1, "gw", "uplink_changed", from_type="fibre", to_type="cellular",
-              from_isp="VNPT", to_isp="Viettel", reason="failover")
+    reg.event(
+        S1,
+        "gw",
+        "uplink_changed",
+        from_type="fibre",
+        to_type="cellular",
+        from_isp="VNPT",
+        to_isp="Viettel",
+        reason="failover",
+    )
     state["up"] = uplink("cellular", failover=1, isp="Viettel", rtt_ms=300, loss_percent=3)
     run_for(reg, ev, 11, step=1, report=report)
     assert reg.keys() == [f"uplink_failover:{S1}"]
@@ -252,19 +298,36 @@ def test_failover_to_3g_and_back(reg):
 
 # -- equipment rules ------------------------------------------------------------------------
 
+
 def test_projector_lamp_error_and_smart(reg):
     ev = reg.evaluator()
-    report = lambda: (school_reports(reg),  # noqa: E731
-                      reg.report(S1, "proj-01", "projector", projector={
-                          "power_on": 1, "lamp_hours": 2850, "lamp_rated_hours": 3000, "error": 1}),
-                      reg.report(S1, "proj-02", "projector", projector={
-                          "power_on": 1, "lamp_hours": 100, "lamp_rated_hours": 3000, "error": 0}))
+
+    def report():
+        return (
+            school_reports(reg),
+            reg.report(
+                S1,
+                "proj-01",
+                "projector",
+                projector={"power_on": 1, "lamp_hours": 2850, "lamp_rated_hours": 3000, "error": 1},
+            ),
+            reg.report(
+                S1,
+                "proj-02",
+                "projector",
+                projector={"power_on": 1, "lamp_hours": 100, "lamp_rated_hours": 3000, "error": 0},
+            ),
+        )
+
     report()
     reg.inventory(S1, "pc-01", smart_failed_count=1, disk_count=1)
     reg.inventory(S1, "pc-02", smart_failed_count=0, disk_count=1)
     run_for(reg, ev, 11, step=1, report=report)
-    assert sorted(reg.keys()) == [f"projector_error:{S1}/proj-01", f"projector_lamp:{S1}/proj-01",
-                                  f"smart_failing:{S1}/pc-01"]
+    assert sorted(reg.keys()) == [
+        f"projector_error:{S1}/proj-01",
+        f"projector_lamp:{S1}/proj-01",
+        f"smart_failing:{S1}/pc-01",
+    ]
     lamp = next(i for i in reg.incidents() if i.rule == "projector_lamp")
     assert "95%" in lamp.summary
 
@@ -274,8 +337,14 @@ def test_a_lab_with_too_few_working_pcs(reg, clock):
     for i in range(6):
         reg.report(S1, f"pc-{i + 1:02d}", "lab_pc")
     clock.advance(days=8)  # four PCs have not been heard from in a week
-    report = lambda: (reg.report(S1, "gw", "gateway", uplink=uplink()),  # noqa: E731
-                      reg.report(S1, "pc-01", "lab_pc"), reg.report(S1, "pc-02", "lab_pc"))
+
+    def report():
+        return (
+            reg.report(S1, "gw", "gateway", uplink=uplink()),
+            reg.report(S1, "pc-01", "lab_pc"),
+            reg.report(S1, "pc-02", "lab_pc"),
+        )
+
     report()
     run_for(reg, ev, 55, step=5, report=report)
     assert reg.keys() == []
@@ -291,37 +360,77 @@ def test_unknown_lan_hosts_are_off_by_default_and_reported_when_enabled(tmp_path
         ev = reg.evaluator(rules)
         school_reports(reg)
         reg.event(S1, "gw", "lan_host_unknown", mac="AA:BB:CC:DD:EE:FF", vendor="TP-Link")
-        run_for(reg, ev, 1, report=lambda: school_reports(reg))
+        run_for(reg, ev, 1, report=lambda reg=reg: school_reports(reg))
         assert reg.keys() == expected
         reg.close()
 
 
 # -- transitions --------------------------------------------------------------------------------
 
+
 def test_acknowledge_and_resolve_are_transactions_with_a_timeline(reg_both, clock):
     reg, rec = reg_both, Recorder()
     with reg.sessions() as s:
-        opened = incidents.open_incident(s, key=f"school_offline:{S1}", rule="school_offline",
-                                         school_id=S1, device_id=None, severity="critical",
-                                         summary="x", details={}, now=clock(), enqueue=rec)
+        opened = incidents.open_incident(
+            s,
+            key=f"school_offline:{S1}",
+            rule="school_offline",
+            school_id=S1,
+            device_id=None,
+            severity="critical",
+            summary="x",
+            details={},
+            now=clock(),
+            enqueue=rec,
+        )
     with reg.sessions() as s:
-        again = incidents.open_incident(s, key=f"school_offline:{S1}", rule="school_offline",
-                                        school_id=S1, device_id=None, severity="critical",
-                                        summary="x", details={}, now=clock(), enqueue=rec)
+        again = incidents.open_incident(
+            s,
+            key=f"school_offline:{S1}",
+            rule="school_offline",
+            school_id=S1,
+            device_id=None,
+            severity="critical",
+            summary="x",
+            details={},
+            now=clock(),
+            enqueue=rec,
+        )
     assert again is None  # one open incident per key
     with reg.sessions() as s:
-        incidents.acknowledge(s, opened.id, actor="co-lan", note="đang kiểm tra", now=clock.advance(minutes=3),
-                              enqueue=rec)
+        incidents.acknowledge(
+            s,
+            opened.id,
+            actor="co-lan",
+            note="đang kiểm tra",
+            now=clock.advance(minutes=3),
+            enqueue=rec,
+        )
         with pytest.raises(incidents.IncidentStateError):
-            incidents.acknowledge(s, opened.id, actor="thay-binh", note=None, now=clock(), enqueue=rec)
-        incidents.resolve(s, opened.id, actor="co-lan", note="đã thay nguồn", now=clock.advance(minutes=9),
-                          enqueue=rec)
+            incidents.acknowledge(
+                s, opened.id, actor="thay-binh", note=None, now=clock(), enqueue=rec
+            )
+        incidents.resolve(
+            s,
+            opened.id,
+            actor="co-lan",
+            note="đã thay nguồn",
+            now=clock.advance(minutes=9),
+            enqueue=rec,
+        )
         with pytest.raises(incidents.IncidentStateError):
             incidents.resolve(s, opened.id, actor="rules", note=None, now=clock(), enqueue=rec)
     [incident] = reg.incidents()
-    assert (incident.state, incident.acknowledged_by, incident.resolved_by) == ("resolved", "co-lan", "co-lan")
-    assert reg.timeline(incident.id) == [("opened", "rules"), ("acknowledged", "co-lan"),
-                                         ("resolved", "co-lan")]
+    assert (incident.state, incident.acknowledged_by, incident.resolved_by) == (
+        "resolved",
+        "co-lan",
+        "co-lan",
+    )
+    assert reg.timeline(incident.id) == [
+        ("opened", "rules"),
+        ("acknowledged", "co-lan"),
+        ("resolved", "co-lan"),
+    ]
     assert rec.transitions() == ["opened", "acknowledged", "resolved"]
 
 
@@ -331,9 +440,18 @@ def test_a_failing_notification_rolls_the_transition_back(reg, clock):
 
     with reg.sessions() as s:
         with pytest.raises(RuntimeError):
-            incidents.open_incident(s, key=f"school_offline:{S1}", rule="school_offline",
-                                    school_id=S1, device_id=None, severity="critical",
-                                    summary="x", details={}, now=clock(), enqueue=broken)
+            incidents.open_incident(
+                s,
+                key=f"school_offline:{S1}",
+                rule="school_offline",
+                school_id=S1,
+                device_id=None,
+                severity="critical",
+                summary="x",
+                details={},
+                now=clock(),
+                enqueue=broken,
+            )
         s.rollback()
     assert reg.incidents() == []
 
@@ -350,11 +468,11 @@ def test_two_collectors_evaluating_one_registry_open_one_incident(reg_both):
         barrier = threading.Barrier(len(evaluators))
         errors = []
 
-        def run(ev):
+        def run(ev, barrier=barrier, errors=errors):
             try:
                 barrier.wait()
                 ev.evaluate()
-            except Exception as exc:  # noqa: BLE001 - reported below
+            except Exception as exc:
                 errors.append(exc)
 
         threads = [threading.Thread(target=run, args=(ev,)) for ev in evaluators]
@@ -381,9 +499,18 @@ def test_two_collectors_evaluating_one_registry_open_one_incident(reg_both):
 
 def test_an_incident_of_a_rule_this_version_does_not_know_is_left_alone(reg, clock):
     with reg.sessions() as s:
-        old = incidents.open_incident(s, key=f"printer_out_of_paper:{S1}/pr-01", rule="printer_out_of_paper",
-                                      school_id=S1, device_id="pr-01", severity="info", summary="x",
-                                      details={}, now=clock(), enqueue=Recorder())
+        old = incidents.open_incident(
+            s,
+            key=f"printer_out_of_paper:{S1}/pr-01",
+            rule="printer_out_of_paper",
+            school_id=S1,
+            device_id="pr-01",
+            severity="info",
+            summary="x",
+            details={},
+            now=clock(),
+            enqueue=Recorder(),
+        )
     ev = reg.evaluator()
     school_reports(reg)
     run_for(reg, ev, 60, step=5, report=lambda: school_reports(reg))

@@ -1,6 +1,7 @@
 """Alerts through the real collector: reports over Mosquitto → ingest's readings hook → the
 registry → the rules; and two collectors sharing one subscription and one PostgreSQL registry
 open and resolve one incident between them."""
+
 from __future__ import annotations
 
 import itertools
@@ -9,10 +10,10 @@ from datetime import datetime, timezone
 
 import pytest
 import yaml
-from sqlalchemy import select
-
 from alerting_helpers import Recorder, rules_with
 from collector_fixtures import collector_settings, device_client, running_collector, wait_until
+from sqlalchemy import select
+
 from schoolnet_agent.protocol import Sample, build_report, encode
 from schoolnet_collector.alerting.evaluator import Evaluator
 from schoolnet_collector.alerting.rules import parse_rules
@@ -40,46 +41,108 @@ def publish(client, device: str, kind: str, channel: str = "telemetry", samples=
     if channel == "telemetry":
         report = build_report(S1, device, kind, next(SEQ), list(samples), interval=60)
     else:
-        report = {"schema": 1, "school": S1, "device": device, "kind": kind, "seq": next(SEQ),
-                  "ts": int(time.time() * 1000), **content}
+        report = {
+            "schema": 1,
+            "school": S1,
+            "device": device,
+            "kind": kind,
+            "seq": next(SEQ),
+            "ts": int(time.time() * 1000),
+            **content,
+        }
     client.publish(topic, encode(report), qos=1).wait_for_publish(5)
 
 
 def uplink(**fields) -> Sample:
-    return Sample("uplink", {"type": "fibre", "isp": "VNPT", "fixed": 1, "cellular": 0, "up": 1,
-                             "failover": 0, "rtt_ms": 25.0, "loss_percent": 0.0, **fields})
+    return Sample(
+        "uplink",
+        {
+            "type": "fibre",
+            "isp": "VNPT",
+            "fixed": 1,
+            "cellular": 0,
+            "up": 1,
+            "failover": 0,
+            "rtt_ms": 25.0,
+            "loss_percent": 0.0,
+            **fields,
+        },
+    )
 
 
 def readings_of(rt) -> dict[tuple[str, str], float | str | None]:
     with rt.sessions() as s:
         rt.readings.flush(s)
-        return {(r.device_id, r.name): (r.value if r.text_value is None else r.text_value)
-                for r in s.scalars(select(DeviceReading))}
+        return {
+            (r.device_id, r.name): (r.value if r.text_value is None else r.text_value)
+            for r in s.scalars(select(DeviceReading))
+        }
 
 
-def test_reports_over_mqtt_become_readings_and_incidents(tmp_path, mosquitto, influxdb, influx_db_name):
+def test_reports_over_mqtt_become_readings_and_incidents(
+    tmp_path, mosquitto, influxdb, influx_db_name
+):
     settings = collector_settings(tmp_path, mosquitto, influxdb, influx_db_name)
     with running_collector(settings) as rt:
         gw = device_client(mosquitto, *GATEWAY)
-        publish(gw, "gw", "gateway", samples=[uplink(rtt_ms=400.0, loss_percent=12.0),
-                                              Sample("cpu", {"usage_percent": 5.0})])
-        publish(gw, "proj-01", "projector", samples=[Sample("projector", {
-            "power_on": 1, "lamp_hours": 2900, "lamp_rated_hours": 3000, "error": 1})])
-        publish(gw, "gw", "gateway", "events", events=[{"type": "lan_host_unknown", "data": {
-            "mac": "AA:BB:CC:00:11:22", "vendor": "Tenda", "likely_kind": "router"}}])
+        publish(
+            gw,
+            "gw",
+            "gateway",
+            samples=[
+                uplink(rtt_ms=400.0, loss_percent=12.0),
+                Sample("cpu", {"usage_percent": 5.0}),
+            ],
+        )
+        publish(
+            gw,
+            "proj-01",
+            "projector",
+            samples=[
+                Sample(
+                    "projector",
+                    {"power_on": 1, "lamp_hours": 2900, "lamp_rated_hours": 3000, "error": 1},
+                )
+            ],
+        )
+        publish(
+            gw,
+            "gw",
+            "gateway",
+            "events",
+            events=[
+                {
+                    "type": "lan_host_unknown",
+                    "data": {
+                        "mac": "AA:BB:CC:00:11:22",
+                        "vendor": "Tenda",
+                        "likely_kind": "router",
+                    },
+                }
+            ],
+        )
         pc = device_client(mosquitto, "lc-test-01/pc-01", "pc-secret-01")
-        publish(pc, "pc-01", "lab_pc", samples=[Sample("disk", {"used_percent": 96.5}, instance="C:")])
-        publish(pc, "pc-01", "lab_pc", "inventory", inventory={"smart_failed_count": 1, "disk_count": 1})
+        publish(
+            pc, "pc-01", "lab_pc", samples=[Sample("disk", {"used_percent": 96.5}, instance="C:")]
+        )
+        publish(
+            pc, "pc-01", "lab_pc", "inventory", inventory={"smart_failed_count": 1, "disk_count": 1}
+        )
         # A message the rules ignore, and a rejected one: neither costs ingest anything.
         publish(pc, "pc-01", "lab_pc", samples=[Sample("cpu", {"usage_percent": 50.0})])
         pc.publish(f"schoolnet/v1/{S1}/pc-01/telemetry", b"{broken", qos=1).wait_for_publish(5)
 
-        expected = {("gw", "uplink.rtt_ms"): 400.0, ("gw", "uplink.loss_percent"): 12.0,
-                    ("gw", "uplink.type"): "fibre", ("gw", "uplink.up"): 1.0,
-                    ("proj-01", "projector.error"): 1.0, ("proj-01", "projector.lamp_hours"): 2900.0,
-                    ("pc-01", "disk.used_percent:C:"): 96.5,
-                    ("pc-01", "inventory.smart_failed_count"): 1.0,
-                    ("gw", "event.lan_host_unknown:aa:bb:cc:00:11:22"): "Tenda router"}
+        expected = {
+            ("gw", "uplink.rtt_ms"): 400.0,
+            ("gw", "uplink.loss_percent"): 12.0,
+            ("gw", "uplink.type"): "fibre",
+            ("gw", "uplink.up"): 1.0,
+            ("proj-01", "projector.error"): 1.0,
+            ("proj-01", "projector.lamp_hours"): 2900.0,
+            ("pc-01", "disk.used_percent:C:"): 96.5,
+            ("pc-01", "inventory.smart_failed_count"): 1.0,
+            ("gw", "event.lan_host_unknown:aa:bb:cc:00:11:22"): "Tenda router",
+        }
         got = wait_until(lambda: (r := readings_of(rt)) and expected.items() <= r.items() and r)
         assert expected.items() <= got.items(), got
         assert rt.readings.errors == 0
@@ -90,31 +153,44 @@ def test_reports_over_mqtt_become_readings_and_incidents(tmp_path, mosquitto, in
             c.loop_stop()
 
         rec = Recorder()
-        ev = Evaluator(rt.sessions, parse_rules(immediate_rules(enable=("lan_host_unknown",))),
-                       clock=lambda: datetime.now(timezone.utc),
-                       enqueue=rec)
+        ev = Evaluator(
+            rt.sessions,
+            parse_rules(immediate_rules(enable=("lan_host_unknown",))),
+            clock=lambda: datetime.now(timezone.utc),
+            enqueue=rec,
+        )
         result = ev.evaluate()
     assert sorted(result.opened) == [
-        f"disk_full:{S1}/pc-01", f"lan_host_unknown:{S1}/aa:bb:cc:00:11:22",
-        f"projector_error:{S1}/proj-01", f"projector_lamp:{S1}/proj-01",
-        f"smart_failing:{S1}/pc-01", f"uplink_latency:{S1}", f"uplink_loss:{S1}"]
+        f"disk_full:{S1}/pc-01",
+        f"lan_host_unknown:{S1}/aa:bb:cc:00:11:22",
+        f"projector_error:{S1}/proj-01",
+        f"projector_lamp:{S1}/proj-01",
+        f"smart_failing:{S1}/pc-01",
+        f"uplink_latency:{S1}",
+        f"uplink_loss:{S1}",
+    ]
     assert rec.transitions().count("opened") == 7
 
 
 @pytest.mark.slow
-def test_two_collectors_on_one_postgresql_registry_open_one_incident(tmp_path, mosquitto, influxdb,
-                                                                    influx_db_name, postgresql_url):
+def test_two_collectors_on_one_postgresql_registry_open_one_incident(
+    tmp_path, mosquitto, influxdb, influx_db_name, postgresql_url
+):
     rules = tmp_path / "rules.yaml"
     rules.write_text(immediate_rules(evaluate_every_seconds=0.2), encoding="utf-8")
     group = f"g-two-{time.monotonic_ns()}"[:60]
 
     def settings(name):
         (tmp_path / name).mkdir()
-        return collector_settings(tmp_path / name, mosquitto, influxdb, influx_db_name,
-                                  mqtt={"client_id": f"alerting-{name}-{time.monotonic_ns()}"[:60],
-                                        "share_group": group},
-                                  registry={"url": postgresql_url},
-                                  alerting={"rules_file": str(rules)})
+        return collector_settings(
+            tmp_path / name,
+            mosquitto,
+            influxdb,
+            influx_db_name,
+            mqtt={"client_id": f"alerting-{name}-{time.monotonic_ns()}"[:60], "share_group": group},
+            registry={"url": postgresql_url},
+            alerting={"rules_file": str(rules)},
+        )
 
     with running_collector(settings("a")) as a, running_collector(settings("b")) as b:
         for rt in (a, b):
@@ -132,7 +208,9 @@ def test_two_collectors_on_one_postgresql_registry_open_one_incident(tmp_path, m
             assert keys(a, None) == [f"no_internet:{S1}"]  # one incident, ever
             assert keys(a, "active") == []
             with a.sessions() as s:
-                kinds = [e.kind for e in s.scalars(select(IncidentEvent).order_by(IncidentEvent.id))]
+                kinds = [
+                    e.kind for e in s.scalars(select(IncidentEvent).order_by(IncidentEvent.id))
+                ]
             assert kinds == ["opened", "resolved"]
             assert a.alerts.last is not None and b.alerts.last is not None  # both evaluated
         finally:

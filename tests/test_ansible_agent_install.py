@@ -6,6 +6,7 @@ and ``schoolnet_agent_manage_service`` is false because no systemd runs. The age
 installed then reads the config that the role wrote. The units' content and their
 ``systemd-analyze`` checks are in test_ansible_agent_role.py.
 """
+
 from __future__ import annotations
 
 import os
@@ -16,7 +17,6 @@ import sysconfig
 from pathlib import Path
 
 import pytest
-
 from ansible_helpers import GATEWAY, ROOT, run_playbook, school_inventory
 
 pytestmark = pytest.mark.slow
@@ -47,21 +47,28 @@ def wheel(tmp_path_factory) -> Path:
     readme = ROOT / "README.md"
     (src / "README.md").write_text(readme.read_text() if readme.exists() else "schoolnet\n")
     dist = tmp_path_factory.mktemp("dist")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(src)],
-                   check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(src)],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     return next(dist.glob("schoolnet-*.whl"))
 
 
 def install_inventory(wheel: Path) -> dict:
     return school_inventory(
         {GATEWAY: {"schoolnet_agent_kind": "gateway"}},
-        schoolnet_agent_system_user="nobody", schoolnet_agent_system_group="nogroup",
-        schoolnet_agent_manage_service=False, schoolnet_agent_pip_source=str(wheel),
+        schoolnet_agent_system_user="nobody",
+        schoolnet_agent_system_group="nogroup",
+        schoolnet_agent_manage_service=False,
+        schoolnet_agent_pip_source=str(wheel),
         # Dependencies come from this test's own environment (see test below): no download.
         schoolnet_agent_pip_extra_args="--no-deps --no-index",
         # This machine's packages are not the test's to change: the package task is run in
         # check mode only (test_check_mode_changes_nothing_and_would_install_smartmontools).
-        schoolnet_agent_install_smartmontools=False)
+        schoolnet_agent_install_smartmontools=False,
+    )
 
 
 def test_install_writes_venv_config_and_unit_and_is_idempotent(tmp_path, wheel):
@@ -83,8 +90,13 @@ def test_install_writes_venv_config_and_unit_and_is_idempotent(tmp_path, wheel):
 
     # The installed agent accepts the role's config: one report, printed, nothing sent.
     env = dict(os.environ, PYTHONPATH=sysconfig.get_paths()["purelib"])
-    report = subprocess.run([str(agent), "once", "--print", "--config", str(root / "etc/schoolnet/agent.toml")],
-                            capture_output=True, text=True, env=env, timeout=60)
+    report = subprocess.run(
+        [str(agent), "once", "--print", "--config", str(root / "etc/schoolnet/agent.toml")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert report.returncode == 0, report.stderr
     assert '"school": "lc-bxa-th-012"' in report.stdout and '"device": "gw"' in report.stdout
 
@@ -93,7 +105,9 @@ def dpkg_status() -> str:
     return Path("/var/lib/dpkg/status").read_text() if Path("/var/lib/dpkg/status").exists() else ""
 
 
-@pytest.mark.skipif(not Path("/usr/bin/apt-get").exists(), reason="the package task is checked against apt")
+@pytest.mark.skipif(
+    not Path("/usr/bin/apt-get").exists(), reason="the package task is checked against apt"
+)
 def test_check_mode_changes_nothing_and_would_install_smartmontools(tmp_path, wheel):
     inventory = install_inventory(wheel)
     inventory["all"]["vars"]["schoolnet_agent_install_smartmontools"] = True
@@ -107,5 +121,8 @@ def test_check_mode_changes_nothing_and_would_install_smartmontools(tmp_path, wh
     # "changed" where smartmontools is missing (it would be installed), "ok" where it is there.
     assert first_line.startswith(("changed: [", "ok: [")), task[:500]
     assert dpkg_status() == packages_before
-    assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*")) == \
-        ["etc", "etc/systemd", "etc/systemd/system"]
+    assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*")) == [
+        "etc",
+        "etc/systemd",
+        "etc/systemd/system",
+    ]

@@ -8,6 +8,7 @@ then read by the agent itself: its config loader, ``schoolnet-agent once --print
 say it runs metered although that PC sees only its LAN. The gateway's probes are not run: they
 would ping and sweep the example's addresses.
 """
+
 from __future__ import annotations
 
 import json
@@ -15,13 +16,13 @@ import os
 import subprocess
 import sys
 import time
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 import yaml
-
 from ansible_helpers import ANSIBLE_DIR, BIN, run_playbook, school_inventory
+
 from devenv.services import Mosquitto, MqttAccount
 
 CELLULAR_PC, CELLULAR_GW = "lc-bha-th-031-pc01", "lc-bha-th-031-gw"
@@ -56,13 +57,34 @@ def example(tmp_path_factory):
     vault_pass.write_text("rollout-team-secret\n")
     secrets = tmp / "vault.yml"
     secrets.write_text(yaml.safe_dump(SECRETS))
-    subprocess.run([str(BIN / "ansible-vault"), "encrypt", "--vault-password-file", str(vault_pass),
-                    str(secrets)], check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        [
+            str(BIN / "ansible-vault"),
+            "encrypt",
+            "--vault-password-file",
+            str(vault_pass),
+            str(secrets),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     assert secrets.read_text().startswith("$ANSIBLE_VAULT")
     inventory = yaml.safe_load((ANSIBLE_DIR / "inventory.example.yml").read_text())
-    local = json.dumps({"ansible_connection": "local", "ansible_python_interpreter": sys.executable})
-    result = run_playbook(tmp, inventory, RENDER_PLAY, "-e", local, "-e", f"@{secrets}",
-                          "--vault-password-file", str(vault_pass))
+    local = json.dumps(
+        {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}
+    )
+    result = run_playbook(
+        tmp,
+        inventory,
+        RENDER_PLAY,
+        "-e",
+        local,
+        "-e",
+        f"@{secrets}",
+        "--vault-password-file",
+        str(vault_pass),
+    )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr
     return tmp / "out", result
 
@@ -90,14 +112,21 @@ def test_gateways_get_lines_targets_and_subdevices_and_pcs_none(example):
     gateway = agent_toml(out, FIBRE_GW)
     assert gateway["gateway"]["lines"] == [
         {"interface": "eth0", "isp": "VNPT", "type": "fibre", "rate_mbps": 100},
-        {"interface": "wwan0", "isp": "Viettel", "type": "cellular", "rate_mbps": 20}]
+        {"interface": "wwan0", "isp": "Viettel", "type": "cellular", "rate_mbps": 20},
+    ]
     assert gateway["gateway"]["ping_lan_gateway"] is True
     assert gateway["gateway"]["lan_subnets"] == ["10.0.5.0/24"]
     assert gateway["gateway"]["quality_interval_seconds"] == 60
     assert gateway["gateway"]["speedtest_token"] == "token-bxa-012"
     assert gateway["projectors"] == [
-        {"id": "proj-01", "host": "10.0.5.21", "password": "JBMIAProjectorLink", "lamp_rated_hours": 4000},
-        {"id": "proj-02", "host": "10.0.5.22"}]
+        {
+            "id": "proj-01",
+            "host": "10.0.5.21",
+            "password": "JBMIAProjectorLink",
+            "lamp_rated_hours": 4000,
+        },
+        {"id": "proj-02", "host": "10.0.5.22"},
+    ]
     assert gateway["boards"] == [{"id": "board-01", "host": "10.0.5.31", "tcp_ports": [4352, 80]}]
     # ICMP every minute would be 12 MB a month: a 3G school measures every 10 minutes.
     assert agent_toml(out, CELLULAR_GW)["gateway"]["quality_interval_seconds"] == 600
@@ -112,23 +141,42 @@ def test_the_agent_accepts_the_gateway_config_with_its_projectors(example):
     from schoolnet_agent.config import load_config
 
     config = load_config(str(example[0] / FIBRE_GW / "agent.toml"), env={})
-    assert [(p.id, p.password) for p in config.projectors] == [("proj-01", "JBMIAProjectorLink"),
-                                                               ("proj-02", None)]
+    assert [(p.id, p.password) for p in config.projectors] == [
+        ("proj-01", "JBMIAProjectorLink"),
+        ("proj-02", None),
+    ]
     assert [b.id for b in config.boards] == ["board-01"]
-    assert [(line.isp, line.cellular) for line in config.gateway.lines] == [("VNPT", False), ("Viettel", True)]
+    assert [(line.isp, line.cellular) for line in config.gateway.lines] == [
+        ("VNPT", False),
+        ("Viettel", True),
+    ]
     assert config.gateway.ping_lan_gateway is True
-    assert config.mqtt.username == "lc-bxa-th-012" and config.mqtt.password == f"{FIBRE_GW}-mqtt-secret"
+    assert (
+        config.mqtt.username == "lc-bxa-th-012"
+        and config.mqtt.password == f"{FIBRE_GW}-mqtt-secret"
+    )
     assert {"uplink", "netquality", "lan"} <= set(config.probes.active)
     cellular = load_config(str(example[0] / CELLULAR_PC / "agent.toml"), env={})
     # No kernel is asked: the setting alone decides.
-    assert detect_metered(cellular.budget.metered, classify=lambda: pytest.fail("classified")) is True
+    assert (
+        detect_metered(cellular.budget.metered, classify=lambda: pytest.fail("classified")) is True
+    )
 
 
 @pytest.mark.parametrize("host", [CELLULAR_PC, FIBRE_PC])
 def test_the_agent_prints_a_report_from_the_pc_config(example, host):
-    done = subprocess.run([str(BIN / "schoolnet-agent"), "once", "--print", "--config",
-                           str(example[0] / host / "agent.toml")],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [
+            str(BIN / "schoolnet-agent"),
+            "once",
+            "--print",
+            "--config",
+            str(example[0] / host / "agent.toml"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert (report["school"], report["device"]) == (host.rsplit("-", 1)[0], "pc01")
@@ -139,13 +187,25 @@ def test_the_3g_pc_runs_metered_against_a_real_broker(example, tmp_path):
     password = SECRETS["vault_mqtt_passwords"][CELLULAR_PC]
     broker = Mosquitto(tmp_path / "mosquitto", [MqttAccount("lc-bha-th-031/pc01", password)])
     broker.start()
-    env = dict(os.environ, SCHOOLNET_AGENT_MQTT_HOST="127.0.0.1",
-               SCHOOLNET_AGENT_MQTT_PORT=str(broker.port), SCHOOLNET_AGENT_MQTT_TLS="false")
+    env = dict(
+        os.environ,
+        SCHOOLNET_AGENT_MQTT_HOST="127.0.0.1",
+        SCHOOLNET_AGENT_MQTT_PORT=str(broker.port),
+        SCHOOLNET_AGENT_MQTT_TLS="false",
+    )
     log = tmp_path / "agent.log"
     with open(log, "w") as stderr:
-        agent = subprocess.Popen([str(BIN / "schoolnet-agent"), "run", "--config",
-                                  str(example[0] / CELLULAR_PC / "agent.toml")],
-                                 stdout=subprocess.DEVNULL, stderr=stderr, env=env)
+        agent = subprocess.Popen(
+            [
+                str(BIN / "schoolnet-agent"),
+                "run",
+                "--config",
+                str(example[0] / CELLULAR_PC / "agent.toml"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            env=env,
+        )
     try:
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and "connected to 127.0.0.1" not in log.read_text():
@@ -153,7 +213,10 @@ def test_the_3g_pc_runs_metered_against_a_real_broker(example, tmp_path):
             time.sleep(0.1)
         text = log.read_text()
         assert f"connected to 127.0.0.1:{broker.port} as 'lc-bha-th-031/pc01'" in text, text
-        assert "metered link: a report every 300 s, batches of 12" in text and "keepalive 600 s" in text, text
+        assert (
+            "metered link: a report every 300 s, batches of 12" in text
+            and "keepalive 600 s" in text
+        ), text
     finally:
         agent.terminate()
         try:

@@ -4,6 +4,7 @@
 The convention checks read the YAML directly: modules by fully qualified name, every variable
 prefixed with its role's name, declared in defaults/main.yml and in meta/argument_specs.yml.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,9 +20,29 @@ ANSIBLE_DIR = Path(__file__).resolve().parent.parent / "ansible"
 ROLES = ANSIBLE_DIR / "roles"
 PLAYBOOK_BIN = Path(sys.executable).parent / "ansible-playbook"
 TASK_KEYWORDS = {
-    "name", "when", "loop", "loop_control", "register", "notify", "tags", "vars", "become",
-    "no_log", "diff", "changed_when", "failed_when", "args", "listen", "ignore_errors",
-    "delegate_to", "run_once", "environment", "check_mode", "until", "retries", "delay",
+    "name",
+    "when",
+    "loop",
+    "loop_control",
+    "register",
+    "notify",
+    "tags",
+    "vars",
+    "become",
+    "no_log",
+    "diff",
+    "changed_when",
+    "failed_when",
+    "args",
+    "listen",
+    "ignore_errors",
+    "delegate_to",
+    "run_once",
+    "environment",
+    "check_mode",
+    "until",
+    "retries",
+    "delay",
 }
 # Modules shipped inside a role (library/) cannot carry a collection name.
 ROLE_MODULES = {p.stem for p in ROLES.glob("*/library/*.py")}
@@ -32,17 +53,40 @@ def ansible_env() -> dict[str, str]:
 
 
 def test_playbooks_pass_syntax_check():
-    result = subprocess.run([str(PLAYBOOK_BIN), "-i", "inventory.example.yml", "playbooks/agent.yml",
-                             "playbooks/broker_accounts.yml", "--syntax-check"], cwd=ANSIBLE_DIR,
-                            env=ansible_env(), capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [
+            str(PLAYBOOK_BIN),
+            "-i",
+            "inventory.example.yml",
+            "playbooks/agent.yml",
+            "playbooks/broker_accounts.yml",
+            "--syntax-check",
+        ],
+        cwd=ANSIBLE_DIR,
+        env=ansible_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "[WARNING]" not in result.stderr, result.stderr
 
 
 def test_example_inventory_has_a_gateway_and_a_lab_in_one_school():
-    result = subprocess.run([str(Path(sys.executable).parent / "ansible-inventory"), "-i",
-                             "inventory.example.yml", "--list"], cwd=ANSIBLE_DIR, env=ansible_env(),
-                            capture_output=True, text=True, timeout=60, check=True)
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "ansible-inventory"),
+            "-i",
+            "inventory.example.yml",
+            "--list",
+        ],
+        cwd=ANSIBLE_DIR,
+        env=ansible_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     inventory = json.loads(result.stdout)
     school = inventory["lc-bxa-th-012"]["children"]
     assert set(school) == {"lc-bxa-th-012-gateway", "lc-bxa-th-012-lab1"}
@@ -67,8 +111,9 @@ TASK_FILES = sorted(ROLES.glob("*/tasks/*.yml")) + sorted(ROLES.glob("*/handlers
 def test_every_task_names_its_module_fully_and_has_a_name(path):
     for name, action in task_actions(yaml.safe_load(path.read_text())):
         assert name, f"{path}: a task without a name ({action})"
-        assert action.startswith(("ansible.builtin.", "ansible.windows.")) or action in ROLE_MODULES, \
-            f"{path}: {name!r} uses {action!r}, not a fully qualified module name"
+        assert (
+            action.startswith(("ansible.builtin.", "ansible.windows.")) or action in ROLE_MODULES
+        ), f"{path}: {name!r} uses {action!r}, not a fully qualified module name"
 
 
 @pytest.mark.parametrize("role", sorted(p.name for p in ROLES.iterdir()))
@@ -84,7 +129,9 @@ def test_role_variables_are_prefixed_defaulted_and_specified(role):
     for name, option in options.items():
         assert option.get("description") and option.get("type"), f"{name}: description and type"
         if "default" in option and name in defaults:
-            assert option["default"] == defaults[name], f"{name}: argument_specs and defaults differ"
+            assert option["default"] == defaults[name], (
+                f"{name}: argument_specs and defaults differ"
+            )
 
 
 def windows_collection_installed() -> bool:
@@ -94,14 +141,25 @@ def windows_collection_installed() -> bool:
     return any((Path(p) / "ansible_collections/ansible/windows").is_dir() for p in paths if p)
 
 
-@pytest.mark.skipif(not windows_collection_installed(),
-                    reason="ansible.windows collection not installed (ansible-galaxy collection install "
-                           "-r ansible/requirements.yml); Windows.yml is checked by the YAML tests only")
+@pytest.mark.skipif(
+    not windows_collection_installed(),
+    reason="ansible.windows collection not installed (ansible-galaxy collection install "
+    "-r ansible/requirements.yml); Windows.yml is checked by the YAML tests only",
+)
 def test_windows_tasks_pass_syntax_check(tmp_path):
     play = tmp_path / "windows.yml"
-    play.write_text("- hosts: all\n  tasks:\n" + "".join(
-        f"    - ansible.builtin.import_tasks: {ROLES}/schoolnet_agent/tasks/{name}\n"
-        for name in ("Windows.yml", "restart_windows.yml")))
-    result = subprocess.run([str(PLAYBOOK_BIN), "-i", "localhost,", str(play), "--syntax-check"],
-                            env=ansible_env(), capture_output=True, text=True, timeout=60)
+    play.write_text(
+        "- hosts: all\n  tasks:\n"
+        + "".join(
+            f"    - ansible.builtin.import_tasks: {ROLES}/schoolnet_agent/tasks/{name}\n"
+            for name in ("Windows.yml", "restart_windows.yml")
+        )
+    )
+    result = subprocess.run(
+        [str(PLAYBOOK_BIN), "-i", "localhost,", str(play), "--syntax-check"],
+        env=ansible_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -6,25 +6,32 @@ No request may get a 5xx, and every response must match the schema the API publi
 the run stays under a minute on the shared 2-core machine; the examples are derandomized,
 so a run fails or passes the same way each time.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
 import pytest
 import schemathesis
-from schemathesis import checks
+from collector_fixtures import bearer, collector_settings, make_token
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
+from schemathesis import checks
 
-from collector_fixtures import bearer, collector_settings, make_token
 from schoolnet_collector.api.main import create_app
 from schoolnet_collector.registry.models import DeadLetter, Device
 from schoolnet_collector.runtime import Runtime
 
 EXAMPLES = 60
-CHECKS = [checks.not_a_server_error, checks.status_code_conformance, checks.content_type_conformance,
-          checks.response_headers_conformance, checks.response_schema_conformance,
-          checks.negative_data_rejection, checks.missing_required_header]
+CHECKS = [
+    checks.not_a_server_error,
+    checks.status_code_conformance,
+    checks.content_type_conformance,
+    checks.response_headers_conformance,
+    checks.response_schema_conformance,
+    checks.negative_data_rejection,
+    checks.missing_required_header,
+]
 """The checks that judge one response. The ones that send extra probes (ignored_auth,
 use_after_free, unsupported_method...) need schemathesis's own transport (see ``send``);
 what ignored_auth would check is covered by tests/test_api_access.py for every route.
@@ -42,13 +49,36 @@ def api_runtime(tmp_path_factory, mosquitto, influxdb):
     rt.connect_store()
     now = datetime.now(timezone.utc)
     with rt.sessions() as s:
-        s.add(Device(school_id="lc-test-01", device_id="gw", kind="gateway", first_seen=now,
-                     last_seen=now, last_seq=3, interval_seconds=60, available=True))
-        s.add(DeadLetter(received_at=now, topic="schoolnet/v1/lc-test-01/gw/telemetry",
-                         reason="not_json", detail="not JSON", payload=b"\xff\xfe"))
+        s.add(
+            Device(
+                school_id="lc-test-01",
+                device_id="gw",
+                kind="gateway",
+                first_seen=now,
+                last_seen=now,
+                last_seq=3,
+                interval_seconds=60,
+                available=True,
+            )
+        )
+        s.add(
+            DeadLetter(
+                received_at=now,
+                topic="schoolnet/v1/lc-test-01/gw/telemetry",
+                reason="not_json",
+                detail="not JSON",
+                payload=b"\xff\xfe",
+            )
+        )
         s.commit()
-    rt.store.write([f"uplink,school=lc-test-01,device=gw up=1,rtt_ms=25,loss_percent=0 "
-                    f"{int(now.timestamp() * 1000) - 60_000}"])
+    rt.store.write(
+        [
+            (
+                f"uplink,school=lc-test-01,device=gw up=1,rtt_ms=25,loss_percent=0 "
+                f"{int(now.timestamp() * 1000) - 60_000}"
+            )
+        ]
+    )
     rt.test_token = make_token(rt, "province", role="admin", name="schemathesis")
     yield rt
     rt.close()
@@ -98,8 +128,13 @@ def test_operation_matches_its_schema_and_never_fails(api_schema, api_runtime, a
     headers = bearer(api_runtime.test_token)
 
     @given(case=operation.as_strategy())
-    @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    )
     def run(case):
         kwargs = case.as_transport_kwargs(base_url="http://testserver", headers=headers)
         response = send(api_client, kwargs)

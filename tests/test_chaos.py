@@ -15,6 +15,7 @@ A report an agent built but was killed before storing never existed for anyone.
 
 Set SCHOOLNET_CHAOS_SEED to replay a run; the seed is printed either way.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,25 +27,27 @@ import time
 from pathlib import Path
 
 import pytest
-
 from collector_fixtures import write_schools
 from conftest import COLLECTOR, DEVICE_ACCOUNTS, SIMULATOR
-from devenv.services import InfluxDB1, Mosquitto
 from netns_helpers import netns_available, school_lan
 from processes import LoggedProcess as Proc
+
+from devenv.services import InfluxDB1, Mosquitto
 
 pytestmark = pytest.mark.slow
 
 BIN = Path(sys.executable).parent
-INTERVAL = 1          # seconds between an agent's reports
-CHAOS_SECONDS = 55    # faults are injected during this long
-SETTLE_TIMEOUT = 50   # then everything must be stored within this long
-RELAY_PORT = 1883     # inside the ISP namespace
+INTERVAL = 1  # seconds between an agent's reports
+CHAOS_SECONDS = 55  # faults are injected during this long
+SETTLE_TIMEOUT = 50  # then everything must be stored within this long
+RELAY_PORT = 1883  # inside the ISP namespace
 
 # (school, device, password, in the namespace?)
-AGENTS = [("lc-test-01", "pc-01", "pc-secret-01", False),
-          ("lc-test-01", "pc-02", "pc-secret-02", False),
-          ("lc-test-02", "pc-01", "pc-secret-21", True)]
+AGENTS = [
+    ("lc-test-01", "pc-01", "pc-secret-01", False),
+    ("lc-test-01", "pc-02", "pc-secret-02", False),
+    ("lc-test-02", "pc-01", "pc-secret-21", True),
+]
 
 RELAY = r"""
 import asyncio, sys
@@ -92,18 +95,21 @@ def wait_for_line(path: Path, text: str, timeout: float = 30) -> None:
         if path.exists() and text in path.read_text(errors="replace"):
             return
         time.sleep(0.1)
-    raise AssertionError(f"{path.name} never said {text!r}:\n{path.read_text(errors='replace')[-2000:]}")
+    raise AssertionError(
+        f"{path.name} never said {text!r}:\n{path.read_text(errors='replace')[-2000:]}"
+    )
 
 
 def agent_config(tmp: Path, school: str, device: str, password: str, host: str, port: int) -> Path:
     conf = tmp / f"agent-{school}-{device}.toml"
     conf.write_text(
         f'[device]\nschool = "{school}"\nid = "{device}"\nkind = "lab_pc"\n'
-        f'interval_seconds = {INTERVAL}\n'
+        f"interval_seconds = {INTERVAL}\n"
         f'[mqtt]\nhost = "{host}"\nport = {port}\nusername = "{school}/{device}"\n'
         f'password = "{password}"\nkeepalive = 2\nreconnect_min_delay = 0.2\nreconnect_max_delay = 1.0\n'
         f'[probes]\nenabled = ["cpu"]\n'
-        f'[state]\ndirectory = "{tmp}/state-{school}-{device}"\n')
+        f'[state]\ndirectory = "{tmp}/state-{school}-{device}"\n'
+    )
     return conf
 
 
@@ -121,8 +127,12 @@ def spooled_seqs(tmp: Path, school: str, device: str) -> set[int]:
 
 
 def stored_seqs(store, school: str, device: str) -> list[int]:
-    return [int(r["seq"]) for r in
-            store.rows(f"SELECT seq FROM \"report\" WHERE school = '{school}' AND device = '{device}'")]
+    return [
+        int(r["seq"])
+        for r in store.rows(
+            f"SELECT seq FROM \"report\" WHERE school = '{school}' AND device = '{device}'"
+        )
+    ]
 
 
 @pytest.fixture()
@@ -153,11 +163,27 @@ def test_chaos_every_report_stored_exactly_once(chaos_world):
 
     # The path from the school's namespace to the broker: ISP relay -> Unix socket -> broker.
     sock = tmp / "broker.sock"
-    host_relay = Proc("host-relay", [sys.executable, "-c", RELAY, "unix-to-tcp", sock,
-                                     f"127.0.0.1:{broker.port}"], tmp / "host-relay.log").start()
-    isp_relay = Proc("isp-relay", ["ip", "netns", "exec", uplink.netns, sys.executable, "-c", RELAY,
-                                   "tcp-to-unix", f"{lan.collector_ip}:{RELAY_PORT}", sock],
-                     tmp / "isp-relay.log")
+    host_relay = Proc(
+        "host-relay",
+        [sys.executable, "-c", RELAY, "unix-to-tcp", sock, f"127.0.0.1:{broker.port}"],
+        tmp / "host-relay.log",
+    ).start()
+    isp_relay = Proc(
+        "isp-relay",
+        [
+            "ip",
+            "netns",
+            "exec",
+            uplink.netns,
+            sys.executable,
+            "-c",
+            RELAY,
+            "tcp-to-unix",
+            f"{lan.collector_ip}:{RELAY_PORT}",
+            sock,
+        ],
+        tmp / "isp-relay.log",
+    )
     procs += [host_relay, isp_relay]
     wait_for_line(host_relay.log, "ready")
     isp_relay.start()
@@ -169,9 +195,13 @@ def test_chaos_every_report_stored_exactly_once(chaos_world):
         f'share_group = "chaos"\nkeepalive = 5\nreplay_margin_seconds = 30\n'
         f'[influx]\nurl = "{influx.url}"\ndatabase = "chaos"\nflush_interval = 0.1\n'
         f'[registry]\nurl = "sqlite:///{tmp}/registry.sqlite3"\nschools_file = "{write_schools(tmp)}"\n'
-        f'[ingest]\ndata_dir = "{tmp}/collector-data"\n')
-    collector = Proc("collector", [BIN / "schoolnet-collector", "run", "--no-api", "--config", conf],
-                     tmp / "collector.log").start()
+        f'[ingest]\ndata_dir = "{tmp}/collector-data"\n'
+    )
+    collector = Proc(
+        "collector",
+        [BIN / "schoolnet-collector", "run", "--no-api", "--config", conf],
+        tmp / "collector.log",
+    ).start()
     procs.append(collector)
     wait_for_line(collector.log, "subscribed to", timeout=60)
 
@@ -179,11 +209,22 @@ def test_chaos_every_report_stored_exactly_once(chaos_world):
     for school, device, password, in_ns in AGENTS:
         if in_ns:
             cfg = agent_config(tmp, school, device, password, lan.collector_ip, RELAY_PORT)
-            argv = ["ip", "netns", "exec", lan.gateway_ns, BIN / "schoolnet-agent", "run", "--config", cfg]
+            argv = [
+                "ip",
+                "netns",
+                "exec",
+                lan.gateway_ns,
+                BIN / "schoolnet-agent",
+                "run",
+                "--config",
+                cfg,
+            ]
         else:
             cfg = agent_config(tmp, school, device, password, "127.0.0.1", broker.port)
             argv = [BIN / "schoolnet-agent", "run", "--config", cfg]
-        agents.append(Proc(f"agent {school}/{device}", argv, tmp / f"agent-{school}-{device}.log").start())
+        agents.append(
+            Proc(f"agent {school}/{device}", argv, tmp / f"agent-{school}-{device}.log").start()
+        )
     procs += agents
 
     # -- faults: each kind at least once, then more at random; one at a time -------------------
@@ -259,11 +300,15 @@ def test_chaos_every_report_stored_exactly_once(chaos_world):
     # counted apart ("later"), checked only against the agents' final spools.
     n_stored = sum(len(sent[k] & set(stored.get(k, []))) for k in sent)
     n_later = sum(len(set(stored.get(k, [])) - sent[k]) for k in sent)
-    print(f"sent {total_sent}, stored {n_stored}, lost {n_lost}, duplicated {n_dup} "
-          f"(and {n_later} reports made after the faults, stored)")
+    print(
+        f"sent {total_sent}, stored {n_stored}, lost {n_lost}, duplicated {n_dup} "
+        f"(and {n_later} reports made after the faults, stored)"
+    )
     for k in sent:
-        print(f"  {k[0]}/{k[1]}: sent {len(sent[k])}, stored {len(sent[k] & set(stored.get(k, [])))}"
-              + (f", lost {lost[k][:20]}" if lost[k] else ""))
+        print(
+            f"  {k[0]}/{k[1]}: sent {len(sent[k])}, stored {len(sent[k] & set(stored.get(k, [])))}"
+            + (f", lost {lost[k][:20]}" if lost[k] else "")
+        )
     assert total_sent >= 3 * CHAOS_SECONDS * 0.6 / INTERVAL, "the agents hardly reported at all"
     assert n_lost == 0, f"lost reports (seed {seed}): {lost}; logs in {tmp}"
     assert n_dup == 0 and not any(unknown.values()), (duplicated, unknown)

@@ -1,15 +1,16 @@
 """Device sightings survive a registry that cannot be written for a while: a device that kept
 reporting must not look silent (and be alerted on) because its sightings were dropped (real
 Mosquitto, InfluxDB and a SQLite registry locked by another connection)."""
+
 from __future__ import annotations
 
 import logging
 import sqlite3
 import time
 
+from collector_fixtures import collector_settings, device_client, running_collector, wait_until
 from sqlalchemy import select
 
-from collector_fixtures import collector_settings, device_client, running_collector, wait_until
 from schoolnet_agent.protocol import Sample, build_report, encode
 from schoolnet_collector.registry.models import Device
 
@@ -21,11 +22,17 @@ def device(rt) -> Device | None:
         return s.scalar(select(Device).where(Device.device_id == "pc-01"))
 
 
-def test_sightings_wait_for_a_locked_registry(tmp_path, fresh_mosquitto, influxdb, influx_db_name,
-                                              caplog):
+def test_sightings_wait_for_a_locked_registry(
+    tmp_path, fresh_mosquitto, influxdb, influx_db_name, caplog
+):
     registry = tmp_path / "registry.sqlite3"
-    settings = collector_settings(tmp_path, fresh_mosquitto, influxdb, influx_db_name,
-                                  registry={"url": f"sqlite:///{registry}?timeout=0.2"})
+    settings = collector_settings(
+        tmp_path,
+        fresh_mosquitto,
+        influxdb,
+        influx_db_name,
+        registry={"url": f"sqlite:///{registry}?timeout=0.2"},
+    )
     pc = device_client(fresh_mosquitto, "lc-test-01/pc-01", "pc-secret-01")
     caplog.set_level(logging.ERROR, logger="schoolnet.ingest")
     with running_collector(settings) as rt:
@@ -34,12 +41,22 @@ def test_sightings_wait_for_a_locked_registry(tmp_path, fresh_mosquitto, influxd
         try:
             now = int(time.time() * 1000)
             for seq in (1, 2, 3):
-                report = build_report("lc-test-01", "pc-01", "lab_pc", seq,
-                                      [Sample("cpu", {"usage_percent": 5.0})], ts_ms=now + seq,
-                                      interval=60)
+                report = build_report(
+                    "lc-test-01",
+                    "pc-01",
+                    "lab_pc",
+                    seq,
+                    [Sample("cpu", {"usage_percent": 5.0})],
+                    ts_ms=now + seq,
+                    interval=60,
+                )
                 pc.publish(TOPIC, encode(report), qos=1).wait_for_publish(5)
-            assert wait_until(lambda: sum("registry update failed" in r.getMessage()
-                                          for r in caplog.records) >= 2, timeout=15)
+            assert wait_until(
+                lambda: (
+                    sum("registry update failed" in r.getMessage() for r in caplog.records) >= 2
+                ),
+                timeout=15,
+            )
             assert device(rt) is None
         finally:
             lock.execute("ROLLBACK")
@@ -68,11 +85,22 @@ def test_readings_for_the_alert_rules_wait_for_a_locked_registry(tmp_path):
     sessions = session_factory(engine)
     at = datetime(2026, 11, 24, 3, 0, tzinfo=timezone.utc)
     with sessions.begin() as session:
-        session.add(School(id="lc-test-01", name="THCS 1", province="lao-cai", district="bat-xat",
-                           level="thcs", updated_at=at))
+        session.add(
+            School(
+                id="lc-test-01",
+                name="THCS 1",
+                province="lao-cai",
+                district="bat-xat",
+                level="thcs",
+                updated_at=at,
+            )
+        )
         session.flush()  # the school's row before its device's
-        session.add(Device(school_id="lc-test-01", device_id="gw", kind="gateway", first_seen=at,
-                           last_seen=at))
+        session.add(
+            Device(
+                school_id="lc-test-01", device_id="gw", kind="gateway", first_seen=at, last_seen=at
+            )
+        )
     readings = LatestReadings()
     readings.note("lc-test-01", "gw", "event.uplink_changed", 1.0, at, "cellular failover")
     lock = sqlite3.connect(registry, isolation_level=None)
@@ -92,6 +120,8 @@ def test_readings_for_the_alert_rules_wait_for_a_locked_registry(tmp_path):
     with sessions() as session:
         assert readings.flush(session) == 2
         stored = {r.name: (r.value, r.text_value) for r in session.query(DeviceReading)}
-    assert stored == {"event.uplink_changed": (1.0, "cellular failover"),
-                      "uplink.loss_percent": (3.5, None)}
+    assert stored == {
+        "event.uplink_changed": (1.0, "cellular failover"),
+        "uplink.loss_percent": (3.5, None),
+    }
     engine.dispose()

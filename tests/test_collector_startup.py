@@ -2,6 +2,7 @@
 the load, /health says degraded, the spool drains when InfluxDB comes up), and collectors
 started together on a fresh registry (SQLite or PostgreSQL) take turns migrating it and
 importing the school file instead of crashing."""
+
 from __future__ import annotations
 
 import subprocess
@@ -10,10 +11,10 @@ import time
 from pathlib import Path
 
 import pytest
+from collector_fixtures import bearer, collector_settings, device_client, make_token, wait_until
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, func, select, text
 
-from collector_fixtures import bearer, collector_settings, device_client, make_token, wait_until
 from devenv.services import InfluxDB1
 from schoolnet_agent.protocol import Sample, build_report, encode
 from schoolnet_collector.api.main import create_app
@@ -26,13 +27,23 @@ from schoolnet_collector.storage.influx import InfluxStore
 BIN = Path(sys.executable).parent
 T0 = 1_764_000_000_000
 TOPIC = "schoolnet/v1/lc-test-01/pc-01/telemetry"
-MIGRATIONS = Path(__file__).resolve().parent.parent / "collector/schoolnet_collector/migrations/versions"
+MIGRATIONS = (
+    Path(__file__).resolve().parent.parent / "collector/schoolnet_collector/migrations/versions"
+)
 
 
 def report(seq: int) -> bytes:
-    return encode(build_report("lc-test-01", "pc-01", "lab_pc", seq,
-                               [Sample("cpu", {"usage_percent": 10.0 + seq % 7})],
-                               ts_ms=T0 + seq * 1000, interval=60))
+    return encode(
+        build_report(
+            "lc-test-01",
+            "pc-01",
+            "lab_pc",
+            seq,
+            [Sample("cpu", {"usage_percent": 10.0 + seq % 7})],
+            ts_ms=T0 + seq * 1000,
+            interval=60,
+        )
+    )
 
 
 def stored_seqs(store: InfluxStore) -> list[int]:
@@ -44,14 +55,15 @@ def stored_seqs(store: InfluxStore) -> list[int]:
 
 # -- InfluxDB down at start -------------------------------------------------------------------
 
+
 def test_collector_starts_with_influxdb_down_spools_acks_and_drains_when_it_comes_up(
-        tmp_path, fresh_mosquitto):
+    tmp_path, fresh_mosquitto
+):
     """No InfluxDB at start: the collector starts at once, reports are spooled and
     acknowledged, /health is 503 naming InfluxDB; InfluxDB started later gets every report
     once (its database created by the collector's first successful ping) and /health is 200."""
     influx = InfluxDB1(tmp_path / "influx")  # a port of its own, not started yet
-    settings = collector_settings(tmp_path, fresh_mosquitto, influx, "late",
-                                  influx={"timeout": 1})
+    settings = collector_settings(tmp_path, fresh_mosquitto, influx, "late", influx={"timeout": 1})
     started = time.monotonic()
     rt = Runtime.open(settings)
     gw = device_client(fresh_mosquitto, "lc-test-01", "gw-secret-01")
@@ -78,8 +90,9 @@ def test_collector_starts_with_influxdb_down_spools_acks_and_drains_when_it_come
 
         influx.start()  # no database made for it: the collector's connect creates "late"
         store = InfluxStore(settings.influx)
-        assert wait_until(lambda: stored_seqs(store) == list(range(1, n + 1)), timeout=30, interval=0.3), \
-            f"{len(stored_seqs(store))} of {n} stored"
+        assert wait_until(
+            lambda: stored_seqs(store) == list(range(1, n + 1)), timeout=30, interval=0.3
+        ), f"{len(stored_seqs(store))} of {n} stored"
         assert wait_until(lambda: not rt.ingest.spool, timeout=10)
         assert rt.store.connected and rt.store.api == "v1"
         assert wait_until(lambda: api.get("/health").status_code == 200, timeout=10)
@@ -93,6 +106,7 @@ def test_collector_starts_with_influxdb_down_spools_acks_and_drains_when_it_come
 
 # -- collectors started together on a fresh registry ------------------------------------------
 
+
 def collector_config(tmp_path: Path, broker, influxdb, registry_url: str, name: str) -> Path:
     conf = tmp_path / f"{name}.toml"
     conf.write_text(
@@ -101,7 +115,8 @@ def collector_config(tmp_path: Path, broker, influxdb, registry_url: str, name: 
         f'[influx]\nurl = "{influxdb.url}"\ndatabase = "startup"\nflush_interval = 0.1\n'
         f'[registry]\nurl = "{registry_url}"\nschools_file = "{schools_file(tmp_path)}"\n'
         f'[ingest]\ndata_dir = "{tmp_path}/data-{name}"\n'
-        '[notify]\nenabled = false\n')
+        "[notify]\nenabled = false\n"
+    )
     return conf
 
 
@@ -121,9 +136,21 @@ def start_together(tmp_path: Path, broker, influxdb, registry_url: str, count: i
     for i in range(count):
         conf = collector_config(tmp_path, broker, influxdb, registry_url, f"c{i}")
         log = open(tmp_path / f"c{i}.log", "wb")
-        procs.append(subprocess.Popen(
-            [BIN / "schoolnet-collector", "run", "--no-api", "--instance", f"c{i}", "--config", conf],
-            stdout=log, stderr=subprocess.STDOUT))
+        procs.append(
+            subprocess.Popen(
+                [
+                    BIN / "schoolnet-collector",
+                    "run",
+                    "--no-api",
+                    "--instance",
+                    f"c{i}",
+                    "--config",
+                    conf,
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        )
     return procs
 
 
@@ -135,8 +162,14 @@ def check_started_together(tmp_path, broker, influxdb, registry_url: str) -> Non
     count = 3
     procs = start_together(tmp_path, broker, influxdb, registry_url, count)
     try:
-        assert wait_until(lambda: all("subscribed" in out for out in logs(tmp_path, count))
-                          or any(p.poll() is not None for p in procs), timeout=90, interval=0.3)
+        assert wait_until(
+            lambda: (
+                all("subscribed" in out for out in logs(tmp_path, count))
+                or any(p.poll() is not None for p in procs)
+            ),
+            timeout=90,
+            interval=0.3,
+        )
         exited = [(i, p.poll()) for i, p in enumerate(procs) if p.poll() is not None]
         assert not exited, f"collectors exited {exited}:\n" + "\n---\n".join(logs(tmp_path, count))
         for out in logs(tmp_path, count):
@@ -163,13 +196,15 @@ def newest_revision() -> str:
 
 
 def test_collectors_started_together_on_a_fresh_sqlite_registry_all_run(
-        tmp_path, mosquitto, influxdb):
+    tmp_path, mosquitto, influxdb
+):
     registry = tmp_path / "registry.sqlite3"
     check_started_together(tmp_path, mosquitto, influxdb, f"sqlite:///{registry}")
 
 
 def test_collectors_started_together_on_a_fresh_postgresql_registry_all_run(
-        tmp_path, mosquitto, influxdb, postgresql_url):
+    tmp_path, mosquitto, influxdb, postgresql_url
+):
     check_started_together(tmp_path, mosquitto, influxdb, postgresql_url)
 
 
@@ -177,28 +212,38 @@ def test_collectors_started_together_on_a_fresh_postgresql_registry_all_run(
 def test_school_import_is_an_upsert_that_keeps_other_columns(tmp_path, backend, request):
     """Importing over existing schools updates the file's columns and adds the new rows;
     a bad row is named and skipped, the good ones kept."""
-    url = (request.getfixturevalue("postgresql_url") if backend == "postgresql"
-           else f"sqlite:///{tmp_path}/registry.sqlite3")
+    url = (
+        request.getfixturevalue("postgresql_url")
+        if backend == "postgresql"
+        else f"sqlite:///{tmp_path}/registry.sqlite3"
+    )
     engine = make_engine(url)
     migrate(engine)
     sessions = session_factory(engine)
     first = tmp_path / "first.csv"
-    first.write_text("id,name,province,district,level,students\n"
-                     "lc-a,Trường A,lao-cai,bat-xat,thcs,300\n"
-                     "lc-b,Trường B,lao-cai,sa-pa,tieu_hoc,\n", encoding="utf-8")
+    first.write_text(
+        "id,name,province,district,level,students\n"
+        "lc-a,Trường A,lao-cai,bat-xat,thcs,300\n"
+        "lc-b,Trường B,lao-cai,sa-pa,tieu_hoc,\n",
+        encoding="utf-8",
+    )
     second = tmp_path / "second.csv"
-    second.write_text("id,name,province,district,level,students\n"
-                      "lc-a,Trường A mới,lao-cai,bat-xat,thpt,\n"
-                      "lc-c,Trường C,lao-cai,sa-pa,mam_non,90\n"
-                      "Bad Id,Trường D,lao-cai,sa-pa,thcs,\n", encoding="utf-8")
+    second.write_text(
+        "id,name,province,district,level,students\n"
+        "lc-a,Trường A mới,lao-cai,bat-xat,thpt,\n"
+        "lc-c,Trường C,lao-cai,sa-pa,mam_non,90\n"
+        "Bad Id,Trường D,lao-cai,sa-pa,thcs,\n",
+        encoding="utf-8",
+    )
     try:
         with sessions() as session:
             assert import_schools(session, first).imported == 2
             session.get(School, "lc-a")  # loaded before the second import: must not go stale
             result = import_schools(session, second)
             assert result.imported == 2
-            assert result.errors == ["second.csv:4: id 'Bad Id' must be lowercase letters, digits, "
-                                     "'-' or '_' (max 63)"]
+            assert result.errors == [
+                "second.csv:4: id 'Bad Id' must be lowercase letters, digits, '-' or '_' (max 63)"
+            ]
             a = session.get(School, "lc-a")
             assert (a.name, a.level, a.students) == ("Trường A mới", "thpt", None)
             rows = {s.id: (s.district, s.students) for s in session.scalars(select(School))}

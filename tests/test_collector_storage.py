@@ -1,5 +1,6 @@
 """The storage adapter against real servers: v1 /write on InfluxDB 1.6.7, the v2 write API
 (influxdb-client) on VictoriaMetrics, and the choice between them from /ping."""
+
 from __future__ import annotations
 
 import time
@@ -8,15 +9,24 @@ import urllib.request
 
 import orjson
 import pytest
-
 from collector_fixtures import wait_until
+
+from devenv.services import free_port
 from schoolnet_collector.core.config import InfluxConfig
 from schoolnet_collector.storage.influx import InfluxStore, StorageError, choose_api
-from devenv.services import free_port
 
 
-@pytest.mark.parametrize("header,api", [("1.6.7~rc0", "v1"), ("1.7.11", "v1"), ("1.8.10", "v2"),
-                                        ("v2.7.4", "v2"), ("3.0.0", "v2"), (None, "v2")])
+@pytest.mark.parametrize(
+    "header,api",
+    [
+        ("1.6.7~rc0", "v1"),
+        ("1.7.11", "v1"),
+        ("1.8.10", "v2"),
+        ("v2.7.4", "v2"),
+        ("3.0.0", "v2"),
+        (None, "v2"),
+    ],
+)
 def test_api_chosen_from_ping_version(header, api):
     assert choose_api(header) == api
 
@@ -25,11 +35,18 @@ def test_v1_write_and_influxql_read(influxdb, influx_db_name):
     store = InfluxStore(InfluxConfig(url=influxdb.url, database=influx_db_name)).connect()
     assert store.api == "v1" and store.server_version.startswith("1.6")
     ts = int(time.time() * 1000)
-    result = store.write([f"cpu,school=lc-test-01,device=pc-01 usage_percent=42.5 {ts}",
-                          f"cpu,school=lc-test-01,device=pc-02 usage_percent=7.0 {ts}"])
+    result = store.write(
+        [
+            f"cpu,school=lc-test-01,device=pc-01 usage_percent=42.5 {ts}",
+            f"cpu,school=lc-test-01,device=pc-02 usage_percent=7.0 {ts}",
+        ]
+    )
     assert (result.written, result.rejected) == (2, [])
-    rows = store.rows('SELECT usage_percent FROM cpu GROUP BY device')
-    assert sorted((r["device"], r["usage_percent"]) for r in rows) == [("pc-01", 42.5), ("pc-02", 7.0)]
+    rows = store.rows("SELECT usage_percent FROM cpu GROUP BY device")
+    assert sorted((r["device"], r["usage_percent"]) for r in rows) == [
+        ("pc-01", 42.5),
+        ("pc-02", 7.0),
+    ]
 
 
 def test_duplicate_write_is_idempotent(influxdb, influx_db_name):
@@ -46,7 +63,7 @@ def test_rejected_lines_are_isolated_and_good_ones_written(influxdb, influx_db_n
     store.write([f"mem,device=pc-01 used_percent=10.0 {ts}"])
     good = [f"mem,device=pc-0{i} used_percent={i}.5 {ts}" for i in range(2, 9)]
     conflict = f'mem,device=pc-09 used_percent="high" {ts}'  # field type conflict: string vs float
-    result = store.write(good[:3] + [conflict] + good[3:])
+    result = store.write([*good[:3], conflict, *good[3:]])
     assert result.written == len(good)
     assert [line for line, _ in result.rejected] == [conflict]
     assert "conflict" in result.rejected[0][1]
@@ -95,10 +112,14 @@ def test_awkward_tag_and_string_values_round_trip(influxdb, influx_db_name):
     awkward = ["C:\\", "D:\\data", "/media/usb stick", "a,b=c", "Phòng máy 1"]
     label = 'say "hi" \\ bye'
     fields = lp.fields_text({"label": label, "used_percent": 5})
-    lines = [f"disk{lp.tag_set({'device': 'pc-01', 'instance': inst})} {fields} {ts + i}"
-             for i, inst in enumerate(awkward)]
+    lines = [
+        f"disk{lp.tag_set({'device': 'pc-01', 'instance': inst})} {fields} {ts + i}"
+        for i, inst in enumerate(awkward)
+    ]
     result = store.write(lines)
     assert (result.written, result.rejected) == (len(awkward), [])
     rows = store.rows("SELECT label, used_percent, instance FROM disk")
-    assert sorted(r["instance"] for r in rows) == sorted(["C:/", "D:/data", "/media/usb stick", "a,b=c", "Phòng máy 1"])
+    assert sorted(r["instance"] for r in rows) == sorted(
+        ["C:/", "D:/data", "/media/usb stick", "a,b=c", "Phòng máy 1"]
+    )
     assert {r["label"] for r in rows} == {label}

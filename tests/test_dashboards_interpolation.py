@@ -3,6 +3,7 @@
 Cases follow Grafana's InfluxDB data source: raw InfluxQL is interpolated with the ``regex``
 format (backend path, Grafana 10/11) or ``interpolateQueryStr`` (older frontend path).
 """
+
 from __future__ import annotations
 
 import sys
@@ -11,9 +12,14 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "dashboards"))
-from schoolnet_dashboards.dashboard_model import PanelQuery, datasource_uid, seconds  # noqa: E402
-from schoolnet_dashboards.grafana_vars import (ALL, Variable, escape_regex, interpolate,  # noqa: E402
-                                               unresolved)
+from schoolnet_dashboards.dashboard_model import PanelQuery, datasource_uid, seconds
+from schoolnet_dashboards.grafana_vars import (
+    ALL,
+    Variable,
+    escape_regex,
+    interpolate,
+    unresolved,
+)
 
 Q = '"district" =~ /^$district$/ AND "level" =~ /^${level}$/ AND $timeFilter GROUP BY time($__interval)'
 BUILTINS = {"timeFilter": "time >= now() - 1h and time <= now()", "__interval": "1m"}
@@ -21,18 +27,23 @@ BUILTINS = {"timeFilter": "time >= now() - 1h and time <= now()", "__interval": 
 
 def variables(district, level=ALL, all_value=".*", multi=True):
     options = ["bat-xat", "sa-pa", "tp-lao-cai"]
-    return {"district": Variable("district", multi, True, all_value, options, district),
-            "level": Variable("level", multi, True, all_value, ["thcs", "thpt"], level)}
+    return {
+        "district": Variable("district", multi, True, all_value, options, district),
+        "level": Variable("level", multi, True, all_value, ["thcs", "thpt"], level),
+    }
 
 
-@pytest.mark.parametrize("district, frontend, expected", [
-    ("bat-xat", False, "/^bat-xat$/"),                          # single value: '-' not escaped
-    (["bat-xat", "sa-pa"], False, "/^(bat-xat|sa-pa)$/"),       # several values
-    (["sa-pa"], False, "/^sa-pa$/"),                            # one value picked, backend path
-    (["sa-pa"], True, "/^(sa-pa)$/"),                           # the same, old frontend path
-    (ALL, False, "/^.*$/"),                                     # All with custom all value
-    ([ALL], True, "/^.*$/"),
-])
+@pytest.mark.parametrize(
+    "district, frontend, expected",
+    [
+        ("bat-xat", False, "/^bat-xat$/"),  # single value: '-' not escaped
+        (["bat-xat", "sa-pa"], False, "/^(bat-xat|sa-pa)$/"),  # several values
+        (["sa-pa"], False, "/^sa-pa$/"),  # one value picked, backend path
+        (["sa-pa"], True, "/^(sa-pa)$/"),  # the same, old frontend path
+        (ALL, False, "/^.*$/"),  # All with custom all value
+        ([ALL], True, "/^.*$/"),
+    ],
+)
 def test_district_values_are_formatted_as_grafana_does(district, frontend, expected):
     text = interpolate(Q, variables(district), BUILTINS, frontend)
     assert text.startswith(f'"district" =~ {expected} AND "level" =~ /^.*$/')
@@ -48,8 +59,10 @@ def test_all_without_custom_value_lists_every_option_escaped():
 
 
 def test_regex_characters_in_a_value_are_escaped_so_it_matches_only_itself():
-    assert escape_regex(r"a.b*c+d?e(f)g[h]i{j}k|l^m$n/o\p-q") == \
-        r"a\.b\*c\+d\?e\(f\)g\[h\]i\{j\}k\|l\^m\$n\/o\\p-q"
+    assert (
+        escape_regex(r"a.b*c+d?e(f)g[h]i{j}k|l^m$n/o\p-q")
+        == r"a\.b\*c\+d\?e\(f\)g\[h\]i\{j\}k\|l\^m\$n\/o\\p-q"
+    )
     text = interpolate("/^$district$/", variables("x.y"), {})
     assert text == r"/^x\.y$/"
 
@@ -77,8 +90,11 @@ def test_panel_overrides_time_range_and_minimum_interval():
 
 
 def test_datasource_reference_resolves_through_the_datasource_variable():
-    dash = {"templating": {"list": [{"name": "DS_X", "type": "datasource",
-                                     "current": {"value": "uid-1"}}]}}
+    dash = {
+        "templating": {
+            "list": [{"name": "DS_X", "type": "datasource", "current": {"value": "uid-1"}}]
+        }
+    }
     assert datasource_uid({"uid": "${DS_X}"}, dash) == "uid-1"
     assert datasource_uid({"uid": "$DS_X"}, dash) == "uid-1"
     assert datasource_uid({"uid": "fixed"}, dash) == "fixed"

@@ -5,6 +5,7 @@ No Grafana can run here. The requests are checked against a small recording HTTP
 source, 401 for a bad token): it proves what grafana-client is asked to send, not that a
 real Grafana accepts it.
 """
+
 from __future__ import annotations
 
 import json
@@ -33,7 +34,11 @@ class FakeGrafana(BaseHTTPRequestHandler):
             status, answer = 401, {"message": "invalid API key"}
         elif self.command == "GET":
             found = any(self.path.endswith(uid) for uid in server.existing)
-            status, answer = (200, {"uid": self.path.rsplit("/", 1)[-1]}) if found else (404, {"message": "not found"})
+            status, answer = (
+                (200, {"uid": self.path.rsplit("/", 1)[-1]})
+                if found
+                else (404, {"message": "not found"})
+            )
         else:
             status, answer = 200, {"status": "success", "url": "/d/schoolnet-province-overview/x"}
         data = json.dumps(answer).encode()
@@ -74,16 +79,23 @@ def url(server):
 def test_first_push_creates_folder_datasource_and_dashboard(grafana, token_file, capsys):
     assert main(["--url", url(grafana), "--token-file", str(token_file)]) == 0
     calls = [(m, p) for m, p, _, _ in grafana.requests]
-    assert calls == [("GET", "/api/folders/schoolnet"), ("POST", "/api/folders"),
-                     ("GET", "/api/datasources/uid/schoolnet-influxdb"), ("POST", "/api/datasources"),
-                     ("POST", "/api/dashboards/db")]
+    assert calls == [
+        ("GET", "/api/folders/schoolnet"),
+        ("POST", "/api/folders"),
+        ("GET", "/api/datasources/uid/schoolnet-influxdb"),
+        ("POST", "/api/datasources"),
+        ("POST", "/api/dashboards/db"),
+    ]
     assert {auth for _, _, auth, _ in grafana.requests} == {"Bearer good-token"}
     bodies = [b for _, _, _, b in grafana.requests]
     assert bodies[1] == {"title": "Schoolnet", "uid": "schoolnet"}
     assert bodies[3]["uid"] == "schoolnet-influxdb" and bodies[3]["jsonData"]["httpMode"] == "GET"
     dash = bodies[4]
     assert dash["folderUid"] == "schoolnet" and dash["overwrite"] is True
-    assert dash["dashboard"]["uid"] == "schoolnet-province-overview" and dash["dashboard"]["id"] is None
+    assert (
+        dash["dashboard"]["uid"] == "schoolnet-province-overview"
+        and dash["dashboard"]["id"] is None
+    )
     assert "created" in capsys.readouterr().out
 
 
@@ -106,15 +118,29 @@ def test_refused_token_and_unreachable_grafana_exit_1_with_a_message(grafana, tm
     port = grafana.server_address[1]
     grafana.shutdown()
     grafana.server_close()
-    assert main(["--url", f"http://127.0.0.1:{port}", "--token-file", str(bad), "--timeout", "2"]) == 1
+    assert (
+        main(["--url", f"http://127.0.0.1:{port}", "--token-file", str(bad), "--timeout", "2"]) == 1
+    )
     assert "cannot reach Grafana" in capsys.readouterr().err
 
 
 def test_dry_run_prints_payloads_with_overrides_and_hides_the_password(tmp_path, capsys):
     secret = tmp_path / "influx-pass"
     secret.write_text("s3cret")
-    assert main(["--dry-run", "--influx-database", "lc", "--influx-user", "grafana",
-                 "--influx-password-file", str(secret)]) == 0
+    assert (
+        main(
+            [
+                "--dry-run",
+                "--influx-database",
+                "lc",
+                "--influx-user",
+                "grafana",
+                "--influx-password-file",
+                str(secret),
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     plan = json.loads(out)
     assert "s3cret" not in out and plan["datasource"]["secureJsonData"] == {"password": "***"}
@@ -122,10 +148,13 @@ def test_dry_run_prints_payloads_with_overrides_and_hides_the_password(tmp_path,
     assert [d["dashboard"]["uid"] for d in plan["dashboards"]] == ["schoolnet-province-overview"]
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--url", "ftp://grafana"], "argument --url: must be an http(s) URL"),
-    (["--timeout", "0"], "argument --timeout: must be a number of seconds > 0"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--url", "ftp://grafana"], "argument --url: must be an http(s) URL"),
+        (["--timeout", "0"], "argument --timeout: must be a number of seconds > 0"),
+    ],
+)
 def test_bad_arguments_are_named(argv, message, capsys):
     with pytest.raises(SystemExit) as exit_:
         main(argv)
@@ -146,5 +175,7 @@ def test_bad_input_files_exit_2_naming_the_file(tmp_path, capsys, monkeypatch):
     assert main(["--dry-run", "--dashboard", str(broken)]) == 2
     assert "broken.json: not valid JSON" in capsys.readouterr().err
     (tmp_path / "ds.yaml").write_text("apiVersion: 1\n")
-    with pytest.raises(payloads.ProvisioningError, match="ds.yaml: expected a non-empty 'datasources'"):
+    with pytest.raises(
+        payloads.ProvisioningError, match=r"ds.yaml: expected a non-empty 'datasources'"
+    ):
         payloads.datasource_payload(path=tmp_path / "ds.yaml")

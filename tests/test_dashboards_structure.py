@@ -3,6 +3,7 @@
 Grafana loads a dashboard with duplicate panel ids, overlapping panels or an undefined
 variable without complaint and then shows wrong or empty panels, so those are caught here.
 """
+
 from __future__ import annotations
 
 import re
@@ -68,7 +69,9 @@ def test_every_target_is_raw_influxql_on_the_schoolnet_datasource_and_filtered()
         refs = [t["refId"] for t in q.panel["targets"]]
         assert len(refs) == len(set(refs)) and q.target["refId"], q.title
         for ref in (q.panel["datasource"], q.target["datasource"]):
-            assert ref["type"] == "influxdb" and model.datasource_uid(ref, DASHBOARD) == uid, q.title
+            assert ref["type"] == "influxdb" and model.datasource_uid(ref, DASHBOARD) == uid, (
+                q.title
+            )
         assert q.target["rawQuery"] is True and q.target["resultFormat"] in ("time_series", "table")
         text = q.target["query"]
         for needed in ("$timeFilter", '"district" =~ /^$district$/', '"level" =~ /^$level$/'):
@@ -81,10 +84,13 @@ def test_every_target_is_raw_influxql_on_the_schoolnet_datasource_and_filtered()
 
 def test_every_variable_referenced_is_defined():
     defined = {v["name"] for v in model.template_variables(DASHBOARD)} | set(BUILTINS)
-    used = {m.group(1) or m.group(2) or m.group(4) for s in strings(DASHBOARD["panels"])
-            for m in VARIABLE_RE.finditer(s)} - {"tag_district", "tag_kind", "col"}   # alias patterns
+    used = {
+        m.group(1) or m.group(2) or m.group(4)
+        for s in strings(DASHBOARD["panels"])
+        for m in VARIABLE_RE.finditer(s)
+    } - {"tag_district", "tag_kind", "col"}  # alias patterns
     assert used and used <= defined, f"undefined: {used - defined}"
-    earlier = set()   # a variable's query may use only variables above it
+    earlier = set()  # a variable's query may use only variables above it
     for var in model.template_variables(DASHBOARD):
         for s in strings([var.get("query"), var.get("datasource")]):
             refs = {m.group(1) or m.group(2) or m.group(4) for m in VARIABLE_RE.finditer(s)}
@@ -97,7 +103,9 @@ def test_district_and_level_variables_are_multi_with_all():
     assert variables["DS_SCHOOLNET"]["type"] == "datasource"
     assert variables["DS_SCHOOLNET"]["query"] == "influxdb"
     assert variables["district"]["query"] == 'SHOW TAG VALUES FROM "report" WITH KEY = "district"'
-    assert variables["level"]["query"].startswith('SHOW TAG VALUES FROM "report" WITH KEY = "level"')
+    assert variables["level"]["query"].startswith(
+        'SHOW TAG VALUES FROM "report" WITH KEY = "level"'
+    )
     for name in ("district", "level"):
         v = variables[name]
         assert v["multi"] and v["includeAll"] and v["allValue"] == ".*" and v["refresh"] == 1
@@ -112,4 +120,7 @@ def test_provisioning_files():
     assert ds["jsonData"]["httpMode"] == "GET" and ds["jsonData"]["version"] == "InfluxQL"
     provider = PROVIDER["providers"][0]
     assert PROVIDER["apiVersion"] == 1 and provider["type"] == "file"
-    assert provider["folder"] == "Schoolnet" and provider["options"]["path"] == "/var/lib/schoolnet/dashboards"
+    assert (
+        provider["folder"] == "Schoolnet"
+        and provider["options"]["path"] == "/var/lib/schoolnet/dashboards"
+    )

@@ -1,4 +1,5 @@
 """The service launchers themselves: real processes, loopback only."""
+
 import urllib.request
 
 

@@ -1,5 +1,6 @@
 """The whole path with real processes: `schoolnet-agent run` → Mosquitto (ACL) →
 `schoolnet-collector run` → InfluxDB, and the HTTP API over a real socket."""
+
 from __future__ import annotations
 
 import json
@@ -14,9 +15,9 @@ from pathlib import Path
 
 import paho.mqtt.client as mqtt
 import pytest
+from collector_fixtures import wait_until, write_schools
 from paho.mqtt.enums import CallbackAPIVersion
 
-from collector_fixtures import write_schools, wait_until
 from devenv.services import free_port, wait_for_port
 from schoolnet_collector.core.config import InfluxConfig
 from schoolnet_collector.storage.influx import InfluxStore
@@ -60,26 +61,53 @@ def system(tmp_path, fresh_mosquitto, influxdb, influx_db_name):
         f'[influx]\nurl = "{influxdb.url}"\ndatabase = "{influx_db_name}"\nflush_interval = 0.1\n'
         f'[registry]\nurl = "sqlite:///{tmp_path}/registry.sqlite3"\n'
         f'schools_file = "{write_schools(tmp_path)}"\n[api]\nport = {api_port}\n'
-        f'[ingest]\ndata_dir = "{tmp_path}/collector-data"\n')
+        f'[ingest]\ndata_dir = "{tmp_path}/collector-data"\n'
+    )
     # The token the way an operator makes one: the CLI, printed once on stdout.
-    token = subprocess.run([BIN / "schoolnet-collector", "token", "create", "--config", conf,
-                            "--role", "viewer", "--scope", "province", "--name", "e2e"],
-                           capture_output=True, text=True, check=True).stdout.strip()
+    token = subprocess.run(
+        [
+            BIN / "schoolnet-collector",
+            "token",
+            "create",
+            "--config",
+            conf,
+            "--role",
+            "viewer",
+            "--scope",
+            "province",
+            "--name",
+            "e2e",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     log = open(tmp_path / "collector.log", "wb")
-    collector = subprocess.Popen([BIN / "schoolnet-collector", "run", "--config", conf],
-                                 stdout=log, stderr=subprocess.STDOUT)
+    collector = subprocess.Popen(
+        [BIN / "schoolnet-collector", "run", "--config", conf], stdout=log, stderr=subprocess.STDOUT
+    )
     wait_for_port(api_port, timeout=30, proc=collector)
     recorder = Recorder(fresh_mosquitto.port)
     agent_conf = tmp_path / "agent.toml"
     agent_conf.write_text(
         '[device]\nschool = "lc-test-01"\nid = "pc-01"\nkind = "lab_pc"\ninterval_seconds = 1\n'
         f'[mqtt]\nport = {fresh_mosquitto.port}\npassword = "pc-secret-01"\nkeepalive = {KEEPALIVE}\n'
-        f'[state]\ndirectory = "{tmp_path / "agent-state"}"\n')
-    agent = subprocess.Popen([BIN / "schoolnet-agent", "run", "--config", agent_conf],
-                             stdout=open(tmp_path / "agent.log", "wb"), stderr=subprocess.STDOUT)
+        f'[state]\ndirectory = "{tmp_path / "agent-state"}"\n'
+    )
+    agent = subprocess.Popen(
+        [BIN / "schoolnet-agent", "run", "--config", agent_conf],
+        stdout=open(tmp_path / "agent.log", "wb"),
+        stderr=subprocess.STDOUT,
+    )
     store = InfluxStore(InfluxConfig(url=influxdb.url, database=influx_db_name))
-    yield {"api": f"http://127.0.0.1:{api_port}", "token": token, "agent": agent, "store": store,
-           "recorder": recorder, "tmp": tmp_path}
+    yield {
+        "api": f"http://127.0.0.1:{api_port}",
+        "token": token,
+        "agent": agent,
+        "store": store,
+        "recorder": recorder,
+        "tmp": tmp_path,
+    }
     for proc in (agent, collector):
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
@@ -102,18 +130,29 @@ def test_agent_report_reaches_influxdb_with_exact_values_and_tags(system):
     assert wait_until(lambda: store.rows(f'SELECT * FROM "report" WHERE time = {ts}ms'), timeout=10)
     (report,) = store.rows(f'SELECT * FROM "report" WHERE time = {ts}ms')
     assert report["seq"] == float(sent["seq"]) and report["interval_seconds"] == 1.0
-    assert {k: report[k] for k in ("province", "district", "level", "school", "device", "kind")} == {
-        "province": "lao-cai", "district": "bat-xat", "level": "thcs", "school": "lc-test-01",
-        "device": "pc-01", "kind": "lab_pc"}
+    assert {
+        k: report[k] for k in ("province", "district", "level", "school", "device", "kind")
+    } == {
+        "province": "lao-cai",
+        "district": "bat-xat",
+        "level": "thcs",
+        "school": "lc-test-01",
+        "device": "pc-01",
+        "kind": "lab_pc",
+    }
     checked = 0
     for metric in sent["metrics"]:
-        where = f'time = {ts}ms AND "device" = \'pc-01\''
+        where = f"time = {ts}ms AND \"device\" = 'pc-01'"
         if "instance" in metric:
-            where += f' AND "instance" = \'{metric["instance"]}\''
+            where += f" AND \"instance\" = '{metric['instance']}'"
         rows = store.rows(f'SELECT * FROM "{metric["name"]}" WHERE {where}')
         assert len(rows) == 1, metric["name"]
         for field, value in metric["fields"].items():
-            expected = float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+            expected = (
+                float(value)
+                if isinstance(value, (int, float)) and not isinstance(value, bool)
+                else value
+            )
             assert rows[0][field] == expected, (metric["name"], field)
             checked += 1
     assert checked >= 15  # cpu, mem, disk, net, system at least
@@ -125,7 +164,11 @@ def test_kill_9_agent_goes_offline_within_one_and_a_half_keepalives(system):
     assert wait_until(lambda: recorder.last(avail) == b"online", timeout=15)
 
     def device():
-        found = [d for d in get_json(f"{api}/api/v1/schools/lc-test-01/devices", system["token"]) if d["id"] == "pc-01"]
+        found = [
+            d
+            for d in get_json(f"{api}/api/v1/schools/lc-test-01/devices", system["token"])
+            if d["id"] == "pc-01"
+        ]
         return found[0] if found else None
 
     assert wait_until(lambda: (device() or {}).get("online"), timeout=10)

@@ -6,20 +6,31 @@ that the test makes with openssl), logs go to stdout. The ACL file is the exampl
 Then real MQTT clients prove what docs/protocol.md promises: TLS with a trusted certificate
 only, no anonymous login, a PC writes only its own subtree, a gateway only its own school.
 """
+
 from __future__ import annotations
 
 import socket
 import ssl
+
 import pytest
+from example_broker import (
+    EXAMPLES,
+    connect,
+    publish_all,
+    received_until,
+    start_example_broker,
+    stop,
+    subscribed,
+)
 
 from devenv.mqtt_auth import write_password_file
 from devenv.services import MqttAccount
-from example_broker import (EXAMPLES, connect, publish_all, received_until, start_example_broker,
-                            stop, subscribed)
 
 SCHOOL, OTHER_SCHOOL = "lc-bxa-th-012", "lc-sp-mn-003"
-ACCOUNTS = {name: MqttAccount(name, f"{name.replace('/', '-')}-secret") for name in (
-    "collector", SCHOOL, f"{SCHOOL}/pc01", f"{SCHOOL}/pc02", OTHER_SCHOOL)}
+ACCOUNTS = {
+    name: MqttAccount(name, f"{name.replace('/', '-')}-secret")
+    for name in ("collector", SCHOOL, f"{SCHOOL}/pc01", f"{SCHOOL}/pc02", OTHER_SCHOOL)
+}
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +62,10 @@ def tls_handshake(port: int, context: ssl.SSLContext) -> str:
 def test_tls_listener_accepts_only_clients_that_trust_its_certificate(broker):
     with pytest.raises(ssl.SSLCertVerificationError):
         tls_handshake(broker.tls_port, ssl.create_default_context())  # the test CA is unknown
-    assert tls_handshake(broker.tls_port, ssl.create_default_context(cafile=broker.ca)) in ("TLSv1.2", "TLSv1.3")
+    assert tls_handshake(broker.tls_port, ssl.create_default_context(cafile=broker.ca)) in (
+        "TLSv1.2",
+        "TLSv1.3",
+    )
 
 
 def test_pc_writes_only_its_own_subtree_and_reads_nothing(broker):
@@ -59,8 +73,17 @@ def test_pc_writes_only_its_own_subtree_and_reads_nothing(broker):
     pc02, pc02_sees = subscribed(broker.tls_port, ACCOUNTS[f"{SCHOOL}/pc02"], ca=broker.ca)
     pc01, _ = connect(broker.tls_port, ACCOUNTS[f"{SCHOOL}/pc01"], ca=broker.ca)
     own, last = topic(SCHOOL, "pc01"), topic(SCHOOL, "pc01", "events")
-    publish_all(pc01, [topic(SCHOOL, "pc02"), own, topic(SCHOOL, "gw"), topic(OTHER_SCHOOL, "pc01"),
-                       f"schoolnet/v1/{SCHOOL}/telemetry", last])
+    publish_all(
+        pc01,
+        [
+            topic(SCHOOL, "pc02"),
+            own,
+            topic(SCHOOL, "gw"),
+            topic(OTHER_SCHOOL, "pc01"),
+            f"schoolnet/v1/{SCHOOL}/telemetry",
+            last,
+        ],
+    )
     assert received_until(collected, last) == [own, last]
     assert pc02_sees.empty()  # devices have no read rights, not even on their school's topics
     stop(collector, pc02, pc01)
@@ -69,7 +92,10 @@ def test_pc_writes_only_its_own_subtree_and_reads_nothing(broker):
 def test_gateway_writes_every_device_of_its_school_and_nothing_else(broker):
     collector, collected = subscribed(broker.port, ACCOUNTS["collector"])
     gateway, _ = connect(broker.tls_port, ACCOUNTS[SCHOOL], ca=broker.ca)
-    projector, last = topic(SCHOOL, "projector-01", "inventory"), topic(SCHOOL, "gw", "availability")
+    projector, last = (
+        topic(SCHOOL, "projector-01", "inventory"),
+        topic(SCHOOL, "gw", "availability"),
+    )
     publish_all(gateway, [topic(OTHER_SCHOOL, "gw"), projector, topic(f"{SCHOOL}x", "gw"), last])
     assert received_until(collected, last) == [projector, last]
     stop(collector, gateway)

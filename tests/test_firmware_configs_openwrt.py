@@ -4,6 +4,7 @@ OpenWrt's rc.common and procd are not available here. The stand-ins below only r
 ``start_service`` asks procd for, which is what this script decides: the command line, the
 respawn policy, and refusing to start without the agent or its configuration.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -12,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parent.parent / "firmware_configs" / "openwrt" / "schoolnet-agent.init"
+SCRIPT = (
+    Path(__file__).resolve().parent.parent / "firmware_configs" / "openwrt" / "schoolnet-agent.init"
+)
 SHELL = shutil.which("dash") or "/bin/sh"
 STAND_INS = """
 procd_open_instance() { echo "open"; }

@@ -4,6 +4,7 @@
 executable at the unit's ExecStart path, so it checks the unit, not this machine's /opt.
 Unknown or misspelt settings are only warnings there, so any output naming the unit fails.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -12,11 +13,20 @@ from pathlib import Path
 
 import pytest
 
-UNIT = Path(__file__).resolve().parent.parent / "firmware_configs" / "systemd" / "schoolnet-collector.service"
-EXEC_START = "/opt/schoolnet/venv/bin/schoolnet-collector run --config /etc/schoolnet/collector.toml"
+UNIT = (
+    Path(__file__).resolve().parent.parent
+    / "firmware_configs"
+    / "systemd"
+    / "schoolnet-collector.service"
+)
+EXEC_START = (
+    "/opt/schoolnet/venv/bin/schoolnet-collector run --config /etc/schoolnet/collector.toml"
+)
 
-pytestmark = pytest.mark.skipif(shutil.which("systemd-analyze") is None,
-                                reason="systemd-analyze not installed (Debian package systemd)")
+pytestmark = pytest.mark.skipif(
+    shutil.which("systemd-analyze") is None,
+    reason="systemd-analyze not installed (Debian package systemd)",
+)
 
 
 @pytest.fixture()
@@ -31,22 +41,33 @@ def scratch_root(tmp_path) -> Path:
 
 
 def analyze(root: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["systemd-analyze", *args, f"--root={root}", f"/etc/systemd/system/{UNIT.name}"],
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        ["systemd-analyze", *args, f"--root={root}", f"/etc/systemd/system/{UNIT.name}"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_collector_unit_runs_the_documented_command_hardened():
     lines = UNIT.read_text().splitlines()
     assert f"ExecStart={EXEC_START}" in lines
-    for setting in ("NoNewPrivileges=true", "ProtectSystem=strict", "StateDirectory=schoolnet-collector",
-                    "Restart=always", "User=schoolnet", "CapabilityBoundingSet="):
+    for setting in (
+        "NoNewPrivileges=true",
+        "ProtectSystem=strict",
+        "StateDirectory=schoolnet-collector",
+        "Restart=always",
+        "User=schoolnet",
+        "CapabilityBoundingSet=",
+    ):
         assert setting in lines, setting
 
 
 def test_collector_unit_passes_verify_without_a_warning(scratch_root):
     result = analyze(scratch_root, "verify")
-    assert result.returncode == 0 and UNIT.name not in result.stdout + result.stderr, \
+    assert result.returncode == 0 and UNIT.name not in result.stdout + result.stderr, (
         result.stdout + result.stderr
+    )
 
 
 def test_collector_unit_exposure_stays_low(scratch_root):

@@ -1,5 +1,6 @@
 """Probe events: gathered by ProbeSet (malformed ones dropped), published by the runner as one
 report on the ``events`` channel of a real broker, valid against the schema."""
+
 from __future__ import annotations
 
 import logging
@@ -42,14 +43,29 @@ class Failing(Changing):
         raise RuntimeError("state lost")
 
 
-FAILOVER = Event("uplink_changed", {"from_type": "fibre", "to_type": "cellular", "from_isp": "VNPT",
-                                    "to_isp": "Viettel", "reason": "failover"},
-                 severity="warning", message="uplink fibre (VNPT) -> cellular (Viettel): failover")
+FAILOVER = Event(
+    "uplink_changed",
+    {
+        "from_type": "fibre",
+        "to_type": "cellular",
+        "from_isp": "VNPT",
+        "to_isp": "Viettel",
+        "reason": "failover",
+    },
+    severity="warning",
+    message="uplink fibre (VNPT) -> cellular (Viettel): failover",
+)
 
 
 def test_probe_set_keeps_good_events_and_drops_malformed_ones(caplog):
-    bad = [Event("Uplink Changed", {}), Event("x", {"k": float("nan")}), Event("x", {}, severity="fatal"),
-           Event("x", {f"k{i}": i for i in range(33)}), Event("x", {}, message="m" * 513), "not an event"]
+    bad = [
+        Event("Uplink Changed", {}),
+        Event("x", {"k": float("nan")}),
+        Event("x", {}, severity="fatal"),
+        Event("x", {f"k{i}": i for i in range(33)}),
+        Event("x", {}, message="m" * 513),
+        "not an event",
+    ]
     probes = ProbeSet([Failing(), Changing([FAILOVER, *bad])])
     probes.collect()
     assert probes.events() == [FAILOVER]
@@ -59,10 +75,15 @@ def test_probe_set_keeps_good_events_and_drops_malformed_ones(caplog):
     assert [r for r in caplog.records if r.levelno == logging.ERROR]
 
 
-def test_runner_publishes_events_after_the_report_and_nothing_when_there_are_none(mosquitto, tmp_path):
-    config = AgentConfig(DeviceSettings("lc-test-01", "gw", "gateway", 60),
-                         MqttSettings(port=mosquitto.port, username="lc-test-01", password="gw-secret-01"),
-                         ProbeSettings(enabled=[]), StateSettings(str(tmp_path / "state")))
+def test_runner_publishes_events_after_the_report_and_nothing_when_there_are_none(
+    mosquitto, tmp_path
+):
+    config = AgentConfig(
+        DeviceSettings("lc-test-01", "gw", "gateway", 60),
+        MqttSettings(port=mosquitto.port, username="lc-test-01", password="gw-secret-01"),
+        ProbeSettings(enabled=[]),
+        StateSettings(str(tmp_path / "state")),
+    )
     probe = Changing([FAILOVER])
     runner = Runner(config, probes=ProbeSet([probe]))
     sub = Subscriber(mosquitto.port, topic="schoolnet/v1/lc-test-01/gw/+")
@@ -72,7 +93,11 @@ def test_runner_publishes_events_after_the_report_and_nothing_when_there_are_non
         telemetry = decode(sub.wait_for(TELEMETRY_TOPIC).payload)
         events = decode(sub.wait_for(EVENTS_TOPIC).payload)  # validated against the schema
         assert events["events"] == [FAILOVER.as_json()]
-        assert (events["school"], events["device"], events["kind"]) == ("lc-test-01", "gw", "gateway")
+        assert (events["school"], events["device"], events["kind"]) == (
+            "lc-test-01",
+            "gw",
+            "gateway",
+        )
         assert events["seq"] > telemetry["seq"], "events share the device's sequence"
         runner.tick()
         second = decode(sub.wait_for(TELEMETRY_TOPIC).payload)

@@ -6,21 +6,24 @@ modem-like interface) whose default route moves, and packet loss injected with i
 (``tc netem`` is not in this kernel). The probes run inside the gateway namespace in their own process, built from a real
 agent configuration. No packet leaves the namespaces.
 """
+
 from __future__ import annotations
 
 import json
 import textwrap
 
 import pytest
-
 from netns_helpers import netns_available, school_lan
 
-pytestmark = pytest.mark.skipif(netns_available() is not None,
-                                reason=netns_available() or "")
+pytestmark = pytest.mark.skipif(netns_available() is not None, reason=netns_available() or "")
 
-EPSON, PROMETHEAN, DELL, RANDOM, CANON = ("00:26:ab:10:20:30", "6c:dc:6a:10:20:31",
-                                          "d0:43:1e:10:20:32", "02:5e:10:20:30:33",
-                                          "84:ba:3b:10:20:34")
+EPSON, PROMETHEAN, DELL, RANDOM, CANON = (
+    "00:26:ab:10:20:30",
+    "6c:dc:6a:10:20:31",
+    "d0:43:1e:10:20:32",
+    "02:5e:10:20:30:33",
+    "84:ba:3b:10:20:34",
+)
 
 
 def agent_toml(broker: str, gateway: str) -> str:
@@ -39,34 +42,57 @@ def agent_toml(broker: str, gateway: str) -> str:
 
 def test_arp_sweep_finds_the_classroom_with_vendor_and_kind_and_reports_changes_once():
     with school_lan() as lan:
-        for number, (label, mac) in enumerate([("projector", EPSON), ("board", PROMETHEAN),
-                                               ("pc", DELL), ("phone", RANDOM), ("printer", CANON)],
-                                              start=10):
+        for number, (label, mac) in enumerate(
+            [
+                ("projector", EPSON),
+                ("board", PROMETHEAN),
+                ("pc", DELL),
+                ("phone", RANDOM),
+                ("printer", CANON),
+            ],
+            start=10,
+        ):
             lan.add_host(label, mac, number)
-        config = agent_toml(lan.gateway_ip, f"""\
+        config = agent_toml(
+            lan.gateway_ip,
+            f"""\
             lan_subnets = ["{lan.subnet}"]
-            lan_known_macs = ["{EPSON.upper()}", "{PROMETHEAN.replace(':', '-')}", "{DELL}"]
+            lan_known_macs = ["{EPSON.upper()}", "{PROMETHEAN.replace(":", "-")}", "{DELL}"]
             lan_missing_sweeps = 2
             lan_sweep_seconds = 600
-            """)
+            """,
+        )
         with lan.driver(config, ["lan"]) as probe:
             first = probe.collect()
             [sample] = first["samples"]
             assert sample["instance"] == lan.subnet
             fields = sample["fields"]
             assert fields["hosts_count"] == 5
-            assert (fields["projector_count"], fields["board_count"], fields["pc_count"],
-                    fields["printer_count"], fields["unidentified_count"]) == (1, 1, 1, 1, 1)
-            assert fields["unknown_count"] == 2, "the phone and the printer are not in the inventory"
+            assert (
+                fields["projector_count"],
+                fields["board_count"],
+                fields["pc_count"],
+                fields["printer_count"],
+                fields["unidentified_count"],
+            ) == (1, 1, 1, 1, 1)
+            assert fields["unknown_count"] == 2, (
+                "the phone and the printer are not in the inventory"
+            )
             assert fields["known_count"] == 3 and fields["missing_count"] == 0
             assert 0 < fields["sweep_seconds"] < 10
-            assert [e["type"] for e in first["events"]] == ["lan_host_unknown"], \
+            assert [e["type"] for e in first["events"]] == ["lan_host_unknown"], (
                 "the phone's randomised MAC is counted, not reported: it changes every day"
-            assert first["events"][0]["data"] == {"mac": CANON, "vendor": "CANON INC.",
-                                                  "likely_kind": "printer", "ip": lan.hosts["printer"].ip}
+            )
+            assert first["events"][0]["data"] == {
+                "mac": CANON,
+                "vendor": "CANON INC.",
+                "likely_kind": "printer",
+                "ip": lan.hosts["printer"].ip,
+            }
 
-            assert probe.collect(advance=60) == {"samples": [], "events": []}, \
+            assert probe.collect(advance=60) == {"samples": [], "events": []}, (
                 "the sweep keeps its own 10-minute interval"
+            )
 
             lan.unplug("projector")
             once = probe.collect(advance=600)
@@ -75,8 +101,12 @@ def test_arp_sweep_finds_the_classroom_with_vendor_and_kind_and_reports_changes_
             twice = probe.collect(advance=600)
             assert [e["type"] for e in twice["events"]] == ["lan_host_missing"]
             event = twice["events"][0]
-            assert event["data"] == {"mac": EPSON, "vendor": "Seiko Epson Corporation",
-                                     "likely_kind": "projector", "ip": lan.hosts["projector"].ip}
+            assert event["data"] == {
+                "mac": EPSON,
+                "vendor": "Seiko Epson Corporation",
+                "likely_kind": "projector",
+                "ip": lan.hosts["projector"].ip,
+            }
             assert event["severity"] == "warning"
             assert twice["samples"][0]["fields"]["missing_count"] == 1
             assert probe.collect(advance=600)["events"] == [], "reported once, not every sweep"
@@ -96,12 +126,15 @@ def test_icmp_quality_dns_and_injected_loss_measured_within_tolerance():
         lan.drop_echo_requests("lossy", 0.3)
         lan.add_uplink("wan0", metric=100)  # the default route's next hop is the "LAN gateway"
         lan.resolve_names({"clean.school.test": lan.hosts["clean"].ip})
-        config = agent_toml(lan.gateway_ip, f"""\
-            ping_targets = ["clean.school.test", "{lan.hosts['lossy'].ip}", "missing.school.test"]
+        config = agent_toml(
+            lan.gateway_ip,
+            f"""\
+            ping_targets = ["clean.school.test", "{lan.hosts["lossy"].ip}", "missing.school.test"]
             ping_count = 300
             ping_timeout_seconds = 1.0
             ping_lan_gateway = true
-            """)
+            """,
+        )
         with lan.driver(config, ["netquality"]) as probe:
             result = probe.collect()
         by_target = {s["instance"]: s["fields"] for s in result["samples"]}
@@ -122,39 +155,67 @@ def test_uplink_failover_failback_loss_and_return_are_events():
     with school_lan() as lan:
         lan.add_uplink("wan0", metric=100)
         lan.add_uplink("wwan0", metric=700)
-        config = agent_toml(lan.collector_ip, """\
+        config = agent_toml(
+            lan.collector_ip,
+            """\
             lines = [{interface = "wan0", isp = "VNPT", type = "fibre", rate_mbps = 100},
                      {interface = "wwan0", isp = "Viettel", type = "cellular", rate_mbps = 20}]
             ping_count = 3
-            """)
+            """,
+        )
         with lan.driver(config, ["uplink", "netquality"]) as probe:
+
             def step():
                 result = probe.collect(advance=60)
                 [sample] = [s for s in result["samples"] if s["name"] == "uplink"]
-                return sample["fields"], [(e["data"]["reason"], e["data"]["from_type"], e["data"]["to_type"],
-                                           e["data"]["from_isp"], e["data"]["to_isp"]) for e in result["events"]]
+                return sample["fields"], [
+                    (
+                        e["data"]["reason"],
+                        e["data"]["from_type"],
+                        e["data"]["to_type"],
+                        e["data"]["from_isp"],
+                        e["data"]["to_isp"],
+                    )
+                    for e in result["events"]
+                ]
 
             first = probe.collect()
             [broker] = [s["fields"] for s in first["samples"] if s["name"] == "netquality"]
             assert broker == {"tcp_ok": False}, "the broker's echoes are the uplink probe's alone"
             fields, events = step()
             assert events == []
-            assert {k: fields[k] for k in ("type", "isp", "interface", "fixed", "cellular", "up", "failover")} == \
-                {"type": "fibre", "isp": "VNPT", "interface": "wan0", "fixed": True, "cellular": False,
-                 "up": True, "failover": False}
-            assert fields["loss_percent"] == 0 and fields["rtt_ms"] > 0, "the collector answers via VNPT"
+            assert {
+                k: fields[k]
+                for k in ("type", "isp", "interface", "fixed", "cellular", "up", "failover")
+            } == {
+                "type": "fibre",
+                "isp": "VNPT",
+                "interface": "wan0",
+                "fixed": True,
+                "cellular": False,
+                "up": True,
+                "failover": False,
+            }
+            assert fields["loss_percent"] == 0 and fields["rtt_ms"] > 0, (
+                "the collector answers via VNPT"
+            )
             assert fields["rate_bps"] == 100e6
 
             fields, events = step()
-            assert fields["bandwidth_in_bps"] >= 0 and fields["bandwidth_out_bps"] > 0, \
+            assert fields["bandwidth_in_bps"] >= 0 and fields["bandwidth_out_bps"] > 0, (
                 "the pings themselves are traffic"
+            )
             assert 0 <= fields["utilisation_percent"] < 1
 
             lan.uplink_down("wan0")
             fields, events = step()
             assert events == [("failover", "fibre", "cellular", "VNPT", "Viettel")]
-            assert (fields["type"], fields["isp"], fields["failover"], fields["cellular"]) == \
-                ("cellular", "Viettel", True, True)
+            assert (fields["type"], fields["isp"], fields["failover"], fields["cellular"]) == (
+                "cellular",
+                "Viettel",
+                True,
+                True,
+            )
             assert fields["loss_percent"] == 0, "the collector answers via the modem"
 
             assert step()[1] == [], "one event per change"
@@ -168,8 +229,12 @@ def test_uplink_failover_failback_loss_and_return_are_events():
             lan.uplink_down("wwan0")
             fields, events = step()
             assert events == [("link_lost", "fibre", "none", "VNPT", "")]
-            assert (fields["type"], fields["up"], fields["fixed"], fields["cellular"]) == \
-                ("none", False, False, False)
+            assert (fields["type"], fields["up"], fields["fixed"], fields["cellular"]) == (
+                "none",
+                False,
+                False,
+                False,
+            )
 
             lan.uplink_up("wwan0")
             fields, events = step()
@@ -191,21 +256,30 @@ print(json.dumps([s.as_json() for s in probes.collect()]))
 """
 
 
-@pytest.mark.parametrize("caps", [[], ["--inh-caps=+net_raw", "--ambient-caps=+net_raw"]],
-                         ids=["no-capability", "cap-net-raw"])
+@pytest.mark.parametrize(
+    "caps",
+    [[], ["--inh-caps=+net_raw", "--ambient-caps=+net_raw"]],
+    ids=["no-capability", "cap-net-raw"],
+)
 def test_raw_probes_need_cap_net_raw_not_root(caps):
     """As an unprivileged user, the ARP and ICMP parts run with CAP_NET_RAW alone; without it
     one warning says so and the other measurements (uplink type, DNS) still come."""
     with school_lan() as lan:
         lan.add_host("projector", EPSON, 30)
         lan.resolve_names({"projector.school.test": lan.hosts["projector"].ip})
-        code = PROBE_ONCE.format(toml=agent_toml(lan.gateway_ip, f"""\
+        code = PROBE_ONCE.format(
+            toml=agent_toml(
+                lan.gateway_ip,
+                f"""\
             lan_subnets = ["{lan.subnet}"]
             ping_targets = ["projector.school.test"]
             ping_count = 2
-            """))
-        result = lan.run_python(code, prefix=["setpriv", "--reuid=65534", "--regid=65534",
-                                              "--clear-groups", *caps])
+            """,
+            )
+        )
+        result = lan.run_python(
+            code, prefix=["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *caps]
+        )
         assert result.returncode == 0, result.stderr[-3000:]
         samples = {(s["name"], s.get("instance")): s["fields"] for s in json.loads(result.stdout)}
         warnings = [line for line in result.stderr.splitlines() if "CAP_NET_RAW" in line]

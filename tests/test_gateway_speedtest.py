@@ -1,5 +1,6 @@
 """The collector's speed-test endpoints (bounded, token needed) and the gateway's throughput test
 against them, over real HTTP on 127.0.0.1."""
+
 from __future__ import annotations
 
 import logging
@@ -30,14 +31,17 @@ def api(tmp_path_factory, mosquitto, influxdb):
     tmp = tmp_path_factory.mktemp("speedtest")
     runtime = Runtime.open(collector_settings(tmp, mosquitto, influxdb, "t_speedtest"))
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(runtime), host="127.0.0.1", port=port,
-                                           log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(runtime), host="127.0.0.1", port=port, log_level="warning")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     assert wait_until(lambda: server.started), "API did not start"
     try:
-        yield {"url": f"http://127.0.0.1:{port}/api/v1/speedtest",
-               "token": make_token(runtime, "school:lc-test-01", name="gw-speedtest")}
+        yield {
+            "url": f"http://127.0.0.1:{port}/api/v1/speedtest",
+            "token": make_token(runtime, "school:lc-test-01", name="gw-speedtest"),
+        }
     finally:
         server.should_exit = True
         thread.join(10)
@@ -49,9 +53,13 @@ def declared_oversize_upload(api) -> str:
     host_port = api["url"].split("/")[2]
     host, port = host_port.split(":")
     with socket.create_connection((host, int(port)), timeout=10) as conn:
-        conn.sendall((f"POST /api/v1/speedtest/upload HTTP/1.1\r\nHost: {host_port}\r\n"
-                      f"Authorization: Bearer {api['token']}\r\n"
-                      f"Content-Length: {MAX_BYTES + 1}\r\n\r\n").encode())
+        conn.sendall(
+            (
+                f"POST /api/v1/speedtest/upload HTTP/1.1\r\nHost: {host_port}\r\n"
+                f"Authorization: Bearer {api['token']}\r\n"
+                f"Content-Length: {MAX_BYTES + 1}\r\n\r\n"
+            ).encode()
+        )
         return conn.recv(4096).decode("latin-1")
 
 
@@ -76,7 +84,7 @@ def test_download_and_upload_are_exact_and_bounded(api):
             r = client.get(f"{api['url']}/download", params={"bytes": size}, headers=auth)
             assert r.status_code == 422, size
             assert "bytes" in r.text
-        assert declared_oversize_upload(api) .startswith("HTTP/1.1 413"), "refused before any body"
+        assert declared_oversize_upload(api).startswith("HTTP/1.1 413"), "refused before any body"
         chunks = iter([b"\0" * 1_000_000] * 51)
         r = client.post(f"{api['url']}/upload", headers=auth, content=chunks)
         assert r.status_code == 413 and "at most" not in r.text and str(MAX_BYTES) in r.text
@@ -85,8 +93,12 @@ def test_download_and_upload_are_exact_and_bounded(api):
 
 def test_gateway_throughput_test_runs_on_its_interval_and_reports_both_directions(api):
     clock = Clock()
-    settings = GatewaySettings(speedtest_url=api["url"], speedtest_token=api["token"],
-                               speedtest_bytes=2_000_000, speedtest_interval_seconds=86400)
+    settings = GatewaySettings(
+        speedtest_url=api["url"],
+        speedtest_token=api["token"],
+        speedtest_bytes=2_000_000,
+        speedtest_interval_seconds=86400,
+    )
     probe = NetQualityProbe(settings, broker_host=None, clock=clock)
     [sample] = probe.collect()
     assert sample.instance == "speedtest"
@@ -98,22 +110,31 @@ def test_gateway_throughput_test_runs_on_its_interval_and_reports_both_direction
 
 
 def test_a_refused_speed_test_is_logged_and_the_rest_still_reported(api, caplog):
-    probe = NetQualityProbe(GatewaySettings(speedtest_url=api["url"]), broker_host="127.0.0.1",
-                            broker_port=free_port(), clock=Clock())
+    probe = NetQualityProbe(
+        GatewaySettings(speedtest_url=api["url"]),
+        broker_host="127.0.0.1",
+        broker_port=free_port(),
+        clock=Clock(),
+    )
     probe.raw = type("NoRaw", (), {"allowed": False})()
     samples = probe.collect()
     assert [(s.instance, s.fields) for s in samples] == [("broker", {"tcp_ok": False})]
-    assert any("speed test against" in r.getMessage() and "401" in r.getMessage()
-               for r in caplog.records if r.levelno == logging.WARNING)
+    assert any(
+        "speed test against" in r.getMessage() and "401" in r.getMessage()
+        for r in caplog.records
+        if r.levelno == logging.WARNING
+    )
 
 
 def test_no_speed_test_on_a_metered_cellular_uplink_unless_allowed(api, tmp_path):
     (tmp_path / "proc/net").mkdir(parents=True)
     (tmp_path / "proc/net/route").write_text(
         "Iface\tDestination\tGateway\tFlags\tRefCnt\tUse\tMetric\tMask\tMTU\tWindow\tIRTT\n"
-        "wwan0\t00000000\t0101A8C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n")
-    settings = GatewaySettings(speedtest_url=api["url"], speedtest_token=api["token"],
-                               speedtest_bytes=10_000)
+        "wwan0\t00000000\t0101A8C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n"
+    )
+    settings = GatewaySettings(
+        speedtest_url=api["url"], speedtest_token=api["token"], speedtest_bytes=10_000
+    )
     assert NetQualityProbe(settings, root=str(tmp_path), clock=Clock()).collect() == []
     settings.speedtest_on_cellular = True
     started = time.perf_counter()

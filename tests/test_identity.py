@@ -1,4 +1,5 @@
 """machine_id: stable on one machine, unique on cloned images, a copied state directory noticed."""
+
 from __future__ import annotations
 
 import json
@@ -8,22 +9,36 @@ import shutil
 import pytest
 
 from schoolnet_agent.inventory.identity import (
-    FILENAME, Evidence, machine_id, same_machine, usable_uuid,
+    FILENAME,
+    Evidence,
+    machine_id,
+    same_machine,
+    usable_uuid,
 )
 
 PLACEHOLDER = "03000200-0400-0500-0006-000700080009"
 
 
-@pytest.mark.parametrize("text", [
-    PLACEHOLDER, "FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF", "00000000-0000-0000-0000-000000000000",
-    "not-a-uuid", "", None,
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        PLACEHOLDER,
+        "FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF",
+        "00000000-0000-0000-0000-000000000000",
+        "not-a-uuid",
+        "",
+        None,
+    ],
+)
 def test_placeholder_uuids_are_not_evidence(text):
     assert usable_uuid(text) is None
 
 
 def test_real_uuid_is_lowercased():
-    assert usable_uuid("4C4C4544-0047-5110-8032-B7C04F4B344A") == "4c4c4544-0047-5110-8032-b7c04f4b344a"
+    assert (
+        usable_uuid("4C4C4544-0047-5110-8032-B7C04F4B344A")
+        == "4c4c4544-0047-5110-8032-b7c04f4b344a"
+    )
 
 
 def test_id_is_created_once_and_kept(tmp_path, caplog):

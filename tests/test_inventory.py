@@ -1,5 +1,6 @@
 """Hardware inventory: Linux sysfs trees, smartctl JSON and WMI JSON from fixture files, the
 platform dispatch, and the publisher's once-at-start-then-on-change rule."""
+
 from __future__ import annotations
 
 import json
@@ -9,8 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from schoolnet_agent.inventory import UnsupportedPlatform, collect_facts, machine_inventory
-from schoolnet_agent.inventory import linux, windows
+from schoolnet_agent.inventory import (
+    UnsupportedPlatform,
+    collect_facts,
+    linux,
+    machine_inventory,
+    windows,
+)
 from schoolnet_agent.inventory.common import clean, iso_date, machine_bits, normal_mac
 from schoolnet_agent.inventory.publisher import InventoryPublisher, build_inventory_report
 from schoolnet_agent.inventory.smart import Smartctl, parse_smartctl
@@ -26,13 +32,17 @@ def fixture(kind: str, name: str) -> str:
 
 def fake_smartctl(by_device: dict[str, str], calls: list | None = None) -> Smartctl:
     """smartctl answering from fixture files, as the real one does with --json."""
+
     def run(argv, **kw):
         assert argv[1:4] == ["--json", "-H", "-i"] and kw["timeout"] > 0
         if calls is not None:
             calls.append(argv[-1])
         name = by_device.get(argv[-1], "usb_bridge_unsupported.json")
         text = fixture("smartctl", name)
-        return subprocess.CompletedProcess(argv, json.loads(text)["smartctl"]["exit_status"], text, "")
+        return subprocess.CompletedProcess(
+            argv, json.loads(text)["smartctl"]["exit_status"], text, ""
+        )
+
     return Smartctl(run=run, which=lambda name: "/usr/sbin/smartctl")
 
 
@@ -57,13 +67,17 @@ def assert_documented(inventory: dict) -> None:
 
 # -- smartctl ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name, health, kind, size", [
-    ("sata_ssd_passed.json", "passed", "ssd", 240057409536),
-    ("sata_hdd_failing.json", "failed", "hdd", 500107862016),
-    ("nvme_passed.json", "passed", "ssd", 500107862016),
-    ("usb_bridge_unsupported.json", "unknown", None, None),
-    ("permission_denied.json", "unknown", None, None),
-])
+
+@pytest.mark.parametrize(
+    "name, health, kind, size",
+    [
+        ("sata_ssd_passed.json", "passed", "ssd", 240057409536),
+        ("sata_hdd_failing.json", "failed", "hdd", 500107862016),
+        ("nvme_passed.json", "passed", "ssd", 500107862016),
+        ("usb_bridge_unsupported.json", "unknown", None, None),
+        ("permission_denied.json", "unknown", None, None),
+    ],
+)
 def test_smartctl_json(name, health, kind, size):
     info = parse_smartctl(fixture("smartctl", name))
     assert (info.health, info.type, info.size_bytes) == (health, kind, size)
@@ -76,25 +90,42 @@ def test_smartctl_garbage_and_absence_are_unknown():
 
     def broken(argv, **kw):
         raise subprocess.TimeoutExpired(argv, kw["timeout"])
+
     assert Smartctl(run=broken, which=lambda n: "/x/smartctl").info("/dev/sda").health == "unknown"
 
 
 # -- Linux ---------------------------------------------------------------------------------
 
+
 def test_linux_old_dell_from_sysfs():
     calls = []
-    facts = linux.collect(str(FIXTURES / "sysfs" / "optiplex-380"),
-                          fake_smartctl({"/dev/sda": "sata_hdd_failing.json"}, calls),
-                          machine="x86_64")
+    facts = linux.collect(
+        str(FIXTURES / "sysfs" / "optiplex-380"),
+        fake_smartctl({"/dev/sda": "sata_hdd_failing.json"}, calls),
+        machine="x86_64",
+    )
     assert facts.inventory == {
-        "manufacturer": "Dell Inc.", "model": "OptiPlex 380", "serial": "7GQ2K4J",
-        "bios_vendor": "Dell Inc.", "bios_version": "A04", "bios_date": "2009-11-24",
-        "cpu_model": "Intel(R) Core(TM)2 Duo CPU E7500 @ 2.93GHz", "cpu_cores": 2,
-        "cpu_threads": 2, "cpu_bits": 64, "os_name": "Ubuntu", "os_version": "22.04",
-        "os_bits": 64, "ram_bytes": 16 * 128 * 2**20,
-        "disk_count": 1, "disk_total_bytes": 500107862016, "smart_failed_count": 1,
-        "disk0_size_bytes": 500107862016, "disk0_type": "hdd",
-        "disk0_model": "WDC WD5000AAKX-00ERMA0", "disk0_smart": "failed",
+        "manufacturer": "Dell Inc.",
+        "model": "OptiPlex 380",
+        "serial": "7GQ2K4J",
+        "bios_vendor": "Dell Inc.",
+        "bios_version": "A04",
+        "bios_date": "2009-11-24",
+        "cpu_model": "Intel(R) Core(TM)2 Duo CPU E7500 @ 2.93GHz",
+        "cpu_cores": 2,
+        "cpu_threads": 2,
+        "cpu_bits": 64,
+        "os_name": "Ubuntu",
+        "os_version": "22.04",
+        "os_bits": 64,
+        "ram_bytes": 16 * 128 * 2**20,
+        "disk_count": 1,
+        "disk_total_bytes": 500107862016,
+        "smart_failed_count": 1,
+        "disk0_size_bytes": 500107862016,
+        "disk0_type": "hdd",
+        "disk0_model": "WDC WD5000AAKX-00ERMA0",
+        "disk0_smart": "failed",
         "macs": "00:24:e8:5a:1b:2c",
     }
     assert calls == ["/dev/sda"], "USB stick, DVD drive and loop devices are not the PC's disks"
@@ -128,17 +159,31 @@ def test_this_machine_gives_a_valid_inventory_report(tmp_path):
 
 # -- Windows -------------------------------------------------------------------------------
 
+
 def test_windows_10_lab_pc():
     facts = windows.parse(fixture("wmi", "win10_lab_pc.json"), NO_SMARTCTL)
     assert facts.inventory == {
-        "manufacturer": "Dell Inc.", "model": "OptiPlex 3020", "serial": "4B6RNK2",
-        "bios_vendor": "Dell Inc.", "bios_version": "A18", "bios_date": "2014-07-08",
-        "os_name": "Microsoft Windows 10 Pro", "os_version": "10.0.19045", "os_bits": 64,
-        "cpu_model": "Intel(R) Core(TM) i3-4160 CPU @ 3.60GHz", "cpu_cores": 2,
-        "cpu_threads": 4, "cpu_bits": 64, "ram_bytes": 8 * 2**30,
-        "disk_count": 1, "disk_total_bytes": 500105249280, "smart_failed_count": 0,
-        "disk0_size_bytes": 500105249280, "disk0_type": "hdd",
-        "disk0_model": "ST500DM002-1BD142", "disk0_smart": "passed",
+        "manufacturer": "Dell Inc.",
+        "model": "OptiPlex 3020",
+        "serial": "4B6RNK2",
+        "bios_vendor": "Dell Inc.",
+        "bios_version": "A18",
+        "bios_date": "2014-07-08",
+        "os_name": "Microsoft Windows 10 Pro",
+        "os_version": "10.0.19045",
+        "os_bits": 64,
+        "cpu_model": "Intel(R) Core(TM) i3-4160 CPU @ 3.60GHz",
+        "cpu_cores": 2,
+        "cpu_threads": 4,
+        "cpu_bits": 64,
+        "ram_bytes": 8 * 2**30,
+        "disk_count": 1,
+        "disk_total_bytes": 500105249280,
+        "smart_failed_count": 0,
+        "disk0_size_bytes": 500105249280,
+        "disk0_type": "hdd",
+        "disk0_model": "ST500DM002-1BD142",
+        "disk0_smart": "passed",
         "macs": "b8:ca:3a:12:34:56",
     }
     assert facts.smbios_uuid == "4c4c4544-0042-3610-8052-b4c04f4e4b32"
@@ -153,8 +198,9 @@ def test_windows_7_powershell_5_shapes_and_placeholders():
     assert (inv["os_bits"], inv["cpu_bits"]) == (32, 64)
     assert inv["cpu_model"] == "Pentium(R) Dual-Core CPU E5200 @ 2.50GHz"
     assert inv["ram_bytes"] == 2 * 2**30 and inv["disk_count"] == 1
-    assert inv["disk0_type"] == "unknown" and inv["disk0_smart"] == "unknown", \
+    assert inv["disk0_type"] == "unknown" and inv["disk0_smart"] == "unknown", (
         "no MSFT_PhysicalDisk on Windows 7"
+    )
     assert inv["macs"] == "00:1f:c6:ab:cd:ef"
 
 
@@ -168,8 +214,9 @@ def test_windows_11_localised_and_a_warning_disk_counts_as_failed():
 
 
 def test_windows_smartctl_has_the_last_word_when_installed():
-    facts = windows.parse(fixture("wmi", "win10_lab_pc.json"),
-                          fake_smartctl({"/dev/pd0": "sata_hdd_failing.json"}))
+    facts = windows.parse(
+        fixture("wmi", "win10_lab_pc.json"), fake_smartctl({"/dev/pd0": "sata_hdd_failing.json"})
+    )
     assert facts.inventory["disk0_smart"] == "failed"
 
 
@@ -179,14 +226,25 @@ def test_platform_dispatch_runs_powershell_on_windows():
     def powershell(argv, **kw):
         seen.append(argv)
         return subprocess.CompletedProcess(argv, 0, fixture("wmi", "win10_lab_pc.json"), "")
+
     facts = collect_facts("Windows", run=powershell, smartctl=NO_SMARTCTL)
     assert facts.inventory["model"] == "OptiPlex 3020"
     assert seen[0][0] == "powershell.exe" and "Get-CimInstance Win32_BIOS" in seen[0][-1]
-    for cls in ("Win32_ComputerSystem", "Win32_Processor", "Win32_DiskDrive", "MSFT_PhysicalDisk",
-                "Win32_OperatingSystem", "ConvertTo-Json"):
+    for cls in (
+        "Win32_ComputerSystem",
+        "Win32_Processor",
+        "Win32_DiskDrive",
+        "MSFT_PhysicalDisk",
+        "Win32_OperatingSystem",
+        "ConvertTo-Json",
+    ):
         assert cls in seen[0][-1]
-    linux_facts = collect_facts("Linux", root=str(FIXTURES / "sysfs" / "optiplex-380"),
-                                smartctl=NO_SMARTCTL, machine="x86_64")
+    linux_facts = collect_facts(
+        "Linux",
+        root=str(FIXTURES / "sysfs" / "optiplex-380"),
+        smartctl=NO_SMARTCTL,
+        machine="x86_64",
+    )
     assert linux_facts.inventory["model"] == "OptiPlex 380"
     with pytest.raises(UnsupportedPlatform, match="Darwin"):
         collect_facts("Darwin")
@@ -195,12 +253,14 @@ def test_platform_dispatch_runs_powershell_on_windows():
 def test_windows_failures_are_clear():
     def silent(argv, **kw):
         return subprocess.CompletedProcess(argv, 1, "", "Get-CimInstance : Access denied")
-    with pytest.raises(windows.WmiError, match="printed nothing.*Access denied"):
+
+    with pytest.raises(windows.WmiError, match=r"printed nothing.*Access denied"):
         windows.collect(run=silent, smartctl=NO_SMARTCTL)
 
     def missing(argv, **kw):
         raise FileNotFoundError(2, "No such file", "powershell.exe")
-    with pytest.raises(windows.WmiError, match="powershell.exe failed"):
+
+    with pytest.raises(windows.WmiError, match=r"powershell.exe failed"):
         windows.collect(run=missing, smartctl=NO_SMARTCTL)
     with pytest.raises(windows.WmiError, match="not JSON"):
         windows.parse("WARNING: something")
@@ -208,18 +268,35 @@ def test_windows_failures_are_clear():
 
 # -- value cleaning ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text, expected", [
-    ("11/24/2009", "2009-11-24"), ("05/12/10", "2010-05-12"), ("2014-07-08", "2014-07-08"),
-    ("20140708000000.000000+000", "2014-07-08"), ("/Date(1241136000000)/", "2009-05-01"),
-    ("2022-03-15T07:00:00+07:00", "2022-03-15"), ("13/45/2009", None), ("soon", None), (None, None),
-])
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("11/24/2009", "2009-11-24"),
+        ("05/12/10", "2010-05-12"),
+        ("2014-07-08", "2014-07-08"),
+        ("20140708000000.000000+000", "2014-07-08"),
+        ("/Date(1241136000000)/", "2009-05-01"),
+        ("2022-03-15T07:00:00+07:00", "2022-03-15"),
+        ("13/45/2009", None),
+        ("soon", None),
+        (None, None),
+    ],
+)
 def test_bios_dates(text, expected):
     assert iso_date(text) == expected
 
 
 def test_placeholders_macs_and_bits():
-    for junk in ("To Be Filled By O.E.M.", "Default string", "  ", "0000000000", "None",
-                 "System Serial Number", "XXXXXXXX"):
+    for junk in (
+        "To Be Filled By O.E.M.",
+        "Default string",
+        "  ",
+        "0000000000",
+        "None",
+        "System Serial Number",
+        "XXXXXXXX",
+    ):
         assert clean(junk) is None, junk
     assert clean("  Dell   Inc. ") == "Dell Inc."
     assert normal_mac("B8-CA-3A-12-34-56") == "b8:ca:3a:12:34:56"
@@ -229,13 +306,21 @@ def test_placeholders_macs_and_bits():
 
 # -- publishing ----------------------------------------------------------------------------
 
+
 def test_publisher_sends_at_start_then_only_on_change():
     clock = [0.0]
     inventory = {"machine_id": "a" * 32, "ram_bytes": 2 * 2**30}
     sent, seq = [], iter(range(10, 100))
-    publisher = InventoryPublisher("lc-test-01", "pc-01", "lab_pc", lambda: next(seq),
-                                   lambda out: sent.append(out) or True, lambda: dict(inventory),
-                                   clock=lambda: clock[0], check_every=3600)
+    publisher = InventoryPublisher(
+        "lc-test-01",
+        "pc-01",
+        "lab_pc",
+        lambda: next(seq),
+        lambda out: sent.append(out) or True,
+        lambda: dict(inventory),
+        clock=lambda: clock[0],
+        check_every=3600,
+    )
     assert publisher.tick() and len(sent) == 1
     for t in (60, 1800, 3700):  # not due, not due, due but unchanged
         clock[0] = t
@@ -258,10 +343,18 @@ def test_publisher_retries_after_a_failed_collection_or_send(caplog):
         if isinstance(r, Exception):
             raise r
         return r
+
     handed = [False, True]
-    publisher = InventoryPublisher("lc-test-01", "pc-01", "lab_pc", lambda: 1,
-                                   lambda out: handed.pop(0), collect, clock=lambda: clock[0],
-                                   check_every=100)
+    publisher = InventoryPublisher(
+        "lc-test-01",
+        "pc-01",
+        "lab_pc",
+        lambda: 1,
+        lambda out: handed.pop(0),
+        collect,
+        clock=lambda: clock[0],
+        check_every=100,
+    )
     assert not publisher.tick() and "WMI busy" in caplog.text
     clock[0] = 100
     assert not publisher.tick(), "not handed over"
@@ -270,6 +363,7 @@ def test_publisher_retries_after_a_failed_collection_or_send(caplog):
 
 
 # -- Windows raw sockets (the gateway probes' ARP/ICMP) ------------------------------------
+
 
 def test_windows_raw_sockets_need_npcap_and_say_so(tmp_path):
     from schoolnet_agent.probes.rawsocket_windows import FIX, windows_raw_socket_problem
@@ -294,6 +388,7 @@ def test_the_raw_socket_refusal_names_the_fix_of_its_platform():
 
 
 # -- the running agent ---------------------------------------------------------------------
+
 
 def test_the_running_agent_publishes_its_inventory_retained_at_each_start(mosquitto, tmp_path):
     import signal

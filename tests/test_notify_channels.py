@@ -1,6 +1,7 @@
 """Each delivery channel against a real server: SMTP (aiosmtpd: plain, STARTTLS, implicit TLS),
 the Telegram Bot API (a local server speaking its JSON), a signature-checking webhook receiver,
 and the MQTT alert topic on the test broker."""
+
 from __future__ import annotations
 
 import json
@@ -19,10 +20,12 @@ from schoolnet_collector.notify.channels.smtp import SmtpChannel
 from schoolnet_collector.notify.channels.telegram import TelegramChannel
 from schoolnet_collector.notify.channels.webhook import WebhookChannel, sign, verify
 
-MSG = Message(subject="[Trường THCS Thử Nghiệm 1] Trường mất kết nối từ 07:45",
-              body="Kiểm tra nguồn điện và modem/router của trường.\n",
-              event={"event": "incident", "school": "lc-test-01"},
-              dedup_key="incident:1:opened:0:1:email")
+MSG = Message(
+    subject="[Trường THCS Thử Nghiệm 1] Trường mất kết nối từ 07:45",
+    body="Kiểm tra nguồn điện và modem/router của trường.\n",
+    event={"event": "incident", "school": "lc-test-01"},
+    dedup_key="incident:1:opened:0:1:email",
+)
 
 
 @pytest.fixture(scope="module")
@@ -30,11 +33,20 @@ def cert(tmp_path_factory):
     return make_certificate(tmp_path_factory.mktemp("smtp-cert"))
 
 
-@pytest.mark.parametrize("mode,security", [("plain", "none"), ("starttls", "starttls"), ("ssl", "ssl")])
+@pytest.mark.parametrize(
+    "mode,security", [("plain", "none"), ("starttls", "starttls"), ("ssl", "ssl")]
+)
 def test_email_arrives_in_vietnamese_over_each_security(cert, mode, security):
     with SmtpServer(mode, cert) as smtp:
-        channel = SmtpChannel(SmtpConfig(host="127.0.0.1", port=smtp.port, security=security,
-                                         ca_file=cert[0], sender="schoolnet <alerts@so-gddt.test>"))
+        channel = SmtpChannel(
+            SmtpConfig(
+                host="127.0.0.1",
+                port=smtp.port,
+                security=security,
+                ca_file=cert[0],
+                sender="schoolnet <alerts@so-gddt.test>",
+            )
+        )
         channel.send(MSG, "gv-tin@school.test")
         [mail] = smtp.wait_for(1)
     assert mail["Subject"] == MSG.subject
@@ -110,18 +122,24 @@ def test_webhook_sign_and_verify_agree_on_the_documented_material():
 
 
 def test_webhook_server_error_is_retried():
-    with WebhookReceiver("s3cret", status=503) as rx:
-        with pytest.raises(DeliveryError) as err:
-            WebhookChannel(lambda url: "s3cret").send(MSG, rx.url)
+    with WebhookReceiver("s3cret", status=503) as rx, pytest.raises(DeliveryError) as err:
+        WebhookChannel(lambda url: "s3cret").send(MSG, rx.url)
     assert not err.value.permanent and "503" in str(err.value)
 
 
 def test_mqtt_alert_topic_is_readable_with_the_collector_account(mosquitto, subscriber):
     sub = subscriber(topic="schoolnet/v1/_alerts/#")  # logged in as the collector account
     # Published with the collector's own account, as in production (its ACL allows _alerts).
-    channel = MqttAlertChannel(AlertTopicConfig(enabled=True),
-                               MqttConfig(host="127.0.0.1", port=mosquitto.port, username="collector",
-                                          password="collector-secret", client_id="notify-test"))
+    channel = MqttAlertChannel(
+        AlertTopicConfig(enabled=True),
+        MqttConfig(
+            host="127.0.0.1",
+            port=mosquitto.port,
+            username="collector",
+            password="collector-secret",
+            client_id="notify-test",
+        ),
+    )
     try:
         channel.send(MSG, channel.topic("lc-test-01"))
     finally:
@@ -132,21 +150,33 @@ def test_mqtt_alert_topic_is_readable_with_the_collector_account(mosquitto, subs
 
 def test_mqtt_alert_topic_refused_by_the_acl_is_not_taken_for_delivered(mosquitto):
     # An account the ACL does not let write the alert topic (a lab PC's).
-    channel = MqttAlertChannel(AlertTopicConfig(enabled=True),
-                               MqttConfig(host="127.0.0.1", port=mosquitto.port, username="lc-test-01/pc-01",
-                                          password="pc-secret-01", client_id="notify-acl-test"))
+    channel = MqttAlertChannel(
+        AlertTopicConfig(enabled=True),
+        MqttConfig(
+            host="127.0.0.1",
+            port=mosquitto.port,
+            username="lc-test-01/pc-01",
+            password="pc-secret-01",
+            client_id="notify-acl-test",
+        ),
+    )
     try:
         with pytest.raises(DeliveryError) as err:
             channel.send(MSG, channel.topic("lc-test-01"))
     finally:
         channel.close()
     assert err.value.permanent
-    assert "Not authorized" in str(err.value) and "topic write schoolnet/v1/_alerts/#" in str(err.value)
+    assert "Not authorized" in str(err.value) and "topic write schoolnet/v1/_alerts/#" in str(
+        err.value
+    )
 
 
 def test_mqtt_alert_channel_reports_a_refused_login(mosquitto):
-    channel = MqttAlertChannel(AlertTopicConfig(enabled=True, username="nobody", password="x"),
-                               MqttConfig(host="127.0.0.1", port=mosquitto.port), timeout=2)
+    channel = MqttAlertChannel(
+        AlertTopicConfig(enabled=True, username="nobody", password="x"),
+        MqttConfig(host="127.0.0.1", port=mosquitto.port),
+        timeout=2,
+    )
     with pytest.raises(DeliveryError):
         channel.send(MSG, channel.topic("lc-test-01"))
     channel.close()

@@ -1,13 +1,22 @@
 """Routing and delivery with a real registry (SQLite), real SMTP, Bot API and webhook servers,
 and an injected clock: who is paged, when (school calendar), reminders, escalation,
 acknowledgement, retries of a dead channel, and no duplicate after a restart."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
 import pytest
-from notify_helpers import (VN, Clock, add_contact, change_incident, open_incident, outbox_rows,
-                            registry, school_week_calendar)
+from notify_helpers import (
+    VN,
+    Clock,
+    add_contact,
+    change_incident,
+    open_incident,
+    outbox_rows,
+    registry,
+    school_week_calendar,
+)
 from smtp_helpers import SmtpServer
 from sqlalchemy import select
 from telegram_fake import FakeTelegram
@@ -30,17 +39,25 @@ def servers():
 
 @pytest.fixture()
 def setup(tmp_path, servers):
-    smtp, tg, hook = servers
+    smtp, tg, _hook = servers
     engine, sessions = registry(f"sqlite:///{tmp_path}/registry.sqlite3", tmp_path)
     school_week_calendar(sessions, holiday=date(2026, 11, 20))  # a Friday off
 
     def make_worker(clock, **notify):
-        settings = load_settings(None, registry={"url": str(engine.url)}, notify={
-            "smtp": {"host": "127.0.0.1", "port": smtp.port, "security": "none"},
-            "telegram": {"bot_token": tg.token, "api_base": tg.base, "poll_updates": False},
-            "webhook": {"secret": "hook-key"},
-            "repeat_minutes": 10, "max_repeats": 2, "escalate_minutes": 30, "digest_at": None,
-            **notify})
+        settings = load_settings(
+            None,
+            registry={"url": str(engine.url)},
+            notify={
+                "smtp": {"host": "127.0.0.1", "port": smtp.port, "security": "none"},
+                "telegram": {"bot_token": tg.token, "api_base": tg.base, "poll_updates": False},
+                "webhook": {"secret": "hook-key"},
+                "repeat_minutes": 10,
+                "max_repeats": 2,
+                "escalate_minutes": 30,
+                "digest_at": None,
+                **notify,
+            },
+        )
         return NotifyWorker(settings, sessions, clock=clock)
 
     yield sessions, make_worker
@@ -52,14 +69,20 @@ def test_a_school_outage_pages_its_teacher_once_on_every_channel(setup, servers)
     sessions, make_worker = setup
     clock = Clock(TUESDAY_0900)
     worker = make_worker(clock)
-    add_contact(sessions, school_id="lc-test-01", email="lan@thcs1.test", telegram_chat_id="501",
-                webhook_url=hook.url)
+    add_contact(
+        sessions,
+        school_id="lc-test-01",
+        email="lan@thcs1.test",
+        telegram_chat_id="501",
+        webhook_url=hook.url,
+    )
     add_contact(sessions, name="Other school", school_id="lc-test-02", email="other@th2.test")
     incident = open_incident(sessions, clock())
     # A second collector proposing the same transition adds nothing.
     with sessions.begin() as session:
         from schoolnet_collector.notify import enqueue_for_transition
         from schoolnet_collector.registry.alerting_models import Incident
+
         enqueue_for_transition(session, session.get(Incident, incident), "opened", clock())
     assert len(outbox_rows(sessions)) == 3
     assert worker.tick() == 3
@@ -91,11 +114,23 @@ def test_english_contact_gets_english(setup, servers):
     assert "Check first: the school's power and its modem/router" in mail.get_content()
 
 
-@pytest.mark.parametrize("opened,expected", [
-    (datetime(2026, 11, 17, 21, 30, tzinfo=VN), datetime(2026, 11, 18, 7, 0, tzinfo=VN)),  # evening
-    (datetime(2026, 11, 20, 10, 0, tzinfo=VN), datetime(2026, 11, 23, 7, 0, tzinfo=VN)),  # holiday Fri
-    (datetime(2026, 11, 21, 10, 0, tzinfo=VN), datetime(2026, 11, 23, 7, 0, tzinfo=VN)),  # Saturday
-])
+@pytest.mark.parametrize(
+    "opened,expected",
+    [
+        (
+            datetime(2026, 11, 17, 21, 30, tzinfo=VN),
+            datetime(2026, 11, 18, 7, 0, tzinfo=VN),
+        ),  # evening
+        (
+            datetime(2026, 11, 20, 10, 0, tzinfo=VN),
+            datetime(2026, 11, 23, 7, 0, tzinfo=VN),
+        ),  # holiday Fri
+        (
+            datetime(2026, 11, 21, 10, 0, tzinfo=VN),
+            datetime(2026, 11, 23, 7, 0, tzinfo=VN),
+        ),  # Saturday
+    ],
+)
 def test_outside_school_time_the_page_waits_for_the_morning(setup, servers, opened, expected):
     smtp, _, _ = servers
     sessions, make_worker = setup
@@ -142,10 +177,20 @@ def test_reminders_then_escalation_to_the_district_without_acknowledgement(setup
     clock = Clock(TUESDAY_0900)
     worker = make_worker(clock)
     add_contact(sessions, school_id="lc-test-01", email="lan@thcs1.test")
-    add_contact(sessions, name="Phòng GDĐT Bát Xát", role="district", district="bat-xat",
-                email="phong@batxat.test")
-    add_contact(sessions, name="Phòng GDĐT Sa Pa", role="district", district="sa-pa",
-                email="phong@sapa.test")
+    add_contact(
+        sessions,
+        name="Phòng GDĐT Bát Xát",
+        role="district",
+        district="bat-xat",
+        email="phong@batxat.test",
+    )
+    add_contact(
+        sessions,
+        name="Phòng GDĐT Sa Pa",
+        role="district",
+        district="sa-pa",
+        email="phong@sapa.test",
+    )
     incident = open_incident(sessions, clock())
     worker.tick()
     for minute in range(1, 41):
@@ -153,14 +198,20 @@ def test_reminders_then_escalation_to_the_district_without_acknowledgement(setup
     mails = smtp.wait_for(4)
     assert [(m["To"], m["Subject"].split(":")[0]) for m in mails] == [
         ("lan@thcs1.test", "[Trường THCS Thử Nghiệm 1] Trường mất kết nối từ 09"),
-        ("lan@thcs1.test", "Nhắc lại"), ("lan@thcs1.test", "Nhắc lại"),
-        ("phong@batxat.test", "Chưa xử lý")]
-    sent_at = {r.dedup_key.split(":")[2] + r.dedup_key.split(":")[3]: utc(r.sent_at)
-               for r in outbox_rows(sessions)}
+        ("lan@thcs1.test", "Nhắc lại"),
+        ("lan@thcs1.test", "Nhắc lại"),
+        ("phong@batxat.test", "Chưa xử lý"),
+    ]
+    sent_at = {
+        r.dedup_key.split(":")[2] + r.dedup_key.split(":")[3]: utc(r.sent_at)
+        for r in outbox_rows(sessions)
+    }
     assert sent_at["repeat1"] == TUESDAY_0900 + timedelta(minutes=10)
     assert sent_at["escalated0"] == TUESDAY_0900 + timedelta(minutes=30)
     with sessions() as session:
-        [event] = session.scalars(select(IncidentEvent).where(IncidentEvent.incident_id == incident))
+        [event] = session.scalars(
+            select(IncidentEvent).where(IncidentEvent.incident_id == incident)
+        )
     assert event.kind == "escalated"
     # The district heard about it, so it hears the resolution too.
     change_incident(sessions, incident, "resolved", clock.advance(minutes=5))
@@ -174,7 +225,9 @@ def test_escalation_switched_off_keeps_the_district_out(setup, servers):
     clock = Clock(TUESDAY_0900)
     worker = make_worker(clock, escalate_minutes=0, max_repeats=0)
     add_contact(sessions, school_id="lc-test-01", email="lan@thcs1.test")
-    add_contact(sessions, name="Phòng", role="district", district="bat-xat", email="phong@batxat.test")
+    add_contact(
+        sessions, name="Phòng", role="district", district="bat-xat", email="phong@batxat.test"
+    )
     open_incident(sessions, clock())
     for _ in range(8):
         worker.tick(clock.advance(minutes=15))
@@ -187,7 +240,9 @@ def test_acknowledgement_stops_reminders_and_escalation(setup, servers):
     clock = Clock(TUESDAY_0900)
     worker = make_worker(clock)
     add_contact(sessions, school_id="lc-test-01", email="lan@thcs1.test")
-    add_contact(sessions, name="Phòng", role="district", district="bat-xat", email="phong@batxat.test")
+    add_contact(
+        sessions, name="Phòng", role="district", district="bat-xat", email="phong@batxat.test"
+    )
     incident = open_incident(sessions, clock())
     worker.tick()
     worker.tick(clock.advance(minutes=10))  # the first reminder
@@ -223,7 +278,7 @@ def test_a_dead_telegram_does_not_block_email_and_is_retried_with_backoff(setup,
 
 
 def test_flood_control_wait_is_obeyed_and_attempts_are_capped(setup, servers):
-    smtp, tg, _ = servers
+    _smtp, tg, _ = servers
     sessions, make_worker = setup
     clock = Clock(TUESDAY_0900)
     worker = make_worker(clock, max_attempts=2)
@@ -247,7 +302,9 @@ def test_refused_address_fails_for_good_without_touching_the_rest(setup, tmp_pat
     sessions, make_worker = setup
     clock = Clock(TUESDAY_0900)
     with SmtpServer(refuse=("@gone.test",)) as smtp:
-        worker = make_worker(clock, smtp={"host": "127.0.0.1", "port": smtp.port, "security": "none"})
+        worker = make_worker(
+            clock, smtp={"host": "127.0.0.1", "port": smtp.port, "security": "none"}
+        )
         add_contact(sessions, school_id="lc-test-01", email="old@gone.test")
         add_contact(sessions, name="Thầy Minh", school_id="lc-test-01", email="minh@thcs1.test")
         open_incident(sessions, clock())
@@ -275,8 +332,9 @@ def test_a_restarted_collector_sends_nothing_twice(setup, servers):
     assert sorted(m["To"] for m in smtp.wait_for(2)) == ["lan@thcs1.test", "minh@thcs1.test"]
     assert len(smtp.wait_for(3, timeout=0.5)) == 2
     # The crashed worker coming back late cannot overwrite what the other one recorded.
-    assert not outbox.finish(sessions, crashed[0], "crashed-worker", state="pending", now=clock(),
-                             retry_at=clock())
+    assert not outbox.finish(
+        sessions, crashed[0], "crashed-worker", state="pending", now=clock(), retry_at=clock()
+    )
 
 
 def test_the_daily_digest_reaches_the_province_once(setup, servers):

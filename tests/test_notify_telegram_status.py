@@ -1,5 +1,6 @@
 """``/status`` in Telegram: a registered chat asks through getUpdates (a local server speaking
 the Bot API) and gets its school's state now, in its language; others are told politely."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -20,19 +21,49 @@ NOW = datetime(2026, 11, 17, 2, 30, tzinfo=timezone.utc)  # 09:30 in Lào Cai
 def bot(tmp_path):
     engine, sessions = registry(f"sqlite:///{tmp_path}/r.sqlite3", tmp_path)
     with sessions.begin() as s:
-        for device, kind, seen, available in [("gw", "gateway", NOW, True),
-                                              ("pc-01", "lab_pc", NOW - timedelta(seconds=30), True),
-                                              ("pc-02", "lab_pc", NOW - timedelta(hours=3), None)]:
-            s.add(Device(school_id="lc-test-01", device_id=device, kind=kind, first_seen=NOW,
-                         last_seen=seen, interval_seconds=60, available=available))
-        s.add(DeviceReading(school_id="lc-test-01", device_id="gw", name="uplink.up", value=1, at=NOW))
-        s.add(DeviceReading(school_id="lc-test-01", device_id="gw", name="uplink.type",
-                            text_value="fibre", at=NOW))
-    open_incident(sessions, NOW - timedelta(minutes=20), rule="device_offline", severity="warning",
-                  summary="Thiết bị pc-02 mất kết nối")
+        for device, kind, seen, available in [
+            ("gw", "gateway", NOW, True),
+            ("pc-01", "lab_pc", NOW - timedelta(seconds=30), True),
+            ("pc-02", "lab_pc", NOW - timedelta(hours=3), None),
+        ]:
+            s.add(
+                Device(
+                    school_id="lc-test-01",
+                    device_id=device,
+                    kind=kind,
+                    first_seen=NOW,
+                    last_seen=seen,
+                    interval_seconds=60,
+                    available=available,
+                )
+            )
+        s.add(
+            DeviceReading(school_id="lc-test-01", device_id="gw", name="uplink.up", value=1, at=NOW)
+        )
+        s.add(
+            DeviceReading(
+                school_id="lc-test-01",
+                device_id="gw",
+                name="uplink.type",
+                text_value="fibre",
+                at=NOW,
+            )
+        )
+    open_incident(
+        sessions,
+        NOW - timedelta(minutes=20),
+        rule="device_offline",
+        severity="warning",
+        summary="Thiết bị pc-02 mất kết nối",
+    )
     with FakeTelegram() as tg:
-        settings = load_settings(None, notify={"telegram": {"bot_token": tg.token, "api_base": tg.base,
-                                                            "poll_timeout": 1}, "digest_at": None})
+        settings = load_settings(
+            None,
+            notify={
+                "telegram": {"bot_token": tg.token, "api_base": tg.base, "poll_timeout": 1},
+                "digest_at": None,
+            },
+        )
         worker = NotifyWorker(settings, sessions, clock=Clock(NOW))
         yield sessions, tg, worker
         worker.stop()
@@ -63,7 +94,9 @@ def test_english_reply_and_the_bot_name_suffix(bot):
     add_contact(sessions, school_id="lc-test-01", telegram_chat_id="7002", language="en")
     reply = ask(tg, worker, 7002, "/status@schoolnet_laocai_bot")
     assert reply.startswith("Status of Trường THCS Thử Nghiệm 1")
-    assert "Gateway: online" in reply and "Devices online: 2/3" in reply and "Open incidents:" in reply
+    assert (
+        "Gateway: online" in reply and "Devices online: 2/3" in reply and "Open incidents:" in reply
+    )
 
 
 def test_an_unregistered_chat_learns_its_id_and_nothing_else(bot):
@@ -75,11 +108,21 @@ def test_an_unregistered_chat_learns_its_id_and_nothing_else(bot):
 
 def test_district_staff_name_a_school_of_their_district(bot):
     sessions, tg, worker = bot
-    add_contact(sessions, name="Phòng GDĐT Bát Xát", role="district", district="bat-xat",
-                telegram_chat_id="7100")
+    add_contact(
+        sessions,
+        name="Phòng GDĐT Bát Xát",
+        role="district",
+        district="bat-xat",
+        telegram_chat_id="7100",
+    )
     assert "Trường THCS Thử Nghiệm 1" in ask(tg, worker, 7100, "/status")  # their only school
-    assert ask(tg, worker, 7100, "/status lc-test-02") == "Không có trường lc-test-02 trong phạm vi của bạn."
-    assert ask(tg, worker, 7100, "/status lc-test-01").startswith("Tình trạng Trường THCS Thử Nghiệm 1")
+    assert (
+        ask(tg, worker, 7100, "/status lc-test-02")
+        == "Không có trường lc-test-02 trong phạm vi của bạn."
+    )
+    assert ask(tg, worker, 7100, "/status lc-test-01").startswith(
+        "Tình trạng Trường THCS Thử Nghiệm 1"
+    )
 
 
 def test_other_messages_get_no_reply(bot):

@@ -1,4 +1,5 @@
 """PJLink client and projector probe against a projector served over real TCP on 127.0.0.1."""
+
 from __future__ import annotations
 
 import logging
@@ -10,8 +11,15 @@ from pjlink_server import FakeProjector, PJLinkServer
 
 from schoolnet_agent.probes.board import BoardProbe, BoardSettings, UsbBoardProbe
 from schoolnet_agent.probes.pjlink import (
-    PJLinkAuthError, PJLinkClient, PJLinkCommandError, PJLinkProtocolError, PJLinkUnreachable,
-    auth_digest, parse_errors, parse_lamps, poll,
+    PJLinkAuthError,
+    PJLinkClient,
+    PJLinkCommandError,
+    PJLinkProtocolError,
+    PJLinkUnreachable,
+    auth_digest,
+    parse_errors,
+    parse_lamps,
+    poll,
 )
 from schoolnet_agent.probes.projector import ProjectorProbe, ProjectorSettings
 from schoolnet_agent.probes.sampling import ProbeSet
@@ -26,8 +34,15 @@ def free_closed_port() -> int:
 
 
 def probe_for(server: PJLinkServer, **kw) -> ProjectorProbe:
-    return ProjectorProbe(ProjectorSettings("proj-01", "127.0.0.1", server.port,
-                                            timeout_seconds=kw.pop("timeout_seconds", 2.0), **kw))
+    return ProjectorProbe(
+        ProjectorSettings(
+            "proj-01",
+            "127.0.0.1",
+            server.port,
+            timeout_seconds=kw.pop("timeout_seconds", 2.0),
+            **kw,
+        )
+    )
 
 
 def device_sample(samples):
@@ -45,7 +60,9 @@ def test_class1_projector_without_password():
             assert not client.authenticated
             status = poll(client)
     assert status.pjclass == 1 and status.power == "on"
-    assert status.errors == dict.fromkeys(("fan", "lamp", "temperature", "cover", "filter", "other"), 0)
+    assert status.errors == dict.fromkeys(
+        ("fan", "lamp", "temperature", "cover", "filter", "other"), 0
+    )
     assert status.lamps == [(1500, True)] and status.input == "31"
     assert (status.manufacturer, status.model, status.name) == ("EPSON", "EB-X05", "Phong Tin 1")
     assert status.serial is None, "class 1 has no SNUM"
@@ -77,12 +94,20 @@ def test_probe_reports_power_errors_and_one_sample_per_lamp():
     assert fields["lamp_rated_hours"] == 4000 and fields["lamp_used_percent"] == 77.5
     assert fields["lamp_count"] == 2 and fields["pjlink_class"] == 2
     lamps = {s.instance: s.fields for s in samples if s.instance}
-    assert lamps == {"lamp1": {"lamp_hours": 3100, "lamp_on": 1},
-                     "lamp2": {"lamp_hours": 2900, "lamp_on": 1}}
+    assert lamps == {
+        "lamp1": {"lamp_hours": 3100, "lamp_on": 1},
+        "lamp2": {"lamp_hours": 2900, "lamp_on": 1},
+    }
     assert probe.reachable
-    assert probe.inventory == {"manufacturer": "EPSON", "model": "EB-X05", "serial": "X5KF1234567",
-                               "name": "Phong Tin 1", "firmware_version": "1.02",
-                               "lamp_count": 2, "pjlink_class": 2}
+    assert probe.inventory == {
+        "manufacturer": "EPSON",
+        "model": "EB-X05",
+        "serial": "X5KF1234567",
+        "name": "Phong Tin 1",
+        "firmware_version": "1.02",
+        "lamp_count": 2,
+        "pjlink_class": 2,
+    }
     report = build_report("lc-test-01", "proj-01", "projector", 1, samples, interval=60)
     assert validate(report)
 
@@ -112,8 +137,9 @@ def test_eco_standby_projector_that_never_answers_is_unreachable_not_failed():
 
 
 def test_projector_with_network_off_is_unreachable():
-    probe = ProjectorProbe(ProjectorSettings("proj-02", "127.0.0.1", free_closed_port(),
-                                             timeout_seconds=0.5))
+    probe = ProjectorProbe(
+        ProjectorSettings("proj-02", "127.0.0.1", free_closed_port(), timeout_seconds=0.5)
+    )
     assert device_sample(probe.collect())["state"] == "unreachable"
     with pytest.raises(PJLinkUnreachable, match="refused"):
         PJLinkClient("127.0.0.1", free_closed_port(), timeout=0.5).connect()
@@ -138,7 +164,7 @@ def test_wrong_password_is_erra_and_reported_as_auth_failed(caplog):
 def test_missing_password_is_an_auth_error_before_sending_anything():
     projector = FakeProjector(password="right")
     with PJLinkServer(projector) as server:
-        with pytest.raises(PJLinkAuthError, match="no.*password|password.*none"):
+        with pytest.raises(PJLinkAuthError, match=r"no.*password|password.*none"):
             PJLinkClient("127.0.0.1", server.port, timeout=2).connect()
     assert projector.received == []
 
@@ -204,8 +230,12 @@ def test_value_parsers_refuse_garbage():
 def test_board_presence_uptime_and_pjlink():
     clock = [100.0]
     with PJLinkServer(FakeProjector(power="1")) as server:
-        settings = BoardSettings("board-01", "127.0.0.1", tcp_ports=[free_closed_port(), server.port],
-                                 timeout_seconds=0.5)
+        settings = BoardSettings(
+            "board-01",
+            "127.0.0.1",
+            tcp_ports=[free_closed_port(), server.port],
+            timeout_seconds=0.5,
+        )
         probe = BoardProbe(settings, clock=lambda: clock[0])
         first = probe.collect()[0].fields
         clock[0] = 160.0
@@ -217,20 +247,33 @@ def test_board_presence_uptime_and_pjlink():
 def test_board_absent_when_no_port_answers_and_uptime_restarts():
     clock = [0.0]
     answers = [True, False, True]
-    probe = BoardProbe(BoardSettings("board-02", "127.0.0.1", tcp_ports=[1]),
-                       presence=lambda host, port, timeout: answers.pop(0), clock=lambda: clock[0])
+    probe = BoardProbe(
+        BoardSettings("board-02", "127.0.0.1", tcp_ports=[1]),
+        presence=lambda host, port, timeout: answers.pop(0),
+        clock=lambda: clock[0],
+    )
     seen = []
     for t in (0.0, 30.0, 90.0):
         clock[0] = t
         seen.append(probe.collect()[0].fields)
-    assert seen == [{"reachable": 1, "uptime_seconds": 0}, {"reachable": 0, "uptime_seconds": 0},
-                    {"reachable": 1, "uptime_seconds": 0}]
+    assert seen == [
+        {"reachable": 1, "uptime_seconds": 0},
+        {"reachable": 0, "uptime_seconds": 0},
+        {"reachable": 1, "uptime_seconds": 0},
+    ]
 
 
 def test_board_with_pjlink_reports_power():
     with PJLinkServer(FakeProjector(power="0")) as server:
-        probe = BoardProbe(BoardSettings("board-03", "127.0.0.1", tcp_ports=[server.port],
-                                         pjlink=True, pjlink_port=server.port))
+        probe = BoardProbe(
+            BoardSettings(
+                "board-03",
+                "127.0.0.1",
+                tcp_ports=[server.port],
+                pjlink=True,
+                pjlink_port=server.port,
+            )
+        )
         fields = probe.collect()[0].fields
     assert fields["state"] == "off" and fields["power_on"] == 0 and fields["reachable"] == 1
     assert probe.inventory["model"] == "EB-X05"
@@ -264,8 +307,8 @@ def test_subdevice_fields_carry_their_unit(cls):
 
 
 def test_usb_board_probe_on_windows_asks_wmi_at_most_every_15_minutes():
-    from pathlib import Path
     import subprocess
+    from pathlib import Path
 
     text = (Path(__file__).parent / "fixtures" / "wmi" / "pnp_usb_board.json").read_text()
     calls, clock = [], [0.0]
@@ -273,11 +316,15 @@ def test_usb_board_probe_on_windows_asks_wmi_at_most_every_15_minutes():
     def powershell(argv, **kw):
         calls.append(argv)
         return subprocess.CompletedProcess(argv, 0, text, "")
+
     probe = UsbBoardProbe(system="Windows", run=powershell, clock=lambda: clock[0])
     for t in (0.0, 60.0, 899.0):
         clock[0] = t
-        assert probe.collect()[0].fields == {"present": 1, "devices_count": 1,
-                                             "vendor": "IRTOUCH Systems"}
+        assert probe.collect()[0].fields == {
+            "present": 1,
+            "devices_count": 1,
+            "vendor": "IRTOUCH Systems",
+        }
     assert len(calls) == 1 and "Win32_PnPEntity" in calls[0][-1]
     clock[0] = 900.0
     probe.collect()

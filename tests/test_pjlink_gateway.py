@@ -1,6 +1,7 @@
 """A gateway reports its projectors and boards as devices of their own, through a real broker
 with the production ACL: telemetry with per-device seq, retained availability when the
 gateway starts/stops reaching them, retained inventory from PJLink."""
+
 from __future__ import annotations
 
 import queue
@@ -26,9 +27,16 @@ ROOT = "schoolnet/v1/lc-test-01"
 def gateway_config(port, tmp_path, projectors, boards, interval=0.5):
     config = AgentConfig(
         DeviceSettings("lc-test-01", "gw-01", "gateway", interval),
-        MqttSettings(port=port, username=GW01[0], password=GW01[1],
-                     reconnect_min_delay=0.1, reconnect_max_delay=0.5),
-        ProbeSettings(enabled=["system"]), StateSettings(str(tmp_path / "state")))
+        MqttSettings(
+            port=port,
+            username=GW01[0],
+            password=GW01[1],
+            reconnect_min_delay=0.1,
+            reconnect_max_delay=0.5,
+        ),
+        ProbeSettings(enabled=["system"]),
+        StateSettings(str(tmp_path / "state")),
+    )
     config.projectors, config.boards = projectors, boards
     return config
 
@@ -36,8 +44,11 @@ def gateway_config(port, tmp_path, projectors, boards, interval=0.5):
 def on(messages, where: str) -> list:
     """Decoded reports (raw payloads for availability) published on ``<ROOT>/<where>``."""
     topic = f"{ROOT}/{where}"
-    return [m.payload if where.endswith("availability") else decode(m.payload)
-            for m in messages if m.topic == topic]
+    return [
+        m.payload if where.endswith("availability") else decode(m.payload)
+        for m in messages
+        if m.topic == topic
+    ]
 
 
 def states(messages) -> list:
@@ -66,23 +77,38 @@ def retained(mosquitto):
 
 
 def test_gateway_reports_projector_and_board_as_their_own_devices(mosquitto, tmp_path, retained):
-    retained += [f"{ROOT}/{d}/{c}" for d in ("gw-01", "proj-01", "board-01")
-                 for c in ("availability", "inventory")]
+    retained += [
+        f"{ROOT}/{d}/{c}"
+        for d in ("gw-01", "proj-01", "board-01")
+        for c in ("availability", "inventory")
+    ]
     projector = FakeProjector(password="pj-secret", pjclass=2, lamps="2100 1")
     sub = Subscriber(mosquitto.port, topic=f"{ROOT}/#")
     with PJLinkServer(projector) as server:
-        config = gateway_config(mosquitto.port, tmp_path, [
-            ProjectorSettings("proj-01", "127.0.0.1", server.port, "pj-secret", 0.5, 3500)],
-            [BoardSettings("board-01", "127.0.0.1", [server.port], timeout_seconds=0.5)])
+        config = gateway_config(
+            mosquitto.port,
+            tmp_path,
+            [ProjectorSettings("proj-01", "127.0.0.1", server.port, "pj-secret", 0.5, 3500)],
+            [BoardSettings("board-01", "127.0.0.1", [server.port], timeout_seconds=0.5)],
+        )
         runner = Runner(config)
         thread = threading.Thread(target=runner.run, daemon=True)
         thread.start()
         try:
-            got = gather(sub, lambda got: len(on(got, "proj-01/telemetry")) >= 2
-                         and on(got, "proj-01/inventory") and on(got, "board-01/telemetry"))
+            got = gather(
+                sub,
+                lambda got: (
+                    len(on(got, "proj-01/telemetry")) >= 2
+                    and on(got, "proj-01/inventory")
+                    and on(got, "board-01/telemetry")
+                ),
+            )
             projector.silent = True  # eco standby: the projector stops answering
-            got += gather(sub, lambda more: on(more, "proj-01/availability")
-                          and "unreachable" in states(more), timeout=15)
+            got += gather(
+                sub,
+                lambda more: on(more, "proj-01/availability") and "unreachable" in states(more),
+                timeout=15,
+            )
         finally:
             runner.stop()
             thread.join(15)
@@ -92,8 +118,10 @@ def test_gateway_reports_projector_and_board_as_their_own_devices(mosquitto, tmp
     fields = late["metrics"][0]["fields"]
     inventory = on(got, "proj-01/inventory")[0]
     board = on(got, "board-01/telemetry")[0]
-    assert [m.payload for m in got if m.topic == f"{ROOT}/proj-01/availability"] == \
-        [b"online", b"offline"]
+    assert [m.payload for m in got if m.topic == f"{ROOT}/proj-01/availability"] == [
+        b"online",
+        b"offline",
+    ]
     assert [m.payload for m in got if m.topic == f"{ROOT}/board-01/availability"] == [b"online"]
     assert first["kind"] == "projector" and first["device"] == "proj-01"
     assert second["seq"] > first["seq"] and late["seq"] > second["seq"]
@@ -116,8 +144,9 @@ def test_gateway_reports_projector_and_board_as_their_own_devices(mosquitto, tmp
 def test_subdevice_sequence_numbers_survive_a_restart(tmp_path):
     sent: list[Outgoing] = []
     with PJLinkServer(FakeProjector()) as server:
-        config = gateway_config(1, tmp_path, [ProjectorSettings("proj-01", "127.0.0.1",
-                                                                server.port, None, 1.0)], [])
+        config = gateway_config(
+            1, tmp_path, [ProjectorSettings("proj-01", "127.0.0.1", server.port, None, 1.0)], []
+        )
         seqs = []
         for _ in range(2):  # two agent runs on the same state directory
             subdevices = Subdevices.from_config(config, lambda out: sent.append(out) or True)
@@ -132,8 +161,9 @@ def test_subdevice_sequence_numbers_survive_a_restart(tmp_path):
 def test_an_unchanged_projector_inventory_is_sent_once_per_start(tmp_path):
     sent: list[Outgoing] = []
     with PJLinkServer(FakeProjector()) as server:
-        config = gateway_config(1, tmp_path, [ProjectorSettings("proj-01", "127.0.0.1",
-                                                                server.port, None, 1.0)], [])
+        config = gateway_config(
+            1, tmp_path, [ProjectorSettings("proj-01", "127.0.0.1", server.port, None, 1.0)], []
+        )
         subdevices = Subdevices.from_config(config, lambda out: sent.append(out) or True)
         for _ in range(3):
             subdevices.tick()
@@ -148,8 +178,10 @@ def test_a_pc_cannot_be_given_projectors(tmp_path):
     from schoolnet_agent.config import ConfigError, load_config
 
     path = tmp_path / "agent.toml"
-    path.write_text('[device]\nschool = "lc-test-01"\nid = "pc-01"\nkind = "lab_pc"\n'
-                    '[[projectors]]\nid = "proj-01"\nhost = "127.0.0.1"\n')
+    path.write_text(
+        '[device]\nschool = "lc-test-01"\nid = "pc-01"\nkind = "lab_pc"\n'
+        '[[projectors]]\nid = "proj-01"\nhost = "127.0.0.1"\n'
+    )
     with pytest.raises(ConfigError, match="projectors: only a gateway"):
         load_config(str(path), env={})
 

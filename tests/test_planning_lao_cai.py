@@ -5,13 +5,14 @@ Readiness must show the province's own figures (640 of 646 schools with internet
 3G modem, 6 without; computer labs by level as in the February 2018 inventory), and the
 replacement plan must flag exactly the 226 lab rooms supplied before 2010.
 """
+
 from __future__ import annotations
 
 import json
 
 import pytest
-
 from collector_fixtures import collector_settings, running_collector, wait_until
+
 from devenv.services import Mosquitto
 from schoolnet_collector.cli import main as cli
 from schoolnet_collector.simulator.__main__ import main as simulate
@@ -29,7 +30,9 @@ def working_labs_expected(fleet, min_pcs: int) -> dict[str, int]:
     """From the fleet model: schools whose lab PCs can report (school online, PC not broken)."""
     out = dict.fromkeys(LABS_BY_LEVEL, 0)
     for s in fleet:
-        working = sum(1 for d in s.devices if d.kind == "lab_pc" and not d.broken) if s.online else 0
+        working = (
+            sum(1 for d in s.devices if d.kind == "lab_pc" and not d.broken) if s.online else 0
+        )
         out[s.level] += working >= min_pcs
     return out
 
@@ -44,8 +47,12 @@ def broker(tmp_path_factory):
     of 15,000 devices) must not reach other tests, nor theirs this collector."""
     from conftest import COLLECTOR, DEVICE_ACCOUNTS, SIMULATOR
 
-    server = Mosquitto(tmp_path_factory.mktemp("laocai-broker"), [COLLECTOR, SIMULATOR, *DEVICE_ACCOUNTS],
-                       collectors=(COLLECTOR.username,), simulators=(SIMULATOR.username,))
+    server = Mosquitto(
+        tmp_path_factory.mktemp("laocai-broker"),
+        [COLLECTOR, SIMULATOR, *DEVICE_ACCOUNTS],
+        collectors=(COLLECTOR.username,),
+        simulators=(SIMULATOR.username,),
+    )
     server.start()
     yield server
     server.stop()
@@ -59,38 +66,91 @@ def published(tmp_path_factory, broker, influxdb):
     mosquitto = broker
     tmp = tmp_path_factory.mktemp("laocai")
     schools, devices = tmp / "fleet-schools.csv", tmp / "fleet-devices.csv"
-    assert simulate(["--scale", "1", "--seed", str(SEED), "--no-publish",
-                     "--export-schools", str(schools), "--export-devices", str(devices)]) == 0
+    assert (
+        simulate(
+            [
+                "--scale",
+                "1",
+                "--seed",
+                str(SEED),
+                "--no-publish",
+                "--export-schools",
+                str(schools),
+                "--export-devices",
+                str(devices),
+            ]
+        )
+        == 0
+    )
     influxdb.create_database("laocai")
-    settings = collector_settings(tmp, mosquitto, influxdb, "laocai",
-                                  registry={"schools_file": str(schools)})
+    settings = collector_settings(
+        tmp, mosquitto, influxdb, "laocai", registry={"schools_file": str(schools)}
+    )
     fleet = generate_fleet(load_profile("lao-cai-2018"), 1.0, SEED)
     reporting = sum(1 for s in fleet if s.online for d in s.devices if not d.broken)
     with running_collector(settings) as rt:
-        argv = ["--broker", f"127.0.0.1:{mosquitto.port}", "--username", SIMULATOR.username,
-                "--password", SIMULATOR.password, "--scale", "1", "--seed", str(SEED),
-                "--interval", "10", "--duration", "12", "--no-incidents",
-                "--connect-timeout", "120"]  # a shared, busy machine: 640 connections take time
+        argv = [
+            "--broker",
+            f"127.0.0.1:{mosquitto.port}",
+            "--username",
+            SIMULATOR.username,
+            "--password",
+            SIMULATOR.password,
+            "--scale",
+            "1",
+            "--seed",
+            str(SEED),
+            "--interval",
+            "10",
+            "--duration",
+            "12",
+            "--no-incidents",
+            "--connect-timeout",
+            "120",
+        ]  # a shared, busy machine: 640 connections take time
         assert simulate(argv) == 0
 
         def stored_devices() -> int:
-            rows = rt.store.rows("SELECT COUNT(seq) FROM report WHERE time > now() - 1h "
-                                 "GROUP BY school, device")
+            rows = rt.store.rows(
+                "SELECT COUNT(seq) FROM report WHERE time > now() - 1h GROUP BY school, device"
+            )
             return len(rows)
 
-        assert wait_until(lambda: stored_devices() == reporting, timeout=300, interval=2), \
+        assert wait_until(lambda: stored_devices() == reporting, timeout=300, interval=2), (
             f"{stored_devices()} of {reporting} devices stored"
+        )
     config = tmp / "collector.toml"
-    config.write_text(f'[influx]\nurl = "{influxdb.url}"\ndatabase = "laocai"\n'
-                      f'[registry]\nurl = "sqlite:///{tmp}/registry.sqlite3"\n', encoding="utf-8")
+    config.write_text(
+        f'[influx]\nurl = "{influxdb.url}"\ndatabase = "laocai"\n'
+        f'[registry]\nurl = "sqlite:///{tmp}/registry.sqlite3"\n',
+        encoding="utf-8",
+    )
     assert cli(["devices", "import", "--config", str(config), str(devices)]) == 0
     return config, tmp, fleet
 
 
 def report(config, tmp, kind: str, *extra: str) -> dict:
     out = tmp / f"{kind}.json"
-    assert cli(["report", kind, "--config", str(config), "--period", "2h", "--as-of", "2018",
-                "--format", "json", "--output", str(out), *extra]) == 0
+    assert (
+        cli(
+            [
+                "report",
+                kind,
+                "--config",
+                str(config),
+                "--period",
+                "2h",
+                "--as-of",
+                "2018",
+                "--format",
+                "json",
+                "--output",
+                str(out),
+                *extra,
+            ]
+        )
+        == 0
+    )
     return json.loads(out.read_text(encoding="utf-8"))
 
 
@@ -104,7 +164,9 @@ def test_readiness_shows_the_provinces_connectivity_and_labs(published):
     assert indicator(total, "no_internet")["numerator"] == 6
     assert indicator(total, "fixed_broadband")["numerator"] == 640 - 87
     internet = indicator(total, "internet")
-    assert internet["target"]["value"] == 100 and internet["gap"] == pytest.approx(100 - 640 / 6.46, abs=0.06)
+    assert internet["target"]["value"] == 100 and internet["gap"] == pytest.approx(
+        100 - 640 / 6.46, abs=0.06
+    )
     assert "Thái Nguyên" in internet["target"]["source"]
     for level, labs in LABS_BY_LEVEL.items():
         assert indicator(total, f"lab_record:{level}")["numerator"] == labs, level
@@ -122,8 +184,12 @@ def test_readiness_shows_the_provinces_connectivity_and_labs(published):
 def test_replacement_plan_flags_the_labs_supplied_before_2010(published):
     config, tmp, fleet = published
     plan = report(config, tmp, "procurement", "--lang", "en")
-    old_rooms = {(s.id, f"lab{n}") for s in fleet
-                 for n, year in enumerate(s.lab_years, start=1) if year < 2010}
+    old_rooms = {
+        (s.id, f"lab{n}")
+        for s in fleet
+        for n, year in enumerate(s.lab_years, start=1)
+        if year < 2010
+    }
     assert len(old_rooms) == 226
     flagged = {(r["school"], r["room"]) for r in plan["lab_rooms_to_replace"]}
     assert flagged == old_rooms

@@ -1,10 +1,11 @@
 """The replacement plan on the hand-made province (tests/planning_helpers.py): every device's
 reasons, lab rooms replaced whole, labs added to reach a target, costs and the horizon."""
+
 from __future__ import annotations
 
 import pytest
-
 from planning_helpers import NOW, build_province
+
 from schoolnet_collector.planning import procurement
 from schoolnet_collector.planning.period import parse_period, parse_scope
 from schoolnet_collector.planning.prices import load_prices
@@ -16,8 +17,9 @@ M = 1_000_000
 def plan(tmp_path, influxdb, influx_db_name):
     store, sessions, engine = build_province(tmp_path, influxdb, influx_db_name)
     with sessions() as session:
-        yield procurement.compute(store, session, parse_scope("province"),
-                                  parse_period("2d", NOW), as_of=2018)
+        yield procurement.compute(
+            store, session, parse_scope("province"), parse_period("2d", NOW), as_of=2018
+        )
     engine.dispose()
 
 
@@ -60,19 +62,34 @@ def test_needs_replace_whole_rooms_and_add_labs_to_reach_the_target(plan):
     assert rooms[("p-fibre", "lab1")].replace and rooms[("p-fibre", "lab1")].pcs == 4
     assert not rooms[("p-3g", "lab1")].replace
     fibre = next(s for s in plan.schools if s.id == "p-fibre").needs
-    assert (fibre.pcs, fibre.labs_replace, fibre.lab_pcs_replace, fibre.projectors, fibre.boards) == (2, 1, 4, 1, 0)
+    assert (
+        fibre.pcs,
+        fibre.labs_replace,
+        fibre.lab_pcs_replace,
+        fibre.projectors,
+        fibre.boards,
+    ) == (2, 1, 4, 1, 0)
     assert fibre.cost == (60 + 4 * 14) * M + 2 * 14 * M + 15 * M
     preschool = next(s for s in plan.schools if s.id == "p-none").needs
-    assert (preschool.labs_add, preschool.lab_pcs_add, preschool.cost) == (1, 10, (60 + 10 * 14) * M)
+    assert (preschool.labs_add, preschool.lab_pcs_add, preschool.cost) == (
+        1,
+        10,
+        (60 + 10 * 14) * M,
+    )
     assert plan.total.cost == fibre.cost + preschool.cost
-    assert {g.id: g.needs.labs_add for g in plan.levels} == {"mam_non": 1, "tieu_hoc": 0, "thcs": 0, "thpt": 0}
+    assert {g.id: g.needs.labs_add for g in plan.levels} == {
+        "mam_non": 1,
+        "tieu_hoc": 0,
+        "thcs": 0,
+        "thpt": 0,
+    }
     assert {g.id: g.needs.labs_replace for g in plan.districts} == {"d-one": 1, "d-two": 0}
 
 
 def test_five_year_horizon_counts_what_reaches_end_of_life(plan):
     years = {h.year: h.needs for h in plan.horizon}
     assert list(years) == [2019, 2020, 2021, 2022, 2023]
-    assert (years[2019].pcs, years[2019].cost) == (1, 14 * M)          # the 2010 admin PC
+    assert (years[2019].pcs, years[2019].cost) == (1, 14 * M)  # the 2010 admin PC
     assert (years[2023].labs_replace, years[2023].lab_pcs_replace) == (1, 2)  # the 2014 room
     assert years[2023].cost == (60 + 2 * 14) * M
     assert all(years[y].empty for y in (2020, 2021, 2022))
@@ -81,9 +98,17 @@ def test_five_year_horizon_counts_what_reaches_end_of_life(plan):
 def test_json_names_prices_and_reasons_in_the_chosen_language(plan):
     data = plan.as_dict("en")
     assert data["prices"]["as_of"] and "tender" in data["prices"]["note"]
-    assert data["lab_rooms_to_replace"] == [{"school": "p-fibre", "room": "lab1", "pcs": 4,
-                                             "to_replace": 4, "replace": True, "year": 2005,
-                                             "end_of_life_year": 2014}]
+    assert data["lab_rooms_to_replace"] == [
+        {
+            "school": "p-fibre",
+            "room": "lab1",
+            "pcs": 4,
+            "to_replace": 4,
+            "replace": True,
+            "year": 2005,
+            "end_of_life_year": 2014,
+        }
+    ]
     flagged = {(d["school"], d["device"]) for d in data["devices"]}
     assert ("p-fibre", "proj-02") not in flagged and ("p-fibre", "proj-01") in flagged
     vi = plan.as_dict("vi")
@@ -92,8 +117,11 @@ def test_json_names_prices_and_reasons_in_the_chosen_language(plan):
 
 def test_a_sos_tender_prices_change_the_cost(tmp_path, plan):
     prices = tmp_path / "prices.yaml"
-    prices.write_text('format: 1\nas_of: "2026-01"\nitems: {pc: 10000000, lab_room_fixed: 0, '
-                      'projector: 10000000, board: 30000000}\n', encoding="utf-8")
+    prices.write_text(
+        'format: 1\nas_of: "2026-01"\nitems: {pc: 10000000, lab_room_fixed: 0, '
+        "projector: 10000000, board: 30000000}\n",
+        encoding="utf-8",
+    )
     cheap = load_prices(prices)
     rooms = [r for r in plan.rooms if r.school == "p-fibre"]
     fibre = next(s for s in plan.schools if s.id == "p-fibre").needs

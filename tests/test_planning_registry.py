@@ -1,12 +1,13 @@
 """The planning data in the registry: enrolment from the school file, purchase years and lab
 rooms from the Sở's equipment file (``devices import``), migration 0004 up and down."""
+
 from __future__ import annotations
 
 from alembic import command
 from alembic.config import Config
+from planning_helpers import SCHOOLS_CSV, equipment_csv
 from sqlalchemy import inspect, select
 
-from planning_helpers import SCHOOLS_CSV, equipment_csv
 from schoolnet_collector.cli import main as cli
 from schoolnet_collector.registry.db import MIGRATIONS, make_engine, migrate, session_factory
 from schoolnet_collector.registry.devices import is_online
@@ -36,7 +37,9 @@ def test_enrolment_and_equipment_are_imported(tmp_path, capsys):
     assert session.get(School, "p-thpt").students == 900
     pc = session.get(Device, ("p-fibre", "lab1-pc01"))
     assert (pc.kind, pc.purchase_year, pc.room) == ("lab_pc", 2005, "lab1")
-    assert pc.first_seen.year == NEVER_HEARD.year and not is_online(pc, NEVER_HEARD.replace(year=2026), 3)
+    assert pc.first_seen.year == NEVER_HEARD.year and not is_online(
+        pc, NEVER_HEARD.replace(year=2026), 3
+    )
     assert session.get(Device, ("p-fibre", "admin-pc01")).room is None
     session.close()
     engine.dispose()
@@ -50,8 +53,9 @@ def test_reimport_updates_a_device_heard_from_without_touching_what_it_reported(
     pc = session.get(Device, ("p-3g", "lab1-pc01"))
     pc.last_seq = 41
     session.commit()
-    (tmp_path / "fix.csv").write_text("school,device,kind,purchase_year,room\n"
-                                      "p-3g,lab1-pc01,lab_pc,2013,lab2\n", encoding="utf-8")
+    (tmp_path / "fix.csv").write_text(
+        "school,device,kind,purchase_year,room\np-3g,lab1-pc01,lab_pc,2013,lab2\n", encoding="utf-8"
+    )
     assert cli(["devices", "import", "--config", str(config), str(tmp_path / "fix.csv")]) == 0
     session.expire_all()
     pc = session.get(Device, ("p-3g", "lab1-pc01"))
@@ -61,24 +65,28 @@ def test_reimport_updates_a_device_heard_from_without_touching_what_it_reported(
 
 
 def test_bad_rows_are_named_by_line_and_good_rows_kept(tmp_path, capsys):
-    bad = ("school,device,kind,purchase_year,room\n"
-           "p-fibre,pc-ok,lab_pc,2015,lab1\n"
-           "p-nowhere,pc-1,lab_pc,2015,\n"
-           "p-fibre,PC 2,lab_pc,2015,\n"
-           "p-fibre,pc-3,toaster,2015,\n"
-           "p-fibre,pc-4,lab_pc,15,\n"
-           "p-fibre,pc-ok,lab_pc,2016,\n"
-           "p-fibre,,lab_pc,2016,\n")
+    bad = (
+        "school,device,kind,purchase_year,room\n"
+        "p-fibre,pc-ok,lab_pc,2015,lab1\n"
+        "p-nowhere,pc-1,lab_pc,2015,\n"
+        "p-fibre,PC 2,lab_pc,2015,\n"
+        "p-fibre,pc-3,toaster,2015,\n"
+        "p-fibre,pc-4,lab_pc,15,\n"
+        "p-fibre,pc-ok,lab_pc,2016,\n"
+        "p-fibre,,lab_pc,2016,\n"
+    )
     config = setup(tmp_path, equipment=bad)
     cli(["schools", "import", "--config", str(config), str(tmp_path / "schools.csv")])
     assert cli(["devices", "import", "--config", str(config), str(tmp_path / "equipment.csv")]) == 1
     err = capsys.readouterr().err
-    for expected in ("equipment.csv:3: school 'p-nowhere' is not in the registry",
-                     "equipment.csv:4: device 'PC 2' must be an id",
-                     "equipment.csv:5: kind 'toaster' is not one of",
-                     "equipment.csv:6: purchase_year '15' must be a year between 1980 and 2100",
-                     "equipment.csv:7: device p-fibre/pc-ok appears twice",
-                     "equipment.csv:8: device is empty"):
+    for expected in (
+        "equipment.csv:3: school 'p-nowhere' is not in the registry",
+        "equipment.csv:4: device 'PC 2' must be an id",
+        "equipment.csv:5: kind 'toaster' is not one of",
+        "equipment.csv:6: purchase_year '15' must be a year between 1980 and 2100",
+        "equipment.csv:7: device p-fibre/pc-ok appears twice",
+        "equipment.csv:8: device is empty",
+    ):
         assert expected in err
     engine, session = registry(tmp_path)
     assert [d.device_id for d in session.scalars(select(Device))] == ["pc-ok"]

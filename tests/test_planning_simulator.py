@@ -1,5 +1,6 @@
 """What the simulator gives the planners: every computer's retained inventory (keys of
 docs/protocol.md, values that follow the device's age) and the equipment file."""
+
 from __future__ import annotations
 
 import csv
@@ -14,24 +15,63 @@ from schoolnet_collector.simulator.fleet import generate_fleet
 from schoolnet_collector.simulator.profile import load_profile
 
 pytestmark = pytest.mark.timeout(120)
-PROTOCOL_KEYS = {"machine_id", "manufacturer", "model", "serial", "bios_vendor", "bios_version",
-                 "bios_date", "cpu_model", "cpu_cores", "cpu_threads", "cpu_bits", "os_name",
-                 "os_version", "os_bits", "ram_bytes", "disk_count", "disk_total_bytes",
-                 "disk0_size_bytes", "disk0_type", "disk0_model", "disk0_smart",
-                 "smart_failed_count", "macs"}
+PROTOCOL_KEYS = {
+    "machine_id",
+    "manufacturer",
+    "model",
+    "serial",
+    "bios_vendor",
+    "bios_version",
+    "bios_date",
+    "cpu_model",
+    "cpu_cores",
+    "cpu_threads",
+    "cpu_bits",
+    "os_name",
+    "os_version",
+    "os_bits",
+    "ram_bytes",
+    "disk_count",
+    "disk_total_bytes",
+    "disk0_size_bytes",
+    "disk0_type",
+    "disk0_model",
+    "disk0_smart",
+    "smart_failed_count",
+    "macs",
+}
 GIB = 1024**3
 
 
 def test_every_computer_leaves_a_retained_inventory(fresh_mosquitto, subscriber):
     from conftest import SIMULATOR
 
-    argv = ["--broker", f"127.0.0.1:{fresh_mosquitto.port}", "--username", SIMULATOR.username,
-            "--password", SIMULATOR.password, "--scale", "0.1", "--seed", "4", "--interval", "1",
-            "--duration", "1.5", "--no-incidents"]
+    argv = [
+        "--broker",
+        f"127.0.0.1:{fresh_mosquitto.port}",
+        "--username",
+        SIMULATOR.username,
+        "--password",
+        SIMULATOR.password,
+        "--scale",
+        "0.1",
+        "--seed",
+        "4",
+        "--interval",
+        "1",
+        "--duration",
+        "1.5",
+        "--no-incidents",
+    ]
     assert simulate(argv) == 0
     fleet = generate_fleet(load_profile("lao-cai-2018"), 0.1, 4)
-    computers = {(s.id, d.id): d for s in fleet if s.online for d in s.devices
-                 if not d.broken and d.kind in ("gateway", "lab_pc", "admin_pc")}
+    computers = {
+        (s.id, d.id): d
+        for s in fleet
+        if s.online
+        for d in s.devices
+        if not d.broken and d.kind in ("gateway", "lab_pc", "admin_pc")
+    }
     sub = subscriber(fresh_mosquitto.port, topic="schoolnet/v1/+/+/inventory")  # after the run
     got = {}
     deadline = time.monotonic() + 10
@@ -59,7 +99,10 @@ def test_every_computer_leaves_a_retained_inventory(fresh_mosquitto, subscriber)
 
 def test_equipment_file_lists_every_device_with_its_year_and_room(tmp_path, capsys):
     out = tmp_path / "devices.csv"
-    assert simulate(["--scale", "0.05", "--seed", "2", "--no-publish", "--export-devices", str(out)]) == 0
+    assert (
+        simulate(["--scale", "0.05", "--seed", "2", "--no-publish", "--export-devices", str(out)])
+        == 0
+    )
     assert f"devices written to {out}" in capsys.readouterr().out
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     fleet = generate_fleet(load_profile("lao-cai-2018"), 0.05, 2)

@@ -1,5 +1,6 @@
 """The wire contract: topics, payload validation, and the fast validator agreeing with the
 reference JSON Schema implementation on every case."""
+
 from __future__ import annotations
 
 import copy
@@ -7,15 +8,34 @@ import copy
 import jsonschema
 import pytest
 
-from schoolnet_agent.protocol import (PayloadError, Sample, TopicError, build_report, decode,
-                                      device_topic, encode, parse_topic, subscription, validate)
+from schoolnet_agent.protocol import (
+    PayloadError,
+    Sample,
+    TopicError,
+    build_report,
+    decode,
+    device_topic,
+    encode,
+    parse_topic,
+    subscription,
+    validate,
+)
 from schoolnet_agent.protocol.payload import check_schema, schema
 from schoolnet_collector.ingest.schema_check import check_schema as collector_check
 
-GOOD = build_report("lc-bxa-th-012", "pc-07", "lab_pc", 42,
-                    [Sample("cpu", {"usage_percent": 12.5, "load1": 0}),
-                     Sample("disk", {"used_bytes": 5, "ok": True, "fs": "ext4"}, instance="/")],
-                    ts_ms=1_764_000_000_123, interval=60, agent="0.1.0")
+GOOD = build_report(
+    "lc-bxa-th-012",
+    "pc-07",
+    "lab_pc",
+    42,
+    [
+        Sample("cpu", {"usage_percent": 12.5, "load1": 0}),
+        Sample("disk", {"used_bytes": 5, "ok": True, "fs": "ext4"}, instance="/"),
+    ],
+    ts_ms=1_764_000_000_123,
+    interval=60,
+    agent="0.1.0",
+)
 
 
 def mutate(**changes):
@@ -30,9 +50,25 @@ def mutate(**changes):
 
 CASES = [
     ("good", GOOD, True),
-    ("inventory", {**mutate(metrics=None), "inventory": {"cpu_model": "Intel", "ram_bytes": 4e9}}, True),
-    ("events", {**mutate(metrics=None), "events": [{"type": "uplink_changed", "severity": "warning",
-                                                     "data": {"from": "fibre", "to": "cellular"}}]}, True),
+    (
+        "inventory",
+        {**mutate(metrics=None), "inventory": {"cpu_model": "Intel", "ram_bytes": 4e9}},
+        True,
+    ),
+    (
+        "events",
+        {
+            **mutate(metrics=None),
+            "events": [
+                {
+                    "type": "uplink_changed",
+                    "severity": "warning",
+                    "data": {"from": "fibre", "to": "cellular"},
+                }
+            ],
+        },
+        True,
+    ),
     ("no seq", mutate(seq=None), False),
     ("negative seq", mutate(seq=-1), False),
     ("float seq", mutate(seq=1.5), False),
@@ -45,7 +81,11 @@ CASES = [
     ("no content", mutate(metrics=None), False),
     ("reserved metric name", mutate(metrics=[{"name": "report", "fields": {"x": 1}}]), False),
     ("metric name with space", mutate(metrics=[{"name": "cpu load", "fields": {"x": 1}}]), False),
-    ("field name with unit-less caps", mutate(metrics=[{"name": "cpu", "fields": {"Usage": 1}}]), False),
+    (
+        "field name with unit-less caps",
+        mutate(metrics=[{"name": "cpu", "fields": {"Usage": 1}}]),
+        False,
+    ),
     ("list value", mutate(metrics=[{"name": "cpu", "fields": {"x": [1]}}]), False),
     ("null value", mutate(metrics=[{"name": "cpu", "fields": {"x": None}}]), False),
     ("long string", mutate(metrics=[{"name": "cpu", "fields": {"x": "a" * 257}}]), False),
@@ -71,9 +111,14 @@ def test_fast_validators_agree_with_reference_implementation(name, report, valid
 
 def test_decode_reasons():
     assert decode(encode(GOOD)) == GOOD
-    for payload, reason in [(b"{", "not_json"), (b"\xff\xfe", "not_json"), (b"42", "not_object"),
-                            (b'{"schema": 2}', "wrong_version"), (b'{"schema": "1"}', "wrong_version"),
-                            (b" " * 300_000, "oversize")]:
+    for payload, reason in [
+        (b"{", "not_json"),
+        (b"\xff\xfe", "not_json"),
+        (b"42", "not_object"),
+        (b'{"schema": 2}', "wrong_version"),
+        (b'{"schema": "1"}', "wrong_version"),
+        (b" " * 300_000, "oversize"),
+    ]:
         with pytest.raises(PayloadError) as err:
             decode(payload)
         assert err.value.reason == reason, payload[:20]
@@ -83,8 +128,13 @@ def test_topics_round_trip_and_reject_bad_ids():
     topic = device_topic("lc-bxa-th-012", "pc-07", "telemetry")
     assert topic == "schoolnet/v1/lc-bxa-th-012/pc-07/telemetry"
     assert parse_topic(topic).device == "pc-07"
-    for bad in ("schoolnet/v1/a/b", "schoolnet/v2/a/b/telemetry", "schoolnet/v1/A/b/telemetry",
-                "schoolnet/v1/a/b/status", "schoolnet/v1/a/b/telemetry/x"):
+    for bad in (
+        "schoolnet/v1/a/b",
+        "schoolnet/v2/a/b/telemetry",
+        "schoolnet/v1/A/b/telemetry",
+        "schoolnet/v1/a/b/status",
+        "schoolnet/v1/a/b/telemetry/x",
+    ):
         with pytest.raises(TopicError):
             parse_topic(bad)
     with pytest.raises(TopicError):

@@ -1,5 +1,6 @@
 """``simulate`` command line: wrong arguments stop with exit 2 and a message naming the
 option; ``--export-schools`` writes the registry's school file without publishing."""
+
 from __future__ import annotations
 
 import csv
@@ -30,16 +31,25 @@ def test_bad_arguments_exit_2_naming_the_option(capsys, argv, message):
     assert message in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("argv,message", [
-    (["--profile", "atlantis-2030"],
-     "unknown profile 'atlantis-2030'; built-in profiles: lao-cai-2018"),
-    (["--export-schools", "schools.json"], "must end in .csv, .yaml or .yml"),
-    (["--username", "u", "--password", "p", "--password-file", "f"],
-     "give --password or --password-file, not both"),
-    (["--password", "p"], "--password or --password-file needs --username"),
-    (["--username", "u", "--password-file", "/nonexistent/secret"],
-     "--password-file /nonexistent/secret: No such file or directory"),
-])
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (
+            ["--profile", "atlantis-2030"],
+            "unknown profile 'atlantis-2030'; built-in profiles: lao-cai-2018",
+        ),
+        (["--export-schools", "schools.json"], "must end in .csv, .yaml or .yml"),
+        (
+            ["--username", "u", "--password", "p", "--password-file", "f"],
+            "give --password or --password-file, not both",
+        ),
+        (["--password", "p"], "--password or --password-file needs --username"),
+        (
+            ["--username", "u", "--password-file", "/nonexistent/secret"],
+            "--password-file /nonexistent/secret: No such file or directory",
+        ),
+    ],
+)
 def test_bad_values_exit_2_before_any_work(capsys, argv, message):
     assert simulate([*argv, "--no-publish"]) == 2
     captured = capsys.readouterr()

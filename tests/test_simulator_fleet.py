@@ -3,6 +3,7 @@
 The expected numbers are written out here from the domain brief, not read from the profile,
 so a typo in either the profile or the generator fails the test.
 """
+
 from __future__ import annotations
 
 import re
@@ -22,8 +23,17 @@ LAO_CAI_2018 = {
     "thpt": (36, 36, 70, 1515, 120, 297, 491, 83, 17),
     "gdtx": (10, 10, 16, 410, 35, 93, 65, 0, 0),
 }
-KEYS = ("schools", "schools_with_lab", "lab_rooms", "lab_pcs", "admin_pcs", "printers",
-        "projectors", "boards", "cameras")
+KEYS = (
+    "schools",
+    "schools_with_lab",
+    "lab_rooms",
+    "lab_pcs",
+    "admin_pcs",
+    "printers",
+    "projectors",
+    "boards",
+    "cameras",
+)
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
 
@@ -40,14 +50,18 @@ def fleet(profile):
 def test_levels_reproduce_the_2018_inventory(fleet):
     totals = fleet_totals(fleet)
     for level, figures in LAO_CAI_2018.items():
-        assert {k: totals[level][k] for k in KEYS} == dict(zip(KEYS, figures)), level
+        assert {k: totals[level][k] for k in KEYS} == dict(zip(KEYS, figures, strict=False)), level
     assert sum(t["lab_rooms_before_2010"] for k, t in totals.items() if k != "province") == 226
 
 
 def test_connectivity_reproduces_the_2018_figures(fleet):
     prov = fleet_totals(fleet)["province"]
-    assert (prov["with_internet"], prov["cellular"], prov["without_internet"],
-            prov["dual_fixed"]) == (640, 87, 6, 124)
+    assert (
+        prov["with_internet"],
+        prov["cellular"],
+        prov["without_internet"],
+        prov["dual_fixed"],
+    ) == (640, 87, 6, 124)
     assert (prov["cellular_VNPT"], prov["cellular_Viettel"]) == (18, 69)
     # 429 single-line schools split as 342:185 (largest remainder): 278.4 and 150.6
     assert (prov["single_VNPT"], prov["single_Viettel"]) == (278, 151)
@@ -56,12 +70,19 @@ def test_connectivity_reproduces_the_2018_figures(fleet):
 def test_devices_follow_the_equipment(fleet):
     devices = count_devices(fleet)
     assert devices["gateway"] == 640
-    assert (devices["lab_pc"], devices["admin_pc"], devices["projector"], devices["board"],
-            devices["printer"], devices["camera"]) == (8920, 1504, 2172, 187, 2326, 167)
+    assert (
+        devices["lab_pc"],
+        devices["admin_pc"],
+        devices["projector"],
+        devices["board"],
+        devices["printer"],
+        devices["camera"],
+    ) == (8920, 1504, 2172, 187, 2326, 167)
     broken = sum(d.broken for s in fleet for d in s.devices)
     assert 0.02 * 15916 < broken < 0.1 * 15916  # "many computers are old or broken"
     old_pcs = [d for s in fleet for d in s.devices if d.kind == "lab_pc" and d.old]
     new_pcs = [d for s in fleet for d in s.devices if d.kind == "lab_pc" and not d.old]
+
     def broken_share(devices):
         return sum(d.broken for d in devices) / len(devices)
 
@@ -101,7 +122,7 @@ def test_scale_tenth_is_proportional(profile):
         schools = max(1, round(0.1 * figures[0]))
         assert totals[level]["schools"] == schools
         factor = schools / figures[0]
-        for key, full in zip(KEYS[1:], figures[1:]):
+        for key, full in zip(KEYS[1:], figures[1:], strict=False):
             assert abs(totals[level][key] - factor * full) <= 1.5, (level, key)
     assert totals["province"]["cellular"] == pytest.approx(8.7, abs=2)
 

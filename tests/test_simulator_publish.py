@@ -4,6 +4,7 @@ A subscriber logged in as the collector receives everything; each payload must p
 protocol's own ``decode`` and name the device of its topic. Simulator login: ``simulator``,
 whose ACL allows writing all of ``schoolnet/v1/#``.
 """
+
 from __future__ import annotations
 
 import threading
@@ -33,8 +34,9 @@ class Subscriber:
         self._subscribed = threading.Event()
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="test-sim-sub")
         self.client.username_pw_set(COLLECTOR.username, COLLECTOR.password)
-        self.client.on_message = lambda c, u, m: None if m.retain else self.messages.append(
-            (m.topic, m.payload))
+        self.client.on_message = lambda c, u, m: (
+            None if m.retain else self.messages.append((m.topic, m.payload))
+        )
         self.client.on_subscribe = lambda *a: self._subscribed.set()
         self.client.connect("127.0.0.1", port)
         self.client.subscribe("schoolnet/v1/#", qos=1)
@@ -76,8 +78,14 @@ class Subscriber:
 def login(port: int) -> list[str]:
     from conftest import SIMULATOR
 
-    return ["--broker", f"127.0.0.1:{port}", "--username", SIMULATOR.username,
-            "--password", SIMULATOR.password]
+    return [
+        "--broker",
+        f"127.0.0.1:{port}",
+        "--username",
+        SIMULATOR.username,
+        "--password",
+        SIMULATOR.password,
+    ]
 
 
 def reporting_devices(scale: float, seed: int) -> dict[tuple[str, str], str]:
@@ -93,8 +101,18 @@ def subscriber(mosquitto):
 
 
 def test_every_device_reports_valid_payloads(mosquitto, subscriber, capsys):
-    argv = [*login(mosquitto.port), "--scale", "0.05", "--interval", "1", "--duration", "2.5",
-            "--seed", "5", "--no-incidents"]
+    argv = [
+        *login(mosquitto.port),
+        "--scale",
+        "0.05",
+        "--interval",
+        "1",
+        "--duration",
+        "2.5",
+        "--seed",
+        "5",
+        "--no-incidents",
+    ]
     assert simulate(argv) == 0
     subscriber.settle()
     out = capsys.readouterr().out
@@ -120,10 +138,23 @@ def test_every_device_reports_valid_payloads(mosquitto, subscriber, capsys):
             fields = metrics[(kind, name)]
             assert fields and fields <= load_probe_class(name).field_names(), (kind, name)
     assert metrics[("gateway", "uplink")] == {
-        "type", "isp", "fixed", "cellular", "up", "failover", "rtt_ms", "loss_percent",
-        "bandwidth_in_bps", "bandwidth_out_bps"}
-    assert metrics[("projector", "projector")] == {"power_on", "lamp_hours", "lamp_rated_hours",
-                                                   "error"}
+        "type",
+        "isp",
+        "fixed",
+        "cellular",
+        "up",
+        "failover",
+        "rtt_ms",
+        "loss_percent",
+        "bandwidth_in_bps",
+        "bandwidth_out_bps",
+    }
+    assert metrics[("projector", "projector")] == {
+        "power_on",
+        "lamp_hours",
+        "lamp_rated_hours",
+        "error",
+    }
     assert metrics[("board", "board")] == {"reachable", "uptime_seconds"}
     rtt = defaultdict(list)  # a USB 3G modem is far slower than fibre
     for r in reports:
@@ -137,8 +168,20 @@ def test_every_device_reports_valid_payloads(mosquitto, subscriber, capsys):
 
 
 def test_worker_processes_share_the_fleet(mosquitto, subscriber, capsys):
-    argv = [*login(mosquitto.port), "--scale", "0.05", "--interval", "1", "--duration", "2",
-            "--seed", "6", "--no-incidents", "--schools-per-process", "12"]
+    argv = [
+        *login(mosquitto.port),
+        "--scale",
+        "0.05",
+        "--interval",
+        "1",
+        "--duration",
+        "2",
+        "--seed",
+        "6",
+        "--no-incidents",
+        "--schools-per-process",
+        "12",
+    ]
     assert simulate(argv) == 0
     subscriber.settle()
     assert "33 schools in 3 worker processes" in capsys.readouterr().out
@@ -147,8 +190,18 @@ def test_worker_processes_share_the_fleet(mosquitto, subscriber, capsys):
 
 
 def test_wrong_password_exits_1_with_a_clear_message(mosquitto, capsys):
-    argv = ["--broker", f"127.0.0.1:{mosquitto.port}", "--username", "simulator",
-            "--password", "wrong", "--scale", "0.01", "--connect-timeout", "1.5"]
+    argv = [
+        "--broker",
+        f"127.0.0.1:{mosquitto.port}",
+        "--username",
+        "simulator",
+        "--password",
+        "wrong",
+        "--scale",
+        "0.01",
+        "--connect-timeout",
+        "1.5",
+    ]
     started = time.monotonic()
     assert simulate(argv) == 1
     assert time.monotonic() - started < 15
@@ -164,9 +217,12 @@ def stormy_profile(tmp_path) -> str:
     from schoolnet_collector.simulator.profile import PROFILE_DIR
 
     data = yaml.safe_load((PROFILE_DIR / "lao-cai-2018.yaml").read_text(encoding="utf-8"))
-    data["behaviour"].update(failover_per_day=20000, failover_minutes=[0.03, 0.05],
-                             outage_per_day={"fibre": 8000, "cellular": 20000},
-                             outage_minutes=[0.03, 0.05])
+    data["behaviour"].update(
+        failover_per_day=20000,
+        failover_minutes=[0.03, 0.05],
+        outage_per_day={"fibre": 8000, "cellular": 20000},
+        outage_minutes=[0.03, 0.05],
+    )
     path = tmp_path / "stormy.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return str(path)
@@ -174,14 +230,27 @@ def stormy_profile(tmp_path) -> str:
 
 def test_outages_and_failovers_lose_nothing(mosquitto, subscriber, tmp_path):
     """Schools that drop off spool their reports and send them, in order, once back."""
-    argv = [*login(mosquitto.port), "--profile", stormy_profile(tmp_path), "--scale", "0.03",
-            "--interval", "0.5", "--duration", "8", "--seed", "9"]
+    argv = [
+        *login(mosquitto.port),
+        "--profile",
+        stormy_profile(tmp_path),
+        "--scale",
+        "0.03",
+        "--interval",
+        "0.5",
+        "--duration",
+        "8",
+        "--seed",
+        "9",
+    ]
     assert simulate(argv) == 0
     subscriber.settle()
     reports = subscriber.reports()
     events = [e for r in reports for e in r.get("events", [])]
     assert {e["type"] for e in events} == {"uplink_changed"}, "the real gateway probe's name"
-    assert {"link_lost", "link_back", "failover", "failback"} <= {e["data"]["reason"] for e in events}
+    assert {"link_lost", "link_back", "failover", "failback"} <= {
+        e["data"]["reason"] for e in events
+    }
     uplink = [m["fields"] for r in reports for m in r.get("metrics", []) if m["name"] == "uplink"]
     assert any(f["up"] == 0 and f["loss_percent"] == 100 for f in uplink)  # spooled while down
     assert any(f["failover"] == 1 for f in uplink)
@@ -190,6 +259,9 @@ def test_outages_and_failovers_lose_nothing(mosquitto, subscriber, tmp_path):
         seqs[(r["school"], r["device"])].add(r["seq"])
     for key, got in seqs.items():  # nothing missing between a device's first and last report
         assert got == set(range(min(got), max(got) + 1)), key
-    offline_then_online = [k for k, v in subscriber.availability().items()
-                           if v[:3] == [b"online", b"offline", b"online"]]
+    offline_then_online = [
+        k
+        for k, v in subscriber.availability().items()
+        if v[:3] == [b"online", b"offline", b"online"]
+    ]
     assert offline_then_online  # a school that dropped off came back and said so

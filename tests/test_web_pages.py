@@ -4,6 +4,7 @@ Pages load after a token login, every number shown equals the API's, the languag
 works, scopes hold in the browser, and the session cookie is HttpOnly and not the token.
 Screenshots land in test-artifacts/web/ at the repository root.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,10 +18,10 @@ from urllib.parse import quote
 
 import openpyxl
 import pytest
+from collector_fixtures import device_client, wait_until, write_schools
 from playwright.sync_api import expect, sync_playwright
 from sqlalchemy.orm import Session
 
-from collector_fixtures import device_client, wait_until, write_schools
 from devenv.services import free_port, wait_for_port
 from schoolnet_agent.protocol import Sample, build_report, encode
 from schoolnet_collector.registry.alerting_models import Incident
@@ -29,18 +30,42 @@ from schoolnet_collector.registry.db import make_engine
 BIN = Path(sys.executable).parent
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "web"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 NOW = datetime.now(timezone.utc)
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                reason="Chromium is installed by scripts/install-system-deps.sh")
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason="Chromium is installed by scripts/install-system-deps.sh"
+)
 
 
 def create_token(conf: Path, scope: str) -> str:
-    return subprocess.run([BIN / "schoolnet-collector", "token", "create", "--config", conf,
-                           "--role", "viewer", "--scope", scope, "--name", f"web {scope}"],
-                          capture_output=True, text=True, check=True).stdout.strip()
+    return subprocess.run(
+        [
+            BIN / "schoolnet-collector",
+            "token",
+            "create",
+            "--config",
+            conf,
+            "--role",
+            "viewer",
+            "--scope",
+            scope,
+            "--name",
+            f"web {scope}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
 
 
 def api_get(base: str, path: str, token: str):
@@ -56,15 +81,37 @@ def publish_fleet(port: int) -> None:
     try:
         for i, minutes in enumerate((170, 110, 50, 5)):
             ts = int((NOW - timedelta(minutes=minutes)).timestamp() * 1000)
-            uplink = Sample("uplink", {"type": "fibre", "isp": "VNPT", "fixed": 1, "cellular": 0,
-                                       "up": 1 if i != 1 else 0, "failover": 0,
-                                       "rtt_ms": 20 + 10 * i, "loss_percent": float(i)})
-            report = build_report("lc-test-01", "gw", "gateway", i + 1, [uplink], ts_ms=ts, interval=60)
-            gw.publish("schoolnet/v1/lc-test-01/gw/telemetry", encode(report), qos=1).wait_for_publish(5)
+            uplink = Sample(
+                "uplink",
+                {
+                    "type": "fibre",
+                    "isp": "VNPT",
+                    "fixed": 1,
+                    "cellular": 0,
+                    "up": 1 if i != 1 else 0,
+                    "failover": 0,
+                    "rtt_ms": 20 + 10 * i,
+                    "loss_percent": float(i),
+                },
+            )
+            report = build_report(
+                "lc-test-01", "gw", "gateway", i + 1, [uplink], ts_ms=ts, interval=60
+            )
+            gw.publish(
+                "schoolnet/v1/lc-test-01/gw/telemetry", encode(report), qos=1
+            ).wait_for_publish(5)
         for n, device in enumerate(("pc-01", "pc-02")):
-            report = build_report("lc-test-01", device, "lab_pc", 1,
-                                  [Sample("cpu", {"usage_percent": 10 + n})], interval=60)
-            gw.publish(f"schoolnet/v1/lc-test-01/{device}/telemetry", encode(report), qos=1).wait_for_publish(5)
+            report = build_report(
+                "lc-test-01",
+                device,
+                "lab_pc",
+                1,
+                [Sample("cpu", {"usage_percent": 10 + n})],
+                interval=60,
+            )
+            gw.publish(
+                f"schoolnet/v1/lc-test-01/{device}/telemetry", encode(report), qos=1
+            ).wait_for_publish(5)
     finally:
         gw.loop_stop()
         gw.disconnect()
@@ -83,25 +130,47 @@ def site(tmp_path_factory, mosquitto, influxdb):
         f'client_id = "web-{tmp.name}"\nshare_group = "web-{tmp.name}"\n'
         f'[influx]\nurl = "{influxdb.url}"\ndatabase = "{database}"\nflush_interval = 0.1\n'
         f'[registry]\nurl = "{registry}"\nschools_file = "{write_schools(tmp)}"\n'
-        f'[api]\nport = {port}\n[ingest]\ndata_dir = "{tmp}/collector-data"\n')
+        f'[api]\nport = {port}\n[ingest]\ndata_dir = "{tmp}/collector-data"\n'
+    )
     tokens = {"province": create_token(conf, "province")}
-    collector = subprocess.Popen([BIN / "schoolnet-collector", "run", "--config", conf],
-                                 stdout=open(tmp / "collector.log", "wb"), stderr=subprocess.STDOUT)
+    collector = subprocess.Popen(
+        [BIN / "schoolnet-collector", "run", "--config", conf],
+        stdout=open(tmp / "collector.log", "wb"),
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for_port(port, timeout=60, proc=collector)
-        tokens["school"] = create_token(conf, "school:lc-test-02")  # after the school import at start
+        tokens["school"] = create_token(
+            conf, "school:lc-test-02"
+        )  # after the school import at start
         publish_fleet(mosquitto.port)
-        assert wait_until(lambda: len(api_get(base, "/api/v1/schools/lc-test-01/devices",
-                                              tokens["province"])) >= 3, timeout=20)
-        assert wait_until(lambda: len(api_get(base, "/api/v1/schools/lc-test-01/uplink",
-                                              tokens["province"])) >= 3, timeout=20)
+        assert wait_until(
+            lambda: (
+                len(api_get(base, "/api/v1/schools/lc-test-01/devices", tokens["province"])) >= 3
+            ),
+            timeout=20,
+        )
+        assert wait_until(
+            lambda: (
+                len(api_get(base, "/api/v1/schools/lc-test-01/uplink", tokens["province"])) >= 3
+            ),
+            timeout=20,
+        )
         engine = make_engine(registry)
         with Session(engine) as s:
-            s.add(Incident(key="school_offline:lc-test-01/test", rule="school_offline",
-                           school_id="lc-test-01", severity="critical", state="open",
-                           summary="Trường mất kết nối Internet", details={},
-                           opened_at=NOW - timedelta(minutes=30)))
+            s.add(
+                Incident(
+                    key="school_offline:lc-test-01/test",
+                    rule="school_offline",
+                    school_id="lc-test-01",
+                    severity="critical",
+                    state="open",
+                    summary="Trường mất kết nối Internet",
+                    details={},
+                    opened_at=NOW - timedelta(minutes=30),
+                )
+            )
             s.commit()
         engine.dispose()
         yield {"base": base, "tokens": tokens}
@@ -115,8 +184,13 @@ def browser_page(tmp_path):
     """A fresh Chromium profile per test (no cookies carried over)."""
     with sync_playwright() as p:
         context = p.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-            headless=True, accept_downloads=True, locale="vi-VN")
+            str(tmp_path / "profile"),
+            executable_path=CHROMIUM,
+            args=CHROMIUM_ARGS,
+            headless=True,
+            accept_downloads=True,
+            locale="vi-VN",
+        )
         try:
             yield context, context.pages[0] if context.pages else context.new_page()
         finally:
@@ -132,10 +206,13 @@ def login(page, base: str, token: str, start: str = "/") -> None:
 
 def cells(page, selector: str) -> dict[str, dict[str, float]]:
     """{row key: {field: number}} from the data-value attributes of a table's rows."""
-    return page.eval_on_selector_all(selector, """rows => Object.fromEntries(rows.map(r => [
+    return page.eval_on_selector_all(
+        selector,
+        """rows => Object.fromEntries(rows.map(r => [
         r.dataset.district || r.dataset.school || r.dataset.time,
         Object.fromEntries([...r.querySelectorAll('[data-field]')].map(
-            c => [c.dataset.field, c.dataset.value === 'None' ? null : Number(c.dataset.value)]))]))""")
+            c => [c.dataset.field, c.dataset.value === 'None' ? null : Number(c.dataset.value)]))]))""",
+    )
 
 
 def shot(page, name: str) -> None:
@@ -144,7 +221,7 @@ def shot(page, name: str) -> None:
 
 
 def test_province_district_and_school_pages_show_the_apis_numbers(site, browser_page):
-    context, page = browser_page
+    _context, page = browser_page
     base, token = site["base"], site["tokens"]["province"]
     login(page, base, token)
     expect(page).to_have_url(base + "/")
@@ -153,8 +230,9 @@ def test_province_district_and_school_pages_show_the_apis_numbers(site, browser_
 
     districts = {d["id"]: d for d in api_get(base, "/api/v1/districts", token)}
     shown = cells(page, "#districts tbody tr")
-    assert shown == {k: {f: d[f] for f in ("schools", "devices", "devices_online")}
-                     for k, d in districts.items()}
+    assert shown == {
+        k: {f: d[f] for f in ("schools", "devices", "devices_online")} for k, d in districts.items()
+    }
     assert shown["bat-xat"]["devices"] >= 3
     total = cells(page, "#districts tfoot tr")["total"]
     assert total["schools"] == api_get(base, "/api/v1/schools", token)["total"] == 2
@@ -163,30 +241,36 @@ def test_province_district_and_school_pages_show_the_apis_numbers(site, browser_
     expect(page).to_have_url(base + "/districts/bat-xat")
     api_schools = api_get(base, "/api/v1/schools?district=bat-xat", token)["items"]
     assert cells(page, "#schools tbody tr") == {
-        s["id"]: {"devices": s["devices"], "devices_online": s["devices_online"]} for s in api_schools}
+        s["id"]: {"devices": s["devices"], "devices_online": s["devices_online"]}
+        for s in api_schools
+    }
     shot(page, "district")
 
     page.click("text=Trường THCS Thử Nghiệm 1")
     expect(page).to_have_url(base + "/schools/lc-test-01")
     devices = api_get(base, "/api/v1/schools/lc-test-01/devices", token)
     shown_devices = page.eval_on_selector_all(
-        "#devices tbody tr", "rows => rows.map(r => [r.dataset.device, r.dataset.online])")
+        "#devices tbody tr", "rows => rows.map(r => [r.dataset.device, r.dataset.online])"
+    )
     assert sorted(shown_devices) == sorted([d["id"], str(d["online"]).lower()] for d in devices)
     uplink = api_get(base, "/api/v1/schools/lc-test-01/uplink", token)
     shown_uplink = list(cells(page, "#uplink tbody tr").values())
-    assert [(u["up"], u["rtt_ms"], u["loss_percent"]) for u in shown_uplink] == \
-           [(u["up"], u["rtt_ms"], u["loss_percent"]) for u in uplink]
+    assert [(u["up"], u["rtt_ms"], u["loss_percent"]) for u in shown_uplink] == [
+        (u["up"], u["rtt_ms"], u["loss_percent"]) for u in uplink
+    ]
     assert 0.0 in [u["up"] for u in shown_uplink]  # the hour the link was down shows as such
     expect(page.locator("#incidents")).to_contain_text("Trường mất kết nối Internet")
     incidents = api_get(base, "/api/v1/incidents?school=lc-test-01&state=active", token)["items"]
-    shown_incidents = page.eval_on_selector_all("#incidents tbody tr", "rows => rows.map(r => Number(r.dataset.incident))")
+    shown_incidents = page.eval_on_selector_all(
+        "#incidents tbody tr", "rows => rows.map(r => Number(r.dataset.incident))"
+    )
     assert shown_incidents == [i["id"] for i in incidents] and incidents
     expect(page.locator("#incidents")).to_contain_text("Nghiêm trọng")
     shot(page, "school")
 
 
 def test_language_switch_to_english_is_remembered(site, browser_page):
-    context, page = browser_page
+    _context, page = browser_page
     base = site["base"]
     page.goto(base + "/schools/lc-test-01")  # to the login form, in Vietnamese
     expect(page.locator("h1")).to_have_text("Đăng nhập")
@@ -221,8 +305,9 @@ def test_session_cookie_is_httponly_and_not_the_token_and_logout_ends_it(site, b
     page.click("#logout")
     expect(page).to_have_url(base + "/login")
     # The old cookie is dead on the server too, not only deleted from this browser.
-    request = urllib.request.Request(base + "/api/v1/schools",
-                                     headers={"Cookie": f"schoolnet_session={cookie['value']}"})
+    request = urllib.request.Request(
+        base + "/api/v1/schools", headers={"Cookie": f"schoolnet_session={cookie['value']}"}
+    )
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(request, timeout=5)
     assert refused.value.code == 401
@@ -236,7 +321,7 @@ def test_wrong_token_is_refused_on_the_form(site, browser_page):
 
 
 def test_school_token_sees_only_its_school_in_the_browser(site, browser_page):
-    context, page = browser_page
+    _context, page = browser_page
     base = site["base"]
     login(page, base, site["tokens"]["school"])
     expect(page).to_have_url(base + "/schools/lc-test-02")
@@ -251,7 +336,7 @@ def test_school_token_sees_only_its_school_in_the_browser(site, browser_page):
 
 
 def test_procurement_plan_downloads_as_xlsx(site, browser_page, tmp_path):
-    context, page = browser_page
+    _context, page = browser_page
     login(page, site["base"], site["tokens"]["province"], start="/plan")
     expect(page.locator("h1")).to_have_text("Kế hoạch mua sắm")
     spec = urllib.request.urlopen(site["base"] + "/openapi.json", timeout=5).read()
@@ -259,10 +344,14 @@ def test_procurement_plan_downloads_as_xlsx(site, browser_page, tmp_path):
         expect(page.locator("#plan-pending")).to_be_visible()
         pytest.skip("the planning API (/api/v1/procurement) has not landed yet")
     plan = api_get(site["base"], "/api/v1/procurement?scope=province", site["tokens"]["province"])
-    first = page.eval_on_selector_all("#plan-summary tbody tr:first-child td[data-value]",
-                                      "cells => cells.map(c => Number(c.dataset.value))")
+    first = page.eval_on_selector_all(
+        "#plan-summary tbody tr:first-child td[data-value]",
+        "cells => cells.map(c => Number(c.dataset.value))",
+    )
     total = plan["total"]
-    assert first == [total[k] for k in ("pcs", "labs_replace", "labs_add", "projectors", "boards", "cost")]
+    assert first == [
+        total[k] for k in ("pcs", "labs_replace", "labs_add", "projectors", "boards", "cost")
+    ]
     with page.expect_download() as info:
         page.click("#download-xlsx")
     download = info.value

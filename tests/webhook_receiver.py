@@ -1,5 +1,6 @@
 """A webhook receiver on 127.0.0.1 that checks the HMAC signature the way a real one should:
 bad or missing signature → 401, timestamp outside 5 minutes (a replay) → 401, else 200."""
+
 from __future__ import annotations
 
 import json
@@ -29,12 +30,19 @@ class WebhookReceiver:
 
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                ok = verify(rx.secret, self.headers.get(TIMESTAMP_HEADER), body,
-                            self.headers.get(SIGNATURE_HEADER), time.time())
+                ok = verify(
+                    rx.secret,
+                    self.headers.get(TIMESTAMP_HEADER),
+                    body,
+                    self.headers.get(SIGNATURE_HEADER),
+                    time.time(),
+                )
                 status = rx.status if ok else 401
                 with rx.changed:
                     if ok and status < 300:
-                        rx.accepted.append({"headers": dict(self.headers), "body": json.loads(body)})
+                        rx.accepted.append(
+                            {"headers": dict(self.headers), "body": json.loads(body)}
+                        )
                     elif not ok:
                         rx.rejected.append(self.headers.get(SIGNATURE_HEADER) or "")
                     rx.changed.notify_all()
@@ -44,7 +52,7 @@ class WebhookReceiver:
 
         return Handler
 
-    def __enter__(self) -> "WebhookReceiver":
+    def __enter__(self) -> WebhookReceiver:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
 

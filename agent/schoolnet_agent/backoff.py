@@ -4,10 +4,11 @@ Why jitter: when the province's broker restarts, thousands of agents lose their 
 the same second. With a plain doubling delay they would all come back in lock-step, again and
 again; a random delay inside a growing window spreads them out so the broker can accept them.
 """
+
 from __future__ import annotations
 
 import random
-from typing import Callable
+from collections.abc import Callable
 
 
 class Backoff:
@@ -17,8 +18,9 @@ class Backoff:
     shorter than ``min_delay`` nor longer than ``max_delay``. ``reset()`` after a success.
     """
 
-    def __init__(self, min_delay: float, max_delay: float,
-                 rand: Callable[[], float] = random.random):
+    def __init__(
+        self, min_delay: float, max_delay: float, rand: Callable[[], float] = random.random
+    ):
         if min_delay <= 0 or max_delay < min_delay:
             raise ValueError(f"need 0 < min_delay <= max_delay, got {min_delay}, {max_delay}")
         self.min_delay = float(min_delay)

@@ -29,13 +29,15 @@ keepalive period one ping exchange (PINGREQ + PINGRESP + ACK). Connects are not 
 few a day). The month is the calendar month in UTC; the count is kept in the spool's
 database, so it survives restarts.
 """
+
 from __future__ import annotations
 
 import logging
 import math
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from schoolnet_agent.config_checks import Check, Invalid
 from schoolnet_agent.probes.base import Field, Probe
@@ -49,21 +51,37 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MB = 1024 * 1024
-TCPIP_HEADER = 52          # IPv4 (20) + TCP (20) + timestamp option (12)
-MSS = 1448                 # payload of a full TCP segment on a 1500-byte MTU with timestamps
+TCPIP_HEADER = 52  # IPv4 (20) + TCP (20) + timestamp option (12)
+MSS = 1448  # payload of a full TCP segment on a 1500-byte MTU with timestamps
 PUBACK = 4
 PING_EXCHANGE = 2 + 2 + 3 * TCPIP_HEADER  # PINGREQ, PINGRESP, the ACK of the PINGRESP
 
 # Fields a metered (lean) report leaves out: what no alert, dashboard panel or planners' report
 # reads, or what can be derived from the fields kept. Declared per probe, one place.
 OPTIONAL_FIELDS: dict[str, frozenset[str]] = {
-    "cpu": frozenset({"user_percent", "system_percent", "steal_percent", "idle_percent",
-                      "load5", "load15", "logical_count"}),
+    "cpu": frozenset(
+        {
+            "user_percent",
+            "system_percent",
+            "steal_percent",
+            "idle_percent",
+            "load5",
+            "load15",
+            "logical_count",
+        }
+    ),
     "mem": frozenset({"total_bytes", "used_bytes", "swap_total_bytes", "swap_used_bytes"}),
     "disk": frozenset({"total_bytes", "used_bytes"}),
     "diskio": frozenset({"read_ops_total", "write_ops_total"}),
-    "net": frozenset({"recv_packets_total", "sent_packets_total", "recv_drops_total",
-                      "sent_drops_total", "speed_bps"}),
+    "net": frozenset(
+        {
+            "recv_packets_total",
+            "sent_packets_total",
+            "recv_drops_total",
+            "sent_drops_total",
+            "speed_bps",
+        }
+    ),
     "system": frozenset({"boot_time_seconds", "process_count", "users_count"}),
     "sensors": frozenset({"high_celsius", "critical_celsius", "battery_left_seconds"}),
     # The agent's own metrics: what is lost (dropped_total) and spent (used_bytes) stays.
@@ -76,8 +94,17 @@ class MeteredMode(Check):
     """``"auto"``, ``true`` or ``false``."""
 
     expected = '"auto", true or false'
-    WORDS = {"auto": "auto", "true": True, "yes": True, "1": True, "on": True,
-             "false": False, "no": False, "0": False, "off": False}
+    WORDS: ClassVar[dict[str, Any]] = {
+        "auto": "auto",
+        "true": True,
+        "yes": True,
+        "1": True,
+        "on": True,
+        "false": False,
+        "no": False,
+        "0": False,
+        "off": False,
+    }
 
     def parse_env(self, text: str) -> Any:
         return self.WORDS.get(text.strip().lower(), text)
@@ -91,14 +118,14 @@ class MeteredMode(Check):
 @dataclass
 class BudgetSettings:
     metered: str | bool = "auto"
-    school_monthly_mb: float = 30.0    # the school's whole telemetry budget a month
-    school_devices: int = 30           # devices sharing it (each gets an equal share)
-    interval_seconds: float = 300.0    # report interval on a metered link
-    batch_reports: int = 12            # reports per batch message
-    batch_seconds: float = 3600.0      # send a batch at least this often
-    keepalive: int = 600               # MQTT keepalive of a PC on a metered link
-    gateway_keepalive: int = 60        # ... and of the gateway (its Will: the school-offline alert)
-    lean: bool = True                  # leave out OPTIONAL_FIELDS
+    school_monthly_mb: float = 30.0  # the school's whole telemetry budget a month
+    school_devices: int = 30  # devices sharing it (each gets an equal share)
+    interval_seconds: float = 300.0  # report interval on a metered link
+    batch_reports: int = 12  # reports per batch message
+    batch_seconds: float = 3600.0  # send a batch at least this often
+    keepalive: int = 600  # MQTT keepalive of a PC on a metered link
+    gateway_keepalive: int = 60  # ... and of the gateway (its Will: the school-offline alert)
+    lean: bool = True  # leave out OPTIONAL_FIELDS
 
     @property
     def device_share_bytes(self) -> int:
@@ -130,8 +157,14 @@ def wire_bytes(topic: str, payload_len: int) -> int:
     mqtt_len = 1 + _varint_len(remaining) + remaining
     segments = max(1, math.ceil(mqtt_len / MSS))
     acks = segments // 2  # the peer ACKs every second full segment; the PUBACK carries the last
-    return mqtt_len + segments * TCPIP_HEADER + acks * TCPIP_HEADER \
-        + PUBACK + TCPIP_HEADER + TCPIP_HEADER
+    return (
+        mqtt_len
+        + segments * TCPIP_HEADER
+        + acks * TCPIP_HEADER
+        + PUBACK
+        + TCPIP_HEADER
+        + TCPIP_HEADER
+    )
 
 
 def _varint_len(n: int) -> int:
@@ -141,8 +174,15 @@ def _varint_len(n: int) -> int:
 class Budget:
     """Counts this device's bytes against its monthly share; decides when a batch is due."""
 
-    def __init__(self, settings: BudgetSettings, *, metered: bool, keepalive: int,
-                 spool: Spool | None = None, wall: Callable[[], float] = time.time):
+    def __init__(
+        self,
+        settings: BudgetSettings,
+        *,
+        metered: bool,
+        keepalive: int,
+        spool: Spool | None = None,
+        wall: Callable[[], float] = time.time,
+    ):
         self.settings = settings
         self.metered = metered
         self.keepalive = keepalive
@@ -170,10 +210,14 @@ class Budget:
         if month != self._month:
             self._month, self._used, self._warned = month, 0, False
 
-    def count_publish(self, info: Any, transport: MqttTransport, channel: str,
-                      device: str | None, payload: bytes) -> None:
-        self.count(wire_bytes(device_topic(transport.school, device or transport.device, channel),
-                              len(payload)))
+    def count_publish(
+        self, info: Any, transport: MqttTransport, channel: str, device: str | None, payload: bytes
+    ) -> None:
+        self.count(
+            wire_bytes(
+                device_topic(transport.school, device or transport.device, channel), len(payload)
+            )
+        )
 
     def count(self, nbytes: int) -> None:
         self._roll()
@@ -203,8 +247,9 @@ class Budget:
         fast. Batches are spaced out by this factor (fewer, larger, better compressed)."""
         g = time.gmtime(self.wall())
         days = _days_in_month(g.tm_year, g.tm_mon)
-        elapsed = ((g.tm_mday - 1) * 86400 + g.tm_hour * 3600 + g.tm_min * 60 + g.tm_sec) \
-            / (days * 86400)
+        elapsed = ((g.tm_mday - 1) * 86400 + g.tm_hour * 3600 + g.tm_min * 60 + g.tm_sec) / (
+            days * 86400
+        )
         share = self.used_bytes / max(self.settings.device_share_bytes, 1)
         return min(8.0, max(1.0, share / max(elapsed, 1 / 30)))
 
@@ -228,13 +273,20 @@ class Budget:
         allowed = self.settings.device_share_bytes
         used = self.used_bytes
         if self.metered and used > allowed and not self._warned:
-            log.warning("data budget exceeded: %.1f MB used of %.1f MB this month",
-                        used / MB, allowed / MB)
+            log.warning(
+                "data budget exceeded: %.1f MB used of %.1f MB this month", used / MB, allowed / MB
+            )
             self._warned = True
-        return Sample("budget", {"metered": int(self.metered), "used_bytes": used,
-                                 "allowed_bytes": allowed,
-                                 "used_percent": round(100.0 * used / max(allowed, 1), 2),
-                                 "keepalive_seconds": self.keepalive})
+        return Sample(
+            "budget",
+            {
+                "metered": int(self.metered),
+                "used_bytes": used,
+                "allowed_bytes": allowed,
+                "used_percent": round(100.0 * used / max(allowed, 1), 2),
+                "keepalive_seconds": self.keepalive,
+            },
+        )
 
 
 def _days_in_month(year: int, month: int) -> int:

@@ -3,6 +3,7 @@
 Exit codes: 0 done, 1 the agent could not do its job (state directory unusable, broker did
 not acknowledge), 2 wrong command line or configuration (one line on stderr, no traceback).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,29 +19,45 @@ EXIT_USAGE = 2
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="schoolnet-agent",
-                                     description="Reports this device's health to schoolnet over MQTT.")
+    parser = argparse.ArgumentParser(
+        prog="schoolnet-agent", description="Reports this device's health to schoolnet over MQTT."
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("--log-level", default="info",
-                        choices=["debug", "info", "warning", "error"], help="default: info")
+    parser.add_argument(
+        "--log-level",
+        default="info",
+        choices=["debug", "info", "warning", "error"],
+        help="default: info",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = sub.add_parser("run", help="report every interval until stopped (SIGTERM, Ctrl-C)")
     run.add_argument("--config", required=True, metavar="FILE", help="TOML configuration file")
     # Only --print for now: a one-off publish would leave the device's retained availability
     # at "offline" while its service keeps running.
     once = sub.add_parser("once", help="collect one report and print it (no broker needed)")
-    once.add_argument("--print", action="store_true", dest="print_only", required=True,
-                      help="print the report as JSON, validated against the schema")
-    once.add_argument("--config", metavar="FILE",
-                      help="TOML configuration file (default: school 'local', device = hostname)")
+    once.add_argument(
+        "--print",
+        action="store_true",
+        dest="print_only",
+        required=True,
+        help="print the report as JSON, validated against the schema",
+    )
+    once.add_argument(
+        "--config",
+        metavar="FILE",
+        help="TOML configuration file (default: school 'local', device = hostname)",
+    )
     sub.add_parser("probes", help="list every probe's fields with unit and meaning (Markdown)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=args.log_level.upper(),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     if args.command == "probes":
         from schoolnet_agent.probes.docs import fields_markdown
 
@@ -65,9 +82,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(config) -> int:
-    from schoolnet_agent.runner import Runner
-
     from schoolnet_agent.inventory.publisher import InventoryPublisher
+    from schoolnet_agent.runner import Runner
 
     runner = Runner(config)
     runner.inventory = InventoryPublisher.for_runner(runner)
@@ -83,9 +99,15 @@ def _print_once(config) -> int:
     from schoolnet_agent.protocol import build_report, validate
 
     dev = config.device
-    report = build_report(dev.school, dev.id, dev.kind, 0,
-                          ProbeSet(load_probes(config.probes.active, config=config)).collect(),
-                          interval=dev.interval_seconds, agent=__version__)
+    report = build_report(
+        dev.school,
+        dev.id,
+        dev.kind,
+        0,
+        ProbeSet(load_probes(config.probes.active, config=config)).collect(),
+        interval=dev.interval_seconds,
+        agent=__version__,
+    )
     validate(report)  # a report the collector would refuse is a bug: let it show
     return _write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
 

@@ -4,13 +4,15 @@ A check converts an environment variable's text to its type (``parse_env``) and 
 refuses a value (``check``, raising :class:`Invalid`). ``expected`` is what the error message
 says was expected, so every refusal reads "<key>: expected <expected>, got <value>".
 """
+
 from __future__ import annotations
 
 import difflib
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, ClassVar
 
 from schoolnet_agent.protocol.topics import ID_RE
 
@@ -80,16 +82,27 @@ class Number(Check):
             return text
 
     def check(self, value: Any) -> float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) \
-                or not self.lo <= value <= self.hi:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not self.lo <= value <= self.hi
+        ):
             raise Invalid()
         return float(value)
 
 
 class Boolean(Check):
     expected = "true or false"
-    WORDS = {"true": True, "1": True, "yes": True, "on": True,
-             "false": False, "0": False, "no": False, "off": False}
+    WORDS: ClassVar[dict[str, Any]] = {
+        "true": True,
+        "1": True,
+        "yes": True,
+        "on": True,
+        "false": False,
+        "0": False,
+        "no": False,
+        "off": False,
+    }
 
     def parse_env(self, text: str) -> Any:
         return self.WORDS.get(text.strip().lower(), text)
@@ -110,7 +123,9 @@ class Text(Check):
 
 
 class Ident(Text):
-    expected = "an id of lowercase letters, digits, '-' and '_' (at most 63, first a letter or digit)"
+    expected = (
+        "an id of lowercase letters, digits, '-' and '_' (at most 63, first a letter or digit)"
+    )
 
     def check(self, value: Any) -> str:
         if not isinstance(value, str) or not ID_RE.match(value):

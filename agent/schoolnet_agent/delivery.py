@@ -18,6 +18,7 @@ re-send after a reconnect; the pump skips them, so a message is on the wire at m
 process. After a crash, everything unacknowledged is backfill for the next process: a report
 may then arrive twice, always with the same (device, seq, ts), which InfluxDB stores once.
 """
+
 from __future__ import annotations
 
 import logging
@@ -25,8 +26,9 @@ import os
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING
 
 from schoolnet_agent.logonce import LogLimiter
 from schoolnet_agent.probes.base import Field, Probe
@@ -49,12 +51,12 @@ BACKFILL_MARK = b',"backfill":true}'
 @dataclass
 class SpoolSettings:
     enabled: bool = True
-    file: str | None = None         # default: <state.directory>/spool.db
+    file: str | None = None  # default: <state.directory>/spool.db
     max_mb: float = 64.0
-    sync: str = "full"              # "full": fsync every stored message; "normal": at checkpoints
-    replay_rate: float = 20.0       # backfill messages a second
-    replay_inflight: int = 10       # in-flight slots backfill may hold (of mqtt.max_inflight)
-    keep_acked: bool = True         # keep acknowledged messages (within max_mb) for replay requests
+    sync: str = "full"  # "full": fsync every stored message; "normal": at checkpoints
+    replay_rate: float = 20.0  # backfill messages a second
+    replay_inflight: int = 10  # in-flight slots backfill may hold (of mqtt.max_inflight)
+    keep_acked: bool = True  # keep acknowledged messages (within max_mb) for replay requests
     resend_window_seconds: float = 3600.0  # on a lost session, re-send what was acked this recently
 
     def path(self, state_directory: str) -> str:
@@ -73,8 +75,15 @@ def mark_backfill(payload: bytes) -> bytes:
 class SpooledDelivery:
     tick_seconds = 0.5  # the pump's longest sleep when nothing wakes it
 
-    def __init__(self, spool: Spool, transport: MqttTransport, settings: SpoolSettings, *,
-                 budget: Budget | None = None, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        spool: Spool,
+        transport: MqttTransport,
+        settings: SpoolSettings,
+        *,
+        budget: Budget | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.spool = spool
         self.transport = transport
         self.settings = settings
@@ -82,12 +91,12 @@ class SpooledDelivery:
         self.clock = clock
         self.bucket = TokenBucket(settings.replay_rate, clock=clock)
         self._lock = threading.Lock()
-        self._on_wire: dict[int, bool] = {}   # row id → sent as backfill
+        self._on_wire: dict[int, bool] = {}  # row id → sent as backfill
         self._requests: deque[ReplayRequest] = deque()
         self._wake = threading.Event()
         # Backfill may be waiting unless the pump found none since the last change: bumped by
         # every event that can make some, so a change during the pump's query is not lost.
-        self._backfill_events = 1   # rows left by an earlier process
+        self._backfill_events = 1  # rows left by an earlier process
         self._backfill_none_at = 0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -121,11 +130,15 @@ class SpooledDelivery:
     def deliver(self, message: Outgoing) -> int:
         """Store ``message``; publish it now if it can go live. Returns its spool row id."""
         connected = self.transport.connected
-        row = self.spool.add(message.channel, message.payload, message.device, message.retain,
-                             backfill=not connected)
+        row = self.spool.add(
+            message.channel, message.payload, message.device, message.retain, backfill=not connected
+        )
         if connected and not self.metered:
-            self._send_one(Spooled(row, message.channel, message.device, message.retain,
-                                   message.payload, 0, False))
+            self._send_one(
+                Spooled(
+                    row, message.channel, message.device, message.retain, message.payload, 0, False
+                )
+            )
         else:
             self._backfill_events += 1
             self._wake.set()
@@ -160,8 +173,13 @@ class SpooledDelivery:
             try:
                 waiting = self.step()
             except Exception as exc:  # never let the pump die: the runner keeps spooling
-                self._limiter.log(f"pump:{type(exc).__name__}", logging.ERROR,
-                                  "spool pump failed: %r", exc, exc_info=True)
+                self._limiter.log(
+                    f"pump:{type(exc).__name__}",
+                    logging.ERROR,
+                    "spool pump failed: %r",
+                    exc,
+                    exc_info=True,
+                )
             # Backfill held back by the pace: wake for the next token; else sleep until an
             # acknowledgement, a stored backfill message, a connection or a request wakes us.
             self._wake.wait(max(self.bucket.wait_hint(), 0.01) if waiting else self.tick_seconds)
@@ -198,7 +216,9 @@ class SpooledDelivery:
             return sum(1 for backfill in self._on_wire.values() if backfill)
 
     def _slots(self) -> int:
-        return min(self.bucket.available(), self.settings.replay_inflight - self._backfill_on_wire())
+        return min(
+            self.bucket.available(), self.settings.replay_inflight - self._backfill_on_wire()
+        )
 
     def _on_wire_ids(self) -> list[int]:
         with self._lock:
@@ -227,8 +247,9 @@ class SpooledDelivery:
         with self._lock:
             self._on_wire[row.id] = row.backfill
         try:
-            info = self.transport.publish(row.channel, payload, device=row.device,
-                                          retain=row.retain, tag=row.id)
+            info = self.transport.publish(
+                row.channel, payload, device=row.device, retain=row.retain, tag=row.id
+            )
         except TopicError as exc:  # can never be sent: keep it from blocking the queue
             with self._lock:
                 self._on_wire.pop(row.id, None)
@@ -261,8 +282,11 @@ class SpooledDelivery:
     def _due(self, rows: list[Spooled], size: int) -> list[list[Spooled]]:
         """The groups to send now: full ones, and a partial one whose oldest has waited long
         enough (``Budget.batch_due``); retained messages alone, at once."""
-        return [g for g in _batches(rows, size)
-                if g[0].retain or self.budget.batch_due(len(g), g[0].stored_ms, size)]
+        return [
+            g
+            for g in _batches(rows, size)
+            if g[0].retain or self.budget.batch_due(len(g), g[0].stored_ms, size)
+        ]
 
     def _send_group(self, rows: list[Spooled]) -> None:
         if len(rows) == 1 and (rows[0].retain or rows[0].channel == BATCH):
@@ -305,11 +329,19 @@ class SpooledDelivery:
         if count:
             self._backfill_events += 1
         if request.id:
-            log.info("replay request %s: sending again %d messages acknowledged since %d",
-                     request.id, count, request.since_ms)
+            log.info(
+                "replay request %s: sending again %d messages acknowledged since %d",
+                request.id,
+                count,
+                request.since_ms,
+            )
         elif count:
-            log.warning("broker had lost this device's session: sending again %d messages "
-                        "acknowledged in the last %g s", count, self.settings.resend_window_seconds)
+            log.warning(
+                "broker had lost this device's session: sending again %d messages "
+                "acknowledged in the last %g s",
+                count,
+                self.settings.resend_window_seconds,
+            )
         self._wake.set()
 
 
@@ -320,8 +352,14 @@ def _batches(rows: Iterable[Spooled], size: int) -> list[list[Spooled]]:
     for row in rows:
         alone = row.retain or row.channel == BATCH
         last = groups[-1] if groups else None
-        if (last is None or alone or len(last) >= size or last[0].device != row.device
-                or last[0].retain or last[0].channel == BATCH):
+        if (
+            last is None
+            or alone
+            or len(last) >= size
+            or last[0].device != row.device
+            or last[0].retain
+            or last[0].channel == BATCH
+        ):
             groups.append([row])
         else:
             last.append(row)
@@ -339,7 +377,9 @@ class SpoolProbe(Probe):
         Field("stored_bytes", "bytes", "what the spool holds, counted against its bound"),
         Field("max_bytes", "bytes", "the spool's bound (spool.max_mb)"),
         Field("dropped_total", "messages", "unsent messages dropped because the spool was full"),
-        Field("quarantined_count", "count", "damaged spool files set aside since the agent started"),
+        Field(
+            "quarantined_count", "count", "damaged spool files set aside since the agent started"
+        ),
     )
 
     def __init__(self, spool: Spool):
@@ -347,14 +387,23 @@ class SpoolProbe(Probe):
 
     def collect(self):
         s = self.spool.stats()
-        return [self.sample({"pending_count": s.pending, "acked_count": s.acked,
-                             "stored_bytes": s.stored_bytes, "max_bytes": s.max_bytes,
-                             "dropped_total": s.dropped_total,
-                             "quarantined_count": s.quarantined})]
+        return [
+            self.sample(
+                {
+                    "pending_count": s.pending,
+                    "acked_count": s.acked,
+                    "stored_bytes": s.stored_bytes,
+                    "max_bytes": s.max_bytes,
+                    "dropped_total": s.dropped_total,
+                    "quarantined_count": s.quarantined,
+                }
+            )
+        ]
 
 
-def open_delivery(config: AgentConfig, transport: MqttTransport,
-                  classify: Callable[[], object] | None = None) -> SpooledDelivery | None:
+def open_delivery(
+    config: AgentConfig, transport: MqttTransport, classify: Callable[[], object] | None = None
+) -> SpooledDelivery | None:
     """The spooled delivery ``config`` asks for (None: ``spool.enabled = false``).
 
     On a metered link this also lengthens ``device.interval_seconds`` and, on a PC,
@@ -364,16 +413,23 @@ def open_delivery(config: AgentConfig, transport: MqttTransport,
 
     if not config.spool.enabled:
         return None
-    spool = Spool(config.spool.path(config.state.directory),
-                  int(config.spool.max_mb * 1024 * 1024), sync=config.spool.sync)
+    spool = Spool(
+        config.spool.path(config.state.directory),
+        int(config.spool.max_mb * 1024 * 1024),
+        sync=config.spool.sync,
+    )
     b = config.budget
     metered = detect_metered(b.metered, classify)
     if metered:
         config.device.interval_seconds = max(config.device.interval_seconds, b.interval_seconds)
         keepalive = b.gateway_keepalive if config.device.kind == "gateway" else b.keepalive
         config.mqtt.keepalive = max(config.mqtt.keepalive, keepalive)
-        log.info("metered link: a report every %g s, batches of %d or every %g s, keepalive %d s",
-                 config.device.interval_seconds, b.batch_reports, b.batch_seconds,
-                 config.mqtt.keepalive)
+        log.info(
+            "metered link: a report every %g s, batches of %d or every %g s, keepalive %d s",
+            config.device.interval_seconds,
+            b.batch_reports,
+            b.batch_seconds,
+            config.mqtt.keepalive,
+        )
     budget = Budget(b, metered=metered, keepalive=config.mqtt.keepalive, spool=spool)
     return SpooledDelivery(spool, transport, config.spool, budget=budget)

@@ -6,6 +6,7 @@ configured (interface or next-hop address → ISP, type, line rate). Nothing her
 address: ping targets default to the configured broker host, the LAN sweep to no subnet, and
 the LAN gateway (the default route's next hop) is pinged only when ``ping_lan_gateway = true``.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -47,8 +48,12 @@ class GatewaySettings:
     lan_sweep_seconds: float = 600.0
     lan_known_macs: list[str] = field(default_factory=list)
     lan_missing_sweeps: int = 2
-    speedtest_url: str | None = None  # the collector API, e.g. "https://collector:8000/api/v1/speedtest"
-    speedtest_token: str | None = None  # an API token of the school (the API refuses callers without one)
+    speedtest_url: str | None = (
+        None  # the collector API, e.g. "https://collector:8000/api/v1/speedtest"
+    )
+    speedtest_token: str | None = (
+        None  # an API token of the school (the API refuses callers without one)
+    )
     speedtest_bytes: int = 1_000_000
     speedtest_interval_seconds: float = 86400.0
     speedtest_on_cellular: bool = False
@@ -58,8 +63,10 @@ class Lines(Check):
     """``lines = [{interface = "eth0", isp = "VNPT", type = "fibre", rate_mbps = 100}, ...]``;
     in the environment, the same as a JSON list."""
 
-    expected = ("a list of tables {isp, type (fibre|dsl|ethernet|cellular), interface or gateway, "
-                "rate_mbps}")
+    expected = (
+        "a list of tables {isp, type (fibre|dsl|ethernet|cellular), interface or gateway, "
+        "rate_mbps}"
+    )
     KEYS = ("isp", "type", "interface", "gateway", "rate_mbps")
 
     def parse_env(self, text: str) -> Any:
@@ -82,9 +89,11 @@ class Lines(Check):
                 raise Invalid(f"; line {i + 1} has unknown key {unknown[0]!r}")
             isp, kind = item.get("isp"), item.get("type")
             if not isinstance(isp, str) or not isp.strip():
-                raise Invalid(f"; line {i + 1} needs isp (e.g. \"VNPT\")")
+                raise Invalid(f'; line {i + 1} needs isp (e.g. "VNPT")')
             if kind not in LINE_TYPES:
-                raise Invalid(f"; line {i + 1} type {shown(kind)} is not one of {', '.join(LINE_TYPES)}")
+                raise Invalid(
+                    f"; line {i + 1} type {shown(kind)} is not one of {', '.join(LINE_TYPES)}"
+                )
             iface, gw = item.get("interface"), item.get("gateway")
             if iface is None and gw is None:
                 raise Invalid(f"; line {i + 1} needs interface or gateway")
@@ -94,13 +103,19 @@ class Lines(Check):
                 try:
                     gw = str(ipaddress.IPv4Address(gw))
                 except (ValueError, TypeError):
-                    raise Invalid(f"; line {i + 1} gateway {shown(gw)} is not an IPv4 address") from None
+                    raise Invalid(
+                        f"; line {i + 1} gateway {shown(gw)} is not an IPv4 address"
+                    ) from None
             rate = item.get("rate_mbps")
-            if rate is not None and (isinstance(rate, bool) or not isinstance(rate, (int, float))
-                                     or not 0 < rate <= 100_000):
+            if rate is not None and (
+                isinstance(rate, bool)
+                or not isinstance(rate, (int, float))
+                or not 0 < rate <= 100_000
+            ):
                 raise Invalid(f"; line {i + 1} rate_mbps {shown(rate)} is not a number 0-100000")
-            lines.append(UplinkLine(isp.strip(), kind, iface, gw,
-                                    float(rate) if rate is not None else None))
+            lines.append(
+                UplinkLine(isp.strip(), kind, iface, gw, float(rate) if rate is not None else None)
+            )
         return lines
 
 
@@ -119,7 +134,7 @@ class Strings(Check):
 
 
 class Subnets(Strings):
-    expected = f"a list of IPv4 subnets of at most {MAX_SWEEP_ADDRESSES} addresses (\"10.1.2.0/24\")"
+    expected = f'a list of IPv4 subnets of at most {MAX_SWEEP_ADDRESSES} addresses ("10.1.2.0/24")'
 
     def check(self, value: Any) -> list[str]:
         out = []
@@ -135,7 +150,7 @@ class Subnets(Strings):
 
 
 class Macs(Strings):
-    expected = "a list of MAC addresses (\"aa:bb:cc:dd:ee:ff\")"
+    expected = 'a list of MAC addresses ("aa:bb:cc:dd:ee:ff")'
 
     def check(self, value: Any) -> list[str]:
         out = []
@@ -151,7 +166,11 @@ class Url(Text):
     expected = "an http:// or https:// URL"
 
     def check(self, value: Any) -> str:
-        if not isinstance(value, str) or not value.startswith(("http://", "https://")) or len(value) < 10:
+        if (
+            not isinstance(value, str)
+            or not value.startswith(("http://", "https://"))
+            or len(value) < 10
+        ):
             raise Invalid()
         return value
 
@@ -161,7 +180,7 @@ def normalise_mac(text: str) -> str | None:
     digits = "".join(c for c in text.lower() if c not in ":-.")
     if len(digits) != 12 or any(c not in "0123456789abcdef" for c in digits):
         return None
-    return ":".join(digits[i:i + 2] for i in range(0, 12, 2))
+    return ":".join(digits[i : i + 2] for i in range(0, 12, 2))
 
 
 GATEWAY_KEYS: dict[str, Check] = {

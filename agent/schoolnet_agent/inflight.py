@@ -13,12 +13,14 @@ before its id is registered is never lost.
 A message may carry a ``tag`` (the spool's row id): the tags of acknowledged messages are
 handed out by ``take_acked()``, which is how the spool learns what it may mark as delivered.
 """
+
 from __future__ import annotations
 
 import threading
 import time
 from collections import deque
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 T = TypeVar("T")
 
@@ -36,8 +38,9 @@ class InflightTracker:
         self._acks.append(mid)
         self._wakeup.set()
 
-    def track(self, send: Callable[[], T], mid_of: Callable[[T], int], tracked: bool,
-              tag: object = None) -> T:
+    def track(
+        self, send: Callable[[], T], mid_of: Callable[[T], int], tracked: bool, tag: object = None
+    ) -> T:
         """Call ``send()`` and, if ``tracked``, remember the message id it returns (with
         ``tag``, handed back by ``take_acked()`` once the broker acknowledges it)."""
         with self._lock:

@@ -4,16 +4,21 @@ A probe that fails every minute on ten thousand PCs must not fill their disks (o
 province's log server) with the same traceback: the first occurrence is logged in full, later
 ones are counted and summarised when the period has passed.
 """
+
 from __future__ import annotations
 
 import logging
 import time
-from typing import Callable
+from collections.abc import Callable
 
 
 class LogLimiter:
-    def __init__(self, logger: logging.Logger, period: float = 3600.0,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        logger: logging.Logger,
+        period: float = 3600.0,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.logger = logger
         self.period = period
         self._clock = clock

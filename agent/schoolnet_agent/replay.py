@@ -15,13 +15,14 @@ agent sends again the messages the broker acknowledged at or after ``since_ms`` 
 clock: the collector leaves a margin for clock skew). Each id is handled once, remembered in
 the spool across restarts, because a retained request is delivered again on every subscribe.
 """
+
 from __future__ import annotations
 
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 log = logging.getLogger(__name__)
 
@@ -47,12 +48,14 @@ def parse_request(payload: bytes) -> ReplayRequest | None:
         return None
     rid, since = body.get("id"), body.get("since_ms")
     if not isinstance(rid, str) or not 0 < len(rid) <= 128:
-        log.warning("replay request ignored: 'id' must be a string of 1-128 characters: %r",
-                    payload[:80])
+        log.warning(
+            "replay request ignored: 'id' must be a string of 1-128 characters: %r", payload[:80]
+        )
         return None
     if isinstance(since, bool) or not isinstance(since, int) or since < 0:
-        log.warning("replay request ignored: 'since_ms' must be a non-negative integer: %r",
-                    payload[:80])
+        log.warning(
+            "replay request ignored: 'since_ms' must be a non-negative integer: %r", payload[:80]
+        )
         return None
     return ReplayRequest(rid, since)
 
@@ -60,8 +63,9 @@ def parse_request(payload: bytes) -> ReplayRequest | None:
 class TokenBucket:
     """At most ``rate`` takes a second on average, bursts up to ``burst``; injected clock."""
 
-    def __init__(self, rate: float, burst: float | None = None,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self, rate: float, burst: float | None = None, clock: Callable[[], float] = time.monotonic
+    ):
         self.rate = rate
         self.burst = burst if burst is not None else max(1.0, rate)
         self.clock = clock

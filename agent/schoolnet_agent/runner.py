@@ -9,6 +9,7 @@ Delivery is one seam, ``deliver(Outgoing)``: every message the agent sends (tele
 inventory, and reports a gateway sends for the projectors and boards it probes) passes through
 it, so the on-disk spool for schools that are offline for days has one place to sit.
 """
+
 from __future__ import annotations
 
 import logging
@@ -16,8 +17,9 @@ import math
 import signal
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from schoolnet_agent import __version__
 from schoolnet_agent.config import AgentConfig
@@ -44,11 +46,18 @@ class Outgoing:
 
 
 class Runner:
-    def __init__(self, config: AgentConfig, *, transport: MqttTransport | None = None,
-                 probes: ProbeSet | None = None, sequence: SequenceCounter | None = None,
-                 deliver: Callable[[Outgoing], object] | None = None,
-                 clock: Callable[[], float] = time.monotonic, inventory=None,
-                 subdevices: Subdevices | None = None):
+    def __init__(
+        self,
+        config: AgentConfig,
+        *,
+        transport: MqttTransport | None = None,
+        probes: ProbeSet | None = None,
+        sequence: SequenceCounter | None = None,
+        deliver: Callable[[Outgoing], object] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        inventory=None,
+        subdevices: Subdevices | None = None,
+    ):
         self.config = config
         dev = config.device
         self.transport = transport or MqttTransport(config.mqtt, dev.school, dev.id)
@@ -58,8 +67,11 @@ class Runner:
         self.delivery = open_delivery(config, self.transport) if deliver is None else None
         self.deliver = deliver or (self.delivery.deliver if self.delivery else self._publish)
         if self.delivery:
-            self.probes.probes = [p for p in self.probes.probes  # a metered link skips probes
-                                  if not (self.delivery.metered and getattr(p, "uses_data", False))]
+            self.probes.probes = [
+                p
+                for p in self.probes.probes  # a metered link skips probes
+                if not (self.delivery.metered and getattr(p, "uses_data", False))
+            ]
             self.probes.probes.extend(self.delivery.probes())
         self.clock = clock
         self.stop_event = threading.Event()
@@ -73,9 +85,15 @@ class Runner:
     def build(self) -> bytes:
         """Collect every probe once and encode the report."""
         dev = self.config.device
-        report = build_report(dev.school, dev.id, dev.kind, self.sequence.next(),
-                              self._samples(), interval=dev.interval_seconds,
-                              agent=__version__)
+        report = build_report(
+            dev.school,
+            dev.id,
+            dev.kind,
+            self.sequence.next(),
+            self._samples(),
+            interval=dev.interval_seconds,
+            agent=__version__,
+        )
         return encode(report)
 
     def _samples(self) -> list:
@@ -98,8 +116,16 @@ class Runner:
         events = self.probes.events()
         if events:
             dev = self.config.device
-            self.send(Outgoing(EVENTS, encode(build_events_report(
-                dev.school, dev.id, dev.kind, self.sequence.next(), events))))
+            self.send(
+                Outgoing(
+                    EVENTS,
+                    encode(
+                        build_events_report(
+                            dev.school, dev.id, dev.kind, self.sequence.next(), events
+                        )
+                    ),
+                )
+            )
 
     def send(self, message: Outgoing) -> bool:
         """Hand one message to delivery; a failure is logged (rate-limited), never raised."""
@@ -107,20 +133,32 @@ class Runner:
             self.deliver(message)
             return True
         except Exception as exc:
-            self._limiter.log(f"send:{message.channel}:{type(exc).__name__}", logging.ERROR,
-                              "%s message not sent: %r", message.channel, exc, exc_info=True)
+            self._limiter.log(
+                f"send:{message.channel}:{type(exc).__name__}",
+                logging.ERROR,
+                "%s message not sent: %r",
+                message.channel,
+                exc,
+                exc_info=True,
+            )
             return False
 
     def _publish(self, message: Outgoing) -> Any:
-        return self.transport.publish(message.channel, message.payload, device=message.device,
-                                      retain=message.retain)
+        return self.transport.publish(
+            message.channel, message.payload, device=message.device, retain=message.retain
+        )
 
     def run(self) -> None:
         """Report until ``stop()``; then announce ``offline`` and disconnect."""
         interval = self.config.device.interval_seconds
-        log.info("agent %s for %s/%s: probes %s, every %gs", __version__,
-                 self.config.device.school, self.config.device.id,
-                 ", ".join(self.probes.names) or "none", interval)
+        log.info(
+            "agent %s for %s/%s: probes %s, every %gs",
+            __version__,
+            self.config.device.school,
+            self.config.device.id,
+            ", ".join(self.probes.names) or "none",
+            interval,
+        )
         self.transport.start()
         if self.delivery:
             self.delivery.start()

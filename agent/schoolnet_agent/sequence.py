@@ -7,6 +7,7 @@ before handing out numbers up to N, ``N`` is written, fsync'd and atomically ren
 place. After a crash the agent restarts at the mark, skipping at most one block of numbers.
 Gaps are allowed by the protocol; reuse is not.
 """
+
 from __future__ import annotations
 
 import logging
@@ -29,7 +30,9 @@ class SequenceCounter:
         try:
             os.makedirs(directory, exist_ok=True)
         except OSError as exc:
-            raise SequenceError(f"cannot create state directory {directory}: {exc.strerror}") from None
+            raise SequenceError(
+                f"cannot create state directory {directory}: {exc.strerror}"
+            ) from None
         self._next = self._read_mark()
         self._limit = self._next
         self._reserve()  # fail at start, not at the first report, if the directory is unusable
@@ -75,7 +78,9 @@ class SequenceCounter:
             os.replace(tmp, self.path)
             _fsync_dir(os.path.dirname(self.path))
         except OSError as exc:
-            raise SequenceError(f"cannot save sequence mark in {self.path}: {exc.strerror or exc}") from None
+            raise SequenceError(
+                f"cannot save sequence mark in {self.path}: {exc.strerror or exc}"
+            ) from None
         self._limit = limit
 
 

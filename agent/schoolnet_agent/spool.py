@@ -24,6 +24,7 @@ A file that is not a usable spool (garbled, truncated, from another program) is 
 as ``<name>.corrupt-<UTC time>`` with a logged error and a fresh spool is started: the agent
 must keep reporting, not crash-loop on a bad file, and the damaged file stays for inspection.
 """
+
 from __future__ import annotations
 
 import logging
@@ -31,8 +32,8 @@ import os
 import sqlite3
 import threading
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 from schoolnet_agent.logonce import LogLimiter
 
@@ -80,12 +81,12 @@ class Spooled:
 
 @dataclass(frozen=True, slots=True)
 class SpoolStats:
-    pending: int          # stored, not yet acknowledged by the broker
-    acked: int            # acknowledged, kept for replay requests
-    stored_bytes: int     # what counts against the bound
+    pending: int  # stored, not yet acknowledged by the broker
+    acked: int  # acknowledged, kept for replay requests
+    stored_bytes: int  # what counts against the bound
     max_bytes: int
-    dropped_total: int    # unacknowledged messages dropped because the bound was reached
-    quarantined: int      # damaged spool files set aside since this process started
+    dropped_total: int  # unacknowledged messages dropped because the bound was reached
+    quarantined: int  # damaged spool files set aside since this process started
 
 
 class SpoolError(Exception):
@@ -95,8 +96,14 @@ class SpoolError(Exception):
 class Spool:
     """A bounded, crash-safe store of outgoing messages. Thread-safe (one lock)."""
 
-    def __init__(self, path: str, max_bytes: int = 64 * 1024 * 1024, *, sync: str = "full",
-                 clock_ms: Callable[[], int] = wall_ms):
+    def __init__(
+        self,
+        path: str,
+        max_bytes: int = 64 * 1024 * 1024,
+        *,
+        sync: str = "full",
+        clock_ms: Callable[[], int] = wall_ms,
+    ):
         self.path = path
         self.max_bytes = max_bytes
         self.sync = sync
@@ -159,15 +166,22 @@ class Spool:
                 if os.path.exists(self.path + suffix):
                     os.replace(self.path + suffix, aside + suffix)
         except OSError as exc:
-            raise SpoolError(f"spool {self.path} is damaged ({why}) and cannot be moved aside: "
-                             f"{exc.strerror or exc}") from None
+            raise SpoolError(
+                f"spool {self.path} is damaged ({why}) and cannot be moved aside: "
+                f"{exc.strerror or exc}"
+            ) from None
         self.quarantined += 1
-        log.error("spool %s is damaged (%s); moved aside to %s, starting a new spool",
-                  self.path, why, aside)
+        log.error(
+            "spool %s is damaged (%s); moved aside to %s, starting a new spool",
+            self.path,
+            why,
+            aside,
+        )
 
     def _measure(self) -> int:
-        row = self._db.execute("SELECT count(*), coalesce(sum(length(payload)), 0) FROM message"
-                               ).fetchone()
+        row = self._db.execute(
+            "SELECT count(*), coalesce(sum(length(payload)), 0) FROM message"
+        ).fetchone()
         return row[1] + row[0] * ROW_OVERHEAD
 
     def _guarded(self, work: Callable[[sqlite3.Connection], object]):
@@ -187,8 +201,14 @@ class Spool:
 
     # -- writing ---------------------------------------------------------------------------
 
-    def add(self, channel: str, payload: bytes, device: str | None = None,
-            retain: bool = False, backfill: bool = False) -> int:
+    def add(
+        self,
+        channel: str,
+        payload: bytes,
+        device: str | None = None,
+        retain: bool = False,
+        backfill: bool = False,
+    ) -> int:
         """Store one message durably and return its id; drops the oldest if over the bound."""
         size = len(payload) + ROW_OVERHEAD
 
@@ -198,7 +218,8 @@ class Spool:
                 cur = db.execute(
                     "INSERT INTO message (channel, device, retain, payload, stored_ms, backfill)"
                     " VALUES (?, ?, ?, ?, ?, ?)",
-                    (channel, device, int(retain), payload, self.clock_ms(), int(backfill)))
+                    (channel, device, int(retain), payload, self.clock_ms(), int(backfill)),
+                )
                 self._bytes += size
                 if self._bytes > self.max_bytes:
                     self._prune(db, keep=cur.lastrowid)
@@ -213,8 +234,11 @@ class Spool:
         for acked in (True, False):
             condition = "acked_ms IS NOT NULL" if acked else "acked_ms IS NULL"
             while self._bytes > self.max_bytes:
-                rows = db.execute(f"SELECT id, length(payload) FROM message WHERE {condition}"
-                                  " AND id != ? ORDER BY id LIMIT 256", (keep,)).fetchall()
+                rows = db.execute(
+                    f"SELECT id, length(payload) FROM message WHERE {condition}"
+                    " AND id != ? ORDER BY id LIMIT 256",
+                    (keep,),
+                ).fetchall()
                 if not rows:
                     break
                 cut = []
@@ -227,10 +251,18 @@ class Spool:
                 if not acked:
                     dropped += len(cut)
         if dropped:
-            db.execute("INSERT INTO meta VALUES ('dropped', ?) ON CONFLICT(key) DO UPDATE "
-                       "SET value = value + excluded.value", (dropped,))
-            self._limiter.log("full", logging.WARNING, "spool full (%d bytes): dropped the %d "
-                              "oldest unsent messages", self.max_bytes, dropped)
+            db.execute(
+                "INSERT INTO meta VALUES ('dropped', ?) ON CONFLICT(key) DO UPDATE "
+                "SET value = value + excluded.value",
+                (dropped,),
+            )
+            self._limiter.log(
+                "full",
+                logging.WARNING,
+                "spool full (%d bytes): dropped the %d oldest unsent messages",
+                self.max_bytes,
+                dropped,
+            )
 
     def mark_acked(self, ids: Iterable[int]) -> None:
         """The broker acknowledged these messages (one transaction for all of them)."""
@@ -241,17 +273,21 @@ class Spool:
         def work(db: sqlite3.Connection) -> None:
             with db:
                 db.execute("BEGIN IMMEDIATE")
-                db.executemany("UPDATE message SET acked_ms = ? WHERE id = ? AND acked_ms IS NULL",
-                               rows)
+                db.executemany(
+                    "UPDATE message SET acked_ms = ? WHERE id = ? AND acked_ms IS NULL", rows
+                )
 
         self._guarded(work)
 
     def forget_acked(self) -> None:
         """Delete every acknowledged message (``keep_acked = false``)."""
+
         def work(db: sqlite3.Connection) -> None:
             with db:
-                freed = db.execute("SELECT count(*), coalesce(sum(length(payload)), 0) FROM message"
-                                   " WHERE acked_ms IS NOT NULL").fetchone()
+                freed = db.execute(
+                    "SELECT count(*), coalesce(sum(length(payload)), 0) FROM message"
+                    " WHERE acked_ms IS NOT NULL"
+                ).fetchone()
                 db.execute("DELETE FROM message WHERE acked_ms IS NOT NULL")
                 self._bytes -= freed[1] + freed[0] * ROW_OVERHEAD
 
@@ -260,46 +296,62 @@ class Spool:
     def reopen_acked(self, since_ms: int) -> int:
         """Make messages acknowledged at or after ``since_ms`` pending again, as backfill: the
         broker that acknowledged them may have lost them. Returns how many."""
+
         def work(db: sqlite3.Connection) -> int:
             with db:
-                return db.execute("UPDATE message SET acked_ms = NULL, backfill = 1"
-                                  " WHERE acked_ms >= ?", (since_ms,)).rowcount
+                return db.execute(
+                    "UPDATE message SET acked_ms = NULL, backfill = 1 WHERE acked_ms >= ?",
+                    (since_ms,),
+                ).rowcount
 
         return self._guarded(work)
 
     def pending_to_backfill(self) -> None:
         """Mark every unacknowledged message as backfill (at start: they are late now)."""
-        self._guarded(lambda db: db.execute(
-            "UPDATE message SET backfill = 1 WHERE acked_ms IS NULL AND backfill = 0"))
+        self._guarded(
+            lambda db: db.execute(
+                "UPDATE message SET backfill = 1 WHERE acked_ms IS NULL AND backfill = 0"
+            )
+        )
 
     def handle_request_once(self, request_id: str) -> bool:
         """Record a replay request id; False if it was handled before (kept across restarts)."""
+
         def work(db: sqlite3.Connection) -> bool:
             with db:
-                cur = db.execute("INSERT OR IGNORE INTO replay_request VALUES (?, ?)",
-                                 (request_id, self.clock_ms()))
+                cur = db.execute(
+                    "INSERT OR IGNORE INTO replay_request VALUES (?, ?)",
+                    (request_id, self.clock_ms()),
+                )
                 # Bounded: the newest 1000 ids are plenty for requests that come once per outage.
-                db.execute("DELETE FROM replay_request WHERE id NOT IN (SELECT id FROM "
-                           "replay_request ORDER BY handled_ms DESC LIMIT 1000)")
+                db.execute(
+                    "DELETE FROM replay_request WHERE id NOT IN (SELECT id FROM "
+                    "replay_request ORDER BY handled_ms DESC LIMIT 1000)"
+                )
                 return cur.rowcount == 1
 
         return self._guarded(work)
 
     def set_meta(self, key: str, value: int) -> None:
         """Keep a small integer with the spool (e.g. the data budget's count)."""
-        self._guarded(lambda db: db.execute(
-            "INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            (key, value)))
+        self._guarded(
+            lambda db: db.execute(
+                "INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+        )
 
     # -- reading ---------------------------------------------------------------------------
 
     def meta(self, key: str) -> int | None:
-        row = self._guarded(lambda db: db.execute("SELECT value FROM meta WHERE key = ?",
-                                                  (key,)).fetchone())
+        row = self._guarded(
+            lambda db: db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        )
         return row[0] if row else None
 
-    def pending(self, limit: int, exclude: Iterable[int] = (), *, live: bool = False
-                ) -> list[Spooled]:
+    def pending(
+        self, limit: int, exclude: Iterable[int] = (), *, live: bool = False
+    ) -> list[Spooled]:
         """Up to ``limit`` unacknowledged backfill messages (``live``: live ones instead),
         oldest first, skipping ids in ``exclude`` (already on the wire). Live ones are
         published at once, or batched on a metered link, until this process ends
@@ -308,13 +360,19 @@ class Spool:
 
         def work(db: sqlite3.Connection) -> list[Spooled]:
             out: list[Spooled] = []
-            cur = db.execute("SELECT id, channel, device, retain, payload, stored_ms, backfill"
-                             " FROM message WHERE acked_ms IS NULL AND backfill = ? ORDER BY id", (int(not live),))
+            cur = db.execute(
+                "SELECT id, channel, device, retain, payload, stored_ms, backfill"
+                " FROM message WHERE acked_ms IS NULL AND backfill = ? ORDER BY id",
+                (int(not live),),
+            )
             for row in cur:
                 if row[0] in skip:
                     continue
-                out.append(Spooled(row[0], row[1], row[2], bool(row[3]), bytes(row[4]), row[5],
-                                   bool(row[6])))
+                out.append(
+                    Spooled(
+                        row[0], row[1], row[2], bool(row[3]), bytes(row[4]), row[5], bool(row[6])
+                    )
+                )
                 if len(out) >= limit:
                     break
             cur.close()
@@ -325,10 +383,17 @@ class Spool:
     def stats(self) -> SpoolStats:
         def work(db: sqlite3.Connection) -> SpoolStats:
             pending, acked = db.execute(
-                "SELECT count(*) - count(acked_ms), count(acked_ms) FROM message").fetchone()
+                "SELECT count(*) - count(acked_ms), count(acked_ms) FROM message"
+            ).fetchone()
             dropped = db.execute("SELECT value FROM meta WHERE key='dropped'").fetchone()
-            return SpoolStats(pending, acked, self._bytes, self.max_bytes,
-                              dropped[0] if dropped else 0, self.quarantined)
+            return SpoolStats(
+                pending,
+                acked,
+                self._bytes,
+                self.max_bytes,
+                dropped[0] if dropped else 0,
+                self.quarantined,
+            )
 
         return self._guarded(work)
 

@@ -7,6 +7,7 @@ configuration error rather than messages that would vanish at the broker. Every 
 checked like the rest of the configuration: the error names the entry and the key
 (``projectors[2].host: expected a host name or IP address, got "10.0.5.300"``).
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -15,14 +16,24 @@ from dataclasses import fields
 from typing import Any
 
 from schoolnet_agent.config_checks import (
-    Boolean, Check, Ident, Integer, Invalid, Number, Text, did_you_mean, shown,
+    Boolean,
+    Check,
+    Ident,
+    Integer,
+    Invalid,
+    Number,
+    Text,
+    did_you_mean,
+    shown,
 )
 from schoolnet_agent.probes.board import BoardSettings
 from schoolnet_agent.probes.projector import ProjectorSettings
 
 MAX_PER_KIND = 128  # a large THPT school has ~30 projectors; beyond this is a mistake
-HOSTNAME_RE = re.compile(r"^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)"
-                         r"(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*\.?$")
+HOSTNAME_RE = re.compile(
+    r"^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)"
+    r"(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*\.?$"
+)
 
 
 class SubdeviceConfigError(Exception):
@@ -61,44 +72,60 @@ class Hours(Integer):
 
 
 PROJECTOR_KEYS: dict[str, Check] = {
-    "id": Ident(), "host": Host(), "port": Integer(1, 65535), "password": Text(),
-    "timeout_seconds": Number(0.1, 60), "lamp_rated_hours": Hours(1, 100_000),
+    "id": Ident(),
+    "host": Host(),
+    "port": Integer(1, 65535),
+    "password": Text(),
+    "timeout_seconds": Number(0.1, 60),
+    "lamp_rated_hours": Hours(1, 100_000),
 }
 BOARD_KEYS: dict[str, Check] = {
-    "id": Ident(), "host": Host(), "tcp_ports": Ports(), "pjlink": Boolean(),
-    "pjlink_port": Integer(1, 65535), "password": Text(),
+    "id": Ident(),
+    "host": Host(),
+    "tcp_ports": Ports(),
+    "pjlink": Boolean(),
+    "pjlink_port": Integer(1, 65535),
+    "password": Text(),
     "timeout_seconds": Number(0.1, 60),
 }
-SECTIONS = {"projectors": (PROJECTOR_KEYS, ProjectorSettings),
-            "boards": (BOARD_KEYS, BoardSettings)}
+SECTIONS = {
+    "projectors": (PROJECTOR_KEYS, ProjectorSettings),
+    "boards": (BOARD_KEYS, BoardSettings),
+}
 assert all(set(keys) == {f.name for f in fields(cls)} for keys, cls in SECTIONS.values())
 
 
-def read_subdevices(raw: dict[str, Any], own_id: str, kind: str
-                    ) -> tuple[list[ProjectorSettings], list[BoardSettings]]:
+def read_subdevices(
+    raw: dict[str, Any], own_id: str, kind: str
+) -> tuple[list[ProjectorSettings], list[BoardSettings]]:
     """Take ``projectors`` and ``boards`` out of the parsed TOML and check every entry."""
     parsed: dict[str, list] = {}
     seen: dict[str, str] = {own_id: "device.id"}
     for section, (keys, cls) in SECTIONS.items():
         entries = raw.pop(section, [])
         if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-            raise SubdeviceConfigError(f"{section}: expected tables [[{section}]], got "
-                                       f"{shown(entries)}")
+            raise SubdeviceConfigError(
+                f"{section}: expected tables [[{section}]], got {shown(entries)}"
+            )
         if entries and kind != "gateway":
             raise SubdeviceConfigError(
-                f"{section}: only a gateway (device.kind = \"gateway\") reports other devices; "
-                f"the broker refuses a {kind}'s messages for them")
+                f'{section}: only a gateway (device.kind = "gateway") reports other devices; '
+                f"the broker refuses a {kind}'s messages for them"
+            )
         if len(entries) > MAX_PER_KIND:
-            raise SubdeviceConfigError(f"{section}: expected at most {MAX_PER_KIND} entries, "
-                                       f"got {len(entries)}")
+            raise SubdeviceConfigError(
+                f"{section}: expected at most {MAX_PER_KIND} entries, got {len(entries)}"
+            )
         parsed[section] = []
         for i, entry in enumerate(entries, start=1):
             where = f"{section}[{i}]"
             parsed[section].append(cls(**_check_entry(where, entry, keys)))
             device_id = parsed[section][-1].id
             if device_id in seen:
-                raise SubdeviceConfigError(f"{where}.id: {device_id!r} is already used by "
-                                           f"{seen[device_id]}; device ids are unique in a school")
+                raise SubdeviceConfigError(
+                    f"{where}.id: {device_id!r} is already used by "
+                    f"{seen[device_id]}; device ids are unique in a school"
+                )
             seen[device_id] = f"{where}.id"
     return parsed["projectors"], parsed["boards"]
 
@@ -106,8 +133,9 @@ def read_subdevices(raw: dict[str, Any], own_id: str, kind: str
 def _check_entry(where: str, entry: dict[str, Any], keys: dict[str, Check]) -> dict[str, Any]:
     for key in entry:
         if key not in keys:
-            raise SubdeviceConfigError(f"{where}.{key}: unknown key{did_you_mean(key, keys)}; "
-                                       f"known: {', '.join(keys)}")
+            raise SubdeviceConfigError(
+                f"{where}.{key}: unknown key{did_you_mean(key, keys)}; known: {', '.join(keys)}"
+            )
     for required in ("id", "host"):
         if required not in entry:
             raise SubdeviceConfigError(f"{where}.{required}: required key missing")
@@ -117,6 +145,7 @@ def _check_entry(where: str, entry: dict[str, Any], keys: dict[str, Check]) -> d
         try:
             values[key] = check.check(value)
         except Invalid as exc:
-            raise SubdeviceConfigError(f"{where}.{key}: expected {check.expected}, got "
-                                       f"{shown(value)}{exc}") from None
+            raise SubdeviceConfigError(
+                f"{where}.{key}: expected {check.expected}, got {shown(value)}{exc}"
+            ) from None
     return values

@@ -12,20 +12,29 @@ costs its timeout, and must not delay the others), then for each one sends:
 * inventory: retained, when what PJLink tells (manufacturer, model, serial, name, lamps)
   changes.
 """
+
 from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from schoolnet_agent import __version__
 from schoolnet_agent.inventory.publisher import ChangeDetector, build_inventory_report
 from schoolnet_agent.probes.base import Probe
 from schoolnet_agent.probes.sampling import ProbeSet
 from schoolnet_agent.protocol import (
-    AVAILABILITY, INVENTORY, OFFLINE, ONLINE, TELEMETRY, Sample, build_report, encode,
+    AVAILABILITY,
+    INVENTORY,
+    OFFLINE,
+    ONLINE,
+    TELEMETRY,
+    Sample,
+    build_report,
+    encode,
 )
 from schoolnet_agent.sequence import SequenceCounter
 
@@ -51,53 +60,78 @@ class Subdevice:
 class Subdevices:
     """Polls and reports the configured sub-devices; ``tick()`` once per gateway interval."""
 
-    def __init__(self, school: str, devices: list[Subdevice], send: Callable[[Any], bool],
-                 interval: float | None = None):
+    def __init__(
+        self,
+        school: str,
+        devices: list[Subdevice],
+        send: Callable[[Any], bool],
+        interval: float | None = None,
+    ):
         self.school = school
         self.devices = devices
         self.send = send
         self.interval = interval
 
     @classmethod
-    def from_config(cls, config, send: Callable[[Any], bool]) -> "Subdevices":
+    def from_config(cls, config, send: Callable[[Any], bool]) -> Subdevices:
         from schoolnet_agent.probes.board import BoardProbe
         from schoolnet_agent.probes.projector import ProjectorProbe
 
         directory = os.path.join(config.state.directory, "devices")
-        devices = [Subdevice(p.id, "projector", ProjectorProbe(p),
-                             SequenceCounter(directory, f"seq-{p.id}"))
-                   for p in config.projectors]
-        devices += [Subdevice(b.id, "board", BoardProbe(b), SequenceCounter(directory, f"seq-{b.id}"))
-                    for b in config.boards]
+        devices = [
+            Subdevice(
+                p.id, "projector", ProjectorProbe(p), SequenceCounter(directory, f"seq-{p.id}")
+            )
+            for p in config.projectors
+        ]
+        devices += [
+            Subdevice(b.id, "board", BoardProbe(b), SequenceCounter(directory, f"seq-{b.id}"))
+            for b in config.boards
+        ]
         return cls(config.device.school, devices, send, config.device.interval_seconds)
 
     def tick(self) -> None:
         if not self.devices:
             return
-        with ThreadPoolExecutor(min(MAX_WORKERS, len(self.devices)),
-                                thread_name_prefix="subdevice") as pool:
+        with ThreadPoolExecutor(
+            min(MAX_WORKERS, len(self.devices)), thread_name_prefix="subdevice"
+        ) as pool:
             results = list(pool.map(lambda d: d.probes.collect(), self.devices))
-        for device, samples in zip(self.devices, results):
+        for device, samples in zip(self.devices, results, strict=False):
             self.report(device, samples)
 
     def report(self, device: Subdevice, samples: list[Sample]) -> None:
         from schoolnet_agent.runner import Outgoing
 
         reachable = bool(getattr(device.probe, "reachable", True))
-        if reachable != device.online:
-            if self.send(Outgoing(AVAILABILITY, ONLINE if reachable else OFFLINE,
-                                  device=device.id, retain=True)):
-                if device.online is not None or not reachable:
-                    log.info("%s %s is %s", device.kind, device.id,
-                             "reachable" if reachable else "not reachable")
-                device.online = reachable
+        if reachable != device.online and self.send(
+            Outgoing(AVAILABILITY, ONLINE if reachable else OFFLINE, device=device.id, retain=True)
+        ):
+            if device.online is not None or not reachable:
+                log.info(
+                    "%s %s is %s",
+                    device.kind,
+                    device.id,
+                    "reachable" if reachable else "not reachable",
+                )
+            device.online = reachable
         if samples:
-            report = build_report(self.school, device.id, device.kind, device.sequence.next(),
-                                  samples, interval=self.interval, agent=__version__)
+            report = build_report(
+                self.school,
+                device.id,
+                device.kind,
+                device.sequence.next(),
+                samples,
+                interval=self.interval,
+                agent=__version__,
+            )
             self.send(Outgoing(TELEMETRY, encode(report), device=device.id))
         inventory = getattr(device.probe, "inventory", None)
         if inventory and device.inventory.changed(inventory):
-            payload = encode(build_inventory_report(self.school, device.id, device.kind,
-                                                    device.sequence.next(), inventory))
+            payload = encode(
+                build_inventory_report(
+                    self.school, device.id, device.kind, device.sequence.next(), inventory
+                )
+            )
             if not self.send(Outgoing(INVENTORY, payload, device=device.id, retain=True)):
                 device.inventory.last = None

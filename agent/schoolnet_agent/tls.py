@@ -5,14 +5,16 @@ the broker" is a poor message when the real reason is an expired certificate or 
 file. So on the first failure of an outage the transport tries one plain TCP connection (and
 TLS handshake) itself and logs the operating system's or OpenSSL's own words.
 """
+
 from __future__ import annotations
 
 import socket
 import ssl
 
 
-def tls_context(ca_file: str | None, cert_file: str | None, key_file: str | None,
-                check_hostname: bool = True) -> ssl.SSLContext:
+def tls_context(
+    ca_file: str | None, cert_file: str | None, key_file: str | None, check_hostname: bool = True
+) -> ssl.SSLContext:
     """The system's CAs (or ``ca_file``), an optional client certificate; raises ssl.SSLError
     or OSError for a file that is not usable."""
     context = ssl.create_default_context(cafile=ca_file)

@@ -15,12 +15,13 @@ stored messages the broker acknowledged; ``on_ack`` hooks wake the spool's pump;
 device's session (if not, it may have lost messages it had acknowledged); ``subscribe()``
 registers a handler for a control topic, subscribed again on every connect.
 """
+
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
@@ -56,8 +57,9 @@ class MqttTransport:
 
     stop_timeout = 5.0  # seconds a graceful stop waits for the retained "offline" to be acked
 
-    def __init__(self, settings: MqttSettings, school: str, device: str, *,
-                 client_id: str | None = None):
+    def __init__(
+        self, settings: MqttSettings, school: str, device: str, *, client_id: str | None = None
+    ):
         self.settings = settings
         self.school = school
         self.device = device
@@ -76,13 +78,18 @@ class MqttTransport:
 
     def _make_client(self, client_id: str) -> mqtt.Client:
         s = self.settings
-        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id,
-                             clean_session=False, protocol=mqtt.MQTTv311)
+        client = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=client_id,
+            clean_session=False,
+            protocol=mqtt.MQTTv311,
+        )
         if s.username is not None:
             client.username_pw_set(s.username, s.password)
         if s.tls:
-            self._tls = tls_context(s.ca_file, s.cert_file, s.key_file,
-                                    check_hostname=not s.tls_insecure)
+            self._tls = tls_context(
+                s.ca_file, s.cert_file, s.key_file, check_hostname=not s.tls_insecure
+            )
             client.tls_set_context(self._tls)
         client.will_set(self._topic(AVAILABILITY), OFFLINE, qos=1, retain=True)
         client.max_inflight_messages_set(s.max_inflight)
@@ -105,8 +112,9 @@ class MqttTransport:
         self._started = True
         self._stopping = False
         # Fallback if some failure path skipped our callbacks: paho's own doubling, same bounds.
-        self._client.reconnect_delay_set(self.settings.reconnect_min_delay,
-                                         self.settings.reconnect_max_delay)
+        self._client.reconnect_delay_set(
+            self.settings.reconnect_min_delay, self.settings.reconnect_max_delay
+        )
         self._client.connect_async(self.settings.host, self.settings.port, self.settings.keepalive)
         self._client.loop_start()
 
@@ -140,8 +148,15 @@ class MqttTransport:
 
     # -- publishing ------------------------------------------------------------------------
 
-    def publish(self, channel: str, payload: bytes, *, device: str | None = None,
-                retain: bool = False, tag: object = None) -> mqtt.MQTTMessageInfo:
+    def publish(
+        self,
+        channel: str,
+        payload: bytes,
+        *,
+        device: str | None = None,
+        retain: bool = False,
+        tag: object = None,
+    ) -> mqtt.MQTTMessageInfo:
         """Queue a message; with QoS 1 paho keeps it until the broker acknowledges it, also
         across reconnects. Raises TopicError for an invalid device id or channel. ``tag`` comes
         back from ``take_acked()`` once the broker has acknowledged the message."""
@@ -156,8 +171,9 @@ class MqttTransport:
             log.warning("publish to %s not queued: %s", topic, mqtt.error_string(info.rc))
         return info
 
-    def publish_availability(self, online: bool, *,
-                             device: str | None = None) -> mqtt.MQTTMessageInfo:
+    def publish_availability(
+        self, online: bool, *, device: str | None = None
+    ) -> mqtt.MQTTMessageInfo:
         return self.publish(AVAILABILITY, ONLINE if online else OFFLINE, device=device, retain=True)
 
     def take_acked(self) -> list[object]:
@@ -184,18 +200,28 @@ class MqttTransport:
 
     def _handle_connect(self, client, userdata, flags, reason_code, properties) -> None:
         if reason_code.is_failure:
-            self._problem(f"refused:{reason_code}", logging.ERROR,
-                          "broker %s:%s refused the connection of user %r: %s "
-                          "(check mqtt.username and mqtt.password)",
-                          self.settings.host, self.settings.port, self.settings.username,
-                          reason_code)
+            self._problem(
+                f"refused:{reason_code}",
+                logging.ERROR,
+                "broker %s:%s refused the connection of user %r: %s "
+                "(check mqtt.username and mqtt.password)",
+                self.settings.host,
+                self.settings.port,
+                self.settings.username,
+                reason_code,
+            )
             return
         self._last_problem = None
         self._backoff.reset()
         self.session_present = bool(flags.session_present)
         self._connected.set()
-        log.info("connected to %s:%s as %r%s", self.settings.host, self.settings.port,
-                 self.settings.username, "" if self.session_present else " (new session)")
+        log.info(
+            "connected to %s:%s as %r%s",
+            self.settings.host,
+            self.settings.port,
+            self.settings.username,
+            "" if self.session_present else " (new session)",
+        )
         self.publish_availability(True)
         for topic in self._handlers:
             client.subscribe(topic, qos=1)
@@ -209,11 +235,18 @@ class MqttTransport:
         if self._last_problem is None or not self._last_problem.startswith("unreachable"):
             # First failure of this outage: find out why once (paho does not tell us).
             why = diagnose(self.settings.host, self.settings.port, self._tls) or "failed"
-            self._problem(f"unreachable:{why}", logging.WARNING,
-                          "cannot connect to broker %s:%s (%s); retrying with backoff",
-                          self.settings.host, self.settings.port, why)
+            self._problem(
+                f"unreachable:{why}",
+                logging.WARNING,
+                "cannot connect to broker %s:%s (%s); retrying with backoff",
+                self.settings.host,
+                self.settings.port,
+                why,
+            )
         else:
-            log.debug("still cannot connect to broker %s:%s", self.settings.host, self.settings.port)
+            log.debug(
+                "still cannot connect to broker %s:%s", self.settings.host, self.settings.port
+            )
         self._schedule_retry()
 
     def _handle_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
@@ -222,8 +255,12 @@ class MqttTransport:
         if self._stopping:
             return
         if was_connected:
-            log.warning("connection to %s:%s lost (%s); reconnecting",
-                        self.settings.host, self.settings.port, reason_code)
+            log.warning(
+                "connection to %s:%s lost (%s); reconnecting",
+                self.settings.host,
+                self.settings.port,
+                reason_code,
+            )
         self._schedule_retry()
 
     def _handle_publish(self, client, userdata, mid, reason_code, properties) -> None:

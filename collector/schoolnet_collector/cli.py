@@ -4,6 +4,7 @@ Each subcommand lives in its own module with ``register(subparsers)``; this file
 assembles them. Errors a user can fix (config, files, arguments) print one clear message
 and exit 2, never a traceback.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -14,18 +15,36 @@ if sys.version_info < (3, 11):  # the agent runs on 3.10; the collector does not
     sys.exit("schoolnet-collector needs Python 3.11 or newer")
 
 try:
-    from schoolnet_collector.commands import (devices as devices_cmd, report as report_cmd,
-                                              run as run_cmd, schools as schools_cmd)
     from schoolnet_collector.commands import alerting as alerting_cmd
+    from schoolnet_collector.commands import (
+        devices as devices_cmd,
+    )
+    from schoolnet_collector.commands import (
+        report as report_cmd,
+    )
+    from schoolnet_collector.commands import (
+        run as run_cmd,
+    )
+    from schoolnet_collector.commands import (
+        schools as schools_cmd,
+    )
     from schoolnet_collector.commands import token as token_cmd
 except ImportError as exc:  # installed without the [collector] extra (e.g. on a lab PC)
-    sys.exit(f"schoolnet-collector: missing dependency ({exc.name}); install 'schoolnet[collector]'")
+    sys.exit(
+        f"schoolnet-collector: missing dependency ({exc.name}); install 'schoolnet[collector]'"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="schoolnet-collector", description=__doc__.splitlines()[0])
-    parser.add_argument("--log-level", default="INFO",
-                        choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="default: INFO")
+    parser = argparse.ArgumentParser(
+        prog="schoolnet-collector", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument(
+        "--log-level",
+        default="INFO",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="default: INFO",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run_cmd.register(sub)
     schools_cmd.register(sub)
@@ -34,13 +53,16 @@ def build_parser() -> argparse.ArgumentParser:
     token_cmd.register(sub)
     alerting_cmd.register(sub)
     from schoolnet_collector.simulator import cli as simulate_cmd
+
     simulate_cmd.register(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     return args.func(args)
 
 

@@ -3,6 +3,7 @@
 One ``Runtime`` is shared by the CLI and the HTTP API, so both see the same registry sessions
 and the same ingest counters.
 """
+
 from __future__ import annotations
 
 import logging
@@ -34,13 +35,13 @@ class Runtime:
     sessions: sessionmaker[Session]
     store: InfluxStore
     ingest: IngestService | None = None
-    notify: "NotifyWorker | None" = None
-    rules: "RuleSet | None" = None  # None: alerting disabled
-    readings: "LatestReadings | None" = None
-    alerts: "AlertService | None" = None
+    notify: NotifyWorker | None = None
+    rules: RuleSet | None = None  # None: alerting disabled
+    readings: LatestReadings | None = None
+    alerts: AlertService | None = None
 
     @classmethod
-    def open(cls, settings: Settings) -> "Runtime":
+    def open(cls, settings: Settings) -> Runtime:
         engine = make_engine(settings.registry.url)
         migrate(engine)  # collectors started together take turns (registry/db.py)
         sessions = session_factory(engine)
@@ -82,8 +83,11 @@ class Runtime:
             self.store.connect()
             return True
         except StorageError as exc:
-            log.warning("%s: starting without it; reports are spooled in %s until it answers",
-                        exc, self.settings.ingest.data_dir)
+            log.warning(
+                "%s: starting without it; reports are spooled in %s until it answers",
+                exc,
+                self.settings.ingest.data_dir,
+            )
             return False
 
     def start_ingest(self) -> IngestService:
@@ -93,7 +97,7 @@ class Runtime:
         self.ingest = ingest.start()
         return self.ingest
 
-    def start_alerts(self) -> "AlertService":
+    def start_alerts(self) -> AlertService:
         """Evaluate the alert rules every few seconds (and flush the readings ingest keeps)."""
         from schoolnet_collector.alerting.evaluator import AlertService, Evaluator
 
@@ -101,7 +105,7 @@ class Runtime:
         self.alerts = AlertService(evaluator, self.readings if self.ingest else None).start()
         return self.alerts
 
-    def start_notify(self) -> "NotifyWorker":
+    def start_notify(self) -> NotifyWorker:
         """Deliver notifications (outbox), reminders, escalations, the digest, /status."""
         from schoolnet_collector.notify.worker import NotifyWorker
 

@@ -4,6 +4,7 @@ would be empty, without Grafana. For a new site, or after changing a query.
 Exit status: 0 every query ran, 1 a query failed or InfluxDB could not be reached, 2 bad
 input (argument, dashboard file), with one message naming what is wrong.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,14 +22,23 @@ PROG = "check.py"
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
-    p.add_argument("--influx-url", type=http_url, default="http://127.0.0.1:8086",
-                   help="InfluxDB URL (default: %(default)s)")
+    p.add_argument(
+        "--influx-url",
+        type=http_url,
+        default="http://127.0.0.1:8086",
+        help="InfluxDB URL (default: %(default)s)",
+    )
     p.add_argument("--database", default="schoolnet", help="default: %(default)s")
     p.add_argument("--dashboard", type=Path, default=model.DASHBOARD_DIR / "province-overview.json")
     p.add_argument("--district", action="append", help="district id (repeatable; default: All)")
     p.add_argument("--level", action="append", help="level id (repeatable; default: All)")
-    p.add_argument("--range", type=positive_float, default=3600.0, dest="range_seconds",
-                   help="dashboard time range in seconds (default: %(default)s)")
+    p.add_argument(
+        "--range",
+        type=positive_float,
+        default=3600.0,
+        dest="range_seconds",
+        help="dashboard time range in seconds (default: %(default)s)",
+    )
     p.add_argument("--print-queries", action="store_true", help="print each interpolated query")
     return p
 
@@ -42,8 +52,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     selection = {"district": args.district or ALL, "level": args.level or ALL}
     try:
-        results = run_panels(dashboard, selection, http_runner(args.influx_url, args.database),
-                             range_seconds=args.range_seconds)
+        results = run_panels(
+            dashboard,
+            selection,
+            http_runner(args.influx_url, args.database),
+            range_seconds=args.range_seconds,
+        )
     except (OSError, ValueError) as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
         return 1

@@ -4,6 +4,7 @@ Exit status: 0 pushed (or printed with ``--dry-run``), 1 Grafana refused or coul
 reached, 2 bad input (argument, token file, provisioning or dashboard file), always with one
 message naming what is wrong.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,7 +24,9 @@ TOKEN_ENV = "GRAFANA_TOKEN"
 def http_url(text: str) -> str:
     parsed = urlparse(text)
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
-        raise argparse.ArgumentTypeError(f"must be an http(s) URL (scheme, host, optional port), got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"must be an http(s) URL (scheme, host, optional port), got {text!r}"
+        )
     return text.rstrip("/")
 
 
@@ -39,20 +42,38 @@ def positive_float(text: str) -> float:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
-    p.add_argument("--url", type=http_url, default="http://127.0.0.1:3000",
-                   help="Grafana's base URL (default: %(default)s)")
-    p.add_argument("--token-file", type=Path,
-                   help=f"file holding a service-account token (or set ${TOKEN_ENV})")
-    p.add_argument("--influx-url", type=http_url,
-                   help="InfluxDB URL as Grafana's server reaches it (default: the provisioning file's)")
+    p.add_argument(
+        "--url",
+        type=http_url,
+        default="http://127.0.0.1:3000",
+        help="Grafana's base URL (default: %(default)s)",
+    )
+    p.add_argument(
+        "--token-file",
+        type=Path,
+        help=f"file holding a service-account token (or set ${TOKEN_ENV})",
+    )
+    p.add_argument(
+        "--influx-url",
+        type=http_url,
+        help="InfluxDB URL as Grafana's server reaches it (default: the provisioning file's)",
+    )
     p.add_argument("--influx-database", help="database name (default: schoolnet)")
     p.add_argument("--influx-user", help="InfluxDB user, if authentication is on")
     p.add_argument("--influx-password-file", type=Path, help="file holding that user's password")
-    p.add_argument("--dashboard", type=Path, action="append", dest="dashboards",
-                   help="dashboard JSON to push (repeatable; default: every dashboards/*.json)")
+    p.add_argument(
+        "--dashboard",
+        type=Path,
+        action="append",
+        dest="dashboards",
+        help="dashboard JSON to push (repeatable; default: every dashboards/*.json)",
+    )
     p.add_argument("--timeout", type=positive_float, default=10.0, help="seconds per request")
-    p.add_argument("--dry-run", action="store_true",
-                   help="print the API requests' bodies as JSON and contact nothing")
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the API requests' bodies as JSON and contact nothing",
+    )
     return p
 
 
@@ -74,8 +95,9 @@ def build_plan(args: argparse.Namespace) -> PushPlan:
     if password and not args.influx_user:
         raise ValueError("--influx-password-file needs --influx-user")
     title, uid = payloads.folder_spec()
-    datasource = payloads.datasource_payload(args.influx_url, args.influx_database,
-                                             args.influx_user, password)
+    datasource = payloads.datasource_payload(
+        args.influx_url, args.influx_database, args.influx_user, password
+    )
     files = args.dashboards or payloads.dashboard_files()
     if not files:
         raise ValueError("no dashboard JSON found")
@@ -94,8 +116,9 @@ def token(args: argparse.Namespace) -> str | None:
     """From --token-file, else $GRAFANA_TOKEN; None only if the URL carries user:password."""
     secret = _read_secret(args.token_file, "--token-file") or os.environ.get(TOKEN_ENV) or None
     if secret is None and not urlparse(args.url).password:
-        raise ValueError(f"no credentials: give --token-file, set ${TOKEN_ENV}, "
-                         "or put user:password@ in --url")
+        raise ValueError(
+            f"no credentials: give --token-file, set ${TOKEN_ENV}, or put user:password@ in --url"
+        )
     return secret
 
 
@@ -104,9 +127,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         plan = build_plan(args)
         if args.dry_run:
-            print(json.dumps({"folder": {"title": plan.folder_title, "uid": plan.folder_uid},
-                              "datasource": _redacted(plan.datasource),
-                              "dashboards": plan.dashboards}, ensure_ascii=False, indent=2))
+            print(
+                json.dumps(
+                    {
+                        "folder": {"title": plan.folder_title, "uid": plan.folder_uid},
+                        "datasource": _redacted(plan.datasource),
+                        "dashboards": plan.dashboards,
+                    },
+                    ensure_ascii=False,
+                    indent=2,
+                )
+            )
             return 0
         secret = token(args)
     except (ValueError, payloads.ProvisioningError) as exc:
@@ -119,13 +150,14 @@ def _push(args: argparse.Namespace, plan: PushPlan, secret: str | None) -> int:
     from grafana_client.client import GrafanaException
 
     from schoolnet_dashboards.grafana_push import connect, push
+
     try:
         for line in push(connect(args.url, secret, args.timeout), plan):
             print(line)
     except GrafanaException as exc:
         print(f"{PROG}: Grafana at {args.url} refused: {exc.message}", file=sys.stderr)
         return 1
-    except OSError as exc:   # connection refused, DNS, TLS (niquests errors are OSErrors)
+    except OSError as exc:  # connection refused, DNS, TLS (niquests errors are OSErrors)
         print(f"{PROG}: cannot reach Grafana at {args.url}: {exc}", file=sys.stderr)
         return 1
     return 0
@@ -134,5 +166,5 @@ def _push(args: argparse.Namespace, plan: PushPlan, secret: str | None) -> int:
 def _redacted(datasource: dict) -> dict:
     shown = dict(datasource)
     if "secureJsonData" in shown:
-        shown["secureJsonData"] = {k: "***" for k in shown["secureJsonData"]}
+        shown["secureJsonData"] = dict.fromkeys(shown["secureJsonData"], "***")
     return shown

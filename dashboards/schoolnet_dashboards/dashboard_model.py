@@ -6,13 +6,14 @@ range unless the panel overrides them: ``timeFrom: "5m"`` (relative time: the la
 whatever the dashboard shows) and ``interval: "1m"`` (the minimum interval). The "online now"
 panels rely on the first, the per-minute counts on the second, so both are modelled here.
 """
+
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from schoolnet_dashboards.grafana_vars import Variable
 
@@ -89,8 +90,9 @@ def datasource_uid(ref: dict | str | None, dashboard: dict) -> str | None:
     return None
 
 
-def query_variables(dashboard: dict, selection: dict[str, object],
-                    options: dict[str, list[str]]) -> dict[str, Variable]:
+def query_variables(
+    dashboard: dict, selection: dict[str, object], options: dict[str, list[str]]
+) -> dict[str, Variable]:
     """Interpolation view of the dashboard's query variables with a chosen ``selection``."""
     out = {}
     for var in template_variables(dashboard):

@@ -4,6 +4,7 @@ Idempotent: run it again after changing a dashboard and the same objects are upd
 by their fixed uids. Uses ``grafana-client``; each step reports what it did, and a refusal by
 Grafana stops the push with Grafana's own message (wrong token, missing permission).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -63,7 +64,9 @@ def push_dashboard(api: GrafanaApi, payload: dict) -> str:
 
 def push(api: GrafanaApi, plan: PushPlan) -> list[str]:
     """Folder first (the dashboards go in it), then the data source they query, then them."""
-    done = [ensure_folder(api, plan.folder_title, plan.folder_uid),
-            ensure_datasource(api, plan.datasource)]
+    done = [
+        ensure_folder(api, plan.folder_title, plan.folder_uid),
+        ensure_datasource(api, plan.datasource),
+    ]
     done.extend(push_dashboard(api, payload) for payload in plan.dashboards)
     return done

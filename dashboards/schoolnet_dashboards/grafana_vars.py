@@ -12,6 +12,7 @@ against a real InfluxDB. The rules follow Grafana's InfluxDB data source (10.x/1
 * ``$timeFilter``, ``$__interval`` and ``$interval`` are not template variables: the data
   source (since 10.x its Go backend) substitutes them as plain text.
 """
+
 from __future__ import annotations
 
 import re
@@ -19,7 +20,9 @@ from dataclasses import dataclass, field
 
 ALL = "$__all"
 # $name, ${name}, ${name:format}, [[name]], [[name:format]] (Grafana's variableRegex, simplified)
-VARIABLE_RE = re.compile(r"\$(\w+)|\[\[(\w+?)(?::(\w+))?\]\]|\$\{(\w+)(?:\.[^:^}]+)?(?::([^}]+))?\}")
+VARIABLE_RE = re.compile(
+    r"\$(\w+)|\[\[(\w+?)(?::(\w+))?\]\]|\$\{(\w+)(?:\.[^:^}]+)?(?::([^}]+))?\}"
+)
 _REGEX_SPECIAL = re.compile(r"[\\^$*+?.()|\[\]{}/]")
 BUILTINS = ("timeFilter", "__interval", "interval", "__interval_ms")
 
@@ -36,13 +39,19 @@ class Variable:
     multi: bool = False
     include_all: bool = False
     all_value: str | None = None
-    options: list[str] = field(default_factory=list)   # values the variable's query returned
-    current: str | list[str] = ""                       # a value, a list of them, or ALL
+    options: list[str] = field(default_factory=list)  # values the variable's query returned
+    current: str | list[str] = ""  # a value, a list of them, or ALL
 
     @classmethod
-    def from_json(cls, var: dict, options: list[str], current) -> "Variable":
-        return cls(var["name"], bool(var.get("multi")), bool(var.get("includeAll")),
-                   var.get("allValue") or None, list(options), current)
+    def from_json(cls, var: dict, options: list[str], current) -> Variable:
+        return cls(
+            var["name"],
+            bool(var.get("multi")),
+            bool(var.get("includeAll")),
+            var.get("allValue") or None,
+            list(options),
+            current,
+        )
 
 
 def format_regex(value: str | list[str], frontend: bool = False) -> str:
@@ -58,17 +67,19 @@ def variable_value(var: Variable, frontend: bool = False) -> str:
     current = var.current
     if current == ALL or (isinstance(current, list) and current[:1] == [ALL]):
         if var.all_value:
-            return var.all_value          # custom all value: not formatted
+            return var.all_value  # custom all value: not formatted
         current = list(var.options)
     if frontend and not var.multi and not var.include_all:
         return current if isinstance(current, str) else ",".join(current)
     return format_regex(current, frontend)
 
 
-def interpolate(query: str, variables: dict[str, Variable], builtins: dict[str, str],
-                frontend: bool = False) -> str:
+def interpolate(
+    query: str, variables: dict[str, Variable], builtins: dict[str, str], frontend: bool = False
+) -> str:
     """``query`` with every known variable replaced; unknown ones are left as Grafana leaves
     them (so a test can find them). ``builtins`` holds timeFilter and the interval macros."""
+
     def replace(match: re.Match) -> str:
         name = match.group(1) or match.group(2) or match.group(4)
         if name in builtins:

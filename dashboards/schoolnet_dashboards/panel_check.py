@@ -5,6 +5,7 @@ Variable queries run first, in the dashboard's order, each interpolated with the
 made so far (``level`` lists only the levels of the chosen districts); then each panel's
 targets run with their own time range and interval (see ``dashboard_model``).
 """
+
 from __future__ import annotations
 
 import json
@@ -12,13 +13,13 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from schoolnet_dashboards import dashboard_model as model
 from schoolnet_dashboards.grafana_vars import interpolate, unresolved
 
-Runner = Callable[[str], list[dict]]   # InfluxQL → the first statement's "series" list
+Runner = Callable[[str], list[dict]]  # InfluxQL → the first statement's "series" list
 
 
 def time_filter(range_seconds: float, frontend: bool, now_ms: int | None = None) -> str:
@@ -39,15 +40,17 @@ def series_values(series: list[dict]) -> list[str]:
     return sorted(set(out))
 
 
-def variable_options(dashboard: dict, selection: dict, run: Runner,
-                     frontend: bool = False) -> dict[str, list[str]]:
+def variable_options(
+    dashboard: dict, selection: dict, run: Runner, frontend: bool = False
+) -> dict[str, list[str]]:
     options: dict[str, list[str]] = {}
     for var in model.template_variables(dashboard):
         if var.get("type") != "query":
             continue
         variables = model.query_variables(dashboard, selection, options)
-        query = interpolate(var["query"], {k: v for k, v in variables.items() if k in options},
-                            {}, frontend)
+        query = interpolate(
+            var["query"], {k: v for k, v in variables.items() if k in options}, {}, frontend
+        )
         options[var["name"]] = series_values(run(query))
     return options
 
@@ -65,18 +68,27 @@ class PanelResult:
     @property
     def has_values(self) -> bool:
         """At least one non-null value besides time (fill(null) rows alone do not count)."""
-        return any(v is not None for s in self.series for row in s.get("values", [])
-                   for v in row[1:])
+        return any(
+            v is not None for s in self.series for row in s.get("values", []) for v in row[1:]
+        )
 
 
-def render(dashboard: dict, selection: dict, options: dict[str, list[str]],
-           range_seconds: float = 3600, auto_interval: str = "1m",
-           frontend: bool = False) -> list[tuple[model.PanelQuery, str]]:
+def render(
+    dashboard: dict,
+    selection: dict,
+    options: dict[str, list[str]],
+    range_seconds: float = 3600,
+    auto_interval: str = "1m",
+    frontend: bool = False,
+) -> list[tuple[model.PanelQuery, str]]:
     variables = model.query_variables(dashboard, selection, options)
     out = []
     for q in model.queries(dashboard):
-        builtins = {"timeFilter": time_filter(q.range_seconds(range_seconds), frontend),
-                    "__interval": q.interval(auto_interval), "interval": q.interval(auto_interval)}
+        builtins = {
+            "timeFilter": time_filter(q.range_seconds(range_seconds), frontend),
+            "__interval": q.interval(auto_interval),
+            "interval": q.interval(auto_interval),
+        }
         text = interpolate(q.target["query"], variables, builtins, frontend)
         if unresolved(text):
             raise ValueError(f"{q.title}: variables left after interpolation: {unresolved(text)}")
@@ -86,20 +98,24 @@ def render(dashboard: dict, selection: dict, options: dict[str, list[str]],
 
 def run_panels(dashboard: dict, selection: dict, run: Runner, **kwargs) -> list[PanelResult]:
     options = variable_options(dashboard, selection, run, kwargs.get("frontend", False))
-    return [PanelResult(q, text, run(text))
-            for q, text in render(dashboard, selection, options, **kwargs)]
+    return [
+        PanelResult(q, text, run(text))
+        for q, text in render(dashboard, selection, options, **kwargs)
+    ]
 
 
 def http_runner(url: str, database: str, timeout: float = 10.0) -> Runner:
     """Queries by GET on InfluxDB's /query, as the provisioned data source does (httpMode GET)."""
+
     def run(query: str) -> list[dict]:
         params = urllib.parse.urlencode({"db": database, "q": query, "epoch": "ms"})
         try:
             with urllib.request.urlopen(f"{url.rstrip('/')}/query?{params}", timeout=timeout) as r:
                 result = json.load(r)["results"][0]
-        except urllib.error.HTTPError as exc:   # 400: InfluxQL syntax error, with a JSON body
+        except urllib.error.HTTPError as exc:  # 400: InfluxQL syntax error, with a JSON body
             result = {"error": f"HTTP {exc.code}: {exc.read()[:300].decode(errors='replace')}"}
         if "error" in result:
             raise ValueError(f"InfluxQL error: {result['error']}\n  in: {query}")
         return result.get("series", [])
+
     return run

@@ -4,6 +4,7 @@ One source of truth: the data source and folder come from ``provisioning/*/schoo
 the dashboards from the JSON files, so a pushed Grafana and a provisioned one are alike.
 Only what differs between sites is given on the command line (InfluxDB URL, password).
 """
+
 from __future__ import annotations
 
 import copy
@@ -16,8 +17,20 @@ from schoolnet_dashboards.dashboard_model import DASHBOARD_DIR, load
 DATASOURCE_FILE = DASHBOARD_DIR / "provisioning" / "datasources" / "schoolnet.yaml"
 PROVIDER_FILE = DASHBOARD_DIR / "provisioning" / "dashboards" / "schoolnet.yaml"
 # Keys of a provisioning entry that the /api/datasources body accepts as they are.
-API_KEYS = ("name", "type", "uid", "access", "url", "database", "user", "basicAuth",
-            "basicAuthUser", "isDefault", "jsonData", "secureJsonData")
+API_KEYS = (
+    "name",
+    "type",
+    "uid",
+    "access",
+    "url",
+    "database",
+    "user",
+    "basicAuth",
+    "basicAuthUser",
+    "isDefault",
+    "jsonData",
+    "secureJsonData",
+)
 
 
 class ProvisioningError(ValueError):
@@ -37,9 +50,13 @@ def _read_yaml(path: Path, key: str) -> dict:
     return entries[0]
 
 
-def datasource_payload(url: str | None = None, database: str | None = None,
-                       user: str | None = None, password: str | None = None,
-                       path: Path = DATASOURCE_FILE) -> dict:
+def datasource_payload(
+    url: str | None = None,
+    database: str | None = None,
+    user: str | None = None,
+    password: str | None = None,
+    path: Path = DATASOURCE_FILE,
+) -> dict:
     """Body for POST /api/datasources (and PUT /api/datasources/uid/<uid>)."""
     entry = _read_yaml(path, "datasources")
     body = {k: copy.deepcopy(entry[k]) for k in API_KEYS if k in entry}
@@ -74,6 +91,5 @@ def dashboard_payload(path: Path, folder_uid: str, message: str) -> dict:
     dashboard = load(path)
     if not dashboard.get("uid"):
         raise ProvisioningError(f"{path}: a dashboard needs a fixed uid to be updated in place")
-    dashboard["id"] = None   # Grafana finds the existing one by uid
-    return {"dashboard": dashboard, "folderUid": folder_uid, "overwrite": True,
-            "message": message}
+    dashboard["id"] = None  # Grafana finds the existing one by uid
+    return {"dashboard": dashboard, "folderUid": folder_uid, "overwrite": True, "message": message}

@@ -6,6 +6,7 @@
 ``publisher.py`` sends the result, retained, on the ``inventory`` channel at start and when
 its hash changes. Keys: docs/protocol.md, "Names other parts depend on".
 """
+
 from __future__ import annotations
 
 import platform

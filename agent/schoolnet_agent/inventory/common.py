@@ -4,6 +4,7 @@ SMBIOS strings on the white-box PCs that fill school labs are often the board ma
 placeholders ("To Be Filled By O.E.M.", "Default string"); reporting them would make every
 such PC look like the same model with the same serial, so they become "unknown" (key absent).
 """
+
 from __future__ import annotations
 
 import re
@@ -12,11 +13,33 @@ from datetime import datetime, timezone
 from typing import Any
 
 PLACEHOLDERS = {
-    "", "none", "n/a", "na", "not specified", "not applicable", "not available", "unknown",
-    "default string", "to be filled by o.e.m.", "to be filled by oem", "system serial number",
-    "system manufacturer", "system product name", "system version", "chassis serial number",
-    "base board serial number", "o.e.m.", "oem", "empty", "invalid", "0123456789",
-    "123456789", "1234567890", "serial", "sn", "xxxxxxxxxx",
+    "",
+    "none",
+    "n/a",
+    "na",
+    "not specified",
+    "not applicable",
+    "not available",
+    "unknown",
+    "default string",
+    "to be filled by o.e.m.",
+    "to be filled by oem",
+    "system serial number",
+    "system manufacturer",
+    "system product name",
+    "system version",
+    "chassis serial number",
+    "base board serial number",
+    "o.e.m.",
+    "oem",
+    "empty",
+    "invalid",
+    "0123456789",
+    "123456789",
+    "1234567890",
+    "serial",
+    "sn",
+    "xxxxxxxxxx",
 }
 SAME_CHAR_RE = re.compile(r"^(.)\1*$")
 MAX_DISKS = 16
@@ -35,9 +58,9 @@ class Facts:
 @dataclass
 class Disk:
     size_bytes: int | None
-    type: str = "unknown"     # ssd, hdd, unknown
+    type: str = "unknown"  # ssd, hdd, unknown
     model: str | None = None
-    smart: str = "unknown"    # passed, failed, unknown
+    smart: str = "unknown"  # passed, failed, unknown
 
 
 def clean(value: Any) -> str | None:
@@ -60,8 +83,12 @@ def iso_date(text: Any) -> str | None:
     m = re.fullmatch(r"\\?/Date\((-?\d+)[^)]*\)\\?/", s)
     if m:
         return datetime.fromtimestamp(int(m.group(1)) / 1000, timezone.utc).strftime("%Y-%m-%d")
-    for pattern, order in ((r"(\d{1,2})/(\d{1,2})/(\d{4})", "mdy"), (r"(\d{1,2})/(\d{1,2})/(\d{2})", "mdy"),
-                           (r"(\d{4})-(\d{2})-(\d{2}).*", "ymd"), (r"(\d{4})(\d{2})(\d{2})\d*(\.\d+)?([+-]\d+)?", "ymd")):
+    for pattern, order in (
+        (r"(\d{1,2})/(\d{1,2})/(\d{4})", "mdy"),
+        (r"(\d{1,2})/(\d{1,2})/(\d{2})", "mdy"),
+        (r"(\d{4})-(\d{2})-(\d{2}).*", "ymd"),
+        (r"(\d{4})(\d{2})(\d{2})\d*(\.\d+)?([+-]\d+)?", "ymd"),
+    ):
         m = re.fullmatch(pattern, s)
         if not m:
             continue
@@ -81,8 +108,19 @@ def machine_bits(machine: str) -> int | None:
     m = machine.lower()
     if m in ("x86_64", "amd64", "x64", "aarch64", "arm64", "ppc64le", "riscv64", "s390x", "64-bit"):
         return 64
-    if m in ("i386", "i486", "i586", "i686", "x86", "armv7l", "armv6l", "arm", "mips", "mipsel",
-             "32-bit"):
+    if m in (
+        "i386",
+        "i486",
+        "i586",
+        "i686",
+        "x86",
+        "armv7l",
+        "armv6l",
+        "arm",
+        "mips",
+        "mipsel",
+        "32-bit",
+    ):
         return 32
     return None
 
@@ -94,7 +132,7 @@ def normal_mac(text: str | None) -> str | None:
     hexes = re.sub(r"[^0-9a-fA-F]", "", text).lower()
     if len(hexes) != 12 or hexes == "0" * 12:
         return None
-    return ":".join(hexes[i:i + 2] for i in range(0, 12, 2))
+    return ":".join(hexes[i : i + 2] for i in range(0, 12, 2))
 
 
 def add_disks(inventory: dict[str, Any], disks: list[Disk]) -> None:

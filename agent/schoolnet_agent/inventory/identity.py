@@ -14,6 +14,7 @@ Matching, strongest evidence first: a real UUID on both sides decides; else a re
 else whether any recorded MAC is still present (a replaced NIC on the same board keeps the id,
 as the UUID or serial still match). With no evidence at all the id is random and kept.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -63,7 +64,9 @@ class Evidence:
         that lost the state directory), random when there is no evidence."""
         if not self.any():
             return uuidlib.uuid4().hex
-        text = "|".join([self.smbios_uuid or "", self.serial or "", self.macs[0] if self.macs else ""])
+        text = "|".join(
+            [self.smbios_uuid or "", self.serial or "", self.macs[0] if self.macs else ""]
+        )
         return hashlib.sha256(f"schoolnet-machine|{text}".encode()).hexdigest()[:32]
 
 
@@ -92,11 +95,20 @@ def machine_id(directory: str, current: Evidence, clock=time.time) -> str:
         new_id = current.derived_id()
         if new_id == old_id:
             new_id = uuidlib.uuid4().hex
-        log.warning("identity in %s was recorded on another machine (UUID %s, serial %s, MACs "
-                    "%s; here UUID %s, serial %s, MACs %s): a cloned disk image; this machine "
-                    "gets the new machine_id %s (was %s)", path, evidence.smbios_uuid,
-                    evidence.serial, ",".join(evidence.macs) or "-", current.smbios_uuid,
-                    current.serial, ",".join(current.macs) or "-", new_id, old_id)
+        log.warning(
+            "identity in %s was recorded on another machine (UUID %s, serial %s, MACs "
+            "%s; here UUID %s, serial %s, MACs %s): a cloned disk image; this machine "
+            "gets the new machine_id %s (was %s)",
+            path,
+            evidence.smbios_uuid,
+            evidence.serial,
+            ",".join(evidence.macs) or "-",
+            current.smbios_uuid,
+            current.serial,
+            ",".join(current.macs) or "-",
+            new_id,
+            old_id,
+        )
         _save(path, new_id, current, clock)
         return new_id
     new_id = current.derived_id()
@@ -113,8 +125,9 @@ def _load(path: str) -> tuple[str, Evidence] | None:
         if not (isinstance(mid, str) and re.fullmatch(r"[0-9a-f]{32}", mid)):
             raise ValueError(f"machine_id {mid!r}")
         macs = data.get("macs") or []
-        return mid, Evidence(data.get("smbios_uuid"), data.get("serial"),
-                             [m for m in macs if isinstance(m, str)])
+        return mid, Evidence(
+            data.get("smbios_uuid"), data.get("serial"), [m for m in macs if isinstance(m, str)]
+        )
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -123,8 +136,13 @@ def _load(path: str) -> tuple[str, Evidence] | None:
 
 
 def _save(path: str, mid: str, evidence: Evidence, clock) -> None:
-    data = {"machine_id": mid, "smbios_uuid": evidence.smbios_uuid, "serial": evidence.serial,
-            "macs": evidence.macs, "recorded": int(clock())}
+    data = {
+        "machine_id": mid,
+        "smbios_uuid": evidence.smbios_uuid,
+        "serial": evidence.serial,
+        "macs": evidence.macs,
+        "recorded": int(clock()),
+    }
     tmp = path + ".tmp"
     try:
         os.makedirs(os.path.dirname(path) or ".", exist_ok=True)

@@ -7,6 +7,7 @@ memory from the online memory blocks in ``/sys/devices/system/memory`` (what is 
 smaller total the kernel keeps for itself), disks from ``/sys/block``, MACs of the physical
 NICs from ``/sys/class/net/*/address`` (a physical NIC has a ``device`` link).
 """
+
 from __future__ import annotations
 
 import os
@@ -14,7 +15,14 @@ import platform
 from typing import Any
 
 from schoolnet_agent.inventory.common import (
-    Disk, Facts, add_disks, clean, iso_date, machine_bits, normal_mac, without_none,
+    Disk,
+    Facts,
+    add_disks,
+    clean,
+    iso_date,
+    machine_bits,
+    normal_mac,
+    without_none,
 )
 from schoolnet_agent.inventory.smart import Smartctl
 
@@ -29,8 +37,12 @@ def read(root: str, *parts: str) -> str | None:
         return None
 
 
-def collect(root: str = "/", smartctl: Smartctl | None = None, machine: str | None = None,
-            psutil_module: Any = None) -> Facts:
+def collect(
+    root: str = "/",
+    smartctl: Smartctl | None = None,
+    machine: str | None = None,
+    psutil_module: Any = None,
+) -> Facts:
     dmi = os.path.join("sys", "class", "dmi", "id")
     serial = clean(read(root, dmi, "product_serial")) or clean(read(root, dmi, "board_serial"))
     inventory: dict[str, Any] = {
@@ -53,7 +65,9 @@ def collect(root: str = "/", smartctl: Smartctl | None = None, machine: str | No
     inventory["macs"] = ",".join(macs) or None
     from schoolnet_agent.inventory.identity import usable_uuid
 
-    return Facts(without_none(inventory), usable_uuid(read(root, dmi, "product_uuid")), serial, macs)
+    return Facts(
+        without_none(inventory), usable_uuid(read(root, dmi, "product_uuid")), serial, macs
+    )
 
 
 def cpu(root: str) -> dict[str, Any]:
@@ -63,7 +77,7 @@ def cpu(root: str) -> dict[str, Any]:
     flags: set[str] = set()
     physical = core = "0"
     threads = 0
-    for line in text.splitlines() + [""]:
+    for line in [*text.splitlines(), ""]:
         key, _, value = (part.strip() for part in line.partition(":"))
         if key == "processor":
             threads += 1
@@ -78,12 +92,14 @@ def cpu(root: str) -> dict[str, Any]:
         elif not key:  # end of one processor's block
             cores.add((physical, core))
     has_core_ids = "core id" in text
-    return without_none({
-        "cpu_model": clean(model),
-        "cpu_threads": threads or None,
-        "cpu_cores": len(cores) if has_core_ids else (threads or None),
-        "cpu_bits": 64 if "lm" in flags else (32 if flags else None),
-    })
+    return without_none(
+        {
+            "cpu_model": clean(model),
+            "cpu_threads": threads or None,
+            "cpu_cores": len(cores) if has_core_ids else (threads or None),
+            "cpu_bits": 64 if "lm" in flags else (32 if flags else None),
+        }
+    )
 
 
 def os_release(root: str) -> dict[str, Any]:
@@ -92,8 +108,12 @@ def os_release(root: str) -> dict[str, Any]:
         key, sep, value = line.partition("=")
         if sep:
             fields[key.strip()] = value.strip().strip('"')
-    return without_none({"os_name": fields.get("NAME") or "Linux",
-                         "os_version": fields.get("VERSION_ID") or fields.get("VERSION")})
+    return without_none(
+        {
+            "os_name": fields.get("NAME") or "Linux",
+            "os_version": fields.get("VERSION_ID") or fields.get("VERSION"),
+        }
+    )
 
 
 def memory_bytes(root: str, psutil_module: Any = None) -> int | None:
@@ -102,8 +122,11 @@ def memory_bytes(root: str, psutil_module: Any = None) -> int | None:
     if block:
         try:
             size = int(block, 16)
-            online = sum(1 for name in os.listdir(base) if name.startswith("memory")
-                         and read(base, name, "online") == "1")
+            online = sum(
+                1
+                for name in os.listdir(base)
+                if name.startswith("memory") and read(base, name, "online") == "1"
+            )
             if online:
                 return size * online
         except (OSError, ValueError):

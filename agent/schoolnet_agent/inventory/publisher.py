@@ -6,13 +6,15 @@ collector that lost it gets it back). It is retained: the registry and the plann
 read the last value at any time. The same change detection serves the projectors and boards a
 gateway reports (``ChangeDetector``).
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
 import logging
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from schoolnet_agent.logonce import LogLimiter
 from schoolnet_agent.protocol import INVENTORY, SCHEMA_VERSION, encode
@@ -22,12 +24,24 @@ log = logging.getLogger(__name__)
 CHECK_EVERY_SECONDS = 3600.0
 
 
-def build_inventory_report(school: str, device: str, kind: str, seq: int,
-                           inventory: dict[str, Any], ts_ms: int | None = None) -> dict[str, Any]:
+def build_inventory_report(
+    school: str,
+    device: str,
+    kind: str,
+    seq: int,
+    inventory: dict[str, Any],
+    ts_ms: int | None = None,
+) -> dict[str, Any]:
     """The ``inventory`` sibling of ``build_report``: same envelope, ``inventory`` object."""
-    return {"schema": SCHEMA_VERSION, "school": school, "device": device, "kind": kind,
-            "seq": seq, "ts": ts_ms if ts_ms is not None else int(time.time() * 1000),
-            "inventory": inventory}
+    return {
+        "schema": SCHEMA_VERSION,
+        "school": school,
+        "device": device,
+        "kind": kind,
+        "seq": seq,
+        "ts": ts_ms if ts_ms is not None else int(time.time() * 1000),
+        "inventory": inventory,
+    }
 
 
 class ChangeDetector:
@@ -50,10 +64,17 @@ class InventoryPublisher:
     ``send`` is the runner's ``send`` (an Outgoing in, True when handed over); ``collect``
     returns the inventory dict (default: the platform reader plus ``machine_id``)."""
 
-    def __init__(self, school: str, device: str, kind: str, next_seq: Callable[[], int],
-                 send: Callable[[Any], bool], collect: Callable[[], dict[str, Any]],
-                 clock: Callable[[], float] = time.monotonic,
-                 check_every: float = CHECK_EVERY_SECONDS):
+    def __init__(
+        self,
+        school: str,
+        device: str,
+        kind: str,
+        next_seq: Callable[[], int],
+        send: Callable[[Any], bool],
+        collect: Callable[[], dict[str, Any]],
+        clock: Callable[[], float] = time.monotonic,
+        check_every: float = CHECK_EVERY_SECONDS,
+    ):
         self.school, self.device, self.kind = school, device, kind
         self.next_seq, self.send, self.collect = next_seq, send, collect
         self.clock, self.check_every = clock, check_every
@@ -63,11 +84,18 @@ class InventoryPublisher:
         self._limiter = LogLimiter(log)
 
     @classmethod
-    def for_runner(cls, runner) -> "InventoryPublisher":
+    def for_runner(cls, runner) -> InventoryPublisher:
         """This machine's inventory, numbered and sent like the runner's own reports."""
         dev = runner.config.device
-        return cls(dev.school, dev.id, dev.kind, runner.sequence.next, runner.send,
-                   default_collect(runner.config.state.directory), runner.clock)
+        return cls(
+            dev.school,
+            dev.id,
+            dev.kind,
+            runner.sequence.next,
+            runner.send,
+            default_collect(runner.config.state.directory),
+            runner.clock,
+        )
 
     def tick(self) -> bool:
         """Check if due; True when an inventory was sent."""
@@ -78,16 +106,22 @@ class InventoryPublisher:
         try:
             inventory = self.collect()
         except Exception as exc:
-            self._limiter.log(f"inventory:{type(exc).__name__}", logging.ERROR,
-                              "inventory not collected: %r; next try in %.0f s", exc,
-                              self.check_every, exc_info=True)
+            self._limiter.log(
+                f"inventory:{type(exc).__name__}",
+                logging.ERROR,
+                "inventory not collected: %r; next try in %.0f s",
+                exc,
+                self.check_every,
+                exc_info=True,
+            )
             return False
         if not self.detector.changed(inventory):
             return False
         from schoolnet_agent.runner import Outgoing
 
-        payload = encode(build_inventory_report(self.school, self.device, self.kind,
-                                                self.next_seq(), inventory))
+        payload = encode(
+            build_inventory_report(self.school, self.device, self.kind, self.next_seq(), inventory)
+        )
         if self.send(Outgoing(INVENTORY, payload, retain=True)):
             self.sent += 1
             log.info("inventory sent (%d keys)", len(inventory))
@@ -98,8 +132,10 @@ class InventoryPublisher:
 
 def default_collect(state_directory: str) -> Callable[[], dict[str, Any]]:
     """The platform reader with ``machine_id``, for ``InventoryPublisher``."""
+
     def collect() -> dict[str, Any]:
         from schoolnet_agent.inventory import collect_facts, machine_inventory
 
         return machine_inventory(state_directory, collect_facts())
+
     return collect

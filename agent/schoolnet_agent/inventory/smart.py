@@ -8,14 +8,16 @@ USB bridges), the disk's health is "unknown", never an error of the agent.
 smartctl's exit status is a bit mask (bit 3: "disk failing"), and with ``--json`` it prints
 the JSON whatever the status, so the JSON is what is read.
 """
+
 from __future__ import annotations
 
 import json
 import logging
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -24,8 +26,8 @@ TIMEOUT_SECONDS = 20.0
 
 @dataclass(frozen=True)
 class SmartInfo:
-    health: str = "unknown"          # passed, failed, unknown
-    type: str | None = None          # ssd, hdd (None: smartctl did not say)
+    health: str = "unknown"  # passed, failed, unknown
+    type: str | None = None  # ssd, hdd (None: smartctl did not say)
     model: str | None = None
     size_bytes: int | None = None
 
@@ -55,15 +57,22 @@ def parse_smartctl(text: str) -> SmartInfo:
     if device_type == "nvme" and size is None:
         size = data.get("nvme_total_capacity")
     model = data.get("model_name")
-    return SmartInfo(health, kind, model.strip()[:128] if isinstance(model, str) and model.strip()
-                     else None, size if isinstance(size, int) and size > 0 else None)
+    return SmartInfo(
+        health,
+        kind,
+        model.strip()[:128] if isinstance(model, str) and model.strip() else None,
+        size if isinstance(size, int) and size > 0 else None,
+    )
 
 
 class Smartctl:
     """Runs smartctl when it is installed; ``run`` is injectable for tests."""
 
-    def __init__(self, run: Callable[..., Any] = subprocess.run,
-                 which: Callable[[str], str | None] = shutil.which):
+    def __init__(
+        self,
+        run: Callable[..., Any] = subprocess.run,
+        which: Callable[[str], str | None] = shutil.which,
+    ):
         self.path = which("smartctl")
         self.run = run
 
@@ -75,8 +84,12 @@ class Smartctl:
         if self.path is None:
             return SmartInfo()
         try:
-            done = self.run([self.path, "--json", "-H", "-i", device], capture_output=True,
-                            text=True, timeout=TIMEOUT_SECONDS)
+            done = self.run(
+                [self.path, "--json", "-H", "-i", device],
+                capture_output=True,
+                text=True,
+                timeout=TIMEOUT_SECONDS,
+            )
         except (OSError, subprocess.SubprocessError) as exc:
             log.info("smartctl on %s failed: %s; disk health unknown", device, exc)
             return SmartInfo()

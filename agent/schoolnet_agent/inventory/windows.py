@@ -11,22 +11,30 @@ MediaType 3 HDD, 4 SSD; HealthStatus 0 healthy, 1 warning, 2 unhealthy); on Wind
 class is missing and ``Win32_DiskDrive`` alone gives size and model, type "unknown". Where
 smartmontools is installed, ``smartctl`` has the last word on health, as on Linux.
 """
+
 from __future__ import annotations
 
 import json
 import logging
 import subprocess
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from schoolnet_agent.inventory.common import (
-    Disk, Facts, add_disks, clean, iso_date, normal_mac, without_none,
+    Disk,
+    Facts,
+    add_disks,
+    clean,
+    iso_date,
+    normal_mac,
+    without_none,
 )
 from schoolnet_agent.inventory.smart import Smartctl
 
 log = logging.getLogger(__name__)
 
 TIMEOUT_SECONDS = 60.0
-USB_BUS_TYPE = 7       # MSFT_PhysicalDisk.BusType
+USB_BUS_TYPE = 7  # MSFT_PhysicalDisk.BusType
 MEDIA_TYPES = {3: "hdd", 4: "ssd"}
 HEALTH = {0: "passed", 1: "failed", 2: "failed"}  # warning = predicted failure: replace it
 
@@ -62,14 +70,27 @@ class WmiError(Exception):
 
 def run_powershell(run: Callable[..., Any] = subprocess.run) -> str:
     try:
-        done = run(["powershell.exe", "-NoProfile", "-NonInteractive", "-ExecutionPolicy",
-                    "Bypass", "-Command", SCRIPT], capture_output=True, text=True,
-                   timeout=TIMEOUT_SECONDS)
+        done = run(
+            [
+                "powershell.exe",
+                "-NoProfile",
+                "-NonInteractive",
+                "-ExecutionPolicy",
+                "Bypass",
+                "-Command",
+                SCRIPT,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT_SECONDS,
+        )
     except (OSError, subprocess.SubprocessError) as exc:
         raise WmiError(f"powershell.exe failed: {exc}") from None
     if not (done.stdout or "").strip():
-        raise WmiError(f"powershell.exe printed nothing (exit {done.returncode}): "
-                       f"{(done.stderr or '').strip()[:200]}")
+        raise WmiError(
+            f"powershell.exe printed nothing (exit {done.returncode}): "
+            f"{(done.stderr or '').strip()[:200]}"
+        )
     return done.stdout
 
 
@@ -127,8 +148,9 @@ def parse(text: str, smartctl: Smartctl | None = None) -> Facts:
         width = as_int(cpus[0].get("DataWidth"))
         inventory["cpu_bits"] = width if width in (32, 64) else None
     capacities = [as_int(m.get("Capacity")) for m in as_list(data.get("PhysicalMemory"))]
-    inventory["ram_bytes"] = (sum(capacities) if capacities and all(capacities)
-                              else as_int(cs.get("TotalPhysicalMemory")))
+    inventory["ram_bytes"] = (
+        sum(capacities) if capacities and all(capacities) else as_int(cs.get("TotalPhysicalMemory"))
+    )
     add_disks(inventory, disks(data, smartctl))
     macs = []
     for nic in as_list(data.get("NetworkAdapter")):

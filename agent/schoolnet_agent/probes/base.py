@@ -4,6 +4,7 @@ Declaring fields as data (as Glances' ``fields_description`` does) gives three t
 place: the documentation table (``schoolnet-agent probes``), a check that a probe only emits
 what it documents, and the unit of every field, which is also the suffix of its name.
 """
+
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
@@ -62,8 +63,9 @@ class Probe(ABC):
         """
         return []
 
-    def sample(self, values: dict[str, float | int | bool | str | None],
-               instance: str | None = None) -> Sample:
+    def sample(
+        self, values: dict[str, float | int | bool | str | None], instance: str | None = None
+    ) -> Sample:
         """A sample of this probe; fields whose value is None (not available here) are left out."""
         return Sample(self.name, {k: v for k, v in values.items() if v is not None}, instance)
 

@@ -10,6 +10,7 @@ A board that is only a touch frame on a PC's USB port has no network presence: t
 agent reports it (probe ``board_usb``) by looking for the USB vendor ids of common board and
 touch-frame makers in ``/sys/bus/usb/devices``.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,13 +21,19 @@ import re
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from schoolnet_agent.logonce import LogLimiter
 from schoolnet_agent.probes.base import Field, Probe
 from schoolnet_agent.probes.pjlink import (
-    PORT, PJLinkAuthError, PJLinkClient, PJLinkError, PJLinkUnreachable, poll,
+    PORT,
+    PJLinkAuthError,
+    PJLinkClient,
+    PJLinkError,
+    PJLinkUnreachable,
+    poll,
 )
 from schoolnet_agent.protocol import Sample
 
@@ -37,7 +44,7 @@ log = logging.getLogger(__name__)
 # not recognised: ``cat /sys/bus/usb/devices/*/idVendor`` on its PC shows the id.
 BOARD_USB_VENDORS: dict[str, str] = {
     "0b8c": "SMART Technologies",
-    "6615": "IRTOUCH Systems",     # infrared frames of many Chinese-made boards and panels
+    "6615": "IRTOUCH Systems",  # infrared frames of many Chinese-made boards and panels
     "0eef": "eGalax (D-WAV)",
     "222a": "ILITEK",
     "04e7": "Elo Touch",
@@ -70,20 +77,30 @@ def tcp_presence(host: str, port: int, timeout: float) -> bool:
 
 class BoardProbe(Probe):
     name = "board"
-    description = ("An interactive board on the school network, checked by the gateway (its "
-                   "own device, kind `board`).")
+    description = (
+        "An interactive board on the school network, checked by the gateway (its "
+        "own device, kind `board`)."
+    )
     fields = (
         Field("reachable", "bool", "one of the board's `tcp_ports` answered (accepted or refused)"),
-        Field("uptime_seconds", "seconds", "time the gateway has seen the board present without "
-                                           "a break (0 when absent)"),
+        Field(
+            "uptime_seconds",
+            "seconds",
+            "time the gateway has seen the board present without a break (0 when absent)",
+        ),
         Field("power_on", "bool", "PJLink power on or warming (boards with `pjlink = true`)"),
         Field("state", "text", "PJLink `on`, `off`, `cooling`, `warming` or `unreachable`"),
         Field("error", "bool", "PJLink reports an error or warning"),
     )
 
-    def __init__(self, settings: BoardSettings, *, presence=tcp_presence,
-                 connect: Callable[..., PJLinkClient] = PJLinkClient,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        settings: BoardSettings,
+        *,
+        presence=tcp_presence,
+        connect: Callable[..., PJLinkClient] = PJLinkClient,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.settings = settings
         self.presence = presence
         self.connect = connect
@@ -116,36 +133,56 @@ class BoardProbe(Probe):
         except PJLinkUnreachable:
             return {"state": "unreachable", "power_on": 0}
         except PJLinkAuthError as exc:
-            self._limiter.log(f"auth:{s.id}", logging.ERROR,
-                              "board %s: %s; check its password in [[boards]]", s.id, exc)
+            self._limiter.log(
+                f"auth:{s.id}",
+                logging.ERROR,
+                "board %s: %s; check its password in [[boards]]",
+                s.id,
+                exc,
+            )
             return {}
         except PJLinkError as exc:
             self._limiter.log(f"pjlink:{s.id}", logging.WARNING, "board %s: %s", s.id, exc)
             return {}
-        self.inventory = {k: v for k, v in {"manufacturer": status.manufacturer,
-                                            "model": status.model, "serial": status.serial,
-                                            "name": status.name}.items() if v is not None}
-        return {"state": status.power,
-                "power_on": None if status.power is None
-                else int(status.power in ("on", "warming")),
-                "error": int(status.failure or any(v > 0 for v in status.errors.values()))}
+        self.inventory = {
+            k: v
+            for k, v in {
+                "manufacturer": status.manufacturer,
+                "model": status.model,
+                "serial": status.serial,
+                "name": status.name,
+            }.items()
+            if v is not None
+        }
+        return {
+            "state": status.power,
+            "power_on": None if status.power is None else int(status.power in ("on", "warming")),
+            "error": int(status.failure or any(v > 0 for v in status.errors.values())),
+        }
 
 
 class UsbBoardProbe(Probe):
     name = "board_usb"
-    description = ("Interactive boards and touch frames on this PC's USB ports, recognised by the "
-                   "maker's USB vendor id (Linux: `/sys/bus/usb/devices`; Windows: "
-                   "`Win32_PnPEntity`, read at most every 15 minutes).")
+    description = (
+        "Interactive boards and touch frames on this PC's USB ports, recognised by the "
+        "maker's USB vendor id (Linux: `/sys/bus/usb/devices`; Windows: "
+        "`Win32_PnPEntity`, read at most every 15 minutes)."
+    )
     fields = (
         Field("present", "bool", "a known board or touch frame is plugged in"),
         Field("devices_count", "count", "such USB devices"),
         Field("vendor", "text", "maker of the first one found"),
     )
 
-    def __init__(self, root: str = "/sys/bus/usb/devices",
-                 vendors: dict[str, str] = BOARD_USB_VENDORS, system: str | None = None,
-                 run: Callable[..., Any] | None = None,
-                 clock: Callable[[], float] = time.monotonic, windows_every: float = 900.0):
+    def __init__(
+        self,
+        root: str = "/sys/bus/usb/devices",
+        vendors: dict[str, str] = BOARD_USB_VENDORS,
+        system: str | None = None,
+        run: Callable[..., Any] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        windows_every: float = 900.0,
+    ):
         self.root = root
         self.vendors = vendors
         self.system = system or platform.system()
@@ -162,25 +199,38 @@ class UsbBoardProbe(Probe):
         else:
             return []  # no USB, or a system we cannot read: nothing to say
         found = sorted(self.vendors[v] for v in ids if v in self.vendors)
-        return [self.sample({"present": int(bool(found)), "devices_count": len(found),
-                             "vendor": found[0] if found else None})]
+        return [
+            self.sample(
+                {
+                    "present": int(bool(found)),
+                    "devices_count": len(found),
+                    "vendor": found[0] if found else None,
+                }
+            )
+        ]
 
     def _windows_ids(self) -> list[str]:
         """PowerShell costs about a second of CPU on an old PC: asked every 15 minutes only."""
         now = self.clock()
         if self._cached is not None and now - self._cached[0] < self.windows_every:
             return self._cached[1]
-        done = self.run(["powershell.exe", "-NoProfile", "-NonInteractive", "-Command",
-                         PNP_SCRIPT], capture_output=True, text=True, timeout=60)
+        done = self.run(
+            ["powershell.exe", "-NoProfile", "-NonInteractive", "-Command", PNP_SCRIPT],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         ids = pnp_vendor_ids(done.stdout or "")
         self._cached = (now, ids)
         return ids
 
 
 # Device ids of USB devices (not their interfaces, ``&MI_nn``), as JSON.
-PNP_SCRIPT = ("@(Get-CimInstance Win32_PnPEntity | Where-Object { $_.DeviceID -like 'USB\\VID_*' "
-              "-and $_.DeviceID -notlike '*&MI_*' } | ForEach-Object { $_.DeviceID }) "
-              "| ConvertTo-Json -Compress")
+PNP_SCRIPT = (
+    "@(Get-CimInstance Win32_PnPEntity | Where-Object { $_.DeviceID -like 'USB\\VID_*' "
+    "-and $_.DeviceID -notlike '*&MI_*' } | ForEach-Object { $_.DeviceID }) "
+    "| ConvertTo-Json -Compress"
+)
 
 
 def pnp_vendor_ids(text: str) -> list[str]:

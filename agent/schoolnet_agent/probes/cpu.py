@@ -4,6 +4,7 @@ Shares are computed from ``psutil.cpu_times()`` differences kept by the probe it
 first report after start is the average since boot instead of a meaningless 0 (psutil's
 ``cpu_percent(interval=None)`` returns 0.0 on its first call).
 """
+
 from __future__ import annotations
 
 import psutil
@@ -39,14 +40,22 @@ class CpuProbe(Probe):
         self._last = now
         delta = {k: max(now[k] - before.get(k, 0.0), 0.0) for k in now}
         total = sum(delta.values())
-        values: dict = {f"{m}_percent": round(100.0 * delta[m] / total, 2) if total else None
-                        for m in MODES if m in delta}
+        values: dict = {
+            f"{m}_percent": round(100.0 * delta[m] / total, 2) if total else None
+            for m in MODES
+            if m in delta
+        }
         if total:
             values["usage_percent"] = round(
-                100.0 - values["idle_percent"] - values.get("iowait_percent", 0.0), 2)
+                100.0 - values["idle_percent"] - values.get("iowait_percent", 0.0), 2
+            )
         load = self.ps.getloadavg()
-        values.update(load1=round(load[0], 2), load5=round(load[1], 2), load15=round(load[2], 2),
-                      logical_count=self.ps.cpu_count())
+        values.update(
+            load1=round(load[0], 2),
+            load5=round(load[1], 2),
+            load15=round(load[2], 2),
+            logical_count=self.ps.cpu_count(),
+        )
         return [self.sample(values)]
 
     @staticmethod
@@ -56,7 +65,8 @@ class CpuProbe(Probe):
         guest = t.get("guest", 0.0) + t.get("guest_nice", 0.0)  # already inside user/nice
         out = {
             "user": t["user"] + t.get("nice", 0.0) - guest,
-            "system": t["system"] + sum(t.get(k, 0.0) for k in ("irq", "softirq", "interrupt", "dpc")),
+            "system": t["system"]
+            + sum(t.get(k, 0.0) for k in ("irq", "softirq", "interrupt", "dpc")),
             "idle": t["idle"],
         }
         for mode in ("iowait", "steal"):

@@ -4,6 +4,7 @@ Only mounts that hold data are reported: pseudo and read-only image file systems
 squashfs of snaps, loop devices, CD-ROMs) would only add noise and unbounded instances. A
 device mounted twice (bind mounts) is reported once, and at most MAX_MOUNTS in all.
 """
+
 from __future__ import annotations
 
 import psutil
@@ -11,10 +12,27 @@ import psutil
 from schoolnet_agent.probes.base import Field, Probe
 
 MAX_MOUNTS = 16
-SKIP_FSTYPES = frozenset({
-    "tmpfs", "devtmpfs", "squashfs", "overlay", "aufs", "iso9660", "udf", "proc", "sysfs",
-    "cgroup", "cgroup2", "devpts", "autofs", "fuse.snapfuse", "ramfs", "nsfs", "tracefs",
-})
+SKIP_FSTYPES = frozenset(
+    {
+        "tmpfs",
+        "devtmpfs",
+        "squashfs",
+        "overlay",
+        "aufs",
+        "iso9660",
+        "udf",
+        "proc",
+        "sysfs",
+        "cgroup",
+        "cgroup2",
+        "devpts",
+        "autofs",
+        "fuse.snapfuse",
+        "ramfs",
+        "nsfs",
+        "tracefs",
+    }
+)
 SKIP_MOUNT_PREFIXES = ("/snap/", "/var/lib/docker/", "/var/snap/", "/boot/efi")
 
 
@@ -39,19 +57,31 @@ class DiskProbe(Probe):
                 usage = self.ps.disk_usage(part.mountpoint)
             except OSError:  # an empty card reader, a vanished USB stick: nothing to report
                 continue
-            samples.append(self.sample({
-                "total_bytes": usage.total, "used_bytes": usage.used, "free_bytes": usage.free,
-                "used_percent": round(usage.percent, 2),
-            }, instance=part.mountpoint))
+            samples.append(
+                self.sample(
+                    {
+                        "total_bytes": usage.total,
+                        "used_bytes": usage.used,
+                        "free_bytes": usage.free,
+                        "used_percent": round(usage.percent, 2),
+                    },
+                    instance=part.mountpoint,
+                )
+            )
         return samples
 
     def mounts(self) -> list:
         chosen, devices = [], set()
         for part in self.ps.disk_partitions(all=False):
-            if (part.fstype.lower() in SKIP_FSTYPES or not part.fstype
-                    or part.device.startswith("/dev/loop") or "cdrom" in part.opts
-                    or part.mountpoint.startswith(SKIP_MOUNT_PREFIXES)
-                    or part.device in devices or len(part.mountpoint) > 128):
+            if (
+                part.fstype.lower() in SKIP_FSTYPES
+                or not part.fstype
+                or part.device.startswith("/dev/loop")
+                or "cdrom" in part.opts
+                or part.mountpoint.startswith(SKIP_MOUNT_PREFIXES)
+                or part.device in devices
+                or len(part.mountpoint) > 128
+            ):
                 continue
             devices.add(part.device)
             chosen.append(part)

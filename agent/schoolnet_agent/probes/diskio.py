@@ -4,6 +4,7 @@ Counters rather than rates: a report lost on a flaky link loses nothing, since t
 still carries the totals. On Linux a disk is physical when ``/sys/block/<name>/device``
 exists, which leaves out partitions, loop, RAM, zram, LVM and RAID devices.
 """
+
 from __future__ import annotations
 
 import os
@@ -38,11 +39,18 @@ class DiskIoProbe(Probe):
             if not self.is_physical(disk):
                 continue
             c = counters[disk]
-            samples.append(self.sample({
-                "read_bytes_total": c.read_bytes, "write_bytes_total": c.write_bytes,
-                "read_ops_total": c.read_count, "write_ops_total": c.write_count,
-                "busy_ms_total": getattr(c, "busy_time", None),
-            }, instance=disk))
+            samples.append(
+                self.sample(
+                    {
+                        "read_bytes_total": c.read_bytes,
+                        "write_bytes_total": c.write_bytes,
+                        "read_ops_total": c.read_count,
+                        "write_ops_total": c.write_count,
+                        "busy_ms_total": getattr(c, "busy_time", None),
+                    },
+                    instance=disk,
+                )
+            )
         return samples[:MAX_DISKS]
 
     def is_physical(self, disk: str) -> bool:

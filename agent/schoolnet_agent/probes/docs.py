@@ -3,9 +3,10 @@
 ``schoolnet-agent probes`` prints it, and ``probes/README.md`` carries a copy between two
 markers that a test keeps equal to it: the documentation cannot drift from the code.
 """
+
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from schoolnet_agent.probes import BUILTIN_PROBES, SUBDEVICE_PROBES
 from schoolnet_agent.probes.loader import load_probe_class
@@ -21,8 +22,10 @@ DELIVERY_METRICS: dict[str, str] = {
     "spool": "schoolnet_agent.delivery:SpoolProbe",
     "budget": "schoolnet_agent.budget:BudgetProbe",
 }
-DELIVERY_NOTE = ("Added by the agent's delivery to every report (`spool` while `spool.enabled`), "
-                 "not named in `probes.enabled`.")
+DELIVERY_NOTE = (
+    "Added by the agent's delivery to every report (`spool` while `spool.enabled`), "
+    "not named in `probes.enabled`."
+)
 
 DOCUMENTED_PROBES = {**BUILTIN_PROBES, **SUBDEVICE_PROBES, **DELIVERY_METRICS}
 
@@ -45,4 +48,4 @@ def fields_markdown(registry: Mapping[str, str] = DOCUMENTED_PROBES) -> str:
 def readme_block(readme_text: str) -> str:
     """The generated part of a README, between the markers."""
     start = readme_text.index(BEGIN) + len(BEGIN)
-    return readme_text[start:readme_text.index(END)].strip("\n") + "\n"
+    return readme_text[start : readme_text.index(END)].strip("\n") + "\n"

@@ -5,6 +5,7 @@ when there are so many that sending would take over ``MAX_SEND_SECONDS``), and t
 ``timeout`` after the last one: a measurement takes at most ``MAX_SEND_SECONDS + timeout``
 whatever the network does, so a probe stays inside its budget on a dead link. scapy is imported here, on first use, so only a gateway loads it.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -39,9 +40,19 @@ def summarise(sent: int, rtts_ms: list[float]) -> PingResult:
     which is what makes a video lesson stutter; the spread min..max is reported beside it."""
     if not rtts_ms:
         return PingResult(sent, 0)
-    jitter = statistics.fmean(abs(b - a) for a, b in zip(rtts_ms, rtts_ms[1:])) if len(rtts_ms) > 1 else 0.0
-    return PingResult(sent, len(rtts_ms), round(min(rtts_ms), 3), round(statistics.fmean(rtts_ms), 3),
-                      round(max(rtts_ms), 3), round(jitter, 3))
+    jitter = (
+        statistics.fmean(abs(b - a) for a, b in itertools.pairwise(rtts_ms))
+        if len(rtts_ms) > 1
+        else 0.0
+    )
+    return PingResult(
+        sent,
+        len(rtts_ms),
+        round(min(rtts_ms), 3),
+        round(statistics.fmean(rtts_ms), 3),
+        round(max(rtts_ms), 3),
+        round(jitter, 3),
+    )
 
 
 def resolve(host: str) -> str | None:
@@ -52,8 +63,9 @@ def resolve(host: str) -> str | None:
         return None
 
 
-def ping(addresses: list[str], count: int, timeout: float,
-         spacing: float = DEFAULT_SPACING_SECONDS) -> dict[str, PingResult]:
+def ping(
+    addresses: list[str], count: int, timeout: float, spacing: float = DEFAULT_SPACING_SECONDS
+) -> dict[str, PingResult]:
     """Echo ``count`` times to each IPv4 address; needs CAP_NET_RAW (see ``rawsocket``)."""
     try:
         rtts = _round_trips(addresses, count, timeout, spacing)
@@ -62,8 +74,9 @@ def ping(addresses: list[str], count: int, timeout: float,
     return {addr: summarise(count, [rtt for _seq, rtt in sorted(rtts[addr])]) for addr in addresses}
 
 
-def _round_trips(addresses: list[str], count: int, timeout: float, spacing: float
-                 ) -> dict[str, list[tuple[int, float]]]:
+def _round_trips(
+    addresses: list[str], count: int, timeout: float, spacing: float
+) -> dict[str, list[tuple[int, float]]]:
     """(echo seq, round trip in ms) of each answered echo, per address."""
     import_scapy_lean()
     from scapy.config import conf
@@ -73,8 +86,11 @@ def _round_trips(addresses: list[str], count: int, timeout: float, spacing: floa
     conf.verb = 0
     conf.route.resync()  # scapy reads the routes once at import; a failover changes them
     ident = next(_ids) & 0xFFFF
-    packets = [IP(dst=addr) / ICMP(id=ident, seq=seq)
-               for seq in range(count) for addr in dict.fromkeys(addresses)]
+    packets = [
+        IP(dst=addr) / ICMP(id=ident, seq=seq)
+        for seq in range(count)
+        for addr in dict.fromkeys(addresses)
+    ]
     spacing = min(spacing, MAX_SEND_SECONDS / len(packets)) if packets else spacing
     answered, _unanswered = sr(packets, timeout=timeout, inter=spacing, verbose=0)
     rtts: dict[str, list[tuple[int, float]]] = {addr: [] for addr in addresses}

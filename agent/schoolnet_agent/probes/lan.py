@@ -14,6 +14,7 @@ A sweep takes about ``SWEEP_TIMEOUT_SECONDS`` plus the time to send one frame pe
 it runs on its own slow interval (``lan_sweep_seconds``, default 10 minutes) and the probe
 reports only after a sweep. It needs CAP_NET_RAW; without it the probe reports nothing.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -22,17 +23,22 @@ import logging
 import re
 import sys
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING
 
 from schoolnet_agent.gateway_settings import GatewaySettings
 from schoolnet_agent.logonce import LogLimiter
 from schoolnet_agent.probes.base import Field, Probe
-from schoolnet_agent.probes.rawsocket import (RAW_ACCESS, RawSocketAccess, free_packets,
-                                               import_scapy_lean)
+from schoolnet_agent.probes.rawsocket import (
+    RAW_ACCESS,
+    RawSocketAccess,
+    free_packets,
+    import_scapy_lean,
+)
 from schoolnet_agent.protocol import Event
 
 if TYPE_CHECKING:
@@ -64,8 +70,10 @@ def kind_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
     else:  # pragma: no cover - Python 3.10 gateways
         import tomli as tomllib
     text = resources.files("schoolnet_agent.probes").joinpath("lan_kinds.toml").read_text()
-    return tuple((entry["kind"], re.compile("|".join(f"(?:{v})" for v in entry["vendors"]), re.I))
-                 for entry in tomllib.loads(text)["kind"])
+    return tuple(
+        (entry["kind"], re.compile("|".join(f"(?:{v})" for v in entry["vendors"]), re.I))
+        for entry in tomllib.loads(text)["kind"]
+    )
 
 
 class OuiVendors:
@@ -96,8 +104,12 @@ class OuiVendors:
             return
         directory = self._directory or _netaddr_eui_directory()
         if directory is None:
-            self._limiter.log("netaddr", logging.WARNING, "netaddr is not installed: LAN hosts "
-                              "are counted without their vendor (pip install netaddr)")
+            self._limiter.log(
+                "netaddr",
+                logging.WARNING,
+                "netaddr is not installed: LAN hosts "
+                "are counted without their vendor (pip install netaddr)",
+            )
             return
         records: dict[int, tuple[int, int]] = {}
         with open(directory / "oui.idx", "rb") as index:
@@ -133,7 +145,7 @@ def _netaddr_eui_directory() -> Path | None:
     spec = importlib.util.find_spec("netaddr")
     if spec is None or not spec.submodule_search_locations:
         return None
-    return Path(list(spec.submodule_search_locations)[0]) / "eui"
+    return Path(next(iter(spec.submodule_search_locations))) / "eui"
 
 
 OUI_VENDORS = OuiVendors()
@@ -158,8 +170,9 @@ def likely_kind(vendor: str) -> str:
     return "unknown"
 
 
-def arp_sweep(subnet: str, interface: str | None, timeout: float = SWEEP_TIMEOUT_SECONDS
-              ) -> list[tuple[str, str]]:
+def arp_sweep(
+    subnet: str, interface: str | None, timeout: float = SWEEP_TIMEOUT_SECONDS
+) -> list[tuple[str, str]]:
     """(ip, mac) of every host in ``subnet`` that answers a broadcast ARP request."""
     try:
         return _arp_replies(subnet, interface, timeout)
@@ -180,8 +193,12 @@ def _arp_replies(subnet: str, interface: str | None, timeout: float) -> list[tup
         if via != "0.0.0.0":
             raise LookupError(f"subnet {subnet} is not on a local interface (reached via {via})")
     targets = [str(ip) for ip in (net.hosts() if net.num_addresses > 2 else net)]
-    answered, _ = srp(Ether(dst="ff:ff:ff:ff:ff:ff") / ARP(pdst=targets), iface=interface,
-                      timeout=timeout, verbose=0)
+    answered, _ = srp(
+        Ether(dst="ff:ff:ff:ff:ff:ff") / ARP(pdst=targets),
+        iface=interface,
+        timeout=timeout,
+        verbose=0,
+    )
     return sorted({(r[ARP].psrc, r[ARP].hwsrc.lower()) for _s, r in answered})
 
 
@@ -191,33 +208,49 @@ def _count_field(kind: str) -> str:
 
 class LanProbe(Probe):
     name = "lan"
-    description = ("Hosts on each classroom subnet found by an ARP sweep, by likely kind (from the "
-                   "MAC vendor); gateway only, every `lan_sweep_seconds`. Sends `lan_host_missing` "
-                   "and `lan_host_unknown` events against the configured inventory.")
+    description = (
+        "Hosts on each classroom subnet found by an ARP sweep, by likely kind (from the "
+        "MAC vendor); gateway only, every `lan_sweep_seconds`. Sends `lan_host_missing` "
+        "and `lan_host_unknown` events against the configured inventory."
+    )
     instance = "swept subnet (`10.1.2.0/24`)"
     fields = (
         Field("hosts_count", "count", "hosts that answered ARP"),
-        *(Field(f"{kind}_count", "count", f"hosts whose vendor suggests kind `{kind}`")
-          for kind in KINDS[:-1]),
-        Field("unidentified_count", "count", "hosts whose vendor is unregistered, randomised or "
-                                             "not in `lan_kinds.toml`"),
+        *(
+            Field(f"{kind}_count", "count", f"hosts whose vendor suggests kind `{kind}`")
+            for kind in KINDS[:-1]
+        ),
+        Field(
+            "unidentified_count",
+            "count",
+            "hosts whose vendor is unregistered, randomised or not in `lan_kinds.toml`",
+        ),
         Field("known_count", "count", "inventoried hosts seen"),
         Field("unknown_count", "count", "hosts seen that are not in the inventory"),
-        Field("missing_count", "count", "inventoried hosts of the whole LAN missing for "
-                                        "`lan_missing_sweeps` sweeps (on every subnet's sample)"),
+        Field(
+            "missing_count",
+            "count",
+            "inventoried hosts of the whole LAN missing for "
+            "`lan_missing_sweeps` sweeps (on every subnet's sample)",
+        ),
         Field("sweep_seconds", "seconds", "time the sweep of this subnet took"),
     )
 
-    def __init__(self, settings: GatewaySettings | None = None, *,
-                 clock: Callable[[], float] = time.monotonic, raw: RawSocketAccess = RAW_ACCESS,
-                 sweeper: Callable[[str, str | None], list[tuple[str, str]]] = arp_sweep):
+    def __init__(
+        self,
+        settings: GatewaySettings | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        raw: RawSocketAccess = RAW_ACCESS,
+        sweeper: Callable[[str, str | None], list[tuple[str, str]]] = arp_sweep,
+    ):
         self.settings = settings or GatewaySettings()
         self.clock = clock
         self.raw = raw
         self.sweeper = sweeper
         self.known = frozenset(self.settings.lan_known_macs)
         self._next_sweep: float | None = None
-        self._absent_sweeps = {mac: 0 for mac in self.known}
+        self._absent_sweeps = dict.fromkeys(self.known, 0)
         self._reported_missing: set[str] = set()
         self._reported_unknown: dict[str, None] = {}  # insertion-ordered, bounded
         self._last_seen: dict[str, LanHost] = {}  # inventoried hosts only
@@ -230,7 +263,9 @@ class LanProbe(Probe):
 
     def collect(self):
         now = self.clock()
-        if not self.settings.lan_subnets or (self._next_sweep is not None and now < self._next_sweep):
+        if not self.settings.lan_subnets or (
+            self._next_sweep is not None and now < self._next_sweep
+        ):
             return []
         self._next_sweep = now + self.settings.lan_sweep_seconds
         if not self.raw.allowed:
@@ -241,8 +276,9 @@ class LanProbe(Probe):
             try:
                 found = self.sweeper(subnet, self.settings.lan_interface)
             except Exception as exc:  # one bad subnet (no route, interface gone) spares the rest
-                self._limiter.log(f"sweep:{subnet}", logging.WARNING,
-                                  "ARP sweep of %s failed: %s", subnet, exc)
+                self._limiter.log(
+                    f"sweep:{subnet}", logging.WARNING, "ARP sweep of %s failed: %s", subnet, exc
+                )
                 continue
             vendors = OUI_VENDORS.vendors([mac for _ip, mac in found])  # one index pass a sweep
             hosts = [LanHost(ip, mac, v := vendors[mac], likely_kind(v)) for ip, mac in found]
@@ -254,12 +290,17 @@ class LanProbe(Probe):
         missing = len(self._reported_missing)
         samples = []
         for subnet, (hosts, seconds) in swept.items():
-            values = {"hosts_count": len(hosts), "sweep_seconds": round(seconds, 3),
-                      **{_count_field(k): sum(1 for h in hosts if h.kind == k) for k in KINDS}}
+            values = {
+                "hosts_count": len(hosts),
+                "sweep_seconds": round(seconds, 3),
+                **{_count_field(k): sum(1 for h in hosts if h.kind == k) for k in KINDS},
+            }
             if self.known:
-                values.update(known_count=sum(1 for h in hosts if h.mac in self.known),
-                              unknown_count=sum(1 for h in hosts if h.mac not in self.known),
-                              missing_count=missing)
+                values.update(
+                    known_count=sum(1 for h in hosts if h.mac in self.known),
+                    unknown_count=sum(1 for h in hosts if h.mac not in self.known),
+                    missing_count=missing,
+                )
             samples.append(self.sample(values, instance=subnet))
         return samples
 
@@ -278,13 +319,21 @@ class LanProbe(Probe):
                 self._reported_missing.discard(mac)
                 continue
             self._absent_sweeps[mac] += 1
-            if self._absent_sweeps[mac] >= self.settings.lan_missing_sweeps \
-                    and mac not in self._reported_missing:
+            if (
+                self._absent_sweeps[mac] >= self.settings.lan_missing_sweeps
+                and mac not in self._reported_missing
+            ):
                 self._reported_missing.add(mac)
                 last = self._last_seen.get(mac)
                 vendor = last.vendor if last else vendor_of(mac)
-                self._event("lan_host_missing", "warning", mac, vendor, likely_kind(vendor),
-                            last.ip if last else "")
+                self._event(
+                    "lan_host_missing",
+                    "warning",
+                    mac,
+                    vendor,
+                    likely_kind(vendor),
+                    last.ip if last else "",
+                )
         for mac, host in sorted(seen.items()):
             if mac in self.known or mac in self._reported_unknown or _randomised(mac):
                 continue
@@ -295,6 +344,11 @@ class LanProbe(Probe):
 
     def _event(self, kind: str, severity: str, mac: str, vendor: str, likely: str, ip: str) -> None:
         what = "missing" if kind == "lan_host_missing" else "new on the LAN"
-        self._pending.append(Event(kind, {"mac": mac, "vendor": vendor, "likely_kind": likely,
-                                          "ip": ip}, severity=severity,
-                                   message=f"{likely} {mac} ({vendor or 'unknown vendor'}) {what}"))
+        self._pending.append(
+            Event(
+                kind,
+                {"mac": mac, "vendor": vendor, "likely_kind": likely, "ip": ip},
+                severity=severity,
+                message=f"{likely} {mac} ({vendor or 'unknown vendor'}) {what}",
+            )
+        )

@@ -3,11 +3,13 @@
 As in Glances, a broken probe (missing library, unsupported OS, a bug in its constructor)
 disables itself and nothing else: the agent still reports what the other probes see.
 """
+
 from __future__ import annotations
 
 import importlib
 import logging
-from typing import TYPE_CHECKING, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from schoolnet_agent.probes import BUILTIN_PROBES
 from schoolnet_agent.probes.base import Probe
@@ -37,8 +39,11 @@ def load_probe_class(name: str, registry: Mapping[str, str] = BUILTIN_PROBES) ->
     return cls
 
 
-def load_probes(names: Iterable[str], registry: Mapping[str, str] = BUILTIN_PROBES,
-                config: AgentConfig | None = None) -> list[Probe]:
+def load_probes(
+    names: Iterable[str],
+    registry: Mapping[str, str] = BUILTIN_PROBES,
+    config: AgentConfig | None = None,
+) -> list[Probe]:
     """Instances of the named probes that loaded, set up from ``config`` (None: defaults);
     each failure is logged once, with the reason."""
     probes: list[Probe] = []

@@ -1,4 +1,5 @@
 """Memory and swap: old lab PCs with 1–2 GB swap hard, which users feel as a "slow computer"."""
+
 from __future__ import annotations
 
 import psutil
@@ -13,7 +14,9 @@ class MemProbe(Probe):
         Field("total_bytes", "bytes", "installed physical memory seen by the OS"),
         Field("available_bytes", "bytes", "memory programs can still get without swapping"),
         Field("used_bytes", "bytes", "memory in use (as psutil defines it for the OS)"),
-        Field("used_percent", "percent", "share of memory not available: (total − available) / total"),
+        Field(
+            "used_percent", "percent", "share of memory not available: (total − available) / total"
+        ),
         Field("swap_total_bytes", "bytes", "swap space (page file on Windows)"),
         Field("swap_used_bytes", "bytes", "swap in use"),
         Field("swap_used_percent", "percent", "share of swap in use"),
@@ -25,9 +28,16 @@ class MemProbe(Probe):
     def collect(self):
         vm = self.ps.virtual_memory()
         sw = self.ps.swap_memory()
-        return [self.sample({
-            "total_bytes": vm.total, "available_bytes": vm.available, "used_bytes": vm.used,
-            "used_percent": round(vm.percent, 2),
-            "swap_total_bytes": sw.total, "swap_used_bytes": sw.used,
-            "swap_used_percent": round(sw.percent, 2),
-        })]
+        return [
+            self.sample(
+                {
+                    "total_bytes": vm.total,
+                    "available_bytes": vm.available,
+                    "used_bytes": vm.used,
+                    "used_percent": round(vm.percent, 2),
+                    "swap_total_bytes": sw.total,
+                    "swap_used_bytes": sw.used,
+                    "swap_used_percent": round(sw.percent, 2),
+                }
+            )
+        ]

@@ -6,13 +6,14 @@ without ModemManager (OpenWrt, a fixed-line-only school) simply has no modem rea
 A 3G school whose link is slow is often one with a weak signal or a fall-back from LTE to
 UMTS: these three values tell the provincial staff which.
 """
+
 from __future__ import annotations
 
 import logging
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 log = logging.getLogger(__name__)
 
@@ -20,10 +21,23 @@ MMCLI_TIMEOUT_SECONDS = 5.0
 
 # ModemManager's access technologies → the generation people name (GSM, UMTS, LTE).
 ACCESS_TECH = {
-    "gsm": "GSM", "gsm-compact": "GSM", "gprs": "GSM", "edge": "GSM",
-    "umts": "UMTS", "hsdpa": "UMTS", "hsupa": "UMTS", "hspa": "UMTS", "hspa-plus": "UMTS",
-    "1xrtt": "CDMA", "evdo0": "CDMA", "evdoa": "CDMA", "evdob": "CDMA",
-    "lte": "LTE", "lte-cat-m": "LTE", "lte-nb-iot": "LTE", "5gnr": "5G",
+    "gsm": "GSM",
+    "gsm-compact": "GSM",
+    "gprs": "GSM",
+    "edge": "GSM",
+    "umts": "UMTS",
+    "hsdpa": "UMTS",
+    "hsupa": "UMTS",
+    "hspa": "UMTS",
+    "hspa-plus": "UMTS",
+    "1xrtt": "CDMA",
+    "evdo0": "CDMA",
+    "evdoa": "CDMA",
+    "evdob": "CDMA",
+    "lte": "LTE",
+    "lte-cat-m": "LTE",
+    "lte-nb-iot": "LTE",
+    "5gnr": "5G",
 }
 GENERATION_ORDER = ("GSM", "CDMA", "UMTS", "LTE", "5G")
 
@@ -53,21 +67,29 @@ def modem_paths(listing: dict[str, str]) -> list[str]:
 
 def modem_status(values: dict[str, str]) -> ModemStatus:
     """The best access technology in use, signal quality 0-100 and operator name."""
-    techs = [v for k, v in values.items() if k.startswith("modem.generic.access-technologies.value[")]
+    techs = [
+        v for k, v in values.items() if k.startswith("modem.generic.access-technologies.value[")
+    ]
     if not techs and "modem.generic.access-technologies" in values:  # older mmcli: one line
         techs = [t.strip() for t in values["modem.generic.access-technologies"].split(",")]
     generations = [ACCESS_TECH[t.lower()] for t in techs if t.lower() in ACCESS_TECH]
     access = max(generations, key=GENERATION_ORDER.index) if generations else None
     signal_text = values.get("modem.generic.signal-quality.value", "")
     signal = int(signal_text) if signal_text.isdigit() and int(signal_text) <= 100 else None
-    return ModemStatus(access, signal, values.get("modem.3gpp.operator-name"),
-                       values.get("modem.generic.state"))
+    return ModemStatus(
+        access, signal, values.get("modem.3gpp.operator-name"), values.get("modem.generic.state")
+    )
 
 
 def run_mmcli(args: list[str]) -> str:
     """``mmcli <args> --output-keyvalue``; raises OSError/CalledProcessError/TimeoutExpired."""
-    return subprocess.run(["mmcli", *args, "--output-keyvalue"], capture_output=True, text=True,
-                          check=True, timeout=MMCLI_TIMEOUT_SECONDS).stdout
+    return subprocess.run(
+        ["mmcli", *args, "--output-keyvalue"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=MMCLI_TIMEOUT_SECONDS,
+    ).stdout
 
 
 class ModemReader:

@@ -4,6 +4,7 @@ Loopback and the virtual interfaces of containers and bridges are left out: they
 about the school's network and their number is unbounded. Growing error or drop counters on a
 lab PC's NIC point at a bad cable or switch port.
 """
+
 from __future__ import annotations
 
 import psutil
@@ -42,12 +43,21 @@ class NetProbe(Probe):
             if nic.startswith(VIRTUAL_PREFIXES) or "loopback" in nic.lower() or len(nic) > 128:
                 continue
             c, st = counters[nic], stats.get(nic)
-            samples.append(self.sample({
-                "recv_bytes_total": c.bytes_recv, "sent_bytes_total": c.bytes_sent,
-                "recv_packets_total": c.packets_recv, "sent_packets_total": c.packets_sent,
-                "recv_errors_total": c.errin, "sent_errors_total": c.errout,
-                "recv_drops_total": c.dropin, "sent_drops_total": c.dropout,
-                "up": st.isup if st else None,
-                "speed_bps": st.speed * 1_000_000 if st and st.speed > 0 else None,
-            }, instance=nic))
+            samples.append(
+                self.sample(
+                    {
+                        "recv_bytes_total": c.bytes_recv,
+                        "sent_bytes_total": c.bytes_sent,
+                        "recv_packets_total": c.packets_recv,
+                        "sent_packets_total": c.packets_sent,
+                        "recv_errors_total": c.errin,
+                        "sent_errors_total": c.errout,
+                        "recv_drops_total": c.dropin,
+                        "sent_drops_total": c.dropout,
+                        "up": st.isup if st else None,
+                        "speed_bps": st.speed * 1_000_000 if st and st.speed > 0 else None,
+                    },
+                    instance=nic,
+                )
+            )
         return samples[:MAX_NICS]

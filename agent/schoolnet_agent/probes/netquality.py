@@ -15,6 +15,7 @@ The throughput test downloads and uploads ``speedtest_bytes`` against the collec
 ``speedtest_interval_seconds`` (default once a day), and not on a cellular uplink unless
 ``speedtest_on_cellular = true``: on 3G every megabyte is paid for.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -22,9 +23,10 @@ import logging
 import socket
 import time
 import urllib.request
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from schoolnet_agent.gateway_settings import GatewaySettings
 from schoolnet_agent.logonce import LogLimiter
@@ -46,13 +48,21 @@ _resolver = ThreadPoolExecutor(max_workers=2, thread_name_prefix="dns")
 
 class NetQualityProbe(Probe):
     name = "netquality"
-    description = ("Round trip, jitter and loss (ICMP), DNS and TCP connect times, and an optional "
-                   "throughput test; gateway only, on its own interval.")
-    instance = ("target: `broker` (the MQTT broker host), `lan_gateway`, a configured host name or "
-                "address, `speedtest`")
+    description = (
+        "Round trip, jitter and loss (ICMP), DNS and TCP connect times, and an optional "
+        "throughput test; gateway only, on its own interval."
+    )
+    instance = (
+        "target: `broker` (the MQTT broker host), `lan_gateway`, a configured host name or "
+        "address, `speedtest`"
+    )
     fields = (
-        Field("rtt_ms", "ms", "average ICMP round trip (for `broker` only without the `uplink` "
-                              "probe, which measures it)"),
+        Field(
+            "rtt_ms",
+            "ms",
+            "average ICMP round trip (for `broker` only without the `uplink` "
+            "probe, which measures it)",
+        ),
         Field("rtt_min_ms", "ms", "fastest round trip"),
         Field("rtt_max_ms", "ms", "slowest round trip"),
         Field("jitter_ms", "ms", "mean difference between consecutive round trips"),
@@ -65,10 +75,18 @@ class NetQualityProbe(Probe):
         Field("upload_bps", "bps", "speedtest: upload throughput to the collector"),
     )
 
-    def __init__(self, settings: GatewaySettings | None = None, broker_host: str | None = None,
-                 broker_port: int = 1883, *, broker_icmp: bool = True, root: str = "/",
-                 clock: Callable[[], float] = time.monotonic, raw: RawSocketAccess = RAW_ACCESS,
-                 pinger: Callable[..., dict[str, PingResult]] = ping):
+    def __init__(
+        self,
+        settings: GatewaySettings | None = None,
+        broker_host: str | None = None,
+        broker_port: int = 1883,
+        *,
+        broker_icmp: bool = True,
+        root: str = "/",
+        clock: Callable[[], float] = time.monotonic,
+        raw: RawSocketAccess = RAW_ACCESS,
+        pinger: Callable[..., dict[str, PingResult]] = ping,
+    ):
         self.settings = settings or GatewaySettings()
         self.broker_host, self.broker_port = broker_host, broker_port
         self.broker_icmp = broker_icmp
@@ -85,8 +103,12 @@ class NetQualityProbe(Probe):
         if config is None:
             return cls()
         # The uplink probe already pings the broker host: its echoes are not sent twice.
-        return cls(config.gateway, config.mqtt.host, config.mqtt.port,
-                   broker_icmp="uplink" not in config.probes.active)
+        return cls(
+            config.gateway,
+            config.mqtt.host,
+            config.mqtt.port,
+            broker_icmp="uplink" not in config.probes.active,
+        )
 
     def targets(self) -> list[tuple[str, str]]:
         """(instance, host) pairs; the LAN gateway's host is the default route's next hop."""
@@ -108,8 +130,13 @@ class NetQualityProbe(Probe):
             try:
                 samples += self._speedtest()
             except (OSError, ValueError) as exc:  # URLError and HTTPError are OSErrors
-                self._limiter.log("speedtest", logging.WARNING, "speed test against %s failed: %s",
-                                  self.settings.speedtest_url, exc)
+                self._limiter.log(
+                    "speedtest",
+                    logging.WARNING,
+                    "speed test against %s failed: %s",
+                    self.settings.speedtest_url,
+                    exc,
+                )
         return samples
 
     def _quality(self):
@@ -132,13 +159,20 @@ class NetQualityProbe(Probe):
         if self.broker_host and "broker" in values:
             values["broker"].update(_tcp_connect(self.broker_host, self.broker_port))
         if addresses and self.raw.allowed:
-            results = self.pinger(sorted(set(addresses.values())), self.settings.ping_count,
-                                  self.settings.ping_timeout_seconds)
+            results = self.pinger(
+                sorted(set(addresses.values())),
+                self.settings.ping_count,
+                self.settings.ping_timeout_seconds,
+            )
             for instance, address in addresses.items():
                 r = results[address]
-                values[instance].update(rtt_ms=r.rtt_avg_ms, rtt_min_ms=r.rtt_min_ms,
-                                        rtt_max_ms=r.rtt_max_ms, jitter_ms=r.jitter_ms,
-                                        loss_percent=r.loss_percent)
+                values[instance].update(
+                    rtt_ms=r.rtt_avg_ms,
+                    rtt_min_ms=r.rtt_min_ms,
+                    rtt_max_ms=r.rtt_max_ms,
+                    jitter_ms=r.jitter_ms,
+                    loss_percent=r.loss_percent,
+                )
         return [self.sample(v, instance=i[:128]) for i, v in values.items() if v]
 
     def _speedtest_due(self, now: float) -> bool:
@@ -151,23 +185,36 @@ class NetQualityProbe(Probe):
     def _speedtest(self):
         base = self.settings.speedtest_url.rstrip("/")
         size = self.settings.speedtest_bytes
-        auth = {"Authorization": f"Bearer {self.settings.speedtest_token}"} \
-            if self.settings.speedtest_token else {}
+        auth = (
+            {"Authorization": f"Bearer {self.settings.speedtest_token}"}
+            if self.settings.speedtest_token
+            else {}
+        )
         started = time.perf_counter()
-        with urllib.request.urlopen(urllib.request.Request(f"{base}/download?bytes={size}", headers=auth),
-                                    timeout=SPEEDTEST_TIMEOUT_SECONDS) as response:
+        with urllib.request.urlopen(
+            urllib.request.Request(f"{base}/download?bytes={size}", headers=auth),
+            timeout=SPEEDTEST_TIMEOUT_SECONDS,
+        ) as response:
             received = 0
             while chunk := response.read(65536):
                 received += len(chunk)
         download = received * 8 / max(time.perf_counter() - started, 1e-6)
-        request = urllib.request.Request(f"{base}/upload", data=bytes(size), method="POST",
-                                         headers={"Content-Type": "application/octet-stream", **auth})
+        request = urllib.request.Request(
+            f"{base}/upload",
+            data=bytes(size),
+            method="POST",
+            headers={"Content-Type": "application/octet-stream", **auth},
+        )
         started = time.perf_counter()
         with urllib.request.urlopen(request, timeout=SPEEDTEST_TIMEOUT_SECONDS) as response:
             response.read()
         upload = size * 8 / max(time.perf_counter() - started, 1e-6)
-        return [self.sample({"download_bps": round(download, 1), "upload_bps": round(upload, 1)},
-                            instance="speedtest")]
+        return [
+            self.sample(
+                {"download_bps": round(download, 1), "upload_bps": round(upload, 1)},
+                instance="speedtest",
+            )
+        ]
 
 
 def _is_address(host: str) -> bool:

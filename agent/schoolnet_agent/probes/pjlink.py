@@ -18,6 +18,7 @@ The wire protocol (PJLink specification, class 1 v1.04 and class 2 v2.00), port 
   input while in standby), ``=ERR4`` (projector/display failure).
 * Replies are at most 136 bytes; the projector closes an idle connection after 30 s.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -74,15 +75,16 @@ class PJLinkClient:
     ``timeout`` bounds each step (connect, greeting, each reply), not the whole conversation.
     """
 
-    def __init__(self, host: str, port: int = PORT, password: str | None = None,
-                 timeout: float = 3.0):
+    def __init__(
+        self, host: str, port: int = PORT, password: str | None = None, timeout: float = 3.0
+    ):
         self.host, self.port, self.password, self.timeout = host, port, password, timeout
         self._sock: socket.socket | None = None
         self._buffer = b""
         self._digest: str | None = None  # prefix for the first command only
         self.authenticated = False
 
-    def __enter__(self) -> "PJLinkClient":
+    def __enter__(self) -> PJLinkClient:
         self.connect()
         return self
 
@@ -102,13 +104,15 @@ class PJLinkClient:
         parts = greeting.split(" ")
         if len(parts) == 3 and parts[:2] == ["PJLINK", "1"] and parts[2]:
             if not self.password:
-                raise PJLinkAuthError(f"{self.host}:{self.port} asks for a password and none is "
-                                      "configured")
+                raise PJLinkAuthError(
+                    f"{self.host}:{self.port} asks for a password and none is configured"
+                )
             self._digest = auth_digest(parts[2], self.password)
             self.authenticated = True
             return
-        raise PJLinkProtocolError(f"{self.host}:{self.port} greeted {greeting[:40]!r}, "
-                                  "not PJLINK 0/1")
+        raise PJLinkProtocolError(
+            f"{self.host}:{self.port} greeted {greeting[:40]!r}, not PJLINK 0/1"
+        )
 
     def close(self) -> None:
         if self._sock is not None:
@@ -130,14 +134,15 @@ class PJLinkClient:
         try:
             self._sock.sendall(line.encode("ascii"))
         except OSError as exc:
-            raise PJLinkUnreachable(f"{self.host}:{self.port}: sending {command}: {_why(exc)}") from None
+            raise PJLinkUnreachable(
+                f"{self.host}:{self.port}: sending {command}: {_why(exc)}"
+            ) from None
         reply = self._read_line(command)
         if reply == "PJLINK ERRA":
             raise PJLinkAuthError(f"{self.host}:{self.port}: password refused (ERRA)")
         name, sep, value = reply.partition("=")
         if not sep or name.upper() != head.upper():
-            raise PJLinkProtocolError(f"{self.host}:{self.port}: {command} answered "
-                                      f"{reply[:60]!r}")
+            raise PJLinkProtocolError(f"{self.host}:{self.port}: {command} answered {reply[:60]!r}")
         if value.upper() in ERRORS:
             raise PJLinkCommandError(command, value.upper())
         return value
@@ -146,18 +151,21 @@ class PJLinkClient:
         assert self._sock is not None
         while b"\r" not in self._buffer:
             if len(self._buffer) > MAX_REPLY:
-                raise PJLinkProtocolError(f"{self.host}:{self.port}: {what}: reply over "
-                                          f"{MAX_REPLY} bytes without CR")
+                raise PJLinkProtocolError(
+                    f"{self.host}:{self.port}: {what}: reply over {MAX_REPLY} bytes without CR"
+                )
             try:
                 chunk = self._sock.recv(256)
-            except socket.timeout:
-                raise PJLinkUnreachable(f"{self.host}:{self.port}: no {what} within "
-                                        f"{self.timeout:g} s") from None
+            except TimeoutError:
+                raise PJLinkUnreachable(
+                    f"{self.host}:{self.port}: no {what} within {self.timeout:g} s"
+                ) from None
             except OSError as exc:
                 raise PJLinkUnreachable(f"{self.host}:{self.port}: {what}: {_why(exc)}") from None
             if not chunk:
-                raise PJLinkUnreachable(f"{self.host}:{self.port}: connection closed before "
-                                        f"the {what}")
+                raise PJLinkUnreachable(
+                    f"{self.host}:{self.port}: connection closed before the {what}"
+                )
             self._buffer += chunk
         line, _, self._buffer = self._buffer.partition(b"\r")
         return line.decode("utf-8", "replace").strip("\n")
@@ -168,18 +176,18 @@ class Status:
     """What one poll of a projector found; fields are None when the projector did not say."""
 
     pjclass: int = 1
-    power: str | None = None                  # off, on, cooling, warming
+    power: str | None = None  # off, on, cooling, warming
     errors: dict[str, int] = field(default_factory=dict)  # fan/lamp/...: 0 ok, 1 warning, 2 error
-    failure: bool = False                     # some query answered ERR4
+    failure: bool = False  # some query answered ERR4
     lamps: list[tuple[int, bool]] = field(default_factory=list)  # (hours, lit) per lamp
-    input: str | None = None                  # e.g. "31" (class 1) or "3A" (class 2)
+    input: str | None = None  # e.g. "31" (class 1) or "3A" (class 2)
     manufacturer: str | None = None
     model: str | None = None
     name: str | None = None
     other_info: str | None = None
-    serial: str | None = None                 # class 2
-    software_version: str | None = None       # class 2
-    filter_hours: int | None = None           # class 2
+    serial: str | None = None  # class 2
+    software_version: str | None = None  # class 2
+    filter_hours: int | None = None  # class 2
     command_errors: dict[str, str] = field(default_factory=dict)  # command -> ERRn
 
 
@@ -194,14 +202,18 @@ def parse_errors(value: str) -> dict[str, int]:
     value = value.strip()
     if len(value) != 6 or any(c not in "012" for c in value):
         raise PJLinkProtocolError(f"ERST value {value!r} is not six digits 0-2")
-    return {part: int(c) for part, c in zip(ERROR_PARTS, value)}
+    return {part: int(c) for part, c in zip(ERROR_PARTS, value, strict=False)}
 
 
 def parse_lamps(value: str) -> list[tuple[int, bool]]:
     """``LAMP`` lists ``hours on/off`` pairs, one per lamp (``1200 1 900 0``)."""
     words = value.split()
-    if not words or len(words) % 2 or not all(w.isdigit() for w in words) \
-            or any(w not in ("0", "1") for w in words[1::2]):
+    if (
+        not words
+        or len(words) % 2
+        or not all(w.isdigit() for w in words)
+        or any(w not in ("0", "1") for w in words[1::2])
+    ):
         raise PJLinkProtocolError(f"LAMP value {value!r} is not pairs of hours and 0/1")
     return [(int(words[i]), words[i + 1] == "1") for i in range(0, len(words), 2)]
 

@@ -7,17 +7,26 @@ switches its network off or stops answering: that is reported as ``state = unrea
 ``lamp_hours`` is the most-used lamp's (what the replacement decision depends on), and one
 sample per lamp (instance ``lamp1``, ``lamp2``) keeps the detail.
 """
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from schoolnet_agent.logonce import LogLimiter
 from schoolnet_agent.probes.base import Field, Probe
 from schoolnet_agent.probes.pjlink import (
-    ERROR_PARTS, PORT, PJLinkAuthError, PJLinkClient, PJLinkError, PJLinkProtocolError,
-    PJLinkUnreachable, Status, poll,
+    ERROR_PARTS,
+    PORT,
+    PJLinkAuthError,
+    PJLinkClient,
+    PJLinkError,
+    PJLinkProtocolError,
+    PJLinkUnreachable,
+    Status,
+    poll,
 )
 from schoolnet_agent.protocol import Sample
 
@@ -40,36 +49,62 @@ class ProjectorSettings:
 
 class ProjectorProbe(Probe):
     name = "projector"
-    description = ("A projector polled over PJLink by the school's gateway (its own device, "
-                   "kind `projector`).")
+    description = (
+        "A projector polled over PJLink by the school's gateway (its own device, kind `projector`)."
+    )
     instance = "lamp (`lamp1`, `lamp2`; the device-level sample has no instance)"
     fields = (
-        Field("reachable", "bool", "the projector answered PJLink (0: eco standby, "
-                                   "unplugged or network off; not a fault)"),
+        Field(
+            "reachable",
+            "bool",
+            "the projector answered PJLink (0: eco standby, unplugged or network off; not a fault)",
+        ),
         Field("state", "text", "`on`, `off`, `cooling`, `warming` or `unreachable`"),
         Field("power_on", "bool", "1 when on or warming up"),
-        Field("error", "bool", "1 when any PJLink error or warning is set, or a query "
-                               "answered ERR4 (projector failure)"),
-        *(Field(f"error_{part}", "level", f"{part} status: 0 ok, 1 warning, 2 error")
-          for part in ERROR_PARTS),
-        Field("auth_failed", "bool", "1 when the projector refused our password (ERRA): "
-                                     "check `password` of this projector"),
-        Field("lamp_hours", "hours", "device level: the most-used lamp's hours; per lamp: "
-                                     "that lamp's hours"),
+        Field(
+            "error",
+            "bool",
+            "1 when any PJLink error or warning is set, or a query "
+            "answered ERR4 (projector failure)",
+        ),
+        *(
+            Field(f"error_{part}", "level", f"{part} status: 0 ok, 1 warning, 2 error")
+            for part in ERROR_PARTS
+        ),
+        Field(
+            "auth_failed",
+            "bool",
+            "1 when the projector refused our password (ERRA): check `password` of this projector",
+        ),
+        Field(
+            "lamp_hours",
+            "hours",
+            "device level: the most-used lamp's hours; per lamp: that lamp's hours",
+        ),
         Field("lamp_on", "bool", "per lamp: the lamp is lit"),
-        Field("lamp_count", "count", "lamps reported (absent for LED/laser projectors, which "
-                                     "answer LAMP with ERR1)"),
-        Field("lamp_rated_hours", "hours", "rated lamp life from the configuration "
-                                           "(`lamp_rated_hours`)"),
+        Field(
+            "lamp_count",
+            "count",
+            "lamps reported (absent for LED/laser projectors, which answer LAMP with ERR1)",
+        ),
+        Field(
+            "lamp_rated_hours",
+            "hours",
+            "rated lamp life from the configuration (`lamp_rated_hours`)",
+        ),
         Field("lamp_used_percent", "percent", "lamp_hours / lamp_rated_hours"),
         Field("filter_hours", "hours", "filter usage time (class 2 only)"),
-        Field("input", "text", "selected input, PJLink code (`31` = digital 1; class 2 "
-                               "`3A`); absent in standby"),
+        Field(
+            "input",
+            "text",
+            "selected input, PJLink code (`31` = digital 1; class 2 `3A`); absent in standby",
+        ),
         Field("pjlink_class", "number", "PJLink class the projector speaks (1 or 2)"),
     )
 
-    def __init__(self, settings: ProjectorSettings,
-                 connect: Callable[..., PJLinkClient] = PJLinkClient):
+    def __init__(
+        self, settings: ProjectorSettings, connect: Callable[..., PJLinkClient] = PJLinkClient
+    ):
         self.settings = settings
         self.connect = connect
         self.reachable = False
@@ -83,19 +118,35 @@ class ProjectorProbe(Probe):
                 status = poll(client)
         except PJLinkUnreachable as exc:
             self.reachable = False
-            self._limiter.log(f"unreachable:{s.id}", logging.INFO,
-                              "projector %s does not answer (%s): standby or unplugged", s.id, exc)
-            return [self.sample({"reachable": 0, "state": "unreachable", "power_on": 0,
-                                 "error": 0})]
+            self._limiter.log(
+                f"unreachable:{s.id}",
+                logging.INFO,
+                "projector %s does not answer (%s): standby or unplugged",
+                s.id,
+                exc,
+            )
+            return [
+                self.sample({"reachable": 0, "state": "unreachable", "power_on": 0, "error": 0})
+            ]
         except PJLinkAuthError as exc:
             self.reachable = True
-            self._limiter.log(f"auth:{s.id}", logging.ERROR,
-                              "projector %s: %s; check its password in [[projectors]]", s.id, exc)
+            self._limiter.log(
+                f"auth:{s.id}",
+                logging.ERROR,
+                "projector %s: %s; check its password in [[projectors]]",
+                s.id,
+                exc,
+            )
             return [self.sample({"reachable": 1, "auth_failed": 1})]
         except PJLinkProtocolError as exc:
             self.reachable = True
-            self._limiter.log(f"protocol:{s.id}", logging.WARNING,
-                              "projector %s does not speak PJLink as expected: %s", s.id, exc)
+            self._limiter.log(
+                f"protocol:{s.id}",
+                logging.WARNING,
+                "projector %s does not speak PJLink as expected: %s",
+                s.id,
+                exc,
+            )
             return [self.sample({"reachable": 1})]
         except PJLinkError as exc:  # pragma: no cover - every subclass is handled above
             raise RuntimeError(str(exc)) from None
@@ -119,15 +170,18 @@ class ProjectorProbe(Probe):
             "lamp_hours": hours,
             "lamp_count": len(lamps) if "LAMP" not in status.command_errors else None,
             "lamp_rated_hours": rated,
-            "lamp_used_percent": round(100.0 * hours / rated, 1) if rated and hours is not None
+            "lamp_used_percent": round(100.0 * hours / rated, 1)
+            if rated and hours is not None
             else None,
             "filter_hours": status.filter_hours,
             "input": status.input,
             "pjlink_class": status.pjclass,
         }
         samples = [self.sample(values)]
-        samples += [self.sample({"lamp_hours": h, "lamp_on": int(lit)}, instance=f"lamp{i}")
-                    for i, (h, lit) in enumerate(lamps, start=1)]
+        samples += [
+            self.sample({"lamp_hours": h, "lamp_on": int(lit)}, instance=f"lamp{i}")
+            for i, (h, lit) in enumerate(lamps, start=1)
+        ]
         return samples
 
 

@@ -6,6 +6,7 @@ unit that lost the line), the raw-socket measurements are switched off with one 
 line naming the fix, and every other probe (and the non-raw parts of these: DNS and TCP
 timings, interface counters, uplink type) keeps running.
 """
+
 from __future__ import annotations
 
 import gc
@@ -16,13 +17,15 @@ import socket
 import sys
 import threading
 import types
-from typing import Callable
+from collections.abc import Callable
 
 log = logging.getLogger(__name__)
 
-MISSING_MESSAGE = ("raw sockets are not permitted ({reason}): ARP discovery and ICMP "
-                   "measurements are off, the other probes keep running; give the agent "
-                   "CAP_NET_RAW (systemd: AmbientCapabilities=CAP_NET_RAW) or run it as root")
+MISSING_MESSAGE = (
+    "raw sockets are not permitted ({reason}): ARP discovery and ICMP "
+    "measurements are off, the other probes keep running; give the agent "
+    "CAP_NET_RAW (systemd: AmbientCapabilities=CAP_NET_RAW) or run it as root"
+)
 
 
 def try_raw_socket() -> str | None:
@@ -66,16 +69,18 @@ def import_scapy_lean() -> None:
     with _scapy_lock:
         if "scapy.data" in sys.modules:
             return
-        stand_ins = {"cryptography": None,
-                     "scapy.libs.manuf": _module_with_data("scapy.libs.manuf", ""),
-                     "scapy.libs.bluetoothids": _module_with_data("scapy.libs.bluetoothids", {})}
+        stand_ins = {
+            "cryptography": None,
+            "scapy.libs.manuf": _module_with_data("scapy.libs.manuf", ""),
+            "scapy.libs.bluetoothids": _module_with_data("scapy.libs.bluetoothids", {}),
+        }
         hidden = {name: module for name, module in stand_ins.items() if name not in sys.modules}
         sys.modules.update(hidden)
         import scapy.main
 
         cache_folder, scapy.main.SCAPY_CACHE_FOLDER = scapy.main.SCAPY_CACHE_FOLDER, None
         try:
-            import scapy.config  # noqa: F401
+            import scapy.config
             import scapy.data
         finally:
             scapy.main.SCAPY_CACHE_FOLDER = cache_folder

@@ -5,12 +5,13 @@ return a value the wire contract refuses (NaN, an undeclared field, an over-long
 bad field must not get the whole report rejected by the collector, so such fields are dropped
 here, one warning per kind of mistake, and the rest of the sample is kept.
 """
+
 from __future__ import annotations
 
 import logging
 import math
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 from schoolnet_agent.logonce import LogLimiter
 from schoolnet_agent.probes.base import Probe
@@ -41,14 +42,24 @@ class ProbeSet:
             try:
                 raw = probe.collect()
             except Exception as exc:
-                self._limiter.log(f"{probe.name}:{type(exc).__name__}", logging.ERROR,
-                                  "probe %r failed: %r; its values are left out",
-                                  probe.name, exc, exc_info=True)
+                self._limiter.log(
+                    f"{probe.name}:{type(exc).__name__}",
+                    logging.ERROR,
+                    "probe %r failed: %r; its values are left out",
+                    probe.name,
+                    exc,
+                    exc_info=True,
+                )
                 continue
             samples.extend(s for s in (self._clean(probe, s) for s in raw) if s is not None)
         if len(samples) > MAX_METRICS:
-            self._limiter.log("too-many", logging.WARNING, "%d samples, keeping the first %d",
-                              len(samples), MAX_METRICS)
+            self._limiter.log(
+                "too-many",
+                logging.WARNING,
+                "%d samples, keeping the first %d",
+                len(samples),
+                MAX_METRICS,
+            )
             del samples[MAX_METRICS:]
         return samples
 
@@ -62,9 +73,14 @@ class ProbeSet:
             try:
                 raw = probe.events()
             except Exception as exc:
-                self._limiter.log(f"{probe.name}:events:{type(exc).__name__}", logging.ERROR,
-                                  "probe %r failed to give its events: %r", probe.name, exc,
-                                  exc_info=True)
+                self._limiter.log(
+                    f"{probe.name}:events:{type(exc).__name__}",
+                    logging.ERROR,
+                    "probe %r failed to give its events: %r",
+                    probe.name,
+                    exc,
+                    exc_info=True,
+                )
                 continue
             for event in raw:
                 if _valid_event(event):
@@ -72,16 +88,24 @@ class ProbeSet:
                 else:
                     self._drop(probe, "event", f"malformed event {event!r:.120}")
         if len(events) > MAX_EVENTS:
-            self._limiter.log("too-many-events", logging.WARNING,
-                              "%d events, keeping the first %d", len(events), MAX_EVENTS)
+            self._limiter.log(
+                "too-many-events",
+                logging.WARNING,
+                "%d events, keeping the first %d",
+                len(events),
+                MAX_EVENTS,
+            )
             del events[MAX_EVENTS:]
         return events
 
     def _clean(self, probe: Probe, sample: Sample) -> Sample | None:
         declared = probe.field_names()
         inst = sample.instance
-        if sample.name != probe.name or not NAME_RE.match(sample.name) or (
-                inst is not None and not (isinstance(inst, str) and 0 < len(inst) <= MAX_INSTANCE)):
+        if (
+            sample.name != probe.name
+            or not NAME_RE.match(sample.name)
+            or (inst is not None and not (isinstance(inst, str) and 0 < len(inst) <= MAX_INSTANCE))
+        ):
             self._drop(probe, "sample", f"sample {sample.name!r} instance {inst!r}")
             return None
         fields = {}
@@ -95,16 +119,28 @@ class ProbeSet:
         return Sample(sample.name, fields, inst) if fields else None
 
     def _drop(self, probe: Probe, what: str, detail: str) -> None:
-        self._limiter.log(f"{probe.name}:drop:{what}", logging.WARNING,
-                          "probe %r: %s, left out", probe.name, detail)
+        self._limiter.log(
+            f"{probe.name}:drop:{what}",
+            logging.WARNING,
+            "probe %r: %s, left out",
+            probe.name,
+            detail,
+        )
 
 
 def _valid_event(event: object) -> bool:
-    return (isinstance(event, Event) and isinstance(event.type, str) and bool(NAME_RE.match(event.type))
-            and event.severity in ("info", "warning", "critical")
-            and (event.message is None or (isinstance(event.message, str) and len(event.message) <= 512))
-            and isinstance(event.data, dict) and len(event.data) <= MAX_EVENT_DATA
-            and all(isinstance(k, str) and _valid_value(v) for k, v in event.data.items()))
+    return (
+        isinstance(event, Event)
+        and isinstance(event.type, str)
+        and bool(NAME_RE.match(event.type))
+        and event.severity in ("info", "warning", "critical")
+        and (
+            event.message is None or (isinstance(event.message, str) and len(event.message) <= 512)
+        )
+        and isinstance(event.data, dict)
+        and len(event.data) <= MAX_EVENT_DATA
+        and all(isinstance(k, str) and _valid_value(v) for k, v in event.data.items())
+    )
 
 
 def _valid_value(value: object) -> bool:

@@ -5,6 +5,7 @@ teacher's lost lesson. Many machines expose neither (Windows has no temperature 
 desktops have no battery, virtual machines have nothing): then the probe reports nothing,
 which is not an error.
 """
+
 from __future__ import annotations
 
 import math
@@ -26,7 +27,9 @@ class SensorsProbe(Probe):
         Field("critical_celsius", "celsius", "temperature at which the hardware shuts down"),
         Field("battery_percent", "percent", "battery charge"),
         Field("power_plugged", "bool", "on mains power"),
-        Field("battery_left_seconds", "seconds", "estimated time left on battery (when discharging)"),
+        Field(
+            "battery_left_seconds", "seconds", "estimated time left on battery (when discharging)"
+        ),
     )
 
     def __init__(self, ps=psutil):
@@ -40,11 +43,16 @@ class SensorsProbe(Probe):
         samples = []
         for chip, entries in sorted((read() if read else {}).items()):
             for i, t in enumerate(entries):
-                samples.append(self.sample({
-                    "temperature_celsius": _finite(t.current),
-                    "high_celsius": _finite(t.high),
-                    "critical_celsius": _finite(t.critical),
-                }, instance=f"{chip}/{t.label or i}"[:128]))
+                samples.append(
+                    self.sample(
+                        {
+                            "temperature_celsius": _finite(t.current),
+                            "high_celsius": _finite(t.high),
+                            "critical_celsius": _finite(t.critical),
+                        },
+                        instance=f"{chip}/{t.label or i}"[:128],
+                    )
+                )
         return samples
 
     def _battery(self):
@@ -53,11 +61,16 @@ class SensorsProbe(Probe):
         if battery is None:
             return []
         left = battery.secsleft
-        return [self.sample({
-            "battery_percent": round(battery.percent, 1),
-            "power_plugged": battery.power_plugged,  # None when the OS cannot tell
-            "battery_left_seconds": left if isinstance(left, int) and left >= 0 else None,
-        }, instance="battery")]
+        return [
+            self.sample(
+                {
+                    "battery_percent": round(battery.percent, 1),
+                    "power_plugged": battery.power_plugged,  # None when the OS cannot tell
+                    "battery_left_seconds": left if isinstance(left, int) and left >= 0 else None,
+                },
+                instance="battery",
+            )
+        ]
 
 
 def _finite(value):

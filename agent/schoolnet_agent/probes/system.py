@@ -3,6 +3,7 @@
 ``boot_time_seconds`` lets the collector tell a reboot (it changes) from a network outage
 (it does not) when a device comes back after a silence.
 """
+
 from __future__ import annotations
 
 import time
@@ -28,9 +29,13 @@ class SystemProbe(Probe):
 
     def collect(self):
         boot = self.ps.boot_time()
-        return [self.sample({
-            "uptime_seconds": round(max(self.clock() - boot, 0.0), 1),
-            "boot_time_seconds": int(boot),
-            "process_count": len(self.ps.pids()),
-            "users_count": len(self.ps.users()),
-        })]
+        return [
+            self.sample(
+                {
+                    "uptime_seconds": round(max(self.clock() - boot, 0.0), 1),
+                    "boot_time_seconds": int(boot),
+                    "process_count": len(self.ps.pids()),
+                    "users_count": len(self.ps.users()),
+                }
+            )
+        ]

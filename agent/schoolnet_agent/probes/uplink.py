@@ -12,12 +12,14 @@ no answer may mean the collector is down, not the line, and must not page 640 sc
 ``loss_percent`` (to the broker host) shows the rest. Traffic comes from the interface's
 counters, so it costs nothing on a metered link.
 """
+
 from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from schoolnet_agent.gateway_settings import GatewaySettings, UplinkLine
 from schoolnet_agent.probes.base import Field, Probe
@@ -43,20 +45,33 @@ class LinkState:
 
 class UplinkProbe(Probe):
     name = "uplink"
-    description = ("The school's internet uplink in use (default route), its ISP and traffic; "
-                   "gateway only. A change sends an `uplink_changed` event.")
+    description = (
+        "The school's internet uplink in use (default route), its ISP and traffic; "
+        "gateway only. A change sends an `uplink_changed` event."
+    )
     fields = (
-        Field("type", "text", "`fibre`, `dsl`, `ethernet`, `cellular` or `none` (configured line "
-                              "type, else what the kernel shows)"),
-        Field("isp", "text", "ISP of the line in use (configured; for an unconfigured modem the "
-                             "operator)"),
+        Field(
+            "type",
+            "text",
+            "`fibre`, `dsl`, `ethernet`, `cellular` or `none` (configured line "
+            "type, else what the kernel shows)",
+        ),
+        Field(
+            "isp",
+            "text",
+            "ISP of the line in use (configured; for an unconfigured modem the operator)",
+        ),
         Field("interface", "text", "interface of the default route"),
         Field("fixed", "bool", "a fixed line (fibre, DSL, Ethernet) is in use"),
         Field("cellular", "bool", "a cellular modem is in use (metered)"),
         Field("up", "bool", "a default route exists on an interface that is not down"),
         Field("failover", "bool", "the school runs on a line other than its first configured one"),
-        Field("rtt_ms", "ms", "average ICMP round trip to the broker host, every "
-                              "`quality_interval_seconds` (needs CAP_NET_RAW)"),
+        Field(
+            "rtt_ms",
+            "ms",
+            "average ICMP round trip to the broker host, every "
+            "`quality_interval_seconds` (needs CAP_NET_RAW)",
+        ),
         Field("rtt_min_ms", "ms", "fastest round trip to the broker host"),
         Field("rtt_max_ms", "ms", "slowest round trip to the broker host"),
         Field("jitter_ms", "ms", "mean difference between consecutive round trips"),
@@ -70,10 +85,17 @@ class UplinkProbe(Probe):
         Field("operator", "text", "cellular: network operator (ModemManager)"),
     )
 
-    def __init__(self, settings: GatewaySettings | None = None, broker_host: str | None = None, *,
-                 root: str = "/", clock: Callable[[], float] = time.monotonic,
-                 modem: ModemReader | None = None, raw: RawSocketAccess = RAW_ACCESS,
-                 pinger: Callable[..., dict[str, PingResult]] = ping):
+    def __init__(
+        self,
+        settings: GatewaySettings | None = None,
+        broker_host: str | None = None,
+        *,
+        root: str = "/",
+        clock: Callable[[], float] = time.monotonic,
+        modem: ModemReader | None = None,
+        raw: RawSocketAccess = RAW_ACCESS,
+        pinger: Callable[..., dict[str, PingResult]] = ping,
+    ):
         self.settings = settings or GatewaySettings()
         self.broker_host = broker_host
         self.root = root
@@ -96,19 +118,28 @@ class UplinkProbe(Probe):
         info = classify_uplink(self.root)
         line, rank = self._match(info)
         kind = "none" if info.interface is None else (line.type if line else info.type)
-        values: dict = {"type": kind, "fixed": kind in ("fibre", "dsl", "ethernet"),
-                        "cellular": kind == "cellular", "up": False, "failover": False}
+        values: dict = {
+            "type": kind,
+            "fixed": kind in ("fibre", "dsl", "ethernet"),
+            "cellular": kind == "cellular",
+            "up": False,
+            "failover": False,
+        }
         isp = line.isp if line else None
         if info.interface is not None:
-            values.update(interface=info.interface, up=info.operstate != "down",
-                          failover=bool(self.settings.lines) and rank > 0)
+            values.update(
+                interface=info.interface,
+                up=info.operstate != "down",
+                failover=bool(self.settings.lines) and rank > 0,
+            )
             if kind == "cellular":
                 isp = self._add_modem(values, isp)
             self._add_traffic(values, info.interface, line)
             self._add_ping(values)
         values["isp"] = isp
-        self._note_change(LinkState(kind if values["up"] else "none", isp or "",
-                                    info.interface or "", rank))
+        self._note_change(
+            LinkState(kind if values["up"] else "none", isp or "", info.interface or "", rank)
+        )
         return [self.sample(values)]
 
     def events(self):
@@ -131,14 +162,20 @@ class UplinkProbe(Probe):
         status = self.modem.read()
         if status is None:
             return isp
-        values.update(access_tech=status.access_tech, signal_percent=status.signal_percent,
-                      operator=status.operator)
+        values.update(
+            access_tech=status.access_tech,
+            signal_percent=status.signal_percent,
+            operator=status.operator,
+        )
         return isp or status.operator
 
     def _add_traffic(self, values: dict, interface: str, line: UplinkLine | None) -> None:
         stats = os.path.join(self.root, "sys/class/net", interface, "statistics")
         try:
-            with open(os.path.join(stats, "rx_bytes")) as rx, open(os.path.join(stats, "tx_bytes")) as tx:
+            with (
+                open(os.path.join(stats, "rx_bytes")) as rx,
+                open(os.path.join(stats, "tx_bytes")) as tx,
+            ):
                 rx_bytes, tx_bytes = int(rx.read()), int(tx.read())
         except (OSError, ValueError):
             return
@@ -171,16 +208,24 @@ class UplinkProbe(Probe):
         address = resolve(self.broker_host)
         if address is None:
             return
-        result = self.pinger([address], self.settings.ping_count,
-                             self.settings.ping_timeout_seconds)[address]
-        values.update(rtt_ms=result.rtt_avg_ms, rtt_min_ms=result.rtt_min_ms,
-                      rtt_max_ms=result.rtt_max_ms, jitter_ms=result.jitter_ms,
-                      loss_percent=result.loss_percent)
+        result = self.pinger(
+            [address], self.settings.ping_count, self.settings.ping_timeout_seconds
+        )[address]
+        values.update(
+            rtt_ms=result.rtt_avg_ms,
+            rtt_min_ms=result.rtt_min_ms,
+            rtt_max_ms=result.rtt_max_ms,
+            jitter_ms=result.jitter_ms,
+            loss_percent=result.loss_percent,
+        )
 
     def _note_change(self, state: LinkState) -> None:
         before, self._previous = self._previous, state
-        if before is None or (before.type, before.isp, before.interface) == \
-                (state.type, state.isp, state.interface):
+        if before is None or (before.type, before.isp, before.interface) == (
+            state.type,
+            state.isp,
+            state.interface,
+        ):
             return
         if state.type == "none":
             reason = "link_lost"
@@ -188,15 +233,29 @@ class UplinkProbe(Probe):
             reason = "link_back"
         else:
             reason = "failover" if state.rank > before.rank else "failback"
-        self._pending.append(Event(
-            "uplink_changed",
-            {"from_type": before.type, "to_type": state.type, "from_isp": before.isp,
-             "to_isp": state.isp, "from_interface": before.interface,
-             "to_interface": state.interface, "reason": reason},
-            severity=SEVERITY[reason],
-            message=f"uplink {_named(before)} -> {_named(state)}: {reason}"))
+        self._pending.append(
+            Event(
+                "uplink_changed",
+                {
+                    "from_type": before.type,
+                    "to_type": state.type,
+                    "from_isp": before.isp,
+                    "to_isp": state.isp,
+                    "from_interface": before.interface,
+                    "to_interface": state.interface,
+                    "reason": reason,
+                },
+                severity=SEVERITY[reason],
+                message=f"uplink {_named(before)} -> {_named(state)}: {reason}",
+            )
+        )
 
 
 def _named(state: LinkState) -> str:
-    return f"{state.type} ({state.isp}, {state.interface})" if state.isp else \
-        f"{state.type} ({state.interface})" if state.interface else state.type
+    return (
+        f"{state.type} ({state.isp}, {state.interface})"
+        if state.isp
+        else f"{state.type} ({state.interface})"
+        if state.interface
+        else state.type
+    )

@@ -15,6 +15,7 @@ configured lines (``[gateway]`` in the agent config) name it ``fibre`` or ``dsl`
 A PPPoE session over DSL or fibre is also ``ppp*``: a gateway that dials PPPoE itself lists that
 interface as a fixed line in its configuration (the uplink probe applies it).
 """
+
 from __future__ import annotations
 
 import os
@@ -25,8 +26,9 @@ FIXED_TYPES = ("fibre", "dsl", "ethernet")
 
 CELLULAR_NAME_PREFIXES = ("ppp", "wwan", "wwp")
 # Kernel drivers of USB modems and of the network side of cellular modules.
-CELLULAR_DRIVERS = frozenset({"rndis_host", "cdc_ether", "cdc_ncm", "huawei_cdc_ncm",
-                              "qmi_wwan", "cdc_mbim", "option"})
+CELLULAR_DRIVERS = frozenset(
+    {"rndis_host", "cdc_ether", "cdc_ncm", "huawei_cdc_ncm", "qmi_wwan", "cdc_mbim", "option"}
+)
 CELLULAR_USB_VENDORS = {"12d1": "Huawei", "19d2": "ZTE"}
 ARPHRD_PPP = 512  # /sys/class/net/<if>/type of a PPP link
 
@@ -82,8 +84,9 @@ def default_routes(root: str = "/") -> list[DefaultRoute]:
             gw_int, metric_int = int(gw, 16), int(metric)
         except ValueError:
             continue
-        routes.append(DefaultRoute(iface, _ipv4_from_le_hex(gw_int) if gw_int else None,
-                                   metric_int))
+        routes.append(
+            DefaultRoute(iface, _ipv4_from_le_hex(gw_int) if gw_int else None, metric_int)
+        )
     return sorted(routes, key=lambda r: r.metric)
 
 
@@ -111,8 +114,9 @@ def classify_uplink(root: str = "/") -> UplinkInfo:
     route = routes[0]
     kind, reason, driver, vendor = classify_interface(route.interface, root)
     operstate = _read(os.path.join(root, "sys/class/net", route.interface, "operstate"))
-    return UplinkInfo(route.interface, kind, kind == "cellular", route.gateway, driver, vendor,
-                      operstate, reason)
+    return UplinkInfo(
+        route.interface, kind, kind == "cellular", route.gateway, driver, vendor, operstate, reason
+    )
 
 
 def _ipv4_from_le_hex(value: int) -> str:
@@ -134,7 +138,10 @@ def _usb_vendor(net_dir: str) -> str | None:
     if not os.path.isdir(device):
         return None
     real = os.path.realpath(device)
-    for candidate in (os.path.join(real, "idVendor"), os.path.join(os.path.dirname(real), "idVendor")):
+    for candidate in (
+        os.path.join(real, "idVendor"),
+        os.path.join(os.path.dirname(real), "idVendor"),
+    ):
         value = _read(candidate)
         if value:
             return value.lower()

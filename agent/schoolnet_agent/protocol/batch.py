@@ -7,11 +7,13 @@ alone (figures: ``make bench-bytes``). Each report inside is complete, the same 
 would have gone to its own channel, so the collector checks and stores every one as if it had
 come alone; the channel is told by its content key (``metrics``, ``events``, ``inventory``).
 """
+
 from __future__ import annotations
 
 import json
 import zlib
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from schoolnet_agent.protocol.payload import MAX_PAYLOAD_BYTES, PayloadError
 

@@ -5,14 +5,16 @@ is ``0`` in one report and ``0.5`` in the next never causes an InfluxDB field-ty
 Units are part of field names (``used_bytes``, ``usage_percent``): self-describing at no cost
 in bytes, which matters to schools that pay per megabyte.
 """
+
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Any, Callable, Iterable
+from typing import Any
 
 SCHEMA_VERSION = 1
 MAX_PAYLOAD_BYTES = 256 * 1024
@@ -42,12 +44,23 @@ class Sample:
         return out
 
 
-def build_report(school: str, device: str, kind: str, seq: int, samples: Iterable[Sample],
-                 ts_ms: int | None = None, interval: float | None = None,
-                 agent: str | None = None) -> dict[str, Any]:
+def build_report(
+    school: str,
+    device: str,
+    kind: str,
+    seq: int,
+    samples: Iterable[Sample],
+    ts_ms: int | None = None,
+    interval: float | None = None,
+    agent: str | None = None,
+) -> dict[str, Any]:
     report: dict[str, Any] = {
-        "schema": SCHEMA_VERSION, "school": school, "device": device, "kind": kind,
-        "seq": seq, "ts": ts_ms if ts_ms is not None else int(time.time() * 1000),
+        "schema": SCHEMA_VERSION,
+        "school": school,
+        "device": device,
+        "kind": kind,
+        "seq": seq,
+        "ts": ts_ms if ts_ms is not None else int(time.time() * 1000),
         "metrics": [s.as_json() for s in samples],
     }
     if interval is not None:
@@ -74,12 +87,17 @@ class Event:
         return out
 
 
-def build_events_report(school: str, device: str, kind: str, seq: int, events: Iterable[Event],
-                        ts_ms: int | None = None) -> dict[str, Any]:
+def build_events_report(
+    school: str, device: str, kind: str, seq: int, events: Iterable[Event], ts_ms: int | None = None
+) -> dict[str, Any]:
     """The ``events`` sibling of :func:`build_report`: same envelope, ``events`` instead of metrics."""
     return {
-        "schema": SCHEMA_VERSION, "school": school, "device": device, "kind": kind,
-        "seq": seq, "ts": ts_ms if ts_ms is not None else int(time.time() * 1000),
+        "schema": SCHEMA_VERSION,
+        "school": school,
+        "device": device,
+        "kind": kind,
+        "seq": seq,
+        "ts": ts_ms if ts_ms is not None else int(time.time() * 1000),
         "events": [e.as_json() for e in events],
     }
 
@@ -134,16 +152,21 @@ def validate(report: Any, check: Callable[[dict[str, Any]], None] = check_schema
     ``check`` applies the JSON Schema and raises PayloadError("schema", ...); the collector
     passes a compiled-Rust one (jsonschema-rs, 4x faster) for the same schema file."""
     if not isinstance(report, dict):
-        raise PayloadError("not_object", f"payload is a JSON {type(report).__name__}, not an object")
+        raise PayloadError(
+            "not_object", f"payload is a JSON {type(report).__name__}, not an object"
+        )
     version = report.get("schema")
     if version != SCHEMA_VERSION:
-        raise PayloadError("wrong_version", f"schema version {version!r}, this side speaks {SCHEMA_VERSION}")
+        raise PayloadError(
+            "wrong_version", f"schema version {version!r}, this side speaks {SCHEMA_VERSION}"
+        )
     check(report)
     return report
 
 
-def decode(payload: bytes, loads=json.loads,
-           check: Callable[[dict[str, Any]], None] = check_schema) -> dict[str, Any]:
+def decode(
+    payload: bytes, loads=json.loads, check: Callable[[dict[str, Any]], None] = check_schema
+) -> dict[str, Any]:
     """Parse and validate raw bytes from the wire."""
     if len(payload) > MAX_PAYLOAD_BYTES:
         raise PayloadError("oversize", f"{len(payload)} bytes, limit {MAX_PAYLOAD_BYTES}")

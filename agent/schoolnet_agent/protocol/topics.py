@@ -5,6 +5,7 @@ gives a school's gateway (username ``<school>``) its whole school and a lab PC (
 ``<school>/<device>``) only its own subtree. The version sits in the root so that a future
 incompatible payload can run beside this one during a rollout.
 """
+
 from __future__ import annotations
 
 import re
@@ -13,10 +14,10 @@ from dataclasses import dataclass
 TOPIC_ROOT = "schoolnet/v1"
 
 AVAILABILITY = "availability"  # retained "online" on connect; Last Will sets "offline"
-TELEMETRY = "telemetry"        # periodic metrics
-INVENTORY = "inventory"        # retained hardware/software inventory, sent when it changes
-EVENTS = "events"              # things that happened: uplink changed, device appeared
-BATCH = "batch"                # metered links: zlib-deflated JSON array of reports (batch.py)
+TELEMETRY = "telemetry"  # periodic metrics
+INVENTORY = "inventory"  # retained hardware/software inventory, sent when it changes
+EVENTS = "events"  # things that happened: uplink changed, device appeared
+BATCH = "batch"  # metered links: zlib-deflated JSON array of reports (batch.py)
 CHANNELS = (AVAILABILITY, TELEMETRY, INVENTORY, EVENTS, BATCH)
 
 # Control topics: from the collector to every agent, outside any school's subtree ("_" cannot
@@ -46,8 +47,10 @@ class Topic:
 
 def check_id(value: str, what: str) -> str:
     if not isinstance(value, str) or not ID_RE.match(value):
-        raise TopicError(f"{what} {value!r} is not a valid id (lowercase letters, digits, '-', '_'; "
-                         "at most 63 characters)")
+        raise TopicError(
+            f"{what} {value!r} is not a valid id (lowercase letters, digits, '-', '_'; "
+            "at most 63 characters)"
+        )
     return value
 
 

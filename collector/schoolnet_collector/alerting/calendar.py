@@ -10,6 +10,7 @@ No term rows at all, or a date outside the span the terms cover, means "no term 
 date counts as a school day, so a registry whose calendar is missing or out of date alerts
 rather than stays silent.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -67,10 +68,12 @@ class CalendarIn(_Strict):
     ending before it starts) by ``contradictions``, so the file can name the row and the API
     answer 409 rather than refuse a well-formed document as malformed.
     """
+
     school_year: str | None = Field(None, max_length=20)
     timezone: Literal["Asia/Ho_Chi_Minh"] = "Asia/Ho_Chi_Minh"
     school_hours: dict[Literal[WEEKDAYS], Annotated[str, Field(pattern=HOURS_PATTERN)]] = Field(
-        {}, description='weekday → "opens-closes", local time, e.g. {"mon": "07:00-17:00"}')
+        {}, description='weekday → "opens-closes", local time, e.g. {"mon": "07:00-17:00"}'
+    )
     terms: list[TermIn] = []
     holidays: list[HolidayIn] = []
 
@@ -88,11 +91,17 @@ def hours_problem(value: str) -> str | None:
 
 def contradictions(calendar: CalendarIn) -> list[str]:
     """What in a well-formed calendar cannot be true, one line each."""
-    out = [f"school_hours.{day}: {p}" for day, span in calendar.school_hours.items()
-           if (p := hours_problem(span))]
+    out = [
+        f"school_hours.{day}: {p}"
+        for day, span in calendar.school_hours.items()
+        if (p := hours_problem(span))
+    ]
     for key in ("terms", "holidays"):
-        out += [f"{key}.{i}: {p}" for i, item in enumerate(getattr(calendar, key))
-                if (p := span_problem(item))]
+        out += [
+            f"{key}.{i}: {p}"
+            for i, item in enumerate(getattr(calendar, key))
+            if (p := span_problem(item))
+        ]
     return out
 
 
@@ -139,8 +148,9 @@ def read_calendar_file(path: Path | None) -> tuple[CalendarIn, list[str]]:
             try:
                 row = model.model_validate(item)
             except ValidationError as exc:
-                problems += yamlfile.describe(exc, yamlfile.child(yamlfile.child(node, key), i),
-                                              name, (key, i))
+                problems += yamlfile.describe(
+                    exc, yamlfile.child(yamlfile.child(node, key), i), name, (key, i)
+                )
                 continue
             if problem := span_problem(row):
                 problems.append(f"{name}:{yamlfile.line_of(node, [key, i])}: {key}.{i}: {problem}")
@@ -150,8 +160,11 @@ def read_calendar_file(path: Path | None) -> tuple[CalendarIn, list[str]]:
         calendar = CalendarIn.model_validate(data)
     except ValidationError as exc:
         raise CalendarFileError("\n".join(yamlfile.describe(exc, node, name))) from None
-    wrong = [f"{name}:{yamlfile.line_of(node, ['school_hours', day])}: school_hours.{day}: {p}"
-             for day, span in calendar.school_hours.items() if (p := hours_problem(span))]
+    wrong = [
+        f"{name}:{yamlfile.line_of(node, ['school_hours', day])}: school_hours.{day}: {p}"
+        for day, span in calendar.school_hours.items()
+        if (p := hours_problem(span))
+    ]
     if wrong:
         raise CalendarFileError("\n".join(wrong))
     calendar.terms, calendar.holidays = rows["terms"], rows["holidays"]
@@ -161,26 +174,44 @@ def read_calendar_file(path: Path | None) -> tuple[CalendarIn, list[str]]:
 def store_calendar(session: Session, calendar: CalendarIn, school_id: str | None) -> CalendarImport:
     """Replace the calendar of ``school_id`` (None: the province's) with ``calendar``; no commit."""
     for table in (SchoolHours, SchoolTerm, Holiday):
-        session.execute(delete(table).where(table.school_id.is_(None) if school_id is None
-                                            else table.school_id == school_id))
+        session.execute(
+            delete(table).where(
+                table.school_id.is_(None) if school_id is None else table.school_id == school_id
+            )
+        )
     result = CalendarImport()
     for day, span in calendar.school_hours.items():
         opens, closes = parse_hours(span)
-        session.add(SchoolHours(school_id=school_id, weekday=WEEKDAYS.index(day), opens=opens,
-                                closes=closes))
+        session.add(
+            SchoolHours(
+                school_id=school_id, weekday=WEEKDAYS.index(day), opens=opens, closes=closes
+            )
+        )
         result.hours += 1
     for term in calendar.terms:
-        session.add(SchoolTerm(school_id=school_id, name=term.name, starts_on=term.starts,
-                               ends_on=term.ends))
+        session.add(
+            SchoolTerm(
+                school_id=school_id, name=term.name, starts_on=term.starts, ends_on=term.ends
+            )
+        )
         result.terms += 1
     for h in calendar.holidays:
-        session.add(Holiday(school_id=school_id, name=h.name, name_en=h.name_en, starts_on=h.starts,
-                            ends_on=h.ends))
+        session.add(
+            Holiday(
+                school_id=school_id,
+                name=h.name,
+                name_en=h.name_en,
+                starts_on=h.starts,
+                ends_on=h.ends,
+            )
+        )
         result.holidays += 1
     return result
 
 
-def import_calendar(session: Session, path: Path | None, school_id: str | None = None) -> CalendarImport:
+def import_calendar(
+    session: Session, path: Path | None, school_id: str | None = None
+) -> CalendarImport:
     calendar, problems = read_calendar_file(path)
     result = store_calendar(session, calendar, school_id)
     result.errors = problems
@@ -200,15 +231,20 @@ def ensure_default_calendar(session: Session) -> bool:
 
 def calendar_of(session: Session, school_id: str | None) -> CalendarIn:
     """The rows stored for one school (or the province) as a ``CalendarIn`` (the API's GET)."""
+
     def rows(table):
         cond = table.school_id.is_(None) if school_id is None else table.school_id == school_id
         return list(session.scalars(select(table).where(cond).order_by(table.id)))
 
     return CalendarIn(
-        school_hours={WEEKDAYS[h.weekday]: f"{h.opens:%H:%M}-{h.closes:%H:%M}" for h in rows(SchoolHours)},
+        school_hours={
+            WEEKDAYS[h.weekday]: f"{h.opens:%H:%M}-{h.closes:%H:%M}" for h in rows(SchoolHours)
+        },
         terms=[TermIn(name=t.name, starts=t.starts_on, ends=t.ends_on) for t in rows(SchoolTerm)],
-        holidays=[HolidayIn(name=h.name, name_en=h.name_en, starts=h.starts_on, ends=h.ends_on)
-                  for h in rows(Holiday)],
+        holidays=[
+            HolidayIn(name=h.name, name_en=h.name_en, starts=h.starts_on, ends=h.ends_on)
+            for h in rows(Holiday)
+        ],
     )
 
 
@@ -216,7 +252,9 @@ class Calendar:
     """Every school's calendar read once (one query per table), for a whole evaluation pass."""
 
     def __init__(self, hours, terms, holidays):
-        self._hours: dict[str | None, dict[int, list[tuple[time, time]]]] = defaultdict(lambda: defaultdict(list))
+        self._hours: dict[str | None, dict[int, list[tuple[time, time]]]] = defaultdict(
+            lambda: defaultdict(list)
+        )
         for h in hours:
             self._hours[h.school_id][h.weekday].append((h.opens, h.closes))
         self._terms: dict[str | None, list[tuple[date, date]]] = defaultdict(list)
@@ -227,23 +265,27 @@ class Calendar:
             self._holidays[h.school_id].append((h.starts_on, h.ends_on))
 
     @classmethod
-    def load(cls, session: Session, school_id: str | None = None) -> "Calendar":
+    def load(cls, session: Session, school_id: str | None = None) -> Calendar:
         def rows(table):
             q = select(table)
             if school_id is not None:
                 q = q.where((table.school_id.is_(None)) | (table.school_id == school_id))
             return list(session.scalars(q))
+
         return cls(rows(SchoolHours), rows(SchoolTerm), rows(Holiday))
 
     def _own_or_default(self, table: dict, school_id: str):
-        return table[school_id] if school_id in table and table[school_id] else table.get(None) or {}
+        return table[school_id] if table.get(school_id) else table.get(None) or {}
 
     def is_school_day(self, school_id: str, day: date) -> bool:
         terms = self._own_or_default(self._terms, school_id)
         # Outside the span the terms cover, the calendar says nothing (not updated for a new
         # school year yet): count the day as a school day rather than silence alerts.
-        if terms and min(s for s, _ in terms) <= day <= max(e for _, e in terms) \
-                and not any(s <= day <= e for s, e in terms):
+        if (
+            terms
+            and min(s for s, _ in terms) <= day <= max(e for _, e in terms)
+            and not any(s <= day <= e for s, e in terms)
+        ):
             return False
         holidays = self._holidays.get(None, []) + self._holidays.get(school_id, [])
         return not any(s <= day <= e for s, e in holidays)

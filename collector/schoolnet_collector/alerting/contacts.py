@@ -6,6 +6,7 @@ staff; at least one of ``email, telegram_chat_id, webhook_url``; ``language`` vi
 en; ``active`` (default yes). A contact is identified by (role, school or district, name): a
 second import updates it. Every bad row is named by line; the good rows are imported.
 """
+
 from __future__ import annotations
 
 import re
@@ -38,15 +39,23 @@ def _channel_rules(schema: dict) -> None:
     place = {"type": "string", "pattern": ID_RE.pattern}
     absent = {"type": "null"}
     schema["oneOf"] = [
-        {"properties": {"role": {"const": "school_it"}, "school_id": place, "district": absent},
-         "required": ["role", "school_id"]},
-        {"properties": {"role": {"const": "district"}, "district": place, "school_id": absent},
-         "required": ["role", "district"]},
-        {"properties": {"role": {"const": "province"}, "school_id": absent, "district": absent},
-         "required": ["role"]},
+        {
+            "properties": {"role": {"const": "school_it"}, "school_id": place, "district": absent},
+            "required": ["role", "school_id"],
+        },
+        {
+            "properties": {"role": {"const": "district"}, "district": place, "school_id": absent},
+            "required": ["role", "district"],
+        },
+        {
+            "properties": {"role": {"const": "province"}, "school_id": absent, "district": absent},
+            "required": ["role"],
+        },
     ]
-    schema["anyOf"] = [{"properties": {c: {"type": "string"}}, "required": [c]}
-                       for c in ("email", "telegram_chat_id", "webhook_url")]
+    schema["anyOf"] = [
+        {"properties": {c: {"type": "string"}}, "required": [c]}
+        for c in ("email", "telegram_chat_id", "webhook_url")
+    ]
 
 
 def _pattern(regex: re.Pattern) -> dict:
@@ -55,6 +64,7 @@ def _pattern(regex: re.Pattern) -> dict:
 
 class ContactIn(BaseModel):
     """A contact: the API's request body, and each file row (after ``from_row``)."""
+
     model_config = ConfigDict(extra="ignore", json_schema_extra=_channel_rules)
 
     name: str = Field(min_length=1, max_length=200)
@@ -62,14 +72,18 @@ class ContactIn(BaseModel):
     school_id: str | None = Field(None, max_length=63, **_pattern(ID_RE))
     district: str | None = Field(None, max_length=63, **_pattern(ID_RE))
     email: str | None = Field(None, max_length=254, **_pattern(EMAIL_RE))
-    telegram_chat_id: str | None = Field(None, max_length=64, **_pattern(TELEGRAM_RE),
-                                         description="a chat id (number) or @channelname")
+    telegram_chat_id: str | None = Field(
+        None,
+        max_length=64,
+        **_pattern(TELEGRAM_RE),
+        description="a chat id (number) or @channelname",
+    )
     webhook_url: str | None = Field(None, max_length=2000, **_pattern(WEBHOOK_RE))
     language: Literal["vi", "en"] = "vi"
     active: bool = True
 
     @classmethod
-    def from_row(cls, row: dict) -> "ContactIn":
+    def from_row(cls, row: dict) -> ContactIn:
         """A spreadsheet row: cells trimmed, an empty cell means "not given", yes/có/1 for
         ``active``, a Telegram id read as a number kept as text."""
         data = {}
@@ -149,8 +163,11 @@ def check_places(session: Session, contact: ContactIn) -> str | None:
     """The problem with the school or district the contact names, or None."""
     if contact.school_id and session.get(School, contact.school_id) is None:
         return f"school {contact.school_id!r} is not in the registry"
-    if contact.district and session.scalar(
-            select(School.id).where(School.district == contact.district).limit(1)) is None:
+    if (
+        contact.district
+        and session.scalar(select(School.id).where(School.district == contact.district).limit(1))
+        is None
+    ):
         return f"district {contact.district!r} has no school in the registry"
     return None
 
@@ -171,7 +188,9 @@ def import_contacts(session: Session, path: Path) -> ContactImport:
     """Import contacts from CSV/YAML; raises SchoolFileError when the file itself is unusable."""
     result = ContactImport()
     rows = read_rows(Path(path), required=CONTACT_COLUMNS, what="contacts")
-    existing = {(c.role, c.school_id, c.district, c.name): c for c in session.scalars(select(Contact))}
+    existing = {
+        (c.role, c.school_id, c.district, c.name): c for c in session.scalars(select(Contact))
+    }
     seen: set[tuple] = set()
     for line, row in rows:
         if not isinstance(row, dict):
@@ -196,5 +215,12 @@ def import_contacts(session: Session, path: Path) -> ContactImport:
     return result
 
 
-__all__ = ["ContactIn", "ContactImport", "SchoolFileError", "apply", "check_places", "describe",
-           "import_contacts"]
+__all__ = [
+    "ContactImport",
+    "ContactIn",
+    "SchoolFileError",
+    "apply",
+    "check_places",
+    "describe",
+    "import_contacts",
+]

@@ -18,14 +18,15 @@ Several collectors may run this at once against one registry: the pending/cleari
 per process, the incidents are shared and every transition is a guarded transaction
 (``incidents``), so they open one incident between them.
 """
+
 from __future__ import annotations
 
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Callable
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -53,14 +54,18 @@ class PassResult:
 
 
 class Evaluator:
-    def __init__(self, sessions: sessionmaker[Session], rules: RuleSet,
-                 clock: Callable[[], datetime] = system_clock,
-                 enqueue: incidents.Enqueue | None = None):
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        rules: RuleSet,
+        clock: Callable[[], datetime] = system_clock,
+        enqueue: incidents.Enqueue | None = None,
+    ):
         self.sessions = sessions
         self.rules = rules
         self.clock = clock
         self.enqueue = enqueue or incidents.default_enqueue()
-        self.pending: dict[str, datetime] = {}   # condition holds, incident not yet open
+        self.pending: dict[str, datetime] = {}  # condition holds, incident not yet open
         self.clearing: dict[str, datetime] = {}  # incident open, condition gone since
 
     def evaluate(self) -> PassResult:
@@ -69,8 +74,10 @@ class Evaluator:
         result = PassResult()
         with self.sessions() as session:
             snap = Snapshot.load(session, now)
-            unresolved = {i.key: i for i in session.scalars(
-                select(Incident).where(Incident.state != "resolved"))}
+            unresolved = {
+                i.key: i
+                for i in session.scalars(select(Incident).where(Incident.state != "resolved"))
+            }
             found = find_conditions(snap, self.rules, set(unresolved) | set(self.pending))
             result.conditions = len(found.conditions)
             for key, cond in found.conditions.items():
@@ -94,14 +101,22 @@ class Evaluator:
                 rule = self._rule(incident.rule)
                 if key in found.conditions or not found.judged(key) or rule is None:
                     continue  # (no such rule: opened by another version; left to people)
-                calm = (self.rules.flapping.calm_minutes * 60 if incident.flapping
-                        else rule.clear_seconds)
+                calm = (
+                    self.rules.flapping.calm_minutes * 60
+                    if incident.flapping
+                    else rule.clear_seconds
+                )
                 start = self.clearing.setdefault(key, now)
                 if now - start >= timedelta(seconds=calm):
                     try:
-                        incidents.resolve(session, incident.id, actor=incidents.RULES_ACTOR,
-                                          note="the condition has cleared", now=now,
-                                          enqueue=self.enqueue)
+                        incidents.resolve(
+                            session,
+                            incident.id,
+                            actor=incidents.RULES_ACTOR,
+                            note="the condition has cleared",
+                            now=now,
+                            enqueue=self.enqueue,
+                        )
                         result.resolved.append(key)
                     except incidents.IncidentStateError:
                         session.rollback()  # resolved by someone else meanwhile
@@ -117,8 +132,11 @@ class Evaluator:
 
     def _open(self, session: Session, cond: Condition, now: datetime) -> bool:
         window = now - timedelta(minutes=self.rules.flapping.window_minutes)
-        recent = session.scalar(select(func.count()).select_from(Incident)
-                                .where(Incident.key == cond.key, Incident.opened_at >= window))
+        recent = session.scalar(
+            select(func.count())
+            .select_from(Incident)
+            .where(Incident.key == cond.key, Incident.opened_at >= window)
+        )
         flapping = recent + 1 >= self.rules.flapping.max_openings
         details = dict(cond.details)
         if cond.since is not None:
@@ -126,11 +144,22 @@ class Evaluator:
         if flapping:
             details["openings_in_window"] = recent + 1
         incident = incidents.open_incident(
-            session, key=cond.key, rule=cond.rule, school_id=cond.school_id,
-            device_id=cond.device_id, severity=cond.severity, summary=cond.summary,
-            details=details, now=now, flapping=flapping, enqueue=self.enqueue)
+            session,
+            key=cond.key,
+            rule=cond.rule,
+            school_id=cond.school_id,
+            device_id=cond.device_id,
+            severity=cond.severity,
+            summary=cond.summary,
+            details=details,
+            now=now,
+            flapping=flapping,
+            enqueue=self.enqueue,
+        )
         if incident is not None:
-            log.info("incident %d opened: %s%s", incident.id, cond.key, " (flapping)" if flapping else "")
+            log.info(
+                "incident %d opened: %s%s", incident.id, cond.key, " (flapping)" if flapping else ""
+            )
         return incident is not None
 
 
@@ -148,7 +177,7 @@ class AlertService:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def start(self) -> "AlertService":
+    def start(self) -> AlertService:
         self._thread = threading.Thread(target=self._run, name="alerting", daemon=True)
         self._thread.start()
         return self

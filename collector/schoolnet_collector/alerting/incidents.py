@@ -9,6 +9,7 @@
   (``schoolnet_collector.notify.enqueue_for_transition``), so a notification exists if and
   only if its transition was committed.
 """
+
 from __future__ import annotations
 
 import logging
@@ -27,7 +28,9 @@ RULES_ACTOR = "rules"  # the actor of transitions the evaluator makes
 
 
 class Enqueue(Protocol):
-    def __call__(self, session: Session, incident: Incident, transition: str, now: datetime) -> None: ...
+    def __call__(
+        self, session: Session, incident: Incident, transition: str, now: datetime
+    ) -> None: ...
 
 
 def _no_notifications(session, incident, transition, now) -> None:
@@ -48,14 +51,34 @@ class IncidentStateError(ValueError):
     resolved incident)."""
 
 
-def open_incident(session: Session, *, key: str, rule: str, school_id: str, device_id: str | None,
-                  severity: str, summary: str, details: dict, now: datetime, flapping: bool = False,
-                  enqueue: Enqueue | None = None) -> Incident | None:
+def open_incident(
+    session: Session,
+    *,
+    key: str,
+    rule: str,
+    school_id: str,
+    device_id: str | None,
+    severity: str,
+    summary: str,
+    details: dict,
+    now: datetime,
+    flapping: bool = False,
+    enqueue: Enqueue | None = None,
+) -> Incident | None:
     """Open an incident for ``key``; None when one is already open (another collector won)."""
     enqueue = enqueue or default_enqueue()
-    incident = Incident(key=key, rule=rule, school_id=school_id, device_id=device_id,
-                        severity=severity, state="open", flapping=flapping, summary=summary,
-                        details=details, opened_at=now)
+    incident = Incident(
+        key=key,
+        rule=rule,
+        school_id=school_id,
+        device_id=device_id,
+        severity=severity,
+        state="open",
+        flapping=flapping,
+        summary=summary,
+        details=details,
+        opened_at=now,
+    )
     session.add(incident)
     try:
         session.flush()
@@ -65,8 +88,14 @@ def open_incident(session: Session, *, key: str, rule: str, school_id: str, devi
     _event(session, incident, now, "opened", RULES_ACTOR, summary)
     enqueue(session, incident, "opened", now)
     if flapping:
-        _event(session, incident, now, "flapping", RULES_ACTOR,
-               "opened again and again: one incident until it settles")
+        _event(
+            session,
+            incident,
+            now,
+            "flapping",
+            RULES_ACTOR,
+            "opened again and again: one incident until it settles",
+        )
         enqueue(session, incident, "flapping", now)
     try:
         session.commit()
@@ -76,20 +105,53 @@ def open_incident(session: Session, *, key: str, rule: str, school_id: str, devi
     return incident
 
 
-def acknowledge(session: Session, incident_id: int, *, actor: str, note: str | None, now: datetime,
-                enqueue: Enqueue | None = None) -> Incident:
-    return _transition(session, incident_id, ("open",), "acknowledged", actor, note, now,
-                       {"state": "acknowledged", "acknowledged_at": now, "acknowledged_by": actor},
-                       enqueue)
+def acknowledge(
+    session: Session,
+    incident_id: int,
+    *,
+    actor: str,
+    note: str | None,
+    now: datetime,
+    enqueue: Enqueue | None = None,
+) -> Incident:
+    return _transition(
+        session,
+        incident_id,
+        ("open",),
+        "acknowledged",
+        actor,
+        note,
+        now,
+        {"state": "acknowledged", "acknowledged_at": now, "acknowledged_by": actor},
+        enqueue,
+    )
 
 
-def resolve(session: Session, incident_id: int, *, actor: str, note: str | None, now: datetime,
-            enqueue: Enqueue | None = None) -> Incident:
-    return _transition(session, incident_id, ("open", "acknowledged"), "resolved", actor, note, now,
-                       {"state": "resolved", "resolved_at": now, "resolved_by": actor}, enqueue)
+def resolve(
+    session: Session,
+    incident_id: int,
+    *,
+    actor: str,
+    note: str | None,
+    now: datetime,
+    enqueue: Enqueue | None = None,
+) -> Incident:
+    return _transition(
+        session,
+        incident_id,
+        ("open", "acknowledged"),
+        "resolved",
+        actor,
+        note,
+        now,
+        {"state": "resolved", "resolved_at": now, "resolved_by": actor},
+        enqueue,
+    )
 
 
-def add_note(session: Session, incident_id: int, *, actor: str, note: str, now: datetime) -> Incident:
+def add_note(
+    session: Session, incident_id: int, *, actor: str, note: str, now: datetime
+) -> Incident:
     incident = session.get(Incident, incident_id)
     if incident is None:
         raise LookupError(incident_id)
@@ -98,28 +160,40 @@ def add_note(session: Session, incident_id: int, *, actor: str, note: str, now: 
     return incident
 
 
-def _transition(session: Session, incident_id: int, from_states: tuple[str, ...], kind: str,
-                actor: str, note: str | None, now: datetime, values: dict,
-                enqueue: Enqueue | None) -> Incident:
+def _transition(
+    session: Session,
+    incident_id: int,
+    from_states: tuple[str, ...],
+    kind: str,
+    actor: str,
+    note: str | None,
+    now: datetime,
+    values: dict,
+    enqueue: Enqueue | None,
+) -> Incident:
     enqueue = enqueue or default_enqueue()
-    changed = session.execute(update(Incident)
-                              .where(Incident.id == incident_id, Incident.state.in_(from_states))
-                              .values(**values).execution_options(synchronize_session=False))
+    changed = session.execute(
+        update(Incident)
+        .where(Incident.id == incident_id, Incident.state.in_(from_states))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
     if changed.rowcount != 1:
         session.rollback()
         incident = session.get(Incident, incident_id)
         if incident is None:
             raise LookupError(incident_id)
         raise IncidentStateError(f"incident {incident_id} is {incident.state}; cannot be {kind}")
-    incident = session.scalars(select(Incident).where(Incident.id == incident_id)
-                               .execution_options(populate_existing=True)).one()
+    incident = session.scalars(
+        select(Incident).where(Incident.id == incident_id).execution_options(populate_existing=True)
+    ).one()
     _event(session, incident, now, kind, actor, note)
     enqueue(session, incident, kind, now)
     session.commit()
     return incident
 
 
-def _event(session: Session, incident: Incident, at: datetime, kind: str, actor: str,
-           note: str | None) -> None:
+def _event(
+    session: Session, incident: Incident, at: datetime, kind: str, actor: str, note: str | None
+) -> None:
     session.add(IncidentEvent(incident_id=incident.id, at=at, kind=kind, actor=actor, note=note))
-

@@ -11,6 +11,7 @@ Names stored (docs/protocol.md, "Names other parts depend on"):
 ``projector.<field>``, ``inventory.smart_failed_count``, and the newest event of each watched
 type: ``event.uplink_changed`` (text: the new type and reason), ``event.lan_host_unknown:<mac>``.
 """
+
 from __future__ import annotations
 
 import logging
@@ -49,7 +50,7 @@ class LatestReadings:
         not cost ingest the message (it was already validated and converted)."""
         try:
             self._observe(topic, payload, received_ms)
-        except Exception:  # noqa: BLE001 - counted and logged, ingest goes on
+        except Exception:
             self.errors += 1
             if self.errors <= 10:
                 log.exception("could not note readings from %s", topic)
@@ -88,8 +89,15 @@ class LatestReadings:
                     if old is None or old[2] <= received_ms:
                         self._pending[key] = (value, text, received_ms)
 
-    def note(self, school: str, device: str, name: str, value: float | None, at: datetime,
-             text: str | None = None) -> None:
+    def note(
+        self,
+        school: str,
+        device: str,
+        name: str,
+        value: float | None,
+        at: datetime,
+        text: str | None = None,
+    ) -> None:
         """Record one reading directly (the simulator's and tests' way in)."""
         with self._lock:
             self._pending[(school, device, name)] = (value, text, int(at.timestamp() * 1000))
@@ -103,16 +111,27 @@ class LatestReadings:
             batch, self._pending = self._pending, {}
         if not batch:
             return 0
-        rows = [dict(school_id=s, device_id=d, name=n, value=v, text_value=t,
-                     at=datetime.fromtimestamp(ms / 1000, timezone.utc))
-                for (s, d, n), (v, t, ms) in batch.items()]
+        rows = [
+            {
+                "school_id": s,
+                "device_id": d,
+                "name": n,
+                "value": v,
+                "text_value": t,
+                "at": datetime.fromtimestamp(ms / 1000, timezone.utc),
+            }
+            for (s, d, n), (v, t, ms) in batch.items()
+        ]
         ex = upsert(session, DeviceReading).excluded
         newer = ex.at >= DeviceReading.at
         stmt = upsert(session, DeviceReading).on_conflict_do_update(
             index_elements=["school_id", "device_id", "name"],
-            set_={"value": case((newer, ex.value), else_=DeviceReading.value),
-                  "text_value": case((newer, ex.text_value), else_=DeviceReading.text_value),
-                  "at": case((newer, ex.at), else_=DeviceReading.at)})
+            set_={
+                "value": case((newer, ex.value), else_=DeviceReading.value),
+                "text_value": case((newer, ex.text_value), else_=DeviceReading.text_value),
+                "at": case((newer, ex.at), else_=DeviceReading.at),
+            },
+        )
         try:
             session.execute(stmt, rows)
             session.commit()
@@ -139,10 +158,17 @@ def _metric_readings(metric: dict) -> list[tuple[str, float | None, str | None]]
         out += [(f"uplink.{f}", _number(fields[f]), None) for f in UPLINK_NUMBERS if f in fields]
         out += [(f"uplink.{f}", None, str(fields[f])) for f in UPLINK_TEXTS if f in fields]
     elif name == "disk" and "used_percent" in fields:
-        out.append((f"disk.used_percent:{metric.get('instance') or '/'}",
-                    _number(fields["used_percent"]), None))
+        out.append(
+            (
+                f"disk.used_percent:{metric.get('instance') or '/'}",
+                _number(fields["used_percent"]),
+                None,
+            )
+        )
     elif name == "projector":
-        out += [(f"projector.{f}", _number(fields[f]), None) for f in PROJECTOR_NUMBERS if f in fields]
+        out += [
+            (f"projector.{f}", _number(fields[f]), None) for f in PROJECTOR_NUMBERS if f in fields
+        ]
     return out
 
 
@@ -150,10 +176,20 @@ def _event_readings(event: dict) -> list[tuple[str, float | None, str | None]]:
     data = event.get("data") or {}
     if event.get("type") == "uplink_changed":
         reason = str(data.get("reason", ""))
-        return [("event.uplink_changed", 1.0 if reason == "failover" else 0.0,
-                 f"{data.get('from_type', '?')}>{data.get('to_type', '?')} {reason}")]
+        return [
+            (
+                "event.uplink_changed",
+                1.0 if reason == "failover" else 0.0,
+                f"{data.get('from_type', '?')}>{data.get('to_type', '?')} {reason}",
+            )
+        ]
     if event.get("type") == "lan_host_unknown" and data.get("mac"):
         mac = str(data["mac"]).lower()
-        return [(f"event.lan_host_unknown:{mac}", 1.0,
-                 " ".join(str(data[k]) for k in ("vendor", "likely_kind") if data.get(k)) or None)]
+        return [
+            (
+                f"event.lan_host_unknown:{mac}",
+                1.0,
+                " ".join(str(data[k]) for k in ("vendor", "likely_kind") if data.get(k)) or None,
+            )
+        ]
     return []

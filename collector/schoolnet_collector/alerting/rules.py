@@ -5,6 +5,7 @@ refused as a whole with one line per mistake naming the line in the file and the
 (``rules.yaml:42: rules.disk_full.threshold: Input should be a valid number``), because a rule
 file half-applied would silence alerts nobody knows are silenced.
 """
+
 from __future__ import annotations
 
 from importlib import resources
@@ -31,6 +32,7 @@ class Strict(BaseModel):
 
 class PerUplink(Strict):
     """A threshold for each uplink type (``other`` for types without their own value)."""
+
     fibre: float
     dsl: float
     ethernet: float
@@ -126,7 +128,9 @@ class RuleSet(Strict):
 def load_rules(path: Path | None = None) -> RuleSet:
     """The rule set in ``path``, or the packaged default."""
     if path is None:
-        text = resources.files("schoolnet_collector.rules").joinpath(DEFAULT_RULES).read_text("utf-8")
+        text = (
+            resources.files("schoolnet_collector.rules").joinpath(DEFAULT_RULES).read_text("utf-8")
+        )
         return parse_rules(text, DEFAULT_RULES)
     try:
         text = Path(path).read_text(encoding="utf-8")

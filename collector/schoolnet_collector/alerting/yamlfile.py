@@ -3,6 +3,7 @@
 PyYAML's composed node tree keeps the line of each key and value; pydantic's error locations
 are walked down that tree, so a message points at the line to fix.
 """
+
 from __future__ import annotations
 
 import yaml
@@ -20,7 +21,9 @@ def load(text: str, name: str):
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{name}:{mark.line + 1}" if mark else name
-        raise YamlFileError(f"{where}: not valid YAML: {getattr(exc, 'problem', None) or exc}") from None
+        raise YamlFileError(
+            f"{where}: not valid YAML: {getattr(exc, 'problem', None) or exc}"
+        ) from None
 
 
 def describe(exc: ValidationError, node, name: str, prefix: tuple = ()) -> list[str]:
@@ -43,7 +46,9 @@ def line_of(node, loc) -> int:
             if found is None:
                 return line
             line, node = found[0].start_mark.line + 1, found[1]  # the key's line
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+        elif (
+            isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
+        ):
             node = node.value[part]
             line = node.start_mark.line + 1
         else:

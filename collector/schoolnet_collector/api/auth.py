@@ -20,11 +20,13 @@ Routes use the helpers so every part answers the same way:
 Roles (``viewer`` < ``operator`` < ``admin``) say what a caller may *do* within its scope:
 ``caller.require_role("operator")`` before changing anything.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Annotated, Callable
+from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -34,14 +36,22 @@ from sqlalchemy.orm import Session
 from schoolnet_collector.api.deps import SessionDep
 from schoolnet_collector.api.schemas import InvalidRequest, Problem
 from schoolnet_collector.registry.models import School
-from schoolnet_collector.registry.tokens import (ROLES, ApiToken, Scope, TokenError, find_token,
-                                                 find_web_session)
+from schoolnet_collector.registry.tokens import (
+    ROLES,
+    ApiToken,
+    Scope,
+    TokenError,
+    find_token,
+    find_web_session,
+)
 
 SESSION_COOKIE = "schoolnet_session"
 NOT_FOUND = "not found"
 """The one message for both 'does not exist' and 'not yours', so neither can be told apart."""
 
-bearer = HTTPBearer(auto_error=False, description="An API token: `schoolnet-collector token create`")
+bearer = HTTPBearer(
+    auto_error=False, description="An API token: `schoolnet-collector token create`"
+)
 
 
 def system_clock() -> datetime:
@@ -107,7 +117,9 @@ class Caller:
     def require_province(self) -> None:
         """Province-wide data (the procurement plan, dead letters): province tokens only."""
         if self.scope_kind != "province":
-            raise HTTPException(403, f"this needs a province token; the token's scope is {self.scope}")
+            raise HTTPException(
+                403, f"this needs a province token; the token's scope is {self.scope}"
+            )
 
     def school_ids_filter(self) -> ColumnElement[bool]:
         """A where-clause on ``School`` for list routes: only the schools in scope."""
@@ -153,12 +165,19 @@ class Caller:
 
 
 def caller_of(token: ApiToken) -> Caller:
-    return Caller(role=token.role, scope_kind=token.scope_kind, scope_id=token.scope_id,
-                  token_name=token.name, token_id=token.id)
+    return Caller(
+        role=token.role,
+        scope_kind=token.scope_kind,
+        scope_id=token.scope_id,
+        token_name=token.name,
+        token_id=token.id,
+    )
 
 
 def optional_caller(
-    request: Request, session: SessionDep, clock: ClockDep,
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Caller | None:
     """The caller from the bearer token, else from the session cookie; None when neither is valid."""
@@ -172,8 +191,11 @@ def optional_caller(
 
 def current_caller(caller: Annotated[Caller | None, Depends(optional_caller)]) -> Caller:
     if caller is None:
-        raise HTTPException(401, "a valid API token is needed (Authorization: Bearer <token>)",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            401,
+            "a valid API token is needed (Authorization: Bearer <token>)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     return caller
 
 

@@ -1,7 +1,9 @@
 """Dependencies shared by the routes: the runtime and a registry session per request."""
+
 from __future__ import annotations
 
-from typing import Annotated, Iterator
+from collections.abc import Iterator
+from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session

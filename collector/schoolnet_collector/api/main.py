@@ -1,12 +1,23 @@
 """The FastAPI application: routers mounted on a shared runtime."""
+
 from __future__ import annotations
 
 from fastapi import FastAPI
 
 from schoolnet_collector import __version__
-from schoolnet_collector.api.routes import dead_letters, districts, health, schools, speedtest
-from schoolnet_collector.api.routes import calendar, contacts, incidents, maintenance
-from schoolnet_collector.api.routes import procurement, readiness
+from schoolnet_collector.api.routes import (
+    calendar,
+    contacts,
+    dead_letters,
+    districts,
+    health,
+    incidents,
+    maintenance,
+    procurement,
+    readiness,
+    schools,
+    speedtest,
+)
 from schoolnet_collector.runtime import Runtime
 from schoolnet_collector.web import routes as web
 

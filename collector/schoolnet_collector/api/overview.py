@@ -5,6 +5,7 @@ One implementation for both, so a page can never disagree with the API it is tes
 Every function takes the caller's where-clause (``Caller.school_ids_filter()``) so nothing
 outside the caller's scope is counted.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -36,8 +37,9 @@ class DistrictSummary:
     devices_online: int
 
 
-def device_counts(session: Session, school_ids: list[str], now: datetime,
-                  offline_after: float) -> dict[str, Counts]:
+def device_counts(
+    session: Session, school_ids: list[str], now: datetime, offline_after: float
+) -> dict[str, Counts]:
     """Devices registered and online, per school id."""
     counts: dict[str, Counts] = {}
     for device in session.scalars(select(Device).where(Device.school_id.in_(school_ids))):
@@ -47,8 +49,13 @@ def device_counts(session: Session, school_ids: list[str], now: datetime,
     return counts
 
 
-def district_summaries(session: Session, scope: ColumnElement[bool], now: datetime,
-                       offline_after: float, district: str | None = None) -> list[DistrictSummary]:
+def district_summaries(
+    session: Session,
+    scope: ColumnElement[bool],
+    now: datetime,
+    offline_after: float,
+    district: str | None = None,
+) -> list[DistrictSummary]:
     """One row per district in scope (optionally only ``district``), ordered by id."""
     query = select(School.id, School.district, School.district_name).where(scope)
     if district is not None:
@@ -83,6 +90,8 @@ def uplink_history(store: InfluxStore, school_id: str, hours: int) -> list[dict]
     Hourly, not raw: a day of 60-second reports is 1,440 points per field, more than a page
     or a planner needs, and the mean of ``up`` is directly the hour's availability."""
     fields = ", ".join(f'mean("{f}") AS "{f}"' for f in UPLINK_FIELDS)
-    rows = store.rows(f'SELECT {fields} FROM "uplink" WHERE "school" = {influx_string(school_id)} '
-                      f"AND time > now() - {int(hours)}h GROUP BY time(1h) fill(none)")
+    rows = store.rows(
+        f'SELECT {fields} FROM "uplink" WHERE "school" = {influx_string(school_id)} '
+        f"AND time > now() - {int(hours)}h GROUP BY time(1h) fill(none)"
+    )
     return [{"time": r["time"], **{f: r.get(f) for f in UPLINK_FIELDS}} for r in rows]

@@ -1,11 +1,13 @@
 """What the readiness and procurement routes share: their query parameters and the CSV / XLSX
 answer (downloads carry a Content-Disposition name). The scope is checked by
 ``Caller.resolve_scope``: none asked means the caller's own, a wider one 403."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Callable, Literal
+from typing import Annotated, Literal
 
 from fastapi import Depends, HTTPException, Query, Response
 
@@ -22,7 +24,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @dataclass
 class ReportQuery:
-    scope: str | None            # as asked; ``Caller.resolve_scope`` turns it into a Scope
+    scope: str | None  # as asked; ``Caller.resolve_scope`` turns it into a Scope
     period: Period
     format: str
     lang: str
@@ -31,11 +33,30 @@ class ReportQuery:
 
 def report_query(
     clock: Annotated[Callable[[], datetime], Depends(get_clock)],
-    scope: Annotated[str | None, Query(max_length=80, description="province, district:<id> or school:<id> (default: the token's own scope)")] = None,
-    period: Annotated[str, Query(max_length=10, description="back from now: 30d, 12w, 48h")] = "30d",
-    format: Annotated[Literal["json", "csv", "xlsx"], Query(description="json, or a csv/xlsx download")] = "json",
-    lang: Annotated[Literal["vi", "en"], Query(description="language of headers and reasons")] = "vi",
-    as_of: Annotated[int | None, Query(ge=2000, le=2100, description="year ages and target milestones count from (default: this year)")] = None,
+    scope: Annotated[
+        str | None,
+        Query(
+            max_length=80,
+            description="province, district:<id> or school:<id> (default: the token's own scope)",
+        ),
+    ] = None,
+    period: Annotated[
+        str, Query(max_length=10, description="back from now: 30d, 12w, 48h")
+    ] = "30d",
+    format: Annotated[
+        Literal["json", "csv", "xlsx"], Query(description="json, or a csv/xlsx download")
+    ] = "json",
+    lang: Annotated[
+        Literal["vi", "en"], Query(description="language of headers and reasons")
+    ] = "vi",
+    as_of: Annotated[
+        int | None,
+        Query(
+            ge=2000,
+            le=2100,
+            description="year ages and target milestones count from (default: this year)",
+        ),
+    ] = None,
 ) -> ReportQuery:
     try:
         return ReportQuery(scope, parse_period(period, clock()), format, lang, as_of)
@@ -47,8 +68,10 @@ ReportQueryDep = Annotated[ReportQuery, Depends(report_query)]
 
 
 REPORT_RESPONSES: dict = {
-    200: {"description": "The report: JSON, or with format=csv|xlsx a download",
-          "content": {"text/csv": {}, XLSX: {}}},
+    200: {
+        "description": "The report: JSON, or with format=csv|xlsx a download",
+        "content": {"text/csv": {}, XLSX: {}},
+    },
     503: {"model": Problem, "description": "InfluxDB unavailable"},
 }
 """Pass as ``@router.get(..., responses=REPORT_RESPONSES)`` so OpenAPI lists the downloads."""
@@ -57,7 +80,13 @@ REPORT_RESPONSES: dict = {
 def download(name: str, scope: Scope, q: ReportQuery, tables: list[Table]) -> Response:
     stem = f"{name}-{str(scope).replace(':', '-')}-{q.period.end:%Y%m%d}"
     if q.format == "csv":
-        return Response(csv_bytes(tables[0]), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{stem}.csv"'})
-    return Response(xlsx_bytes(tables), media_type=XLSX,
-                    headers={"Content-Disposition": f'attachment; filename="{stem}.xlsx"'})
+        return Response(
+            csv_bytes(tables[0]),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{stem}.csv"'},
+        )
+    return Response(
+        xlsx_bytes(tables),
+        media_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{stem}.xlsx"'},
+    )

@@ -1,4 +1,5 @@
 """Response models: what the API promises, and what its OpenAPI schema documents."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -17,8 +18,9 @@ class Health(BaseModel):
     broker: ComponentHealth | None = Field(None, description="Only for a province token")
     influxdb: ComponentHealth | None = Field(None, description="Only for a province token")
     registry: ComponentHealth | None = Field(None, description="Only for a province token")
-    ingest: dict = Field(default_factory=dict, description="Ingest counters since start "
-                                                           "(only for a province token)")
+    ingest: dict = Field(
+        default_factory=dict, description="Ingest counters since start (only for a province token)"
+    )
 
 
 class SchoolOut(BaseModel):
@@ -45,10 +47,13 @@ class DeviceOut(BaseModel):
     last_seen: datetime
     last_seq: int | None
     interval_seconds: float | None
-    online: bool = Field(description="Not marked offline by its Last Will, and heard from within "
-                                     "ingest.offline_after_intervals × its interval")
+    online: bool = Field(
+        description="Not marked offline by its Last Will, and heard from within "
+        "ingest.offline_after_intervals × its interval"
+    )
     availability: Literal["online", "offline", "unknown"] = Field(
-        description="The device's own availability topic (retained; Last Will sets offline)")
+        description="The device's own availability topic (retained; Last Will sets offline)"
+    )
 
 
 class Problem(BaseModel):
@@ -58,15 +63,19 @@ class Problem(BaseModel):
 class InvalidRequest(BaseModel):
     """A 422: FastAPI's own list of field errors, or one sentence from a route's own check
     (e.g. "scope 'x': expected province, district:<id> or school:<id>")."""
-    detail: str | list[dict] = Field(description="What is wrong: a sentence, or a list of "
-                                                 "{loc, msg, type} for each bad field")
+
+    detail: str | list[dict] = Field(
+        description="What is wrong: a sentence, or a list of {loc, msg, type} for each bad field"
+    )
 
 
 class DeadLetterOut(BaseModel):
     id: int
     received_at: datetime
     topic: str
-    reason: str = Field(description="Why it was rejected: see docs/protocol.md, 'Rejected messages'")
+    reason: str = Field(
+        description="Why it was rejected: see docs/protocol.md, 'Rejected messages'"
+    )
     detail: str
     payload_preview: str = Field(description="The first 500 bytes of the payload, as UTF-8 text")
     payload_bytes: int

@@ -3,21 +3,36 @@
 Both follow ``schools import``: bad rows are named by line and skipped, good rows are kept,
 and the exit status is 1 when any row was skipped, 2 when the file itself is unusable.
 """
+
 from __future__ import annotations
 
 import argparse
 
-from schoolnet_collector.commands.common import (add_import_command, fail, finish_import,
-                                                 open_registry)
+from schoolnet_collector.commands.common import (
+    add_import_command,
+    fail,
+    finish_import,
+    open_registry,
+)
 
 
 def register(sub) -> None:
-    add_import_command(sub, "contacts", "manage who hears about incidents",
-                       "import contacts from CSV (UTF-8) or YAML", run_contacts_import)
+    add_import_command(
+        sub,
+        "contacts",
+        "manage who hears about incidents",
+        "import contacts from CSV (UTF-8) or YAML",
+        run_contacts_import,
+    )
     imp = add_import_command(
-        sub, "calendar", "manage the school calendar (hours, terms, holidays)",
-        "replace the province's (or one school's) calendar from YAML", run_calendar_import,
-        nargs="?", help="calendar YAML; default: the packaged calendar of the current school year")
+        sub,
+        "calendar",
+        "manage the school calendar (hours, terms, holidays)",
+        "replace the province's (or one school's) calendar from YAML",
+        run_calendar_import,
+        nargs="?",
+        help="calendar YAML; default: the packaged calendar of the current school year",
+    )
     imp.add_argument("--school", metavar="ID", help="the school whose own calendar this is")
 
 
@@ -30,8 +45,9 @@ def run_contacts_import(args: argparse.Namespace) -> int:
             result = import_contacts(session, args.file)
     except SchoolFileError as exc:
         return fail(str(exc))
-    return finish_import(result.errors, f"imported {result.imported} contacts "
-                                        f"({len(result.errors)} rows skipped)")
+    return finish_import(
+        result.errors, f"imported {result.imported} contacts ({len(result.errors)} rows skipped)"
+    )
 
 
 def run_calendar_import(args: argparse.Namespace) -> int:
@@ -46,6 +62,8 @@ def run_calendar_import(args: argparse.Namespace) -> int:
     except CalendarFileError as exc:
         return fail(str(exc))
     whose = f"school {args.school}" if args.school else "the province"
-    return finish_import(result.errors,
-                         f"calendar of {whose}: {result.hours} weekdays of hours, {result.terms} "
-                         f"terms, {result.holidays} holidays ({len(result.errors)} rows skipped)")
+    return finish_import(
+        result.errors,
+        f"calendar of {whose}: {result.hours} weekdays of hours, {result.terms} "
+        f"terms, {result.holidays} holidays ({len(result.errors)} rows skipped)",
+    )

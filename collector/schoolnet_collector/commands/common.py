@@ -1,6 +1,7 @@
 """Helpers shared by subcommands: the --config option, friendly config errors, and the shape
 every ``<thing> import FILE`` command has (bad rows named and skipped, exit 1 when any was
 skipped, 2 when the file itself is unusable)."""
+
 from __future__ import annotations
 
 import argparse
@@ -11,8 +12,12 @@ from schoolnet_collector.core.config import ConfigError, Settings, load_settings
 
 
 def add_config_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", type=Path, metavar="FILE",
-                        help="collector.toml (environment SCHOOLNET_<SECTION>__<KEY> overrides it)")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="collector.toml (environment SCHOOLNET_<SECTION>__<KEY> overrides it)",
+    )
 
 
 def settings_or_exit(args: argparse.Namespace, **overrides) -> Settings:
@@ -23,8 +28,9 @@ def settings_or_exit(args: argparse.Namespace, **overrides) -> Settings:
         raise SystemExit(2) from None
 
 
-def add_import_command(sub, command: str, command_help: str, import_help: str, func,
-                       **file_argument) -> argparse.ArgumentParser:
+def add_import_command(
+    sub, command: str, command_help: str, import_help: str, func, **file_argument
+) -> argparse.ArgumentParser:
     """``schoolnet-collector <command> import [--config FILE] FILE``; returns the ``import``
     parser so a command can add its own options."""
     group = sub.add_parser(command, help=command_help)

@@ -5,6 +5,7 @@ terminal, or JSON, CSV (the summary) or XLSX (summary + one sheet per level) to 
 ``--output``. Exit status: 0 done, 1 InfluxDB unreachable, 2 a wrong argument or file (the
 message names it). A progress bar (tqdm, on a terminal) counts the queries.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,8 +42,9 @@ def _end(text: str) -> datetime:
     try:
         end = datetime.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a date or date-time like 2026-05-31 or "
-                                         f"2026-05-31T17:00+07:00, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"must be a date or date-time like 2026-05-31 or 2026-05-31T17:00+07:00, got {text!r}"
+        ) from None
     return end if end.tzinfo else end.replace(tzinfo=timezone.utc)
 
 
@@ -53,22 +55,45 @@ def _year(text: str) -> int:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("report", help="readiness against plan targets, or the replacement plan",
-                       description=__doc__.splitlines()[0])
+    p = sub.add_parser(
+        "report",
+        help="readiness against plan targets, or the replacement plan",
+        description=__doc__.splitlines()[0],
+    )
     p.add_argument("kind", choices=("readiness", "procurement"))
     add_config_option(p)
-    p.add_argument("--scope", type=_scope, default="province",
-                   help="province, district:<id> or school:<id> (default: province)")
-    p.add_argument("--period", type=_period, default="30d",
-                   help="how far back from now: e.g. 30d, 12w, 48h (default: 30d)")
-    p.add_argument("--end", type=_end, metavar="WHEN",
-                   help="the period ends here instead of now (e.g. 2026-05-31: the school year)")
+    p.add_argument(
+        "--scope",
+        type=_scope,
+        default="province",
+        help="province, district:<id> or school:<id> (default: province)",
+    )
+    p.add_argument(
+        "--period",
+        type=_period,
+        default="30d",
+        help="how far back from now: e.g. 30d, 12w, 48h (default: 30d)",
+    )
+    p.add_argument(
+        "--end",
+        type=_end,
+        metavar="WHEN",
+        help="the period ends here instead of now (e.g. 2026-05-31: the school year)",
+    )
     p.add_argument("--format", choices=FORMATS, default="table")
     p.add_argument("--output", type=Path, metavar="FILE", help="write here instead of stdout")
-    p.add_argument("--lang", choices=("vi", "en"), default="vi",
-                   help="language of headers and reasons (default: vi)")
-    p.add_argument("--as-of", type=_year, metavar="YEAR",
-                   help="year that ages and target milestones count from (default: this year)")
+    p.add_argument(
+        "--lang",
+        choices=("vi", "en"),
+        default="vi",
+        help="language of headers and reasons (default: vi)",
+    )
+    p.add_argument(
+        "--as-of",
+        type=_year,
+        metavar="YEAR",
+        help="year that ages and target milestones count from (default: this year)",
+    )
     p.add_argument("--targets", type=Path, metavar="FILE", help="plan targets YAML")
     p.add_argument("--scoring", type=Path, metavar="FILE", help="replacement rules YAML")
     p.add_argument("--prices", type=Path, metavar="FILE", help="unit prices YAML (VND)")
@@ -103,8 +128,12 @@ def run(args: argparse.Namespace) -> int:
         migrate(engine)
         store = InfluxStore(settings.influx)
         with session_factory(engine)() as session, _progress() as bar:
-            kw = dict(as_of=args.as_of, targets=targets, rules=rules,
-                      progress=lambda step, done, total: _advance(bar, step, done, total))
+            kw = {
+                "as_of": args.as_of,
+                "targets": targets,
+                "rules": rules,
+                "progress": lambda step, done, total: _advance(bar, step, done, total),
+            }
             if args.kind == "readiness":
                 report = readiness.compute(store, session, scope, period, **kw)
             else:
@@ -141,7 +170,9 @@ def _write(args, report) -> int:
         data = report.as_dict(lang) if args.kind == "procurement" else report.as_dict()
         body = orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n"
     else:
-        tables = (readiness_tables if args.kind == "readiness" else procurement_tables)(report, lang)
+        tables = (readiness_tables if args.kind == "readiness" else procurement_tables)(
+            report, lang
+        )
         if args.format == "csv":
             body = csv_bytes(tables[0])
         elif args.format == "xlsx":

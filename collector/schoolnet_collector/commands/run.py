@@ -1,4 +1,5 @@
 """``schoolnet-collector run``: ingest from MQTT into InfluxDB and serve the HTTP API."""
+
 from __future__ import annotations
 
 import argparse
@@ -18,12 +19,20 @@ log = logging.getLogger("schoolnet.collector")
 def register(sub) -> None:
     p = sub.add_parser("run", help="run the collector (ingest + API)")
     add_config_option(p)
-    p.add_argument("--schools", type=Path, metavar="FILE", help="import this CSV/YAML school list at start")
-    p.add_argument("--no-api", action="store_true", help="ingest only (extra collectors under $share)")
+    p.add_argument(
+        "--schools", type=Path, metavar="FILE", help="import this CSV/YAML school list at start"
+    )
+    p.add_argument(
+        "--no-api", action="store_true", help="ingest only (extra collectors under $share)"
+    )
     p.add_argument("--no-ingest", action="store_true", help="API only")
-    p.add_argument("--instance", metavar="ID", type=_instance_id,
-                   help="run as one of several collectors on this host: appended to the MQTT client id "
-                        "(its persistent session), e.g. systemd's %%i")
+    p.add_argument(
+        "--instance",
+        metavar="ID",
+        type=_instance_id,
+        help="run as one of several collectors on this host: appended to the MQTT client id "
+        "(its persistent session), e.g. systemd's %%i",
+    )
     p.set_defaults(func=run)
 
 

@@ -1,16 +1,26 @@
 """``schoolnet-collector schools import FILE``: load or update the registry's school list."""
+
 from __future__ import annotations
 
 import argparse
 
-from schoolnet_collector.commands.common import (add_import_command, fail, finish_import,
-                                                 open_registry)
+from schoolnet_collector.commands.common import (
+    add_import_command,
+    fail,
+    finish_import,
+    open_registry,
+)
 from schoolnet_collector.registry.schools import SchoolFileError, import_schools
 
 
 def register(sub) -> None:
-    add_import_command(sub, "schools", "manage the registry's school list",
-                       "import schools from CSV (UTF-8) or YAML", run_import)
+    add_import_command(
+        sub,
+        "schools",
+        "manage the registry's school list",
+        "import schools from CSV (UTF-8) or YAML",
+        run_import,
+    )
 
 
 def run_import(args: argparse.Namespace) -> int:
@@ -19,5 +29,6 @@ def run_import(args: argparse.Namespace) -> int:
             result = import_schools(session, args.file)
     except SchoolFileError as exc:
         return fail(str(exc))
-    return finish_import(result.errors, f"imported {result.imported} schools "
-                                        f"({len(result.errors)} rows skipped)")
+    return finish_import(
+        result.errors, f"imported {result.imported} schools ({len(result.errors)} rows skipped)"
+    )

@@ -3,6 +3,7 @@
 ``create`` prints the token alone on stdout (so ``TOKEN=$(schoolnet-collector token create ...)``
 works) and what it is on stderr; the token is shown this once, the registry keeps only its hash.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,8 +30,9 @@ def parse_expiry(text: str, now: datetime) -> datetime:
     try:
         value = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise TokenError(f"--expires {text!r}: expected e.g. 90d, 12h, 2027-06-30 or "
-                         "2027-06-30T17:00+07:00") from None
+        raise TokenError(
+            f"--expires {text!r}: expected e.g. 90d, 12h, 2027-06-30 or 2027-06-30T17:00+07:00"
+        ) from None
     if len(text.strip()) == 10:  # a plain date: valid through that day
         value = value + timedelta(days=1)
     if value.tzinfo is None:
@@ -44,13 +46,19 @@ def register(sub) -> None:
 
     create = tsub.add_parser("create", help="create a token (printed once)")
     add_config_option(create)
-    create.add_argument("--role", required=True, choices=ROLES,
-                        help="viewer reads; operator also changes alert state; admin also tokens")
-    create.add_argument("--scope", required=True, metavar="SCOPE",
-                        help="province, district:<id> or school:<id>")
+    create.add_argument(
+        "--role",
+        required=True,
+        choices=ROLES,
+        help="viewer reads; operator also changes alert state; admin also tokens",
+    )
+    create.add_argument(
+        "--scope", required=True, metavar="SCOPE", help="province, district:<id> or school:<id>"
+    )
     create.add_argument("--name", help="who or what uses it (default: role and scope)")
-    create.add_argument("--expires", metavar="WHEN",
-                        help="90d, 12h, 2027-06-30 or an ISO time (default: never)")
+    create.add_argument(
+        "--expires", metavar="WHEN", help="90d, 12h, 2027-06-30 or an ISO time (default: never)"
+    )
     create.set_defaults(func=run_create)
 
     lst = tsub.add_parser("list", help="list tokens (prefix, name, role, scope, state)")
@@ -80,9 +88,13 @@ def _check_scope_exists(session, scope: Scope) -> None:
     from schoolnet_collector.registry.models import School
 
     if scope.kind == "school" and session.get(School, scope.id) is None:
-        raise TokenError(f"school {scope.id!r} is not in the registry (import the school file first)")
-    if scope.kind == "district" and session.scalar(
-            select(School.id).where(School.district == scope.id).limit(1)) is None:
+        raise TokenError(
+            f"school {scope.id!r} is not in the registry (import the school file first)"
+        )
+    if (
+        scope.kind == "district"
+        and session.scalar(select(School.id).where(School.district == scope.id).limit(1)) is None
+    ):
         raise TokenError(f"no school in the registry has district {scope.id!r}")
 
 
@@ -103,14 +115,23 @@ def run_create(args: argparse.Namespace) -> int:
     with _open_registry(args) as session:
         try:
             _check_scope_exists(session, scope)
-            row, secret = create_token(session, role=args.role, scope=scope, now=now,
-                                       name=args.name or f"{args.role} {scope}", expires_at=expires)
+            row, secret = create_token(
+                session,
+                role=args.role,
+                scope=scope,
+                now=now,
+                name=args.name or f"{args.role} {scope}",
+                expires_at=expires,
+            )
         except TokenError as exc:
             return _fail(exc)
     print(secret)
-    print(f"token {row.id} ({row.prefix}…) {row.role} {scope}"
-          f"{', expires ' + expires.isoformat() if expires else ''}: keep it now, "
-          "it is not shown again", file=sys.stderr)
+    print(
+        f"token {row.id} ({row.prefix}…) {row.role} {scope}"
+        f"{', expires ' + expires.isoformat() if expires else ''}: keep it now, "
+        "it is not shown again",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -122,12 +143,16 @@ def run_list(args: argparse.Namespace) -> int:
     now = datetime.now(timezone.utc)
     with _open_registry(args) as session:
         rows = list(session.scalars(select(ApiToken).order_by(ApiToken.id)))
-    print(f"{'id':>4}  {'prefix':<12}  {'role':<8}  {'scope':<28}  {'state':<8}  {'expires':<16}  name")
+    print(
+        f"{'id':>4}  {'prefix':<12}  {'role':<8}  {'scope':<28}  {'state':<8}  {'expires':<16}  name"
+    )
     for r in rows:
         state = "revoked" if r.revoked_at else ("active" if r.usable(now) else "expired")
         expires = r.expires_at.strftime("%Y-%m-%d %H:%M") if r.expires_at else "never"
-        print(f"{r.id:>4}  {r.prefix:<12}  {r.role:<8}  {str(r.scope):<28}  {state:<8}  "
-              f"{expires:<16}  {r.name}")
+        print(
+            f"{r.id:>4}  {r.prefix:<12}  {r.role:<8}  {r.scope!s:<28}  {state:<8}  "
+            f"{expires:<16}  {r.name}"
+        )
     return 0
 
 

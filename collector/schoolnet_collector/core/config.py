@@ -3,13 +3,14 @@
 pydantic-settings validates every value; ``load_settings`` turns its errors into one line per
 wrong key (``influx.batch_size: Input should be greater than 0``) for ``schoolnet-collector``.
 """
+
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import tomllib
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
@@ -26,17 +27,27 @@ class MqttConfig(Strict):
     tls: bool = False
     ca_file: Path | None = None
     client_id: str = Field("schoolnet-collector", min_length=1, max_length=64)
-    share_group: str | None = Field("collectors", description="None: plain subscription (one collector)")
+    share_group: str | None = Field(
+        "collectors", description="None: plain subscription (one collector)"
+    )
     keepalive: int = Field(20, ge=5, le=600)
     # MQTT v5 Receive Maximum: how many unacknowledged QoS 1 messages the broker may send us.
     # Acks wait until a message is stored (~0.2-0.4 s), so Mosquitto's default of 20 in flight
     # would cap ingest near 100 messages/s; Mosquitto honours a v5 client's own value instead.
     receive_maximum: int = Field(10_000, ge=1, le=65_535)
-    session_expiry_seconds: int = Field(30 * 86_400, ge=60, le=4_294_967_295,
-                                        description="how long the broker keeps our session while we are away")
-    replay_margin_seconds: float = Field(120.0, ge=0, le=86_400,
-                                         description="subtracted from the checkpoint in replay requests "
-                                                     "(agents' clock skew, delivery lag)")
+    session_expiry_seconds: int = Field(
+        30 * 86_400,
+        ge=60,
+        le=4_294_967_295,
+        description="how long the broker keeps our session while we are away",
+    )
+    replay_margin_seconds: float = Field(
+        120.0,
+        ge=0,
+        le=86_400,
+        description="subtracted from the checkpoint in replay requests "
+        "(agents' clock skew, delivery lag)",
+    )
 
 
 class InfluxConfig(Strict):
@@ -68,9 +79,11 @@ class IngestConfig(Strict):
     max_payload_bytes: int = Field(256 * 1024, ge=1024)
     dead_letter_keep: int = Field(100_000, ge=0, description="rows kept in the dead-letter store")
     offline_after_intervals: float = Field(3.0, gt=1)
-    data_dir: Path = Field(Path("collector-data"),
-                           description="the durable spool (while InfluxDB is down) and the checkpoint")
-    spool_max_bytes: int = Field(1024 ** 3, ge=1024 ** 2, description="beyond this, stop acknowledging")
+    data_dir: Path = Field(
+        Path("collector-data"),
+        description="the durable spool (while InfluxDB is down) and the checkpoint",
+    )
+    spool_max_bytes: int = Field(1024**3, ge=1024**2, description="beyond this, stop acknowledging")
 
     @field_validator("data_dir")
     @classmethod
@@ -82,8 +95,11 @@ class IngestConfig(Strict):
 
 class AlertingConfig(Strict):
     enabled: bool = True
-    rules_file: Path | None = Field(None, description="YAML rule file; None: the packaged default "
-                                                      "(schoolnet_collector/rules/default.yaml)")
+    rules_file: Path | None = Field(
+        None,
+        description="YAML rule file; None: the packaged default "
+        "(schoolnet_collector/rules/default.yaml)",
+    )
 
 
 class ApiConfig(Strict):
@@ -99,15 +115,20 @@ class SmtpConfig(Strict):
     username: str | None = None
     password: str | None = None
     sender: str = Field("schoolnet <schoolnet@localhost>", min_length=3)
-    ca_file: Path | None = Field(None, description="CA bundle for a private SMTP server's certificate")
+    ca_file: Path | None = Field(
+        None, description="CA bundle for a private SMTP server's certificate"
+    )
     timeout: float = Field(15.0, gt=0, le=300)
 
 
 class TelegramConfig(Strict):
     bot_token: str | None = Field(None, description="None: no Telegram")
     api_base: str = Field("https://api.telegram.org", pattern=r"^https?://")
-    poll_updates: bool = Field(True, description="answer /status by getUpdates long-poll "
-                                                 "(one collector only: Telegram allows one poller)")
+    poll_updates: bool = Field(
+        True,
+        description="answer /status by getUpdates long-poll "
+        "(one collector only: Telegram allows one poller)",
+    )
     poll_timeout: int = Field(25, ge=0, le=50)
     timeout: float = Field(15.0, gt=0, le=300)
 
@@ -129,16 +150,23 @@ class NotifyConfig(Strict):
     enabled: bool = True
     language: Literal["vi", "en"] = "vi"
     timezone: str = "Asia/Ho_Chi_Minh"
-    templates_dir: Path | None = Field(None, description="own <lang>/<rule>.<transition>.j2 files, "
-                                                          "searched before the packaged ones")
+    templates_dir: Path | None = Field(
+        None,
+        description="own <lang>/<rule>.<transition>.j2 files, searched before the packaged ones",
+    )
     delay_seconds: float = Field(0.0, ge=0, le=3600, description="hold a new page this long first")
     respect_school_time: bool = Field(True, description="hold pages outside school hours/holidays")
-    page_anytime_severities: list[Literal["info", "warning", "critical"]] = Field(default_factory=list)
+    page_anytime_severities: list[Literal["info", "warning", "critical"]] = Field(
+        default_factory=list
+    )
     repeat_minutes: float = Field(120.0, gt=0)
     max_repeats: int = Field(2, ge=0, le=100)
     escalate_minutes: float | None = Field(60.0, ge=0, description="0: never escalate")
-    digest_at: str | None = Field("07:00", pattern=r"^(([01][0-9]|2[0-3]):[0-5][0-9])?$",
-                                  description='local HH:MM; "": no digest')
+    digest_at: str | None = Field(
+        "07:00",
+        pattern=r"^(([01][0-9]|2[0-3]):[0-5][0-9])?$",
+        description='local HH:MM; "": no digest',
+    )
     retry_seconds: float = Field(30.0, gt=0)
     retry_max_seconds: float = Field(3600.0, gt=0)
     max_attempts: int = Field(12, ge=1, le=1000)
@@ -172,8 +200,9 @@ class NotifyConfig(Strict):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="SCHOOLNET_", env_nested_delimiter="__",
-                                      extra="forbid")
+    model_config = SettingsConfigDict(
+        env_prefix="SCHOOLNET_", env_nested_delimiter="__", extra="forbid"
+    )
 
     province: str = "lao-cai"
     mqtt: MqttConfig = MqttConfig()
@@ -185,18 +214,20 @@ class Settings(BaseSettings):
     alerting: AlertingConfig = AlertingConfig()
 
     @model_validator(mode="after")
-    def _inbox_holds_what_the_broker_may_send(self) -> "Settings":
+    def _inbox_holds_what_the_broker_may_send(self) -> Settings:
         # Unacknowledged messages wait in the inbox; if the broker may send more than it holds,
         # paho's thread blocks on a full inbox while the acks it should send queue behind it.
         if self.mqtt.receive_maximum > self.ingest.queue_size:
-            raise ValueError(f"mqtt.receive_maximum ({self.mqtt.receive_maximum}) must not exceed "
-                             f"ingest.queue_size ({self.ingest.queue_size})")
+            raise ValueError(
+                f"mqtt.receive_maximum ({self.mqtt.receive_maximum}) must not exceed "
+                f"ingest.queue_size ({self.ingest.queue_size})"
+            )
         return self
 
     @classmethod
-    def settings_customise_sources(cls, settings_cls, init_settings, env_settings,
-                                   dotenv_settings, file_secret_settings
-                                   ) -> tuple[PydanticBaseSettingsSource, ...]:
+    def settings_customise_sources(
+        cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
         # Environment beats the file (passed as init kwargs), so the file comes after it.
         return (env_settings, init_settings)
 
@@ -210,8 +241,14 @@ def _describe(err: ValidationError) -> str:
     for e in err.errors():
         key = ".".join(str(p) for p in e["loc"]) or "(top level)"
         msg = "unknown key" if e["type"] == "extra_forbidden" else e["msg"]
-        lines.append(f"{key}: {msg}" + (f" (got {e['input']!r})" if e["type"] != "extra_forbidden"
-                                         and not isinstance(e.get("input"), dict) else ""))
+        lines.append(
+            f"{key}: {msg}"
+            + (
+                f" (got {e['input']!r})"
+                if e["type"] != "extra_forbidden" and not isinstance(e.get("input"), dict)
+                else ""
+            )
+        )
     return "\n".join(lines)
 
 

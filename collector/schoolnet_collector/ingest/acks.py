@@ -14,6 +14,7 @@ dropped (the broker re-sends that message, and it is stored again, harmlessly).
 The tracker also knows the oldest message not yet stored, which bounds the checkpoint
 (``checkpoint.py``) that replay requests are measured from.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -36,7 +37,7 @@ class AckTracker:
     generation: int = 0
     acked: int = 0
     dropped: int = 0  # acks not sent: their connection was gone
-    owed: int = 0     # messages taken from the inbox and not yet stored
+    owed: int = 0  # messages taken from the inbox and not yet stored
     _open: dict[int, int] = field(default_factory=dict)  # receipt token -> oldest received_ms
     _tokens: itertools.count = field(default_factory=itertools.count)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -84,4 +85,3 @@ class AckTracker:
         """Arrival time of the oldest message taken from the inbox but not yet stored."""
         with self._lock:
             return min(self._open.values(), default=None)
-

@@ -15,17 +15,23 @@ if none), but only while the broker cannot be holding older ones back from us:
 Otherwise it stays where it was: while we are away, the broker may queue and then lose.
 It is kept in the spool file (same durability), so a restarted collector still knows it.
 """
+
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 MARK = "checkpoint_ms"
 
 
 class Checkpoint:
-    def __init__(self, spool, window: int, settle_seconds: float = 2.0,
-                 clock: Callable[[], float] = time.time):
+    def __init__(
+        self,
+        spool,
+        window: int,
+        settle_seconds: float = 2.0,
+        clock: Callable[[], float] = time.time,
+    ):
         self.spool = spool
         self.window = window
         self.settle_seconds = settle_seconds
@@ -42,8 +48,11 @@ class Checkpoint:
     def tick(self, oldest_unstored_ms: int | None, unacknowledged: int) -> int | None:
         """Advance if it is safe (see the module docstring); returns the checkpoint."""
         now = self.clock()
-        if (self._connected_at is None or now - self._connected_at < self.settle_seconds
-                or unacknowledged * 2 >= self.window):
+        if (
+            self._connected_at is None
+            or now - self._connected_at < self.settle_seconds
+            or unacknowledged * 2 >= self.window
+        ):
             return self.value
         now_ms = int(now * 1000)
         candidate = now_ms if oldest_unstored_ms is None else min(oldest_unstored_ms, now_ms)

@@ -7,16 +7,29 @@ A ``batch`` message (metered links, docs/protocol.md) is inflated and every repo
 checked and stored as if it had come alone on its own channel; a bad report inside is handed
 to ``reject`` (the dead-letter store) and the good ones are kept.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any
 
 import orjson
 
-from schoolnet_agent.protocol import (AVAILABILITY, EVENTS, INVENTORY, OFFLINE, ONLINE, TELEMETRY,
-                                      PayloadError, TopicError, decode, parse_topic, validate)
+from schoolnet_agent.protocol import (
+    AVAILABILITY,
+    EVENTS,
+    INVENTORY,
+    OFFLINE,
+    ONLINE,
+    TELEMETRY,
+    PayloadError,
+    TopicError,
+    decode,
+    parse_topic,
+    validate,
+)
 from schoolnet_agent.protocol.batch import decode_batch
 from schoolnet_agent.protocol.topics import BATCH
 from schoolnet_collector.ingest import lineprotocol as lp
@@ -35,9 +48,13 @@ class SchoolTags:
 
 
 class Converter:
-    def __init__(self, schools: dict[str, SchoolTags], tracker: DeviceTracker,
-                 max_payload_bytes: int,
-                 reject: Callable[[str, bytes, str, str], None] | None = None):
+    def __init__(
+        self,
+        schools: dict[str, SchoolTags],
+        tracker: DeviceTracker,
+        max_payload_bytes: int,
+        reject: Callable[[str, bytes, str, str], None] | None = None,
+    ):
         self.schools = schools
         # (topic, payload, reason, detail) of a bad report inside a batch whose others are kept
         self.reject = reject
@@ -54,15 +71,21 @@ class Converter:
         cached = self._tags.get(key)
         if cached is None:
             s = self.schools[school]
-            tags = {"province": s.province, "district": s.district, "level": s.level,
-                    "school": school, "device": device}
+            tags = {
+                "province": s.province,
+                "district": s.district,
+                "level": s.level,
+                "school": school,
+                "device": device,
+            }
             if kind is not None:
                 tags["kind"] = kind
             cached = self._tags[key] = lp.tag_set(tags)
         return cached
 
-    def convert(self, topic: str, payload: bytes, received_ms: int, retained: bool = False
-                ) -> list[str]:
+    def convert(
+        self, topic: str, payload: bytes, received_ms: int, retained: bool = False
+    ) -> list[str]:
         try:
             t = parse_topic(topic)
         except TopicError as exc:
@@ -101,14 +124,18 @@ class Converter:
 
     def _report(self, t, channel, report, received, received_ms) -> list[str]:
         if report["school"] != t.school or report["device"] != t.device:
-            raise PayloadError("topic_mismatch", f"topic names {t.school}/{t.device}, payload "
-                                                 f"{report['school']}/{report['device']}")
+            raise PayloadError(
+                "topic_mismatch",
+                f"topic names {t.school}/{t.device}, payload {report['school']}/{report['device']}",
+            )
         if CONTENT_KEY[channel] not in report:
-            raise PayloadError("topic_mismatch", f"a {channel} message must carry "
-                                                 f"{CONTENT_KEY[channel]!r}")
+            raise PayloadError(
+                "topic_mismatch", f"a {channel} message must carry {CONTENT_KEY[channel]!r}"
+            )
         tags = self.tags(t.school, t.device, report["kind"])
-        self.tracker.report(t.school, t.device, report["kind"], report["seq"],
-                            report.get("interval"), received)
+        self.tracker.report(
+            t.school, t.device, report["kind"], report["seq"], report.get("interval"), received
+        )
         if channel == TELEMETRY:
             return lp.telemetry_lines(report, tags, received_ms)
         if channel == EVENTS:
@@ -119,8 +146,13 @@ class Converter:
     def _availability(self, school, device, payload, received, received_ms, retained):
         state = payload.strip().lower()
         if state not in (ONLINE, OFFLINE):
-            raise PayloadError("bad_availability", f"expected 'online' or 'offline', got {payload[:40]!r}")
+            raise PayloadError(
+                "bad_availability", f"expected 'online' or 'offline', got {payload[:40]!r}"
+            )
         online = state == ONLINE
         self.tracker.availability(school, device, online, received, fresh=not retained)
-        return [] if retained else [lp.availability_line(self.tags(school, device, None), online,
-                                                         received_ms)]
+        return (
+            []
+            if retained
+            else [lp.availability_line(self.tags(school, device, None), online, received_ms)]
+        )

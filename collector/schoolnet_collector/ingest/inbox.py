@@ -6,6 +6,7 @@ under the GIL) and wakes a sleeping consumer at most once per batch; consumers t
 batch at a time. When the inbox is full, ``put`` waits: paho stops reading the socket, the
 broker holds the messages (QoS 1), and nothing is dropped.
 """
+
 from __future__ import annotations
 
 import logging
@@ -37,8 +38,9 @@ class Inbox:
         if len(self._items) >= self.limit:
             if not self._full_logged:
                 self._full_logged = True
-                log.warning("inbox full (%d messages): holding the broker back until it drains",
-                            self.limit)
+                log.warning(
+                    "inbox full (%d messages): holding the broker back until it drains", self.limit
+                )
             while len(self._items) >= self.limit:
                 time.sleep(0.005)
         self._items.append(item)

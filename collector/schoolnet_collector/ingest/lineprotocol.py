@@ -4,6 +4,7 @@ Every JSON number becomes a float so that a field's type never changes between r
 Measurement and field names are already safe (the schema restricts them to ``[a-z0-9_]``);
 tag values and string fields are escaped here.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -57,8 +58,10 @@ def telemetry_lines(report: dict[str, Any], tags: str, received_ms: int) -> list
     extra = f",interval_seconds={float(report['interval'])!r}" if "interval" in report else ""
     if report.get("backfill"):  # a field, not a tag: a replayed copy lands on the same point
         extra += ",backfill=1.0"
-    lines.append(f"report{tags} seq={float(report['seq'])!r}{extra},"
-                 f"delay_seconds={(received_ms - ts) / 1000.0!r} {ts}")
+    lines.append(
+        f"report{tags} seq={float(report['seq'])!r}{extra},"
+        f"delay_seconds={(received_ms - ts) / 1000.0!r} {ts}"
+    )
     return lines
 
 
@@ -73,14 +76,18 @@ def event_lines(report: dict[str, Any], tags: str) -> list[str]:
     for i, event in enumerate(report["events"]):
         fields = {"severity": event.get("severity", "info"), "message": event.get("message", "")}
         fields.update({f"data_{k}": v for k, v in event.get("data", {}).items()})
-        lines.append(f"event{tags},type={tag_value(event['type'])} {fields_text(fields)} "
-                     f"{report['ts'] + i}")
+        lines.append(
+            f"event{tags},type={tag_value(event['type'])} {fields_text(fields)} {report['ts'] + i}"
+        )
     return lines
 
 
 def inventory_line(report: dict[str, Any], tags: str) -> str | None:
-    scalars = {k: v for k, v in report["inventory"].items()
-               if isinstance(v, (int, float, str, bool)) and not (isinstance(v, str) and len(v) > 256)}
+    scalars = {
+        k: v
+        for k, v in report["inventory"].items()
+        if isinstance(v, (int, float, str, bool)) and not (isinstance(v, str) and len(v) > 256)
+    }
     if not scalars:
         return None
     return f"inventory{tags} {fields_text(scalars)} {report['ts']}"

@@ -4,6 +4,7 @@ A misconfigured lab of 40 PCs can send a bad report every minute each for weeks;
 must show the first of each (device, reason) at once and then stay quiet, while the counters
 and the dead-letter rows keep the whole story.
 """
+
 from __future__ import annotations
 
 import logging
@@ -48,8 +49,11 @@ class RejectLog:
         now = time.monotonic()
         with self._lock:
             self.counts[reason] += 1
-            self._pending.append(Rejected(topic, payload[:MAX_KEPT_BYTES], reason, detail,
-                                          datetime.now(timezone.utc)))
+            self._pending.append(
+                Rejected(
+                    topic, payload[:MAX_KEPT_BYTES], reason, detail, datetime.now(timezone.utc)
+                )
+            )
             last = self._last_logged.get(key)
             if last is not None and now - last < self.log_every:
                 self._suppressed[key] += 1
@@ -70,8 +74,16 @@ class RejectLog:
             batch = list(self._pending)
         if batch:
             try:
-                session.add_all(DeadLetter(received_at=r.received, topic=r.topic, reason=r.reason,
-                                           detail=r.detail[:1000], payload=r.payload) for r in batch)
+                session.add_all(
+                    DeadLetter(
+                        received_at=r.received,
+                        topic=r.topic,
+                        reason=r.reason,
+                        detail=r.detail[:1000],
+                        payload=r.payload,
+                    )
+                    for r in batch
+                )
                 session.flush()
                 newest = session.scalar(select(func.max(DeadLetter.id)))
                 session.execute(delete(DeadLetter).where(DeadLetter.id <= newest - keep))
@@ -80,7 +92,7 @@ class RejectLog:
                 session.rollback()
                 raise
             with self._lock:
-                del self._pending[:len(batch)]
+                del self._pending[: len(batch)]
         return len(batch)
 
     def pending(self) -> int:

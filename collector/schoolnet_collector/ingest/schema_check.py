@@ -1,6 +1,7 @@
 """The collector's check of the report schema: the same JSON Schema file the agent uses,
 compiled by jsonschema-rs (Rust), about 6 µs a lab-PC report against 25 µs in pure Python:
 at thousands of reports a second that is a fifth of the collector's CPU."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -14,6 +14,7 @@ Nothing is acknowledged to the broker before it is stored (acks.py): a message's
 when its lines are in InfluxDB or in the spool, or, for a rejected message or a line InfluxDB
 refused, when the dead letter is committed to the registry.
 """
+
 from __future__ import annotations
 
 import logging
@@ -21,7 +22,7 @@ import queue
 import threading
 import time
 from collections import Counter
-from typing import Callable
+from collections.abc import Callable
 
 from sqlalchemy import select
 
@@ -48,16 +49,23 @@ MAX_RETRY_DELAY = 10.0  # seconds between attempts to reach InfluxDB again
 
 def load_school_tags(sessions) -> dict[str, SchoolTags]:
     with sessions() as s:
-        return {row.id: SchoolTags(row.province, row.district, row.level)
-                for row in s.scalars(select(School))}
+        return {
+            row.id: SchoolTags(row.province, row.district, row.level)
+            for row in s.scalars(select(School))
+        }
 
 
 class IngestService:
     # Called with (topic, payload, received_ms) for each accepted message; never raises.
     readings_hook: Callable[[str, bytes, int], None] | None = None
 
-    def __init__(self, settings: Settings, store: InfluxStore, sessions,
-                 clock: Callable[[], float] = time.time):
+    def __init__(
+        self,
+        settings: Settings,
+        store: InfluxStore,
+        sessions,
+        clock: Callable[[], float] = time.time,
+    ):
         self.settings = settings
         self.store = store
         self.sessions = sessions
@@ -67,11 +75,17 @@ class IngestService:
         self.lines: queue.Queue = queue.Queue(maxsize=64)
         self.tracker = DeviceTracker()
         self.rejects = RejectLog()
-        self.converter = Converter(load_school_tags(sessions), self.tracker,
-                                   settings.ingest.max_payload_bytes, reject=self.rejects.reject)
+        self.converter = Converter(
+            load_school_tags(sessions),
+            self.tracker,
+            settings.ingest.max_payload_bytes,
+            reject=self.rejects.reject,
+        )
         self.acks = AckTracker()
-        self.spool = Spool(spool_path(settings.ingest.data_dir, settings.mqtt.client_id),
-                           settings.ingest.spool_max_bytes)
+        self.spool = Spool(
+            spool_path(settings.ingest.data_dir, settings.mqtt.client_id),
+            settings.ingest.spool_max_bytes,
+        )
         self.checkpoint = Checkpoint(self.spool, settings.mqtt.receive_maximum, clock=clock)
         self.subscriber = Subscriber(settings.mqtt, self.inbox, self.acks, self.checkpoint)
         self.stats: Counter[str] = Counter()
@@ -89,7 +103,7 @@ class IngestService:
         self._threads: list[threading.Thread] = []
 
     # -- lifecycle --------------------------------------------------------------------------
-    def start(self) -> "IngestService":
+    def start(self) -> IngestService:
         targets = [(self._work, f"ingest-worker-{i}") for i in range(self.settings.ingest.workers)]
         targets += [(self._write, "ingest-writer"), (self._maintain, "ingest-registry")]
         for target, name in targets:
@@ -133,7 +147,9 @@ class IngestService:
                 lines.extend(self.handle(msg))
             kept = [m for m in batch if not m.rejected]
             if len(kept) < len(batch):
-                self._hold_until_dead_lettered([self.acks.receipt([m for m in batch if m.rejected])])
+                self._hold_until_dead_lettered(
+                    [self.acks.receipt([m for m in batch if m.rejected])]
+                )
             self.count("accepted", len(kept))
             if kept:
                 self.lines.put((lines, self.acks.receipt(kept)))
@@ -215,11 +231,17 @@ class IngestService:
             # holds everything behind them, until InfluxDB takes the spool back.
             if not self._full_logged:
                 self._full_logged = True
-                log.error("spool full (%d bytes): no longer acknowledging; the broker holds the "
-                          "backlog until InfluxDB is back", self.spool.bytes)
+                log.error(
+                    "spool full (%d bytes): no longer acknowledging; the broker holds the "
+                    "backlog until InfluxDB is back",
+                    self.spool.bytes,
+                )
             if self._stopping.wait(delay):
-                log.error("stopping with %d lines neither InfluxDB nor the spool took; not "
-                          "acknowledged, so the broker delivers them again", len(lines))
+                log.error(
+                    "stopping with %d lines neither InfluxDB nor the spool took; not "
+                    "acknowledged, so the broker delivers them again",
+                    len(lines),
+                )
                 return
             delay = min(delay * 2, MAX_RETRY_DELAY)
             self._unspool()
@@ -251,8 +273,9 @@ class IngestService:
 
     def _write_failed(self, exc: StorageError) -> None:
         if self.last_write_error is None:
-            log.warning("InfluxDB write failed (%s); spooling to %s until it answers",
-                        exc, self.spool.path)
+            log.warning(
+                "InfluxDB write failed (%s); spooling to %s until it answers", exc, self.spool.path
+            )
         self.last_write_error = str(exc)
         self.count("write_retries")
         self._next_unspool = time.monotonic() + self._retry_delay
@@ -297,17 +320,26 @@ class IngestService:
 
     def _oldest_unstored_ms(self) -> int | None:
         waiting = self.inbox.oldest()
-        times = [t for t in (waiting.received_ms if waiting else None, self.acks.oldest_open_ms())
-                 if t is not None]
+        times = [
+            t
+            for t in (waiting.received_ms if waiting else None, self.acks.oldest_open_ms())
+            if t is not None
+        ]
         return min(times, default=None)
 
     # -- introspection ----------------------------------------------------------------------
     def snapshot(self) -> dict:
-        return {"accepted": self.stats["accepted"],
-                "lines_written": self.stats["lines_written"],
-                "rejected": dict(self.rejects.counts), "queue_depth": len(self.inbox),
-                "write_retries": self.stats["write_retries"], "mqtt_connected": self.subscriber.connected,
-                "acked": self.acks.acked, "unacknowledged": self.acks.owed,
-                "spooled_lines": self.spool.lines, "lines_spooled": self.stats["lines_spooled"],
-                "lines_unspooled": self.stats["lines_unspooled"],
-                "checkpoint_ms": self.checkpoint.value}
+        return {
+            "accepted": self.stats["accepted"],
+            "lines_written": self.stats["lines_written"],
+            "rejected": dict(self.rejects.counts),
+            "queue_depth": len(self.inbox),
+            "write_retries": self.stats["write_retries"],
+            "mqtt_connected": self.subscriber.connected,
+            "acked": self.acks.acked,
+            "unacknowledged": self.acks.owed,
+            "spooled_lines": self.spool.lines,
+            "lines_spooled": self.stats["lines_spooled"],
+            "lines_unspooled": self.stats["lines_unspooled"],
+            "checkpoint_ms": self.checkpoint.value,
+        }

@@ -20,6 +20,7 @@ writer stops acknowledging, and the broker holds the rest (its own bounds apply)
 
 The same file keeps small named marks (the checkpoint), so they share its durability.
 """
+
 from __future__ import annotations
 
 import logging
@@ -65,8 +66,11 @@ class Spool:
         except (OSError, sqlite3.Error) as exc:
             raise SpoolError(f"spool {self.path}: {exc}") from None
         if self.batches:
-            log.warning("spool %s holds %d lines from before; writing them to InfluxDB first",
-                        self.path, self.lines)
+            log.warning(
+                "spool %s holds %d lines from before; writing them to InfluxDB first",
+                self.path,
+                self.lines,
+            )
 
     def __bool__(self) -> bool:
         return self.batches > 0
@@ -78,7 +82,9 @@ class Spool:
             if self.bytes + len(body) > self.max_bytes:
                 return False
             try:
-                self._db.execute("INSERT INTO batch (lines, count) VALUES (?, ?)", (body, len(lines)))
+                self._db.execute(
+                    "INSERT INTO batch (lines, count) VALUES (?, ?)", (body, len(lines))
+                )
             except sqlite3.Error as exc:
                 raise SpoolError(f"spool {self.path}: cannot append: {exc}") from None
             self.batches += 1
@@ -95,8 +101,9 @@ class Spool:
 
     def remove(self, batch_id: int) -> None:
         with self._lock:
-            row = self._db.execute("DELETE FROM batch WHERE id = ? RETURNING count, length(lines)",
-                                   (batch_id,)).fetchone()
+            row = self._db.execute(
+                "DELETE FROM batch WHERE id = ? RETURNING count, length(lines)", (batch_id,)
+            ).fetchone()
             if row:
                 self.batches -= 1
                 self.lines -= row[0]
@@ -109,8 +116,11 @@ class Spool:
 
     def set_mark(self, name: str, value: int) -> None:
         with self._lock:
-            self._db.execute("INSERT INTO mark VALUES (?, ?) ON CONFLICT (name) DO UPDATE "
-                             "SET value = excluded.value", (name, value))
+            self._db.execute(
+                "INSERT INTO mark VALUES (?, ?) ON CONFLICT (name) DO UPDATE "
+                "SET value = excluded.value",
+                (name, value),
+            )
 
     def close(self) -> None:
         with self._lock:

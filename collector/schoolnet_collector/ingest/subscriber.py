@@ -17,6 +17,7 @@ On every connection the collector publishes a retained replay request (docs/prot
 acknowledged since its last snapshot, and it may come back with our session from that
 snapshot (``session_present`` = 1), so the flag alone cannot say whether anything was lost.
 """
+
 from __future__ import annotations
 
 import logging
@@ -62,13 +63,19 @@ class Subscriber:
         self.closing = False
         self.last_error: str | None = None
         self.replay_requests = 0
-        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=config.client_id,
-                             protocol=mqtt.MQTTv5, manual_ack=True)
+        client = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=config.client_id,
+            protocol=mqtt.MQTTv5,
+            manual_ack=True,
+        )
         if config.password is not None:
             client.username_pw_set(config.username, config.password)
         if config.tls:
-            client.tls_set(ca_certs=str(config.ca_file) if config.ca_file else None,
-                           tls_version=ssl.PROTOCOL_TLS_CLIENT)
+            client.tls_set(
+                ca_certs=str(config.ca_file) if config.ca_file else None,
+                tls_version=ssl.PROTOCOL_TLS_CLIENT,
+            )
         client.reconnect_delay_set(1, 30)
         client.max_queued_messages_set(0)
         client.on_connect = self._on_connect
@@ -80,8 +87,13 @@ class Subscriber:
         props = Properties(PacketTypes.CONNECT)
         props.SessionExpiryInterval = self.config.session_expiry_seconds
         props.ReceiveMaximum = self.config.receive_maximum
-        self.client.connect_async(self.config.host, self.config.port, keepalive=self.config.keepalive,
-                                  clean_start=False, properties=props)
+        self.client.connect_async(
+            self.config.host,
+            self.config.port,
+            keepalive=self.config.keepalive,
+            clean_start=False,
+            properties=props,
+        )
         self.client.loop_start()
 
     def close_intake(self) -> None:
@@ -103,8 +115,13 @@ class Subscriber:
         self.connected, self.last_error = True, None
         topic = subscription(self.config.share_group)
         client.subscribe(topic, qos=1)
-        log.info("connected to %s:%d, subscribed to %s (session present: %s)", self.config.host,
-                 self.config.port, topic, flags.session_present)
+        log.info(
+            "connected to %s:%d, subscribed to %s (session present: %s)",
+            self.config.host,
+            self.config.port,
+            topic,
+            flags.session_present,
+        )
         self._request_replay(client, flags.session_present)
 
     def _request_replay(self, client, session_present: bool) -> None:
@@ -114,9 +131,11 @@ class Subscriber:
         request = {"id": uuid.uuid4().hex, "since_ms": max(0, since)}
         client.publish(REPLAY_REQUEST, orjson.dumps(request), qos=1, retain=True)
         self.replay_requests += 1
-        log.info("asked agents to replay what they sent since %s (session present: %s)",
-                 time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(request["since_ms"] / 1000)),
-                 session_present)
+        log.info(
+            "asked agents to replay what they sent since %s (session present: %s)",
+            time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(request["since_ms"] / 1000)),
+            session_present,
+        )
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties):
         self.connected = False
@@ -129,5 +148,14 @@ class Subscriber:
     def _on_message(self, client, userdata, msg):
         if self.closing:
             return  # not acknowledged: the broker delivers it again to our next session
-        self.inbox.put(Inbound(msg.topic, msg.payload, int(time.time() * 1000), bool(msg.retain),
-                               mid=msg.mid, qos=msg.qos, generation=self.acks.generation))
+        self.inbox.put(
+            Inbound(
+                msg.topic,
+                msg.payload,
+                int(time.time() * 1000),
+                bool(msg.retain),
+                mid=msg.mid,
+                qos=msg.qos,
+                generation=self.acks.generation,
+            )
+        )

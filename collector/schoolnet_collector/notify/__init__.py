@@ -5,6 +5,7 @@ changes an incident, so a notification exists if and only if the transition was 
 Delivery happens later, in the delivery worker (``worker.py``), from the outbox table
 (``outbox.py``); messages are rendered at send time (``render.py``), see ``routing.py``.
 """
+
 from __future__ import annotations
 
 from datetime import datetime

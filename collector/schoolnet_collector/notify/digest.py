@@ -5,6 +5,7 @@ channel, dedup key ``digest:<day>:<contact>:<channel>``, so several collectors q
 written at send time from the incidents of the 24 hours before ``digest_at``, grouped by
 district, plus everything still open.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
@@ -32,13 +33,22 @@ def queue(session: Session, cfg: NotifyConfig, now: datetime) -> date | None:
     if local.time() < at:
         return None
     day = local.date()
-    for contact in session.scalars(select(Contact).where(Contact.role == "province",
-                                                         Contact.active.is_(True))):
+    for contact in session.scalars(
+        select(Contact).where(Contact.role == "province", Contact.active.is_(True))
+    ):
         for channel, address in routing.contact_channels(contact, cfg):
-            outbox.add(session, dedup_key=f"digest:{day.isoformat()}:{contact.id}:{channel}",
-                       now=now, kind="digest", transition="digest", contact_id=contact.id,
-                       channel=channel, address=address, language=contact.language or cfg.language,
-                       payload={"until": datetime.combine(day, at, tz).isoformat()})
+            outbox.add(
+                session,
+                dedup_key=f"digest:{day.isoformat()}:{contact.id}:{channel}",
+                now=now,
+                kind="digest",
+                transition="digest",
+                contact_id=contact.id,
+                channel=channel,
+                address=address,
+                language=contact.language or cfg.language,
+                payload={"until": datetime.combine(day, at, tz).isoformat()},
+            )
     return day
 
 
@@ -46,23 +56,51 @@ def message(session: Session, row: Notification, renderer: Renderer) -> Message:
     until = datetime.fromisoformat(row.payload["until"])
     since = until - timedelta(days=1)
     lang = row.language
-    opened = list(session.scalars(select(Incident).where(
-        Incident.opened_at >= since.astimezone(timezone.utc),
-        Incident.opened_at < until.astimezone(timezone.utc)).order_by(Incident.opened_at)))
+    opened = list(
+        session.scalars(
+            select(Incident)
+            .where(
+                Incident.opened_at >= since.astimezone(timezone.utc),
+                Incident.opened_at < until.astimezone(timezone.utc),
+            )
+            .order_by(Incident.opened_at)
+        )
+    )
     still_open = list(session.scalars(select(Incident).where(Incident.state != "resolved")))
-    schools = {s.id: s for s in session.scalars(select(School).where(
-        School.id.in_({i.school_id for i in opened + still_open})))}
+    schools = {
+        s.id: s
+        for s in session.scalars(
+            select(School).where(School.id.in_({i.school_id for i in opened + still_open}))
+        )
+    }
     by_district: dict[str, list[dict]] = {}
     for i in sorted(set(opened) | set(still_open), key=lambda i: (i.school_id, i.id)):
         school = schools.get(i.school_id)
         district = (school.district_name or school.district) if school else "?"
         by_district.setdefault(district, []).append(
-            {"school": school.name if school else i.school_id,
-             "summary": (i.details or {}).get(f"summary_{lang}") or i.summary,
-             "state": i.state, "since": renderer.local(i.opened_at)})
-    return renderer.render(["digest"], lang, {
-        "day": since.astimezone(renderer.tz).strftime("%d/%m/%Y"), "opened": opened,
-        "still_open": still_open, "resolved_count": sum(1 for i in opened if i.state == "resolved"),
-        "by_district": sorted(by_district.items())}, row.dedup_key,
-        {"event": "digest", "since": since.isoformat(), "until": until.isoformat(),
-         "opened": len(opened), "open": len(still_open)})
+            {
+                "school": school.name if school else i.school_id,
+                "summary": (i.details or {}).get(f"summary_{lang}") or i.summary,
+                "state": i.state,
+                "since": renderer.local(i.opened_at),
+            }
+        )
+    return renderer.render(
+        ["digest"],
+        lang,
+        {
+            "day": since.astimezone(renderer.tz).strftime("%d/%m/%Y"),
+            "opened": opened,
+            "still_open": still_open,
+            "resolved_count": sum(1 for i in opened if i.state == "resolved"),
+            "by_district": sorted(by_district.items()),
+        },
+        row.dedup_key,
+        {
+            "event": "digest",
+            "since": since.isoformat(),
+            "until": until.isoformat(),
+            "opened": len(opened),
+            "open": len(still_open),
+        },
+    )

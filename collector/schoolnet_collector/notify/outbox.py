@@ -9,6 +9,7 @@ moving them to ``sending`` with a lease; a row is marked ``sent`` only after the
 it. A collector that dies mid-send leaves a ``sending`` row whose lease expires: it is sent again
 (at least once; the window is the moment between the server's acceptance and our commit).
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -30,7 +31,9 @@ class Notification(Base):
     dedup_key: Mapped[str] = mapped_column(String(255), unique=True)
     kind: Mapped[str] = mapped_column(String(16))  # incident | digest
     incident_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
-    transition: Mapped[str] = mapped_column(String(16))  # opened, repeat, escalated, resolved, digest
+    transition: Mapped[str] = mapped_column(
+        String(16)
+    )  # opened, repeat, escalated, resolved, digest
     repeat_no: Mapped[int] = mapped_column(Integer, default=0)
     school_id: Mapped[str | None] = mapped_column(String(63), nullable=True)
     contact_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
@@ -55,15 +58,28 @@ def add(session: Session, *, dedup_key: str, now: datetime, **fields) -> int:
     now = now.astimezone(timezone.utc)
     if fields.get("not_before") is not None:
         fields["not_before"] = fields["not_before"].astimezone(timezone.utc)
-    values = {"dedup_key": dedup_key, "created_at": now, "state": "pending", "attempts": 0,
-              "repeat_no": 0, "not_before": now, **fields}
+    values = {
+        "dedup_key": dedup_key,
+        "created_at": now,
+        "state": "pending",
+        "attempts": 0,
+        "repeat_no": 0,
+        "not_before": now,
+        **fields,
+    }
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        stmt = postgresql.insert(Notification).values(values).on_conflict_do_nothing(
-            index_elements=["dedup_key"])
+        stmt = (
+            postgresql.insert(Notification)
+            .values(values)
+            .on_conflict_do_nothing(index_elements=["dedup_key"])
+        )
     elif dialect == "sqlite":
-        stmt = sqlite.insert(Notification).values(values).on_conflict_do_nothing(
-            index_elements=["dedup_key"])
+        stmt = (
+            sqlite.insert(Notification)
+            .values(values)
+            .on_conflict_do_nothing(index_elements=["dedup_key"])
+        )
     else:  # other databases: look first (the unique index still guards)
         if session.scalar(select(Notification.id).where(Notification.dedup_key == dedup_key)):
             return 0
@@ -72,12 +88,19 @@ def add(session: Session, *, dedup_key: str, now: datetime, **fields) -> int:
     return session.execute(stmt).rowcount or 0
 
 
-def claim(sessions: sessionmaker[Session], worker: str, now: datetime, limit: int = 20,
-          lease: timedelta = timedelta(minutes=2), channel: str | None = None) -> list[Notification]:
+def claim(
+    sessions: sessionmaker[Session],
+    worker: str,
+    now: datetime,
+    limit: int = 20,
+    lease: timedelta = timedelta(minutes=2),
+    channel: str | None = None,
+) -> list[Notification]:
     """Take up to ``limit`` due rows for this worker; expired leases (a crashed worker) count as due."""
     now = now.astimezone(timezone.utc)  # SQLite keeps no zone: compare in UTC only
-    due = (((Notification.state == "pending") & (Notification.not_before <= now))
-           | ((Notification.state == "sending") & (Notification.claimed_until < now)))
+    due = ((Notification.state == "pending") & (Notification.not_before <= now)) | (
+        (Notification.state == "sending") & (Notification.claimed_until < now)
+    )
     if channel is not None:
         due = due & (Notification.channel == channel)
     with sessions.begin() as session:
@@ -86,7 +109,8 @@ def claim(sessions: sessionmaker[Session], worker: str, now: datetime, limit: in
             .where(due)
             .order_by(Notification.not_before, Notification.id)
             .limit(limit)
-            .with_for_update(skip_locked=True)).all()
+            .with_for_update(skip_locked=True)
+        ).all()
         for row in rows:
             row.state, row.claimed_by, row.claimed_until = "sending", worker, now + lease
             row.attempts += 1
@@ -95,8 +119,16 @@ def claim(sessions: sessionmaker[Session], worker: str, now: datetime, limit: in
     return list(rows)
 
 
-def finish(sessions: sessionmaker[Session], row: Notification, worker: str, *, state: str,
-           now: datetime, error: str | None = None, retry_at: datetime | None = None) -> bool:
+def finish(
+    sessions: sessionmaker[Session],
+    row: Notification,
+    worker: str,
+    *,
+    state: str,
+    now: datetime,
+    error: str | None = None,
+    retry_at: datetime | None = None,
+) -> bool:
     """Record the outcome of a claimed row; False when the lease was lost to another worker."""
     now = now.astimezone(timezone.utc)
     retry_at = retry_at.astimezone(timezone.utc) if retry_at is not None else None
@@ -108,11 +140,15 @@ def finish(sessions: sessionmaker[Session], row: Notification, worker: str, *, s
     else:
         values.update(state=state)
     with sessions.begin() as session:
-        result = session.execute(update(Notification)
-                                 .where(Notification.id == row.id,
-                                        Notification.state == "sending",
-                                        Notification.claimed_by == worker)
-                                 .values(**values))
+        result = session.execute(
+            update(Notification)
+            .where(
+                Notification.id == row.id,
+                Notification.state == "sending",
+                Notification.claimed_by == worker,
+            )
+            .values(**values)
+        )
     return result.rowcount == 1
 
 

@@ -15,6 +15,7 @@
 The configuration is process-wide (``configure``): the alert engine calls
 ``enqueue_for_transition(session, incident, transition, now)`` without knowing the settings.
 """
+
 from __future__ import annotations
 
 import logging
@@ -36,7 +37,7 @@ PAGE_TRANSITIONS = ("opened", "repeat", "escalated")
 
 
 def configure(cfg: NotifyConfig) -> None:
-    global _config
+    global _config  # noqa: PLW0603 - one process-wide routing configuration, set at start
     _config = cfg
 
 
@@ -61,18 +62,32 @@ def contact_channels(contact: Contact, cfg: NotifyConfig) -> list[tuple[str, str
 
 
 def school_contacts(session: Session, school_id: str) -> list[Contact]:
-    return list(session.scalars(select(Contact).where(
-        Contact.school_id == school_id, Contact.role == "school_it", Contact.active.is_(True))
-        .order_by(Contact.id)))
+    return list(
+        session.scalars(
+            select(Contact)
+            .where(
+                Contact.school_id == school_id,
+                Contact.role == "school_it",
+                Contact.active.is_(True),
+            )
+            .order_by(Contact.id)
+        )
+    )
 
 
 def district_contacts(session: Session, school_id: str) -> list[Contact]:
     district = session.scalar(select(School.district).where(School.id == school_id))
     if district is None:
         return []
-    return list(session.scalars(select(Contact).where(
-        Contact.district == district, Contact.role == "district", Contact.active.is_(True))
-        .order_by(Contact.id)))
+    return list(
+        session.scalars(
+            select(Contact)
+            .where(
+                Contact.district == district, Contact.role == "district", Contact.active.is_(True)
+            )
+            .order_by(Contact.id)
+        )
+    )
 
 
 def page_time(session: Session, incident: Incident, now: datetime, cfg: NotifyConfig) -> datetime:
@@ -86,38 +101,72 @@ def page_time(session: Session, incident: Incident, now: datetime, cfg: NotifyCo
     return school_time.page_at(session, incident.school_id, when)
 
 
-def add_pages(session: Session, incident: Incident, contacts: list[Contact], transition: str,
-              repeat_no: int, not_before: datetime, now: datetime, cfg: NotifyConfig) -> int:
+def add_pages(
+    session: Session,
+    incident: Incident,
+    contacts: list[Contact],
+    transition: str,
+    repeat_no: int,
+    not_before: datetime,
+    now: datetime,
+    cfg: NotifyConfig,
+) -> int:
     """One outbox row per (contact, channel); returns how many were new."""
     added = 0
     for contact in contacts:
         for channel, address in contact_channels(contact, cfg):
             added += outbox.add(
-                session, dedup_key=dedup_key(incident.id, transition, repeat_no, contact.id, channel),
-                now=now, kind="incident", incident_id=incident.id, transition=transition,
-                repeat_no=repeat_no, school_id=incident.school_id, contact_id=contact.id,
-                channel=channel, address=address, language=contact.language or cfg.language,
-                not_before=not_before)
+                session,
+                dedup_key=dedup_key(incident.id, transition, repeat_no, contact.id, channel),
+                now=now,
+                kind="incident",
+                incident_id=incident.id,
+                transition=transition,
+                repeat_no=repeat_no,
+                school_id=incident.school_id,
+                contact_id=contact.id,
+                channel=channel,
+                address=address,
+                language=contact.language or cfg.language,
+                not_before=not_before,
+            )
     return added
 
 
-def add_topic_event(session: Session, incident: Incident, transition: str, now: datetime,
-                    cfg: NotifyConfig) -> None:
+def add_topic_event(
+    session: Session, incident: Incident, transition: str, now: datetime, cfg: NotifyConfig
+) -> None:
     """The MQTT alert topic hears every transition at once: it is read by machines, not people."""
     if not cfg.mqtt.enabled:
         return
-    outbox.add(session, dedup_key=dedup_key(incident.id, transition, 0, None, "mqtt"), now=now,
-               kind="incident", incident_id=incident.id, transition=transition, repeat_no=0,
-               school_id=incident.school_id, contact_id=None, channel="mqtt",
-               address=f"{cfg.mqtt.prefix}/{incident.school_id}", language=cfg.language,
-               not_before=now)
+    outbox.add(
+        session,
+        dedup_key=dedup_key(incident.id, transition, 0, None, "mqtt"),
+        now=now,
+        kind="incident",
+        incident_id=incident.id,
+        transition=transition,
+        repeat_no=0,
+        school_id=incident.school_id,
+        contact_id=None,
+        channel="mqtt",
+        address=f"{cfg.mqtt.prefix}/{incident.school_id}",
+        language=cfg.language,
+        not_before=now,
+    )
 
 
 def cancel(session: Session, incident_id: int, transitions: tuple[str, ...], reason: str) -> int:
-    result = session.execute(update(Notification).where(
-        Notification.incident_id == incident_id, Notification.state == "pending",
-        Notification.contact_id.is_not(None), Notification.transition.in_(transitions))
-        .values(state="cancelled", last_error=reason))
+    result = session.execute(
+        update(Notification)
+        .where(
+            Notification.incident_id == incident_id,
+            Notification.state == "pending",
+            Notification.contact_id.is_not(None),
+            Notification.transition.in_(transitions),
+        )
+        .values(state="cancelled", last_error=reason)
+    )
     return result.rowcount or 0
 
 
@@ -129,29 +178,57 @@ def route(session: Session, incident: Incident, transition: str, now: datetime) 
     session.flush()  # the incident needs its id before rows can name it
     if transition in ("opened", "reopened"):
         contacts = school_contacts(session, incident.school_id) or district_contacts(
-            session, incident.school_id)
-        add_pages(session, incident, contacts, "opened", 0, page_time(session, incident, now, cfg),
-                  now, cfg)
+            session, incident.school_id
+        )
+        add_pages(
+            session,
+            incident,
+            contacts,
+            "opened",
+            0,
+            page_time(session, incident, now, cfg),
+            now,
+            cfg,
+        )
         add_topic_event(session, incident, "opened", now, cfg)
     elif transition == "resolved":
         cancel(session, incident.id, PAGE_TRANSITIONS, "resolved before it was sent")
-        told = session.execute(select(Notification.contact_id, Notification.channel).where(
-            Notification.incident_id == incident.id, Notification.contact_id.is_not(None),
-            Notification.transition.in_(PAGE_TRANSITIONS),
-            Notification.state.in_(("sent", "sending"))).distinct()).all()
-        contacts = {c.id: c for c in session.scalars(
-            select(Contact).where(Contact.id.in_({cid for cid, _ in told})))}
+        told = session.execute(
+            select(Notification.contact_id, Notification.channel)
+            .where(
+                Notification.incident_id == incident.id,
+                Notification.contact_id.is_not(None),
+                Notification.transition.in_(PAGE_TRANSITIONS),
+                Notification.state.in_(("sent", "sending")),
+            )
+            .distinct()
+        ).all()
+        contacts = {
+            c.id: c
+            for c in session.scalars(
+                select(Contact).where(Contact.id.in_({cid for cid, _ in told}))
+            )
+        }
         for contact_id, channel in told:
             contact = contacts.get(contact_id)
             if contact is None or not contact.active:
                 continue
             address = dict(contact_channels(contact, cfg)).get(channel)
             if address:
-                outbox.add(session, dedup_key=dedup_key(incident.id, "resolved", 0, contact_id, channel),
-                           now=now, kind="incident", incident_id=incident.id, transition="resolved",
-                           school_id=incident.school_id, contact_id=contact_id, channel=channel,
-                           address=address, language=contact.language or cfg.language,
-                           not_before=now)
+                outbox.add(
+                    session,
+                    dedup_key=dedup_key(incident.id, "resolved", 0, contact_id, channel),
+                    now=now,
+                    kind="incident",
+                    incident_id=incident.id,
+                    transition="resolved",
+                    school_id=incident.school_id,
+                    contact_id=contact_id,
+                    channel=channel,
+                    address=address,
+                    language=contact.language or cfg.language,
+                    not_before=now,
+                )
         add_topic_event(session, incident, "resolved", now, cfg)
     elif transition == "acknowledged":
         cancel(session, incident.id, ("repeat", "escalated"), "acknowledged")

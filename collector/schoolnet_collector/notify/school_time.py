@@ -4,6 +4,7 @@ The calendar itself belongs to the alerting part (``schoolnet_collector.alerting
 this adapter is the one place notifications ask it, so a page at 21:00 on a Friday or during
 Tết waits for the next school morning.
 """
+
 from __future__ import annotations
 
 import logging

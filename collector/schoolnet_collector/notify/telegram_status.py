@@ -6,6 +6,7 @@ A school IT teacher's chat gets their school; district and Sở staff name one:
 ``/status lc-0123``. A chat nobody registered is told its chat id, which is what the staff
 enter as the contact's ``telegram_chat_id``.
 """
+
 from __future__ import annotations
 
 import logging
@@ -24,24 +25,42 @@ from schoolnet_collector.registry.models import School
 log = logging.getLogger("schoolnet.notify")
 
 TEXTS = {
-    "vi": {"unknown_chat": "Chat này chưa được đăng ký với schoolnet (chat id {chat}). "
-                           "Hãy gửi mã này cho cán bộ CNTT của Sở/Phòng.",
-           "which": "Gửi /status <mã trường>, ví dụ /status {example}.",
-           "no_school": "Không có trường {school} trong phạm vi của bạn.",
-           "online": "trực tuyến", "offline": "mất kết nối", "none": "chưa có",
-           "up": "hoạt động", "down": "mất", "unknown": "chưa rõ"},
-    "en": {"unknown_chat": "This chat is not registered with schoolnet (chat id {chat}). "
-                           "Send this id to the province or district IT staff.",
-           "which": "Send /status <school id>, e.g. /status {example}.",
-           "no_school": "No school {school} within your scope.",
-           "online": "online", "offline": "offline", "none": "none",
-           "up": "up", "down": "down", "unknown": "unknown"},
+    "vi": {
+        "unknown_chat": "Chat này chưa được đăng ký với schoolnet (chat id {chat}). "
+        "Hãy gửi mã này cho cán bộ CNTT của Sở/Phòng.",
+        "which": "Gửi /status <mã trường>, ví dụ /status {example}.",
+        "no_school": "Không có trường {school} trong phạm vi của bạn.",
+        "online": "trực tuyến",
+        "offline": "mất kết nối",
+        "none": "chưa có",
+        "up": "hoạt động",
+        "down": "mất",
+        "unknown": "chưa rõ",
+    },
+    "en": {
+        "unknown_chat": "This chat is not registered with schoolnet (chat id {chat}). "
+        "Send this id to the province or district IT staff.",
+        "which": "Send /status <school id>, e.g. /status {example}.",
+        "no_school": "No school {school} within your scope.",
+        "online": "online",
+        "offline": "offline",
+        "none": "none",
+        "up": "up",
+        "down": "down",
+        "unknown": "unknown",
+    },
 }
 
 
 class StatusResponder:
-    def __init__(self, api: TelegramApi, sessions: sessionmaker[Session], renderer: Renderer,
-                 offline_after_intervals: float = 3.0, clock=lambda: datetime.now(timezone.utc)):
+    def __init__(
+        self,
+        api: TelegramApi,
+        sessions: sessionmaker[Session],
+        renderer: Renderer,
+        offline_after_intervals: float = 3.0,
+        clock=lambda: datetime.now(timezone.utc),
+    ):
         self.api, self.sessions, self.renderer = api, sessions, renderer
         self.offline_after = offline_after_intervals
         self.clock = clock
@@ -76,10 +95,17 @@ class StatusResponder:
 
     def reply_for(self, chat: str, asked: str | None) -> str:
         with self.sessions() as session:
-            contacts = list(session.scalars(select(Contact).where(
-                Contact.telegram_chat_id == chat, Contact.active.is_(True)).order_by(Contact.id)))
+            contacts = list(
+                session.scalars(
+                    select(Contact)
+                    .where(Contact.telegram_chat_id == chat, Contact.active.is_(True))
+                    .order_by(Contact.id)
+                )
+            )
             if not contacts:
-                return " / ".join(TEXTS[lang]["unknown_chat"].format(chat=chat) for lang in ("vi", "en"))
+                return " / ".join(
+                    TEXTS[lang]["unknown_chat"].format(chat=chat) for lang in ("vi", "en")
+                )
             contact = contacts[0]
             lang = contact.language if contact.language in TEXTS else "vi"
             allowed = self._scope(session, contacts)
@@ -100,7 +126,9 @@ class StatusResponder:
             if c.role == "school_it" and c.school_id:
                 schools.add(c.school_id)
             elif c.role == "district" and c.district:
-                schools.update(session.scalars(select(School.id).where(School.district == c.district)))
+                schools.update(
+                    session.scalars(select(School.id).where(School.district == c.district))
+                )
         return schools
 
     def status_text(self, session: Session, school: School, lang: str) -> str:
@@ -108,23 +136,54 @@ class StatusResponder:
         devices = school_devices(session, school.id)
         online = [d for d in devices if is_online(d, now, self.offline_after)]
         gateways = [d for d in devices if d.kind == "gateway"]
-        gateway = (words["none"] if not gateways else
-                   words["online"] if any(g in online for g in gateways) else words["offline"])
-        readings = {r.name: r for r in session.scalars(select(DeviceReading).where(
-            DeviceReading.school_id == school.id, DeviceReading.name.like("uplink.%")))}
+        gateway = (
+            words["none"]
+            if not gateways
+            else words["online"]
+            if any(g in online for g in gateways)
+            else words["offline"]
+        )
+        readings = {
+            r.name: r
+            for r in session.scalars(
+                select(DeviceReading).where(
+                    DeviceReading.school_id == school.id, DeviceReading.name.like("uplink.%")
+                )
+            )
+        }
         up = readings.get("uplink.up")
         kind = readings.get("uplink.type")
-        uplink = words["unknown"] if up is None or up.value is None else (
-            words["up"] if up.value else words["down"])
+        uplink = (
+            words["unknown"]
+            if up is None or up.value is None
+            else (words["up"] if up.value else words["down"])
+        )
         if kind is not None and kind.text_value:
             uplink += f" ({kind.text_value})"
-        incidents = [{"id": i.id, "summary": i.summary, "state": i.state,
-                      "since": self.renderer.local(i.opened_at)}
-                     for i in session.scalars(select(Incident).where(
-                         Incident.school_id == school.id, Incident.state != "resolved")
-                         .order_by(Incident.opened_at))]
-        msg = self.renderer.render(["status"], lang, {
-            "school": school, "now": self.renderer.local(now), "gateway": gateway,
-            "uplink": uplink, "online": len(online), "total": len(devices),
-            "incidents": incidents})
+        incidents = [
+            {
+                "id": i.id,
+                "summary": i.summary,
+                "state": i.state,
+                "since": self.renderer.local(i.opened_at),
+            }
+            for i in session.scalars(
+                select(Incident)
+                .where(Incident.school_id == school.id, Incident.state != "resolved")
+                .order_by(Incident.opened_at)
+            )
+        ]
+        msg = self.renderer.render(
+            ["status"],
+            lang,
+            {
+                "school": school,
+                "now": self.renderer.local(now),
+                "gateway": gateway,
+                "uplink": uplink,
+                "online": len(online),
+                "total": len(devices),
+                "incidents": incidents,
+            },
+        )
         return f"{msg.subject}\n\n{msg.body}".strip()

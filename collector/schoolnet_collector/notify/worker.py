@@ -5,6 +5,7 @@ Telegram message (and each (notification, channel) row keeps its own retry sched
 scheduling thread and, when configured, the Telegram ``/status`` poller. ``tick(now)`` runs the
 same steps once, synchronously, with an injected time: that is how the tests drive it.
 """
+
 from __future__ import annotations
 
 import logging
@@ -40,8 +41,13 @@ def utcnow() -> datetime:
 
 
 class NotifyWorker:
-    def __init__(self, settings: Settings, sessions: sessionmaker[Session], clock=utcnow,
-                 channels: dict | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: sessionmaker[Session],
+        clock=utcnow,
+        channels: dict | None = None,
+    ):
         self.settings, self.cfg, self.sessions = settings, settings.notify, sessions
         # Every time stored or compared is UTC: SQLite keeps no zone, so a local time would be
         # read back hours off.
@@ -51,14 +57,23 @@ class NotifyWorker:
         self.tz = ZoneInfo(self.cfg.timezone)
         self.worker_id = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"[:64]
         self.telegram_api = TelegramApi(self.cfg.telegram)
-        self.channels = channels if channels is not None else {
-            "email": SmtpChannel(self.cfg.smtp),
-            "telegram": TelegramChannel(self.cfg.telegram, self.telegram_api),
-            "webhook": WebhookChannel(self._webhook_secret, self.cfg.webhook.timeout),
-            "mqtt": MqttAlertChannel(self.cfg.mqtt, settings.mqtt),
-        }
-        self.status = StatusResponder(self.telegram_api, sessions, self.renderer,
-                                      settings.ingest.offline_after_intervals, self.clock)
+        self.channels = (
+            channels
+            if channels is not None
+            else {
+                "email": SmtpChannel(self.cfg.smtp),
+                "telegram": TelegramChannel(self.cfg.telegram, self.telegram_api),
+                "webhook": WebhookChannel(self._webhook_secret, self.cfg.webhook.timeout),
+                "mqtt": MqttAlertChannel(self.cfg.mqtt, settings.mqtt),
+            }
+        )
+        self.status = StatusResponder(
+            self.telegram_api,
+            sessions,
+            self.renderer,
+            settings.ingest.offline_after_intervals,
+            self.clock,
+        )
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._digest_queued = None
@@ -78,8 +93,13 @@ class NotifyWorker:
             self._digest_queued = digest_day  # only once committed
 
     def deliver(self, channel: str, now: datetime | None = None, limit: int = 20) -> int:
-        rows = outbox.claim(self.sessions, self.worker_id, (now or self.clock()).astimezone(timezone.utc), limit,
-                            channel=channel)
+        rows = outbox.claim(
+            self.sessions,
+            self.worker_id,
+            (now or self.clock()).astimezone(timezone.utc),
+            limit,
+            channel=channel,
+        )
         for row in rows:
             self._deliver_row(row)
         return len(rows)
@@ -90,8 +110,14 @@ class NotifyWorker:
         try:
             message = self._message(row, now)
             if message is None:
-                outbox.finish(self.sessions, row, self.worker_id, state="cancelled", now=now,
-                              error="no longer relevant")
+                outbox.finish(
+                    self.sessions,
+                    row,
+                    self.worker_id,
+                    state="cancelled",
+                    now=now,
+                    error="no longer relevant",
+                )
                 return
             self.channels[row.channel].send(message, row.address)
         except TemplateProblem as exc:  # a broken template: keep the row, say why, retry later
@@ -100,25 +126,41 @@ class NotifyWorker:
         except DeliveryError as exc:
             if exc.permanent:
                 log.warning("notification %s: %s (giving up)", row.dedup_key, exc)
-                outbox.finish(self.sessions, row, self.worker_id, state="failed", now=now,
-                              error=str(exc))
+                outbox.finish(
+                    self.sessions, row, self.worker_id, state="failed", now=now, error=str(exc)
+                )
             else:
                 self._retry_or_give_up(row, str(exc), now, exc.retry_after)
         else:
             outbox.finish(self.sessions, row, self.worker_id, state="sent", now=self.clock())
             log.info("notification %s sent", row.dedup_key)
 
-    def _retry_or_give_up(self, row: Notification, error: str, now: datetime,
-                          retry_after: float | None = None) -> None:
+    def _retry_or_give_up(
+        self, row: Notification, error: str, now: datetime, retry_after: float | None = None
+    ) -> None:
         if row.attempts >= self.cfg.max_attempts:
-            log.warning("notification %s: %s (%d attempts, giving up)", row.dedup_key, error, row.attempts)
+            log.warning(
+                "notification %s: %s (%d attempts, giving up)", row.dedup_key, error, row.attempts
+            )
             outbox.finish(self.sessions, row, self.worker_id, state="failed", now=now, error=error)
             return
-        delay = (timedelta(seconds=retry_after) if retry_after else
-                 outbox.backoff(row.attempts, self.cfg.retry_seconds, self.cfg.retry_max_seconds))
-        log.warning("notification %s: %s (retry in %ds)", row.dedup_key, error, delay.total_seconds())
-        outbox.finish(self.sessions, row, self.worker_id, state="pending", now=now, error=error,
-                      retry_at=now + delay)
+        delay = (
+            timedelta(seconds=retry_after)
+            if retry_after
+            else outbox.backoff(row.attempts, self.cfg.retry_seconds, self.cfg.retry_max_seconds)
+        )
+        log.warning(
+            "notification %s: %s (retry in %ds)", row.dedup_key, error, delay.total_seconds()
+        )
+        outbox.finish(
+            self.sessions,
+            row,
+            self.worker_id,
+            state="pending",
+            now=now,
+            error=error,
+            retry_at=now + delay,
+        )
 
     def _message(self, row: Notification, now: datetime) -> Message | None:
         """The message as of now, or None when it no longer needs sending."""
@@ -134,14 +176,17 @@ class NotifyWorker:
                 if row.transition in ("repeat", "escalated") and incident.state != "open":
                     return None  # someone acknowledged it
             school = session.get(School, incident.school_id)
-            return self.renderer.incident(incident, school, row.transition, row.language, now,
-                                          row.dedup_key)
+            return self.renderer.incident(
+                incident, school, row.transition, row.language, now, row.dedup_key
+            )
 
     def _webhook_secret(self, address: str) -> str | None:
         secrets = self.cfg.webhook.contact_secrets
         if secrets:
             with self.sessions() as session:
-                ids = session.scalars(select(Contact.id).where(Contact.webhook_url == address)).all()
+                ids = session.scalars(
+                    select(Contact.id).where(Contact.webhook_url == address)
+                ).all()
             for cid in ids:
                 if cid in secrets:
                     return secrets[cid]
@@ -154,23 +199,45 @@ class NotifyWorker:
         if not open_ids:
             return
         sent = session.execute(
-            select(Notification.incident_id, Notification.contact_id, Notification.channel,
-                   func.max(Notification.repeat_no), func.max(Notification.sent_at),
-                   func.min(Notification.sent_at))
-            .where(Notification.incident_id.in_(open_ids), Notification.state == "sent",
-                   Notification.contact_id.is_not(None),
-                   Notification.transition.in_(("opened", "repeat")))
-            .group_by(Notification.incident_id, Notification.contact_id, Notification.channel)).all()
+            select(
+                Notification.incident_id,
+                Notification.contact_id,
+                Notification.channel,
+                func.max(Notification.repeat_no),
+                func.max(Notification.sent_at),
+                func.min(Notification.sent_at),
+            )
+            .where(
+                Notification.incident_id.in_(open_ids),
+                Notification.state == "sent",
+                Notification.contact_id.is_not(None),
+                Notification.transition.in_(("opened", "repeat")),
+            )
+            .group_by(Notification.incident_id, Notification.contact_id, Notification.channel)
+        ).all()
         first_page: dict[int, datetime] = {}
-        for incident_id, contact_id, channel, repeat_no, last_sent, first_sent in sent:
-            first_page[incident_id] = min(utc(first_sent), first_page.get(incident_id, utc(first_sent)))
-            if repeat_no < cfg.max_repeats and utc(last_sent) + timedelta(minutes=cfg.repeat_minutes) <= now:
+        for incident_id, contact_id, _channel, repeat_no, last_sent, first_sent in sent:
+            first_page[incident_id] = min(
+                utc(first_sent), first_page.get(incident_id, utc(first_sent))
+            )
+            if (
+                repeat_no < cfg.max_repeats
+                and utc(last_sent) + timedelta(minutes=cfg.repeat_minutes) <= now
+            ):
                 incident = session.get(Incident, incident_id)
                 contact = session.get(Contact, contact_id)
                 if contact is None or not contact.active:
                     continue
-                routing.add_pages(session, incident, [contact], "repeat", repeat_no + 1,
-                                  routing.page_time(session, incident, now, cfg), now, cfg)
+                routing.add_pages(
+                    session,
+                    incident,
+                    [contact],
+                    "repeat",
+                    repeat_no + 1,
+                    routing.page_time(session, incident, now, cfg),
+                    now,
+                    cfg,
+                )
         if not cfg.escalate_minutes:
             return  # 0 (or unset): never escalate
         for incident_id, first in first_page.items():
@@ -180,13 +247,26 @@ class NotifyWorker:
             school_ids = {c.id for c in routing.school_contacts(session, incident.school_id)}
             if not school_ids:
                 continue  # the district was paged directly: nobody above to escalate to here
-            added = routing.add_pages(session, incident, routing.district_contacts(session, incident.school_id),
-                                      "escalated", 0, routing.page_time(session, incident, now, cfg),
-                                      now, cfg)
+            added = routing.add_pages(
+                session,
+                incident,
+                routing.district_contacts(session, incident.school_id),
+                "escalated",
+                0,
+                routing.page_time(session, incident, now, cfg),
+                now,
+                cfg,
+            )
             if added:
-                session.add(IncidentEvent(incident_id=incident_id, at=now, kind="escalated",
-                                          actor="notify",
-                                          note=f"not acknowledged within {cfg.escalate_minutes:g} min"))
+                session.add(
+                    IncidentEvent(
+                        incident_id=incident_id,
+                        at=now,
+                        kind="escalated",
+                        actor="notify",
+                        note=f"not acknowledged within {cfg.escalate_minutes:g} min",
+                    )
+                )
                 log.info("incident %s escalated to the district office", incident_id)
 
     # ----- the daily digest for the Sở ---------------------------------------------------------
@@ -199,17 +279,24 @@ class NotifyWorker:
     def configured_channels(self) -> list[str]:
         """Channels that can have rows at all (routing adds none for an unconfigured one)."""
         cfg = self.cfg
-        wanted = {"email": bool(cfg.smtp.host), "telegram": bool(cfg.telegram.bot_token),
-                  "webhook": True, "mqtt": cfg.mqtt.enabled}
+        wanted = {
+            "email": bool(cfg.smtp.host),
+            "telegram": bool(cfg.telegram.bot_token),
+            "webhook": True,
+            "mqtt": cfg.mqtt.enabled,
+        }
         return [c for c in self.channels if wanted.get(c, True)]
 
-    def start(self) -> "NotifyWorker":
+    def start(self) -> NotifyWorker:
         self._loop("notify-schedule", lambda: self.schedule(self.clock()))
         for channel in self.configured_channels():
             self._loop(f"notify-{channel}", lambda c=channel: self.deliver(c))
         if self.cfg.telegram.bot_token and self.cfg.telegram.poll_updates:
-            self._loop("notify-telegram-status",
-                       lambda: self.status.poll_once(self.cfg.telegram.poll_timeout), pause=0.5)
+            self._loop(
+                "notify-telegram-status",
+                lambda: self.status.poll_once(self.cfg.telegram.poll_timeout),
+                pause=0.5,
+            )
         log.info("notifications: worker %s started", self.worker_id)
         return self
 

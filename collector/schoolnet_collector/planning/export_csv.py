@@ -1,4 +1,5 @@
 """CSV of a report's summary table (UTF-8 with BOM, so Excel opens Vietnamese text correctly)."""
+
 from __future__ import annotations
 
 import csv

@@ -4,6 +4,7 @@
 Headers are bold and frozen, columns sized to their content, notes (period, price assumptions)
 under the summary table. openpyxl writes the file; nothing here knows what a report contains.
 """
+
 from __future__ import annotations
 
 import io
@@ -46,8 +47,10 @@ def xlsx_bytes(tables: list[Table]) -> bytes:
                 ws.append([note])
         ws.freeze_panes = "A2"
         for i, header in enumerate(table.headers, start=1):
-            width = max([len(str(header))] + [len(str(r[i - 1])) for r in table.rows[:500]
-                                               if r[i - 1] is not None])
+            width = max(
+                [len(str(header))]
+                + [len(str(r[i - 1])) for r in table.rows[:500] if r[i - 1] is not None]
+            )
             ws.column_dimensions[get_column_letter(i)].width = min(60, max(8, width + 2))
     buf = io.BytesIO()
     wb.save(buf)

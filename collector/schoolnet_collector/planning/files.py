@@ -2,6 +2,7 @@
 ``defaults/``, or a Sở's own copy. Each is checked by a pydantic model, so a wrong file stops
 with one line per wrong key (``points.end_of_life: Input should be a valid number``).
 """
+
 from __future__ import annotations
 
 from pathlib import Path

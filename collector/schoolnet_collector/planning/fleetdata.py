@@ -7,18 +7,23 @@ availability during school hours (InfluxQL cannot filter on the hour of the day)
 province the per-device queries run once per district. ``progress(step, done, total)`` is
 called after each query, for the CLI's progress bar.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from schoolnet_collector.planning.period import (Period, school_filter, school_hour_windows,
-                                                 scope_schools)
+from schoolnet_collector.planning.period import (
+    Period,
+    school_filter,
+    school_hour_windows,
+    scope_schools,
+)
 from schoolnet_collector.planning.targets import Parameters
 from schoolnet_collector.registry.models import Device, School
 from schoolnet_collector.registry.tokens import Scope
@@ -32,9 +37,9 @@ class UplinkStats:
     ever_up: bool = False
     fixed_share: float = 0.0
     cellular_share: float = 0.0
-    rtt_ms: float | None = None          # median while up
-    loss_percent: float | None = None    # median while up
-    school_hours_up: float = 0.0         # samples with up = 1 during school hours
+    rtt_ms: float | None = None  # median while up
+    loss_percent: float | None = None  # median while up
+    school_hours_up: float = 0.0  # samples with up = 1 during school hours
     school_hours_samples: int = 0
 
 
@@ -43,16 +48,16 @@ class FleetData:
     scope: Scope
     period: Period
     schools: list[School]
-    registry: dict[str, list[Device]]                       # school -> registered devices
+    registry: dict[str, list[Device]]  # school -> registered devices
     uplink: dict[str, UplinkStats] = field(default_factory=dict)
-    reports: dict[Key, tuple[str, int]] = field(default_factory=dict)   # kind, reports
-    heard: dict[str, dict[str, str]] = field(default_factory=dict)      # school -> device -> kind
+    reports: dict[Key, tuple[str, int]] = field(default_factory=dict)  # kind, reports
+    heard: dict[str, dict[str, str]] = field(default_factory=dict)  # school -> device -> kind
     inventory: dict[Key, dict] = field(default_factory=dict)
-    disk_used: dict[Key, float] = field(default_factory=dict)           # fullest disk, last value
+    disk_used: dict[Key, float] = field(default_factory=dict)  # fullest disk, last value
     crashes: dict[Key, int] = field(default_factory=dict)
     projector: dict[Key, dict] = field(default_factory=dict)
-    board_reachable: dict[Key, float] = field(default_factory=dict)    # percent
-    reporting_schools: set[str] = field(default_factory=set)           # any device reported
+    board_reachable: dict[Key, float] = field(default_factory=dict)  # percent
+    reporting_schools: set[str] = field(default_factory=set)  # any device reported
 
     def devices(self, school: str) -> dict[str, str]:
         """device -> kind: registered devices and any device heard in the period."""
@@ -60,7 +65,6 @@ class FleetData:
         for device, kind in self.heard.get(school, {}).items():
             out.setdefault(device, kind)
         return out
-
 
 
 def quote(value: str) -> str:
@@ -83,14 +87,20 @@ def scope_tag(scope: Scope) -> str:
     return ""
 
 
-def fetch(store: InfluxStore, session: Session, scope: Scope, period: Period,
-          params: Parameters, crash_gap_minutes: float,
-          progress: Callable[[str, int, int], None] = lambda step, done, total: None
-          ) -> FleetData:
+def fetch(
+    store: InfluxStore,
+    session: Session,
+    scope: Scope,
+    period: Period,
+    params: Parameters,
+    crash_gap_minutes: float,
+    progress: Callable[[str, int, int], None] = lambda step, done, total: None,
+) -> FleetData:
     schools = scope_schools(session, scope)
     registry: dict[str, list[Device]] = defaultdict(list)
-    for d in session.scalars(select(Device).join(School, Device.school_id == School.id)
-                             .where(school_filter(scope))):
+    for d in session.scalars(
+        select(Device).join(School, Device.school_id == School.id).where(school_filter(scope))
+    ):
         registry[d.school_id].append(d)
     data = FleetData(scope, period, schools, dict(registry))
     ids = {s.id for s in schools}
@@ -98,8 +108,11 @@ def fetch(store: InfluxStore, session: Session, scope: Scope, period: Period,
     where = span + scope_tag(scope)
     # Per-device queries run one district at a time for a province: each stays well inside
     # the store's timeout on a small server, and the progress bar moves.
-    parts = ([f" AND district = {quote(d)}" for d in sorted({s.district for s in schools})]
-             if scope.kind == "province" else [scope_tag(scope)])
+    parts = (
+        [f" AND district = {quote(d)}" for d in sorted({s.district for s in schools})]
+        if scope.kind == "province"
+        else [scope_tag(scope)]
+    )
     hours = params.school_hours
     windows = school_hour_windows(period, params.timezone, hours.start, hours.end)
     total = 2 + len(windows) + len(DEVICE_QUERIES) * len(parts)
@@ -112,17 +125,30 @@ def fetch(store: InfluxStore, session: Session, scope: Scope, period: Period,
         progress(step, done, total)
         return out
 
-    for r in rows("uplink", "SELECT MAX(up) AS ever_up, MEAN(fixed) AS fixed, MEAN(cellular) "
-                            f"AS cellular FROM uplink WHERE {where} GROUP BY school"):
-        data.uplink[r["school"]] = UplinkStats(bool(r["ever_up"]), r["fixed"] or 0.0,
-                                               r["cellular"] or 0.0)
-    for r in rows("uplink quality", "SELECT MEDIAN(rtt_ms) AS rtt, MEDIAN(loss_percent) AS loss "
-                                    f"FROM uplink WHERE {where} AND up = 1 GROUP BY school"):
+    for r in rows(
+        "uplink",
+        "SELECT MAX(up) AS ever_up, MEAN(fixed) AS fixed, MEAN(cellular) "
+        f"AS cellular FROM uplink WHERE {where} GROUP BY school",
+    ):
+        data.uplink[r["school"]] = UplinkStats(
+            bool(r["ever_up"]), r["fixed"] or 0.0, r["cellular"] or 0.0
+        )
+    for r in rows(
+        "uplink quality",
+        "SELECT MEDIAN(rtt_ms) AS rtt, MEDIAN(loss_percent) AS loss "
+        f"FROM uplink WHERE {where} AND up = 1 GROUP BY school",
+    ):
         if r["school"] in data.uplink:
-            data.uplink[r["school"]].rtt_ms, data.uplink[r["school"]].loss_percent = r["rtt"], r["loss"]
+            data.uplink[r["school"]].rtt_ms, data.uplink[r["school"]].loss_percent = (
+                r["rtt"],
+                r["loss"],
+            )
     for a, b in windows:
-        for r in rows(f"school hours {a.date()}", "SELECT SUM(up) AS up, COUNT(up) AS n FROM "
-                      f"uplink WHERE {_time(a, b)}{scope_tag(scope)} GROUP BY school"):
+        for r in rows(
+            f"school hours {a.date()}",
+            "SELECT SUM(up) AS up, COUNT(up) AS n FROM "
+            f"uplink WHERE {_time(a, b)}{scope_tag(scope)} GROUP BY school",
+        ):
             if r["school"] in data.uplink:
                 stats = data.uplink[r["school"]]
                 stats.school_hours_up += r["up"] or 0.0
@@ -133,8 +159,9 @@ def fetch(store: InfluxStore, session: Session, scope: Scope, period: Period,
             # Inventory is retained and sent when it changes, so its newest point may be older
             # than the period: it is read from any time before the period's end.
             when = f"time < {rfc3339(period.end)}" if name == "inventory" else span
-            for r in rows(f"{name}{part.replace(' AND ', ' ')}",
-                          query.format(where=when + part, gap=gap)):
+            for r in rows(
+                f"{name}{part.replace(' AND ', ' ')}", query.format(where=when + part, gap=gap)
+            ):
                 keep(data, r)
     return data
 
@@ -152,26 +179,54 @@ def _disk(data: FleetData, r: dict) -> None:
 
 # (name, InfluxQL with {where} and {gap}, what to keep of each row): one row per device.
 DEVICE_QUERIES: tuple[tuple[str, str, Callable[[FleetData, dict], None]], ...] = (
-    ("reports", "SELECT COUNT(seq) AS n FROM report WHERE {where} GROUP BY school, device, kind",
-     _reports),
-    ("inventory", "SELECT LAST(bios_date) AS bios_date, LAST(ram_bytes) AS ram_bytes, "
-     "LAST(cpu_bits) AS cpu_bits, LAST(smart_failed_count) AS smart_failed_count, "
-     "LAST(/^disk[0-9]+_smart$/) FROM inventory WHERE {where} GROUP BY school, device",
-     lambda data, r: data.inventory.__setitem__((r["school"], r["device"]), r)),
-    ("disks", "SELECT LAST(used_percent) AS used FROM disk WHERE {where} "
-     "GROUP BY school, device, instance", _disk),
+    (
+        "reports",
+        "SELECT COUNT(seq) AS n FROM report WHERE {where} GROUP BY school, device, kind",
+        _reports,
+    ),
+    (
+        "inventory",
+        (
+            "SELECT LAST(bios_date) AS bios_date, LAST(ram_bytes) AS ram_bytes, "
+            "LAST(cpu_bits) AS cpu_bits, LAST(smart_failed_count) AS smart_failed_count, "
+            "LAST(/^disk[0-9]+_smart$/) FROM inventory WHERE {where} GROUP BY school, device"
+        ),
+        lambda data, r: data.inventory.__setitem__((r["school"], r["device"]), r),
+    ),
+    (
+        "disks",
+        (
+            "SELECT LAST(used_percent) AS used FROM disk WHERE {where} "
+            "GROUP BY school, device, instance"
+        ),
+        _disk,
+    ),
     # An uptime that starts again soon after the previous report is a crash or an unexpected
     # restart; after a long silence (a night switched off) it is not.
-    ("restarts", "SELECT COUNT(d) AS n FROM (SELECT DIFFERENCE(uptime_seconds) AS d, "
-     "ELAPSED(uptime_seconds, 1s) AS e FROM system WHERE {where} GROUP BY school, device) "
-     "WHERE d < 0 AND e <= {gap} GROUP BY school, device",
-     lambda data, r: data.crashes.__setitem__((r["school"], r["device"]), int(r["n"]))),
+    (
+        "restarts",
+        (
+            "SELECT COUNT(d) AS n FROM (SELECT DIFFERENCE(uptime_seconds) AS d, "
+            "ELAPSED(uptime_seconds, 1s) AS e FROM system WHERE {where} GROUP BY school, device) "
+            "WHERE d < 0 AND e <= {gap} GROUP BY school, device"
+        ),
+        lambda data, r: data.crashes.__setitem__((r["school"], r["device"]), int(r["n"])),
+    ),
     # MAX: the device-level sample carries the most-used lamp's hours, per-lamp samples
     # (instance lamp1, lamp2…) their own; hours only grow, so the maximum is the latest.
-    ("projectors", "SELECT MAX(lamp_hours) AS lamp_hours, LAST(lamp_rated_hours) AS "
-     "lamp_rated_hours, LAST(error) AS error FROM projector WHERE {where} GROUP BY school, device",
-     lambda data, r: data.projector.__setitem__((r["school"], r["device"]), r)),
-    ("boards", "SELECT MEAN(reachable) AS reachable FROM board WHERE {where} GROUP BY school, device",
-     lambda data, r: data.board_reachable.__setitem__((r["school"], r["device"]),
-                                                      100.0 * (r["reachable"] or 0.0))),
+    (
+        "projectors",
+        (
+            "SELECT MAX(lamp_hours) AS lamp_hours, LAST(lamp_rated_hours) AS "
+            "lamp_rated_hours, LAST(error) AS error FROM projector WHERE {where} GROUP BY school, device"
+        ),
+        lambda data, r: data.projector.__setitem__((r["school"], r["device"]), r),
+    ),
+    (
+        "boards",
+        "SELECT MEAN(reachable) AS reachable FROM board WHERE {where} GROUP BY school, device",
+        lambda data, r: data.board_reachable.__setitem__(
+            (r["school"], r["device"]), 100.0 * (r["reachable"] or 0.0)
+        ),
+    ),
 )

@@ -4,6 +4,7 @@ The scope's text form is the API tokens' (``province``, ``district:<id>``, ``sch
 ``registry.tokens.Scope``), so a caller's scope and a report's scope compare directly.
 ``now`` is always passed in: reports are reproducible and tests need no waiting.
 """
+
 from __future__ import annotations
 
 import re
@@ -19,7 +20,7 @@ from schoolnet_collector.registry.tokens import Scope, TokenError
 
 PERIOD_RE = re.compile(r"^([1-9][0-9]{0,3})([hdw])$")
 UNIT_HOURS = {"h": 1, "d": 24, "w": 24 * 7}
-MAX_PERIOD = timedelta(days=400)   # a school year and a bit; InfluxDB keeps raw data no longer
+MAX_PERIOD = timedelta(days=400)  # a school year and a bit; InfluxDB keeps raw data no longer
 
 
 class ReportArgumentError(ValueError):
@@ -40,8 +41,9 @@ class Period:
 def parse_period(text: str, now: datetime) -> Period:
     m = PERIOD_RE.match(text.strip())
     if not m:
-        raise ReportArgumentError(f"period {text!r}: expected a number and a unit h, d or w "
-                                  "(e.g. 30d, 12w, 48h)")
+        raise ReportArgumentError(
+            f"period {text!r}: expected a number and a unit h, d or w (e.g. 30d, 12w, 48h)"
+        )
     length = timedelta(hours=int(m.group(1)) * UNIT_HOURS[m.group(2)])
     if length > MAX_PERIOD:
         raise ReportArgumentError(f"period {text!r}: at most {MAX_PERIOD.days}d")
@@ -67,14 +69,18 @@ def scope_schools(session: Session, scope: Scope) -> list[School]:
     """The registry's schools in ``scope``; ReportArgumentError when there are none."""
     schools = list(session.scalars(select(School).where(school_filter(scope)).order_by(School.id)))
     if not schools:
-        what = "the registry has no schools" if scope.kind == "province" else \
-            f"no {scope.kind} {scope.id!r} in the registry"
+        what = (
+            "the registry has no schools"
+            if scope.kind == "province"
+            else f"no {scope.kind} {scope.id!r} in the registry"
+        )
         raise ReportArgumentError(f"scope {scope}: {what}")
     return schools
 
 
-def school_hour_windows(period: Period, timezone: str, start_hour: int, end_hour: int
-                        ) -> list[tuple[datetime, datetime]]:
+def school_hour_windows(
+    period: Period, timezone: str, start_hour: int, end_hour: int
+) -> list[tuple[datetime, datetime]]:
     """The school-hours part (Monday to Saturday, local time) of each day in the period."""
     zone = ZoneInfo(timezone)
     day = period.start.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -82,7 +88,9 @@ def school_hour_windows(period: Period, timezone: str, start_hour: int, end_hour
     while day < period.end:
         if day.weekday() < 6:
             a = max(period.start, day.replace(hour=start_hour))
-            b = min(period.end, day.replace(hour=end_hour) if end_hour < 24 else day + timedelta(days=1))
+            b = min(
+                period.end, day.replace(hour=end_hour) if end_hour < 24 else day + timedelta(days=1)
+            )
             if a < b:
                 windows.append((a, b))
         day = (day + timedelta(days=1, hours=2)).replace(hour=0)  # safe across DST changes

@@ -3,6 +3,7 @@
 They are assumptions stated with a date, never hidden constants: the plan prints the date
 and the note beside every cost, and a Sở passes its tender prices with ``--prices FILE``.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -12,12 +12,13 @@
    of the next five years (rooms by the median year of their PCs).
 Needs are summed per school, then by district, level and for the whole scope.
 """
+
 from __future__ import annotations
 
 import math
 import statistics
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Callable
 
 from sqlalchemy.orm import Session
 
@@ -25,10 +26,16 @@ from schoolnet_collector.planning.fleetdata import FleetData, fetch
 from schoolnet_collector.planning.labels import LEVEL_ORDER, level_name
 from schoolnet_collector.planning.period import Period
 from schoolnet_collector.planning.prices import Prices, load_prices
-from schoolnet_collector.planning.readiness import (LAB_TARGET_LEVELS, SchoolReadiness,
-                                                    judge_school)
-from schoolnet_collector.planning.scoring import (PC_KINDS, SCORED_KINDS, Assessment,
-                                                  DeviceFacts, ScoringRules, assess, load_scoring)
+from schoolnet_collector.planning.readiness import LAB_TARGET_LEVELS, SchoolReadiness, judge_school
+from schoolnet_collector.planning.scoring import (
+    PC_KINDS,
+    SCORED_KINDS,
+    Assessment,
+    DeviceFacts,
+    ScoringRules,
+    assess,
+    load_scoring,
+)
 from schoolnet_collector.planning.targets import Targets, load_targets
 from schoolnet_collector.registry.tokens import Scope
 from schoolnet_collector.storage.influx import InfluxStore
@@ -48,7 +55,7 @@ class Needs:
     boards: int = 0
     cost: int = 0
 
-    def add(self, other: "Needs") -> None:
+    def add(self, other: Needs) -> None:
         for key, value in asdict(other).items():
             setattr(self, key, getattr(self, key) + value)
 
@@ -64,7 +71,7 @@ class LabRoom:
     pcs: int
     to_replace: int
     replace: bool
-    year: int | None               # median year of its PCs
+    year: int | None  # median year of its PCs
     end_of_life_year: int | None
 
 
@@ -81,7 +88,7 @@ class SchoolNeeds:
 
 @dataclass
 class GroupNeeds:
-    kind: str                      # district | level
+    kind: str  # district | level
     id: str
     name: str
     needs: Needs
@@ -106,16 +113,20 @@ class ProcurementPlan:
     rooms: list[LabRoom] = field(default_factory=list)
     assessments: list[Assessment] = field(default_factory=list)
     horizon: list[HorizonYear] = field(default_factory=list)
-    unknown_age: int = 0           # scored devices with neither BIOS date nor purchase year
+    unknown_age: int = 0  # scored devices with neither BIOS date nor purchase year
 
     def flagged(self) -> list[Assessment]:
         return [a for a in self.assessments if a.verdict != "ok"]
 
     def as_dict(self, lang: str = "vi") -> dict:
         return {
-            "scope": self.scope, "as_of": self.as_of,
-            "period": {"text": self.period.text, "start": self.period.start.isoformat(),
-                       "end": self.period.end.isoformat()},
+            "scope": self.scope,
+            "as_of": self.as_of,
+            "period": {
+                "text": self.period.text,
+                "start": self.period.start.isoformat(),
+                "end": self.period.end.isoformat(),
+            },
             "prices": self.prices.model_dump(),
             "total": asdict(self.total),
             "districts": [asdict(g) for g in self.districts],
@@ -130,27 +141,45 @@ class ProcurementPlan:
 
 def device_dict(a: Assessment, lang: str) -> dict:
     f = a.facts
-    return {"school": f.school, "device": f.device, "kind": f.kind, "room": f.room,
-            "year": f.year, "year_source": f.year_source, "age_years": a.age_years,
-            "end_of_life_year": a.end_of_life_year, "score": a.score, "verdict": a.verdict,
-            "reasons": [{"code": r.code, "points": r.points, "text": r.text(lang)}
-                        for r in a.reasons]}
+    return {
+        "school": f.school,
+        "device": f.device,
+        "kind": f.kind,
+        "room": f.room,
+        "year": f.year,
+        "year_source": f.year_source,
+        "age_years": a.age_years,
+        "end_of_life_year": a.end_of_life_year,
+        "score": a.score,
+        "verdict": a.verdict,
+        "reasons": [{"code": r.code, "points": r.points, "text": r.text(lang)} for r in a.reasons],
+    }
 
 
-def compute(store: InfluxStore, session: Session, scope: Scope, period: Period, *,
-            as_of: int | None = None, targets: Targets | None = None,
-            rules: ScoringRules | None = None, prices: Prices | None = None,
-            progress: Callable[[str, int, int], None] = lambda step, done, total: None) -> ProcurementPlan:
+def compute(
+    store: InfluxStore,
+    session: Session,
+    scope: Scope,
+    period: Period,
+    *,
+    as_of: int | None = None,
+    targets: Targets | None = None,
+    rules: ScoringRules | None = None,
+    prices: Prices | None = None,
+    progress: Callable[[str, int, int], None] = lambda step, done, total: None,
+) -> ProcurementPlan:
     targets = targets or load_targets()
     rules = rules or load_scoring()
     prices = prices or load_prices()
-    data = fetch(store, session, scope, period, targets.parameters, rules.pc.crash_gap_minutes,
-                 progress)
+    data = fetch(
+        store, session, scope, period, targets.parameters, rules.pc.crash_gap_minutes, progress
+    )
     return from_data(data, targets, rules, prices, as_of or period.end.year)
 
 
-def from_data(data: FleetData, targets: Targets, rules: ScoringRules, prices: Prices,
-              as_of: int) -> ProcurementPlan:
+def from_data(
+    data: FleetData, targets: Targets, rules: ScoringRules, prices: Prices, as_of: int
+) -> ProcurementPlan:
     plan = ProcurementPlan(str(data.scope), data.period, as_of, prices, Needs())
     readiness = {s.id: judge_school(data, s, targets) for s in data.schools}
     lab_adds = choose_lab_additions(list(readiness.values()), targets, as_of)
@@ -160,15 +189,30 @@ def from_data(data: FleetData, targets: Targets, rules: ScoringRules, prices: Pr
         rooms = lab_rooms(school.id, assessments, rules)
         plan.rooms += rooms
         r = readiness[school.id]
-        needs = school_needs(assessments, rooms, prices,
-                             rules.pcs_in_new_lab(school.level) if school.id in lab_adds else 0)
-        plan.schools.append(SchoolNeeds(school.id, school.name, school.district,
-                                        r.district_name, school.level, school.students, needs))
+        needs = school_needs(
+            assessments,
+            rooms,
+            prices,
+            rules.pcs_in_new_lab(school.level) if school.id in lab_adds else 0,
+        )
+        plan.schools.append(
+            SchoolNeeds(
+                school.id,
+                school.name,
+                school.district,
+                r.district_name,
+                school.level,
+                school.students,
+                needs,
+            )
+        )
         plan.total.add(needs)
     plan.unknown_age = sum(1 for a in plan.assessments if a.age_years is None)
     plan.districts = _group(plan.schools, "district", lambda s: (s.district, s.district_name))
-    plan.levels = sorted(_group(plan.schools, "level", lambda s: (s.level, level_name(s.level, "vi"))),
-                         key=lambda g: LEVEL_ORDER.index(g.id) if g.id in LEVEL_ORDER else 99)
+    plan.levels = sorted(
+        _group(plan.schools, "level", lambda s: (s.level, level_name(s.level, "vi"))),
+        key=lambda g: LEVEL_ORDER.index(g.id) if g.id in LEVEL_ORDER else 99,
+    )
     plan.horizon = horizon(plan.assessments, plan.rooms, prices, as_of)
     return plan
 
@@ -188,18 +232,27 @@ def device_facts(data: FleetData, school: str) -> list[DeviceFacts]:
             disks = [v for k, v in inv.items() if k.startswith("last_disk") and v is not None]
             smart = sum(v == "failed" for v in disks) if disks else None
         room = (reg.room if reg else None) or (NO_ROOM if kind == "lab_pc" else None)
-        out.append(DeviceFacts(
-            school=school, device=device, kind=kind, room=room,
-            purchase_year=reg.purchase_year if reg else None,
-            bios_year=_year(inv.get("bios_date")),
-            reports=data.reports.get(key, ("", 0))[1],
-            school_reporting=school in data.reporting_schools,
-            ram_bytes=inv.get("ram_bytes"), cpu_bits=inv.get("cpu_bits"),
-            smart_failed=int(smart) if smart is not None else None,
-            crashes=data.crashes.get(key, 0), disk_used_percent=data.disk_used.get(key),
-            lamp_hours=proj.get("lamp_hours"), lamp_rated_hours=proj.get("lamp_rated_hours"),
-            pjlink_error=bool(proj["error"]) if proj.get("error") is not None else None,
-            reachable_percent=data.board_reachable.get(key)))
+        out.append(
+            DeviceFacts(
+                school=school,
+                device=device,
+                kind=kind,
+                room=room,
+                purchase_year=reg.purchase_year if reg else None,
+                bios_year=_year(inv.get("bios_date")),
+                reports=data.reports.get(key, ("", 0))[1],
+                school_reporting=school in data.reporting_schools,
+                ram_bytes=inv.get("ram_bytes"),
+                cpu_bits=inv.get("cpu_bits"),
+                smart_failed=int(smart) if smart is not None else None,
+                crashes=data.crashes.get(key, 0),
+                disk_used_percent=data.disk_used.get(key),
+                lamp_hours=proj.get("lamp_hours"),
+                lamp_rated_hours=proj.get("lamp_rated_hours"),
+                pjlink_error=bool(proj["error"]) if proj.get("error") is not None else None,
+                reachable_percent=data.board_reachable.get(key),
+            )
+        )
     return out
 
 
@@ -219,14 +272,23 @@ def lab_rooms(school: str, assessments: list[Assessment], rules: ScoringRules) -
         flagged = sum(a.verdict == "replace" for a in members)
         years = [a.facts.year for a in members if a.facts.year]
         year = int(statistics.median_low(years)) if years else None
-        out.append(LabRoom(school, room, len(members), flagged,
-                           flagged >= rules.lab_replace_share * len(members), year,
-                           year + rules.pc.life_years + 1 if year else None))
+        out.append(
+            LabRoom(
+                school,
+                room,
+                len(members),
+                flagged,
+                flagged >= rules.lab_replace_share * len(members),
+                year,
+                year + rules.pc.life_years + 1 if year else None,
+            )
+        )
     return out
 
 
-def school_needs(assessments: list[Assessment], rooms: list[LabRoom], prices: Prices,
-                 new_lab_pcs: int) -> Needs:
+def school_needs(
+    assessments: list[Assessment], rooms: list[LabRoom], prices: Prices, new_lab_pcs: int
+) -> Needs:
     replaced_rooms = {r.room for r in rooms if r.replace}
     n = Needs()
     for a in assessments:
@@ -255,8 +317,7 @@ def cost(n: Needs, rooms: list[LabRoom], prices: Prices) -> int:
     items = prices.items
     labs = sum(prices.lab_room(r.pcs) for r in rooms if r.replace)
     added = n.labs_add * items.lab_room_fixed + n.lab_pcs_add * items.pc
-    return (n.pcs * items.pc + labs + added + n.projectors * items.projector
-            + n.boards * items.board)
+    return n.pcs * items.pc + labs + added + n.projectors * items.projector + n.boards * items.board
 
 
 def choose_lab_additions(schools: list[SchoolReadiness], targets: Targets, as_of: int) -> set[str]:
@@ -269,15 +330,17 @@ def choose_lab_additions(schools: list[SchoolReadiness], targets: Targets, as_of
         if target is None or not members:
             continue
         without = [s for s in members if not (s.has_lab_on_record or s.has_working_lab)]
-        needed = max(0, math.ceil(target.value / 100 * len(members) - 1e-9)
-                     - (len(members) - len(without)))
+        needed = max(
+            0, math.ceil(target.value / 100 * len(members) - 1e-9) - (len(members) - len(without))
+        )
         without.sort(key=lambda s: (-(s.students or 0), s.id))
         chosen.update(s.id for s in without[:needed])
     return chosen
 
 
-def horizon(assessments: list[Assessment], rooms: list[LabRoom], prices: Prices,
-            as_of: int) -> list[HorizonYear]:
+def horizon(
+    assessments: list[Assessment], rooms: list[LabRoom], prices: Prices, as_of: int
+) -> list[HorizonYear]:
     """What reaches its end of life in each of the next five years (not already to replace)."""
     years = [HorizonYear(as_of + i, Needs()) for i in range(1, HORIZON_YEARS + 1)]
     by_year = {h.year: h.needs for h in years}

@@ -7,12 +7,13 @@ so a district's figure is exactly the figure of its schools; medians are medians
 schools' medians. Each indicator with a plan target carries the target of the year ``as_of``
 and the gap. docs/planning.md says how every indicator is measured.
 """
+
 from __future__ import annotations
 
 import math
 import statistics
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Callable
 
 from sqlalchemy.orm import Session
 
@@ -35,7 +36,7 @@ class SchoolReadiness:
     district_name: str
     level: str
     students: int | None
-    uplink: str                        # fixed | cellular | none
+    uplink: str  # fixed | cellular | none
     school_hours_up: float
     school_hours_samples: int
     rtt_ms: float | None
@@ -73,7 +74,7 @@ class Indicator:
     key: str
     label_vi: str
     label_en: str
-    unit: str                          # percent | count | ms | ratio
+    unit: str  # percent | count | ms | ratio
     value: float | None
     numerator: float | None = None
     denominator: float | None = None
@@ -85,23 +86,35 @@ class Indicator:
 
     def as_dict(self) -> dict:
         d = {k: v for k, v in asdict(self).items() if k != "target"}
-        d["target"] = None if self.target is None else {
-            "value": self.target.value, "year": self.target.year, "op": self.target.op,
-            "source": self.target.source}
+        d["target"] = (
+            None
+            if self.target is None
+            else {
+                "value": self.target.value,
+                "year": self.target.year,
+                "op": self.target.op,
+                "source": self.target.source,
+            }
+        )
         return d
 
 
 @dataclass
 class Group:
-    kind: str                          # province | district | level
+    kind: str  # province | district | level
     id: str
     name: str
     schools: int
     indicators: list[Indicator]
 
     def as_dict(self) -> dict:
-        return {"kind": self.kind, "id": self.id, "name": self.name, "schools": self.schools,
-                "indicators": [i.as_dict() for i in self.indicators]}
+        return {
+            "kind": self.kind,
+            "id": self.id,
+            "name": self.name,
+            "schools": self.schools,
+            "indicators": [i.as_dict() for i in self.indicators],
+        }
 
 
 @dataclass
@@ -118,45 +131,79 @@ class Readiness:
         return [self.total, *self.districts, *self.levels]
 
     def as_dict(self) -> dict:
-        return {"scope": self.scope, "period": {"text": self.period.text,
-                                                "start": self.period.start.isoformat(),
-                                                "end": self.period.end.isoformat()},
-                "as_of": self.as_of, "total": self.total.as_dict(),
-                "districts": [g.as_dict() for g in self.districts],
-                "levels": [g.as_dict() for g in self.levels],
-                "schools": [dict(asdict(s), has_internet=s.has_internet,
-                                 availability_percent=s.availability_percent)
-                            for s in self.schools]}
+        return {
+            "scope": self.scope,
+            "period": {
+                "text": self.period.text,
+                "start": self.period.start.isoformat(),
+                "end": self.period.end.isoformat(),
+            },
+            "as_of": self.as_of,
+            "total": self.total.as_dict(),
+            "districts": [g.as_dict() for g in self.districts],
+            "levels": [g.as_dict() for g in self.levels],
+            "schools": [
+                dict(
+                    asdict(s),
+                    has_internet=s.has_internet,
+                    availability_percent=s.availability_percent,
+                )
+                for s in self.schools
+            ],
+        }
 
 
-def compute(store: InfluxStore, session: Session, scope: Scope, period: Period, *,
-            as_of: int | None = None, targets: Targets | None = None,
-            rules: ScoringRules | None = None,
-            progress: Callable[[str, int, int], None] = lambda step, done, total: None) -> Readiness:
+def compute(
+    store: InfluxStore,
+    session: Session,
+    scope: Scope,
+    period: Period,
+    *,
+    as_of: int | None = None,
+    targets: Targets | None = None,
+    rules: ScoringRules | None = None,
+    progress: Callable[[str, int, int], None] = lambda step, done, total: None,
+) -> Readiness:
     targets = targets or load_targets()
     rules = rules or load_scoring()
-    data = fetch(store, session, scope, period, targets.parameters, rules.pc.crash_gap_minutes,
-                 progress)
+    data = fetch(
+        store, session, scope, period, targets.parameters, rules.pc.crash_gap_minutes, progress
+    )
     return from_data(data, targets, as_of or period.end.year)
 
 
 def from_data(data: FleetData, targets: Targets, as_of: int) -> Readiness:
     schools = [judge_school(data, s, targets) for s in data.schools]
-    total_name = labels.pick(labels.COLUMNS["province"], "vi") if data.scope.kind == "province" \
+    total_name = (
+        labels.pick(labels.COLUMNS["province"], "vi")
+        if data.scope.kind == "province"
         else str(data.scope)
-    out = Readiness(str(data.scope), data.period, as_of,
-                    roll_up("province" if data.scope.kind == "province" else data.scope.kind,
-                            data.scope.id or "province", total_name, schools, targets, as_of,
-                            whole_province=data.scope.kind == "province"),
-                    schools=schools)
+    )
+    out = Readiness(
+        str(data.scope),
+        data.period,
+        as_of,
+        roll_up(
+            "province" if data.scope.kind == "province" else data.scope.kind,
+            data.scope.id or "province",
+            total_name,
+            schools,
+            targets,
+            as_of,
+            whole_province=data.scope.kind == "province",
+        ),
+        schools=schools,
+    )
     for district in sorted({s.district for s in schools}):
         members = [s for s in schools if s.district == district]
-        out.districts.append(roll_up("district", district, members[0].district_name, members,
-                                     targets, as_of))
+        out.districts.append(
+            roll_up("district", district, members[0].district_name, members, targets, as_of)
+        )
     for level in sorted({s.level for s in schools}, key=_level_rank):
         members = [s for s in schools if s.level == level]
-        out.levels.append(roll_up("level", level, labels.level_name(level, "vi"), members,
-                                  targets, as_of))
+        out.levels.append(
+            roll_up("level", level, labels.level_name(level, "vi"), members, targets, as_of)
+        )
     return out
 
 
@@ -190,95 +237,170 @@ def judge_school(data: FleetData, school, targets: Targets) -> SchoolReadiness:
         uplink = "fixed" if up.fixed_share >= 0.5 else "cellular"
     lab_working = count(("lab_pc",), reported)
     mp = p.meeting_point
-    availability = (100.0 * up.school_hours_up / up.school_hours_samples
-                    if up and up.school_hours_samples else None)
-    meeting = (uplink == "fixed" and availability is not None
-               and availability >= mp.min_availability_percent
-               and up.rtt_ms is not None and up.rtt_ms <= mp.max_rtt_ms
-               and up.loss_percent is not None and up.loss_percent <= mp.max_loss_percent)
+    availability = (
+        100.0 * up.school_hours_up / up.school_hours_samples
+        if up and up.school_hours_samples
+        else None
+    )
+    meeting = (
+        uplink == "fixed"
+        and availability is not None
+        and availability >= mp.min_availability_percent
+        and up.rtt_ms is not None
+        and up.rtt_ms <= mp.max_rtt_ms
+        and up.loss_percent is not None
+        and up.loss_percent <= mp.max_loss_percent
+    )
     return SchoolReadiness(
-        id=school.id, name=school.name, district=school.district,
-        district_name=school.district_name or school.district, level=school.level,
-        students=school.students, uplink=uplink,
+        id=school.id,
+        name=school.name,
+        district=school.district,
+        district_name=school.district_name or school.district,
+        level=school.level,
+        students=school.students,
+        uplink=uplink,
         school_hours_up=up.school_hours_up if up else 0.0,
         school_hours_samples=up.school_hours_samples if up else 0,
-        rtt_ms=up.rtt_ms if up else None, loss_percent=up.loss_percent if up else None,
-        lab_pcs_on_record=count(("lab_pc",)), lab_pcs_working=lab_working,
+        rtt_ms=up.rtt_ms if up else None,
+        loss_percent=up.loss_percent if up else None,
+        lab_pcs_on_record=count(("lab_pc",)),
+        lab_pcs_working=lab_working,
         has_working_lab=lab_working >= p.lab_min_working_pcs,
-        pcs_on_record=count(PC_KINDS), pcs_working=count(PC_KINDS, reported),
+        pcs_on_record=count(PC_KINDS),
+        pcs_working=count(PC_KINDS, reported),
         projectors_on_record=count(("projector",)),
         projectors_working=count(("projector",), projector_ok),
-        boards_on_record=count(("board",)), boards_working=count(("board",), board_ok),
+        boards_on_record=count(("board",)),
+        boards_working=count(("board",), board_ok),
         devices_on_record=len(devices),
         devices_with_inventory=sum(1 for d in devices if (school.id, d) in data.inventory),
-        meeting_point=bool(meeting))
+        meeting_point=bool(meeting),
+    )
 
 
-def _share(key: str, num: float, den: float, target: Target | None = None,
-           label_args: dict | None = None) -> Indicator:
+def _share(
+    key: str, num: float, den: float, target: Target | None = None, label_args: dict | None = None
+) -> Indicator:
     vi, en = labels.INDICATORS[key.split(":")[0]]
     if label_args:
         vi, en = vi.format(**label_args["vi"]), en.format(**label_args["en"])
     value = round(100.0 * num / den, 1) if den else None
-    return Indicator(key, vi, en, "percent", value, num, den, target,
-                     target.gap(value) if target else None)
+    return Indicator(
+        key, vi, en, "percent", value, num, den, target, target.gap(value) if target else None
+    )
 
 
-def _plain(key: str, unit: str, value: float | None, target: Target | None = None,
-           num: float | None = None, den: float | None = None) -> Indicator:
+def _plain(
+    key: str,
+    unit: str,
+    value: float | None,
+    target: Target | None = None,
+    num: float | None = None,
+    den: float | None = None,
+) -> Indicator:
     vi, en = labels.INDICATORS[key]
     value = None if value is None else round(value, 2)
-    return Indicator(key, vi, en, unit, value, num, den, target,
-                     target.gap(value) if target else None)
+    return Indicator(
+        key, vi, en, unit, value, num, den, target, target.gap(value) if target else None
+    )
 
 
-def roll_up(kind: str, ident: str, name: str, schools: list[SchoolReadiness], targets: Targets,
-            as_of: int, whole_province: bool = False) -> Group:
+def roll_up(
+    kind: str,
+    ident: str,
+    name: str,
+    schools: list[SchoolReadiness],
+    targets: Targets,
+    as_of: int,
+    whole_province: bool = False,
+) -> Group:
     t = lambda key: targets.target(key, as_of)  # noqa: E731
     n = len(schools)
     out = [
         _plain("schools", "count", n),
         _share("internet", sum(s.has_internet for s in schools), n, t("internet")),
-        _share("fixed_broadband", sum(s.uplink == "fixed" for s in schools), n, t("fixed_broadband")),
+        _share(
+            "fixed_broadband", sum(s.uplink == "fixed" for s in schools), n, t("fixed_broadband")
+        ),
         _share("cellular", sum(s.uplink == "cellular" for s in schools), n),
         _share("no_internet", sum(s.uplink == "none" for s in schools), n),
-        _share("availability", sum(s.school_hours_up for s in schools),
-               sum(s.school_hours_samples for s in schools)),
+        _share(
+            "availability",
+            sum(s.school_hours_up for s in schools),
+            sum(s.school_hours_samples for s in schools),
+        ),
         _plain("rtt_ms", "ms", _median([s.rtt_ms for s in schools])),
         _plain("loss_percent", "percent", _median([s.loss_percent for s in schools])),
     ]
     for level in sorted({s.level for s in schools}, key=_level_rank):
         members = [s for s in schools if s.level == level]
-        names = {"vi": {"level": labels.level_name(level, "vi")},
-                 "en": {"level": labels.level_name(level, "en")}}
+        names = {
+            "vi": {"level": labels.level_name(level, "vi")},
+            "en": {"level": labels.level_name(level, "en")},
+        }
         target = t(f"lab_{level}") if level in LAB_TARGET_LEVELS else None
-        out.append(_share(f"lab:{level}", sum(s.has_working_lab for s in members), len(members),
-                          target, names))
-        out.append(_share(f"lab_record:{level}", sum(s.has_lab_on_record for s in members),
-                          len(members), None, names))
+        out.append(
+            _share(
+                f"lab:{level}", sum(s.has_working_lab for s in members), len(members), target, names
+            )
+        )
+        out.append(
+            _share(
+                f"lab_record:{level}",
+                sum(s.has_lab_on_record for s in members),
+                len(members),
+                None,
+                names,
+            )
+        )
     enrolled = [s for s in schools if s.students]
     lab_pcs = sum(s.lab_pcs_working for s in enrolled)
     out += [
-        _share("pcs_working", sum(s.pcs_working for s in schools),
-               sum(s.pcs_on_record for s in schools)),
-        _plain("students_per_pc", "ratio",
-               sum(s.students for s in enrolled) / lab_pcs if lab_pcs else None, None,
-               sum(s.students for s in enrolled), lab_pcs),
-        _share("projectors_working", sum(s.projectors_working for s in schools),
-               sum(s.projectors_on_record for s in schools)),
-        _share("boards_working", sum(s.boards_working for s in schools),
-               sum(s.boards_on_record for s in schools)),
-        _share("digital_record", sum(s.devices_with_inventory for s in schools),
-               sum(s.devices_on_record for s in schools), t("digital_record")),
+        _share(
+            "pcs_working",
+            sum(s.pcs_working for s in schools),
+            sum(s.pcs_on_record for s in schools),
+        ),
+        _plain(
+            "students_per_pc",
+            "ratio",
+            sum(s.students for s in enrolled) / lab_pcs if lab_pcs else None,
+            None,
+            sum(s.students for s in enrolled),
+            lab_pcs,
+        ),
+        _share(
+            "projectors_working",
+            sum(s.projectors_working for s in schools),
+            sum(s.projectors_on_record for s in schools),
+        ),
+        _share(
+            "boards_working",
+            sum(s.boards_working for s in schools),
+            sum(s.boards_on_record for s in schools),
+        ),
+        _share(
+            "digital_record",
+            sum(s.devices_with_inventory for s in schools),
+            sum(s.devices_on_record for s in schools),
+            t("digital_record"),
+        ),
     ]
     meeting = sum(s.meeting_point for s in schools if s.level == "thpt")
-    out.append(_plain("meeting_points", "count", meeting,
-                      t("meeting_points") if whole_province else None))
+    out.append(
+        _plain("meeting_points", "count", meeting, t("meeting_points") if whole_province else None)
+    )
     if whole_province:
         districts = {s.district for s in schools}
         with_point = {s.district for s in schools if s.meeting_point}
-        out.append(_share("districts_meeting_online", len(with_point), len(districts),
-                          t("districts_meeting_online")))
+        out.append(
+            _share(
+                "districts_meeting_online",
+                len(with_point),
+                len(districts),
+                t("districts_meeting_online"),
+            )
+        )
     return Group(kind, ident, name, n, out)
 
 

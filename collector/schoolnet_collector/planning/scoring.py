@@ -6,6 +6,7 @@ weight: the score is the sum of the reasons' points, the verdict a threshold on 
 ``assess(facts, rules, as_of)`` takes a ``DeviceFacts`` (what the registry and InfluxDB say
 about one device) and returns an ``Assessment``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -71,8 +72,9 @@ class ScoringRules(Strict):
     new_lab_pcs: dict[str, int] = Field(default_factory=lambda: {"default": 25})
 
     def life_years(self, kind: str) -> int:
-        return {"projector": self.projector.life_years,
-                "board": self.board.life_years}.get(kind, self.pc.life_years)
+        return {"projector": self.projector.life_years, "board": self.board.life_years}.get(
+            kind, self.pc.life_years
+        )
 
     def pcs_in_new_lab(self, level: str) -> int:
         return self.new_lab_pcs.get(level, self.new_lab_pcs.get("default", 25))
@@ -90,10 +92,10 @@ class DeviceFacts:
     device: str
     kind: str
     room: str | None = None
-    purchase_year: int | None = None       # registry (equipment file)
-    bios_year: int | None = None           # inventory bios_date
-    reports: int = 0                       # reports in the period
-    school_reporting: bool = False         # the school's gateway or another device reported
+    purchase_year: int | None = None  # registry (equipment file)
+    bios_year: int | None = None  # inventory bios_date
+    reports: int = 0  # reports in the period
+    school_reporting: bool = False  # the school's gateway or another device reported
     ram_bytes: float | None = None
     cpu_bits: float | None = None
     smart_failed: int | None = None
@@ -130,9 +132,9 @@ class Reason:
 class Assessment:
     facts: DeviceFacts
     age_years: int | None
-    end_of_life_year: int | None     # the first year the device is past its life
+    end_of_life_year: int | None  # the first year the device is past its life
     score: float
-    verdict: str                     # replace | watch | ok
+    verdict: str  # replace | watch | ok
     reasons: list[Reason] = field(default_factory=list)
 
     def reasons_text(self, lang: str) -> str:
@@ -151,48 +153,79 @@ def assess(f: DeviceFacts, rules: ScoringRules, as_of: int) -> Assessment:
     age = as_of - year if year else None
     eol_year = year + life + 1 if year else None
     if age is not None and age > life:
-        src_vi, src_en = ("BIOS", "BIOS date") if f.year_source == "bios" else ("năm mua", "purchase year")
-        add("end_of_life", f"{age} năm tuổi ({src_vi} {year}), quá {life} năm sử dụng",
-            f"{age} years old ({src_en} {year}), past its {life}-year life")
+        src_vi, src_en = (
+            ("BIOS", "BIOS date") if f.year_source == "bios" else ("năm mua", "purchase year")
+        )
+        add(
+            "end_of_life",
+            f"{age} năm tuổi ({src_vi} {year}), quá {life} năm sử dụng",
+            f"{age} years old ({src_en} {year}), past its {life}-year life",
+        )
     if f.reports == 0 and f.school_reporting:
-        add("not_reporting", "không gửi báo cáo trong kỳ (hỏng hoặc không dùng)",
-            "sent no report in the period (broken or unused)")
+        add(
+            "not_reporting",
+            "không gửi báo cáo trong kỳ (hỏng hoặc không dùng)",
+            "sent no report in the period (broken or unused)",
+        )
     if f.kind in PC_KINDS:
         _pc_rules(f, rules, add)
     elif f.kind == "projector":
         if f.lamp_hours is not None and f.lamp_rated_hours and f.lamp_hours >= f.lamp_rated_hours:
-            add("lamp_past_rating", f"bóng đèn {f.lamp_hours:.0f} giờ, vượt tuổi thọ "
-                f"{f.lamp_rated_hours:.0f} giờ", f"lamp at {f.lamp_hours:.0f} h, past its rated "
-                f"{f.lamp_rated_hours:.0f} h")
+            add(
+                "lamp_past_rating",
+                f"bóng đèn {f.lamp_hours:.0f} giờ, vượt tuổi thọ {f.lamp_rated_hours:.0f} giờ",
+                f"lamp at {f.lamp_hours:.0f} h, past its rated {f.lamp_rated_hours:.0f} h",
+            )
         if f.pjlink_error:
             add("pjlink_error", "máy chiếu báo lỗi (PJLink)", "projector reports an error (PJLink)")
-    elif f.kind == "board":
-        if (f.reports and f.reachable_percent is not None
-                and f.reachable_percent < rules.board.min_reachable_percent):
-            add("board_unreachable", f"bảng chỉ hoạt động {f.reachable_percent:.0f}% thời gian "
-                f"(tối thiểu {rules.board.min_reachable_percent:.0f}%)",
-                f"board reachable only {f.reachable_percent:.0f}% of the time "
-                f"(minimum {rules.board.min_reachable_percent:.0f}%)")
+    elif f.kind == "board" and (
+        f.reports
+        and f.reachable_percent is not None
+        and f.reachable_percent < rules.board.min_reachable_percent
+    ):
+        add(
+            "board_unreachable",
+            f"bảng chỉ hoạt động {f.reachable_percent:.0f}% thời gian "
+            f"(tối thiểu {rules.board.min_reachable_percent:.0f}%)",
+            f"board reachable only {f.reachable_percent:.0f}% of the time "
+            f"(minimum {rules.board.min_reachable_percent:.0f}%)",
+        )
     score = sum(r.points for r in reasons)
-    verdict = ("replace" if score >= rules.verdicts.replace
-               else "watch" if score >= rules.verdicts.watch else "ok")
+    verdict = (
+        "replace"
+        if score >= rules.verdicts.replace
+        else "watch"
+        if score >= rules.verdicts.watch
+        else "ok"
+    )
     return Assessment(f, age, eol_year, score, verdict, reasons)
 
 
 def _pc_rules(f: DeviceFacts, rules: ScoringRules, add) -> None:
     pc = rules.pc
     if f.smart_failed:
-        add("smart_failed", f"{f.smart_failed} ổ đĩa báo lỗi SMART",
-            f"{f.smart_failed} disk(s) failing SMART")
+        add(
+            "smart_failed",
+            f"{f.smart_failed} ổ đĩa báo lỗi SMART",
+            f"{f.smart_failed} disk(s) failing SMART",
+        )
     if f.crashes > pc.crashes_max:
-        add("crashes", f"{f.crashes} lần khởi động lại bất thường trong kỳ",
-            f"{f.crashes} unexpected restarts in the period")
+        add(
+            "crashes",
+            f"{f.crashes} lần khởi động lại bất thường trong kỳ",
+            f"{f.crashes} unexpected restarts in the period",
+        )
     if f.disk_used_percent is not None and f.disk_used_percent >= pc.disk_full_percent:
-        add("disk_full", f"ổ đĩa đầy {f.disk_used_percent:.0f}%",
-            f"disk {f.disk_used_percent:.0f}% full")
+        add(
+            "disk_full",
+            f"ổ đĩa đầy {f.disk_used_percent:.0f}%",
+            f"disk {f.disk_used_percent:.0f}% full",
+        )
     if f.ram_bytes is not None and f.ram_bytes < pc.min_ram_bytes:
-        add("ram_low", f"RAM {f.ram_bytes / GIB:.1f} GiB, dưới mức tối thiểu "
-            f"{pc.min_ram_bytes / GIB:.1f} GiB", f"RAM {f.ram_bytes / GIB:.1f} GiB, below the "
-            f"minimum {pc.min_ram_bytes / GIB:.1f} GiB")
+        add(
+            "ram_low",
+            f"RAM {f.ram_bytes / GIB:.1f} GiB, dưới mức tối thiểu {pc.min_ram_bytes / GIB:.1f} GiB",
+            f"RAM {f.ram_bytes / GIB:.1f} GiB, below the minimum {pc.min_ram_bytes / GIB:.1f} GiB",
+        )
     if f.cpu_bits == 32:
         add("cpu_32bit", "CPU chỉ chạy được phần mềm 32-bit", "CPU runs 32-bit software only")

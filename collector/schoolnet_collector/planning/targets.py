@@ -4,6 +4,7 @@
 or after it, or the last one when every milestone has passed (a plan's 2025 figure still
 stands in 2026 until a new plan replaces it).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -53,7 +54,7 @@ class TargetsFile(Strict):
 @dataclass(frozen=True)
 class Target:
     value: float
-    year: int          # the milestone's year
+    year: int  # the milestone's year
     op: str
     unit: str
     source: str

@@ -6,12 +6,25 @@ every collector: the partial unique index ``ux_incidents_open_key`` lets the dat
 process, decide that a key has at most one incident that is not resolved, so two collectors
 evaluating the same registry state open one incident between them.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from sqlalchemy import (JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String,
-                        Text, Time, text)
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    Time,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from schoolnet_collector.registry.models import Base
@@ -29,13 +42,15 @@ class Contact(Base):
     ``school_id`` is set for ``school_it``, ``district`` for ``district``; ``province`` contacts
     have neither and hear about everything their rules send up.
     """
+
     __tablename__ = "contacts"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(16), index=True)
     school_id: Mapped[str | None] = mapped_column(
-        String(63), ForeignKey("schools.id", ondelete="CASCADE"), nullable=True, index=True)
+        String(63), ForeignKey("schools.id", ondelete="CASCADE"), nullable=True, index=True
+    )
     district: Mapped[str | None] = mapped_column(String(63), nullable=True, index=True)
     email: Mapped[str | None] = mapped_column(String(254), nullable=True)
     telegram_chat_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
@@ -46,6 +61,7 @@ class Contact(Base):
 
 class MaintenanceWindow(Base):
     """A planned outage: no incident opens for the school (or one device) while it lasts."""
+
     __tablename__ = "maintenance_windows"
     __table_args__ = (Index("ix_maintenance_school_time", "school_id", "ends_at"),)
 
@@ -65,12 +81,14 @@ class SchoolHours(Base):
     Rows with ``school_id`` NULL are the province default; a school with rows of its own uses
     only those (a school with Saturday classes adds a Saturday row).
     """
+
     __tablename__ = "school_hours"
     __table_args__ = (Index("ix_school_hours_school_day", "school_id", "weekday"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     school_id: Mapped[str | None] = mapped_column(
-        String(63), ForeignKey("schools.id", ondelete="CASCADE"), nullable=True)
+        String(63), ForeignKey("schools.id", ondelete="CASCADE"), nullable=True
+    )
     weekday: Mapped[int] = mapped_column(Integer)
     opens: Mapped[time] = mapped_column(Time)
     closes: Mapped[time] = mapped_column(Time)
@@ -78,11 +96,13 @@ class SchoolHours(Base):
 
 class SchoolTerm(Base):
     """A term (học kỳ) of the school year; outside every term the school is on holiday."""
+
     __tablename__ = "school_terms"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     school_id: Mapped[str | None] = mapped_column(
-        String(63), ForeignKey("schools.id", ondelete="CASCADE"), nullable=True, index=True)
+        String(63), ForeignKey("schools.id", ondelete="CASCADE"), nullable=True, index=True
+    )
     name: Mapped[str] = mapped_column(String(200))
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)
@@ -90,12 +110,14 @@ class SchoolTerm(Base):
 
 class Holiday(Base):
     """Days off inside a term (Tết, 30/4, 2/9…), first to last day inclusive."""
+
     __tablename__ = "holidays"
     __table_args__ = (Index("ix_holidays_dates", "starts_on", "ends_on"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     school_id: Mapped[str | None] = mapped_column(
-        String(63), ForeignKey("schools.id", ondelete="CASCADE"), nullable=True, index=True)
+        String(63), ForeignKey("schools.id", ondelete="CASCADE"), nullable=True, index=True
+    )
     name: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str | None] = mapped_column(String(200), nullable=True)
     starts_on: Mapped[date] = mapped_column(Date)
@@ -105,13 +127,18 @@ class Holiday(Base):
 class Incident(Base):
     """One problem from opening to resolution; ``key`` names what it is about
     (``device_offline:<school>/<device>``, ``school_offline:<school>``…)."""
+
     __tablename__ = "incidents"
     __table_args__ = (
         # At most one incident per key that is not resolved: enforced by the database so
         # collectors racing on the same state cannot both open one.
-        Index("ux_incidents_open_key", "key", unique=True,
-              sqlite_where=text("state != 'resolved'"),
-              postgresql_where=text("state != 'resolved'")),
+        Index(
+            "ux_incidents_open_key",
+            "key",
+            unique=True,
+            sqlite_where=text("state != 'resolved'"),
+            postgresql_where=text("state != 'resolved'"),
+        ),
         Index("ix_incidents_state_school", "state", "school_id"),
         Index("ix_incidents_key_opened", "key", "opened_at"),
     )
@@ -132,18 +159,21 @@ class Incident(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     resolved_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
-    events: Mapped[list["IncidentEvent"]] = relationship(
-        back_populates="incident", order_by="IncidentEvent.id", cascade="all, delete-orphan")
+    events: Mapped[list[IncidentEvent]] = relationship(
+        back_populates="incident", order_by="IncidentEvent.id", cascade="all, delete-orphan"
+    )
 
 
 class IncidentEvent(Base):
     """The timeline: ``opened``, ``acknowledged``, ``resolved``, ``flapping``, ``escalated``,
     ``note``… with who (``actor``: a user name, or ``rules`` for the evaluator)."""
+
     __tablename__ = "incident_events"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"),
-                                             index=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     kind: Mapped[str] = mapped_column(String(32))
     actor: Mapped[str] = mapped_column(String(200))
@@ -159,10 +189,12 @@ class DeviceReading(Base):
     device; shared in the registry because collectors under one ``$share`` group each see only
     part of a device's reports.
     """
+
     __tablename__ = "device_readings"
 
-    school_id: Mapped[str] = mapped_column(String(63), ForeignKey("schools.id", ondelete="CASCADE"),
-                                           primary_key=True)
+    school_id: Mapped[str] = mapped_column(
+        String(63), ForeignKey("schools.id", ondelete="CASCADE"), primary_key=True
+    )
     device_id: Mapped[str] = mapped_column(String(63), primary_key=True)
     name: Mapped[str] = mapped_column(String(127), primary_key=True)
     value: Mapped[float | None] = mapped_column(Float, nullable=True)

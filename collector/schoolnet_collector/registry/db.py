@@ -7,13 +7,14 @@ Several collectors may start at once on a fresh registry (systemd starts every i
 together). Each runs the migrations and imports the school file, so ``startup_lock`` makes
 them take turns: the first migrates, the others find the schema at head and do nothing.
 """
+
 from __future__ import annotations
 
 import fcntl
 import zlib
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from alembic import command
 from alembic.config import Config

@@ -4,6 +4,7 @@ Ingest sees thousands of reports a second, so it only notes them in memory here;
 writes the newest state of each device in one upsert per second. The upsert keeps the later
 ``last_seen`` when two collectors flush the same device out of order.
 """
+
 from __future__ import annotations
 
 import threading
@@ -28,14 +29,15 @@ class Sighting:
     available: bool | None = None
     available_changed: datetime | None = None
 
-    def take_older(self, older: "Sighting") -> None:
+    def take_older(self, older: Sighting) -> None:
         """Fold in an earlier sighting of the same device that could not be written yet:
         what this one knows wins, what only the older one knows is kept."""
         self.kind = self.kind or older.kind
         self.last_seen = self.last_seen or older.last_seen
         if older.last_seq is not None:
-            self.last_seq = older.last_seq if self.last_seq is None else max(self.last_seq,
-                                                                             older.last_seq)
+            self.last_seq = (
+                older.last_seq if self.last_seq is None else max(self.last_seq, older.last_seq)
+            )
         self.interval = self.interval if self.interval is not None else older.interval
         if self.available is None:
             self.available, self.available_changed = older.available, older.available_changed
@@ -53,8 +55,9 @@ class DeviceTracker:
         self._pending: dict[tuple[str, str], Sighting] = {}
         self._lock = threading.Lock()
 
-    def report(self, school: str, device: str, kind: str, seq: int, interval: float | None,
-               at: datetime) -> None:
+    def report(
+        self, school: str, device: str, kind: str, seq: int, interval: float | None, at: datetime
+    ) -> None:
         with self._lock:
             s = self._pending.get((school, device))
             if s is None:
@@ -64,8 +67,9 @@ class DeviceTracker:
             if interval is not None:
                 s.interval = interval
 
-    def availability(self, school: str, device: str, online: bool, at: datetime,
-                     fresh: bool = True) -> None:
+    def availability(
+        self, school: str, device: str, online: bool, at: datetime, fresh: bool = True
+    ) -> None:
         """``fresh=False`` for a retained message replayed on subscribe: it tells the state,
         not that the device was heard from just now."""
         with self._lock:
@@ -85,22 +89,48 @@ class DeviceTracker:
             return 0
         reports, heard, replayed = [], [], []
         for (school, device), s in batch.items():
-            key = dict(school_id=school, device_id=device)
+            key = {"school_id": school, "device_id": device}
             if s.kind is not None:
-                reports.append(dict(key, kind=s.kind, first_seen=s.last_seen, last_seen=s.last_seen,
-                                    last_seq=s.last_seq, interval_seconds=s.interval))
+                reports.append(
+                    dict(
+                        key,
+                        kind=s.kind,
+                        first_seen=s.last_seen,
+                        last_seen=s.last_seen,
+                        last_seq=s.last_seq,
+                        interval_seconds=s.interval,
+                    )
+                )
             if s.available is not None:
-                row = dict(key, kind=UNKNOWN_KIND, first_seen=s.available_changed,
-                           last_seen=s.available_changed, available=s.available,
-                           available_changed=s.available_changed)
+                row = dict(
+                    key,
+                    kind=UNKNOWN_KIND,
+                    first_seen=s.available_changed,
+                    last_seen=s.available_changed,
+                    available=s.available,
+                    available_changed=s.available_changed,
+                )
                 (heard if s.last_seen is not None else replayed).append(row)
         ex = upsert(session, Device).excluded
         later_seen = case((ex.last_seen > Device.last_seen, ex.last_seen), else_=Device.last_seen)
         statements = [
-            (reports, {"kind": ex.kind, "last_seen": later_seen, "last_seq": ex.last_seq,
-                       "interval_seconds": func.coalesce(ex.interval_seconds, Device.interval_seconds)}),
-            (heard, {"available": ex.available, "available_changed": ex.available_changed,
-                     "last_seen": later_seen}),
+            (
+                reports,
+                {
+                    "kind": ex.kind,
+                    "last_seen": later_seen,
+                    "last_seq": ex.last_seq,
+                    "interval_seconds": func.coalesce(ex.interval_seconds, Device.interval_seconds),
+                },
+            ),
+            (
+                heard,
+                {
+                    "available": ex.available,
+                    "available_changed": ex.available_changed,
+                    "last_seen": later_seen,
+                },
+            ),
             # A retained message replayed on subscribe tells the state, not a time heard from.
             (replayed, {"available": ex.available, "available_changed": ex.available_changed}),
         ]
@@ -108,7 +138,8 @@ class DeviceTracker:
             for rows, updates in statements:
                 if rows:
                     stmt = upsert(session, Device).on_conflict_do_update(
-                        index_elements=["school_id", "device_id"], set_=updates)
+                        index_elements=["school_id", "device_id"], set_=updates
+                    )
                     session.execute(stmt, rows)
             session.commit()
         except BaseException:
@@ -129,8 +160,9 @@ class DeviceTracker:
                     newer.take_older(older)
 
 
-def is_online(device: Device, now: datetime, offline_after_intervals: float,
-              default_interval: float = 60.0) -> bool:
+def is_online(
+    device: Device, now: datetime, offline_after_intervals: float, default_interval: float = 60.0
+) -> bool:
     """Online unless the device said offline (Will) or has been silent too long."""
     if device.available is False:
         return False
@@ -139,5 +171,8 @@ def is_online(device: Device, now: datetime, offline_after_intervals: float,
 
 
 def school_devices(session: Session, school: str) -> list[Device]:
-    return list(session.scalars(select(Device).where(Device.school_id == school)
-                                .order_by(Device.kind, Device.device_id)))
+    return list(
+        session.scalars(
+            select(Device).where(Device.school_id == school).order_by(Device.kind, Device.device_id)
+        )
+    )

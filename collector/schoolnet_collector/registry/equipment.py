@@ -10,6 +10,7 @@ Columns (UTF-8, header row): ``school, device, kind`` required; ``purchase_year`
 A device not heard from yet is created with ``first_seen = last_seen = NEVER_HEARD`` (the
 Unix epoch), so it never looks online until it reports.
 """
+
 from __future__ import annotations
 
 import csv
@@ -25,8 +26,18 @@ from schoolnet_agent.protocol.topics import ID_RE
 from schoolnet_collector.registry.models import Device, School
 
 REQUIRED = ("school", "device", "kind")
-KINDS = ("gateway", "lab_pc", "admin_pc", "teacher_pc", "projector", "board", "printer",
-         "camera", "router", "other")
+KINDS = (
+    "gateway",
+    "lab_pc",
+    "admin_pc",
+    "teacher_pc",
+    "projector",
+    "board",
+    "printer",
+    "camera",
+    "router",
+    "other",
+)
 NEVER_HEARD = datetime(1970, 1, 1, tzinfo=timezone.utc)
 YEARS = (1980, 2100)
 
@@ -38,7 +49,7 @@ class EquipmentFileError(ValueError):
 @dataclass
 class EquipmentResult:
     imported: int = 0
-    created: int = 0          # devices not heard from yet
+    created: int = 0  # devices not heard from yet
     errors: list[str] = field(default_factory=list)
 
 
@@ -51,7 +62,9 @@ def read_equipment(path: Path) -> list[tuple[int, dict]]:
     except OSError as exc:
         raise EquipmentFileError(f"{path}: cannot read: {exc.strerror}") from None
     except UnicodeDecodeError:
-        raise EquipmentFileError(f"{path}: not UTF-8 text (save the spreadsheet as CSV UTF-8)") from None
+        raise EquipmentFileError(
+            f"{path}: not UTF-8 text (save the spreadsheet as CSV UTF-8)"
+        ) from None
     reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
     if missing:
@@ -95,8 +108,13 @@ def import_equipment(session: Session, path: Path) -> EquipmentResult:
         seen.add(key)
         device = existing.get(key)
         if device is None:
-            device = Device(school_id=key[0], device_id=key[1], kind=row["kind"],
-                            first_seen=NEVER_HEARD, last_seen=NEVER_HEARD)
+            device = Device(
+                school_id=key[0],
+                device_id=key[1],
+                kind=row["kind"],
+                first_seen=NEVER_HEARD,
+                last_seen=NEVER_HEARD,
+            )
             result.created += 1
         year = str(row.get("purchase_year") or "").strip()
         device.purchase_year = int(year) if year else None

@@ -3,12 +3,23 @@
 The registry is the state several collectors must agree on, so it lives in a database
 (SQLite by default, PostgreSQL when collectors run side by side), never in process memory only.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import (BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer,
-                        LargeBinary, String, Text)
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -33,8 +44,9 @@ class School(Base):
 class Device(Base):
     __tablename__ = "devices"
 
-    school_id: Mapped[str] = mapped_column(String(63), ForeignKey("schools.id", ondelete="CASCADE"),
-                                           primary_key=True)
+    school_id: Mapped[str] = mapped_column(
+        String(63), ForeignKey("schools.id", ondelete="CASCADE"), primary_key=True
+    )
     device_id: Mapped[str] = mapped_column(String(63), primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
     first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -43,7 +55,9 @@ class Device(Base):
     interval_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
     # From the availability topic: True after "online", False after "offline" (Will or stop).
     available: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
-    available_changed: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    available_changed: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
     # always | school_hours | optional; None: the rule file's default for the device's kind.
     expected_presence: Mapped[str | None] = mapped_column(String(16), nullable=True)
     # From the Sở's equipment file (``devices import``): the planners' age of a device when

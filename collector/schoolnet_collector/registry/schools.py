@@ -6,6 +6,7 @@ district, level`` required, ``district_name`` and ``students`` (enrolment) optio
 ignored. Every bad row is
 reported with its line number; good rows are imported all the same.
 """
+
 from __future__ import annotations
 
 import csv
@@ -23,7 +24,15 @@ from schoolnet_collector.registry.models import School
 
 REQUIRED = ("id", "name", "province", "district", "level")
 # Every column a row of the file sets; an import overwrites them, the rest of a school stays.
-UPSERT_COLUMNS = ("name", "province", "district", "level", "district_name", "students", "updated_at")
+UPSERT_COLUMNS = (
+    "name",
+    "province",
+    "district",
+    "level",
+    "district_name",
+    "students",
+    "updated_at",
+)
 LEVELS = ("mam_non", "tieu_hoc", "thcs", "thpt", "gdtx", "lien_cap", "other")
 
 
@@ -37,8 +46,9 @@ class ImportResult:
     errors: list[str] = field(default_factory=list)
 
 
-def read_rows(path: Path, required: tuple[str, ...] = REQUIRED,
-              what: str = "schools") -> list[tuple[int, dict]]:
+def read_rows(
+    path: Path, required: tuple[str, ...] = REQUIRED, what: str = "schools"
+) -> list[tuple[int, dict]]:
     """(line number, row) pairs from a CSV or YAML file of ``what`` (schools, contacts…)."""
     path = Path(path)
     try:
@@ -46,7 +56,9 @@ def read_rows(path: Path, required: tuple[str, ...] = REQUIRED,
     except OSError as exc:
         raise SchoolFileError(f"{path}: cannot read: {exc.strerror}") from None
     except UnicodeDecodeError:
-        raise SchoolFileError(f"{path}: not UTF-8 text (save the spreadsheet as CSV UTF-8)") from None
+        raise SchoolFileError(
+            f"{path}: not UTF-8 text (save the spreadsheet as CSV UTF-8)"
+        ) from None
     suffix = path.suffix.lower()
     if suffix == ".csv":
         reader = csv.DictReader(io.StringIO(text))
@@ -109,15 +121,23 @@ def import_schools(session: Session, path: Path) -> ImportResult:
         if problem:
             result.errors.append(f"{Path(path).name}:{line}: {problem}")
             continue
-        rows[row["id"]] = dict(id=row["id"], name=str(row["name"]).strip(), province=row["province"],
-                               district=row["district"], level=row["level"],
-                               district_name=str(row.get("district_name") or "").strip() or None,
-                               students=students_of(row), updated_at=now)
+        rows[row["id"]] = {
+            "id": row["id"],
+            "name": str(row["name"]).strip(),
+            "province": row["province"],
+            "district": row["district"],
+            "level": row["level"],
+            "district_name": str(row.get("district_name") or "").strip() or None,
+            "students": students_of(row),
+            "updated_at": now,
+        }
     if rows:
         statement = upsert(session, School)
         updated = {c: statement.excluded[c] for c in UPSERT_COLUMNS}
-        session.execute(statement.on_conflict_do_update(index_elements=[School.id], set_=updated),
-                        list(rows.values()))
+        session.execute(
+            statement.on_conflict_do_update(index_elements=[School.id], set_=updated),
+            list(rows.values()),
+        )
         session.expire_all()  # School objects loaded earlier in this session are stale now
     session.commit()
     result.imported = len(rows)

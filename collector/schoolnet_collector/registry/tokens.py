@@ -17,6 +17,7 @@ A browser session (login form → cookie) is the same idea: a fresh 256-bit rand
 HttpOnly cookie, stored here as its SHA-256, bound to the token that opened it. Revoking or
 expiring the token ends its sessions too; the raw token never reaches the browser's scripts.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -54,15 +55,17 @@ class Scope:
     id: str | None = None
 
     @classmethod
-    def parse(cls, text: str) -> "Scope":
+    def parse(cls, text: str) -> Scope:
         """``province``, ``district:<id>`` or ``school:<id>`` (ids as in the school file)."""
         kind, _, ident = text.strip().partition(":")
         if kind == "province" and not ident:
             return cls("province")
         if kind in ("district", "school"):
             if not _SCOPE_ID.match(ident):
-                raise TokenError(f"scope {text!r}: {kind} id must be lower-case letters, digits, "
-                                 "'-' or '_' (as in the school file)")
+                raise TokenError(
+                    f"scope {text!r}: {kind} id must be lower-case letters, digits, "
+                    "'-' or '_' (as in the school file)"
+                )
             return cls(kind, ident)
         raise TokenError(f"scope {text!r}: expected province, district:<id> or school:<id>")
 
@@ -97,7 +100,9 @@ class WebSession(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     session_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    token_id: Mapped[int] = mapped_column(ForeignKey("api_tokens.id", ondelete="CASCADE"), index=True)
+    token_id: Mapped[int] = mapped_column(
+        ForeignKey("api_tokens.id", ondelete="CASCADE"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -106,8 +111,15 @@ def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-def create_token(session: Session, *, role: str, scope: Scope, name: str, now: datetime,
-                 expires_at: datetime | None = None) -> tuple[ApiToken, str]:
+def create_token(
+    session: Session,
+    *,
+    role: str,
+    scope: Scope,
+    name: str,
+    now: datetime,
+    expires_at: datetime | None = None,
+) -> tuple[ApiToken, str]:
     """Store a new token and return it with its secret (shown once, never stored)."""
     if role not in ROLES:
         raise TokenError(f"role {role!r}: expected one of {', '.join(ROLES)}")
@@ -116,9 +128,16 @@ def create_token(session: Session, *, role: str, scope: Scope, name: str, now: d
     if not name.strip() or len(name) > 100:
         raise TokenError("name must be 1 to 100 characters")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    row = ApiToken(name=name.strip(), role=role, scope_kind=scope.kind, scope_id=scope.id,
-                   prefix=secret[:PREFIX_LENGTH], token_hash=digest(secret), created_at=now,
-                   expires_at=expires_at)
+    row = ApiToken(
+        name=name.strip(),
+        role=role,
+        scope_kind=scope.kind,
+        scope_id=scope.id,
+        prefix=secret[:PREFIX_LENGTH],
+        token_hash=digest(secret),
+        created_at=now,
+        expires_at=expires_at,
+    )
     session.add(row)
     session.commit()
     return row, secret
@@ -140,8 +159,11 @@ def find_token(session: Session, secret: str, now: datetime) -> ApiToken | None:
 def revoke_token(session: Session, ident: str, now: datetime) -> ApiToken:
     """Revoke by numeric id or by prefix; its browser sessions end with it."""
     query = select(ApiToken)
-    query = (query.where(ApiToken.id == int(ident)) if ident.isdigit()
-             else query.where(ApiToken.prefix == ident[:PREFIX_LENGTH]))
+    query = (
+        query.where(ApiToken.id == int(ident))
+        if ident.isdigit()
+        else query.where(ApiToken.prefix == ident[:PREFIX_LENGTH])
+    )
     rows = list(session.scalars(query))
     if not rows:
         raise TokenError(f"no token {ident!r} (give the id or the prefix from 'token list')")
@@ -155,16 +177,18 @@ def revoke_token(session: Session, ident: str, now: datetime) -> ApiToken:
     return row
 
 
-def open_web_session(session: Session, token: ApiToken, now: datetime,
-                     expires_at: datetime) -> str:
+def open_web_session(session: Session, token: ApiToken, now: datetime, expires_at: datetime) -> str:
     """A new browser session for this token; returns the cookie value (stored only hashed)."""
     value = secrets.token_urlsafe(32)
     # Sessions that ran out are of no use to anyone: drop them while we are here.
     session.query(WebSession).filter(WebSession.expires_at <= now).delete()
     if token.expires_at is not None:
         expires_at = min(expires_at, utc(token.expires_at))
-    session.add(WebSession(session_hash=digest(value), token_id=token.id, created_at=now,
-                           expires_at=expires_at))
+    session.add(
+        WebSession(
+            session_hash=digest(value), token_id=token.id, created_at=now, expires_at=expires_at
+        )
+    )
     session.commit()
     return value
 

@@ -1,4 +1,5 @@
 """``python -m schoolnet_collector.simulator``: the ``simulate`` subcommand on its own."""
+
 from __future__ import annotations
 
 import argparse

@@ -4,12 +4,13 @@ The fleet must reproduce the province's figures to the unit (743 lab PCs in 94 p
 rooms, not 742), while each school or room gets a plausible, uneven share. Both helpers are
 deterministic; randomness enters only through the weights the caller draws.
 """
+
 from __future__ import annotations
 
 import heapq
 import math
 import random
-from typing import Sequence
+from collections.abc import Sequence
 
 
 def largest_remainder(total: int, weights: Sequence[float]) -> list[int]:

@@ -5,6 +5,7 @@ does the work and returns the exit code: 0 done, 1 no connection to the broker, 
 (argument, profile file, password file), each with a message that names what is wrong.
 A worker that fails also ends the run with 1.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,9 +28,11 @@ PROG = "schoolnet-collector simulate"
 
 def register(subparsers) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
-        "simulate", help="publish plausible reports for every school of a province profile",
+        "simulate",
+        help="publish plausible reports for every school of a province profile",
         description="Create virtual devices for every school in a province profile and "
-                    "publish their reports to the MQTT broker through the agent's transport.")
+        "publish their reports to the MQTT broker through the agent's transport.",
+    )
     add_arguments(parser)
     parser.set_defaults(func=run)
     return parser
@@ -50,18 +53,22 @@ def run(args: argparse.Namespace) -> int:
         if args.export_schools:
             export_format(args.export_schools)
         if args.export_devices and not args.export_devices.lower().endswith(".csv"):
-            raise ValueError(f"--export-devices {args.export_devices}: "
-                             "the file name must end in .csv")
+            raise ValueError(
+                f"--export-devices {args.export_devices}: the file name must end in .csv"
+            )
         settings = mqtt_settings(args)
     except ValueError as exc:
         return _error(str(exc))
     schools = generate_fleet(profile, args.scale, args.seed)
     devices = count_devices(schools)
     online = sum(s.online for s in schools)
-    print(f"{profile.province_name} ({profile.province_id}), scale {args.scale:g}: "
-          f"{len(schools)} schools, {online} with internet; "
-          f"{sum(v for k, v in devices.items() if k != 'reporting')} devices, "
-          f"{devices['reporting']} reporting (others broken or offline)", flush=True)
+    print(
+        f"{profile.province_name} ({profile.province_id}), scale {args.scale:g}: "
+        f"{len(schools)} schools, {online} with internet; "
+        f"{sum(v for k, v in devices.items() if k != 'reporting')} devices, "
+        f"{devices['reporting']} reporting (others broken or offline)",
+        flush=True,
+    )
     if args.export_schools:
         try:
             write_schools(args.export_schools, schools)
@@ -80,9 +87,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _simulate(profile_ref: str, online: int, settings, args) -> int:
-    options = RunOptions(interval=args.interval, duration=args.duration, seed=args.seed,
-                         incidents=not args.no_incidents, window=args.window,
-                         connect_timeout=args.connect_timeout)
+    options = RunOptions(
+        interval=args.interval,
+        duration=args.duration,
+        seed=args.seed,
+        incidents=not args.no_incidents,
+        window=args.window,
+        connect_timeout=args.connect_timeout,
+    )
     spec = WorkerSpec(profile_ref, args.scale, 0, 1, settings, options)
     stop = threading.Event()
     restore = _on_signals(stop)

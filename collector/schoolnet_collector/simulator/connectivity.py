@@ -6,6 +6,7 @@ schools (no tower, no fibre there); dual-line schools mostly from large schools 
 lowlands. ISPs are then split over the whole province exactly as the profile's counts and
 weights say (3G: VNPT 18, Viettel 69; single fixed line: VNPT:Viettel as 342:185).
 """
+
 from __future__ import annotations
 
 import random
@@ -16,8 +17,9 @@ from schoolnet_collector.simulator.profile import Profile
 from schoolnet_collector.simulator.scaling import LevelPlan, split_by_weights
 
 
-def assign_uplinks(profile: Profile, plans: list[LevelPlan], schools: list[School],
-                   rng: random.Random) -> None:
+def assign_uplinks(
+    profile: Profile, plans: list[LevelPlan], schools: list[School], rng: random.Random
+) -> None:
     cellular: list[School] = []
     single: list[School] = []
     for plan in plans:
@@ -60,6 +62,6 @@ def _share_isps(rng: random.Random, schools: list[School], weights: dict[str, in
     rng.shuffle(order)
     start = 0
     for isp, count in split_by_weights(len(order), weights).items():
-        for school in order[start:start + count]:
+        for school in order[start : start + count]:
             school.isps = (isp,)
         start += count

@@ -5,6 +5,7 @@ the same seed always yields the same topics. A school with internet gets one ``g
 box that reports the uplink and probes projectors and boards. A share of devices is broken
 and never reports, higher for pre-2010 lab PCs: the province notes many old or broken PCs.
 """
+
 from __future__ import annotations
 
 import random
@@ -28,15 +29,26 @@ def build_devices(profile: Profile, school: School, rng: random.Random) -> None:
     devices: list[Device] = []
     if school.online:
         devices.append(Device(GATEWAY_ID, "gateway", rng.randint(2015, 2017)))
-    for room, (pcs, year) in enumerate(zip(school.lab_rooms, school.lab_years), start=1):
+    for room, (pcs, year) in enumerate(
+        zip(school.lab_rooms, school.lab_years, strict=False), start=1
+    ):
         share = behaviour.broken_share_old_lab_pc if year < 2010 else behaviour.broken_share_other
         for n in range(1, pcs + 1):
-            devices.append(Device(f"lab{room}-pc{n:02d}", "lab_pc", year,
-                                  broken=rng.random() < share, room=room))
+            devices.append(
+                Device(
+                    f"lab{room}-pc{n:02d}", "lab_pc", year, broken=rng.random() < share, room=room
+                )
+            )
     for key, kind, stem, years in EQUIPMENT_DEVICES:
         for n in range(1, school.equipment.get(key, 0) + 1):
-            devices.append(Device(f"{stem}{n:02d}", kind, rng.randint(*profile.years[years]),
-                                  broken=rng.random() < behaviour.broken_share_other))
+            devices.append(
+                Device(
+                    f"{stem}{n:02d}",
+                    kind,
+                    rng.randint(*profile.years[years]),
+                    broken=rng.random() < behaviour.broken_share_other,
+                )
+            )
     school.devices = devices
 
 

@@ -5,6 +5,7 @@ The collector only accepts reports from registered schools, so a simulation star
 registering its schools. The registry reads the first five columns (id, name, province,
 district, level) and ignores the rest; the extra columns help a person reading the file.
 """
+
 from __future__ import annotations
 
 import csv
@@ -14,8 +15,19 @@ import yaml
 
 from schoolnet_collector.simulator.model import School
 
-COLUMNS = ("id", "name", "province", "district", "level",
-           "district_name", "level_name", "uplink", "isp", "lab_rooms", "students")
+COLUMNS = (
+    "id",
+    "name",
+    "province",
+    "district",
+    "level",
+    "district_name",
+    "level_name",
+    "uplink",
+    "isp",
+    "lab_rooms",
+    "students",
+)
 # The registry's equipment file (``schoolnet-collector devices import``).
 DEVICE_COLUMNS = ("school", "device", "kind", "purchase_year", "room")
 FORMATS = {".csv": "csv", ".yaml": "yaml", ".yml": "yaml"}
@@ -52,8 +64,9 @@ def write_devices(path: str | Path, schools: list[School]) -> None:
         writer.writerow(DEVICE_COLUMNS)
         for school in schools:
             for d in school.devices:
-                writer.writerow((school.id, d.id, d.kind, d.year,
-                                 f"lab{d.room}" if d.room is not None else ""))
+                writer.writerow(
+                    (school.id, d.id, d.kind, d.year, f"lab{d.room}" if d.room is not None else "")
+                )
 
 
 def read_schools(path: str | Path) -> list[dict[str, object]]:

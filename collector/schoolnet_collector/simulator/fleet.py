@@ -6,13 +6,17 @@ every kind of equipment are split so the level's sums equal the profile's figure
 (``apportion``). Uplinks (``connectivity``) and device lists (``devices``) follow; enrolment
 grows with a school's size (the source gives no enrolment, so these are plausible only).
 """
+
 from __future__ import annotations
 
 import math
 import random
 
-from schoolnet_collector.simulator.apportion import (bounded_allocate, lognormal_weights,
-                                                     weighted_sample)
+from schoolnet_collector.simulator.apportion import (
+    bounded_allocate,
+    lognormal_weights,
+    weighted_sample,
+)
 from schoolnet_collector.simulator.connectivity import assign_uplinks
 from schoolnet_collector.simulator.devices import build_devices
 from schoolnet_collector.simulator.model import School
@@ -36,8 +40,9 @@ def generate_fleet(profile: Profile, scale: float = 1.0, seed: int = 0) -> list[
     assign_uplinks(profile, plans, schools, rng)
     for school in schools:
         build_devices(profile, school, rng)
-        school.students = max(20, round(MEDIAN_STUDENTS.get(school.level, 300)
-                                        * min(3.0, school.size)))
+        school.students = max(
+            20, round(MEDIAN_STUDENTS.get(school.level, 300) * min(3.0, school.size))
+        )
     return schools
 
 
@@ -47,21 +52,29 @@ def _make_schools(profile: Profile, plan: LevelPlan, rng: random.Random) -> list
     per_district = bounded_allocate(n, [d.weight for d in profile.districts], 0, n) if n else []
     width = max(3, len(str(max(per_district, default=0))))
     schools = []
-    for district, count in zip(profile.districts, per_district):
+    for district, count in zip(profile.districts, per_district, strict=False):
         for number in range(1, count + 1):
-            schools.append(School(
-                id=f"{profile.id_prefix}-{district.code}-{level.code}-{number:0{width}d}",
-                name=level.name_template.format(n=number, district=district.name),
-                province=profile.province_id, district=district.id,
-                district_name=district.name, level=level.id, level_name=level.name,
-                remote=district.remote, size=0.0))
-    for school, size in zip(schools, lognormal_weights(rng, len(schools))):
+            schools.append(
+                School(
+                    id=f"{profile.id_prefix}-{district.code}-{level.code}-{number:0{width}d}",
+                    name=level.name_template.format(n=number, district=district.name),
+                    province=profile.province_id,
+                    district=district.id,
+                    district_name=district.name,
+                    level=level.id,
+                    level_name=level.name,
+                    remote=district.remote,
+                    size=0.0,
+                )
+            )
+    for school, size in zip(schools, lognormal_weights(rng, len(schools)), strict=False):
         school.size = size
     return schools
 
 
-def _equip_labs(plan: LevelPlan, schools: list[School], profile: Profile,
-                rng: random.Random) -> None:
+def _equip_labs(
+    plan: LevelPlan, schools: list[School], profile: Profile, rng: random.Random
+) -> None:
     """Pick the lab schools (bigger ones likelier), then their rooms, PCs and supply years."""
     c = plan.counts
     lab_schools = weighted_sample(rng, schools, [s.size for s in schools], c["schools_with_lab"])
@@ -74,7 +87,7 @@ def _equip_labs(plan: LevelPlan, schools: list[School], profile: Profile,
     old = set(rng.sample(range(c["lab_rooms"]), c["lab_rooms_before_2010"]))
     old_years, new_years = profile.years["lab_before_2010"], profile.years["lab_since_2010"]
     index = 0
-    for school, n_rooms in zip(lab_schools, rooms):
+    for school, n_rooms in zip(lab_schools, rooms, strict=False):
         for _ in range(n_rooms):
             school.lab_rooms.append(pcs[index])
             school.lab_years.append(rng.randint(*(old_years if index in old else new_years)))
@@ -91,5 +104,5 @@ def _equip_schools(plan: LevelPlan, schools: list[School]) -> None:
         total = plan.counts[key]
         low = 1 if key == "admin_pcs" and total >= len(schools) else 0
         parts = bounded_allocate(total, sizes, low, total) if schools else []
-        for school, n in zip(schools, parts):
+        for school, n in zip(schools, parts, strict=False):
             school.equipment[key] = n

@@ -4,6 +4,7 @@ Every school has its own transport, so a wrong password or a stopped broker woul
 print one identical warning per school. The first few records of each message template pass;
 the rest are counted and summarised once.
 """
+
 from __future__ import annotations
 
 import logging

@@ -6,6 +6,7 @@ Pre-2010 lab PCs are slow and full: one or two cores, 1-2 GiB of RAM that is mos
 small disk near its limit, a busy CPU during lessons; a few of them crash and restart now and
 then (their uptime starts again from zero without a night's power-off between).
 """
+
 from __future__ import annotations
 
 import random
@@ -16,16 +17,31 @@ from schoolnet_collector.simulator.variation import between, clamp, pick, stable
 
 GIB = 1024**3
 GB = 1000**3
-CRASHY_SHARE_OLD = 0.15   # pre-2010 lab PCs that crash now and then
-CRASH_CHANCE = 0.05       # chance per report that such a PC has just restarted
+CRASHY_SHARE_OLD = 0.15  # pre-2010 lab PCs that crash now and then
+CRASH_CHANCE = 0.05  # chance per report that such a PC has just restarted
 
 
 class PcReadings:
     """Traits fixed at creation; counters (network bytes) and uptime advance with time."""
 
-    __slots__ = ("windows", "cores", "mem_total", "disk_total", "mem_base", "disk_base",
-                 "cpu_busy", "cpu_idle", "procs", "boot", "recv", "sent", "last", "lan_factor",
-                 "gateway", "crash_chance")
+    __slots__ = (
+        "boot",
+        "cores",
+        "cpu_busy",
+        "cpu_idle",
+        "crash_chance",
+        "disk_base",
+        "disk_total",
+        "gateway",
+        "lan_factor",
+        "last",
+        "mem_base",
+        "mem_total",
+        "procs",
+        "recv",
+        "sent",
+        "windows",
+    )
 
     def __init__(self, seed: int, school: str, device: Device, now: float):
         def unit(tag: str) -> float:
@@ -65,19 +81,45 @@ class PcReadings:
         mem_used = int(self.mem_total * mem_pct / 100)
         disk_used = int(self.disk_total * disk_pct / 100)
         return [
-            Sample("cpu", {"usage_percent": round(cpu, 1), "logical_count": self.cores,
-                           "load1": round(cpu / 100 * self.cores * rng.uniform(0.7, 1.3), 2)}),
-            Sample("mem", {"total_bytes": self.mem_total, "used_bytes": mem_used,
-                           "available_bytes": self.mem_total - mem_used,
-                           "used_percent": round(mem_pct, 1)}),
-            Sample("disk", {"total_bytes": self.disk_total, "used_bytes": disk_used,
-                            "free_bytes": self.disk_total - disk_used,
-                            "used_percent": round(disk_pct, 1)},
-                   instance="C:\\" if self.windows else "/"),
-            Sample("net", {"recv_bytes_total": self.recv, "sent_bytes_total": self.sent,
-                           "up": True}, instance="Ethernet" if self.windows else "eth0"),
-            Sample("system", {"uptime_seconds": int(now - self.boot),
-                              "boot_time_seconds": int(self.boot),
-                              "process_count": self.procs + rng.randint(-5, 5),
-                              "users_count": int(busy and not self.gateway)}),
+            Sample(
+                "cpu",
+                {
+                    "usage_percent": round(cpu, 1),
+                    "logical_count": self.cores,
+                    "load1": round(cpu / 100 * self.cores * rng.uniform(0.7, 1.3), 2),
+                },
+            ),
+            Sample(
+                "mem",
+                {
+                    "total_bytes": self.mem_total,
+                    "used_bytes": mem_used,
+                    "available_bytes": self.mem_total - mem_used,
+                    "used_percent": round(mem_pct, 1),
+                },
+            ),
+            Sample(
+                "disk",
+                {
+                    "total_bytes": self.disk_total,
+                    "used_bytes": disk_used,
+                    "free_bytes": self.disk_total - disk_used,
+                    "used_percent": round(disk_pct, 1),
+                },
+                instance="C:\\" if self.windows else "/",
+            ),
+            Sample(
+                "net",
+                {"recv_bytes_total": self.recv, "sent_bytes_total": self.sent, "up": True},
+                instance="Ethernet" if self.windows else "eth0",
+            ),
+            Sample(
+                "system",
+                {
+                    "uptime_seconds": int(now - self.boot),
+                    "boot_time_seconds": int(self.boot),
+                    "process_count": self.procs + rng.randint(-5, 5),
+                    "users_count": int(busy and not self.gateway),
+                },
+            ),
         ]

@@ -8,6 +8,7 @@ Field lists (units in the names, see docs/protocol.md):
 Older projectors have more lamp hours, often beyond the lamp's rating, and fail more often.
 Power states are sticky: at each report a device keeps its state unless a redraw happens.
 """
+
 from __future__ import annotations
 
 import random
@@ -20,8 +21,17 @@ REDRAW = 0.2  # chance per report that a device's on/off state is drawn again
 
 
 class PeripheralReadings:
-    __slots__ = ("kind", "on", "since", "lamp_hours", "lamp_rated", "error", "flaky", "pages",
-                 "last")
+    __slots__ = (
+        "error",
+        "flaky",
+        "kind",
+        "lamp_hours",
+        "lamp_rated",
+        "last",
+        "on",
+        "pages",
+        "since",
+    )
 
     def __init__(self, seed: int, school: str, device: Device, now: float, as_of_year: int):
         def unit(tag: str) -> float:
@@ -37,7 +47,7 @@ class PeripheralReadings:
         if hours > 1.5 * self.lamp_rated:  # lamp never replaced: still in use, past its rating
             hours = self.lamp_rated * between(unit("worn"), 1.05, 1.5)
         self.lamp_hours = hours
-        self.error = hours > self.lamp_rated and unit("err") < 0.4 or unit("err2") < 0.01
+        self.error = (hours > self.lamp_rated and unit("err") < 0.4) or unit("err2") < 0.01
         self.flaky = 0.08 if device.year < 2014 else 0.02  # share of reports a board is lost
         self.pages = int(age * between(unit("pages"), 2000, 12000))
 
@@ -55,15 +65,26 @@ class PeripheralReadings:
             on = self.on and not self.error
             if on:
                 self.lamp_hours += elapsed / 3600
-            return [Sample("projector", {"power_on": int(on),
-                                         "lamp_hours": round(self.lamp_hours, 1),
-                                         "lamp_rated_hours": self.lamp_rated,
-                                         "error": int(self.error)})]
+            return [
+                Sample(
+                    "projector",
+                    {
+                        "power_on": int(on),
+                        "lamp_hours": round(self.lamp_hours, 1),
+                        "lamp_rated_hours": self.lamp_rated,
+                        "error": int(self.error),
+                    },
+                )
+            ]
         if self.kind == "board":
             self._power(busy, rng, now, 0.9)
             up = self.on and rng.random() >= self.flaky
-            return [Sample("board", {"reachable": int(up),
-                                     "uptime_seconds": int(now - self.since) if up else 0})]
+            return [
+                Sample(
+                    "board",
+                    {"reachable": int(up), "uptime_seconds": int(now - self.since) if up else 0},
+                )
+            ]
         if self.kind == "printer":
             self._power(busy, rng, now, 0.85)
             if self.on and busy:

@@ -4,6 +4,7 @@ A typo in a hand-edited profile (more lab schools than schools, 3G operators tha
 up to the 3G schools) would otherwise produce a fleet that silently disagrees with the source.
 Each check names the key to fix.
 """
+
 from __future__ import annotations
 
 import re
@@ -57,24 +58,43 @@ def check_level(lv: Level, where: str) -> None:
     try:
         lv.name_template.format(n=1, district="X")
     except (KeyError, IndexError, ValueError) as exc:
-        raise ProfileError(f"{where}.name_template",
-                           f"may use only {{n}} and {{district}} ({exc!r})") from None
-    _require(c["schools_with_lab"] <= c["schools"], f"{where}.schools_with_lab",
-             f"{c['schools_with_lab']} is more than schools ({c['schools']})")
-    _require(c["lab_rooms"] >= c["schools_with_lab"], f"{where}.lab_rooms",
-             f"{c['lab_rooms']} is fewer than schools_with_lab ({c['schools_with_lab']}): "
-             "each lab school has a room")
-    _require(c["schools_with_lab"] > 0 or c["lab_rooms"] == 0, f"{where}.lab_rooms",
-             "lab rooms but no school with a lab")
+        raise ProfileError(
+            f"{where}.name_template", f"may use only {{n}} and {{district}} ({exc!r})"
+        ) from None
+    _require(
+        c["schools_with_lab"] <= c["schools"],
+        f"{where}.schools_with_lab",
+        f"{c['schools_with_lab']} is more than schools ({c['schools']})",
+    )
+    _require(
+        c["lab_rooms"] >= c["schools_with_lab"],
+        f"{where}.lab_rooms",
+        f"{c['lab_rooms']} is fewer than schools_with_lab ({c['schools_with_lab']}): "
+        "each lab school has a room",
+    )
+    _require(
+        c["schools_with_lab"] > 0 or c["lab_rooms"] == 0,
+        f"{where}.lab_rooms",
+        "lab rooms but no school with a lab",
+    )
     low, high = lv.lab_pcs_per_room
     if not low * c["lab_rooms"] <= c["lab_pcs"] <= high * c["lab_rooms"]:
-        raise ProfileError(f"{where}.lab_pcs", f"{c['lab_pcs']} PCs cannot fill {c['lab_rooms']} "
-                                               f"rooms of {low}-{high} PCs (lab_pcs_per_room)")
-    _require(c["lab_rooms_before_2010"] <= c["lab_rooms"], f"{where}.lab_rooms_before_2010",
-             f"{c['lab_rooms_before_2010']} is more than lab_rooms ({c['lab_rooms']})")
+        raise ProfileError(
+            f"{where}.lab_pcs",
+            f"{c['lab_pcs']} PCs cannot fill {c['lab_rooms']} "
+            f"rooms of {low}-{high} PCs (lab_pcs_per_room)",
+        )
+    _require(
+        c["lab_rooms_before_2010"] <= c["lab_rooms"],
+        f"{where}.lab_rooms_before_2010",
+        f"{c['lab_rooms_before_2010']} is more than lab_rooms ({c['lab_rooms']})",
+    )
     links = sum(lv.links[k] for k in LINK_KEYS)
-    _require(links <= c["schools"], f"{where}.connectivity",
-             f"none + cellular + dual_fixed = {links} is more than schools ({c['schools']})")
+    _require(
+        links <= c["schools"],
+        f"{where}.connectivity",
+        f"none + cellular + dual_fixed = {links} is more than schools ({c['schools']})",
+    )
 
 
 def _check_connectivity(p: Profile) -> None:
@@ -82,17 +102,23 @@ def _check_connectivity(p: Profile) -> None:
     schools = sum(lv.counts["schools"] for lv in p.levels)
     none = sum(lv.links["none"] for lv in p.levels)
     if conn.with_internet != schools - none:
-        raise ProfileError("connectivity.with_internet",
-                           f"{conn.with_internet}, but {schools} schools minus {none} without "
-                           f"internet (levels' connectivity.none) is {schools - none}")
+        raise ProfileError(
+            "connectivity.with_internet",
+            f"{conn.with_internet}, but {schools} schools minus {none} without "
+            f"internet (levels' connectivity.none) is {schools - none}",
+        )
     for key in ("cellular", "dual_fixed"):
         got = sum(lv.links[key] for lv in p.levels)
         if getattr(conn, key) != got:
-            raise ProfileError(f"connectivity.{key}", f"{getattr(conn, key)}, but the levels' "
-                                                      f"connectivity.{key} add up to {got}")
+            raise ProfileError(
+                f"connectivity.{key}",
+                f"{getattr(conn, key)}, but the levels' connectivity.{key} add up to {got}",
+            )
     if sum(conn.cellular_isps.values()) != conn.cellular:
-        raise ProfileError("connectivity.cellular_isps",
-                           f"add up to {sum(conn.cellular_isps.values())}, not {conn.cellular}")
+        raise ProfileError(
+            "connectivity.cellular_isps",
+            f"add up to {sum(conn.cellular_isps.values())}, not {conn.cellular}",
+        )
     if not sum(conn.single_fixed_isp_weights.values()):
         raise ProfileError("connectivity.single_fixed_isp_weights", "must not all be 0")
 

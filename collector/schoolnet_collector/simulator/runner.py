@@ -6,15 +6,16 @@ one thread pops the next due report from a heap, builds it and hands it to the s
 transport; paho's network threads do the I/O. Flow control is per school: a school with more
 than ``window`` unacknowledged messages spools instead of queueing without bound in paho.
 """
+
 from __future__ import annotations
 
 import heapq
 import random
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Callable
 
 from schoolnet_agent.transport import MqttSettings
 from schoolnet_collector.simulator.model import School
@@ -27,19 +28,25 @@ from schoolnet_collector.simulator.variation import SchoolClock
 @dataclass
 class RunOptions:
     interval: float = 60.0
-    duration: float | None = None      # seconds; None = until stopped
+    duration: float | None = None  # seconds; None = until stopped
     seed: int = 0
-    incidents: bool = True             # random failovers and outages
-    window: int = 100                  # per-school unacknowledged messages before spooling
+    incidents: bool = True  # random failovers and outages
+    window: int = 100  # per-school unacknowledged messages before spooling
     connect_timeout: float = 30.0
     progress_every: float = 10.0
-    drain_seconds: float = 30.0        # at the end of --duration: time to send what is spooled
+    drain_seconds: float = 30.0  # at the end of --duration: time to send what is spooled
 
 
 class Simulation:
-    def __init__(self, profile: Profile, schools: list[School], settings: MqttSettings,
-                 options: RunOptions, report: Callable[[Snapshot], None] = lambda s: None,
-                 part: int = 0):
+    def __init__(
+        self,
+        profile: Profile,
+        schools: list[School],
+        settings: MqttSettings,
+        options: RunOptions,
+        report: Callable[[Snapshot], None] = lambda s: None,
+        part: int = 0,
+    ):
         self.options = options
         self.report = report
         self.part = part
@@ -48,10 +55,20 @@ class Simulation:
         # Link changes (drop a school's connection, bring it back) wait on the network: a few
         # threads run them (in order per school) so that the publishing loop never waits.
         self.link_tasks = ThreadPoolExecutor(max_workers=8, thread_name_prefix="link")
-        self.sims = [SchoolSim(s, profile, settings, seed=options.seed, interval=options.interval,
-                               window=options.window, incidents=options.incidents,
-                               link_tasks=self.link_tasks)
-                     for s in schools if s.online]
+        self.sims = [
+            SchoolSim(
+                s,
+                profile,
+                settings,
+                seed=options.seed,
+                interval=options.interval,
+                window=options.window,
+                incidents=options.incidents,
+                link_tasks=self.link_tasks,
+            )
+            for s in schools
+            if s.online
+        ]
         self.lag = 0.0
 
     def snapshot(self) -> Snapshot:
@@ -78,8 +95,11 @@ class Simulation:
         interval = self.options.interval
         start = time.monotonic()
         end = start + self.options.duration if self.options.duration else float("inf")
-        heap = [(start + self.rng.uniform(0, interval), si, di)
-                for si, sim in enumerate(self.sims) for di in range(len(sim.devices))]
+        heap = [
+            (start + self.rng.uniform(0, interval), si, di)
+            for si, sim in enumerate(self.sims)
+            for di in range(len(sim.devices))
+        ]
         heapq.heapify(heap)
         spooling: set[SchoolSim] = set()
         next_report = start + self.options.progress_every

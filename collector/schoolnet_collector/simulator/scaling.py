@@ -6,6 +6,7 @@ school count (``new schools / old schools``), rounded, then nudged to stay consi
 least one room per lab school, PCs within the per-room bounds). The province's figures are
 therefore reproduced exactly only at ``F = 1``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -46,8 +47,13 @@ def plan_level(level: Level, scale: float) -> LevelPlan:
     low, high = level.lab_pcs_per_room
     pcs = min(max(scaled("lab_pcs"), rooms * low), rooms * high)
     counts = {key: scaled(key) for key in c}
-    counts.update(schools=schools, schools_with_lab=with_lab, lab_rooms=rooms, lab_pcs=pcs,
-                  lab_rooms_before_2010=min(rooms, scaled("lab_rooms_before_2010")))
+    counts.update(
+        schools=schools,
+        schools_with_lab=with_lab,
+        lab_rooms=rooms,
+        lab_pcs=pcs,
+        lab_rooms_before_2010=min(rooms, scaled("lab_rooms_before_2010")),
+    )
     links = {key: round(factor * level.links[key]) for key in LINK_KEYS}
     for key in ("dual_fixed", "cellular", "none"):  # trim rounding overshoot, richest first
         excess = sum(links.values()) - schools
@@ -65,5 +71,5 @@ def split_by_weights(total: int, weights: dict[str, int]) -> dict[str, int]:
     """Split a count over named shares (ISPs) in proportion, exactly (Hamilton's method)."""
     names = list(weights)
     if total == 0:
-        return {name: 0 for name in names}
-    return dict(zip(names, largest_remainder(total, [weights[n] for n in names])))
+        return dict.fromkeys(names, 0)
+    return dict(zip(names, largest_remainder(total, [weights[n] for n in names]), strict=False))

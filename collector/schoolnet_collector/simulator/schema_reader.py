@@ -3,6 +3,7 @@
 A province profile is edited by hand; an error such as ``levels[2].schools: must be an
 integer >= 0, got -3`` lets its author fix it without reading the simulator's code.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -29,7 +30,7 @@ class Node:
             return f"{self.path}[{key}]"
         return f"{self.path}.{key}" if self.path else key
 
-    def get(self, key: str, default: Any = ...) -> "Node":
+    def get(self, key: str, default: Any = ...) -> Node:
         if not isinstance(self.value, dict):
             raise ProfileError(self.path, f"must be a mapping, got {type(self.value).__name__}")
         if key not in self.value:
@@ -38,12 +39,12 @@ class Node:
             return Node(default, self._child_path(key))
         return Node(self.value[key], self._child_path(key))
 
-    def items(self) -> list[tuple[str, "Node"]]:
+    def items(self) -> list[tuple[str, Node]]:
         if not isinstance(self.value, dict) or not self.value:
             raise ProfileError(self.path, "must be a non-empty mapping")
         return [(str(k), Node(v, self._child_path(str(k)))) for k, v in self.value.items()]
 
-    def elements(self) -> list["Node"]:
+    def elements(self) -> list[Node]:
         if not isinstance(self.value, list) or not self.value:
             raise ProfileError(self.path, "must be a non-empty list")
         return [Node(v, self._child_path(i)) for i, v in enumerate(self.value)]
@@ -63,8 +64,11 @@ class Node:
         return self.value
 
     def number(self, low: float = 0.0, high: float = float("inf")) -> float:
-        if isinstance(self.value, bool) or not isinstance(self.value, (int, float)) \
-                or not low <= self.value <= high:
+        if (
+            isinstance(self.value, bool)
+            or not isinstance(self.value, (int, float))
+            or not low <= self.value <= high
+        ):
             self.fail(f"must be a number in [{low}, {high}], got {self.value!r}")
         return float(self.value)
 
@@ -76,18 +80,24 @@ class Node:
     def int_range(self, low: int = 0, high: int = 10**6) -> tuple[int, int]:
         """``[a, b]`` with low <= a <= b <= high."""
         v = self.value
-        if (not isinstance(v, list) or len(v) != 2
-                or not all(isinstance(x, int) and not isinstance(x, bool) for x in v)
-                or not low <= v[0] <= v[1] <= high):
+        if (
+            not isinstance(v, list)
+            or len(v) != 2
+            or not all(isinstance(x, int) and not isinstance(x, bool) for x in v)
+            or not low <= v[0] <= v[1] <= high
+        ):
             self.fail(f"must be [a, b] with integers {low} <= a <= b <= {high}, got {v!r}")
         return v[0], v[1]
 
     def number_range(self, low: float = 0.0, high: float = float("inf")) -> tuple[float, float]:
         """``[a, b]`` of numbers with low <= a <= b <= high."""
         v = self.value
-        if (not isinstance(v, list) or len(v) != 2
-                or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v)
-                or not low <= v[0] <= v[1] <= high):
+        if (
+            not isinstance(v, list)
+            or len(v) != 2
+            or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v)
+            or not low <= v[0] <= v[1] <= high
+        ):
             self.fail(f"must be [a, b] with numbers {low} <= a <= b <= {high}, got {v!r}")
         return float(v[0]), float(v[1])
 

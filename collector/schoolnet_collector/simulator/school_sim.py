@@ -7,6 +7,7 @@ the simulated link is down, while the connection is lost, or while too many mess
 acknowledgement; ``drain()`` sends the spool in order once there is room, so nothing is lost
 that a real agent's store-and-forward would keep.
 """
+
 from __future__ import annotations
 
 import logging
@@ -16,8 +17,14 @@ from collections import deque
 from concurrent.futures import Executor, Future, wait
 
 from schoolnet_agent import __version__ as agent_version
-from schoolnet_agent.protocol import (EVENTS, INVENTORY, SCHEMA_VERSION, TELEMETRY, build_report,
-                                      encode)
+from schoolnet_agent.protocol import (
+    EVENTS,
+    INVENTORY,
+    SCHEMA_VERSION,
+    TELEMETRY,
+    build_report,
+    encode,
+)
 from schoolnet_agent.transport import MqttSettings, MqttTransport
 from schoolnet_collector.simulator.devices import GATEWAY_ID
 from schoolnet_collector.simulator.incidents import LinkEvent, LinkState
@@ -34,7 +41,7 @@ PC_KINDS = ("gateway", "lab_pc", "admin_pc")
 
 
 class DeviceSim:
-    __slots__ = ("id", "kind", "readings", "seq", "device")
+    __slots__ = ("device", "id", "kind", "readings", "seq")
 
     def __init__(self, device: Device, readings, seq: int):
         self.id, self.kind, self.readings, self.seq = device.id, device.kind, readings, seq
@@ -42,9 +49,18 @@ class DeviceSim:
 
 
 class SchoolSim:
-    def __init__(self, school: School, profile: Profile, settings: MqttSettings, *, seed: int,
-                 interval: float, window: int, incidents: bool = True,
-                 link_tasks: Executor | None = None):
+    def __init__(
+        self,
+        school: School,
+        profile: Profile,
+        settings: MqttSettings,
+        *,
+        seed: int,
+        interval: float,
+        window: int,
+        incidents: bool = True,
+        link_tasks: Executor | None = None,
+    ):
         now = time.time()
         self.link_tasks = link_tasks  # where link changes run, off the publishing loop
         self._link_task: Future | None = None
@@ -52,18 +68,23 @@ class SchoolSim:
         self.school = school
         self.interval = interval
         self.window = window
-        self.devices = [DeviceSim(d, self._readings(seed, d, now, profile.as_of_year), seq)
-                        for d in school.devices if not d.broken]
+        self.devices = [
+            DeviceSim(d, self._readings(seed, d, now, profile.as_of_year), seq)
+            for d in school.devices
+            if not d.broken
+        ]
         self.link = LinkState(school, profile.behaviour, incidents)
         self.uplink = UplinkReadings(seed, school)
         self.spool: deque[tuple[str, str, bytes]] = deque(
-            maxlen=max(1, profile.behaviour.spool_max_reports * len(self.devices)))
+            maxlen=max(1, profile.behaviour.spool_max_reports * len(self.devices))
+        )
         self.sent = 0
         self.dropped = 0
         self.seed = seed
         self.inventory_sent = False
-        self.transport = MqttTransport(settings, school.id, GATEWAY_ID,
-                                       client_id=f"sim-{school.id}")
+        self.transport = MqttTransport(
+            settings, school.id, GATEWAY_ID, client_id=f"sim-{school.id}"
+        )
         self.transport.on_connect.append(self._announce)
 
     def _readings(self, seed: int, device: Device, now: float, as_of_year: int):
@@ -81,16 +102,24 @@ class SchoolSim:
             self.inventory_sent = True
             for dev in self.devices:
                 if dev.kind in PC_KINDS:
-                    self.transport.publish(INVENTORY, self._inventory_payload(dev),
-                                           device=dev.id, retain=True)
+                    self.transport.publish(
+                        INVENTORY, self._inventory_payload(dev), device=dev.id, retain=True
+                    )
 
     def _inventory_payload(self, dev: DeviceSim) -> bytes:
         dev.seq += 1
-        return encode({"schema": SCHEMA_VERSION, "school": self.school.id, "device": dev.id,
-                       "kind": dev.kind, "seq": dev.seq, "ts": int(time.time() * 1000),
-                       "agent": AGENT,
-                       "inventory": pc_inventory(self.seed, self.school.id, dev.device,
-                                                 dev.readings)})
+        return encode(
+            {
+                "schema": SCHEMA_VERSION,
+                "school": self.school.id,
+                "device": dev.id,
+                "kind": dev.kind,
+                "seq": dev.seq,
+                "ts": int(time.time() * 1000),
+                "agent": AGENT,
+                "inventory": pc_inventory(self.seed, self.school.id, dev.device, dev.readings),
+            }
+        )
 
     # -- reports ---------------------------------------------------------------------------
 
@@ -109,15 +138,32 @@ class SchoolSim:
             if events:
                 self._send(dev.id, EVENTS, self._events_payload(dev, ts, events))
         dev.seq += 1
-        report = build_report(self.school.id, dev.id, dev.kind, dev.seq, samples, ts_ms=ts,
-                              interval=self.interval, agent=AGENT)
+        report = build_report(
+            self.school.id,
+            dev.id,
+            dev.kind,
+            dev.seq,
+            samples,
+            ts_ms=ts,
+            interval=self.interval,
+            agent=AGENT,
+        )
         self._send(dev.id, TELEMETRY, encode(report))
 
     def _events_payload(self, dev: DeviceSim, ts: int, events: list[LinkEvent]) -> bytes:
         dev.seq += 1
-        return encode({"schema": SCHEMA_VERSION, "school": self.school.id, "device": dev.id,
-                       "kind": dev.kind, "seq": dev.seq, "ts": ts, "agent": AGENT,
-                       "events": [e.as_json() for e in events]})
+        return encode(
+            {
+                "schema": SCHEMA_VERSION,
+                "school": self.school.id,
+                "device": dev.id,
+                "kind": dev.kind,
+                "seq": dev.seq,
+                "ts": ts,
+                "agent": AGENT,
+                "events": [e.as_json() for e in events],
+            }
+        )
 
     def _send(self, device: str, channel: str, payload: bytes) -> None:
         if self.spool or not self._can_send():
@@ -129,8 +175,9 @@ class SchoolSim:
         self.sent += 1
 
     def _can_send(self) -> bool:
-        return (not self.link.down and self.transport.connected
-                and self.transport.pending < self.window)
+        return (
+            not self.link.down and self.transport.connected and self.transport.pending < self.window
+        )
 
     def drain(self) -> int:
         """Send spooled messages while the link is up and the in-flight window has room."""

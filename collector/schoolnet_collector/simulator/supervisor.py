@@ -5,6 +5,7 @@ to test); a larger one gets ``ceil(schools / per_process)`` worker processes (``
 paho thread is ever forked). The supervisor owns the stop signal, sums the workers' progress
 snapshots, and returns 1 if no school could connect or a worker failed.
 """
+
 from __future__ import annotations
 
 import math
@@ -20,20 +21,33 @@ from schoolnet_collector.simulator.progress import ProgressLine, Snapshot, total
 from schoolnet_collector.simulator.worker import WorkerSpec, run_worker
 
 
-def supervise(spec: WorkerSpec, online_schools: int, per_process: int, stop: threading.Event,
-              out: TextIO | None = None, err: TextIO | None = None) -> int:
+def supervise(
+    spec: WorkerSpec,
+    online_schools: int,
+    per_process: int,
+    stop: threading.Event,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
     out, err = out or sys.stdout, err or sys.stderr
     parts = max(1, math.ceil(online_schools / per_process))
     specs = [replace(spec, part=i, parts=parts) for i in range(parts)]
     if parts == 1:
         messages, inner_stop = queue.Queue(), threading.Event()
-        runners = [threading.Thread(target=run_worker, args=(specs[0], inner_stop, messages),
-                                    name="simulator-worker")]
+        runners = [
+            threading.Thread(
+                target=run_worker, args=(specs[0], inner_stop, messages), name="simulator-worker"
+            )
+        ]
     else:
         ctx = multiprocessing.get_context("spawn")
         messages, inner_stop = ctx.Queue(), ctx.Event()
-        runners = [ctx.Process(target=run_worker, args=(s, inner_stop, messages),
-                               name=f"simulator-worker-{s.part}") for s in specs]
+        runners = [
+            ctx.Process(
+                target=run_worker, args=(s, inner_stop, messages), name=f"simulator-worker-{s.part}"
+            )
+            for s in specs
+        ]
         print(f"{online_schools} schools in {parts} worker processes", file=out, flush=True)
     for runner in runners:
         runner.start()
@@ -43,8 +57,15 @@ def supervise(spec: WorkerSpec, online_schools: int, per_process: int, stop: thr
     return code
 
 
-def _collect(messages, inner_stop, stop: threading.Event, parts: int, spec: WorkerSpec,
-             out: TextIO, err: TextIO) -> int:
+def _collect(
+    messages,
+    inner_stop,
+    stop: threading.Event,
+    parts: int,
+    spec: WorkerSpec,
+    out: TextIO,
+    err: TextIO,
+) -> int:
     """Relay progress and outcomes until every worker has finished."""
     start = time.monotonic()
     line = ProgressLine(out)
@@ -67,17 +88,25 @@ def _collect(messages, inner_stop, stop: threading.Event, parts: int, spec: Work
         elif kind == "connected":
             connected[msg[1]] = (msg[2], msg[3])
             if len(connected) == parts:
-                up, of = map(sum, zip(*connected.values()))
+                up, of = map(sum, zip(*connected.values(), strict=False))
                 if up == 0 and of:
-                    print(f"schoolnet-collector simulate: error: no school could connect to "
-                          f"{spec.settings.host}:{spec.settings.port} within "
-                          f"{spec.options.connect_timeout:g} s: check --broker, --username "
-                          "and --password", file=err, flush=True)
+                    print(
+                        f"schoolnet-collector simulate: error: no school could connect to "
+                        f"{spec.settings.host}:{spec.settings.port} within "
+                        f"{spec.options.connect_timeout:g} s: check --broker, --username "
+                        "and --password",
+                        file=err,
+                        flush=True,
+                    )
                     code = 1
                     inner_stop.set()
                 else:
-                    print(f"{up}/{of} schools connected; publishing every "
-                          f"{spec.options.interval:g} s", file=out, flush=True)
+                    print(
+                        f"{up}/{of} schools connected; publishing every "
+                        f"{spec.options.interval:g} s",
+                        file=out,
+                        flush=True,
+                    )
         elif kind == "done":
             finished += 1
             sent += msg[2]
@@ -85,8 +114,11 @@ def _collect(messages, inner_stop, stop: threading.Event, parts: int, spec: Work
             finished += 1
             code = 1
             inner_stop.set()
-            print(f"schoolnet-collector simulate: worker {msg[1]} failed:\n{msg[2]}",
-                  file=err, flush=True)
+            print(
+                f"schoolnet-collector simulate: worker {msg[1]} failed:\n{msg[2]}",
+                file=err,
+                flush=True,
+            )
     if code == 0:
         print(f"stopped: {sent} messages sent", file=out, flush=True)
     return code

@@ -6,6 +6,7 @@ bandwidth_in_bps, bandwidth_out_bps (traffic actually carried, bits per second).
 A USB 3G modem has far higher round-trip time and loss and a fraction of fibre's bandwidth;
 while the link is down the gateway records ``up = 0``, 100 % loss and no round-trip time.
 """
+
 from __future__ import annotations
 
 import random
@@ -17,7 +18,7 @@ from schoolnet_collector.simulator.variation import between, clamp, stable_unit
 
 
 class UplinkReadings:
-    __slots__ = ("cellular", "capacity_bps", "rtt_base", "loss_base")
+    __slots__ = ("capacity_bps", "cellular", "loss_base", "rtt_base")
 
     def __init__(self, seed: int, school: School):
         def unit(tag: str) -> float:
@@ -35,9 +36,12 @@ class UplinkReadings:
 
     def sample(self, link: LinkState, busy: bool, rng: random.Random) -> Sample:
         fields: dict[str, str | int | float] = {
-            "type": "cellular" if self.cellular else "fibre", "isp": link.active_isp,
-            "fixed": int(not self.cellular), "cellular": int(self.cellular),
-            "up": int(not link.down), "failover": int(link.failover),
+            "type": "cellular" if self.cellular else "fibre",
+            "isp": link.active_isp,
+            "fixed": int(not self.cellular),
+            "cellular": int(self.cellular),
+            "up": int(not link.down),
+            "failover": int(link.failover),
         }
         if link.down:
             fields.update(loss_percent=100.0, bandwidth_in_bps=0, bandwidth_out_bps=0)
@@ -45,9 +49,13 @@ class UplinkReadings:
         use = rng.uniform(0.1, 0.7) if busy else rng.uniform(0.005, 0.05)
         bw_in = self.capacity_bps * use * (0.6 if link.failover else 1.0)
         rtt = self.rtt_base * (1 + abs(rng.gauss(0, 0.2)) + use) * (1.3 if link.failover else 1.0)
-        loss = clamp(self.loss_base * (1 + rng.gauss(0, 0.5)) + (2 * use if self.cellular else 0),
-                     0.0, 100.0)
-        fields.update(rtt_ms=round(rtt, 1), loss_percent=round(loss, 2),
-                      bandwidth_in_bps=int(bw_in),
-                      bandwidth_out_bps=int(bw_in * rng.uniform(0.1, 0.35)))
+        loss = clamp(
+            self.loss_base * (1 + rng.gauss(0, 0.5)) + (2 * use if self.cellular else 0), 0.0, 100.0
+        )
+        fields.update(
+            rtt_ms=round(rtt, 1),
+            loss_percent=round(loss, 2),
+            bandwidth_in_bps=int(bw_in),
+            bandwidth_out_bps=int(bw_in * rng.uniform(0.1, 0.35)),
+        )
         return Sample("uplink", fields)

@@ -5,6 +5,7 @@ device, so they need no per-device random generator (15,000 of those would cost 
 stay the same across runs with the same seed. Moment-to-moment noise uses one shared
 generator: it need not be reproducible, only plausible.
 """
+
 from __future__ import annotations
 
 import hashlib

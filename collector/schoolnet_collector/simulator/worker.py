@@ -7,6 +7,7 @@ rest fail silently. The supervisor gives each worker at most ``--schools-per-pro
 schools. Every worker regenerates the same fleet from the seed (cheap, deterministic) and
 takes every ``parts``-th school with internet, so each slice mixes levels and districts.
 """
+
 from __future__ import annotations
 
 import logging
@@ -24,7 +25,7 @@ from schoolnet_collector.simulator.runner import RunOptions, Simulation
 
 @dataclass
 class WorkerSpec:
-    profile: str            # built-in name or path: each worker loads it itself
+    profile: str  # built-in name or path: each worker loads it itself
     scale: float
     part: int
     parts: int
@@ -46,8 +47,14 @@ def run_worker(spec: WorkerSpec, stop, messages) -> None:
     try:
         profile = load_profile(spec.profile)
         online = [s for s in generate_fleet(profile, spec.scale, spec.options.seed) if s.online]
-        sim = Simulation(profile, online[spec.part::spec.parts], spec.settings, spec.options,
-                         report=lambda snap: messages.put(("progress", snap)), part=spec.part)
+        sim = Simulation(
+            profile,
+            online[spec.part :: spec.parts],
+            spec.settings,
+            spec.options,
+            report=lambda snap: messages.put(("progress", snap)),
+            part=spec.part,
+        )
         messages.put(("connected", spec.part, sim.connect(), len(sim.sims)))
         sim.run(stop)
         sim.stop()

@@ -5,6 +5,7 @@ take ``/api/v2/write`` through influxdb-client. ``/ping`` tells us which: its
 ``X-Influxdb-Version`` header below 1.8 means v1, anything else (newer, or no header) means v2.
 InfluxQL on ``/query`` works on 1.x, 2.x (DBRP mapping) and 3.x, so reads always use it.
 """
+
 from __future__ import annotations
 
 import logging
@@ -49,8 +50,9 @@ class InfluxStore:
     def __init__(self, config: InfluxConfig):
         self.config = config
         self.url = config.url.rstrip("/")
-        self.http = urllib3.PoolManager(num_pools=2, maxsize=4, retries=False,
-                                        timeout=urllib3.Timeout(total=config.timeout))
+        self.http = urllib3.PoolManager(
+            num_pools=2, maxsize=4, retries=False, timeout=urllib3.Timeout(total=config.timeout)
+        )
         self.api = config.api
         self.server_version: str | None = None
         self.connected = False  # a /ping has answered: ``api`` and the database are settled
@@ -67,12 +69,16 @@ class InfluxStore:
             raise StorageError(f"InfluxDB /ping answered {r.status}")
         return r.headers.get("X-Influxdb-Version")
 
-    def connect(self) -> "InfluxStore":
+    def connect(self) -> InfluxStore:
         self.server_version = self.ping()
         if self.config.api == "auto":
             self.api = choose_api(self.server_version)
-        log.info("InfluxDB %s at %s: writing through the %s API", self.server_version or "(no version)",
-                 self.url, self.api)
+        log.info(
+            "InfluxDB %s at %s: writing through the %s API",
+            self.server_version or "(no version)",
+            self.url,
+            self.api,
+        )
         if self.config.create_database and self.api == "v1":
             self.query(f'CREATE DATABASE "{self.config.database}"', method="POST")
         self.connected = True
@@ -98,8 +104,12 @@ class InfluxStore:
             params.update(u=self.config.username, p=self.config.password or "")
         body = "\n".join(lines).encode()
         try:
-            r = self.http.request("POST", self.url + "/write?" + urlencode(params),
-                                  body=body, headers={"Content-Type": "text/plain; charset=utf-8"})
+            r = self.http.request(
+                "POST",
+                self.url + "/write?" + urlencode(params),
+                body=body,
+                headers={"Content-Type": "text/plain; charset=utf-8"},
+            )
         except urllib3.exceptions.HTTPError as exc:
             raise StorageError(f"write to {self.url} failed: {exc}") from None
         if r.status == 204:
@@ -123,11 +133,13 @@ class InfluxStore:
         from influxdb_client.rest import ApiException
 
         api = self._v2_api()
-        bucket = self.config.database + (f"/{self.config.retention_policy}"
-                                         if self.config.retention_policy else "")
+        bucket = self.config.database + (
+            f"/{self.config.retention_policy}" if self.config.retention_policy else ""
+        )
         try:
-            api.write(bucket=bucket, org=self.config.org, record="\n".join(lines),
-                      write_precision="ms")
+            api.write(
+                bucket=bucket, org=self.config.org, record="\n".join(lines), write_precision="ms"
+            )
         except ApiException as exc:
             if exc.status in (400, 422):
                 return self._split_rejected(lines, str(exc.body or exc.reason)[:300])
@@ -144,8 +156,12 @@ class InfluxStore:
             token = self.config.token
             if token is None and self.config.username:
                 token = f"{self.config.username}:{self.config.password or ''}"  # 1.8+ compat auth
-            client = InfluxDBClient(url=self.url, token=token or "", org=self.config.org,
-                                    timeout=int(self.config.timeout * 1000))
+            client = InfluxDBClient(
+                url=self.url,
+                token=token or "",
+                org=self.config.org,
+                timeout=int(self.config.timeout * 1000),
+            )
             self._v2_write = client.write_api(write_options=SYNCHRONOUS)
         return self._v2_write
 
@@ -158,8 +174,13 @@ class InfluxStore:
         headers = {"Authorization": f"Token {self.config.token}"} if self.config.token else {}
         try:
             if method == "POST":
-                r = self.http.request_encode_body("POST", self.url + "/query", fields=params,
-                                                  encode_multipart=False, headers=headers)
+                r = self.http.request_encode_body(
+                    "POST",
+                    self.url + "/query",
+                    fields=params,
+                    encode_multipart=False,
+                    headers=headers,
+                )
             else:
                 r = self.http.request("GET", self.url + "/query", fields=params, headers=headers)
         except urllib3.exceptions.HTTPError as exc:
@@ -177,7 +198,7 @@ class InfluxStore:
         for series in self.query(influxql):
             tags = series.get("tags", {})
             for values in series.get("values", []):
-                out.append({**tags, **dict(zip(series["columns"], values))})
+                out.append({**tags, **dict(zip(series["columns"], values, strict=False))})
         return out
 
 

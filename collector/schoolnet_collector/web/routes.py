@@ -4,11 +4,13 @@ Each page reads through the same functions as the API routes (``api.overview``,
 ``api.routes.schools``), so what a person sees is what a script gets. Pages are left out of
 the OpenAPI schema: they are for browsers, the API is for programs.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Callable
+from typing import Annotated
 from urllib.parse import parse_qs, quote, urlencode
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
@@ -31,8 +33,12 @@ SESSION_HOURS = 12
 shared school PC does not stay signed in overnight."""
 
 templates = Jinja2Templates(directory=HERE / "templates")
-templates.env.globals.update(number=i18n.number, percent=i18n.percent, local_time=i18n.local_time,
-                             local_time_ms=i18n.local_time_ms)
+templates.env.globals.update(
+    number=i18n.number,
+    percent=i18n.percent,
+    local_time=i18n.local_time,
+    local_time_ms=i18n.local_time_ms,
+)
 router = APIRouter(include_in_schema=False)
 
 
@@ -47,29 +53,46 @@ def language(request: Request) -> str:
     return lang if lang in i18n.LANGUAGES else "vi"
 
 
-def page_caller(request: Request,
-                caller: Annotated[Caller | None, Depends(optional_caller)]) -> Caller:
+def page_caller(
+    request: Request, caller: Annotated[Caller | None, Depends(optional_caller)]
+) -> Caller:
     """The signed-in caller; a browser without a valid session is sent to the login form."""
     if caller is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        raise HTTPException(303, "sign in first", headers={"Location": f"/login?next={quote(target)}"})
+        raise HTTPException(
+            303, "sign in first", headers={"Location": f"/login?next={quote(target)}"}
+        )
     return caller
 
 
 PageCaller = Annotated[Caller, Depends(page_caller)]
 
 
-def render(request: Request, name: str, status: int = 200, caller: Caller | None = None,
-           **context) -> HTMLResponse:
+def render(
+    request: Request, name: str, status: int = 200, caller: Caller | None = None, **context
+) -> HTMLResponse:
     lang = language(request)
     other = "en" if lang == "vi" else "vi"
     # The switch keeps the login form's next page; pages take no other parameters.
     kept = {k: v for k, v in request.query_params.items() if k == "next"}
     switch = request.url.path + "?" + urlencode({**kept, "lang": other})
-    response = templates.TemplateResponse(request, name, {
-        "t": i18n.TEXT[lang], "lang": lang, "levels": i18n.LEVELS[lang], "kinds": i18n.KINDS[lang],
-        "severities": i18n.SEVERITIES[lang], "states": i18n.STATES[lang], "caller": caller,
-        "other_lang": other, "switch_url": switch, **context}, status_code=status)
+    response = templates.TemplateResponse(
+        request,
+        name,
+        {
+            "t": i18n.TEXT[lang],
+            "lang": lang,
+            "levels": i18n.LEVELS[lang],
+            "kinds": i18n.KINDS[lang],
+            "severities": i18n.SEVERITIES[lang],
+            "states": i18n.STATES[lang],
+            "caller": caller,
+            "other_lang": other,
+            "switch_url": switch,
+            **context,
+        },
+        status_code=status,
+    )
     if request.query_params.get("lang") in i18n.LANGUAGES:
         response.set_cookie(i18n.LANG_COOKIE, lang, max_age=365 * 86400, samesite="strict")
     return response
@@ -86,27 +109,45 @@ def guarded(request: Request, caller: Caller, check: Callable[[], object]) -> HT
 
 
 @router.get("/", response_class=HTMLResponse)
-def province_page(request: Request, caller: PageCaller, session: SessionDep, runtime: RuntimeDep,
-                  clock: ClockDep):
+def province_page(
+    request: Request, caller: PageCaller, session: SessionDep, runtime: RuntimeDep, clock: ClockDep
+):
     """The province table by district; a district or school token lands on its own page."""
     if caller.scope_kind == "district":
         return RedirectResponse(f"/districts/{quote(caller.scope_id)}", 303)
     if caller.scope_kind == "school":
         return RedirectResponse(f"/schools/{quote(caller.scope_id)}", 303)
-    districts = district_summaries(session, caller.school_ids_filter(), clock(),
-                                   runtime.settings.ingest.offline_after_intervals)
-    totals = {k: sum(getattr(d, k) for d in districts) for k in ("schools", "devices", "devices_online")}
+    districts = district_summaries(
+        session,
+        caller.school_ids_filter(),
+        clock(),
+        runtime.settings.ingest.offline_after_intervals,
+    )
+    totals = {
+        k: sum(getattr(d, k) for d in districts) for k in ("schools", "devices", "devices_online")
+    }
     return render(request, "province.html", caller=caller, districts=districts, totals=totals)
 
 
 @router.get("/districts/{district_id}", response_class=HTMLResponse)
-def district_page(district_id: str, request: Request, caller: PageCaller, session: SessionDep,
-                  runtime: RuntimeDep, clock: ClockDep):
+def district_page(
+    district_id: str,
+    request: Request,
+    caller: PageCaller,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    clock: ClockDep,
+):
     refused = guarded(request, caller, lambda: caller.require_district(district_id))
     if refused:
         return refused
-    found = district_summaries(session, caller.school_ids_filter(), clock(),
-                               runtime.settings.ingest.offline_after_intervals, district=district_id)
+    found = district_summaries(
+        session,
+        caller.school_ids_filter(),
+        clock(),
+        runtime.settings.ingest.offline_after_intervals,
+        district=district_id,
+    )
     if not found:
         return render(request, "error.html", 404, caller, message_key="not_found")
     schools = schools_page(session, runtime, caller, clock(), district=district_id, limit=1000)
@@ -114,8 +155,14 @@ def district_page(district_id: str, request: Request, caller: PageCaller, sessio
 
 
 @router.get("/schools/{school_id}", response_class=HTMLResponse)
-def school_page(school_id: str, request: Request, caller: PageCaller, session: SessionDep,
-                runtime: RuntimeDep, clock: ClockDep):
+def school_page(
+    school_id: str,
+    request: Request,
+    caller: PageCaller,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    clock: ClockDep,
+):
     refused = guarded(request, caller, lambda: caller.require_school_id(session, school_id))
     if refused:
         return refused
@@ -125,9 +172,16 @@ def school_page(school_id: str, request: Request, caller: PageCaller, session: S
         uplink_error = None
     except StorageError as exc:  # InfluxDB down: the rest of the page is still useful
         uplink, uplink_error = [], str(exc)
-    return render(request, "school.html", caller=caller, school=school,
-                  devices=devices_of(session, runtime, school_id, clock()), uplink=uplink,
-                  uplink_error=uplink_error, incidents=open_incidents(session, caller, school_id))
+    return render(
+        request,
+        "school.html",
+        caller=caller,
+        school=school,
+        devices=devices_of(session, runtime, school_id, clock()),
+        uplink=uplink,
+        uplink_error=uplink_error,
+        incidents=open_incidents(session, caller, school_id),
+    )
 
 
 def open_incidents(session, caller: Caller, school_id: str) -> list:
@@ -142,8 +196,9 @@ PROCUREMENT_API = "/api/v1/procurement"
 
 
 @router.get("/plan", response_class=HTMLResponse)
-def plan_page(request: Request, caller: PageCaller, session: SessionDep, runtime: RuntimeDep,
-              clock: ClockDep):
+def plan_page(
+    request: Request, caller: PageCaller, session: SessionDep, runtime: RuntimeDep, clock: ClockDep
+):
     """The procurement plan's summary for the caller's scope (the first sheet of the XLSX:
     the scope, its districts and levels, the five-year horizon), with the planning API's
     downloads for the whole workbook."""
@@ -155,9 +210,16 @@ def plan_page(request: Request, caller: PageCaller, session: SessionDep, runtime
             summary = procurement_summary(runtime, session, caller, clock(), language(request))
         except StorageError as exc:  # InfluxDB down: the downloads will say so too
             plan_error = str(exc)
-    return render(request, "plan.html", caller=caller, ready=ready, summary=summary,
-                  plan_error=plan_error, xlsx=f"{PROCUREMENT_API}?format=xlsx&scope={scope}",
-                  csv=f"{PROCUREMENT_API}?format=csv&scope={scope}")
+    return render(
+        request,
+        "plan.html",
+        caller=caller,
+        ready=ready,
+        summary=summary,
+        plan_error=plan_error,
+        xlsx=f"{PROCUREMENT_API}?format=xlsx&scope={scope}",
+        csv=f"{PROCUREMENT_API}?format=csv&scope={scope}",
+    )
 
 
 def procurement_summary(runtime, session, caller: Caller, now, lang: str):
@@ -184,8 +246,7 @@ def login_form(request: Request, next: str = "/"):
 
 
 @router.post("/login", response_class=HTMLResponse)
-async def login(request: Request, session: SessionDep,
-                clock: ClockDep):
+async def login(request: Request, session: SessionDep, clock: ClockDep):
     """Token in a form post → an HttpOnly, SameSite=Strict session cookie (never the token)."""
     body = await request.body()
     form = parse_qs(body.decode("utf-8", "replace")[:4096]) if len(body) <= 4096 else {}
@@ -196,8 +257,15 @@ async def login(request: Request, session: SessionDep,
         return render(request, "login.html", 401, next=target, failed=True)
     value = open_web_session(session, token, now, now + timedelta(hours=SESSION_HOURS))
     response = RedirectResponse(target, 303)
-    response.set_cookie(SESSION_COOKIE, value, max_age=SESSION_HOURS * 3600, httponly=True,
-                        samesite="strict", secure=request.url.scheme == "https", path="/")
+    response.set_cookie(
+        SESSION_COOKIE,
+        value,
+        max_age=SESSION_HOURS * 3600,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
     return response
 
 

@@ -6,6 +6,7 @@ Only the types the agent's configuration uses are accepted (mappings become inli
 ``toml_table`` writes one entry of an array of tables); anything else is an error that
 names the value instead of a config file the agent cannot read.
 """
+
 from __future__ import annotations
 
 import math
@@ -56,8 +57,13 @@ def toml_value(value):
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(toml_value(item) for item in value) + "]"
     if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{_toml_key(k)} = {toml_value(v)}"
-                               for k, v in value.items() if v is not None) + "}"
+        return (
+            "{"
+            + ", ".join(
+                f"{_toml_key(k)} = {toml_value(v)}" for k, v in value.items() if v is not None
+            )
+            + "}"
+        )
     raise AnsibleFilterError(f"toml_value: cannot write {type(value).__name__} {value!r} as TOML")
 
 
@@ -65,7 +71,9 @@ def toml_table(value) -> str:
     """The body of a table (``key = value`` lines) from a mapping, None values left out; for
     the entries of an array of tables such as ``[[projectors]]``."""
     if not isinstance(value, Mapping):
-        raise AnsibleFilterError(f"toml_table: expected a mapping, got {type(value).__name__} {value!r}")
+        raise AnsibleFilterError(
+            f"toml_table: expected a mapping, got {type(value).__name__} {value!r}"
+        )
     return "\n".join(f"{_toml_key(k)} = {toml_value(v)}" for k, v in value.items() if v is not None)
 
 

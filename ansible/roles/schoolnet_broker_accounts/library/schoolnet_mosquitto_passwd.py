@@ -7,6 +7,7 @@ wanted password and calls ``mosquitto_passwd`` only for accounts that are new or
 password goes to mosquitto_passwd on standard input, never on a command line; ``-U`` is not used
 because it cuts a password at its first ':'.
 """
+
 from __future__ import annotations
 
 DOCUMENTATION = r"""
@@ -46,7 +47,11 @@ def hash_matches(password: str, entry_hash: str) -> bool:
     if len(parts) != 5 or parts[1] != "7":
         return False  # older $6$ hashes are rewritten as $7$
     try:
-        iterations, salt, digest = int(parts[2]), base64.b64decode(parts[3]), base64.b64decode(parts[4])
+        iterations, salt, digest = (
+            int(parts[2]),
+            base64.b64decode(parts[3]),
+            base64.b64decode(parts[4]),
+        )
     except ValueError:
         return False
     mine = hashlib.pbkdf2_hmac("sha512", password.encode(), salt, iterations, len(digest))
@@ -69,8 +74,9 @@ def new_hash(module: AnsibleModule, username: str, password: str) -> str:
     binary = module.get_bin_path(module.params["mosquitto_passwd"], required=True)
     with tempfile.TemporaryDirectory() as tmp:
         scratch = os.path.join(tmp, "passwd")
-        rc, _, err = module.run_command([binary, "-c", scratch, username],
-                                        data=f"{password}\n{password}\n", binary_data=True)
+        rc, _, err = module.run_command(
+            [binary, "-c", scratch, username], data=f"{password}\n{password}\n", binary_data=True
+        )
         if rc != 0:
             module.fail_json(msg=f"mosquitto_passwd failed for {username}: {err.strip()}")
         entry_hash = read_entries(scratch).get(username, "")
@@ -82,7 +88,9 @@ def new_hash(module: AnsibleModule, username: str, password: str) -> str:
 def check_account(module: AnsibleModule, account: dict) -> tuple[str, str]:
     username, password = account.get("username"), account.get("password")
     if not isinstance(username, str) or not username or ":" in username or "\n" in username:
-        module.fail_json(msg=f"account username {username!r} must be a non-empty string without ':'")
+        module.fail_json(
+            msg=f"account username {username!r} must be a non-empty string without ':'"
+        )
     if not isinstance(password, str) or not password or "\n" in password:
         module.fail_json(msg=f"account {username}: password must be a non-empty single line")
     return username, password
@@ -94,12 +102,12 @@ def is_pruned(username: str, schools: list[str]) -> bool:
 
 def main() -> None:
     module = AnsibleModule(
-        argument_spec=dict(
-            path=dict(type="path", required=True),
-            accounts=dict(type="list", elements="dict", required=True, no_log=True),
-            prune_schools=dict(type="list", elements="str", default=[]),
-            mosquitto_passwd=dict(type="path", default="mosquitto_passwd", no_log=False),
-        ),
+        argument_spec={
+            "path": {"type": "path", "required": True},
+            "accounts": {"type": "list", "elements": "dict", "required": True, "no_log": True},
+            "prune_schools": {"type": "list", "elements": "str", "default": []},
+            "mosquitto_passwd": {"type": "path", "default": "mosquitto_passwd", "no_log": False},
+        },
         add_file_common_args=True,
         supports_check_mode=True,
     )
@@ -111,7 +119,11 @@ def main() -> None:
         dupes = sorted({u for u in names if names.count(u) > 1})
         module.fail_json(msg=f"accounts listed twice: {', '.join(dupes)}")
 
-    kept = {u: h for u, h in old.items() if u in names or not is_pruned(u, module.params["prune_schools"])}
+    kept = {
+        u: h
+        for u, h in old.items()
+        if u in names or not is_pruned(u, module.params["prune_schools"])
+    }
     stale = [u for u, p in wanted if not hash_matches(p, old.get(u, ""))]
     removed = sorted(set(old) - set(kept))
     changed = bool(stale or removed)
@@ -127,8 +139,9 @@ def main() -> None:
     file_args = module.load_file_common_arguments(module.params)
     if os.path.exists(path):
         changed = module.set_fs_attributes_if_different(file_args, changed)
-    module.exit_json(changed=changed, added_or_updated=sorted(stale), removed=removed,
-                     accounts=len(kept))
+    module.exit_json(
+        changed=changed, added_or_updated=sorted(stale), removed=removed, accounts=len(kept)
+    )
 
 
 if __name__ == "__main__":

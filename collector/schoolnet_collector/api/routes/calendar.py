@@ -1,23 +1,31 @@
 """The school calendar over HTTP: read and replace the province's or a school's; ask whether a
 school is in session; set a device's expected presence."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Callable, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from pydantic import AwareDatetime, BaseModel
 
-from schoolnet_collector.alerting.calendar import (Calendar, CalendarIn, calendar_of, contradictions,
-                                                   store_calendar)
+from schoolnet_collector.alerting.calendar import (
+    Calendar,
+    CalendarIn,
+    calendar_of,
+    contradictions,
+    store_calendar,
+)
 from schoolnet_collector.api.auth import AUTH_RESPONSES, NOT_FOUND, Caller, CallerDep, get_clock
 from schoolnet_collector.api.deps import SessionDep
 from schoolnet_collector.registry.models import Device
 
 router = APIRouter(prefix="/api/v1", tags=["calendar"], responses=AUTH_RESPONSES)
 ClockDep = Annotated[Callable[[], datetime], Depends(get_clock)]
-SchoolQuery = Annotated[str | None, Query(max_length=63, description="a school's own calendar; "
-                                                                     "omit for the province's")]
+SchoolQuery = Annotated[
+    str | None, Query(max_length=63, description="a school's own calendar; omit for the province's")
+]
 
 
 def _scope(session, caller: Caller, school: str | None, change: bool) -> None:
@@ -37,11 +45,19 @@ def get_calendar(session: SessionDep, caller: CallerDep, school: SchoolQuery = N
     return calendar_of(session, school)
 
 
-@router.put("/calendar", response_model=CalendarIn,
-            responses={409: {"description": "A day closes before it opens, or a term or holiday "
-                                            "ends before it starts"}})
-def put_calendar(body: CalendarIn, session: SessionDep, caller: CallerDep,
-                 school: SchoolQuery = None) -> CalendarIn:
+@router.put(
+    "/calendar",
+    response_model=CalendarIn,
+    responses={
+        409: {
+            "description": "A day closes before it opens, or a term or holiday "
+            "ends before it starts"
+        }
+    },
+)
+def put_calendar(
+    body: CalendarIn, session: SessionDep, caller: CallerDep, school: SchoolQuery = None
+) -> CalendarIn:
     """Replace the calendar (hours, terms and holidays together)."""
     _scope(session, caller, school, change=True)
     wrong = contradictions(body)
@@ -60,26 +76,38 @@ class SchoolTime(BaseModel):
 
 
 @router.get("/calendar/school-time", response_model=SchoolTime)
-def school_time(session: SessionDep, caller: CallerDep, clock: ClockDep,
-                school: Annotated[str, Query(max_length=63)],
-                at: Annotated[AwareDatetime | None, Query(description="default: now")] = None
-                ) -> SchoolTime:
+def school_time(
+    session: SessionDep,
+    caller: CallerDep,
+    clock: ClockDep,
+    school: Annotated[str, Query(max_length=63)],
+    at: Annotated[AwareDatetime | None, Query(description="default: now")] = None,
+) -> SchoolTime:
     caller.require_school_id(session, school)
     at = at or clock()
     calendar = Calendar.load(session, school)
-    return SchoolTime(school_id=school, at=at, school_time=calendar.is_school_time(school, at),
-                      next_school_time=calendar.next_school_time(school, at))
+    return SchoolTime(
+        school_id=school,
+        at=at,
+        school_time=calendar.is_school_time(school, at),
+        next_school_time=calendar.next_school_time(school, at),
+    )
 
 
 class PresenceIn(BaseModel):
     expected_presence: Literal["always", "school_hours", "optional"] | None = None
 
 
-@router.put("/schools/{school_id}/devices/{device_id}/presence", response_model=PresenceIn,
-            tags=["schools"])
-def set_presence(school_id: Annotated[str, Path(max_length=63)],
-                 device_id: Annotated[str, Path(max_length=63)], body: PresenceIn,
-                 session: SessionDep, caller: CallerDep) -> PresenceIn:
+@router.put(
+    "/schools/{school_id}/devices/{device_id}/presence", response_model=PresenceIn, tags=["schools"]
+)
+def set_presence(
+    school_id: Annotated[str, Path(max_length=63)],
+    device_id: Annotated[str, Path(max_length=63)],
+    body: PresenceIn,
+    session: SessionDep,
+    caller: CallerDep,
+) -> PresenceIn:
     """When the device is expected up (None: the rule file's default for its kind)."""
     caller.require_school_id(session, school_id)
     caller.require_role("operator")

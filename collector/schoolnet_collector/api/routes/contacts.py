@@ -3,6 +3,7 @@
 A school token manages its school's IT teachers; a district token also its district's staff;
 the province token everything, including province staff. Changing needs ``operator``.
 """
+
 from __future__ import annotations
 
 from typing import Annotated, Literal
@@ -29,9 +30,17 @@ class ContactOut(ContactIn):
 
 def contact_out(c: Contact) -> ContactOut:
     return ContactOut.model_construct(
-        id=c.id, name=c.name, role=c.role, school_id=c.school_id, district=c.district,
-        email=c.email, telegram_chat_id=c.telegram_chat_id, webhook_url=c.webhook_url,
-        language=c.language, active=c.active)
+        id=c.id,
+        name=c.name,
+        role=c.role,
+        school_id=c.school_id,
+        district=c.district,
+        email=c.email,
+        telegram_chat_id=c.telegram_chat_id,
+        webhook_url=c.webhook_url,
+        language=c.language,
+        active=c.active,
+    )
 
 
 def _visible(caller: Caller):
@@ -71,7 +80,8 @@ def _checked(session: Session, caller: Caller, body: ContactIn) -> ContactIn:
 
 @router.get("", response_model=list[ContactOut])
 def list_contacts(
-    session: SessionDep, caller: CallerDep,
+    session: SessionDep,
+    caller: CallerDep,
     school: Annotated[str | None, Query(max_length=63)] = None,
     district: Annotated[str | None, Query(max_length=63)] = None,
     role: Annotated[Literal["school_it", "district", "province"] | None, Query()] = None,
@@ -83,8 +93,12 @@ def list_contacts(
     if school:
         query = query.where(Contact.school_id == school)
     if district:
-        query = query.where(or_(Contact.district == district, Contact.school_id.in_(
-            select(School.id).where(School.district == district))))
+        query = query.where(
+            or_(
+                Contact.district == district,
+                Contact.school_id.in_(select(School.id).where(School.district == district)),
+            )
+        )
     if role:
         query = query.where(Contact.role == role)
     return [contact_out(c) for c in session.scalars(query)]
@@ -105,6 +119,7 @@ def get_contact(contact_id: ContactId, session: SessionDep, caller: CallerDep) -
 
 class ContactPatch(BaseModel):
     """Only the fields given change; the result is checked as a whole."""
+
     name: str | None = None
     role: Literal["school_it", "district", "province"] | None = None
     school_id: str | None = None
@@ -117,8 +132,9 @@ class ContactPatch(BaseModel):
 
 
 @router.patch("/{contact_id}", response_model=ContactOut)
-def update_contact(contact_id: ContactId, body: ContactPatch, session: SessionDep,
-                   caller: CallerDep) -> ContactOut:
+def update_contact(
+    contact_id: ContactId, body: ContactPatch, session: SessionDep, caller: CallerDep
+) -> ContactOut:
     contact = _in_scope(session, caller, contact_id)
     merged = contact_out(contact).model_dump(exclude={"id"}) | body.model_dump(exclude_unset=True)
     try:
@@ -139,6 +155,7 @@ def delete_contact(contact_id: ContactId, session: SessionDep, caller: CallerDep
         session.commit()
     except IntegrityError:
         session.rollback()
-        raise HTTPException(409, "notifications refer to this contact: set active to false "
-                                 "instead") from None
+        raise HTTPException(
+            409, "notifications refer to this contact: set active to false instead"
+        ) from None
     return Response(status_code=204)

@@ -2,6 +2,7 @@
 
 A province token sees all of them (including topics that name no known school); a district or
 school token sees only those on its schools' topics."""
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -24,10 +25,17 @@ def _school_topics(school_id: str):
 
 @router.get("", response_model=list[DeadLetterOut])
 def list_dead_letters(
-    session: SessionDep, caller: CallerDep,
+    session: SessionDep,
+    caller: CallerDep,
     reason: Annotated[str | None, Query(max_length=32, description="e.g. schema, not_json")] = None,
-    school: Annotated[str | None, Query(max_length=63, pattern=r"^[a-z0-9][a-z0-9_-]*$",
-                                        description="only messages on this school's topics")] = None,
+    school: Annotated[
+        str | None,
+        Query(
+            max_length=63,
+            pattern=r"^[a-z0-9][a-z0-9_-]*$",
+            description="only messages on this school's topics",
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[DeadLetterOut]:
     query = select(DeadLetter).order_by(DeadLetter.id.desc()).limit(limit)
@@ -40,7 +48,15 @@ def list_dead_letters(
     elif caller.scope_kind != "province":
         ids = session.scalars(select(School.id).where(caller.school_ids_filter())).all()
         query = query.where(or_(false(), *[_school_topics(i) for i in ids]))
-    return [DeadLetterOut(id=d.id, received_at=utc(d.received_at), topic=d.topic, reason=d.reason,
-                          detail=d.detail, payload_preview=d.payload[:500].decode("utf-8", "replace"),
-                          payload_bytes=len(d.payload))
-            for d in session.scalars(query)]
+    return [
+        DeadLetterOut(
+            id=d.id,
+            received_at=utc(d.received_at),
+            topic=d.topic,
+            reason=d.reason,
+            detail=d.detail,
+            payload_preview=d.payload[:500].decode("utf-8", "replace"),
+            payload_bytes=len(d.payload),
+        )
+        for d in session.scalars(query)
+    ]

@@ -1,4 +1,5 @@
 """Districts (Phòng GDĐT): the unit of responsibility, rolled up from the school registry."""
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -14,20 +15,38 @@ router = APIRouter(prefix="/api/v1/districts", tags=["districts"], responses=AUT
 
 
 @router.get("", response_model=list[DistrictOut])
-def list_districts(session: SessionDep, runtime: RuntimeDep, caller: CallerDep,
-                   clock: ClockDep) -> list[DistrictOut]:
+def list_districts(
+    session: SessionDep, runtime: RuntimeDep, caller: CallerDep, clock: ClockDep
+) -> list[DistrictOut]:
     """The districts the caller can see, with school and device counts (a school token sees
     its own school's counts under its district)."""
-    return [DistrictOut(**vars(d)) for d in district_summaries(
-        session, caller.school_ids_filter(), clock(), runtime.settings.ingest.offline_after_intervals)]
+    return [
+        DistrictOut(**vars(d))
+        for d in district_summaries(
+            session,
+            caller.school_ids_filter(),
+            clock(),
+            runtime.settings.ingest.offline_after_intervals,
+        )
+    ]
 
 
 @router.get("/{district_id}", response_model=DistrictOut)
-def get_district(district_id: Annotated[str, Path(max_length=63)], session: SessionDep,
-                 runtime: RuntimeDep, caller: CallerDep, clock: ClockDep) -> DistrictOut:
+def get_district(
+    district_id: Annotated[str, Path(max_length=63)],
+    session: SessionDep,
+    runtime: RuntimeDep,
+    caller: CallerDep,
+    clock: ClockDep,
+) -> DistrictOut:
     caller.require_district(district_id)
-    found = district_summaries(session, caller.school_ids_filter(), clock(),
-                               runtime.settings.ingest.offline_after_intervals, district=district_id)
+    found = district_summaries(
+        session,
+        caller.school_ids_filter(),
+        clock(),
+        runtime.settings.ingest.offline_after_intervals,
+        district=district_id,
+    )
     if not found:
         raise HTTPException(404, NOT_FOUND)
     return DistrictOut(**vars(found[0]))

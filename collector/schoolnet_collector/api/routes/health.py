@@ -5,6 +5,7 @@ Without a token (monitoring probes) the answer is the status only; what was chec
 addresses and the ingest counters are shown to province tokens, as they describe the
 installation rather than any school.
 """
+
 from __future__ import annotations
 
 import socket
@@ -29,10 +30,14 @@ def check_broker(runtime) -> ComponentHealth:
         sub = runtime.ingest.subscriber
         if sub.connected:
             return ComponentHealth(ok=True, detail=f"subscribed at {cfg.host}:{cfg.port}")
-        return ComponentHealth(ok=False, detail=sub.last_error or f"not connected to {cfg.host}:{cfg.port}")
+        return ComponentHealth(
+            ok=False, detail=sub.last_error or f"not connected to {cfg.host}:{cfg.port}"
+        )
     try:
         socket.create_connection((cfg.host, cfg.port), timeout=2).close()
-        return ComponentHealth(ok=True, detail=f"{cfg.host}:{cfg.port} accepts connections (ingest off)")
+        return ComponentHealth(
+            ok=True, detail=f"{cfg.host}:{cfg.port} accepts connections (ingest off)"
+        )
     except OSError as exc:
         return ComponentHealth(ok=False, detail=f"{cfg.host}:{cfg.port}: {exc.strerror or exc}")
 
@@ -43,9 +48,13 @@ def check_influx(runtime) -> ComponentHealth:
     except StorageError as exc:
         return ComponentHealth(ok=False, detail=str(exc))
     if runtime.ingest is not None and runtime.ingest.last_write_error:
-        return ComponentHealth(ok=False, detail="writes failing: " + runtime.ingest.last_write_error)
-    return ComponentHealth(ok=True, detail=f"{runtime.store.url} version {version or 'unknown'}, "
-                                           f"{runtime.store.api} write API")
+        return ComponentHealth(
+            ok=False, detail="writes failing: " + runtime.ingest.last_write_error
+        )
+    return ComponentHealth(
+        ok=True,
+        detail=f"{runtime.store.url} version {version or 'unknown'}, {runtime.store.api} write API",
+    )
 
 
 def check_registry(runtime) -> ComponentHealth:
@@ -58,7 +67,9 @@ def check_registry(runtime) -> ComponentHealth:
 
 
 def health_caller(
-    request: Request, runtime: RuntimeDep, clock: ClockDep,
+    request: Request,
+    runtime: RuntimeDep,
+    clock: ClockDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Caller | None:
     """The caller if the registry can tell; a registry that is down must still give a 503
@@ -71,10 +82,16 @@ def health_caller(
 
 
 @router.get("/health", response_model=Health, responses={503: {"model": Health}})
-def health(runtime: RuntimeDep, response: Response,
-           caller: Annotated[Caller | None, Depends(health_caller)]) -> Health:
-    parts = dict(broker=check_broker(runtime), influxdb=check_influx(runtime),
-                 registry=check_registry(runtime))
+def health(
+    runtime: RuntimeDep,
+    response: Response,
+    caller: Annotated[Caller | None, Depends(health_caller)],
+) -> Health:
+    parts = {
+        "broker": check_broker(runtime),
+        "influxdb": check_influx(runtime),
+        "registry": check_registry(runtime),
+    }
     ok = all(p.ok for p in parts.values())
     if not ok:
         response.status_code = 503

@@ -4,10 +4,12 @@ Every route checks the caller's scope through the incident's school (an incident
 is a 404, like one that does not exist); changing one needs the ``operator`` role. The actor in
 the timeline is the token's name.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Callable, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from pydantic import BaseModel, Field
@@ -68,30 +70,51 @@ class NoteIn(BaseModel):
 
 def incident_out(incident: Incident, district: str, timeline: bool = False) -> IncidentOut:
     return IncidentOut(
-        id=incident.id, key=incident.key, rule=incident.rule, school_id=incident.school_id,
-        district=district, device_id=incident.device_id, severity=incident.severity,
-        state=incident.state, flapping=incident.flapping, summary=incident.summary,
-        details=incident.details or {}, opened_at=utc(incident.opened_at),
-        acknowledged_at=utc(incident.acknowledged_at), acknowledged_by=incident.acknowledged_by,
-        resolved_at=utc(incident.resolved_at), resolved_by=incident.resolved_by,
-        timeline=[TimelineEvent(at=utc(e.at), kind=e.kind, actor=e.actor, note=e.note)
-                  for e in incident.events] if timeline else None)
+        id=incident.id,
+        key=incident.key,
+        rule=incident.rule,
+        school_id=incident.school_id,
+        district=district,
+        device_id=incident.device_id,
+        severity=incident.severity,
+        state=incident.state,
+        flapping=incident.flapping,
+        summary=incident.summary,
+        details=incident.details or {},
+        opened_at=utc(incident.opened_at),
+        acknowledged_at=utc(incident.acknowledged_at),
+        acknowledged_by=incident.acknowledged_by,
+        resolved_at=utc(incident.resolved_at),
+        resolved_by=incident.resolved_by,
+        timeline=[
+            TimelineEvent(at=utc(e.at), kind=e.kind, actor=e.actor, note=e.note)
+            for e in incident.events
+        ]
+        if timeline
+        else None,
+    )
 
 
 @router.get("", response_model=IncidentPage)
 def list_incidents(
-    session: SessionDep, caller: CallerDep,
+    session: SessionDep,
+    caller: CallerDep,
     school: Annotated[str | None, Query(max_length=63, description="school id")] = None,
     district: Annotated[str | None, Query(max_length=63, description="district id")] = None,
-    state: Annotated[Literal["open", "acknowledged", "resolved", "active"] | None,
-                     Query(description="active = open or acknowledged")] = None,
+    state: Annotated[
+        Literal["open", "acknowledged", "resolved", "active"] | None,
+        Query(description="active = open or acknowledged"),
+    ] = None,
     rule: Annotated[str | None, Query(max_length=63)] = None,
     severity: Annotated[Literal["info", "warning", "critical"] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> IncidentPage:
-    query = (select(Incident, School.district).join(School, School.id == Incident.school_id)
-             .where(caller.school_ids_filter()))
+    query = (
+        select(Incident, School.district)
+        .join(School, School.id == Incident.school_id)
+        .where(caller.school_ids_filter())
+    )
     if school:
         query = query.where(Incident.school_id == school)
     if district:
@@ -105,12 +128,15 @@ def list_incidents(
     if severity:
         query = query.where(Incident.severity == severity)
     total = session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = session.execute(query.order_by(Incident.opened_at.desc(), Incident.id.desc())
-                           .limit(limit).offset(offset)).all()
+    rows = session.execute(
+        query.order_by(Incident.opened_at.desc(), Incident.id.desc()).limit(limit).offset(offset)
+    ).all()
     return IncidentPage(total=total, items=[incident_out(i, d) for i, d in rows])
 
 
-def _incident_in_scope(session: Session, caller: Caller, incident_id: int) -> tuple[Incident, School]:
+def _incident_in_scope(
+    session: Session, caller: Caller, incident_id: int
+) -> tuple[Incident, School]:
     incident = session.get(Incident, incident_id)
     if incident is None:
         raise HTTPException(404, NOT_FOUND)
@@ -124,8 +150,9 @@ def get_incident(incident_id: IncidentId, session: SessionDep, caller: CallerDep
     return incident_out(incident, school.district, timeline=True)
 
 
-def _change(session: Session, caller: Caller, incident_id: int, action, note: str | None,
-            now: datetime) -> IncidentOut:
+def _change(
+    session: Session, caller: Caller, incident_id: int, action, note: str | None, now: datetime
+) -> IncidentOut:
     _, school = _incident_in_scope(session, caller, incident_id)
     caller.require_role("operator")
     try:
@@ -136,28 +163,46 @@ def _change(session: Session, caller: Caller, incident_id: int, action, note: st
     return incident_out(incident, school.district, timeline=True)
 
 
-@router.post("/{incident_id}/acknowledge", response_model=IncidentOut,
-             responses={409: {"description": "The incident is not open"}})
-def acknowledge_incident(incident_id: IncidentId, body: TransitionIn, session: SessionDep,
-                         caller: CallerDep, clock: ClockDep) -> IncidentOut:
+@router.post(
+    "/{incident_id}/acknowledge",
+    response_model=IncidentOut,
+    responses={409: {"description": "The incident is not open"}},
+)
+def acknowledge_incident(
+    incident_id: IncidentId,
+    body: TransitionIn,
+    session: SessionDep,
+    caller: CallerDep,
+    clock: ClockDep,
+) -> IncidentOut:
     """Someone is on it: reminders stop; the incident stays until the problem is gone."""
     return _change(session, caller, incident_id, transitions.acknowledge, body.note, clock())
 
 
-@router.post("/{incident_id}/resolve", response_model=IncidentOut,
-             responses={409: {"description": "The incident is already resolved"}})
-def resolve_incident(incident_id: IncidentId, body: TransitionIn, session: SessionDep,
-                     caller: CallerDep, clock: ClockDep) -> IncidentOut:
+@router.post(
+    "/{incident_id}/resolve",
+    response_model=IncidentOut,
+    responses={409: {"description": "The incident is already resolved"}},
+)
+def resolve_incident(
+    incident_id: IncidentId,
+    body: TransitionIn,
+    session: SessionDep,
+    caller: CallerDep,
+    clock: ClockDep,
+) -> IncidentOut:
     """Close it by hand (if the problem is still there, the rules open a new incident)."""
     return _change(session, caller, incident_id, transitions.resolve, body.note, clock())
 
 
 @router.post("/{incident_id}/notes", response_model=IncidentOut)
-def add_incident_note(incident_id: IncidentId, body: NoteIn, session: SessionDep,
-                      caller: CallerDep, clock: ClockDep) -> IncidentOut:
+def add_incident_note(
+    incident_id: IncidentId, body: NoteIn, session: SessionDep, caller: CallerDep, clock: ClockDep
+) -> IncidentOut:
     _, school = _incident_in_scope(session, caller, incident_id)
     caller.require_role("operator")
-    incident = transitions.add_note(session, incident_id, actor=caller.token_name, note=body.note,
-                                    now=clock())
+    incident = transitions.add_note(
+        session, incident_id, actor=caller.token_name, note=body.note, now=clock()
+    )
     session.refresh(incident)
     return incident_out(incident, school.district, timeline=True)

@@ -1,5 +1,6 @@
 """``/api/v1/procurement``: the replacement plan for a scope and period
 (``planning.procurement``), as JSON or as a CSV/XLSX download."""
+
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException
@@ -15,8 +16,11 @@ from schoolnet_collector.storage.influx import StorageError
 router = APIRouter(prefix="/api/v1/procurement", tags=["planning"], responses=AUTH_RESPONSES)
 
 
-@router.get("", responses=REPORT_RESPONSES,
-            summary="Devices and labs to replace or add, with costs and a five-year horizon")
+@router.get(
+    "",
+    responses=REPORT_RESPONSES,
+    summary="Devices and labs to replace or add, with costs and a five-year horizon",
+)
 def get_procurement(q: ReportQueryDep, caller: CallerDep, session: SessionDep, runtime: RuntimeDep):
     scope = caller.resolve_scope(q.scope, session)
     try:

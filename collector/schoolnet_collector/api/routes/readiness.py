@@ -1,5 +1,6 @@
 """``/api/v1/readiness``: readiness against the plan targets for a scope and period
 (``planning.readiness``), as JSON or as a CSV/XLSX download."""
+
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException
@@ -15,8 +16,9 @@ from schoolnet_collector.storage.influx import StorageError
 router = APIRouter(prefix="/api/v1/readiness", tags=["planning"], responses=AUTH_RESPONSES)
 
 
-@router.get("", responses=REPORT_RESPONSES,
-            summary="Readiness indicators with plan targets and gaps")
+@router.get(
+    "", responses=REPORT_RESPONSES, summary="Readiness indicators with plan targets and gaps"
+)
 def get_readiness(q: ReportQueryDep, caller: CallerDep, session: SessionDep, runtime: RuntimeDep):
     scope = caller.resolve_scope(q.scope, session)
     try:

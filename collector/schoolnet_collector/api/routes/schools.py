@@ -1,4 +1,5 @@
 """Schools and their devices, as the registry knows them, within the caller's scope."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -21,13 +22,28 @@ SchoolId = Annotated[str, Path(max_length=63, description="school id, as in the 
 
 
 def school_out(school: School, devices: int, online: int) -> SchoolOut:
-    return SchoolOut(id=school.id, name=school.name, province=school.province,
-                     district=school.district, district_name=school.district_name,
-                     level=school.level, devices=devices, devices_online=online)
+    return SchoolOut(
+        id=school.id,
+        name=school.name,
+        province=school.province,
+        district=school.district,
+        district_name=school.district_name,
+        level=school.level,
+        devices=devices,
+        devices_online=online,
+    )
 
 
-def schools_page(session, runtime, caller: Caller, now: datetime, district: str | None = None,
-                 level: str | None = None, limit: int = 100, offset: int = 0) -> SchoolPage:
+def schools_page(
+    session,
+    runtime,
+    caller: Caller,
+    now: datetime,
+    district: str | None = None,
+    level: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> SchoolPage:
     """The list route's answer; the web pages call it too so both show the same numbers."""
     query = select(School).where(caller.school_ids_filter())
     if district:
@@ -36,8 +52,9 @@ def schools_page(session, runtime, caller: Caller, now: datetime, district: str 
         query = query.where(School.level == level)
     total = count_schools(session, query)
     schools = list(session.scalars(query.order_by(School.id).limit(limit).offset(offset)))
-    counts = device_counts(session, [s.id for s in schools], now,
-                           runtime.settings.ingest.offline_after_intervals)
+    counts = device_counts(
+        session, [s.id for s in schools], now, runtime.settings.ingest.offline_after_intervals
+    )
     items = []
     for s in schools:
         c = counts.get(s.id)
@@ -47,7 +64,10 @@ def schools_page(session, runtime, caller: Caller, now: datetime, district: str 
 
 @router.get("", response_model=SchoolPage)
 def list_schools(
-    session: SessionDep, runtime: RuntimeDep, caller: CallerDep, clock: ClockDep,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    caller: CallerDep,
+    clock: ClockDep,
     district: Annotated[str | None, Query(max_length=63, description="district id")] = None,
     level: Annotated[str | None, Query(max_length=32, description="level id, e.g. thcs")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
@@ -57,39 +77,69 @@ def list_schools(
 
 
 @router.get("/{school_id}", response_model=SchoolOut)
-def get_school(school_id: SchoolId, session: SessionDep, runtime: RuntimeDep,
-               caller: CallerDep, clock: ClockDep) -> SchoolOut:
+def get_school(
+    school_id: SchoolId,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    caller: CallerDep,
+    clock: ClockDep,
+) -> SchoolOut:
     school = caller.require_school_id(session, school_id)
-    c = device_counts(session, [school.id], clock(),
-                      runtime.settings.ingest.offline_after_intervals).get(school.id)
+    c = device_counts(
+        session, [school.id], clock(), runtime.settings.ingest.offline_after_intervals
+    ).get(school.id)
     return school_out(school, c.devices if c else 0, c.devices_online if c else 0)
 
 
 def devices_of(session, runtime, school_id: str, now: datetime) -> list[DeviceOut]:
     after = runtime.settings.ingest.offline_after_intervals
-    return [DeviceOut(id=d.device_id, school=d.school_id, kind=d.kind, first_seen=utc(d.first_seen),
-                      last_seen=utc(d.last_seen), last_seq=d.last_seq,
-                      interval_seconds=d.interval_seconds, online=is_online(d, now, after),
-                      availability={True: "online", False: "offline"}.get(d.available, "unknown"))
-            for d in school_devices(session, school_id)]
+    return [
+        DeviceOut(
+            id=d.device_id,
+            school=d.school_id,
+            kind=d.kind,
+            first_seen=utc(d.first_seen),
+            last_seen=utc(d.last_seen),
+            last_seq=d.last_seq,
+            interval_seconds=d.interval_seconds,
+            online=is_online(d, now, after),
+            availability={True: "online", False: "offline"}.get(d.available, "unknown"),
+        )
+        for d in school_devices(session, school_id)
+    ]
 
 
 @router.get("/{school_id}/devices", response_model=list[DeviceOut])
-def list_devices(school_id: SchoolId, session: SessionDep, runtime: RuntimeDep,
-                 caller: CallerDep, clock: ClockDep) -> list[DeviceOut]:
+def list_devices(
+    school_id: SchoolId,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    caller: CallerDep,
+    clock: ClockDep,
+) -> list[DeviceOut]:
     caller.require_school_id(session, school_id)
     return devices_of(session, runtime, school_id, clock())
 
 
-@router.get("/{school_id}/uplink", response_model=list[UplinkHour],
-            responses={503: {"description": "InfluxDB cannot be read right now"}})
-def school_uplink(school_id: SchoolId, session: SessionDep, runtime: RuntimeDep, caller: CallerDep,
-                  hours: Annotated[int, Query(ge=1, le=24 * 31)] = 24) -> list[UplinkHour]:
+@router.get(
+    "/{school_id}/uplink",
+    response_model=list[UplinkHour],
+    responses={503: {"description": "InfluxDB cannot be read right now"}},
+)
+def school_uplink(
+    school_id: SchoolId,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    caller: CallerDep,
+    hours: Annotated[int, Query(ge=1, le=24 * 31)] = 24,
+) -> list[UplinkHour]:
     """Hourly means of the school gateway's ``uplink`` measurement, oldest first."""
     caller.require_school_id(session, school_id)
     try:
         rows = uplink_history(runtime.store, school_id, hours)
     except StorageError as exc:
         raise HTTPException(503, f"uplink history unavailable: {exc}") from None
-    return [UplinkHour(**{**r, "time": datetime.fromtimestamp(r["time"] / 1000, timezone.utc)})
-            for r in rows]
+    return [
+        UplinkHour(**{**r, "time": datetime.fromtimestamp(r["time"] / 1000, timezone.utc)})
+        for r in rows
+    ]

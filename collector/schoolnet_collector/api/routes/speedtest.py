@@ -6,11 +6,13 @@ only the province. Sizes are bounded (``MAX_BYTES`` each way) so a misconfigured
 cannot tie up the collector; any valid token may call it (gateways use a school token).
 The payload is incompressible, so a compressing link or proxy cannot flatter the figure.
 """
+
 from __future__ import annotations
 
 import os
 import time
-from typing import Annotated, Iterator
+from collections.abc import Iterator
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
@@ -39,22 +41,44 @@ def _payload(size: int) -> Iterator[bytes]:
         yield CHUNK[:rest]
 
 
-@router.get("/download", response_class=StreamingResponse,
-            responses={200: {"content": {"application/octet-stream": {}},
-                             "description": "`bytes` bytes of random data"}})
-def download(caller: CallerDep,
-             size: Annotated[int, Query(alias="bytes", ge=1, le=MAX_BYTES,
-                                        description="how many bytes to send")] = DEFAULT_BYTES,
-             ) -> StreamingResponse:
-    return StreamingResponse(_payload(size), media_type="application/octet-stream",
-                             headers={"Content-Length": str(size), "Cache-Control": "no-store"})
+@router.get(
+    "/download",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "content": {"application/octet-stream": {}},
+            "description": "`bytes` bytes of random data",
+        }
+    },
+)
+def download(
+    caller: CallerDep,
+    size: Annotated[
+        int, Query(alias="bytes", ge=1, le=MAX_BYTES, description="how many bytes to send")
+    ] = DEFAULT_BYTES,
+) -> StreamingResponse:
+    return StreamingResponse(
+        _payload(size),
+        media_type="application/octet-stream",
+        headers={"Content-Length": str(size), "Cache-Control": "no-store"},
+    )
 
 
-@router.post("/upload", response_model=UploadResult,
-             responses={413: {"model": Problem, "description": f"more than {MAX_BYTES} bytes"}},
-             openapi_extra={"requestBody": {"required": False, "content": {
-                 "application/octet-stream": {"schema": {"type": "string", "format": "binary",
-                                                         "maxLength": MAX_BYTES}}}}})
+@router.post(
+    "/upload",
+    response_model=UploadResult,
+    responses={413: {"model": Problem, "description": f"more than {MAX_BYTES} bytes"}},
+    openapi_extra={
+        "requestBody": {
+            "required": False,
+            "content": {
+                "application/octet-stream": {
+                    "schema": {"type": "string", "format": "binary", "maxLength": MAX_BYTES}
+                }
+            },
+        }
+    },
+)
 async def upload(caller: CallerDep, request: Request) -> UploadResult:
     """Reads and discards the body; more than ``MAX_BYTES`` is refused with 413 as soon as it
     is exceeded (or at once, when Content-Length says so)."""

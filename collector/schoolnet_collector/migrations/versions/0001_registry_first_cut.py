@@ -3,6 +3,7 @@
 Revision ID: 0001
 Revises:
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -25,8 +26,12 @@ def upgrade() -> None:
     )
     op.create_table(
         "devices",
-        sa.Column("school_id", sa.String(63), sa.ForeignKey("schools.id", ondelete="CASCADE"),
-                  primary_key=True),
+        sa.Column(
+            "school_id",
+            sa.String(63),
+            sa.ForeignKey("schools.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
         sa.Column("device_id", sa.String(63), primary_key=True),
         sa.Column("kind", sa.String(32), nullable=False),
         sa.Column("first_seen", sa.DateTime(timezone=True), nullable=False),

@@ -5,6 +5,7 @@ Also each device's expected presence and the newest readings the alert rules nee
 Revision ID: 0002
 Revises: 0001
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -15,8 +16,12 @@ depends_on = None
 
 
 def _school_fk(nullable: bool) -> sa.Column:
-    return sa.Column("school_id", sa.String(63), sa.ForeignKey("schools.id", ondelete="CASCADE"),
-                     nullable=nullable)
+    return sa.Column(
+        "school_id",
+        sa.String(63),
+        sa.ForeignKey("schools.id", ondelete="CASCADE"),
+        nullable=nullable,
+    )
 
 
 def upgrade() -> None:
@@ -98,17 +103,26 @@ def upgrade() -> None:
         sa.Column("resolved_by", sa.String(200), nullable=True),
     )
     # One incident per key that is not resolved, decided by the database (several collectors).
-    op.create_index("ux_incidents_open_key", "incidents", ["key"], unique=True,
-                    sqlite_where=sa.text("state != 'resolved'"),
-                    postgresql_where=sa.text("state != 'resolved'"))
+    op.create_index(
+        "ux_incidents_open_key",
+        "incidents",
+        ["key"],
+        unique=True,
+        sqlite_where=sa.text("state != 'resolved'"),
+        postgresql_where=sa.text("state != 'resolved'"),
+    )
     op.create_index("ix_incidents_state_school", "incidents", ["state", "school_id"])
     op.create_index("ix_incidents_key_opened", "incidents", ["key", "opened_at"])
     op.create_index("ix_incidents_rule", "incidents", ["rule"])
     op.create_table(
         "incident_events",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("incident_id", sa.Integer, sa.ForeignKey("incidents.id", ondelete="CASCADE"),
-                  nullable=False),
+        sa.Column(
+            "incident_id",
+            sa.Integer,
+            sa.ForeignKey("incidents.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("kind", sa.String(32), nullable=False),
         sa.Column("actor", sa.String(200), nullable=False),
@@ -117,8 +131,12 @@ def upgrade() -> None:
     op.create_index("ix_incident_events_incident_id", "incident_events", ["incident_id"])
     op.create_table(
         "device_readings",
-        sa.Column("school_id", sa.String(63), sa.ForeignKey("schools.id", ondelete="CASCADE"),
-                  primary_key=True),
+        sa.Column(
+            "school_id",
+            sa.String(63),
+            sa.ForeignKey("schools.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
         sa.Column("device_id", sa.String(63), primary_key=True),
         sa.Column("name", sa.String(127), primary_key=True),
         sa.Column("value", sa.Float, nullable=True),

@@ -6,6 +6,7 @@ twice; ``state`` + ``not_before`` pick the due rows.
 Revision ID: 0003
 Revises: 0002
 """
+
 import sqlalchemy as sa
 from alembic import op
 

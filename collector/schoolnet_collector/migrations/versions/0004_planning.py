@@ -7,6 +7,7 @@ replaces a lab room as a whole. All three columns are nullable: unknown stays un
 Revision ID: 0004
 Revises: 0003
 """
+
 import sqlalchemy as sa
 from alembic import op
 

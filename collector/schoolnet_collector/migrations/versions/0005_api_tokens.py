@@ -3,6 +3,7 @@
 Revision ID: 0005
 Revises: 0004
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -30,8 +31,13 @@ def upgrade() -> None:
         "web_sessions",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("session_hash", sa.String(64), nullable=False, unique=True),
-        sa.Column("token_id", sa.Integer, sa.ForeignKey("api_tokens.id", ondelete="CASCADE"),
-                  nullable=False, index=True),
+        sa.Column(
+            "token_id",
+            sa.Integer,
+            sa.ForeignKey("api_tokens.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        ),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
     )

@@ -3,6 +3,7 @@
 A channel knows nothing of incidents or contacts: it gets a rendered ``Message`` and one
 address (an email, a chat id, a URL, a topic), so a new channel is one small module.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

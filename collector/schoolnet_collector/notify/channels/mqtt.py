@@ -7,6 +7,7 @@ needs ``topic write schoolnet/v1/_alerts/#``; readers get it through ``topic rea
 MQTT v5, because only a v5 PUBACK says "not authorized": over 3.1.1 Mosquitto acknowledges a
 publish its ACL drops, and a missing ACL line would look like delivered alerts.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,10 +36,15 @@ class MqttAlertChannel:
         if self._client is not None and self._client.is_connected():
             return self._client
         self.close()
-        client = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5,
-                             client_id=f"{self.broker.client_id}-alerts"[:64])
-        client.username_pw_set(self.cfg.username or self.broker.username,
-                               self.cfg.password if self.cfg.username else self.broker.password)
+        client = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            protocol=mqtt.MQTTv5,
+            client_id=f"{self.broker.client_id}-alerts"[:64],
+        )
+        client.username_pw_set(
+            self.cfg.username or self.broker.username,
+            self.cfg.password if self.cfg.username else self.broker.password,
+        )
         if self.broker.tls:
             client.tls_set(ca_certs=str(self.broker.ca_file) if self.broker.ca_file else None)
         ready = threading.Event()
@@ -56,8 +62,11 @@ class MqttAlertChannel:
         return client
 
     def send(self, message: Message, address: str) -> None:
-        payload = json.dumps({"subject": message.subject, "text": message.body, **message.event},
-                             ensure_ascii=False, default=str)
+        payload = json.dumps(
+            {"subject": message.subject, "text": message.body, **message.event},
+            ensure_ascii=False,
+            default=str,
+        )
         with self._lock:
             client = self._connected()
             info = client.publish(address, payload, qos=1)
@@ -69,8 +78,11 @@ class MqttAlertChannel:
             raise DeliveryError("MQTT publish: no PUBACK in time")
         reason = self._acks.pop(info.mid, None)
         if reason is not None and reason.is_failure:
-            raise DeliveryError(f"MQTT publish to {address}: {reason} (the broker account needs "
-                                f"'topic write {self.cfg.prefix}/#')", permanent=True)
+            raise DeliveryError(
+                f"MQTT publish to {address}: {reason} (the broker account needs "
+                f"'topic write {self.cfg.prefix}/#')",
+                permanent=True,
+            )
 
     def close(self) -> None:
         if self._client is not None:

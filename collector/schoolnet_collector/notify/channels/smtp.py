@@ -3,6 +3,7 @@
 A new connection per message: alerts are rare, and a long-lived connection to a provincial
 mail server would be dropped by it between alerts anyway.
 """
+
 from __future__ import annotations
 
 import smtplib
@@ -24,7 +25,9 @@ class SmtpChannel:
         self.cfg = cfg
 
     def _tls(self) -> ssl.SSLContext:
-        return ssl.create_default_context(cafile=str(self.cfg.ca_file) if self.cfg.ca_file else None)
+        return ssl.create_default_context(
+            cafile=str(self.cfg.ca_file) if self.cfg.ca_file else None
+        )
 
     def build(self, message: Message, address: str) -> EmailMessage:
         # No header folding: Python's folder drops the space between two encoded words
@@ -48,7 +51,9 @@ class SmtpChannel:
         mail = self.build(message, address)
         try:
             if cfg.security == "ssl":
-                client = smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=cfg.timeout, context=self._tls())
+                client = smtplib.SMTP_SSL(
+                    cfg.host, cfg.port, timeout=cfg.timeout, context=self._tls()
+                )
             else:
                 client = smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout)
             with client:
@@ -63,7 +68,9 @@ class SmtpChannel:
             raise DeliveryError(f"SMTP login refused: {exc.smtp_code}") from None
         except smtplib.SMTPResponseException as exc:
             permanent = 500 <= exc.smtp_code < 600 and exc.smtp_code != 554
-            raise DeliveryError(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}", permanent=permanent) from None
+            raise DeliveryError(
+                f"SMTP {exc.smtp_code}: {exc.smtp_error!r}", permanent=permanent
+            ) from None
         except (OSError, smtplib.SMTPException) as exc:
             raise DeliveryError(f"SMTP {cfg.host}:{cfg.port}: {exc}") from None
         if refused:

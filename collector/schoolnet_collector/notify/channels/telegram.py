@@ -5,6 +5,7 @@ local server that speaks the same JSON. Error handling follows the Bot API: ``{"
 "error_code", "description", "parameters": {"retry_after"}}``; 429 and 5xx are retried,
 400/403 (chat not found, bot blocked) are permanent.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,9 +28,13 @@ class TelegramApi:
             raise DeliveryError("notify.telegram.bot_token is not set", permanent=True)
         url = f"{self.cfg.api_base.rstrip('/')}/bot{self.cfg.bot_token}/{method}"
         try:
-            resp = self.http.request("POST", url, body=json.dumps(params).encode(),
-                                     headers={"Content-Type": "application/json"},
-                                     timeout=timeout or self.cfg.timeout)
+            resp = self.http.request(
+                "POST",
+                url,
+                body=json.dumps(params).encode(),
+                headers={"Content-Type": "application/json"},
+                timeout=timeout or self.cfg.timeout,
+            )
         except urllib3.exceptions.HTTPError as exc:
             raise DeliveryError(f"Telegram {method}: {type(exc).__name__}") from None
         try:
@@ -39,12 +44,16 @@ class TelegramApi:
         if resp.status == 200 and isinstance(data, dict) and data.get("ok"):
             return data.get("result")
         desc = data.get("description", "") if isinstance(data, dict) else ""
-        retry_after = ((data.get("parameters") or {}).get("retry_after")
-                       if isinstance(data, dict) else None)
+        retry_after = (
+            (data.get("parameters") or {}).get("retry_after") if isinstance(data, dict) else None
+        )
         permanent = resp.status in (400, 401, 403, 404)
         # The token is part of the URL: never put the URL in an error message.
-        raise DeliveryError(f"Telegram {method}: HTTP {resp.status} {desc}".strip(),
-                            permanent=permanent, retry_after=retry_after)
+        raise DeliveryError(
+            f"Telegram {method}: HTTP {resp.status} {desc}".strip(),
+            permanent=permanent,
+            retry_after=retry_after,
+        )
 
 
 class TelegramChannel:
@@ -55,5 +64,6 @@ class TelegramChannel:
 
     def send(self, message: Message, address: str) -> None:
         text = f"{message.subject}\n\n{message.body}"[:MAX_TEXT]
-        self.api.call("sendMessage", {"chat_id": address, "text": text,
-                                      "disable_web_page_preview": True})
+        self.api.call(
+            "sendMessage", {"chat_id": address, "text": text, "disable_web_page_preview": True}
+        )

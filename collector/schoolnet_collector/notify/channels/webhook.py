@@ -9,6 +9,7 @@ Headers (documented in collector/README.md, "Notifications"):
 The timestamp is inside the signed material, so a receiver that rejects signatures older than
 a few minutes cannot be fed a captured request again (the scheme Stripe and Slack use).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -30,8 +31,9 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
     return "sha256=" + mac.hexdigest()
 
 
-def verify(secret: str, timestamp: str, body: bytes, signature: str, now: float,
-           tolerance: float = 300) -> bool:
+def verify(
+    secret: str, timestamp: str, body: bytes, signature: str, now: float, tolerance: float = 300
+) -> bool:
     """What a receiver does (used by the tests; receivers in other languages follow it)."""
     try:
         ts = int(timestamp)
@@ -53,17 +55,24 @@ class WebhookChannel:
         self.http = urllib3.PoolManager(retries=False)
 
     def send(self, message: Message, address: str) -> None:
-        body = json.dumps({"subject": message.subject, "text": message.body, **message.event},
-                          ensure_ascii=False, default=str).encode()
+        body = json.dumps(
+            {"subject": message.subject, "text": message.body, **message.event},
+            ensure_ascii=False,
+            default=str,
+        ).encode()
         ts = int(self.clock())
-        headers = {"Content-Type": "application/json; charset=utf-8", TIMESTAMP_HEADER: str(ts),
-                   DELIVERY_HEADER: message.dedup_key}
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            TIMESTAMP_HEADER: str(ts),
+            DELIVERY_HEADER: message.dedup_key,
+        }
         secret = self.secret_for(address)
         if secret:
             headers[SIGNATURE_HEADER] = sign(secret, ts, body)
         try:
-            resp = self.http.request("POST", address, body=body, headers=headers,
-                                     timeout=self.timeout, redirect=False)
+            resp = self.http.request(
+                "POST", address, body=body, headers=headers, timeout=self.timeout, redirect=False
+            )
         except urllib3.exceptions.HTTPError as exc:
             raise DeliveryError(f"webhook: {type(exc).__name__}: {exc}") from None
         if 200 <= resp.status < 300:
