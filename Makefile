@@ -7,11 +7,13 @@ PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 STAMP  := $(VENV)/.installed
 
-.PHONY: help deps venv test test-fast demo bench-ingest bench-detect bench-bytes bench-planning bench-gateway-memory clean
+.PHONY: help deps venv lint test test-fast demo bench-ingest bench-detect bench-bytes bench-planning bench-gateway-memory clean
 
 help:
 	@echo "make demo          set up and run broker, InfluxDB, collector, this machine's agent and a simulated province"
 	@echo "make test          set up and run the whole test suite against real services"
+	@echo "make test-fast     the unit tests only: no services, no namespaces, under a minute"
+	@echo "make lint          ruff, ruff format, mypy, yamllint, ansible-lint, import layers, translations"
 	@echo "make bench-ingest  measure end-to-end ingest against raw broker and InfluxDB rates"
 	@echo "make bench-detect  time from a school's link cut to the teacher's email (RUNS=3)"
 	@echo "make bench-bytes   bytes on the wire per report, normal and metered; a 3G school's month (root)"
@@ -30,11 +32,24 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+YAML_DIRS := ansible firmware_configs dashboards/provisioning collector/schoolnet_collector
+
+# The same checks as CI (.ci/run) and the pre-commit hooks (.pre-commit-config.yaml).
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/yamllint --strict -c .yamllint.yaml $(YAML_DIRS)
+	cd ansible && ../$(VENV)/bin/ansible-lint --offline --profile production -q
+	$(VENV)/bin/lint-imports
+
 test: deps venv
 	$(VENV)/bin/pytest -q
 
+# Unit tests only: no service, no namespace, nothing slow (under a minute). Starting a service
+# here fails the test, naming the marker it lacks.
 test-fast: venv
-	$(VENV)/bin/pytest -q -x -m "not slow"
+	SCHOOLNET_TEST_NO_SERVICES=1 $(VENV)/bin/pytest -q -m "not services and not netns and not slow"
 
 demo: deps venv
 	$(PY) -m devenv.demo

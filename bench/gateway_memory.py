@@ -1,6 +1,6 @@
 """Resident memory of the school gateway's agent with its probes, against the design's aim.
 
-A classroom LAN is built from network namespaces (``tests/netns_helpers.py``: fake hosts with
+A classroom LAN is built from network namespaces (``tests/support/netns.py``: fake hosts with
 real vendors' MACs, an uplink whose far side answers for the broker's address); nothing leaves
 them. Each measurement is a child process inside the gateway namespace that loads an agent
 configuration and probes exactly as the agent does (``load_config``, ``load_probes``,
@@ -36,9 +36,9 @@ import textwrap
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))
 
-from netns_helpers import netns_available, school_lan  # noqa: E402
+from tests.support.netns import netns_available, school_lan  # noqa: E402
 
 AIM_GATEWAY_MB = 60.0  # ../shared/DESIGN.md: "gateway ≤ 60 MB"
 # Real vendors' OUIs (projectors, boards, PCs, printers, network gear) and one randomised MAC.

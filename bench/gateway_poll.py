@@ -1,6 +1,6 @@
 """How long a gateway's projector polls take, and what inventory costs an agent.
 
-Projectors are served over real TCP on 127.0.0.1 (``tests/pjlink_server.py``), class 2 with a
+Projectors are served over real TCP on 127.0.0.1 (``tests/support/pjlink_server.py``), class 2 with a
 password; some of them "silent" (eco standby: they accept and never answer), which costs a
 poll its whole timeout. Figures, compared within the same run:
 
@@ -31,14 +31,13 @@ from contextlib import ExitStack
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-
-from pjlink_server import FakeProjector, PJLinkServer  # noqa: E402
+sys.path.insert(0, str(ROOT))
 
 from schoolnet_agent.probes.pjlink import PJLinkClient, PJLinkUnreachable, poll  # noqa: E402
 from schoolnet_agent.probes.projector import ProjectorProbe, ProjectorSettings  # noqa: E402
 from schoolnet_agent.sequence import SequenceCounter  # noqa: E402
 from schoolnet_agent.subdevices import Subdevice, Subdevices  # noqa: E402
+from tests.support.pjlink_server import FakeProjector, PJLinkServer  # noqa: E402
 
 INTERVAL_SECONDS = 60.0
 RSS_SCRIPT = """

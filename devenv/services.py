@@ -41,6 +41,19 @@ def wait_for_port(port: int, timeout: float = 20.0, proc: subprocess.Popen | Non
     raise TimeoutError(f"nothing listening on {LOOPBACK}:{port} after {timeout}s")
 
 
+NO_SERVICES_ENV = "SCHOOLNET_TEST_NO_SERVICES"
+"""Set by ``make test-fast``: starting a service then fails, naming the marker the test lacks."""
+
+
+def refuse_if_forbidden(what: str) -> None:
+    """Raise when this run promised not to start services (a test marked wrongly)."""
+    if os.environ.get(NO_SERVICES_ENV):
+        raise RuntimeError(
+            f"{what}: this run starts no services ({NO_SERVICES_ENV} is set); "
+            "mark the test with @pytest.mark.services (or netns)"
+        )
+
+
 def find_binary(name: str, *candidates: str) -> str:
     for path in (shutil.which(name), *candidates):
         if path and os.path.exists(path):
@@ -62,6 +75,7 @@ class Service:
         return self.workdir / f"{self.name}.log"
 
     def _spawn(self, argv: list[str], **popen) -> None:
+        refuse_if_forbidden(self.name)
         self.workdir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(

@@ -1,7 +1,12 @@
-"""Fixtures that start real services on free loopback ports (see devenv/services.py).
+"""Fixtures that start real services on free loopback ports (see devenv/services.py), and the
+markers that let a run choose what it needs.
 
-Every device account used by the tests is declared here so that Mosquitto's password file
-and ACL are the production ones: a device can write only under its own topics.
+Markers (``pytest -m``): ``services`` (starts real Mosquitto, InfluxDB, VictoriaMetrics,
+PostgreSQL, SMTP, Chromium or a process of ours that talks to one), ``netns`` (creates network
+namespaces: root), ``slow`` (more than a few seconds). A test that uses one of the service
+fixtures below is marked ``services`` automatically; a test that starts a service itself says so
+with the marker. ``make test-fast`` runs what needs none of them and forbids starting a service
+(``SCHOOLNET_TEST_NO_SERVICES``), so a test marked wrongly fails there instead of slowing it.
 """
 
 from __future__ import annotations
@@ -12,23 +17,37 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from mqtt_helpers import PC01, ROOT, Subscriber, clear_retained  # noqa: E402
+from devenv.services import InfluxDB1, Mosquitto, PostgreSQL, VictoriaMetrics
+from tests.support.accounts import COLLECTOR, DEVICE_ACCOUNTS, SIMULATOR
+from tests.support.mqtt import PC01, ROOT, Subscriber, clear_retained
 
-from devenv.services import InfluxDB1, Mosquitto, MqttAccount, PostgreSQL, VictoriaMetrics  # noqa: E402
+SERVICE_FIXTURES = frozenset(
+    {
+        "mosquitto",
+        "fresh_mosquitto",
+        "influxdb",
+        "influx_db_name",
+        "victoria",
+        "postgresql",
+        "postgresql_url",
+        "subscriber",
+        "transport",
+        "smtp_server",
+        "browser",
+        "browser_page",
+    }
+)
+"""Fixtures (here or in a nearer conftest) that start a real service."""
 
-COLLECTOR = MqttAccount("collector", "collector-secret")
-SIMULATOR = MqttAccount("simulator", "simulator-secret")
-# A school gateway (username = school) and two PCs (username = school/device) in two schools.
-DEVICE_ACCOUNTS = [
-    MqttAccount("lc-test-01", "gw-secret-01"),
-    MqttAccount("lc-test-01/pc-01", "pc-secret-01"),
-    MqttAccount("lc-test-01/pc-02", "pc-secret-02"),
-    MqttAccount("lc-test-02", "gw-secret-02"),
-    MqttAccount("lc-test-02/pc-01", "pc-secret-21"),
-]
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if SERVICE_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.services)
+        if item.get_closest_marker("netns"):
+            item.add_marker(pytest.mark.services)
 
 
 @pytest.fixture(scope="session")

@@ -36,8 +36,11 @@ from schoolnet_agent.delivery import SpoolSettings
 from schoolnet_agent.gateway_settings import GATEWAY_KEYS, GatewaySettings
 from schoolnet_agent.probes import BUILTIN_PROBES, GATEWAY_PROBES
 from schoolnet_agent.protocol.payload import schema
-from schoolnet_agent.subdevice_settings import SECTIONS as SUBDEVICE_SECTIONS
-from schoolnet_agent.subdevice_settings import SubdeviceConfigError, read_subdevices
+from schoolnet_agent.subdevice_settings import (
+    SECTIONS as SUBDEVICE_SECTIONS,
+    SubdeviceConfigError,
+    read_subdevices,
+)
 from schoolnet_agent.transport import MqttSettings
 
 ENV_PREFIX = "SCHOOLNET_AGENT_"

@@ -15,20 +15,14 @@ if sys.version_info < (3, 11):  # the agent runs on 3.10; the collector does not
     sys.exit("schoolnet-collector needs Python 3.11 or newer")
 
 try:
-    from schoolnet_collector.commands import alerting as alerting_cmd
     from schoolnet_collector.commands import (
+        alerting as alerting_cmd,
         devices as devices_cmd,
-    )
-    from schoolnet_collector.commands import (
         report as report_cmd,
-    )
-    from schoolnet_collector.commands import (
         run as run_cmd,
-    )
-    from schoolnet_collector.commands import (
         schools as schools_cmd,
+        token as token_cmd,
     )
-    from schoolnet_collector.commands import token as token_cmd
 except ImportError as exc:  # installed without the [collector] extra (e.g. on a lab PC)
     sys.exit(
         f"schoolnet-collector: missing dependency ({exc.name}); install 'schoolnet[collector]'"

@@ -1,0 +1,760 @@
+"""Access control on every route: tokens, scopes, roles, expiry, and no leak across schools.
+
+The routes are enumerated from the application itself, so a route added later is checked
+without anyone remembering to add it here. Each path parameter must be fillable from the
+seeded world below; a parameter this file does not know is a failure, not a skip, so the
+author of a new kind of route has to say here which object it names.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import schemathesis
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from fastapi import HTTPException
+from fastapi.routing import iter_route_contexts
+from fastapi.testclient import TestClient
+from sqlalchemy import func, inspect, select
+
+from devenv.services import free_port
+from schoolnet_collector.api.auth import Caller, get_clock
+from schoolnet_collector.api.main import create_app
+from schoolnet_collector.cli import main as cli_main
+from schoolnet_collector.commands.token import parse_expiry
+from schoolnet_collector.registry.alerting_models import Contact, Incident, MaintenanceWindow
+from schoolnet_collector.registry.db import MIGRATIONS, make_engine, migrate, session_factory
+from schoolnet_collector.registry.models import Base, Device, School
+from schoolnet_collector.registry.schools import import_schools
+from schoolnet_collector.registry.tokens import (
+    Scope,
+    TokenError,
+    WebSession,
+    create_token,
+    digest,
+    find_token,
+    find_web_session,
+    open_web_session,
+    revoke_token,
+)
+from schoolnet_collector.runtime import Runtime
+from tests.support.backends import REGISTRY_BACKENDS
+from tests.support.collector import bearer, collector_settings, make_token, write_schools
+
+NOW = datetime.now(timezone.utc).replace(microsecond=0)
+OPEN_ROUTES = {
+    "/health",
+    "/openapi.json",
+    "/docs",
+    "/docs/oauth2-redirect",
+    "/redoc",
+    "/static",
+    "/login",
+    "/logout",
+}
+"""Routes anyone may call: /health answers status only without a token (see its docstring);
+the login form and static files are what a browser needs before it has a session."""
+
+# The seeded world: school A (ours) in district bat-xat, school B in sa-pa.
+OURS, THEIRS = "lc-test-01", "lc-test-02"
+DISTRICT = {OURS: "bat-xat", THEIRS: "sa-pa"}
+
+
+def app_routes(app) -> list[tuple[str, str]]:
+    """(method, path) of every route the application serves, static mounts included."""
+    out = []
+    for ctx in iter_route_contexts(app.routes):
+        for method in sorted(getattr(ctx, "methods", None) or {"GET"}):
+            if method != "HEAD":
+                out.append((method, ctx.path_format))
+    return out
+
+
+def is_open(path: str) -> bool:
+    return path in OPEN_ROUTES or path.startswith("/static")
+
+
+APP = create_app(None)  # the schema and route list need no runtime
+SPEC = schemathesis.openapi.from_asgi("/openapi.json", APP)
+OPENAPI = APP.openapi()
+ROUTES = [r for r in app_routes(APP) if not is_open(r[1])]
+
+
+def operation(method: str, path: str):
+    try:
+        return SPEC.find_operation_by_label(f"{method} {path}")
+    except LookupError:
+        return None  # a page, not in the API schema
+
+
+def required_query(method: str, path: str) -> list[str]:
+    op = operation(method, path)
+    return [] if op is None else [p.name for p in op.query if p.is_required]
+
+
+def takes_an_object(route: tuple[str, str]) -> bool:
+    """A path parameter, a required query parameter or a body field names a school, device,
+    incident..."""
+    return "{" in route[1] or bool(required_query(*route)) or body_takes_an_object(*route)
+
+
+def seed(rt) -> dict[str, dict[str, object]]:
+    """Fresh objects of each school (an incident, a contact, a maintenance window), so a
+    route that deletes or changes one does not take it away from the next test."""
+    ids: dict[str, dict[str, object]] = {}
+    with rt.sessions() as s:
+        for school in (OURS, THEIRS):
+            incident = Incident(
+                key=f"school_offline:{school}:{uuid.uuid4().hex}",
+                rule="school_offline",
+                school_id=school,
+                severity="critical",
+                state="open",
+                summary=f"{school} offline",
+                details={},
+                opened_at=NOW,
+            )
+            contact = Contact(
+                name=f"IT {school}",
+                role="school_it",
+                school_id=school,
+                email=f"it@{school}.example.invalid",
+            )
+            window = MaintenanceWindow(
+                school_id=school,
+                starts_at=NOW,
+                ends_at=NOW + timedelta(hours=1),
+                reason="thay máy",
+                created_at=NOW,
+            )
+            s.add_all([incident, contact, window])
+            s.flush()
+            ids[school] = {
+                "school_id": school,
+                "school": school,
+                "district_id": DISTRICT[school],
+                "district": DISTRICT[school],
+                "device_id": "gw",
+                "incident_id": incident.id,
+                "contact_id": contact.id,
+                "window_id": window.id,
+                "maintenance_id": window.id,
+            }
+        s.commit()
+    return ids
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory, mosquitto, influxdb):
+    """A registry with two schools in two districts, each with a gateway device and uplink
+    history in InfluxDB; tokens of each scope for school A."""
+    tmp = tmp_path_factory.mktemp("access")
+    database = f"t_access_{tmp.name}"[:60].replace("-", "_")
+    influxdb.create_database(database)
+    rt = Runtime.open(collector_settings(tmp, mosquitto, influxdb, database))
+    rt.connect_store()
+    with rt.sessions() as s:
+        for school in (OURS, THEIRS):
+            s.add(
+                Device(
+                    school_id=school,
+                    device_id="gw",
+                    kind="gateway",
+                    first_seen=NOW,
+                    last_seen=NOW,
+                    last_seq=1,
+                    interval_seconds=60,
+                    available=True,
+                )
+            )
+        s.commit()
+    ms = int(NOW.timestamp() * 1000) - 3_600_000
+    assert (
+        rt.store.write(
+            [
+                f"uplink,school={sch},device=gw up=1,rtt_ms=30,loss_percent=0 {ms}"
+                for sch in (OURS, THEIRS)
+            ]
+        ).written
+        == 2
+    )
+    tokens = {
+        "province": make_token(rt, "province", role="admin"),
+        "district": make_token(rt, f"district:{DISTRICT[OURS]}", role="admin"),
+        "school": make_token(rt, f"school:{OURS}", role="admin"),
+    }
+    app = create_app(rt)
+    with TestClient(app) as client:
+        yield {"client": client, "tokens": tokens, "runtime": rt, "app": app, "ids": seed(rt)}
+    rt.close()
+
+
+@pytest.fixture()
+def ids(world):
+    return seed(world["runtime"])
+
+
+def fill(path: str, values: dict[str, object]) -> str:
+    def one(m: re.Match) -> str:
+        name = m.group(1).split(":")[0]
+        assert name in values, (
+            f"{path}: this test does not know what {{{name}}} names; add it "
+            "to the seeded world in tests/test_api_access.py"
+        )
+        return str(values[name])
+
+    return re.sub(r"\{([^}]+)\}", one, path)
+
+
+BODY_IDS = ("school_id", "school", "device_id", "incident_id")
+"""Body fields that name an object: filled like path parameters, so a route that takes a
+school in its body (creating a maintenance window, a contact) is checked like the others."""
+
+
+def resolve(schema: dict) -> dict:
+    while "$ref" in schema:
+        schema = OPENAPI["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    return schema
+
+
+def minimal(schema: dict, values: dict[str, object], name: str = ""):
+    """The plainest instance of a JSON schema (required fields only, plus the object ids we
+    know), so a refusal is the scope check and not a 422 for an odd generated value."""
+    schema = resolve(schema)
+    if name in BODY_IDS and name in values:
+        return values[name]
+    kind = schema.get("type")
+    if kind != "object" and "properties" not in schema:  # an object's combinators only narrow it
+        for key in ("anyOf", "oneOf", "allOf"):
+            if key in schema:
+                options = [o for o in schema[key] if resolve(o).get("type") != "null"]
+                return minimal(options[0], values, name)
+    if "const" in schema:
+        return schema["const"]
+    if schema.get("enum"):
+        return schema["enum"][0]
+    if kind == "object" or "properties" in schema:
+        props = schema.get("properties", {})
+        wanted = set(schema.get("required", [])) | {
+            k for k in props if k in BODY_IDS and k in values
+        }
+        # one way to reach a person (a contact needs at least one)
+        wanted |= {k for k, v in props.items() if "email" in (k, minimal_format(v))}
+        return {k: minimal(props[k], values, k) for k in props if k in wanted}
+    if kind == "array":
+        return [minimal(schema.get("items", {}), values) for _ in range(schema.get("minItems", 0))]
+    if kind in ("integer", "number"):
+        return max(schema.get("minimum", 1), schema.get("exclusiveMinimum", 0) + 1)
+    if kind == "boolean":
+        return False
+    later = "end" in name or "until" in name
+    fmt = schema.get("format")
+    if name == "email":
+        fmt = "email"
+    if fmt == "date-time":
+        return (NOW + timedelta(hours=1 if later else 0)).isoformat()
+    if fmt == "date":
+        return (NOW + timedelta(days=1 if later else 0)).date().isoformat()
+    if fmt == "time":
+        return "17:00:00" if later or "close" in name else "07:00:00"
+    if fmt == "email":
+        return "it@example.invalid"
+    return "x" * max(1, schema.get("minLength", 1))
+
+
+def minimal_format(schema: dict) -> str | None:
+    schema = resolve(schema)
+    options = schema.get("anyOf") or [schema]
+    return next((resolve(o).get("format") for o in options if resolve(o).get("format")), None)
+
+
+def body_schema(method: str, path: str) -> dict | None:
+    op = OPENAPI["paths"].get(path, {}).get(method.lower(), {})
+    return op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+
+
+def body_for(method: str, path: str, values: dict[str, object]):
+    schema = body_schema(method, path)
+    return None if schema is None else minimal(schema, values)
+
+
+def body_takes_an_object(method: str, path: str) -> bool:
+    schema = body_schema(method, path)
+    return schema is not None and any(k in BODY_IDS for k in resolve(schema).get("properties", {}))
+
+
+SCOPED = [r for r in ROUTES if takes_an_object(r)]
+LISTS = [r for r in ROUTES if r[0] == "GET" and not takes_an_object(r)]
+
+
+def call(
+    world, method: str, path: str, token: str, values: dict | None = None, follow: bool = False
+):
+    values = values or {}
+    params = {}
+    for name in required_query(method, path):
+        assert name in values, f"{path}: the test does not know what ?{name}= names"
+        params[name] = values[name]
+    return world["client"].request(
+        method,
+        fill(path, values) if values else path,
+        params=params,
+        headers=bearer(world["tokens"][token]),
+        follow_redirects=follow,
+        json=body_for(method, path, values),
+    )
+
+
+def test_routes_are_enumerated_including_path_parameters():
+    paths = {p for _, p in ROUTES}
+    assert "/api/v1/schools/{school_id}/devices" in paths and "/api/v1/dead-letters" in paths
+    assert any("{" in p for p in paths)
+
+
+@pytest.mark.parametrize("method,path", SCOPED, ids=str)
+def test_school_token_gets_403_or_404_for_other_schools_objects(world, ids, method, path):
+    theirs = call(world, method, path, "school", ids[THEIRS])
+    assert theirs.status_code in (403, 404), (path, theirs.status_code, theirs.text[:300])
+    # The same route filled with the school's own objects is not refused for scope: so the
+    # 403/404 above is the scope check, not a wrongly filled path.
+    ours = call(world, method, path, "school", ids[OURS])
+    if "{district" in path:  # a district-wide view is wider than a school token
+        assert ours.status_code == 403, (path, ours.status_code, ours.text[:300])
+    else:
+        assert ours.status_code not in (401, 403, 404), (path, ours.status_code, ours.text[:300])
+    # ... and a province token reaches the other school's objects.
+    province = call(world, method, path, "province", seed(world["runtime"])[THEIRS])
+    assert province.status_code not in (401, 403, 404), (
+        path,
+        province.status_code,
+        province.text[:300],
+    )
+
+
+@pytest.mark.parametrize("method,path", SCOPED, ids=str)
+def test_district_token_gets_403_or_404_for_other_districts_objects(world, ids, method, path):
+    theirs = call(world, method, path, "district", ids[THEIRS])
+    assert theirs.status_code in (403, 404), (path, theirs.status_code, theirs.text[:300])
+    ours = call(world, method, path, "district", ids[OURS])
+    assert ours.status_code not in (401, 403, 404), (path, ours.status_code, ours.text[:300])
+
+
+@pytest.mark.parametrize("method,path", LISTS, ids=str)
+def test_lists_show_a_school_token_nothing_of_other_schools(world, method, path):
+    r = call(world, method, path, "school", follow=True)  # "/" sends a school to its own page
+    assert r.status_code == 200, (path, r.status_code, r.text[:300])
+    assert THEIRS not in r.text and DISTRICT[THEIRS] not in r.text, path
+    # Filtering by the other school or district reveals nothing either.
+    for param in ("school", "district", "school_id"):
+        r = world["client"].get(
+            path,
+            params={param: world["ids"][THEIRS].get(param, THEIRS)},
+            headers=bearer(world["tokens"]["school"]),
+            follow_redirects=True,
+        )
+        assert r.status_code in (200, 403, 404, 422), (path, param, r.status_code)
+        assert THEIRS not in r.text and DISTRICT[THEIRS] not in r.text, (path, param)
+
+
+@pytest.mark.parametrize("method,path", ROUTES, ids=str)
+def test_every_route_refuses_no_token_and_a_wrong_one(world, method, path):
+    values = world["ids"][OURS]
+    url = fill(path, values)
+    client = world["client"]
+    for headers in (
+        {},
+        bearer("snt_" + "x" * 43),
+        bearer("not-even-a-token"),
+        bearer(world["tokens"]["province"][:-1]),
+    ):
+        r = client.request(
+            method,
+            url,
+            headers=headers,
+            follow_redirects=False,
+            params={n: values[n] for n in required_query(method, path)},
+            json=body_for(method, path, values),
+        )
+        # API routes answer 401; web pages send the browser to the login form instead.
+        assert r.status_code in (401, 303), (path, headers, r.status_code)
+        assert "/login" in r.headers.get("location", "/login")
+
+
+def test_lists_are_filtered_to_the_scope(world):
+    client, tokens = world["client"], world["tokens"]
+    seen = {
+        name: [s["id"] for s in client.get("/api/v1/schools", headers=bearer(tok)).json()["items"]]
+        for name, tok in tokens.items()
+    }
+    assert seen == {"province": [OURS, THEIRS], "district": [OURS], "school": [OURS]}
+    districts = client.get("/api/v1/districts", headers=bearer(tokens["district"])).json()
+    assert [(d["id"], d["schools"], d["devices"]) for d in districts] == [("bat-xat", 1, 1)]
+    assert (
+        client.get("/api/v1/districts/sa-pa", headers=bearer(tokens["province"])).json()["schools"]
+        == 1
+    )
+    assert (
+        client.get("/api/v1/districts/nowhere", headers=bearer(tokens["province"])).status_code
+        == 404
+    )
+    uplink = client.get(f"/api/v1/schools/{OURS}/uplink", headers=bearer(tokens["school"])).json()
+    assert [(u["up"], u["rtt_ms"]) for u in uplink] == [(1.0, 30.0)]
+
+
+def test_out_of_scope_and_missing_objects_answer_alike(world):
+    client, token = world["client"], bearer(world["tokens"]["school"])
+    theirs = client.get(f"/api/v1/schools/{THEIRS}/devices", headers=token)
+    missing = client.get("/api/v1/schools/lc-nowhere/devices", headers=token)
+    assert theirs.status_code == missing.status_code == 404
+    assert theirs.json() == missing.json()
+
+
+def test_health_without_a_token_is_status_only(world):
+    client = world["client"]
+    bare = client.get("/health")
+    assert bare.status_code == 200 and bare.json()["status"] == "ok"
+    assert bare.json()["broker"] is None and bare.json()["ingest"] == {}
+    school = client.get("/health", headers=bearer(world["tokens"]["school"])).json()
+    assert school["registry"] is None
+    full = client.get("/health", headers=bearer(world["tokens"]["province"])).json()
+    assert full["registry"]["ok"] and full["registry"]["detail"] == "sqlite"
+
+
+def test_expired_and_revoked_tokens_are_refused(world):
+    rt, app, client = world["runtime"], world["app"], world["client"]
+    expiring = make_token(rt, "province", expires_at=NOW + timedelta(days=1), name="short")
+    assert client.get("/api/v1/schools", headers=bearer(expiring)).status_code == 200
+    app.dependency_overrides[get_clock] = lambda: lambda: NOW + timedelta(days=1, seconds=1)
+    try:
+        r = client.get("/api/v1/schools", headers=bearer(expiring))
+        assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
+        assert (
+            client.get("/api/v1/schools", headers=bearer(world["tokens"]["province"])).status_code
+            == 200
+        )
+    finally:
+        app.dependency_overrides.pop(get_clock)
+    revoked = make_token(rt, "province", name="to revoke")
+    with rt.sessions() as s:
+        revoke_token(s, revoked[:12], NOW)
+    assert client.get("/api/v1/schools", headers=bearer(revoked)).status_code == 401
+
+
+def test_tokens_are_stored_hashed_and_found_only_whole(world):
+    rt = world["runtime"]
+    secret = world["tokens"]["province"]
+    assert re.fullmatch(r"snt_[A-Za-z0-9_-]{43}", secret)  # 32 random bytes
+    with rt.engine.connect() as conn:
+        dump = "\n".join(str(row) for row in conn.exec_driver_sql("SELECT * FROM api_tokens"))
+    assert secret not in dump and secret[:12] in dump
+    with rt.sessions() as s:
+        assert find_token(s, secret, NOW) is not None
+        assert find_token(s, secret[:-1] + ("A" if secret[-1] != "A" else "B"), NOW) is None
+        assert find_token(s, "", NOW) is None
+
+
+@pytest.mark.parametrize(
+    "text,error",
+    [
+        ("county", "expected province"),
+        ("district:", "district id"),
+        ("school:A B", "school id"),
+        ("province:x", "expected province"),
+    ],
+)
+def test_bad_scopes_are_named(text, error):
+    with pytest.raises(TokenError, match=error):
+        Scope.parse(text)
+
+
+def test_caller_scope_helpers():
+    district = Caller("viewer", "district", "bat-xat", "t")
+    school = Caller("operator", "school", OURS, "t")
+    province = Caller("admin", "province", None, "t")
+    assert district.covers_scope("school:x") is False  # cannot tell without a session: no
+    assert district.covers_scope("district:bat-xat") and not district.covers_scope("province")
+    assert school.covers_scope(f"school:{OURS}") and not school.covers_scope("district:bat-xat")
+    assert province.covers_scope("district:sa-pa") and not province.covers_scope("nonsense")
+    assert school.has_role("viewer") and not school.has_role("admin")
+    assert district.resolve_scope(None) == Scope("district", "bat-xat")
+    assert district.resolve_scope("district:bat-xat") == Scope("district", "bat-xat")
+    with pytest.raises(HTTPException) as wider:
+        school.resolve_scope("province")
+    assert wider.value.status_code == 403
+    with pytest.raises(HTTPException) as malformed:
+        school.resolve_scope("county")
+    assert malformed.value.status_code == 422
+    assert district.sees_school(School(id=THEIRS, district="bat-xat"))
+    assert not school.sees_school(School(id=THEIRS, district="bat-xat"))
+
+
+# --- the token command ---------------------------------------------------------------------
+@pytest.fixture()
+def registry_conf(tmp_path):
+    """A collector config with a registry holding the two test schools."""
+    url = f"sqlite:///{tmp_path}/registry.sqlite3"
+    engine = make_engine(url)
+    migrate(engine)
+    with session_factory(engine)() as session:
+        import_schools(session, write_schools(tmp_path))
+    engine.dispose()
+    conf = tmp_path / "collector.toml"
+    conf.write_text(f'[registry]\nurl = "{url}"\n')
+    return conf
+
+
+def token_cli(capsys, *argv: str) -> tuple[int, str, str]:
+    try:
+        code = cli_main(["token", *argv])
+    except SystemExit as exc:  # argparse refusals
+        code = exc.code
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_token_create_prints_the_token_once_and_list_shows_only_its_prefix(registry_conf, capsys):
+    code, out, err = token_cli(
+        capsys,
+        "create",
+        "--config",
+        str(registry_conf),
+        "--role",
+        "operator",
+        "--scope",
+        "school:lc-test-01",
+        "--name",
+        "GV Tin học",
+        "--expires",
+        "30d",
+    )
+    assert code == 0 and re.fullmatch(r"snt_[A-Za-z0-9_-]{43}\n", out), (out, err)
+    token = out.strip()
+    assert "not shown again" in err and token not in err
+    code, out, _ = token_cli(capsys, "list", "--config", str(registry_conf))
+    assert code == 0 and token[:12] in out and token not in out
+    assert (
+        "operator" in out and "school:lc-test-01" in out and "active" in out and "GV Tin học" in out
+    )
+    code, out, _ = token_cli(capsys, "revoke", "--config", str(registry_conf), token[:12])
+    assert code == 0 and "revoked token 1" in out
+    _, out, _ = token_cli(capsys, "list", "--config", str(registry_conf))
+    assert "revoked" in out
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (
+            ["--role", "viewer", "--scope", "school:lc-nowhere"],
+            "school 'lc-nowhere' is not in the registry",
+        ),
+        (
+            ["--role", "viewer", "--scope", "district:nowhere"],
+            "no school in the registry has district 'nowhere'",
+        ),
+        (
+            ["--role", "viewer", "--scope", "county:x"],
+            "expected province, district:<id> or school:<id>",
+        ),
+        (["--role", "viewer", "--scope", "province", "--expires", "soon"], "--expires 'soon'"),
+        (
+            ["--role", "viewer", "--scope", "province", "--expires", "2020-01-01"],
+            "is not in the future",
+        ),
+        (["--role", "viewer", "--scope", "province", "--name", "x" * 101], "name must be 1 to 100"),
+        (["--role", "boss", "--scope", "province"], "invalid choice: 'boss'"),
+        (["--scope", "province"], "--role"),
+    ],
+)
+def test_token_create_refuses_bad_arguments_by_name(registry_conf, capsys, args, message):
+    code, out, err = token_cli(capsys, "create", "--config", str(registry_conf), *args)
+    assert code == 2 and out == "" and message in err, err
+    _, listed, _ = token_cli(capsys, "list", "--config", str(registry_conf))
+    assert "snt_" not in listed  # nothing was created
+
+
+def test_token_revoke_names_what_it_cannot_find(registry_conf, capsys):
+    code, _, err = token_cli(capsys, "revoke", "--config", str(registry_conf), "42")
+    assert code == 2 and "no token '42'" in err
+
+
+def test_token_command_with_a_broken_config_says_so(tmp_path, capsys):
+    conf = tmp_path / "collector.toml"
+    conf.write_text("[registry\n")
+    code, _, err = token_cli(capsys, "list", "--config", str(conf))
+    assert code == 2 and "config error" in err
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("2027-06-30", datetime(2027, 6, 30, 17, 0, tzinfo=timezone.utc)),  # end of that day, UTC+7
+        ("2027-06-30T08:00+07:00", datetime(2027, 6, 30, 1, 0, tzinfo=timezone.utc)),
+        ("12h", NOW + timedelta(hours=12)),
+        ("90d", NOW + timedelta(days=90)),
+    ],
+)
+def test_expiry_forms(text, expected):
+    assert parse_expiry(text, NOW) == expected
+
+
+# --- browser sessions ----------------------------------------------------------------------
+def login_form(client, token: str, next_: str = "/", **extra):
+    return client.post(
+        "/login", data={"token": token, "next": next_, **extra}, follow_redirects=False
+    )
+
+
+def test_login_opens_a_session_that_expires_after_a_working_day(world):
+    app, client = world["app"], world["client"]
+    app.dependency_overrides[get_clock] = lambda: lambda: NOW
+    try:
+        r = login_form(client, world["tokens"]["district"], "/districts/bat-xat")
+        assert r.status_code == 303 and r.headers["location"] == "/districts/bat-xat"
+        cookie = r.cookies["schoolnet_session"]
+        assert cookie != world["tokens"]["district"]
+        set_cookie = r.headers["set-cookie"].lower()
+        assert "httponly" in set_cookie and "samesite=strict" in set_cookie
+        client.cookies.clear()
+        page = client.get("/districts/bat-xat", headers={"Cookie": f"schoolnet_session={cookie}"})
+        assert page.status_code == 200 and "Bát Xát" in page.text
+        app.dependency_overrides[get_clock] = lambda: lambda: NOW + timedelta(hours=12, seconds=1)
+        late = client.get(
+            "/districts/bat-xat",
+            headers={"Cookie": f"schoolnet_session={cookie}"},
+            follow_redirects=False,
+        )
+        assert late.status_code == 303 and late.headers["location"].startswith("/login")
+        # The next login clears sessions that ran out.
+        assert login_form(client, world["tokens"]["district"]).status_code == 303
+        with world["runtime"].sessions() as s:
+            assert (
+                s.scalar(
+                    select(func.count())
+                    .select_from(WebSession)
+                    .where(WebSession.session_hash == digest(cookie))
+                )
+                == 0
+            )
+    finally:
+        app.dependency_overrides.pop(get_clock)
+        client.cookies.clear()
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        {},
+        {"token": ""},
+        {"token": "snt_" + "x" * 43},
+        {"token": "x" * 5000},
+        {"token": "\u0000\u00ff%%%"},
+    ],
+)
+def test_login_refuses_bad_forms_with_the_form_again(world, form):
+    r = world["client"].post("/login", data=form, follow_redirects=False)
+    assert r.status_code == 401 and 'id="token"' in r.text
+    assert "schoolnet_session" not in r.headers.get("set-cookie", "")
+
+
+@pytest.mark.parametrize(
+    "target", ["//evil.example/x", "https://evil.example/", "\\\\evil", "javascript:alert(1)"]
+)
+def test_login_never_redirects_off_site(world, target):
+    r = login_form(world["client"], world["tokens"]["school"], target)
+    assert r.status_code == 303 and r.headers["location"] == "/"
+    world["client"].cookies.clear()
+
+
+def test_garbage_session_cookie_is_sent_to_login(world):
+    for value in ("", "x", "y" * 500):
+        r = world["client"].get(
+            "/", headers={"Cookie": f"schoolnet_session={value}"}, follow_redirects=False
+        )
+        assert r.status_code == 303 and r.headers["location"].startswith("/login")
+    world["client"].cookies.clear()
+
+
+# --- the token tables on both registry backends ---------------------------------------------
+TOKEN_TABLES = {"api_tokens", "web_sessions"}
+
+
+@pytest.fixture(params=REGISTRY_BACKENDS)
+def token_engine(request, tmp_path):
+    url = (
+        f"sqlite:///{tmp_path / 'registry.sqlite3'}"
+        if request.param == "sqlite"
+        else request.getfixturevalue("postgresql_url")
+    )
+    engine = make_engine(url)
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+def test_token_tables_are_what_the_models_describe_and_go_down_and_up(token_engine):
+    with token_engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert [d for d in diff if any(table in repr(d) for table in TOKEN_TABLES)] == []
+    with session_factory(token_engine)() as s:
+        row, secret = create_token(s, role="viewer", scope=Scope("province"), name="pg", now=NOW)
+        cookie = open_web_session(s, row, NOW, NOW + timedelta(hours=1))
+        assert find_token(s, secret, NOW).id == row.id
+        assert find_web_session(s, cookie, NOW).id == row.id
+        revoke_token(s, str(row.id), NOW)
+        assert find_token(s, secret, NOW) is None and find_web_session(s, cookie, NOW) is None
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with token_engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0004")
+    assert not TOKEN_TABLES & set(inspect(token_engine).get_table_names())
+    migrate(token_engine)
+    assert set(inspect(token_engine).get_table_names()) >= TOKEN_TABLES
+
+
+# --- bad requests on the routes added with access control ----------------------------------
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/api/v1/schools/{OURS}/uplink?hours=0",
+        f"/api/v1/schools/{OURS}/uplink?hours=745",
+        f"/api/v1/schools/{OURS}/uplink?hours=x",
+        "/api/v1/schools/" + "x" * 64,
+        "/api/v1/districts/" + "x" * 64,
+        "/api/v1/schools?offset=1000001",
+    ],
+)
+def test_bad_parameters_are_named(world, path):
+    r = world["client"].get(path, headers=bearer(world["tokens"]["province"]))
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"], r.text
+
+
+def test_uplink_history_with_influxdb_down_is_a_503_and_the_school_page_still_shows(
+    tmp_path, mosquitto, influxdb
+):
+    rt = Runtime.open(
+        collector_settings(
+            tmp_path,
+            mosquitto,
+            influxdb,
+            "t_unused",
+            influx={"url": f"http://127.0.0.1:{free_port()}", "timeout": 1},
+        )
+    )
+    try:
+        token = bearer(make_token(rt, f"school:{OURS}"))
+        with TestClient(create_app(rt)) as client:
+            r = client.get(f"/api/v1/schools/{OURS}/uplink", headers=token)
+            assert r.status_code == 503 and "uplink history unavailable" in r.json()["detail"]
+            page = client.get(f"/schools/{OURS}", headers=token)
+            assert page.status_code == 200 and 'class="error"' in page.text
+            assert "Trường THCS Thử Nghiệm 1" in page.text
+    finally:
+        rt.close()

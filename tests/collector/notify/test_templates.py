@@ -1,0 +1,129 @@
+"""Message templates: every packaged one renders short enough for a phone, in both languages;
+lookup falls back to the defaults; a province's own directory wins; a broken template keeps
+the notification and says why."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
+
+import pytest
+
+from schoolnet_collector.core.config import load_settings
+from schoolnet_collector.notify.render import SUBJECT_MAX, TEMPLATES, Renderer
+from schoolnet_collector.notify.worker import NotifyWorker
+from tests.support.notify import VN, Clock, add_contact, open_incident, outbox_rows, registry
+
+NOW = datetime(2026, 11, 17, 3, 0, tzinfo=timezone.utc)  # 10:00 in Lào Cai
+SCHOOL = SimpleNamespace(
+    id="lc-bxa-thcs-012",
+    name="Trường Phổ thông Dân tộc Bán trú THCS Bản Vược",
+    district_name="Bát Xát",
+)
+
+
+def incident(rule="school_offline", **kw):
+    fields = {
+        "id": 12,
+        "rule": rule,
+        "key": f"{rule}:lc-bxa-thcs-012",
+        "school_id": SCHOOL.id,
+        "device_id": None,
+        "severity": "critical",
+        "state": "open",
+        "summary": "Sự cố",
+        "opened_at": NOW - timedelta(hours=26),
+        "resolved_at": None,
+        "acknowledged_by": None,
+        "details": {
+            "summary_vi": "Ổ đĩa pc-07 sắp đầy: 93%",
+            "summary_en": "Disk of pc-07 nearly full: 93%",
+        },
+    }
+    fields.update(kw)
+    return SimpleNamespace(**fields)
+
+
+RULES = sorted(
+    {p.name.split(".")[0] for p in (TEMPLATES / "vi").glob("*.j2")} - {"digest", "status"}
+)
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+@pytest.mark.parametrize("rule", [*RULES, "disk_full"])
+@pytest.mark.parametrize(
+    "transition", ["opened", "repeat", "escalated", "acknowledged", "resolved"]
+)
+def test_every_message_fits_a_phone(rule, transition, language):
+    msg = Renderer().incident(incident(rule, device_id="pc-07"), SCHOOL, transition, language, NOW)
+    assert 0 < len(msg.subject) <= SUBJECT_MAX
+    assert "\n" not in msg.subject and msg.body.strip()
+    assert len(msg.body) < 600
+    assert "#12" in msg.body
+
+
+def test_vietnamese_dark_school_says_what_to_check_first():
+    msg = Renderer().incident(incident(), SCHOOL, "opened", "vi", NOW)
+    assert msg.subject.endswith("Trường mất kết nối từ 08:00") and len(msg.subject) <= 80
+    assert msg.subject.endswith("…") is False
+    assert "Kiểm tra trước: nguồn điện và modem/router của trường" in msg.body
+    assert "từ 08:00 16/11/2026" in msg.body  # local time (UTC+7), the day before
+
+
+def test_long_subject_is_cut_with_an_ellipsis_and_summary_follows_the_language():
+    en = Renderer().incident(incident("disk_full"), SCHOOL, "opened", "en", NOW)
+    vi = Renderer().incident(incident("disk_full"), SCHOOL, "opened", "vi", NOW)
+    assert len(en.subject) == SUBJECT_MAX and en.subject.endswith("…")
+    assert "Disk of pc-07 nearly full: 93%" in en.body
+    assert "Ổ đĩa pc-07 sắp đầy: 93%" in vi.body
+
+
+def test_resolution_tells_how_long_it_lasted():
+    msg = Renderer().incident(incident(resolved_at=NOW), SCHOOL, "resolved", "vi", NOW)
+    assert "mất kết nối 1 ngày 2 giờ" in msg.body
+
+
+def test_a_province_directory_overrides_one_template_and_keeps_the_rest(tmp_path):
+    (tmp_path / "vi").mkdir()
+    (tmp_path / "vi" / "school_offline.opened.j2").write_text(
+        "{{ school.name }}: mất mạng\n\nGọi anh Tuấn 0912 000 000\n", encoding="utf-8"
+    )
+    r = Renderer(own_dir=tmp_path)
+    assert r.incident(incident(), SCHOOL, "opened", "vi", NOW).body == "Gọi anh Tuấn 0912 000 000\n"
+    assert "Đã khắc phục" not in r.incident(incident(), SCHOOL, "resolved", "vi", NOW).subject
+    assert "kết nối lại" in r.incident(incident(), SCHOOL, "resolved", "vi", NOW).subject
+
+
+def test_unknown_language_falls_back_to_vietnamese():
+    msg = Renderer().incident(incident(), SCHOOL, "opened", "fr", NOW)
+    assert "Trường mất kết nối" in msg.subject
+
+
+def test_a_broken_template_keeps_the_notification_and_says_why(tmp_path):
+    own = tmp_path / "templates"
+    (own / "vi").mkdir(parents=True)
+    (own / "vi" / "school_offline.opened.j2").write_text(
+        "{{ school.name \n\n{% endif %}", encoding="utf-8"
+    )
+    engine, sessions = registry(f"sqlite:///{tmp_path}/r.sqlite3", tmp_path)
+    clock = Clock(datetime(2026, 11, 17, 9, 0, tzinfo=VN))
+    worker = NotifyWorker(
+        load_settings(
+            None,
+            notify={
+                "templates_dir": str(own),
+                "respect_school_time": False,
+                "digest_at": None,
+                "smtp": {"host": "127.0.0.1", "port": 2525, "security": "none"},
+            },
+        ),
+        sessions,
+        clock=clock,
+    )
+    add_contact(sessions, school_id="lc-test-01", email="lan@thcs1.test")
+    open_incident(sessions, clock())
+    worker.tick()
+    [row] = outbox_rows(sessions)
+    assert row.state == "pending" and row.attempts == 1
+    assert row.last_error.startswith("render: vi/school_offline.opened.j2:3: "), row.last_error
+    engine.dispose()

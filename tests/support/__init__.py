@@ -1,0 +1,1 @@
+"""Helpers shared by the tests: accounts, paths, fake servers, subprocess and netns helpers."""
