@@ -11,8 +11,9 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
+from schoolnet_collector.core.access import Scope
 from schoolnet_collector.core.config import load_settings
-from schoolnet_collector.registry.tokens import Scope, create_token
+from schoolnet_collector.registry.tokens import create_token
 from schoolnet_collector.runtime import Runtime
 
 SCHOOLS_CSV = """id,name,province,district,level,district_name

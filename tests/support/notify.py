@@ -9,10 +9,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from schoolnet_collector.alerting.calendar import CalendarIn, store_calendar
 from schoolnet_collector.notify import enqueue_for_transition
 from schoolnet_collector.notify.outbox import Notification
 from schoolnet_collector.registry.alerting_models import Contact, Incident
+from schoolnet_collector.registry.calendar_file import CalendarIn, store_calendar
 from schoolnet_collector.registry.db import make_engine, migrate, session_factory
 from schoolnet_collector.registry.schools import import_schools
 from tests.support.collector import write_schools

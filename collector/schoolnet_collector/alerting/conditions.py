@@ -16,9 +16,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from schoolnet_collector.alerting.calendar import Calendar
 from schoolnet_collector.alerting.rules import RuleSet
 from schoolnet_collector.registry.alerting_models import DeviceReading, MaintenanceWindow
+from schoolnet_collector.registry.calendar import Calendar
 from schoolnet_collector.registry.devices import utc
 from schoolnet_collector.registry.models import Device, School
 

@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from schoolnet_collector.alerting import yamlfile
+from schoolnet_collector.core import yamlfile
 
 UPLINK_TYPES = ("fibre", "dsl", "ethernet", "cellular", "other")
 Presence = Literal["always", "school_hours", "optional"]

@@ -35,15 +35,9 @@ from sqlalchemy.orm import Session
 
 from schoolnet_collector.api.deps import SessionDep
 from schoolnet_collector.api.schemas import InvalidRequest, Problem
+from schoolnet_collector.core.access import ROLES, Scope, TokenError
 from schoolnet_collector.registry.models import School
-from schoolnet_collector.registry.tokens import (
-    ROLES,
-    ApiToken,
-    Scope,
-    TokenError,
-    find_token,
-    find_web_session,
-)
+from schoolnet_collector.registry.tokens import ApiToken, find_token, find_web_session
 
 SESSION_COOKIE = "schoolnet_session"
 NOT_FOUND = "not found"

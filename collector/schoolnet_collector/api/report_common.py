@@ -13,11 +13,11 @@ from fastapi import Depends, HTTPException, Query, Response
 
 from schoolnet_collector.api.auth import get_clock
 from schoolnet_collector.api.schemas import Problem
+from schoolnet_collector.core.access import Scope
 from schoolnet_collector.planning.export_csv import csv_bytes
 from schoolnet_collector.planning.export_xlsx import xlsx_bytes
 from schoolnet_collector.planning.period import Period, ReportArgumentError, parse_period
 from schoolnet_collector.planning.tables import Table
-from schoolnet_collector.registry.tokens import Scope
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

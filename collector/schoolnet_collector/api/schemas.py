@@ -23,39 +23,6 @@ class Health(BaseModel):
     )
 
 
-class SchoolOut(BaseModel):
-    id: str = Field(examples=["lc-bxa-th-012"])
-    name: str = Field(examples=["Trường Tiểu học số 12 Bát Xát"])
-    province: str
-    district: str
-    district_name: str | None = None
-    level: str = Field(description="mam_non, tieu_hoc, thcs, thpt, gdtx, lien_cap or other")
-    devices: int = Field(description="Devices registered so far")
-    devices_online: int
-
-
-class SchoolPage(BaseModel):
-    total: int
-    items: list[SchoolOut]
-
-
-class DeviceOut(BaseModel):
-    id: str
-    school: str
-    kind: str
-    first_seen: datetime
-    last_seen: datetime
-    last_seq: int | None
-    interval_seconds: float | None
-    online: bool = Field(
-        description="Not marked offline by its Last Will, and heard from within "
-        "ingest.offline_after_intervals × its interval"
-    )
-    availability: Literal["online", "offline", "unknown"] = Field(
-        description="The device's own availability topic (retained; Last Will sets offline)"
-    )
-
-
 class Problem(BaseModel):
     detail: str
 

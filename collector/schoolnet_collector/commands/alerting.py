@@ -51,7 +51,7 @@ def run_contacts_import(args: argparse.Namespace) -> int:
 
 
 def run_calendar_import(args: argparse.Namespace) -> int:
-    from schoolnet_collector.alerting.calendar import CalendarFileError, import_calendar
+    from schoolnet_collector.registry.calendar_file import CalendarFileError, import_calendar
     from schoolnet_collector.registry.models import School
 
     try:

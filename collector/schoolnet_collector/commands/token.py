@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from schoolnet_collector.commands.common import add_config_option, settings_or_exit
-from schoolnet_collector.registry.tokens import ROLES, Scope, TokenError
+from schoolnet_collector.core.access import ROLES, Scope, TokenError
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 _DURATION = re.compile(r"^(\d{1,5})([dh])$")

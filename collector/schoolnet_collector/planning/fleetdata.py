@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from schoolnet_collector.core.access import Scope
 from schoolnet_collector.planning.period import (
     Period,
     school_filter,
@@ -26,7 +27,6 @@ from schoolnet_collector.planning.period import (
 )
 from schoolnet_collector.planning.targets import Parameters
 from schoolnet_collector.registry.models import Device, School
-from schoolnet_collector.registry.tokens import Scope
 from schoolnet_collector.storage.influx import InfluxStore
 
 Key = tuple[str, str]  # (school, device)

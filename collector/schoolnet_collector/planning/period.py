@@ -1,7 +1,7 @@
 """What a report covers: a scope (province, one district, one school) and a period ending now.
 
 The scope's text form is the API tokens' (``province``, ``district:<id>``, ``school:<id>``;
-``registry.tokens.Scope``), so a caller's scope and a report's scope compare directly.
+``core.access.Scope``), so a caller's scope and a report's scope compare directly.
 ``now`` is always passed in: reports are reproducible and tests need no waiting.
 """
 
@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import Session
 
+from schoolnet_collector.core.access import Scope, TokenError
 from schoolnet_collector.registry.models import School
-from schoolnet_collector.registry.tokens import Scope, TokenError
 
 PERIOD_RE = re.compile(r"^([1-9][0-9]{0,3})([hdw])$")
 UNIT_HOURS = {"h": 1, "d": 24, "w": 24 * 7}

@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass, field
 
 from sqlalchemy.orm import Session
 
+from schoolnet_collector.core.access import Scope
 from schoolnet_collector.planning.fleetdata import FleetData, fetch
 from schoolnet_collector.planning.labels import LEVEL_ORDER, level_name
 from schoolnet_collector.planning.period import Period
@@ -37,7 +38,6 @@ from schoolnet_collector.planning.scoring import (
     load_scoring,
 )
 from schoolnet_collector.planning.targets import Targets, load_targets
-from schoolnet_collector.registry.tokens import Scope
 from schoolnet_collector.storage.influx import InfluxStore
 
 HORIZON_YEARS = 5

@@ -17,12 +17,12 @@ from dataclasses import asdict, dataclass, field
 
 from sqlalchemy.orm import Session
 
+from schoolnet_collector.core.access import Scope
 from schoolnet_collector.planning import labels
 from schoolnet_collector.planning.fleetdata import FleetData, fetch
 from schoolnet_collector.planning.period import Period
 from schoolnet_collector.planning.scoring import PC_KINDS, ScoringRules, load_scoring
 from schoolnet_collector.planning.targets import Target, Targets, load_targets
-from schoolnet_collector.registry.tokens import Scope
 from schoolnet_collector.storage.influx import InfluxStore
 
 LAB_TARGET_LEVELS = ("mam_non", "tieu_hoc", "thcs", "thpt")  # levels the plans set lab targets for

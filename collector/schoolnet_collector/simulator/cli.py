@@ -17,7 +17,7 @@ from schoolnet_collector.simulator.cli_args import add_arguments, mqtt_settings
 from schoolnet_collector.simulator.devices import count_devices
 from schoolnet_collector.simulator.export import export_format, write_devices, write_schools
 from schoolnet_collector.simulator.fleet import generate_fleet
-from schoolnet_collector.simulator.profile import load_profile, resolve_profile
+from schoolnet_collector.simulator.profile_file import load_profile, resolve_profile
 from schoolnet_collector.simulator.runner import RunOptions
 from schoolnet_collector.simulator.schema_reader import ProfileError
 from schoolnet_collector.simulator.supervisor import supervise

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from schoolnet_agent.transport import MqttSettings
 from schoolnet_collector.simulator.fleet import generate_fleet
 from schoolnet_collector.simulator.log_filter import quiet_repeats
-from schoolnet_collector.simulator.profile import load_profile
+from schoolnet_collector.simulator.profile_file import load_profile
 from schoolnet_collector.simulator.runner import RunOptions, Simulation
 
 

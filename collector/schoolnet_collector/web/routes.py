@@ -1,7 +1,7 @@
 """The pages: province overview, district, school, procurement plan, login/logout.
 
-Each page reads through the same functions as the API routes (``api.overview``,
-``api.routes.schools``), so what a person sees is what a script gets. Pages are left out of
+Each page reads through the same functions as the API routes (``views``), so what a person
+sees is what a script gets. Pages are left out of
 the OpenAPI schema: they are for browsers, the API is for programs.
 """
 
@@ -21,10 +21,11 @@ from fastapi.templating import Jinja2Templates
 
 from schoolnet_collector.api.auth import SESSION_COOKIE, Caller, ClockDep, optional_caller
 from schoolnet_collector.api.deps import RuntimeDep, SessionDep
-from schoolnet_collector.api.overview import district_summaries, uplink_history
-from schoolnet_collector.api.routes.schools import devices_of, schools_page
 from schoolnet_collector.registry.tokens import close_web_session, find_token, open_web_session
 from schoolnet_collector.storage.influx import StorageError
+from schoolnet_collector.views.incidents import incident_page
+from schoolnet_collector.views.overview import district_summaries, uplink_history
+from schoolnet_collector.views.schools import devices_of, schools_page
 from schoolnet_collector.web import i18n
 
 HERE = Path(__file__).resolve().parent
@@ -150,7 +151,14 @@ def district_page(
     )
     if not found:
         return render(request, "error.html", 404, caller, message_key="not_found")
-    schools = schools_page(session, runtime, caller, clock(), district=district_id, limit=1000)
+    schools = schools_page(
+        session,
+        caller.school_ids_filter(),
+        clock(),
+        runtime.settings.ingest.offline_after_intervals,
+        district=district_id,
+        limit=1000,
+    )
     return render(request, "district.html", caller=caller, district=found[0], schools=schools.items)
 
 
@@ -177,7 +185,9 @@ def school_page(
         "school.html",
         caller=caller,
         school=school,
-        devices=devices_of(session, runtime, school_id, clock()),
+        devices=devices_of(
+            session, school_id, clock(), runtime.settings.ingest.offline_after_intervals
+        ),
         uplink=uplink,
         uplink_error=uplink_error,
         incidents=open_incidents(session, caller, school_id),
@@ -186,9 +196,10 @@ def school_page(
 
 def open_incidents(session, caller: Caller, school_id: str) -> list:
     """Incidents not yet resolved, newest first: the incidents API's own answer."""
-    from schoolnet_collector.api.routes.incidents import list_incidents
-
-    return list_incidents(session, caller, school=school_id, state="active", limit=1000).items
+    page = incident_page(
+        session, caller.school_ids_filter(), school=school_id, state="active", limit=1000
+    )
+    return page.items
 
 
 PROCUREMENT_API = "/api/v1/procurement"

@@ -10,18 +10,15 @@ from datetime import date, datetime, timezone
 import pytest
 from sqlalchemy import select
 
-from schoolnet_collector.alerting.calendar import (
-    VN,
-    Calendar,
+from schoolnet_collector.registry.alerting_models import Contact
+from schoolnet_collector.registry.calendar import VN, Calendar, is_school_time, next_school_time
+from schoolnet_collector.registry.calendar_file import (
     CalendarFileError,
     CalendarIn,
     import_calendar,
-    is_school_time,
-    next_school_time,
     read_calendar_file,
     store_calendar,
 )
-from schoolnet_collector.registry.alerting_models import Contact
 from schoolnet_collector.registry.db import make_engine, migrate, session_factory
 from schoolnet_collector.registry.models import School
 from tests.support.backends import REGISTRY_BACKENDS

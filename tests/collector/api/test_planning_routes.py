@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from schoolnet_collector.api.auth import get_clock
-from schoolnet_collector.api.main import create_app
+from schoolnet_collector.app import create_app
 from schoolnet_collector.core.config import load_settings
 from schoolnet_collector.runtime import Runtime
 from tests.support.collector import bearer, make_token

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 
 from devenv.services import free_port
 from schoolnet_agent.protocol import Sample, build_report, encode
-from schoolnet_collector.api.main import create_app
+from schoolnet_collector.app import create_app
 from schoolnet_collector.runtime import Runtime
 from tests.support.collector import (
     bearer,

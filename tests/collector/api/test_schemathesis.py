@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from schemathesis import checks
 
-from schoolnet_collector.api.main import create_app
+from schoolnet_collector.app import create_app
 from schoolnet_collector.registry.models import DeadLetter, Device
 from schoolnet_collector.runtime import Runtime
 from tests.support.collector import bearer, collector_settings, make_token

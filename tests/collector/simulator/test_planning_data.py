@@ -12,7 +12,7 @@ import pytest
 from schoolnet_agent.protocol import decode, parse_topic
 from schoolnet_collector.simulator.__main__ import main as simulate
 from schoolnet_collector.simulator.fleet import generate_fleet
-from schoolnet_collector.simulator.profile import load_profile
+from schoolnet_collector.simulator.profile_file import load_profile
 
 pytestmark = pytest.mark.timeout(120)
 PROTOCOL_KEYS = {

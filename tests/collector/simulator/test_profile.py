@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from schoolnet_collector.simulator.__main__ import main as simulate
-from schoolnet_collector.simulator.profile import PROFILE_DIR, builtin_profiles, load_profile
+from schoolnet_collector.simulator.profile_file import PROFILE_DIR, builtin_profiles, load_profile
 from schoolnet_collector.simulator.schema_reader import ProfileError
 
 

@@ -19,7 +19,7 @@ from schoolnet_agent.probes.loader import load_probe_class
 from schoolnet_agent.protocol import decode, parse_topic
 from schoolnet_collector.simulator.__main__ import main as simulate
 from schoolnet_collector.simulator.fleet import generate_fleet
-from schoolnet_collector.simulator.profile import load_profile
+from schoolnet_collector.simulator.profile_file import load_profile
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -214,7 +214,7 @@ def stormy_profile(tmp_path) -> str:
     """The Lào Cai profile with link incidents every few seconds, each lasting 2-3 s."""
     import yaml
 
-    from schoolnet_collector.simulator.profile import PROFILE_DIR
+    from schoolnet_collector.simulator.profile_file import PROFILE_DIR
 
     data = yaml.safe_load((PROFILE_DIR / "lao-cai-2018.yaml").read_text(encoding="utf-8"))
     data["behaviour"].update(

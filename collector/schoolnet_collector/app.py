@@ -1,4 +1,8 @@
-"""The FastAPI application: routers mounted on a shared runtime."""
+"""The HTTP application: the API's routers and the web pages, mounted on one shared runtime.
+
+It sits above both: the pages use the API's caller checks, and neither the API nor the pages
+need to know about each other to be served together.
+"""
 
 from __future__ import annotations
 
