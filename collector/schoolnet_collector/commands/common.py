@@ -7,8 +7,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from schoolnet_collector.core.config import ConfigError, Settings, load_settings
+if TYPE_CHECKING:
+    from schoolnet_collector.core.config import Settings
 
 
 def add_config_option(parser: argparse.ArgumentParser) -> None:
@@ -21,6 +23,8 @@ def add_config_option(parser: argparse.ArgumentParser) -> None:
 
 
 def settings_or_exit(args: argparse.Namespace, **overrides) -> Settings:
+    from schoolnet_collector.core.config import ConfigError, load_settings
+
     try:
         return load_settings(args.config, **overrides)
     except ConfigError as exc:

@@ -11,7 +11,6 @@ from schoolnet_collector.commands.common import (
     finish_import,
     open_registry,
 )
-from schoolnet_collector.registry.equipment import EquipmentFileError, import_equipment
 
 
 def register(sub) -> None:
@@ -25,6 +24,8 @@ def register(sub) -> None:
 
 
 def run_import(args: argparse.Namespace) -> int:
+    from schoolnet_collector.registry.equipment import EquipmentFileError, import_equipment
+
     try:
         with open_registry(args)() as session:
             result = import_equipment(session, args.file)

@@ -13,10 +13,7 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-import orjson
-
 from schoolnet_collector.commands.common import add_config_option, settings_or_exit
-from schoolnet_collector.planning.files import PlanningFileError
 from schoolnet_collector.planning.period import ReportArgumentError, parse_period, parse_scope
 
 FORMATS = ("table", "json", "csv", "xlsx")
@@ -111,6 +108,7 @@ def run(args: argparse.Namespace) -> int:
     scope = args.scope
     settings = settings_or_exit(args)
     from schoolnet_collector.planning import procurement, readiness
+    from schoolnet_collector.planning.files import PlanningFileError
     from schoolnet_collector.planning.prices import load_prices
     from schoolnet_collector.planning.scoring import load_scoring
     from schoolnet_collector.planning.targets import load_targets
@@ -160,6 +158,8 @@ def _advance(bar, step: str, done: int, total: int) -> None:
 
 
 def _write(args, report) -> int:
+    import orjson
+
     from schoolnet_collector.planning.export_csv import csv_bytes
     from schoolnet_collector.planning.export_text import render
     from schoolnet_collector.planning.export_xlsx import xlsx_bytes

@@ -8,10 +8,7 @@ import signal
 import threading
 from pathlib import Path
 
-from schoolnet_collector.alerting.rules import RuleFileError
 from schoolnet_collector.commands.common import add_config_option, settings_or_exit
-from schoolnet_collector.ingest.spool import SpoolError
-from schoolnet_collector.registry.schools import SchoolFileError
 
 log = logging.getLogger("schoolnet.collector")
 
@@ -41,6 +38,9 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_or_exit(args, **overrides)
     if args.instance:
         settings.mqtt.client_id = f"{settings.mqtt.client_id}-{args.instance}"[:64]
+    from schoolnet_collector.alerting.rules import RuleFileError
+    from schoolnet_collector.ingest.spool import SpoolError
+    from schoolnet_collector.registry.schools import SchoolFileError
     from schoolnet_collector.runtime import Runtime
 
     try:
@@ -80,7 +80,7 @@ def _instance_id(value: str) -> str:
 def _serve_api(runtime) -> None:
     import uvicorn
 
-    from schoolnet_collector.api.main import create_app
+    from schoolnet_collector.app import create_app
 
     cfg = runtime.settings.api
     log.info("API on http://%s:%d (docs at /docs)", cfg.host, cfg.port)

@@ -10,7 +10,6 @@ from schoolnet_collector.commands.common import (
     finish_import,
     open_registry,
 )
-from schoolnet_collector.registry.schools import SchoolFileError, import_schools
 
 
 def register(sub) -> None:
@@ -24,6 +23,8 @@ def register(sub) -> None:
 
 
 def run_import(args: argparse.Namespace) -> int:
+    from schoolnet_collector.registry.schools import SchoolFileError, import_schools
+
     try:
         with open_registry(args)() as session:
             result = import_schools(session, args.file)

@@ -19,12 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from schoolnet_collector.core.access import Scope
-from schoolnet_collector.planning.period import (
-    Period,
-    school_filter,
-    school_hour_windows,
-    scope_schools,
-)
+from schoolnet_collector.planning.period import Period, school_hour_windows
+from schoolnet_collector.planning.scope import school_filter, scope_schools
 from schoolnet_collector.planning.targets import Parameters
 from schoolnet_collector.registry.models import Device, School
 from schoolnet_collector.storage.influx import InfluxStore

@@ -14,14 +14,6 @@ import sys
 import threading
 
 from schoolnet_collector.simulator.cli_args import add_arguments, mqtt_settings
-from schoolnet_collector.simulator.devices import count_devices
-from schoolnet_collector.simulator.export import export_format, write_devices, write_schools
-from schoolnet_collector.simulator.fleet import generate_fleet
-from schoolnet_collector.simulator.profile_file import load_profile, resolve_profile
-from schoolnet_collector.simulator.runner import RunOptions
-from schoolnet_collector.simulator.schema_reader import ProfileError
-from schoolnet_collector.simulator.supervisor import supervise
-from schoolnet_collector.simulator.worker import WorkerSpec
 
 PROG = "schoolnet-collector simulate"
 
@@ -44,6 +36,14 @@ def _error(message: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here, not above: ``schoolnet-collector --help`` registers this command without
+    # loading the fleet generator, YAML and the agent's transport.
+    from schoolnet_collector.simulator.devices import count_devices
+    from schoolnet_collector.simulator.export import export_format, write_devices, write_schools
+    from schoolnet_collector.simulator.fleet import generate_fleet
+    from schoolnet_collector.simulator.profile_file import load_profile, resolve_profile
+    from schoolnet_collector.simulator.schema_reader import ProfileError
+
     try:
         profile_path = resolve_profile(args.profile)
         profile = load_profile(str(profile_path))
@@ -87,6 +87,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _simulate(profile_ref: str, online: int, settings, args) -> int:
+    from schoolnet_collector.simulator.runner import RunOptions
+    from schoolnet_collector.simulator.supervisor import supervise
+    from schoolnet_collector.simulator.worker import WorkerSpec
+
     options = RunOptions(
         interval=args.interval,
         duration=args.duration,

@@ -189,7 +189,7 @@ def _cli(tmp_path, *args):
     )
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # six commands, each opening and migrating a registry
 def test_calendar_and_contacts_import_commands(tmp_path):
     schools = tmp_path / "schools.csv"
     schools.write_text(

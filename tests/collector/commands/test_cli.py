@@ -13,8 +13,9 @@ import pytest
 
 from schoolnet_collector.core.config import ConfigError, load_settings
 
-# Each test runs the installed command as a user would: a new collector process (about 1 s).
-pytestmark = pytest.mark.slow
+# Each test runs the installed command as a user would: a new collector process. Registering
+# the commands imports nothing heavy, so a config or argument error answers in about 0.3 s; a
+# command that opens (and migrates) a registry takes over a second, and is marked slow.
 
 BIN = Path(sys.executable).parent / "schoolnet-collector"
 
@@ -84,6 +85,7 @@ def test_bad_arguments(args, expected):
     assert result.returncode == 2 and expected in result.stderr
 
 
+@pytest.mark.slow
 def test_schools_import_keeps_good_rows_and_names_bad_lines(tmp_path):
     conf = tmp_path / "collector.toml"
     conf.write_text(f'[registry]\nurl = "sqlite:///{tmp_path}/r.sqlite3"\n')
@@ -115,6 +117,7 @@ def test_schools_import_keeps_good_rows_and_names_bad_lines(tmp_path):
         ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "name,content,expected",
     [
@@ -134,6 +137,7 @@ def test_schools_import_rejects_unreadable_files(tmp_path, name, content, expect
     assert result.returncode == 2 and expected in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_run_with_missing_school_file_stops_with_its_name(tmp_path):
     conf = tmp_path / "collector.toml"
     conf.write_text(f'[registry]\nurl = "sqlite:///{tmp_path}/r.sqlite3"\n')

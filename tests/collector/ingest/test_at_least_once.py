@@ -320,7 +320,6 @@ def test_unusable_spool_is_a_clear_error(tmp_path):
         Spool(bad, 1024 * 1024)
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(
     "conf, message",
     [

@@ -72,7 +72,6 @@ def test_wrong_notify_values_are_named(tmp_path, toml, expected):
     assert expected in str(err.value)
 
 
-@pytest.mark.slow
 def test_run_stops_with_the_key_named(tmp_path):
     conf = tmp_path / "collector.toml"
     conf.write_text('[notify]\ntimezone = "UTC+7"\n')
