@@ -6,6 +6,9 @@ are walked down that tree, so a message points at the line to fix.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import yaml
 from pydantic import ValidationError
 
@@ -14,8 +17,9 @@ class YamlFileError(ValueError):
     """The file cannot be used; the message names each mistake with its line."""
 
 
-def load(text: str, name: str):
-    """(data, node tree) of a YAML document; a syntax error names its line."""
+def load(text: str, name: str) -> tuple[Any, yaml.Node | None]:
+    """(data, node tree) of a YAML document; a syntax error names its line. The data is
+    whatever the file holds: the caller's pydantic model decides what it may be."""
     try:
         return yaml.safe_load(text), yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
@@ -26,7 +30,9 @@ def load(text: str, name: str):
         ) from None
 
 
-def describe(exc: ValidationError, node, name: str, prefix: tuple = ()) -> list[str]:
+def describe(
+    exc: ValidationError, node: yaml.Node | None, name: str, prefix: tuple[str | int, ...] = ()
+) -> list[str]:
     """One ``file:line: key: reason`` per pydantic error; ``prefix`` is where ``node`` sits."""
     out = []
     for err in exc.errors():
@@ -37,7 +43,7 @@ def describe(exc: ValidationError, node, name: str, prefix: tuple = ()) -> list[
     return out
 
 
-def line_of(node, loc) -> int:
+def line_of(node: yaml.Node | None, loc: Sequence[str | int]) -> int:
     """The 1-based line of the deepest key ``loc`` reaches (the parent's, for a missing key)."""
     line = node.start_mark.line + 1 if node is not None else 1
     for part in loc:
@@ -56,10 +62,13 @@ def line_of(node, loc) -> int:
     return line
 
 
-def child(node, key):
+def child(node: yaml.Node | None, key: str | int) -> yaml.Node | None:
     """The value node under ``key`` (a mapping) or index ``key`` (a sequence), or None."""
+    # PyYAML's stubs leave ``value`` untyped; for these two node kinds it is always this.
     if isinstance(node, yaml.MappingNode):
-        return next((v for k, v in node.value if k.value == key), None)
+        pairs: list[tuple[yaml.Node, yaml.Node]] = node.value
+        return next((v for k, v in pairs if k.value == key), None)
     if isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-        return node.value[key]
+        items: list[yaml.Node] = node.value
+        return items[key]
     return None

@@ -22,7 +22,9 @@ from jinja2 import (
 )
 
 from schoolnet_collector.notify.channels import Message
+from schoolnet_collector.registry.alerting_models import Incident
 from schoolnet_collector.registry.devices import utc
+from schoolnet_collector.registry.models import School
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 SUBJECT_MAX = 80
@@ -56,7 +58,7 @@ class TemplateProblem(ValueError):
 
 
 class Renderer:
-    def __init__(self, timezone: str = "Asia/Ho_Chi_Minh", own_dir: Path | None = None):
+    def __init__(self, timezone: str = "Asia/Ho_Chi_Minh", own_dir: Path | None = None) -> None:
         self.tz = ZoneInfo(timezone)
         search = ([str(own_dir)] if own_dir else []) + [str(TEMPLATES)]  # the province's own first
         self.env = Environment(
@@ -86,9 +88,9 @@ class Renderer:
         self,
         names: list[str],
         language: str,
-        context: dict,
+        context: dict[str, object],
         dedup_key: str = "",
-        event: dict | None = None,
+        event: dict[str, object] | None = None,
     ) -> Message:
         language = language if language in WORDS else "vi"
         template = None
@@ -118,7 +120,13 @@ class Renderer:
         )
 
     def incident(
-        self, incident, school, transition: str, language: str, now: datetime, dedup_key: str = ""
+        self,
+        incident: Incident,
+        school: School | None,
+        transition: str,
+        language: str,
+        now: datetime,
+        dedup_key: str = "",
     ) -> Message:
         language = language if language in WORDS else "vi"
         w = WORDS[language]

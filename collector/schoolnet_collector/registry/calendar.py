@@ -15,7 +15,9 @@ rather than stays silent.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -25,12 +27,19 @@ from schoolnet_collector.registry.alerting_models import Holiday, SchoolHours, S
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 SEARCH_DAYS = 400  # next_school_time looks this far ahead (past the summer break)
+CalendarRow = TypeVar("CalendarRow", SchoolHours, SchoolTerm, Holiday)
+Table = TypeVar("Table")
 
 
 class Calendar:
     """Every school's calendar read once (one query per table), for a whole evaluation pass."""
 
-    def __init__(self, hours, terms, holidays):
+    def __init__(
+        self,
+        hours: Iterable[SchoolHours],
+        terms: Iterable[SchoolTerm],
+        holidays: Iterable[Holiday],
+    ) -> None:
         self._hours: dict[str | None, dict[int, list[tuple[time, time]]]] = defaultdict(
             lambda: defaultdict(list)
         )
@@ -40,12 +49,12 @@ class Calendar:
         for t in terms:
             self._terms[t.school_id].append((t.starts_on, t.ends_on))
         self._holidays: dict[str | None, list[tuple[date, date]]] = defaultdict(list)
-        for h in holidays:
-            self._holidays[h.school_id].append((h.starts_on, h.ends_on))
+        for holiday in holidays:
+            self._holidays[holiday.school_id].append((holiday.starts_on, holiday.ends_on))
 
     @classmethod
     def load(cls, session: Session, school_id: str | None = None) -> Calendar:
-        def rows(table):
+        def rows(table: type[CalendarRow]) -> list[CalendarRow]:
             q = select(table)
             if school_id is not None:
                 q = q.where((table.school_id.is_(None)) | (table.school_id == school_id))
@@ -53,11 +62,13 @@ class Calendar:
 
         return cls(rows(SchoolHours), rows(SchoolTerm), rows(Holiday))
 
-    def _own_or_default(self, table: dict, school_id: str):
-        return table[school_id] if table.get(school_id) else table.get(None) or {}
+    def _own_or_default(
+        self, table: dict[str | None, Table], school_id: str, empty: Table
+    ) -> Table:
+        return table[school_id] if table.get(school_id) else table.get(None) or empty
 
     def is_school_day(self, school_id: str, day: date) -> bool:
-        terms = self._own_or_default(self._terms, school_id)
+        terms = self._own_or_default(self._terms, school_id, [])
         # Outside the span the terms cover, the calendar says nothing (not updated for a new
         # school year yet): count the day as a school day rather than silence alerts.
         if (
@@ -72,7 +83,7 @@ class Calendar:
     def hours_on(self, school_id: str, day: date) -> list[tuple[time, time]]:
         if not self.is_school_day(school_id, day):
             return []
-        return sorted(self._own_or_default(self._hours, school_id).get(day.weekday(), []))
+        return sorted(self._own_or_default(self._hours, school_id, {}).get(day.weekday(), []))
 
     def is_school_time(self, school_id: str, at: datetime) -> bool:
         local = at.astimezone(VN)

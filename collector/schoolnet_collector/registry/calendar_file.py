@@ -12,16 +12,19 @@ from dataclasses import dataclass, field
 from datetime import date, time
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, TypeVar, get_args
 
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from schoolnet_collector.core import yamlfile
 from schoolnet_collector.registry.alerting_models import Holiday, SchoolHours, SchoolTerm
+from schoolnet_collector.registry.calendar import CalendarRow
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = get_args(Weekday)  # Monday first, as date.weekday() counts
 DEFAULT_CALENDAR = "calendar-2026-2027.yaml"
 
 
@@ -62,7 +65,7 @@ class CalendarIn(_Strict):
 
     school_year: str | None = Field(None, max_length=20)
     timezone: Literal["Asia/Ho_Chi_Minh"] = "Asia/Ho_Chi_Minh"
-    school_hours: dict[Literal[WEEKDAYS], Annotated[str, Field(pattern=HOURS_PATTERN)]] = Field(
+    school_hours: dict[Weekday, Annotated[str, Field(pattern=HOURS_PATTERN)]] = Field(
         {}, description='weekday → "opens-closes", local time, e.g. {"mon": "07:00-17:00"}'
     )
     terms: list[TermIn] = []
@@ -129,24 +132,8 @@ def read_calendar_file(path: Path | None) -> tuple[CalendarIn, list[str]]:
     if not isinstance(data, dict):
         raise CalendarFileError(f"{name}:1: expected a mapping with school_hours, terms, holidays")
     problems: list[str] = []
-    rows: dict[str, list] = {}
-    for key, model in (("terms", TermIn), ("holidays", HolidayIn)):
-        items = data.pop(key, None) or []
-        if not isinstance(items, list):
-            raise CalendarFileError(f"{name}:{yamlfile.line_of(node, [key])}: {key} must be a list")
-        rows[key] = []
-        for i, item in enumerate(items):
-            try:
-                row = model.model_validate(item)
-            except ValidationError as exc:
-                problems += yamlfile.describe(
-                    exc, yamlfile.child(yamlfile.child(node, key), i), name, (key, i)
-                )
-                continue
-            if problem := span_problem(row):
-                problems.append(f"{name}:{yamlfile.line_of(node, [key, i])}: {key}.{i}: {problem}")
-                continue
-            rows[key].append(row)
+    terms = _read_spans(data, node, name, "terms", TermIn, problems)
+    holidays = _read_spans(data, node, name, "holidays", HolidayIn, problems)
     try:
         calendar = CalendarIn.model_validate(data)
     except ValidationError as exc:
@@ -158,8 +145,40 @@ def read_calendar_file(path: Path | None) -> tuple[CalendarIn, list[str]]:
     ]
     if wrong:
         raise CalendarFileError("\n".join(wrong))
-    calendar.terms, calendar.holidays = rows["terms"], rows["holidays"]
+    calendar.terms, calendar.holidays = terms, holidays
     return calendar, problems
+
+
+Span = TypeVar("Span", bound=TermIn)
+
+
+def _read_spans(
+    data: dict[str, Any],
+    node: yaml.Node | None,
+    name: str,
+    key: str,
+    model: type[Span],
+    problems: list[str],
+) -> list[Span]:
+    """Take ``key``'s rows (terms or holidays) out of the file's mapping: the good ones are
+    returned, each bad one is named by its line in ``problems`` and left out."""
+    items = data.pop(key, None) or []
+    if not isinstance(items, list):
+        raise CalendarFileError(f"{name}:{yamlfile.line_of(node, [key])}: {key} must be a list")
+    rows: list[Span] = []
+    for i, item in enumerate(items):
+        try:
+            row = model.model_validate(item)
+        except ValidationError as exc:
+            problems += yamlfile.describe(
+                exc, yamlfile.child(yamlfile.child(node, key), i), name, (key, i)
+            )
+            continue
+        if problem := span_problem(row):
+            problems.append(f"{name}:{yamlfile.line_of(node, [key, i])}: {key}.{i}: {problem}")
+            continue
+        rows.append(row)
+    return rows
 
 
 def store_calendar(session: Session, calendar: CalendarIn, school_id: str | None) -> CalendarImport:
@@ -223,7 +242,7 @@ def ensure_default_calendar(session: Session) -> bool:
 def calendar_of(session: Session, school_id: str | None) -> CalendarIn:
     """The rows stored for one school (or the province) as a ``CalendarIn`` (the API's GET)."""
 
-    def rows(table):
+    def rows(table: type[CalendarRow]) -> list[CalendarRow]:
         cond = table.school_id.is_(None) if school_id is None else table.school_id == school_id
         return list(session.scalars(select(table).where(cond).order_by(table.id)))
 
