@@ -53,7 +53,8 @@ def main(argv: list[str] | None = None) -> int:
         level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     try:
-        return args.func(args)
+        status: int = args.func(args)  # the command's run function (set_defaults(func=...))
+        return status
     except ImportError as exc:  # installed without the [collector] extra (e.g. on a lab PC)
         sys.exit(
             f"schoolnet-collector: missing dependency ({exc.name}); install 'schoolnet[collector]'"

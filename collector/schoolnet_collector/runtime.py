@@ -101,6 +101,7 @@ class Runtime:
         """Evaluate the alert rules every few seconds (and flush the readings ingest keeps)."""
         from schoolnet_collector.alerting.evaluator import AlertService, Evaluator
 
+        assert self.rules is not None, "alerting is disabled (alerting.enabled = false)"
         evaluator = Evaluator(self.sessions, self.rules)
         self.alerts = AlertService(evaluator, self.readings if self.ingest else None).start()
         return self.alerts

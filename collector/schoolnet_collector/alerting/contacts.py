@@ -74,13 +74,17 @@ def _pattern(regex: re.Pattern[str]) -> _SchemaPattern:
     return {"json_schema_extra": {"pattern": regex.pattern}}
 
 
+Role = Literal["school_it", "district", "province"]
+Language = Literal["vi", "en"]
+
+
 class ContactIn(BaseModel):
     """A contact: the API's request body, and each file row (after ``from_row``)."""
 
     model_config = ConfigDict(extra="ignore", json_schema_extra=_channel_rules)
 
     name: str = Field(min_length=1, max_length=200)
-    role: Literal["school_it", "district", "province"]
+    role: Role
     school_id: str | None = Field(None, max_length=63, **_pattern(ID_RE))
     district: str | None = Field(None, max_length=63, **_pattern(ID_RE))
     email: str | None = Field(None, max_length=254, **_pattern(EMAIL_RE))
@@ -91,7 +95,7 @@ class ContactIn(BaseModel):
         description="a chat id (number) or @channelname",
     )
     webhook_url: str | None = Field(None, max_length=2000, **_pattern(WEBHOOK_RE))
-    language: Literal["vi", "en"] = "vi"
+    language: Language = "vi"
     active: bool = True
 
     @classmethod

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, HTTPException, Query, Response
 
@@ -67,7 +67,7 @@ def report_query(
 ReportQueryDep = Annotated[ReportQuery, Depends(report_query)]
 
 
-REPORT_RESPONSES: dict = {
+REPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The report: JSON, or with format=csv|xlsx a download",
         "content": {"text/csv": {}, XLSX: {}},

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -18,7 +18,7 @@ class Health(BaseModel):
     broker: ComponentHealth | None = Field(None, description="Only for a province token")
     influxdb: ComponentHealth | None = Field(None, description="Only for a province token")
     registry: ComponentHealth | None = Field(None, description="Only for a province token")
-    ingest: dict = Field(
+    ingest: dict[str, Any] = Field(
         default_factory=dict, description="Ingest counters since start (only for a province token)"
     )
 
@@ -31,7 +31,7 @@ class InvalidRequest(BaseModel):
     """A 422: FastAPI's own list of field errors, or one sentence from a route's own check
     (e.g. "scope 'x': expected province, district:<id> or school:<id>")."""
 
-    detail: str | list[dict] = Field(
+    detail: str | list[dict[str, Any]] = Field(
         description="What is wrong: a sentence, or a list of {loc, msg, type} for each bad field"
     )
 

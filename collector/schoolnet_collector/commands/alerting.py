@@ -7,6 +7,7 @@ and the exit status is 1 when any row was skipped, 2 when the file itself is unu
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from schoolnet_collector.commands.common import (
     add_import_command,
@@ -15,8 +16,11 @@ from schoolnet_collector.commands.common import (
     open_registry,
 )
 
+if TYPE_CHECKING:
+    from schoolnet_collector.commands.common import Subcommands
 
-def register(sub) -> None:
+
+def register(sub: Subcommands) -> None:
     add_import_command(
         sub,
         "contacts",

@@ -4,6 +4,7 @@ equipment file (see ``registry/equipment.py``)."""
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from schoolnet_collector.commands.common import (
     add_import_command,
@@ -12,8 +13,11 @@ from schoolnet_collector.commands.common import (
     open_registry,
 )
 
+if TYPE_CHECKING:
+    from schoolnet_collector.commands.common import Subcommands
 
-def register(sub) -> None:
+
+def register(sub: Subcommands) -> None:
     add_import_command(
         sub,
         "devices",

@@ -7,13 +7,18 @@ import logging
 import signal
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from schoolnet_collector.commands.common import add_config_option, settings_or_exit
+
+if TYPE_CHECKING:
+    from schoolnet_collector.commands.common import Subcommands
+    from schoolnet_collector.runtime import Runtime
 
 log = logging.getLogger("schoolnet.collector")
 
 
-def register(sub) -> None:
+def register(sub: Subcommands) -> None:
     p = sub.add_parser("run", help="run the collector (ingest + API)")
     add_config_option(p)
     p.add_argument(
@@ -77,7 +82,7 @@ def _instance_id(value: str) -> str:
     return value
 
 
-def _serve_api(runtime) -> None:
+def _serve_api(runtime: Runtime) -> None:
     import uvicorn
 
     from schoolnet_collector.app import create_app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from schoolnet_collector.commands.common import (
     add_import_command,
@@ -11,8 +12,11 @@ from schoolnet_collector.commands.common import (
     open_registry,
 )
 
+if TYPE_CHECKING:
+    from schoolnet_collector.commands.common import Subcommands
 
-def register(sub) -> None:
+
+def register(sub: Subcommands) -> None:
     add_import_command(
         sub,
         "schools",

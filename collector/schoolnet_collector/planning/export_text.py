@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from schoolnet_collector.planning.tables import Table
+from schoolnet_collector.planning.tables import Cell, Table
 
 
-def _cell(value) -> str:
+def _cell(value: Cell) -> str:
     if value is None:
         return "–"
     if isinstance(value, float):
@@ -18,7 +18,10 @@ def _cell(value) -> str:
 def render(table: Table, max_rows: int | None = None) -> str:
     rows = [[_cell(v) for v in row] for row in table.rows[:max_rows]]
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(table.headers)]
-    line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=False)).rstrip()  # noqa: E731
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=False)).rstrip()
+
     out = [table.title, line(table.headers), line(["-" * w for w in widths])]
     out += [line(r) for r in rows]
     if max_rows is not None and len(table.rows) > max_rows:

@@ -32,7 +32,9 @@ def sheet_title(text: str, used: set[str]) -> str:
 
 def xlsx_bytes(tables: list[Table]) -> bytes:
     wb = Workbook()
-    wb.remove(wb.active)
+    default = wb.active
+    if default is not None:  # a new workbook comes with one empty sheet: not ours
+        wb.remove(default)
     used: set[str] = set()
     for table in tables:
         ws = wb.create_sheet(sheet_title(table.title, used))

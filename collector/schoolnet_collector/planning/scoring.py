@@ -9,6 +9,7 @@ about one device) and returns an ``Assessment``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -201,7 +202,7 @@ def assess(f: DeviceFacts, rules: ScoringRules, as_of: int) -> Assessment:
     return Assessment(f, age, eol_year, score, verdict, reasons)
 
 
-def _pc_rules(f: DeviceFacts, rules: ScoringRules, add) -> None:
+def _pc_rules(f: DeviceFacts, rules: ScoringRules, add: Callable[[str, str, str], None]) -> None:
     pc = rules.pc
     if f.smart_failed:
         add(

@@ -8,6 +8,7 @@ then (procurement) the devices to replace.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from schoolnet_collector.planning import labels
@@ -15,12 +16,15 @@ from schoolnet_collector.planning.labels import column, level_name, pick
 from schoolnet_collector.planning.procurement import Needs, ProcurementPlan, device_dict
 from schoolnet_collector.planning.readiness import Readiness
 
+Cell = str | int | float | None
+"""One cell: text, a figure, or nothing (shown as empty, or a dash on the terminal)."""
+
 
 @dataclass
 class Table:
     title: str
     headers: list[str]
-    rows: list[list] = field(default_factory=list)
+    rows: list[list[Cell]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # shown under the table (XLSX, text)
 
 
@@ -37,7 +41,7 @@ def _group_name(kind: str, ident: str, name: str, lang: str) -> str:
 
 
 def readiness_tables(r: Readiness, lang: str = "vi") -> list[Table]:
-    c = lambda k: column(k, lang)  # noqa: E731
+    c: Callable[[str], str] = lambda k: column(k, lang)  # noqa: E731
     summary = Table(
         c("summary"),
         [
@@ -99,9 +103,9 @@ def readiness_tables(r: Readiness, lang: str = "vi") -> list[Table]:
         "Điểm họp trực tuyến" if lang == "vi" else "Meeting point",
     ]
     for g in r.levels:
-        t = Table(level_name(g.id, lang), heads)
+        table = Table(level_name(g.id, lang), heads)
         for s in (s for s in r.schools if s.level == g.id):
-            t.rows.append(
+            table.rows.append(
                 [
                     s.id,
                     s.name,
@@ -122,22 +126,22 @@ def readiness_tables(r: Readiness, lang: str = "vi") -> list[Table]:
                     _yes(s.meeting_point, lang),
                 ]
             )
-        out.append(t)
+        out.append(table)
     return out
 
 
 NEEDS_KEYS = ("pcs", "labs_replace", "labs_add", "projectors", "boards", "cost")
 
 
-def _needs_row(n: Needs) -> list:
+def _needs_row(n: Needs) -> list[Cell]:
     return [n.pcs, n.labs_replace, n.labs_add, n.projectors, n.boards, n.cost]
 
 
 def procurement_tables(p: ProcurementPlan, lang: str = "vi") -> list[Table]:
-    c = lambda k: column(k, lang)  # noqa: E731
+    c: Callable[[str], str] = lambda k: column(k, lang)  # noqa: E731
     needs_heads = [c(k) for k in NEEDS_KEYS]
     summary = Table(c("summary"), [c("group"), c("id"), c("name"), *needs_heads])
-    kind = lambda k: pick(labels.GROUP_KINDS[k], lang)  # noqa: E731
+    kind: Callable[[str], str] = lambda k: pick(labels.GROUP_KINDS[k], lang)  # noqa: E731
     summary.rows.append(
         [
             kind("province") if p.scope == "province" else p.scope,

@@ -12,13 +12,20 @@ import argparse
 import signal
 import sys
 import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from schoolnet_collector.simulator.cli_args import add_arguments, mqtt_settings
+
+if TYPE_CHECKING:
+    from schoolnet_agent.transport import MqttSettings
 
 PROG = "schoolnet-collector simulate"
 
 
-def register(subparsers) -> argparse.ArgumentParser:
+def register(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
         "simulate",
         help="publish plausible reports for every school of a province profile",
@@ -86,7 +93,9 @@ def run(args: argparse.Namespace) -> int:
     return _simulate(str(profile_path.resolve()), online, settings, args)
 
 
-def _simulate(profile_ref: str, online: int, settings, args) -> int:
+def _simulate(
+    profile_ref: str, online: int, settings: MqttSettings, args: argparse.Namespace
+) -> int:
     from schoolnet_collector.simulator.runner import RunOptions
     from schoolnet_collector.simulator.supervisor import supervise
     from schoolnet_collector.simulator.worker import WorkerSpec
@@ -108,7 +117,7 @@ def _simulate(profile_ref: str, online: int, settings, args) -> int:
         restore()
 
 
-def _on_signals(stop: threading.Event):
+def _on_signals(stop: threading.Event) -> Callable[[], None]:
     """SIGINT/SIGTERM end the run cleanly (devices marked offline); returns an undo."""
     if threading.current_thread() is not threading.main_thread():
         return lambda: None

@@ -4,7 +4,7 @@ within the caller's scope (through the incident's school)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, func, select
@@ -36,7 +36,7 @@ class IncidentOut(BaseModel):
     state: Literal["open", "acknowledged", "resolved"]
     flapping: bool
     summary: str
-    details: dict
+    details: dict[str, Any]  # the rule's figures (JSON)
     opened_at: datetime
     acknowledged_at: datetime | None
     acknowledged_by: str | None

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from schoolnet_collector.registry.devices import is_online
@@ -75,8 +76,8 @@ def district_summaries(
     return [out[k] for k in sorted(out)]
 
 
-def count_schools(session: Session, query) -> int:
-    return session.scalar(select(func.count()).select_from(query.subquery()))
+def count_schools(session: Session, query: Select[School]) -> int:
+    return session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
 
 
 def influx_string(value: str) -> str:
@@ -84,7 +85,7 @@ def influx_string(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def uplink_history(store: InfluxStore, school_id: str, hours: int) -> list[dict]:
+def uplink_history(store: InfluxStore, school_id: str, hours: int) -> list[dict[str, Any]]:
     """Hourly means of the school's ``uplink`` fields over the last ``hours``, oldest first.
 
     Hourly, not raw: a day of 60-second reports is 1,440 points per field, more than a page

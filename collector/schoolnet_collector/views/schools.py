@@ -104,7 +104,11 @@ def devices_of(
             last_seq=d.last_seq,
             interval_seconds=d.interval_seconds,
             online=is_online(d, now, offline_after),
-            availability={True: "online", False: "offline"}.get(d.available, "unknown"),
+            availability="unknown"
+            if d.available is None
+            else "online"
+            if d.available
+            else "offline",
         )
         for d in school_devices(session, school_id)
     ]

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from pydantic import AwareDatetime, BaseModel
+from sqlalchemy.orm import Session
 
 from schoolnet_collector.api.auth import AUTH_RESPONSES, NOT_FOUND, Caller, CallerDep, get_clock
 from schoolnet_collector.api.deps import SessionDep
@@ -28,7 +29,7 @@ SchoolQuery = Annotated[
 ]
 
 
-def _scope(session, caller: Caller, school: str | None, change: bool) -> None:
+def _scope(session: Session, caller: Caller, school: str | None, change: bool) -> None:
     if school is None:
         if change:
             caller.require_province()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Protocol
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from pydantic import BaseModel, Field
@@ -76,8 +76,21 @@ def get_incident(incident_id: IncidentId, session: SessionDep, caller: CallerDep
     return incident_out(incident, school.district, timeline=True)
 
 
+class _Transition(Protocol):
+    """``alerting.incidents.acknowledge`` or ``resolve``."""
+
+    def __call__(
+        self, session: Session, incident_id: int, *, actor: str, note: str | None, now: datetime
+    ) -> Incident: ...
+
+
 def _change(
-    session: Session, caller: Caller, incident_id: int, action, note: str | None, now: datetime
+    session: Session,
+    caller: Caller,
+    incident_id: int,
+    action: _Transition,
+    note: str | None,
+    now: datetime,
 ) -> IncidentOut:
     _, school = _incident_in_scope(session, caller, incident_id)
     caller.require_role("operator")
