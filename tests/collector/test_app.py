@@ -1,5 +1,6 @@
-"""Property-based run of the whole OpenAPI schema (schemathesis) against the real application:
-a registry with schools and devices, the session's InfluxDB, a province token.
+"""The HTTP application (``create_app``): its OpenAPI schema documents every route with a response
+model, and a property-based run of the whole schema (schemathesis) against it, with a registry of
+schools and devices, the session's InfluxDB and a province token.
 
 No request may get a 5xx, and every response must match the schema the API publishes
 (status codes, content types, bodies). The number of examples per operation is bounded so
@@ -151,3 +152,19 @@ def test_the_schema_documents_the_access_answers(api_schema):
             continue
         for method, op in operations.items():
             assert {"401", "403", "404"} <= set(op["responses"]), (method, path)
+
+
+def test_openapi_documents_every_route_with_response_models(api_client):
+    spec = api_client.get("/openapi.json").json()
+    for path in (
+        "/health",
+        "/api/v1/schools",
+        "/api/v1/schools/{school_id}/devices",
+        "/api/v1/dead-letters",
+    ):
+        op = spec["paths"][path]["get"]
+        assert "200" in op["responses"], path
+        assert "$ref" in str(op["responses"]["200"]["content"]["application/json"]["schema"]), path
+    assert {"SchoolOut", "DeviceOut", "Health", "DeadLetterOut"} <= set(
+        spec["components"]["schemas"]
+    )
