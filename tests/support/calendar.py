@@ -1,9 +1,8 @@
-"""The calendar tests' school and a calendar file with mistakes in some rows (for the file
-reader and the ``calendar import`` command: both must name the bad rows and keep the good ones)."""
+"""A school calendar file with mistakes in some rows, for the file reader and for the ``calendar
+import`` command: both must name the bad rows and keep the good ones."""
 
 from __future__ import annotations
 
-S1 = "lc-test-01"  # one of the two schools of tests/collector/registry/conftest.py
 CALENDAR_WITH_MISTAKES = """\
 school_hours:
   mon: "07:00-17:00"

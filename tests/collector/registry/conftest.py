@@ -12,7 +12,7 @@ from schoolnet_collector.registry.calendar_file import import_calendar
 from schoolnet_collector.registry.db import make_engine, migrate, session_factory
 from schoolnet_collector.registry.models import School
 from tests.support.backends import REGISTRY_BACKENDS
-from tests.support.calendar import S1
+from tests.support.collector import S1
 
 
 @pytest.fixture(params=REGISTRY_BACKENDS)

@@ -12,7 +12,7 @@ from schoolnet_collector.registry.calendar_file import (
     CalendarIn,
     store_calendar,
 )
-from tests.support.calendar import S1
+from tests.support.collector import S1
 
 
 def vn(*args) -> datetime:
