@@ -45,7 +45,7 @@ def incident(rule="school_offline", **kw):
 
 
 RULES = sorted(
-    {p.name.split(".")[0] for p in (TEMPLATES / "vi").glob("*.j2")} - {"digest", "status"}
+    {p.name.split(".")[0] for p in TEMPLATES.glob("*.j2")} - {"digest", "status"}
 )
 
 
