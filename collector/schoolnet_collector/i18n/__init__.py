@@ -107,6 +107,7 @@ __all__ = [
     "ngettext",
     "npgettext",
     "pdeferred",
+    "pgettext",
     "render_stored",
     "translations",
 ]

@@ -44,8 +44,13 @@ def load(lang: str, locale_dir: Path = LOCALE_DIR) -> Translations:
     return Translations(io.BytesIO(compile_catalogue(po)), domain=DOMAIN)
 
 
-@functools.cache
 def translations(lang: str) -> Translations:
     """The packaged translations of ``lang`` (any unknown language: Vietnamese), loaded once
     per process."""
-    return load(language(lang))
+    return _packaged(language(lang))
+
+
+@functools.cache
+def _packaged(lang: str) -> Translations:
+    # Keyed by known languages only: whatever a request or a contact row says cannot grow it.
+    return load(lang)

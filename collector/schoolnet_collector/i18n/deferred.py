@@ -40,8 +40,12 @@ class Deferred:
         missing, a translation with a broken placeholder) is shown untranslated, or as its
         bare id, rather than failing the page or the e-mail that shows it."""
         t = translations(lang)
-        text = t.pgettext(self.context, self.message) if self.context else t.gettext(self.message)
-        args = {k: v.render(lang, tz) if isinstance(v, Deferred) else v for k, v in self.args.items()}
+        text = str(
+            t.pgettext(self.context, self.message) if self.context else t.gettext(self.message)
+        )
+        args = {
+            k: v.render(lang, tz) if isinstance(v, Deferred) else v for k, v in self.args.items()
+        }
         for candidate in (text, self.message):
             try:
                 return fill(candidate, lang, args, tz)
@@ -118,4 +122,3 @@ def _decode(value: Any) -> object:
     if "message" in value:
         return Deferred.from_json(value["message"])
     raise ValueError(f"unknown stored message argument {value!r}")
-

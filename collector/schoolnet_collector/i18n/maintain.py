@@ -48,7 +48,7 @@ def extract(root: Path) -> Catalog:
         argv = ["pybabel", "-q", "extract", "-F", str(root / "pyproject.toml")]
         argv += ["-o", str(pot), "--add-location=file", "--project=schoolnet", "-w", str(WIDTH)]
         with _cwd(root):
-            CommandLineInterface().run([*argv, str(SOURCES)])
+            CommandLineInterface().run([*argv, str(SOURCES)])  # type: ignore[no-untyped-call]  # Babel's command line is not annotated
         with pot.open("rb") as fileobj:
             return read_po(fileobj)
 
@@ -99,9 +99,13 @@ def problems(root: Path = ROOT) -> list[str]:
             catalog = read_po(fileobj, locale=lang, domain=DOMAIN)
         have = {_key(m): m for m in catalog if m.id}
         for ident, context in sorted(wanted - have.keys(), key=str):
-            found.append(f"{name}: not in the catalogue (make i18n-update): {_show(ident, context)}")
+            found.append(
+                f"{name}: not in the catalogue (make i18n-update): {_show(ident, context)}"
+            )
         for ident, context in sorted(have.keys() - wanted, key=str):
-            found.append(f"{name}: no longer in the sources (make i18n-update): {_show(ident, context)}")
+            found.append(
+                f"{name}: no longer in the sources (make i18n-update): {_show(ident, context)}"
+            )
         for obsolete in catalog.obsolete.values():
             found.append(f"{name}: obsolete entry (make i18n-update): {_show(*_key(obsolete))}")
         for key, message in have.items():

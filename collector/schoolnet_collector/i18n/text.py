@@ -50,11 +50,11 @@ class Text:
         raise TypeError(f"Text {self.message!r} needs a language: .translate(lang)")
 
 
-def N_(message: str) -> Text:  # noqa: N802 (gettext's name for "mark now, translate later")
+def N_(message: str) -> Text:
     return Text(message)
 
 
-def NP_(context: str, message: str) -> Text:  # noqa: N802 (N_ with a context)
+def NP_(context: str, message: str) -> Text:
     return Text(message, context)
 
 
@@ -90,7 +90,7 @@ def gettext(lang: str, message: str, /, **args: object) -> str:
 
 
 def pgettext(lang: str, context: str, message: str, /, **args: object) -> str:
-    return fill(translations(lang).pgettext(context, message), lang, args)
+    return fill(str(translations(lang).pgettext(context, message)), lang, args)
 
 
 def ngettext(lang: str, singular: str, plural: str, n: int, /, **args: object) -> str:

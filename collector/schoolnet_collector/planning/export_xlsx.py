@@ -30,7 +30,7 @@ def sheet_title(text: str, used: set[str]) -> str:
     return title
 
 
-def number_format(value, year: bool = False) -> str:
+def number_format(value: object, year: bool = False) -> str:
     """Numbers stay numbers (a planner sums them); the format only groups thousands and fixes
     decimals, and Excel shows its separators in the reader's own locale (1.234,5 in a
     Vietnamese Excel). Years are not grouped."""

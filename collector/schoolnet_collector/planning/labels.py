@@ -10,7 +10,7 @@ tests, not a blank cell in a report.
 
 from __future__ import annotations
 
-from schoolnet_collector.i18n import NP_, N_, Text
+from schoolnet_collector.i18n import N_, NP_, Text
 
 LEVELS = {
     "mam_non": NP_("school level", "Preschool"),

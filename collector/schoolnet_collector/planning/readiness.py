@@ -175,9 +175,7 @@ def compute(
 def from_data(data: FleetData, targets: Targets, as_of: int) -> Readiness:
     schools = [judge_school(data, s, targets) for s in data.schools]
     total_name = (
-        labels.column("province", "vi")
-        if data.scope.kind == "province"
-        else str(data.scope)
+        labels.column("province", "vi") if data.scope.kind == "province" else str(data.scope)
     )
     out = Readiness(
         str(data.scope),

@@ -149,7 +149,10 @@ def procurement_tables(p: ProcurementPlan, lang: str = "vi") -> list[Table]:
     c = lambda k: column(k, lang)  # noqa: E731
     needs_heads = [c(k) for k in NEEDS_KEYS]
     summary = Table(
-        c("summary"), [c("group"), c("id"), c("name"), *needs_heads], lang=lang, years=frozenset({1})
+        c("summary"),
+        [c("group"), c("id"), c("name"), *needs_heads],
+        lang=lang,
+        years=frozenset({1}),
     )
     kind = lambda k: labels.GROUP_KINDS[k].translate(lang)  # noqa: E731
     summary.rows.append(
@@ -175,8 +178,7 @@ def procurement_tables(p: ProcurementPlan, lang: str = "vi") -> list[Table]:
             "Assumed unit prices (%(as_of)s): %(prices)s. %(note)s",
             as_of=str(pr.as_of),
             prices=", ".join(
-                f"{k} {format_vnd(v, lang)}"
-                for k, v in pr.items.model_dump().items()
+                f"{k} {format_vnd(v, lang)}" for k, v in pr.items.model_dump().items()
             ),
             note=pr.note,
         ),
