@@ -91,7 +91,7 @@ CHILD = textwrap.dedent("""\
                     out[mac] = ""
             return out
         lan.OUI_VENDORS.vendors = netaddr_vendors
-        import schoolnet_agent.probes.icmp as icmp
+        import schoolnet_agent.probes.helpers.icmp as icmp
         icmp.free_packets = lan.free_packets = lambda: None  # dead packets wait for Python's gc
     with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False) as f:
         f.write(setup["toml"])

@@ -33,9 +33,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from schoolnet_agent.probes.pjlink import PJLinkClient, PJLinkUnreachable, poll  # noqa: E402
+from schoolnet_agent.delivery.sequence import SequenceCounter  # noqa: E402
+from schoolnet_agent.probes.helpers.pjlink import PJLinkClient, PJLinkUnreachable, poll  # noqa: E402
 from schoolnet_agent.probes.projector import ProjectorProbe, ProjectorSettings  # noqa: E402
-from schoolnet_agent.sequence import SequenceCounter  # noqa: E402
 from schoolnet_agent.subdevices import Subdevice, Subdevices  # noqa: E402
 from tests.support.pjlink_server import FakeProjector, PJLinkServer  # noqa: E402
 

@@ -64,8 +64,8 @@ def main(argv: list[str] | None = None) -> int:
         return _write(fields_markdown())
 
     from schoolnet_agent.config import ConfigError, load_config
-    from schoolnet_agent.sequence import SequenceError
-    from schoolnet_agent.spool import SpoolError
+    from schoolnet_agent.delivery.sequence import SequenceError
+    from schoolnet_agent.delivery.spool import SpoolError
 
     try:
         config = load_config(args.config, require_school=args.command == "run")

@@ -18,8 +18,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from schoolnet_agent.budget import BudgetSettings, MeteredMode
-from schoolnet_agent.config_checks import (
+from schoolnet_agent.delivery.budget import BudgetSettings, MeteredMode
+from schoolnet_agent.delivery.spooled import SpoolSettings
+from schoolnet_agent.delivery.transport import MqttSettings
+from schoolnet_agent.probes import BUILTIN_PROBES, GATEWAY_PROBES
+from schoolnet_agent.protocol.payload import schema
+from schoolnet_agent.settings.checks import (
     Boolean,
     Choice,
     Ident,
@@ -32,16 +36,12 @@ from schoolnet_agent.config_checks import (
     did_you_mean,
     shown,
 )
-from schoolnet_agent.delivery import SpoolSettings
-from schoolnet_agent.gateway_settings import GATEWAY_KEYS, GatewaySettings
-from schoolnet_agent.probes import BUILTIN_PROBES, GATEWAY_PROBES
-from schoolnet_agent.protocol.payload import schema
+from schoolnet_agent.settings.gateway import GATEWAY_KEYS, GatewaySettings
 from schoolnet_agent.subdevice_settings import (
     SECTIONS as SUBDEVICE_SECTIONS,
     SubdeviceConfigError,
     read_subdevices,
 )
-from schoolnet_agent.transport import MqttSettings
 
 ENV_PREFIX = "SCHOOLNET_AGENT_"
 KINDS = tuple(schema()["properties"]["kind"]["enum"])
@@ -215,7 +215,7 @@ def _check_tls_files(s: MqttSettings) -> None:
     """Load the TLS files now, so a wrong file is a config error and not a retry loop."""
     import ssl
 
-    from schoolnet_agent.tls import tls_context
+    from schoolnet_agent.util.tls import tls_context
 
     try:
         tls_context(s.ca_file, None, None)

@@ -23,14 +23,14 @@ from typing import Any
 
 from schoolnet_agent import __version__
 from schoolnet_agent.config import AgentConfig
-from schoolnet_agent.delivery import open_delivery
-from schoolnet_agent.logonce import LogLimiter
+from schoolnet_agent.delivery.sequence import SequenceCounter
+from schoolnet_agent.delivery.spooled import open_delivery
+from schoolnet_agent.delivery.transport import MqttTransport
 from schoolnet_agent.probes.loader import load_probes
 from schoolnet_agent.probes.sampling import ProbeSet
 from schoolnet_agent.protocol import EVENTS, TELEMETRY, build_events_report, build_report, encode
-from schoolnet_agent.sequence import SequenceCounter
 from schoolnet_agent.subdevices import Subdevices
-from schoolnet_agent.transport import MqttTransport
+from schoolnet_agent.util.logonce import LogLimiter
 
 log = logging.getLogger(__name__)
 

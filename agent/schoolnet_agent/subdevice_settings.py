@@ -15,7 +15,9 @@ import re
 from dataclasses import fields
 from typing import Any
 
-from schoolnet_agent.config_checks import (
+from schoolnet_agent.probes.board import BoardSettings
+from schoolnet_agent.probes.projector import ProjectorSettings
+from schoolnet_agent.settings.checks import (
     Boolean,
     Check,
     Ident,
@@ -26,8 +28,6 @@ from schoolnet_agent.config_checks import (
     did_you_mean,
     shown,
 )
-from schoolnet_agent.probes.board import BoardSettings
-from schoolnet_agent.probes.projector import ProjectorSettings
 
 MAX_PER_KIND = 128  # a large THPT school has ~30 projectors; beyond this is a mistake
 HOSTNAME_RE = re.compile(

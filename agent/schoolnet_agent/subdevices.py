@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from schoolnet_agent import __version__
+from schoolnet_agent.delivery.sequence import SequenceCounter
 from schoolnet_agent.inventory.publisher import ChangeDetector, build_inventory_report
 from schoolnet_agent.probes.base import Probe
 from schoolnet_agent.probes.sampling import ProbeSet
@@ -36,7 +37,6 @@ from schoolnet_agent.protocol import (
     build_report,
     encode,
 )
-from schoolnet_agent.sequence import SequenceCounter
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from schoolnet_agent.backoff import Backoff
+from schoolnet_agent.util.backoff import Backoff
 
 
 def test_window_doubles_up_to_the_cap_and_resets():

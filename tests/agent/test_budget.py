@@ -10,7 +10,8 @@ import zlib
 import pytest
 from sqlalchemy import select
 
-from schoolnet_agent.budget import (
+from schoolnet_agent.config import AgentConfig, DeviceSettings, ProbeSettings, StateSettings
+from schoolnet_agent.delivery.budget import (
     OPTIONAL_FIELDS,
     PING_EXCHANGE,
     Budget,
@@ -19,11 +20,10 @@ from schoolnet_agent.budget import (
     lean,
     wire_bytes,
 )
-from schoolnet_agent.config import AgentConfig, DeviceSettings, ProbeSettings, StateSettings
+from schoolnet_agent.delivery.transport import MqttSettings
 from schoolnet_agent.protocol import PayloadError, Sample, build_report, decode, encode
 from schoolnet_agent.protocol.batch import decode_batch, encode_batch
 from schoolnet_agent.runner import Runner
-from schoolnet_agent.transport import MqttSettings
 from schoolnet_collector.registry.models import DeadLetter
 from tests.support.collector import collector_settings, device_client, running_collector, wait_until
 from tests.support.mqtt import Subscriber, clear_retained

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from schoolnet_agent.config import ConfigError, load_config
-from schoolnet_agent.gateway_settings import UplinkLine
 from schoolnet_agent.probes import GATEWAY_PROBES
+from schoolnet_agent.settings.gateway import UplinkLine
 
 DEVICE = '[device]\nschool = "lc-test-01"\nid = "gw"\nkind = "gateway"\n'
 

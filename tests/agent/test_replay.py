@@ -15,13 +15,13 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 from schoolnet_agent.config import AgentConfig, DeviceSettings, ProbeSettings, StateSettings
-from schoolnet_agent.delivery import SpoolSettings, mark_backfill
+from schoolnet_agent.delivery.replay import TokenBucket, parse_request
+from schoolnet_agent.delivery.spool import Spool
+from schoolnet_agent.delivery.spooled import SpoolSettings, mark_backfill
+from schoolnet_agent.delivery.transport import MqttSettings
 from schoolnet_agent.protocol import Sample, build_report, encode
 from schoolnet_agent.protocol.topics import REPLAY_REQUEST
-from schoolnet_agent.replay import TokenBucket, parse_request
 from schoolnet_agent.runner import Runner
-from schoolnet_agent.spool import Spool
-from schoolnet_agent.transport import MqttSettings
 from tests.support.agent_process import (
     TOPIC,
     drain,

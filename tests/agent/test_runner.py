@@ -8,11 +8,11 @@ import time
 import pytest
 
 from schoolnet_agent.config import AgentConfig, DeviceSettings, ProbeSettings, StateSettings
+from schoolnet_agent.delivery.transport import MqttSettings
 from schoolnet_agent.probes.base import Field, Probe
 from schoolnet_agent.probes.sampling import ProbeSet
 from schoolnet_agent.protocol import decode
 from schoolnet_agent.runner import Runner, next_due
-from schoolnet_agent.transport import MqttSettings
 from tests.support.mqtt import Subscriber, clear_retained
 
 TELEMETRY = "schoolnet/v1/lc-test-01/pc-01/telemetry"

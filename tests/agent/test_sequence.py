@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from schoolnet_agent.sequence import SequenceCounter, SequenceError
+from schoolnet_agent.delivery.sequence import SequenceCounter, SequenceError
 
 
 def mark(directory) -> int:

@@ -7,7 +7,7 @@ import signal
 
 import pytest
 
-from schoolnet_agent.spool import ROW_OVERHEAD, Spool
+from schoolnet_agent.delivery.spool import ROW_OVERHEAD, Spool
 from tests.support.agent_process import (
     DEVICE,
     TOPIC,

@@ -11,13 +11,13 @@ import time
 import pytest
 
 from schoolnet_agent.config import AgentConfig, DeviceSettings, ProbeSettings, StateSettings
+from schoolnet_agent.delivery.transport import MqttSettings
 from schoolnet_agent.probes.board import BoardSettings
 from schoolnet_agent.probes.projector import ProjectorSettings
 from schoolnet_agent.probes.sampling import ProbeSet
 from schoolnet_agent.protocol import decode
 from schoolnet_agent.runner import Outgoing, Runner
 from schoolnet_agent.subdevices import Subdevices
-from schoolnet_agent.transport import MqttSettings
 from tests.support.mqtt import GW01, Subscriber, clear_retained
 from tests.support.pjlink_server import FakeProjector, PJLinkServer
 

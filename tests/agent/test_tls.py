@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from devenv.services import Mosquitto, free_port, wait_for_port
-from schoolnet_agent.transport import MqttSettings, MqttTransport
+from schoolnet_agent.delivery.transport import MqttSettings, MqttTransport
 from tests.support.mqtt import Subscriber
 
 pytestmark = pytest.mark.services
@@ -147,7 +147,7 @@ def test_publishes_over_tls(tls_broker, tls_transport):
 
 
 def test_a_broker_signed_by_another_ca_is_refused_with_the_reason(tmp_path, tls_transport, caplog):
-    caplog.set_level(logging.DEBUG, logger="schoolnet_agent.transport")
+    caplog.set_level(logging.DEBUG, logger="schoolnet_agent.delivery.transport")
     t = tls_transport(ca_file=str(make_ca(tmp_path, "rogue")))
     assert not t.wait_connected(1.0)
     warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]

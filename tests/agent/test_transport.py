@@ -52,7 +52,7 @@ def test_gateway_writes_its_whole_school_but_no_other(transport, subscriber):
 
 
 def test_wrong_password_logs_one_clear_line_and_keeps_retrying(transport, caplog):
-    caplog.set_level(logging.DEBUG, logger="schoolnet_agent.transport")
+    caplog.set_level(logging.DEBUG, logger="schoolnet_agent.delivery.transport")
     t = transport(account=("lc-test-01/pc-01", "wrong"))
     t.start()
     assert not t.wait_connected(1.5)

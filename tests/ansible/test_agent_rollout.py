@@ -139,8 +139,8 @@ def test_gateways_get_lines_targets_and_subdevices_and_pcs_none(example):
 
 
 def test_the_agent_accepts_the_gateway_config_with_its_projectors(example):
-    from schoolnet_agent.budget import detect_metered
     from schoolnet_agent.config import load_config
+    from schoolnet_agent.delivery.budget import detect_metered
 
     config = load_config(str(example[0] / FIBRE_GW / "agent.toml"), env={})
     assert [(p.id, p.password) for p in config.projectors] == [

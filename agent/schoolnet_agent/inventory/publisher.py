@@ -16,8 +16,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from schoolnet_agent.logonce import LogLimiter
 from schoolnet_agent.protocol import INVENTORY, SCHEMA_VERSION, encode
+from schoolnet_agent.util.logonce import LogLimiter
 
 log = logging.getLogger(__name__)
 

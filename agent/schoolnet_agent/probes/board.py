@@ -25,9 +25,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from schoolnet_agent.logonce import LogLimiter
 from schoolnet_agent.probes.base import Field, Probe
-from schoolnet_agent.probes.pjlink import (
+from schoolnet_agent.probes.helpers.pjlink import (
     PORT,
     PJLinkAuthError,
     PJLinkClient,
@@ -36,6 +35,7 @@ from schoolnet_agent.probes.pjlink import (
     poll,
 )
 from schoolnet_agent.protocol import Sample
+from schoolnet_agent.util.logonce import LogLimiter
 
 log = logging.getLogger(__name__)
 

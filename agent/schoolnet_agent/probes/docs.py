@@ -19,8 +19,8 @@ END = "<!-- fields:end -->"
 # spool's health (delivery.py, with ``spool.enabled``) and the data budget (budget.py). They are
 # documented here so that `schoolnet-agent probes` lists every measurement a report can carry.
 DELIVERY_METRICS: dict[str, str] = {
-    "spool": "schoolnet_agent.delivery:SpoolProbe",
-    "budget": "schoolnet_agent.budget:BudgetProbe",
+    "spool": "schoolnet_agent.delivery.spooled:SpoolProbe",
+    "budget": "schoolnet_agent.delivery.budget:BudgetProbe",
 }
 DELIVERY_NOTE = (
     "Added by the agent's delivery to every report (`spool` while `spool.enabled`), "

@@ -30,16 +30,16 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from schoolnet_agent.gateway_settings import GatewaySettings
-from schoolnet_agent.logonce import LogLimiter
 from schoolnet_agent.probes.base import Field, Probe
-from schoolnet_agent.probes.rawsocket import (
+from schoolnet_agent.probes.helpers.rawsocket import (
     RAW_ACCESS,
     RawSocketAccess,
     free_packets,
     import_scapy_lean,
 )
 from schoolnet_agent.protocol import Event
+from schoolnet_agent.settings.gateway import GatewaySettings
+from schoolnet_agent.util.logonce import LogLimiter
 
 if TYPE_CHECKING:
     from schoolnet_agent.config import AgentConfig

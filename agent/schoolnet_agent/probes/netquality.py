@@ -27,12 +27,12 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, TimeoutError as FutureTimeout
 from typing import TYPE_CHECKING
 
-from schoolnet_agent.gateway_settings import GatewaySettings
-from schoolnet_agent.logonce import LogLimiter
 from schoolnet_agent.probes.base import Field, Probe
-from schoolnet_agent.probes.icmp import PingResult, ping, resolve
-from schoolnet_agent.probes.rawsocket import RAW_ACCESS, RawSocketAccess
-from schoolnet_agent.probes.uplink_classify import classify_uplink
+from schoolnet_agent.probes.helpers.icmp import PingResult, ping, resolve
+from schoolnet_agent.probes.helpers.rawsocket import RAW_ACCESS, RawSocketAccess
+from schoolnet_agent.probes.helpers.uplink_classify import classify_uplink
+from schoolnet_agent.settings.gateway import GatewaySettings
+from schoolnet_agent.util.logonce import LogLimiter
 
 if TYPE_CHECKING:
     from schoolnet_agent.config import AgentConfig

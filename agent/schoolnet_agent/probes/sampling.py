@@ -13,9 +13,9 @@ import math
 import re
 from collections.abc import Iterable
 
-from schoolnet_agent.logonce import LogLimiter
 from schoolnet_agent.probes.base import Probe
 from schoolnet_agent.protocol import Event, Sample
+from schoolnet_agent.util.logonce import LogLimiter
 
 log = logging.getLogger(__name__)
 

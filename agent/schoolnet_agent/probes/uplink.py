@@ -21,13 +21,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from schoolnet_agent.gateway_settings import GatewaySettings, UplinkLine
 from schoolnet_agent.probes.base import Field, Probe
-from schoolnet_agent.probes.icmp import PingResult, ping, resolve
-from schoolnet_agent.probes.modem import ModemReader
-from schoolnet_agent.probes.rawsocket import RAW_ACCESS, RawSocketAccess
-from schoolnet_agent.probes.uplink_classify import UplinkInfo, classify_uplink
+from schoolnet_agent.probes.helpers.icmp import PingResult, ping, resolve
+from schoolnet_agent.probes.helpers.modem import ModemReader
+from schoolnet_agent.probes.helpers.rawsocket import RAW_ACCESS, RawSocketAccess
+from schoolnet_agent.probes.helpers.uplink_classify import UplinkInfo, classify_uplink
 from schoolnet_agent.protocol import Event
+from schoolnet_agent.settings.gateway import GatewaySettings, UplinkLine
 
 if TYPE_CHECKING:
     from schoolnet_agent.config import AgentConfig

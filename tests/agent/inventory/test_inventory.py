@@ -365,7 +365,7 @@ def test_publisher_retries_after_a_failed_collection_or_send(caplog):
 
 
 def test_windows_raw_sockets_need_npcap_and_say_so(tmp_path):
-    from schoolnet_agent.probes.rawsocket_windows import FIX, windows_raw_socket_problem
+    from schoolnet_agent.probes.helpers.rawsocket_windows import FIX, windows_raw_socket_problem
 
     problem = windows_raw_socket_problem(str(tmp_path), admin=lambda: True)
     assert problem.startswith("Npcap is not installed") and "wpcap.dll" in problem
@@ -378,7 +378,7 @@ def test_windows_raw_sockets_need_npcap_and_say_so(tmp_path):
 
 
 def test_the_raw_socket_refusal_names_the_fix_of_its_platform():
-    from schoolnet_agent.probes.rawsocket import missing_message
+    from schoolnet_agent.probes.helpers.rawsocket import missing_message
 
     windows = missing_message(windows=True).format(reason="Npcap is not installed")
     assert "Npcap is not installed" in windows and "https://npcap.com" in windows

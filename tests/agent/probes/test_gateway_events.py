@@ -6,11 +6,11 @@ from __future__ import annotations
 import logging
 
 from schoolnet_agent.config import AgentConfig, DeviceSettings, ProbeSettings, StateSettings
+from schoolnet_agent.delivery.transport import MqttSettings
 from schoolnet_agent.probes.base import Field, Probe
 from schoolnet_agent.probes.sampling import ProbeSet
 from schoolnet_agent.protocol import Event, decode
 from schoolnet_agent.runner import Runner
-from schoolnet_agent.transport import MqttSettings
 from tests.support.mqtt import Subscriber
 
 EVENTS_TOPIC = "schoolnet/v1/lc-test-01/gw/events"

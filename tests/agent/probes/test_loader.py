@@ -6,13 +6,13 @@ import logging
 
 import pytest
 
-from schoolnet_agent.logonce import LogLimiter
 from schoolnet_agent.probes import BUILTIN_PROBES
 from schoolnet_agent.probes.base import SUFFIX_UNITS, Field, Probe
 from schoolnet_agent.probes.docs import fields_markdown, readme_block
 from schoolnet_agent.probes.loader import load_probe_class, load_probes
 from schoolnet_agent.probes.sampling import ProbeSet
 from schoolnet_agent.protocol import Sample, build_report, encode, validate
+from schoolnet_agent.util.logonce import LogLimiter
 from tests.support.paths import ROOT as ROOT_DIR
 
 README = ROOT_DIR / "agent/schoolnet_agent/probes/README.md"

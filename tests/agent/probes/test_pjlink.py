@@ -9,7 +9,7 @@ import time
 import pytest
 
 from schoolnet_agent.probes.board import BoardProbe, BoardSettings, UsbBoardProbe
-from schoolnet_agent.probes.pjlink import (
+from schoolnet_agent.probes.helpers.pjlink import (
     PJLinkAuthError,
     PJLinkClient,
     PJLinkCommandError,

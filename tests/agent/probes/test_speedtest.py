@@ -12,8 +12,8 @@ import httpx
 import pytest
 import uvicorn
 
-from schoolnet_agent.gateway_settings import GatewaySettings
 from schoolnet_agent.probes.netquality import NetQualityProbe
+from schoolnet_agent.settings.gateway import GatewaySettings
 from schoolnet_collector.api.main import create_app
 from schoolnet_collector.api.routes.speedtest import MAX_BYTES
 from schoolnet_collector.runtime import Runtime

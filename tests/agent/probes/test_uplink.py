@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from schoolnet_agent.gateway_settings import GatewaySettings, UplinkLine
-from schoolnet_agent.probes.modem import ModemReader
-from schoolnet_agent.probes.rawsocket import RawSocketAccess
+from schoolnet_agent.probes.helpers.modem import ModemReader
+from schoolnet_agent.probes.helpers.rawsocket import RawSocketAccess
+from schoolnet_agent.probes.helpers.uplink_classify import classify_uplink, default_routes
 from schoolnet_agent.probes.uplink import UplinkProbe
-from schoolnet_agent.probes.uplink_classify import classify_uplink, default_routes
+from schoolnet_agent.settings.gateway import GatewaySettings, UplinkLine
 from tests.support.paths import FIXTURES
 
 HEADER = "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n"

@@ -13,7 +13,7 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
 
-from schoolnet_agent.config_checks import Boolean, Check, Integer, Invalid, Number, Text, shown
+from schoolnet_agent.settings.checks import Boolean, Check, Integer, Invalid, Number, Text, shown
 
 LINE_TYPES = ("fibre", "dsl", "ethernet", "cellular")
 MAX_SWEEP_ADDRESSES = 1024  # a /22: a classroom subnet is a /24; more would outrun the budget

@@ -39,14 +39,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from schoolnet_agent.config_checks import Check, Invalid
 from schoolnet_agent.probes.base import Field, Probe
 from schoolnet_agent.protocol import Sample
 from schoolnet_agent.protocol.topics import device_topic
+from schoolnet_agent.settings.checks import Check, Invalid
 
 if TYPE_CHECKING:
-    from schoolnet_agent.spool import Spool
-    from schoolnet_agent.transport import MqttTransport
+    from schoolnet_agent.delivery.spool import Spool
+    from schoolnet_agent.delivery.transport import MqttTransport
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +138,7 @@ def detect_metered(setting: str | bool, classify: Callable[[], Any] | None = Non
         return bool(setting)
     if classify is None:
         try:
-            from schoolnet_agent.probes.uplink_classify import classify_uplink as classify
+            from schoolnet_agent.probes.helpers.uplink_classify import classify_uplink as classify
         except ImportError:  # pragma: no cover - the classifier ships with the agent
             return False
     try:

@@ -33,7 +33,7 @@ def try_raw_socket() -> str | None:
     if importlib.util.find_spec("scapy") is None:  # an OpenWrt or hand-made install
         return "scapy is not installed: pip install 'schoolnet[gateway]'"
     if os.name == "nt":  # no AF_PACKET on Windows: scapy goes through the Npcap driver
-        from schoolnet_agent.probes.rawsocket_windows import windows_raw_socket_problem
+        from schoolnet_agent.probes.helpers.rawsocket_windows import windows_raw_socket_problem
 
         return windows_raw_socket_problem()
     family = getattr(socket, "AF_PACKET", None)
@@ -108,7 +108,7 @@ def _module_with_data(name: str, data: object) -> types.ModuleType:
 def missing_message(windows: bool = os.name == "nt") -> str:
     """The refusal's wording, with the fix for this platform."""
     if windows:
-        from schoolnet_agent.probes.rawsocket_windows import MISSING_MESSAGE_WINDOWS
+        from schoolnet_agent.probes.helpers.rawsocket_windows import MISSING_MESSAGE_WINDOWS
 
         return MISSING_MESSAGE_WINDOWS
     return MISSING_MESSAGE

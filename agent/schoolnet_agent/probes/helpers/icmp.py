@@ -14,7 +14,7 @@ import socket
 import statistics
 from dataclasses import dataclass
 
-from schoolnet_agent.probes.rawsocket import free_packets, import_scapy_lean
+from schoolnet_agent.probes.helpers.rawsocket import free_packets, import_scapy_lean
 
 DEFAULT_SPACING_SECONDS = 0.02
 MAX_SEND_SECONDS = 2.0

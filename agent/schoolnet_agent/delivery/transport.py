@@ -26,10 +26,10 @@ from dataclasses import dataclass
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 
-from schoolnet_agent.backoff import Backoff
-from schoolnet_agent.inflight import InflightTracker
+from schoolnet_agent.delivery.inflight import InflightTracker
 from schoolnet_agent.protocol import AVAILABILITY, OFFLINE, ONLINE, device_topic
-from schoolnet_agent.tls import diagnose, tls_context
+from schoolnet_agent.util.backoff import Backoff
+from schoolnet_agent.util.tls import diagnose, tls_context
 
 log = logging.getLogger(__name__)
 

@@ -30,18 +30,18 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from schoolnet_agent.logonce import LogLimiter
+from schoolnet_agent.delivery.replay import ReplayRequest, TokenBucket, parse_request
+from schoolnet_agent.delivery.spool import Spool, Spooled
 from schoolnet_agent.probes.base import Field, Probe
 from schoolnet_agent.protocol.batch import MAX_BATCH_REPORTS, encode_batch
 from schoolnet_agent.protocol.topics import BATCH, REPLAY_REQUEST, TopicError
-from schoolnet_agent.replay import ReplayRequest, TokenBucket, parse_request
-from schoolnet_agent.spool import Spool, Spooled
+from schoolnet_agent.util.logonce import LogLimiter
 
 if TYPE_CHECKING:
-    from schoolnet_agent.budget import Budget
     from schoolnet_agent.config import AgentConfig
+    from schoolnet_agent.delivery.budget import Budget
+    from schoolnet_agent.delivery.transport import MqttTransport
     from schoolnet_agent.runner import Outgoing
-    from schoolnet_agent.transport import MqttTransport
 
 log = logging.getLogger(__name__)
 
@@ -115,13 +115,13 @@ class SpooledDelivery:
 
     def probes(self) -> list[Probe]:
         """The probes that report on delivery itself: ``spool`` and ``budget``."""
-        from schoolnet_agent.budget import BudgetProbe
+        from schoolnet_agent.delivery.budget import BudgetProbe
 
         return [SpoolProbe(self.spool)] + ([BudgetProbe(self.budget)] if self.budget else [])
 
     def shape(self, samples: list) -> list:
         """The samples as this link can afford them: lean on a metered link."""
-        from schoolnet_agent.budget import lean
+        from schoolnet_agent.delivery.budget import lean
 
         return lean(samples) if self.metered and self.budget.settings.lean else samples
 
@@ -409,7 +409,7 @@ def open_delivery(
     On a metered link this also lengthens ``device.interval_seconds`` and, on a PC,
     ``mqtt.keepalive`` (see ``budget.py``): both are read when the runner and transport start.
     """
-    from schoolnet_agent.budget import Budget, detect_metered
+    from schoolnet_agent.delivery.budget import Budget, detect_metered
 
     if not config.spool.enabled:
         return None
