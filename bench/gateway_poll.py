@@ -106,7 +106,7 @@ def main() -> int:
         subdevices = Subdevices("lc-bench-01", devices, lambda out: sent.append(out) or True, 60)
         tick_s = timed(subdevices.tick)
 
-    from schoolnet_agent.inventory import collect_facts
+    from schoolnet_agent.inventory.machine import collect_facts
 
     inventory_s = timed(collect_facts, repeat=5)
     rss = subprocess.run(

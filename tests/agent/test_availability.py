@@ -45,7 +45,8 @@ def test_an_abrupt_stop_lets_the_broker_publish_the_will(transport, subscriber):
 
 CHILD = """
 import sys, time
-from schoolnet_agent.delivery.transport import MqttSettings, MqttTransport
+from schoolnet_agent.delivery.transport import MqttTransport
+from schoolnet_agent.settings.mqtt import MqttSettings
 t = MqttTransport(MqttSettings(port=int(sys.argv[1]), username="lc-test-01/pc-02",
                   password="pc-secret-02", keepalive=int(sys.argv[2])), "lc-test-01", "pc-02")
 t.start()

@@ -10,20 +10,16 @@ import zlib
 import pytest
 from sqlalchemy import select
 
-from schoolnet_agent.config import AgentConfig, DeviceSettings, ProbeSettings, StateSettings
-from schoolnet_agent.delivery.budget import (
-    OPTIONAL_FIELDS,
-    PING_EXCHANGE,
-    Budget,
-    BudgetSettings,
-    detect_metered,
-    lean,
-    wire_bytes,
-)
-from schoolnet_agent.delivery.transport import MqttSettings
+from schoolnet_agent.config import AgentConfig, ProbeSettings
+from schoolnet_agent.delivery.budget import PING_EXCHANGE, Budget, detect_metered, lean, wire_bytes
+from schoolnet_agent.delivery.settings import BudgetSettings
+from schoolnet_agent.probes.cpu import CpuProbe
+from schoolnet_agent.probes.mem import MemProbe
 from schoolnet_agent.protocol import PayloadError, Sample, build_report, decode, encode
 from schoolnet_agent.protocol.batch import decode_batch, encode_batch
 from schoolnet_agent.runner import Runner
+from schoolnet_agent.settings.device import DeviceSettings, StateSettings
+from schoolnet_agent.settings.mqtt import MqttSettings
 from schoolnet_collector.registry.models import DeadLetter
 from tests.support.collector import collector_settings, device_client, running_collector, wait_until
 from tests.support.mqtt import Subscriber, clear_retained
@@ -179,7 +175,7 @@ def test_metered_agent_sends_lean_batches_and_reports_its_budget(mosquitto, tmp_
     reports = [decode(encode(r)) for r in decode_batch(msg.payload)]  # each valid alone
     assert [r["seq"] for r in reports] == sorted(r["seq"] for r in reports) and len(reports) == 4
     cpu = next(m for m in reports[0]["metrics"] if m["name"] == "cpu")
-    assert "usage_percent" in cpu["fields"] and not OPTIONAL_FIELDS["cpu"] & set(cpu["fields"])
+    assert "usage_percent" in cpu["fields"] and not CpuProbe.optional_fields() & set(cpu["fields"])
     budget = next(m for m in reports[-1]["metrics"] if m["name"] == "budget")["fields"]
     assert budget["metered"] == 1 and budget["used_bytes"] == 0  # nothing sent before it
     assert "allowed_bytes" not in budget  # lean: the collector knows it
@@ -239,7 +235,8 @@ def test_lean_drops_only_declared_optional_fields():
         Sample("mem", {"used_bytes": 5}),
         Sample("other", {"x_count": 1}),
     ]
-    assert [(s.name, s.fields) for s in lean(samples)] == [
+    optional = {p.name: p.optional_fields() for p in (CpuProbe, MemProbe)}
+    assert [(s.name, s.fields) for s in lean(samples, optional)] == [
         ("cpu", {"usage_percent": 1.0}),
         ("other", {"x_count": 1}),
     ]

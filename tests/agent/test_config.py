@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from schoolnet_agent.config import ConfigError, hostname_id, load_config
+from schoolnet_agent.config import ConfigError, load_config
+from schoolnet_agent.settings.device import hostname_id
 from tests.support.paths import ROOT as ROOT_DIR
 
 EXAMPLE = ROOT_DIR / "agent/agent.example.toml"

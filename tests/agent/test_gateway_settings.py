@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from schoolnet_agent.config import ConfigError, load_config
-from schoolnet_agent.probes import GATEWAY_PROBES
+from schoolnet_agent.probes import PROBES
 from schoolnet_agent.settings.gateway import UplinkLine
 
 DEVICE = '[device]\nschool = "lc-test-01"\nid = "gw"\nkind = "gateway"\n'
@@ -49,13 +49,15 @@ speedtest_on_cellular = true
 
 
 def test_gateway_probes_run_by_default_only_on_a_gateway(tmp_path):
+    gateway_probes = {r.name for r in PROBES if r.gateway}
+    assert gateway_probes == {"uplink", "netquality", "lan"}
     gateway = load_text(tmp_path, DEVICE)
-    assert set(GATEWAY_PROBES) <= set(gateway.probes.active)
+    assert gateway_probes <= set(gateway.probes.active)
     assert gateway.gateway.lan_subnets == [] and gateway.gateway.ping_lan_gateway is False, (
         "no default address to probe: nothing but the broker host unless configured"
     )
     pc = load_text(tmp_path, DEVICE.replace("gateway", "lab_pc"))
-    assert not set(GATEWAY_PROBES) & set(pc.probes.active)
+    assert not gateway_probes & set(pc.probes.active)
     chosen = load_text(
         tmp_path,
         DEVICE.replace("gateway", "teacher_pc") + '[probes]\nenabled = ["cpu", "uplink"]\n',

@@ -14,14 +14,16 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-from schoolnet_agent.config import AgentConfig, DeviceSettings, ProbeSettings, StateSettings
+from schoolnet_agent.config import AgentConfig, ProbeSettings
 from schoolnet_agent.delivery.replay import TokenBucket, parse_request
+from schoolnet_agent.delivery.settings import SpoolSettings
 from schoolnet_agent.delivery.spool import Spool
-from schoolnet_agent.delivery.spooled import SpoolSettings, mark_backfill
-from schoolnet_agent.delivery.transport import MqttSettings
+from schoolnet_agent.delivery.spooled import mark_backfill
 from schoolnet_agent.protocol import Sample, build_report, encode
 from schoolnet_agent.protocol.topics import REPLAY_REQUEST
 from schoolnet_agent.runner import Runner
+from schoolnet_agent.settings.device import DeviceSettings, StateSettings
+from schoolnet_agent.settings.mqtt import MqttSettings
 from tests.support.agent_process import (
     TOPIC,
     drain,

@@ -7,12 +7,13 @@ import time
 
 import pytest
 
-from schoolnet_agent.config import AgentConfig, DeviceSettings, ProbeSettings, StateSettings
-from schoolnet_agent.delivery.transport import MqttSettings
+from schoolnet_agent.config import AgentConfig, ProbeSettings
 from schoolnet_agent.probes.base import Field, Probe
 from schoolnet_agent.probes.sampling import ProbeSet
 from schoolnet_agent.protocol import decode
 from schoolnet_agent.runner import Runner, next_due
+from schoolnet_agent.settings.device import DeviceSettings, StateSettings
+from schoolnet_agent.settings.mqtt import MqttSettings
 from tests.support.mqtt import Subscriber, clear_retained
 
 TELEMETRY = "schoolnet/v1/lc-test-01/pc-01/telemetry"

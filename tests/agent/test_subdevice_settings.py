@@ -28,7 +28,7 @@ def test_projectors_and_boards_load_with_defaults(tmp_path):
         '[[boards]]\nid = "board-01"\nhost = "10.0.5.31"\n'
         "tcp_ports = [80, 443]\npjlink = true\n",
     )
-    p1, p2 = config.projectors
+    p1, p2 = config.subdevices["projectors"]
     assert (p1.id, p1.host, p1.port, p1.password, p1.lamp_rated_hours) == (
         "proj-01",
         "10.0.5.21",
@@ -37,13 +37,13 @@ def test_projectors_and_boards_load_with_defaults(tmp_path):
         4000,
     )
     assert p2.password is None and p2.timeout_seconds == 3.0
-    (board,) = config.boards
+    (board,) = config.subdevices["boards"]
     assert board.tcp_ports == [80, 443] and board.pjlink and board.pjlink_port == 4352
 
 
 def test_none_configured_is_fine_on_any_device(tmp_path):
     config = load(tmp_path, "")
-    assert config.projectors == [] and config.boards == []
+    assert config.subdevices == {"projectors": [], "boards": []}
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,8 @@ import uuid
 import pytest
 
 from devenv.services import Mosquitto, free_port, wait_for_port
-from schoolnet_agent.delivery.transport import MqttSettings, MqttTransport
+from schoolnet_agent.delivery.transport import MqttTransport
+from schoolnet_agent.settings.mqtt import MqttSettings
 from tests.support.mqtt import Subscriber
 
 pytestmark = pytest.mark.services

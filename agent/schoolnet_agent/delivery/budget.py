@@ -1,14 +1,14 @@
 """Data budget on metered links (3G "Dcom" schools pay per megabyte).
 
 When the uplink is metered (``[budget] metered = true``, or ``"auto"`` and
-``probes.uplink_classify.classify_uplink()`` says cellular) the agent:
+``probes.helpers.uplink_classify.classify_uplink()`` says cellular) the agent:
 
 - reports every ``budget.interval_seconds`` (default 300) instead of ``device.interval_seconds``;
 - sends nothing live: reports gather in the spool and leave as one ``batch`` message (a deflated
   JSON array, ``protocol/batch.py``) every ``batch_reports`` reports or ``batch_seconds``;
-- drops the optional fields declared in ``OPTIONAL_FIELDS`` (the lean report keeps what the
-  alerts, dashboards and planners read) and skips probes that spend data themselves
-  (a probe class with ``uses_data = True``, such as a throughput test);
+- drops the fields each probe declares optional (``Field(..., optional=True)``: the lean report
+  keeps what the alerts, dashboards and planners read) and skips probes that spend data
+  themselves (a probe class with ``uses_data = True``, such as a throughput test);
 - uses a longer MQTT keepalive. Every keepalive period without other traffic costs a
   PINGREQ/PINGRESP (4 bytes of MQTT, 160 bytes on the wire with the TCP/IP headers and the TCP
   ACK, measured): every 20 s that is 20 MB a month for an always-on device, alone most of a
@@ -20,6 +20,8 @@ When the uplink is metered (``[budget] metered = true``, or ``"auto"`` and
   ~30 s, well inside the alert rule's own 5-minute wait; ~6 MB a month);
 - counts the bytes it sends and receives and reports them as the ``budget`` metric against its
   share of the school's monthly budget (``school_monthly_mb / school_devices``).
+
+Its settings (``[budget]``) are in ``settings.py``; the ``budget`` metric in ``metrics.py``.
 
 How bytes are counted (an estimate, checked against real packets by ``make bench-bytes``):
 each PUBLISH is its MQTT packet (fixed header, topic, packet id, payload) plus its PUBACK
@@ -35,14 +37,12 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
-from schoolnet_agent.probes.base import Field, Probe
+from schoolnet_agent.delivery.settings import MB, BudgetSettings
 from schoolnet_agent.protocol import Sample
 from schoolnet_agent.protocol.topics import device_topic
-from schoolnet_agent.settings.checks import Check, Invalid
 
 if TYPE_CHECKING:
     from schoolnet_agent.delivery.spool import Spool
@@ -50,86 +50,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MB = 1024 * 1024
 TCPIP_HEADER = 52  # IPv4 (20) + TCP (20) + timestamp option (12)
 MSS = 1448  # payload of a full TCP segment on a 1500-byte MTU with timestamps
 PUBACK = 4
 PING_EXCHANGE = 2 + 2 + 3 * TCPIP_HEADER  # PINGREQ, PINGRESP, the ACK of the PINGRESP
-
-# Fields a metered (lean) report leaves out: what no alert, dashboard panel or planners' report
-# reads, or what can be derived from the fields kept. Declared per probe, one place.
-OPTIONAL_FIELDS: dict[str, frozenset[str]] = {
-    "cpu": frozenset(
-        {
-            "user_percent",
-            "system_percent",
-            "steal_percent",
-            "idle_percent",
-            "load5",
-            "load15",
-            "logical_count",
-        }
-    ),
-    "mem": frozenset({"total_bytes", "used_bytes", "swap_total_bytes", "swap_used_bytes"}),
-    "disk": frozenset({"total_bytes", "used_bytes"}),
-    "diskio": frozenset({"read_ops_total", "write_ops_total"}),
-    "net": frozenset(
-        {
-            "recv_packets_total",
-            "sent_packets_total",
-            "recv_drops_total",
-            "sent_drops_total",
-            "speed_bps",
-        }
-    ),
-    "system": frozenset({"boot_time_seconds", "process_count", "users_count"}),
-    "sensors": frozenset({"high_celsius", "critical_celsius", "battery_left_seconds"}),
-    # The agent's own metrics: what is lost (dropped_total) and spent (used_bytes) stays.
-    "spool": frozenset({"acked_count", "stored_bytes", "max_bytes", "quarantined_count"}),
-    "budget": frozenset({"allowed_bytes", "used_percent", "keepalive_seconds"}),
-}
-
-
-class MeteredMode(Check):
-    """``"auto"``, ``true`` or ``false``."""
-
-    expected = '"auto", true or false'
-    WORDS: ClassVar[dict[str, Any]] = {
-        "auto": "auto",
-        "true": True,
-        "yes": True,
-        "1": True,
-        "on": True,
-        "false": False,
-        "no": False,
-        "0": False,
-        "off": False,
-    }
-
-    def parse_env(self, text: str) -> Any:
-        return self.WORDS.get(text.strip().lower(), text)
-
-    def check(self, value: Any) -> str | bool:
-        if value == "auto" or isinstance(value, bool):
-            return value
-        raise Invalid()
-
-
-@dataclass
-class BudgetSettings:
-    metered: str | bool = "auto"
-    school_monthly_mb: float = 30.0  # the school's whole telemetry budget a month
-    school_devices: int = 30  # devices sharing it (each gets an equal share)
-    interval_seconds: float = 300.0  # report interval on a metered link
-    batch_reports: int = 12  # reports per batch message
-    batch_seconds: float = 3600.0  # send a batch at least this often
-    keepalive: int = 600  # MQTT keepalive of a PC on a metered link
-    gateway_keepalive: int = 60  # ... and of the gateway (its Will: the school-offline alert)
-    lean: bool = True  # leave out OPTIONAL_FIELDS
-
-    @property
-    def device_share_bytes(self) -> int:
-        return int(self.school_monthly_mb * MB / self.school_devices)
 
 
 def detect_metered(setting: str | bool, classify: Callable[[], Any] | None = None) -> bool:
@@ -295,31 +219,12 @@ def _days_in_month(year: int, month: int) -> int:
     return calendar.monthrange(year, month)[1]
 
 
-class BudgetProbe(Probe):
-    """This device's data use this month against its share of the school's budget."""
-
-    name = "budget"
-    description = "bytes sent and received this month (estimated, MQTT + TCP/IP)"
-    fields = (
-        Field("metered", "bool", "1 when the uplink is metered (batching, lean reports)"),
-        Field("used_bytes", "bytes", "estimated bytes on the wire this calendar month (UTC)"),
-        Field("allowed_bytes", "bytes", "this device's share: school_monthly_mb / school_devices"),
-        Field("used_percent", "percent", "used / allowed"),
-        Field("keepalive_seconds", "seconds", "the MQTT keepalive in use"),
-    )
-
-    def __init__(self, budget: Budget):
-        self.budget = budget
-
-    def collect(self) -> list[Sample]:
-        return [self.budget.sample()]
-
-
-def lean(samples: Iterable[Sample]) -> list[Sample]:
-    """The samples without their optional fields (a sample left empty is dropped)."""
+def lean(samples: Iterable[Sample], optional: Mapping[str, frozenset[str]]) -> list[Sample]:
+    """The samples without their optional fields (``optional``: probe name → the fields its
+    ``Field`` declarations mark optional); a sample left empty is dropped."""
     out = []
     for s in samples:
-        drop = OPTIONAL_FIELDS.get(s.name)
+        drop = optional.get(s.name)
         if drop:
             s = Sample(s.name, {k: v for k, v in s.fields.items() if k not in drop}, s.instance)
         if s.fields:

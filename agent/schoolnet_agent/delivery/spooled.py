@@ -22,45 +22,30 @@ may then arrive twice, always with the same (device, seq, ts), which InfluxDB st
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from schoolnet_agent.delivery.replay import ReplayRequest, TokenBucket, parse_request
 from schoolnet_agent.delivery.spool import Spool, Spooled
-from schoolnet_agent.probes.base import Field, Probe
 from schoolnet_agent.protocol.batch import MAX_BATCH_REPORTS, encode_batch
 from schoolnet_agent.protocol.topics import BATCH, REPLAY_REQUEST, TopicError
 from schoolnet_agent.util.logonce import LogLimiter
 
 if TYPE_CHECKING:
-    from schoolnet_agent.config import AgentConfig
     from schoolnet_agent.delivery.budget import Budget
+    from schoolnet_agent.delivery.outgoing import Outgoing
+    from schoolnet_agent.delivery.settings import SpoolSettings
     from schoolnet_agent.delivery.transport import MqttTransport
-    from schoolnet_agent.runner import Outgoing
+    from schoolnet_agent.probes.base import Probe
+    from schoolnet_agent.probes.sampling import ProbeSet
+    from schoolnet_agent.protocol import Sample
 
 log = logging.getLogger(__name__)
 
 BACKFILL_MARK = b',"backfill":true}'
-
-
-@dataclass
-class SpoolSettings:
-    enabled: bool = True
-    file: str | None = None  # default: <state.directory>/spool.db
-    max_mb: float = 64.0
-    sync: str = "full"  # "full": fsync every stored message; "normal": at checkpoints
-    replay_rate: float = 20.0  # backfill messages a second
-    replay_inflight: int = 10  # in-flight slots backfill may hold (of mqtt.max_inflight)
-    keep_acked: bool = True  # keep acknowledged messages (within max_mb) for replay requests
-    resend_window_seconds: float = 3600.0  # on a lost session, re-send what was acked this recently
-
-    def path(self, state_directory: str) -> str:
-        return self.file or os.path.join(state_directory, "spool.db")
 
 
 def mark_backfill(payload: bytes) -> bytes:
@@ -115,15 +100,18 @@ class SpooledDelivery:
 
     def probes(self) -> list[Probe]:
         """The probes that report on delivery itself: ``spool`` and ``budget``."""
-        from schoolnet_agent.delivery.budget import BudgetProbe
+        from schoolnet_agent.delivery.metrics import BudgetProbe, SpoolProbe
 
         return [SpoolProbe(self.spool)] + ([BudgetProbe(self.budget)] if self.budget else [])
 
-    def shape(self, samples: list) -> list:
-        """The samples as this link can afford them: lean on a metered link."""
+    def shape(self, samples: list[Sample], probes: ProbeSet) -> list[Sample]:
+        """The samples as this link can afford them: lean on a metered link, without the fields
+        their probes (``probes``, which collected them) declare optional."""
         from schoolnet_agent.delivery.budget import lean
 
-        return lean(samples) if self.metered and self.budget.settings.lean else samples
+        if self.metered and self.budget is not None and self.budget.settings.lean:
+            return lean(samples, probes.optional_fields())
+        return samples
 
     # -- the runner's side ----------------------------------------------------------------
 
@@ -364,72 +352,3 @@ def _batches(rows: Iterable[Spooled], size: int) -> list[list[Spooled]]:
         else:
             last.append(row)
     return groups
-
-
-class SpoolProbe(Probe):
-    """The spool's own health, reported with every report (``spool`` measurement)."""
-
-    name = "spool"
-    description = "the agent's on-disk spool of unsent messages"
-    fields = (
-        Field("pending_count", "count", "messages stored, not yet acknowledged by the broker"),
-        Field("acked_count", "count", "acknowledged messages kept for replay requests"),
-        Field("stored_bytes", "bytes", "what the spool holds, counted against its bound"),
-        Field("max_bytes", "bytes", "the spool's bound (spool.max_mb)"),
-        Field("dropped_total", "messages", "unsent messages dropped because the spool was full"),
-        Field(
-            "quarantined_count", "count", "damaged spool files set aside since the agent started"
-        ),
-    )
-
-    def __init__(self, spool: Spool):
-        self.spool = spool
-
-    def collect(self):
-        s = self.spool.stats()
-        return [
-            self.sample(
-                {
-                    "pending_count": s.pending,
-                    "acked_count": s.acked,
-                    "stored_bytes": s.stored_bytes,
-                    "max_bytes": s.max_bytes,
-                    "dropped_total": s.dropped_total,
-                    "quarantined_count": s.quarantined,
-                }
-            )
-        ]
-
-
-def open_delivery(
-    config: AgentConfig, transport: MqttTransport, classify: Callable[[], object] | None = None
-) -> SpooledDelivery | None:
-    """The spooled delivery ``config`` asks for (None: ``spool.enabled = false``).
-
-    On a metered link this also lengthens ``device.interval_seconds`` and, on a PC,
-    ``mqtt.keepalive`` (see ``budget.py``): both are read when the runner and transport start.
-    """
-    from schoolnet_agent.delivery.budget import Budget, detect_metered
-
-    if not config.spool.enabled:
-        return None
-    spool = Spool(
-        config.spool.path(config.state.directory),
-        int(config.spool.max_mb * 1024 * 1024),
-        sync=config.spool.sync,
-    )
-    b = config.budget
-    metered = detect_metered(b.metered, classify)
-    if metered:
-        config.device.interval_seconds = max(config.device.interval_seconds, b.interval_seconds)
-        keepalive = b.gateway_keepalive if config.device.kind == "gateway" else b.keepalive
-        config.mqtt.keepalive = max(config.mqtt.keepalive, keepalive)
-        log.info(
-            "metered link: a report every %g s, batches of %d or every %g s, keepalive %d s",
-            config.device.interval_seconds,
-            b.batch_reports,
-            b.batch_seconds,
-            config.mqtt.keepalive,
-        )
-    budget = Budget(b, metered=metered, keepalive=config.mqtt.keepalive, spool=spool)
-    return SpooledDelivery(spool, transport, config.spool, budget=budget)

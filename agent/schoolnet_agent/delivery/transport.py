@@ -21,35 +21,17 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 
 from schoolnet_agent.delivery.inflight import InflightTracker
 from schoolnet_agent.protocol import AVAILABILITY, OFFLINE, ONLINE, device_topic
+from schoolnet_agent.settings.mqtt import MqttSettings
 from schoolnet_agent.util.backoff import Backoff
 from schoolnet_agent.util.tls import diagnose, tls_context
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class MqttSettings:
-    host: str = "127.0.0.1"
-    port: int = 1883
-    username: str | None = None
-    password: str | None = None
-    tls: bool = False
-    ca_file: str | None = None
-    cert_file: str | None = None
-    key_file: str | None = None
-    tls_insecure: bool = False
-    keepalive: int = 20  # seconds; the broker sends the Will ~1.5 × keepalive after silence
-    qos: int = 1
-    reconnect_min_delay: float = 1.0
-    reconnect_max_delay: float = 120.0
-    max_inflight: int = 20
 
 
 class MqttTransport:

@@ -19,15 +19,22 @@ class CpuProbe(Probe):
     description = "Processor use over the last interval (all CPUs together)."
     fields = (
         Field("usage_percent", "percent", "busy time: everything but idle and iowait"),
-        Field("user_percent", "percent", "time in user programs (includes nice)"),
-        Field("system_percent", "percent", "time in the kernel, including interrupts"),
+        Field("user_percent", "percent", "time in user programs (includes nice)", optional=True),
+        Field(
+            "system_percent", "percent", "time in the kernel, including interrupts", optional=True
+        ),
         Field("iowait_percent", "percent", "idle while waiting for disk I/O (Linux): a slow disk"),
-        Field("steal_percent", "percent", "time taken by the hypervisor (virtual machines)"),
-        Field("idle_percent", "percent", "idle time"),
+        Field(
+            "steal_percent",
+            "percent",
+            "time taken by the hypervisor (virtual machines)",
+            optional=True,
+        ),
+        Field("idle_percent", "percent", "idle time", optional=True),
         Field("load1", "number", "load average over 1 minute (emulated on Windows)"),
-        Field("load5", "number", "load average over 5 minutes"),
-        Field("load15", "number", "load average over 15 minutes"),
-        Field("logical_count", "count", "logical CPUs"),
+        Field("load5", "number", "load average over 5 minutes", optional=True),
+        Field("load15", "number", "load average over 15 minutes", optional=True),
+        Field("logical_count", "count", "logical CPUs", optional=True),
     )
 
     def __init__(self, ps=psutil):

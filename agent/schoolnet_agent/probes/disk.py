@@ -41,8 +41,8 @@ class DiskProbe(Probe):
     description = "Space on each mounted file system that holds data."
     instance = "mount point (`/`, `/home`, `C:\\`)"
     fields = (
-        Field("total_bytes", "bytes", "size of the file system"),
-        Field("used_bytes", "bytes", "space in use"),
+        Field("total_bytes", "bytes", "size of the file system", optional=True),
+        Field("used_bytes", "bytes", "space in use", optional=True),
         Field("free_bytes", "bytes", "space left for ordinary users"),
         Field("used_percent", "percent", "used / (used + free), as `df` shows it"),
     )

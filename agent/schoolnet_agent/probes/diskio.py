@@ -23,8 +23,8 @@ class DiskIoProbe(Probe):
     fields = (
         Field("read_bytes_total", "bytes", "bytes read since boot"),
         Field("write_bytes_total", "bytes", "bytes written since boot"),
-        Field("read_ops_total", "operations", "read operations since boot"),
-        Field("write_ops_total", "operations", "write operations since boot"),
+        Field("read_ops_total", "operations", "read operations since boot", optional=True),
+        Field("write_ops_total", "operations", "write operations since boot", optional=True),
         Field("busy_ms_total", "ms", "milliseconds the disk was busy since boot (Linux)"),
     )
 

@@ -28,9 +28,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from schoolnet_agent.probes.base import Field, Probe
+from schoolnet_agent.probes.base import Field, Probe, ProbeContext
 from schoolnet_agent.probes.helpers.rawsocket import (
     RAW_ACCESS,
     RawSocketAccess,
@@ -40,9 +39,6 @@ from schoolnet_agent.probes.helpers.rawsocket import (
 from schoolnet_agent.protocol import Event
 from schoolnet_agent.settings.gateway import GatewaySettings
 from schoolnet_agent.util.logonce import LogLimiter
-
-if TYPE_CHECKING:
-    from schoolnet_agent.config import AgentConfig
 
 log = logging.getLogger(__name__)
 
@@ -235,6 +231,7 @@ class LanProbe(Probe):
         ),
         Field("sweep_seconds", "seconds", "time the sweep of this subnet took"),
     )
+    settings_model = GatewaySettings
 
     def __init__(
         self,
@@ -258,8 +255,8 @@ class LanProbe(Probe):
         self._limiter = LogLimiter(log)
 
     @classmethod
-    def from_config(cls, config: AgentConfig | None) -> LanProbe:
-        return cls(config.gateway) if config else cls()
+    def from_settings(cls, settings: GatewaySettings, context: ProbeContext) -> LanProbe:
+        return cls(settings)
 
     def collect(self):
         now = self.clock()

@@ -11,14 +11,16 @@ class MemProbe(Probe):
     name = "mem"
     description = "Physical memory and swap."
     fields = (
-        Field("total_bytes", "bytes", "installed physical memory seen by the OS"),
+        Field("total_bytes", "bytes", "installed physical memory seen by the OS", optional=True),
         Field("available_bytes", "bytes", "memory programs can still get without swapping"),
-        Field("used_bytes", "bytes", "memory in use (as psutil defines it for the OS)"),
+        Field(
+            "used_bytes", "bytes", "memory in use (as psutil defines it for the OS)", optional=True
+        ),
         Field(
             "used_percent", "percent", "share of memory not available: (total − available) / total"
         ),
-        Field("swap_total_bytes", "bytes", "swap space (page file on Windows)"),
-        Field("swap_used_bytes", "bytes", "swap in use"),
+        Field("swap_total_bytes", "bytes", "swap space (page file on Windows)", optional=True),
+        Field("swap_used_bytes", "bytes", "swap in use", optional=True),
         Field("swap_used_percent", "percent", "share of swap in use"),
     )
 

@@ -22,14 +22,14 @@ class NetProbe(Probe):
     fields = (
         Field("recv_bytes_total", "bytes", "bytes received"),
         Field("sent_bytes_total", "bytes", "bytes sent"),
-        Field("recv_packets_total", "packets", "packets received"),
-        Field("sent_packets_total", "packets", "packets sent"),
+        Field("recv_packets_total", "packets", "packets received", optional=True),
+        Field("sent_packets_total", "packets", "packets sent", optional=True),
         Field("recv_errors_total", "errors", "receive errors"),
         Field("sent_errors_total", "errors", "send errors"),
-        Field("recv_drops_total", "packets", "incoming packets dropped"),
-        Field("sent_drops_total", "packets", "outgoing packets dropped"),
+        Field("recv_drops_total", "packets", "incoming packets dropped", optional=True),
+        Field("sent_drops_total", "packets", "outgoing packets dropped", optional=True),
         Field("up", "bool", "the interface is up"),
-        Field("speed_bps", "bps", "negotiated link speed, when the driver tells it"),
+        Field("speed_bps", "bps", "negotiated link speed, when the driver tells it", optional=True),
     )
 
     def __init__(self, ps=psutil):

@@ -25,17 +25,13 @@ import time
 import urllib.request
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, TimeoutError as FutureTimeout
-from typing import TYPE_CHECKING
 
-from schoolnet_agent.probes.base import Field, Probe
+from schoolnet_agent.probes.base import Field, Probe, ProbeContext
 from schoolnet_agent.probes.helpers.icmp import PingResult, ping, resolve
 from schoolnet_agent.probes.helpers.rawsocket import RAW_ACCESS, RawSocketAccess
 from schoolnet_agent.probes.helpers.uplink_classify import classify_uplink
 from schoolnet_agent.settings.gateway import GatewaySettings
 from schoolnet_agent.util.logonce import LogLimiter
-
-if TYPE_CHECKING:
-    from schoolnet_agent.config import AgentConfig
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +69,7 @@ class NetQualityProbe(Probe):
         Field("download_bps", "bps", "speedtest: download throughput from the collector"),
         Field("upload_bps", "bps", "speedtest: upload throughput to the collector"),
     )
+    settings_model = GatewaySettings
 
     def __init__(
         self,
@@ -98,15 +95,13 @@ class NetQualityProbe(Probe):
         self._limiter = LogLimiter(log)
 
     @classmethod
-    def from_config(cls, config: AgentConfig | None) -> NetQualityProbe:
-        if config is None:
-            return cls()
+    def from_settings(cls, settings: GatewaySettings, context: ProbeContext) -> NetQualityProbe:
         # The uplink probe already pings the broker host: its echoes are not sent twice.
         return cls(
-            config.gateway,
-            config.mqtt.host,
-            config.mqtt.port,
-            broker_icmp="uplink" not in config.probes.active,
+            settings,
+            context.broker_host,
+            context.broker_port,
+            broker_icmp="uplink" not in context.enabled,
         )
 
     def targets(self) -> list[tuple[str, str]]:

@@ -36,6 +36,10 @@ class ProbeSet:
     def names(self) -> list[str]:
         return [p.name for p in self.probes]
 
+    def optional_fields(self) -> dict[str, frozenset[str]]:
+        """Probe name → the fields a lean report leaves out, as each probe declares them."""
+        return {p.name: p.optional_fields() for p in self.probes}
+
     def collect(self) -> list[Sample]:
         samples: list[Sample] = []
         for probe in self.probes:

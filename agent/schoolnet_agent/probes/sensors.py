@@ -23,12 +23,20 @@ class SensorsProbe(Probe):
     instance = "`<chip>/<label>` for a temperature (`coretemp/Package id 0`), `battery`"
     fields = (
         Field("temperature_celsius", "celsius", "current temperature"),
-        Field("high_celsius", "celsius", "temperature the hardware calls high"),
-        Field("critical_celsius", "celsius", "temperature at which the hardware shuts down"),
+        Field("high_celsius", "celsius", "temperature the hardware calls high", optional=True),
+        Field(
+            "critical_celsius",
+            "celsius",
+            "temperature at which the hardware shuts down",
+            optional=True,
+        ),
         Field("battery_percent", "percent", "battery charge"),
         Field("power_plugged", "bool", "on mains power"),
         Field(
-            "battery_left_seconds", "seconds", "estimated time left on battery (when discharging)"
+            "battery_left_seconds",
+            "seconds",
+            "estimated time left on battery (when discharging)",
+            optional=True,
         ),
     )
 

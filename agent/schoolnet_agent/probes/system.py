@@ -18,9 +18,16 @@ class SystemProbe(Probe):
     description = "Uptime, boot time, processes and logged-in users."
     fields = (
         Field("uptime_seconds", "seconds", "time since boot"),
-        Field("boot_time_seconds", "seconds", "boot time, seconds since the Unix epoch (UTC)"),
-        Field("process_count", "count", "running processes"),
-        Field("users_count", "count", "user sessions logged in (console and remote)"),
+        Field(
+            "boot_time_seconds",
+            "seconds",
+            "boot time, seconds since the Unix epoch (UTC)",
+            optional=True,
+        ),
+        Field("process_count", "count", "running processes", optional=True),
+        Field(
+            "users_count", "count", "user sessions logged in (console and remote)", optional=True
+        ),
     )
 
     def __init__(self, ps=psutil, clock=time.time):

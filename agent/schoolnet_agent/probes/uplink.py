@@ -19,18 +19,14 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from schoolnet_agent.probes.base import Field, Probe
+from schoolnet_agent.probes.base import Field, Probe, ProbeContext
 from schoolnet_agent.probes.helpers.icmp import PingResult, ping, resolve
 from schoolnet_agent.probes.helpers.modem import ModemReader
 from schoolnet_agent.probes.helpers.rawsocket import RAW_ACCESS, RawSocketAccess
 from schoolnet_agent.probes.helpers.uplink_classify import UplinkInfo, classify_uplink
 from schoolnet_agent.protocol import Event
 from schoolnet_agent.settings.gateway import GatewaySettings, UplinkLine
-
-if TYPE_CHECKING:
-    from schoolnet_agent.config import AgentConfig
 
 SEVERITY = {"failover": "warning", "link_lost": "critical", "failback": "info", "link_back": "info"}
 
@@ -84,6 +80,7 @@ class UplinkProbe(Probe):
         Field("signal_percent", "percent", "cellular: signal quality 0-100 (ModemManager)"),
         Field("operator", "text", "cellular: network operator (ModemManager)"),
     )
+    settings_model = GatewaySettings
 
     def __init__(
         self,
@@ -109,8 +106,8 @@ class UplinkProbe(Probe):
         self._pending: list[Event] = []
 
     @classmethod
-    def from_config(cls, config: AgentConfig | None) -> UplinkProbe:
-        return cls(config.gateway, config.mqtt.host) if config else cls()
+    def from_settings(cls, settings: GatewaySettings, context: ProbeContext) -> UplinkProbe:
+        return cls(settings, context.broker_host)
 
     def collect(self):
         if not os.path.exists(os.path.join(self.root, "proc/net/route")):

@@ -8,8 +8,10 @@ says was expected, so every refusal reads "<key>: expected <expected>, got <valu
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import json
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -129,6 +131,28 @@ class Ident(Text):
 
     def check(self, value: Any) -> str:
         if not isinstance(value, str) or not ID_RE.match(value):
+            raise Invalid()
+        return value
+
+
+HOSTNAME_RE = re.compile(
+    r"^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)"
+    r"(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*\.?$"
+)
+
+
+class Host(Text):
+    expected = "a host name or IP address"
+
+    def check(self, value: Any) -> str:
+        if not isinstance(value, str):
+            raise Invalid()
+        try:
+            ipaddress.ip_address(value)
+            return value
+        except ValueError:
+            pass
+        if re.fullmatch(r"[0-9.]+", value) or not HOSTNAME_RE.match(value):
             raise Invalid()
         return value
 

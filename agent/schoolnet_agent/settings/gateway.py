@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from schoolnet_agent.settings.checks import Boolean, Check, Integer, Invalid, Number, Text, shown
 
@@ -33,30 +33,6 @@ class UplinkLine:
     @property
     def cellular(self) -> bool:
         return self.type == "cellular"
-
-
-@dataclass
-class GatewaySettings:
-    lines: list[UplinkLine] = field(default_factory=list)
-    ping_targets: list[str] = field(default_factory=list)  # empty: the broker host
-    ping_count: int = 5
-    ping_timeout_seconds: float = 1.0
-    ping_lan_gateway: bool = False  # opt-in: the next hop is a real router on the school's LAN
-    quality_interval_seconds: float = 60.0
-    lan_subnets: list[str] = field(default_factory=list)
-    lan_interface: str | None = None
-    lan_sweep_seconds: float = 600.0
-    lan_known_macs: list[str] = field(default_factory=list)
-    lan_missing_sweeps: int = 2
-    speedtest_url: str | None = (
-        None  # the collector API, e.g. "https://collector:8000/api/v1/speedtest"
-    )
-    speedtest_token: str | None = (
-        None  # an API token of the school (the API refuses callers without one)
-    )
-    speedtest_bytes: int = 1_000_000
-    speedtest_interval_seconds: float = 86400.0
-    speedtest_on_cellular: bool = False
 
 
 class Lines(Check):
@@ -183,21 +159,44 @@ def normalise_mac(text: str) -> str | None:
     return ":".join(digits[i : i + 2] for i in range(0, 12, 2))
 
 
-GATEWAY_KEYS: dict[str, Check] = {
-    "lines": Lines(),
-    "ping_targets": Strings(),
-    "ping_count": Integer(1, 500),
-    "ping_timeout_seconds": Number(0.1, 10),
-    "ping_lan_gateway": Boolean(),
-    "quality_interval_seconds": Number(10, 86400),
-    "lan_subnets": Subnets(),
-    "lan_interface": Text(),
-    "lan_sweep_seconds": Number(60, 86400),
-    "lan_known_macs": Macs(),
-    "lan_missing_sweeps": Integer(1, 100),
-    "speedtest_url": Url(),
-    "speedtest_token": Text(),
-    "speedtest_bytes": Integer(1000, MAX_SPEEDTEST_BYTES),
-    "speedtest_interval_seconds": Number(600, 30 * 86400),
-    "speedtest_on_cellular": Boolean(),
-}
+@dataclass
+class GatewaySettings:
+    lines: list[UplinkLine] = field(default_factory=list)
+    ping_targets: list[str] = field(default_factory=list)  # empty: the broker host
+    ping_count: int = 5
+    ping_timeout_seconds: float = 1.0
+    ping_lan_gateway: bool = False  # opt-in: the next hop is a real router on the school's LAN
+    quality_interval_seconds: float = 60.0
+    lan_subnets: list[str] = field(default_factory=list)
+    lan_interface: str | None = None
+    lan_sweep_seconds: float = 600.0
+    lan_known_macs: list[str] = field(default_factory=list)
+    lan_missing_sweeps: int = 2
+    speedtest_url: str | None = (
+        None  # the collector API, e.g. "https://collector:8000/api/v1/speedtest"
+    )
+    speedtest_token: str | None = (
+        None  # an API token of the school (the API refuses callers without one)
+    )
+    speedtest_bytes: int = 1_000_000
+    speedtest_interval_seconds: float = 86400.0
+    speedtest_on_cellular: bool = False
+
+    KEYS: ClassVar[dict[str, Check]] = {
+        "lines": Lines(),
+        "ping_targets": Strings(),
+        "ping_count": Integer(1, 500),
+        "ping_timeout_seconds": Number(0.1, 10),
+        "ping_lan_gateway": Boolean(),
+        "quality_interval_seconds": Number(10, 86400),
+        "lan_subnets": Subnets(),
+        "lan_interface": Text(),
+        "lan_sweep_seconds": Number(60, 86400),
+        "lan_known_macs": Macs(),
+        "lan_missing_sweeps": Integer(1, 100),
+        "speedtest_url": Url(),
+        "speedtest_token": Text(),
+        "speedtest_bytes": Integer(1000, MAX_SPEEDTEST_BYTES),
+        "speedtest_interval_seconds": Number(600, 30 * 86400),
+        "speedtest_on_cellular": Boolean(),
+    }

@@ -16,7 +16,7 @@ import signal
 import traceback
 from dataclasses import dataclass
 
-from schoolnet_agent.delivery.transport import MqttSettings
+from schoolnet_agent.settings.mqtt import MqttSettings
 from schoolnet_collector.simulator.fleet import generate_fleet
 from schoolnet_collector.simulator.log_filter import quiet_repeats
 from schoolnet_collector.simulator.profile import load_profile

@@ -9,14 +9,9 @@ import subprocess
 
 import pytest
 
-from schoolnet_agent.inventory import (
-    UnsupportedPlatform,
-    collect_facts,
-    linux,
-    machine_inventory,
-    windows,
-)
+from schoolnet_agent.inventory import linux, windows
 from schoolnet_agent.inventory.common import clean, iso_date, machine_bits, normal_mac
+from schoolnet_agent.inventory.machine import UnsupportedPlatform, collect_facts, machine_inventory
 from schoolnet_agent.inventory.publisher import InventoryPublisher, build_inventory_report
 from schoolnet_agent.inventory.smart import Smartctl, parse_smartctl
 from schoolnet_agent.protocol import INVENTORY, decode, validate

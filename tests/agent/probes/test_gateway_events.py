@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import logging
 
-from schoolnet_agent.config import AgentConfig, DeviceSettings, ProbeSettings, StateSettings
-from schoolnet_agent.delivery.transport import MqttSettings
+from schoolnet_agent.config import AgentConfig, ProbeSettings
 from schoolnet_agent.probes.base import Field, Probe
 from schoolnet_agent.probes.sampling import ProbeSet
 from schoolnet_agent.protocol import Event, decode
 from schoolnet_agent.runner import Runner
+from schoolnet_agent.settings.device import DeviceSettings, StateSettings
+from schoolnet_agent.settings.mqtt import MqttSettings
 from tests.support.mqtt import Subscriber
 
 EVENTS_TOPIC = "schoolnet/v1/lc-test-01/gw/events"

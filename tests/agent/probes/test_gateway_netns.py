@@ -249,13 +249,13 @@ PROBE_ONCE = """
 import json, logging, sys, tempfile
 logging.basicConfig(level=logging.INFO, stream=sys.stderr)
 from schoolnet_agent.config import load_config
-from schoolnet_agent.probes.loader import load_probes
+from schoolnet_agent.assembly import load_probes
 from schoolnet_agent.probes.sampling import ProbeSet
 with tempfile.NamedTemporaryFile("w", suffix=".toml") as f:
     f.write({toml!r})
     f.flush()
     config = load_config(f.name, env={{}})
-probes = ProbeSet(load_probes(["uplink", "netquality", "lan"], config=config))
+probes = ProbeSet(load_probes(config, ["uplink", "netquality", "lan"]))
 print(json.dumps([s.as_json() for s in probes.collect()]))
 """
 

@@ -6,10 +6,10 @@ import logging
 
 import pytest
 
-from schoolnet_agent.probes import BUILTIN_PROBES
+from schoolnet_agent.docs import fields_markdown, readme_block
+from schoolnet_agent.probes import PROBES
 from schoolnet_agent.probes.base import SUFFIX_UNITS, Field, Probe
-from schoolnet_agent.probes.docs import fields_markdown, readme_block
-from schoolnet_agent.probes.loader import load_probe_class, load_probes
+from schoolnet_agent.probes.registry import Registration, Registry
 from schoolnet_agent.probes.sampling import ProbeSet
 from schoolnet_agent.protocol import Sample, build_report, encode, validate
 from schoolnet_agent.util.logonce import LogLimiter
@@ -58,18 +58,20 @@ class Sloppy(Probe):
         ]
 
 
-REGISTRY = {
-    **BUILTIN_PROBES,
-    "exploding": f"{__name__}:Exploding",
-    "broken": f"{__name__}:BrokenAtStart",
-    "missing": "schoolnet_agent.probes.no_such_module:Nothing",
-    "sloppy": f"{__name__}:Sloppy",
-}
+REGISTRY = Registry(
+    [
+        *PROBES,
+        Registration("exploding", f"{__name__}:Exploding"),
+        Registration("broken", f"{__name__}:BrokenAtStart"),
+        Registration("missing", "schoolnet_agent.probes.no_such_module:Nothing"),
+        Registration("sloppy", f"{__name__}:Sloppy"),
+    ]
+)
 
 
 def test_every_builtin_probe_reports_only_declared_fields_and_a_valid_report():
-    probes = load_probes(BUILTIN_PROBES)
-    assert [p.name for p in probes] == list(BUILTIN_PROBES)
+    probes = PROBES.load(PROBES.own())
+    assert [p.name for p in probes] == list(PROBES.own())
     raw = {p.name: p.collect() for p in probes}
     for name in ("cpu", "mem", "disk", "system"):  # present on any machine that runs tests
         assert raw[name], f"{name} reported nothing"
@@ -82,9 +84,9 @@ def test_every_builtin_probe_reports_only_declared_fields_and_a_valid_report():
     assert len(encode(report)) < 4096, "a lab PC's report stays small for metered links"
 
 
-@pytest.mark.parametrize("name", list(BUILTIN_PROBES))
+@pytest.mark.parametrize("name", [r.name for r in PROBES])
 def test_field_names_carry_their_unit(name):
-    cls = load_probe_class(name)
+    cls = PROBES.probe_class(name)
     assert cls.fields and cls.description
     names = [f.name for f in cls.fields]
     assert len(names) == len(set(names))
@@ -98,7 +100,7 @@ def test_field_names_carry_their_unit(name):
 
 
 def test_probes_that_fail_to_load_are_logged_and_skipped(caplog):
-    probes = load_probes(["cpu", "broken", "missing", "nonexistent", "mem"], REGISTRY)
+    probes = REGISTRY.load(["cpu", "broken", "missing", "nonexistent", "mem"])
     assert [p.name for p in probes] == ["cpu", "mem"]
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert len(errors) == 3
@@ -110,7 +112,7 @@ def test_probes_that_fail_to_load_are_logged_and_skipped(caplog):
 def test_a_probe_failing_on_collect_is_logged_once_and_others_still_report(caplog):
     clock = [0.0]
     limiter = LogLimiter(logging.getLogger("test.probes"), period=3600, clock=lambda: clock[0])
-    probe_set = ProbeSet(load_probes(["exploding", "mem"], REGISTRY), limiter)
+    probe_set = ProbeSet(REGISTRY.load(["exploding", "mem"]), limiter)
     for _ in range(3):
         samples = probe_set.collect()
         assert [s.name for s in samples] == ["mem"]
@@ -123,7 +125,7 @@ def test_a_probe_failing_on_collect_is_logged_once_and_others_still_report(caplo
 
 
 def test_unusable_values_are_dropped_and_the_rest_kept(caplog):
-    samples = ProbeSet(load_probes(["sloppy"], REGISTRY)).collect()
+    samples = ProbeSet(REGISTRY.load(["sloppy"])).collect()
     assert [(s.name, s.fields) for s in samples] == [("sloppy", {"good_bytes": 10})]
     text = caplog.text
     for problem in ("ratio_percent", "'label'", "undeclared field 'surprise'", "'not_me'"):

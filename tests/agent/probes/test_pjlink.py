@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from schoolnet_agent.probes.board import BoardProbe, BoardSettings, UsbBoardProbe
+from schoolnet_agent.probes.board import BoardProbe, BoardSettings
+from schoolnet_agent.probes.board_usb import UsbBoardProbe
 from schoolnet_agent.probes.helpers.pjlink import (
     PJLinkAuthError,
     PJLinkClient,
@@ -332,7 +333,7 @@ def test_usb_board_probe_on_windows_asks_wmi_at_most_every_15_minutes():
 
 
 def test_pnp_vendor_ids_skip_interfaces_and_refuse_garbage():
-    from schoolnet_agent.probes.board import pnp_vendor_ids
+    from schoolnet_agent.probes.board_usb import pnp_vendor_ids
 
     assert pnp_vendor_ids('"USB\\\\VID_0B8C&PID_0001\\\\1"') == ["0b8c"]
     assert pnp_vendor_ids('["USB\\\\VID_0B8C&PID_0001&MI_00\\\\1"]') == []
