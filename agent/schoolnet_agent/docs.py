@@ -24,7 +24,9 @@ DELIVERY_NOTE = (
 
 def fields_markdown(registry: Registry = PROBES) -> str:
     """Every registered probe's fields, then the delivery's metrics', as Markdown tables."""
-    classes = [(registry.probe_class(r.name), None) for r in registry]
+    classes: list[tuple[type[Probe], str | None]] = [
+        (registry.probe_class(r.name), None) for r in registry
+    ]
     classes += [(cls, DELIVERY_NOTE) for cls in DELIVERY_METRICS]
     return "\n\n".join(_section(cls, note) for cls, note in classes) + "\n"
 

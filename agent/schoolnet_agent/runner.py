@@ -29,7 +29,14 @@ from schoolnet_agent.delivery.sequence import SequenceCounter
 from schoolnet_agent.delivery.transport import MqttTransport
 from schoolnet_agent.inventory.publisher import InventoryPublisher, default_collect
 from schoolnet_agent.probes.sampling import ProbeSet
-from schoolnet_agent.protocol import EVENTS, TELEMETRY, build_events_report, build_report, encode
+from schoolnet_agent.protocol import (
+    EVENTS,
+    TELEMETRY,
+    Sample,
+    build_events_report,
+    build_report,
+    encode,
+)
 from schoolnet_agent.subdevices import Subdevices
 from schoolnet_agent.util.logonce import LogLimiter
 
@@ -101,7 +108,7 @@ class Runner:
         )
         return encode(report)
 
-    def _samples(self) -> list:
+    def _samples(self) -> list[Sample]:
         samples = self.probes.collect()
         return self.delivery.shape(samples, self.probes) if self.delivery else samples
 
@@ -181,7 +188,7 @@ class Runner:
                 self.delivery.close()
             log.info("stopped after %d reports", self.reports)
 
-    def stop(self, *_args) -> None:
+    def stop(self, *_args: object) -> None:
         self.stop_event.set()
 
     def install_signal_handlers(self) -> None:

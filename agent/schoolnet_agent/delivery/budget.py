@@ -62,9 +62,10 @@ def detect_metered(setting: str | bool, classify: Callable[[], Any] | None = Non
         return bool(setting)
     if classify is None:
         try:
-            from schoolnet_agent.probes.helpers.uplink_classify import classify_uplink as classify
+            from schoolnet_agent.probes.helpers.uplink_classify import classify_uplink
         except ImportError:  # pragma: no cover - the classifier ships with the agent
             return False
+        classify = classify_uplink
     try:
         info = classify()
     except Exception as exc:  # reading /proc or /sys failed: assume a fixed line, say so

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from schoolnet_agent.settings.checks import Boolean, Check, Choice, Integer, Invalid, Number, Text
 
@@ -62,7 +62,7 @@ class MeteredMode(Check):
 
     def check(self, value: Any) -> str | bool:
         if value == "auto" or isinstance(value, bool):
-            return value
+            return cast("str | bool", value)
         raise Invalid()
 
 

@@ -34,8 +34,11 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TypeVar, cast
 
 from schoolnet_agent.util.logonce import LogLimiter
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -182,9 +185,9 @@ class Spool:
         row = self._db.execute(
             "SELECT count(*), coalesce(sum(length(payload)), 0) FROM message"
         ).fetchone()
-        return row[1] + row[0] * ROW_OVERHEAD
+        return cast(int, row[1] + row[0] * ROW_OVERHEAD)
 
-    def _guarded(self, work: Callable[[sqlite3.Connection], object]):
+    def _guarded(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``work`` under the lock; a spool damaged while running is quarantined and
         replaced once, so one bad sector does not stop the agent."""
         with self._lock:
@@ -221,9 +224,10 @@ class Spool:
                     (channel, device, int(retain), payload, self.clock_ms(), int(backfill)),
                 )
                 self._bytes += size
+                row_id = cast(int, cur.lastrowid)  # set by every INSERT
                 if self._bytes > self.max_bytes:
-                    self._prune(db, keep=cur.lastrowid)
-                return cur.lastrowid
+                    self._prune(db, keep=row_id)
+                return row_id
 
         return self._guarded(work)
 

@@ -257,26 +257,26 @@ class SpooledDelivery:
         assert self.budget is not None
         size = self.budget.batch_size(MAX_BATCH_REPORTS)
         live = self.spool.pending(4 * size, exclude=self._on_wire_ids(), live=True)
-        for group in self._due(live, size):  # live first, outside the backfill pace
-            self._send_group(group)
+        for group in self._due(live, size, self.budget):  # live first, outside the backfill pace
+            self._send_group(group, self.budget)
         slots = self._slots()
         if slots <= 0:
             return
         rows = self.spool.pending(size * slots, exclude=self._on_wire_ids())
-        for group in self._due(rows, size)[:slots]:
-            self._send_group(group)
+        for group in self._due(rows, size, self.budget)[:slots]:
+            self._send_group(group, self.budget)
             self.bucket.take()
 
-    def _due(self, rows: list[Spooled], size: int) -> list[list[Spooled]]:
+    def _due(self, rows: list[Spooled], size: int, budget: Budget) -> list[list[Spooled]]:
         """The groups to send now: full ones, and a partial one whose oldest has waited long
         enough (``Budget.batch_due``); retained messages alone, at once."""
         return [
             g
             for g in _batches(rows, size)
-            if g[0].retain or self.budget.batch_due(len(g), g[0].stored_ms, size)
+            if g[0].retain or budget.batch_due(len(g), g[0].stored_ms, size)
         ]
 
-    def _send_group(self, rows: list[Spooled]) -> None:
+    def _send_group(self, rows: list[Spooled], budget: Budget) -> None:
         if len(rows) == 1 and (rows[0].retain or rows[0].channel == BATCH):
             self._send_one(rows[0])
             return
@@ -287,7 +287,7 @@ class SpooledDelivery:
             for r in rows:
                 self._on_wire[r.id] = backfill
         info = self.transport.publish(BATCH, payload, device=rows[0].device, tag=ids)
-        self.budget.count_publish(info, self.transport, BATCH, rows[0].device, payload)
+        budget.count_publish(info, self.transport, BATCH, rows[0].device, payload)
         if backfill:
             self.sent_backfill += len(rows)
         else:

@@ -19,11 +19,16 @@ registers a handler for a control topic, subscribed again on every connect.
 from __future__ import annotations
 
 import logging
+import ssl
 import threading
 from collections.abc import Callable
+from typing import Any, cast
 
 import paho.mqtt.client as mqtt
+from paho.mqtt.client import ConnectFlags, DisconnectFlags, MQTTMessage
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
+from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
 
 from schoolnet_agent.delivery.inflight import InflightTracker
 from schoolnet_agent.protocol import AVAILABILITY, OFFLINE, ONLINE, device_topic
@@ -55,7 +60,7 @@ class MqttTransport:
         self._last_problem: str | None = None
         self._backoff = Backoff(settings.reconnect_min_delay, settings.reconnect_max_delay)
         self._inflight = InflightTracker()
-        self._tls = None
+        self._tls: ssl.SSLContext | None = None
         self._client = self._make_client(client_id or f"{school}.{device}")
 
     def _make_client(self, client_id: str) -> mqtt.Client:
@@ -95,7 +100,8 @@ class MqttTransport:
         self._stopping = False
         # Fallback if some failure path skipped our callbacks: paho's own doubling, same bounds.
         self._client.reconnect_delay_set(
-            self.settings.reconnect_min_delay, self.settings.reconnect_max_delay
+            self.settings.reconnect_min_delay,  # type: ignore[arg-type]  # paho sleeps float seconds; its stub says int
+            self.settings.reconnect_max_delay,  # type: ignore[arg-type]  # (a 0.1 s minimum must stay 0.1)
         )
         self._client.connect_async(self.settings.host, self.settings.port, self.settings.keepalive)
         self._client.loop_start()
@@ -180,7 +186,14 @@ class MqttTransport:
 
     # -- paho callbacks (network thread) ------------------------------------------------------
 
-    def _handle_connect(self, client, userdata, flags, reason_code, properties) -> None:
+    def _handle_connect(
+        self,
+        client: mqtt.Client,
+        userdata: Any,
+        flags: ConnectFlags,
+        reason_code: ReasonCode,
+        properties: Properties | None,
+    ) -> None:
         if reason_code.is_failure:
             self._problem(
                 f"refused:{reason_code}",
@@ -213,7 +226,7 @@ class MqttTransport:
             except Exception:  # a hook's bug must not kill the network thread
                 log.exception("on_connect hook %r failed", hook)
 
-    def _handle_connect_fail(self, client, userdata) -> None:
+    def _handle_connect_fail(self, client: mqtt.Client, userdata: Any) -> None:
         if self._last_problem is None or not self._last_problem.startswith("unreachable"):
             # First failure of this outage: find out why once (paho does not tell us).
             why = diagnose(self.settings.host, self.settings.port, self._tls) or "failed"
@@ -231,7 +244,14 @@ class MqttTransport:
             )
         self._schedule_retry()
 
-    def _handle_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
+    def _handle_disconnect(
+        self,
+        client: mqtt.Client,
+        userdata: Any,
+        flags: DisconnectFlags,
+        reason_code: ReasonCode,
+        properties: Properties | None,
+    ) -> None:
         was_connected = self._connected.is_set()
         self._connected.clear()
         if self._stopping:
@@ -245,25 +265,32 @@ class MqttTransport:
             )
         self._schedule_retry()
 
-    def _handle_publish(self, client, userdata, mid, reason_code, properties) -> None:
+    def _handle_publish(
+        self,
+        client: mqtt.Client,
+        userdata: Any,
+        mid: int,
+        reason_code: ReasonCode,
+        properties: Properties,
+    ) -> None:
         self._inflight.acked(mid)
         for hook in self.on_ack:
             hook()
 
-    def _handle_message(self, client, userdata, message) -> None:
+    def _handle_message(self, client: mqtt.Client, userdata: Any, message: MQTTMessage) -> None:
         handler = self._handlers.get(message.topic)
         if handler is None:
             return
         try:
-            handler(message.payload)
+            handler(cast(bytes, message.payload))  # paho builds it as bytes
         except Exception:  # a handler's bug must not kill the network thread
             log.exception("handler for %s failed", message.topic)
 
     def _schedule_retry(self) -> None:
         delay = self._backoff.next_delay()
-        self._client.reconnect_delay_set(delay, delay)
+        self._client.reconnect_delay_set(delay, delay)  # type: ignore[arg-type]  # float seconds, as above
 
-    def _problem(self, key: str, level: int, msg: str, *args) -> None:
+    def _problem(self, key: str, level: int, msg: str, *args: object) -> None:
         """Log a connection problem once until it changes or a connection succeeds."""
         log.log(level if key != self._last_problem else logging.DEBUG, msg, *args)
         self._last_problem = key

@@ -110,7 +110,7 @@ class BoardProbe(Probe):
         self,
         settings: BoardSettings,
         *,
-        presence=tcp_presence,
+        presence: Callable[[str, int, float], bool] = tcp_presence,
         connect: Callable[..., PJLinkClient] = PJLinkClient,
         clock: Callable[[], float] = time.monotonic,
     ):

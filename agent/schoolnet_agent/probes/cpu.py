@@ -7,9 +7,12 @@ first report after start is the average since boot instead of a meaningless 0 (p
 
 from __future__ import annotations
 
+from typing import Any
+
 import psutil
 
 from schoolnet_agent.probes.base import Field, Probe
+from schoolnet_agent.protocol import Sample
 
 MODES = ("user", "system", "iowait", "steal", "idle")
 
@@ -37,17 +40,17 @@ class CpuProbe(Probe):
         Field("logical_count", "count", "logical CPUs", optional=True),
     )
 
-    def __init__(self, ps=psutil):
+    def __init__(self, ps: Any = psutil) -> None:
         self.ps = ps
         self._last: dict[str, float] | None = None
 
-    def collect(self):
+    def collect(self) -> list[Sample]:
         now = self._modes(self.ps.cpu_times())
         before = self._last or dict.fromkeys(now, 0.0)
         self._last = now
         delta = {k: max(now[k] - before.get(k, 0.0), 0.0) for k in now}
         total = sum(delta.values())
-        values: dict = {
+        values: dict[str, Any] = {
             f"{m}_percent": round(100.0 * delta[m] / total, 2) if total else None
             for m in MODES
             if m in delta
@@ -66,7 +69,7 @@ class CpuProbe(Probe):
         return [self.sample(values)]
 
     @staticmethod
-    def _modes(times) -> dict[str, float]:
+    def _modes(times: Any) -> dict[str, float]:
         """Fold psutil's OS-specific modes into MODES, each second counted once."""
         t = times._asdict()
         guest = t.get("guest", 0.0) + t.get("guest_nice", 0.0)  # already inside user/nice

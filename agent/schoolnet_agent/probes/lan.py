@@ -36,7 +36,7 @@ from schoolnet_agent.probes.helpers.rawsocket import (
     free_packets,
     import_scapy_lean,
 )
-from schoolnet_agent.protocol import Event
+from schoolnet_agent.protocol import Event, Sample
 from schoolnet_agent.settings.gateway import GatewaySettings
 from schoolnet_agent.util.logonce import LogLimiter
 
@@ -258,7 +258,7 @@ class LanProbe(Probe):
     def from_settings(cls, settings: GatewaySettings, context: ProbeContext) -> LanProbe:
         return cls(settings)
 
-    def collect(self):
+    def collect(self) -> list[Sample]:
         now = self.clock()
         if not self.settings.lan_subnets or (
             self._next_sweep is not None and now < self._next_sweep
@@ -287,7 +287,7 @@ class LanProbe(Probe):
         missing = len(self._reported_missing)
         samples = []
         for subnet, (hosts, seconds) in swept.items():
-            values = {
+            values: dict[str, float | int | bool | str | None] = {
                 "hosts_count": len(hosts),
                 "sweep_seconds": round(seconds, 3),
                 **{_count_field(k): sum(1 for h in hosts if h.kind == k) for k in KINDS},
@@ -301,7 +301,7 @@ class LanProbe(Probe):
             samples.append(self.sample(values, instance=subnet))
         return samples
 
-    def events(self):
+    def events(self) -> list[Event]:
         events, self._pending = self._pending, []
         return events
 

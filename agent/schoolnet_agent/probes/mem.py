@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import psutil
 
 from schoolnet_agent.probes.base import Field, Probe
+from schoolnet_agent.protocol import Sample
 
 
 class MemProbe(Probe):
@@ -24,10 +27,10 @@ class MemProbe(Probe):
         Field("swap_used_percent", "percent", "share of swap in use"),
     )
 
-    def __init__(self, ps=psutil):
+    def __init__(self, ps: Any = psutil) -> None:
         self.ps = ps
 
-    def collect(self):
+    def collect(self) -> list[Sample]:
         vm = self.ps.virtual_memory()
         sw = self.ps.swap_memory()
         return [

@@ -7,9 +7,12 @@ lab PC's NIC point at a bad cable or switch port.
 
 from __future__ import annotations
 
+from typing import Any
+
 import psutil
 
 from schoolnet_agent.probes.base import Field, Probe
+from schoolnet_agent.protocol import Sample
 
 MAX_NICS = 16
 VIRTUAL_PREFIXES = ("lo", "veth", "docker", "br-", "virbr", "ifb", "dummy", "cni", "flannel")
@@ -32,10 +35,10 @@ class NetProbe(Probe):
         Field("speed_bps", "bps", "negotiated link speed, when the driver tells it", optional=True),
     )
 
-    def __init__(self, ps=psutil):
+    def __init__(self, ps: Any = psutil) -> None:
         self.ps = ps
 
-    def collect(self):
+    def collect(self) -> list[Sample]:
         counters = self.ps.net_io_counters(pernic=True) or {}
         stats = self.ps.net_if_stats()
         samples = []

@@ -25,11 +25,13 @@ import time
 import urllib.request
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, TimeoutError as FutureTimeout
+from typing import Any, cast
 
 from schoolnet_agent.probes.base import Field, Probe, ProbeContext
 from schoolnet_agent.probes.helpers.icmp import PingResult, ping, resolve
 from schoolnet_agent.probes.helpers.rawsocket import RAW_ACCESS, RawSocketAccess
 from schoolnet_agent.probes.helpers.uplink_classify import classify_uplink
+from schoolnet_agent.protocol import Sample
 from schoolnet_agent.settings.gateway import GatewaySettings
 from schoolnet_agent.util.logonce import LogLimiter
 
@@ -114,7 +116,7 @@ class NetQualityProbe(Probe):
                 pairs.append(("lan_gateway", gateway))
         return pairs
 
-    def collect(self):
+    def collect(self) -> list[Sample]:
         now = self.clock()
         samples = []
         if self._next_quality is None or now >= self._next_quality:
@@ -133,11 +135,12 @@ class NetQualityProbe(Probe):
                 )
         return samples
 
-    def _quality(self):
-        values: dict[str, dict] = {}
+    def _quality(self) -> list[Sample]:
+        values: dict[str, dict[str, Any]] = {}
         addresses: dict[str, str] = {}
         for instance, host in self.targets():
-            values[instance] = v = {}
+            v: dict[str, Any] = {}
+            values[instance] = v
             icmp = self.broker_icmp or host != self.broker_host
             if _is_address(host):
                 if icmp:
@@ -176,8 +179,8 @@ class NetQualityProbe(Probe):
         self._next_speedtest = now + s.speedtest_interval_seconds
         return s.speedtest_on_cellular or not classify_uplink(self.root).cellular
 
-    def _speedtest(self):
-        base = self.settings.speedtest_url.rstrip("/")
+    def _speedtest(self) -> list[Sample]:
+        base = cast(str, self.settings.speedtest_url).rstrip("/")  # due only when it is set
         size = self.settings.speedtest_bytes
         auth = (
             {"Authorization": f"Bearer {self.settings.speedtest_token}"}
@@ -228,7 +231,7 @@ def _resolve_within(host: str, timeout: float) -> str | None:
         return None
 
 
-def _tcp_connect(host: str, port: int) -> dict:
+def _tcp_connect(host: str, port: int) -> dict[str, Any]:
     started = time.perf_counter()
     try:
         with socket.create_connection((host, port), timeout=TCP_TIMEOUT_SECONDS):

@@ -9,10 +9,12 @@ which is not an error.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import psutil
 
 from schoolnet_agent.probes.base import Field, Probe
+from schoolnet_agent.protocol import Sample
 
 MAX_SENSORS = 32
 
@@ -40,13 +42,13 @@ class SensorsProbe(Probe):
         ),
     )
 
-    def __init__(self, ps=psutil):
+    def __init__(self, ps: Any = psutil) -> None:
         self.ps = ps
 
-    def collect(self):
+    def collect(self) -> list[Sample]:
         return self._temperatures()[:MAX_SENSORS] + self._battery()
 
-    def _temperatures(self):
+    def _temperatures(self) -> list[Sample]:
         read = getattr(self.ps, "sensors_temperatures", None)  # absent on Windows and macOS
         samples = []
         for chip, entries in sorted((read() if read else {}).items()):
@@ -63,7 +65,7 @@ class SensorsProbe(Probe):
                 )
         return samples
 
-    def _battery(self):
+    def _battery(self) -> list[Sample]:
         read = getattr(self.ps, "sensors_battery", None)
         battery = read() if read else None
         if battery is None:
@@ -81,7 +83,7 @@ class SensorsProbe(Probe):
         ]
 
 
-def _finite(value):
+def _finite(value: float | None) -> float | None:
     """Drivers report 0 or None for thresholds they do not know; keep real readings only."""
     if value is None or not math.isfinite(value) or value <= 0:
         return None

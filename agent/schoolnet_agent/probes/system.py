@@ -7,10 +7,13 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from typing import Any
 
 import psutil
 
 from schoolnet_agent.probes.base import Field, Probe
+from schoolnet_agent.protocol import Sample
 
 
 class SystemProbe(Probe):
@@ -30,11 +33,11 @@ class SystemProbe(Probe):
         ),
     )
 
-    def __init__(self, ps=psutil, clock=time.time):
+    def __init__(self, ps: Any = psutil, clock: Callable[[], float] = time.time) -> None:
         self.ps = ps
         self.clock = clock
 
-    def collect(self):
+    def collect(self) -> list[Sample]:
         boot = self.ps.boot_time()
         return [
             self.sample(

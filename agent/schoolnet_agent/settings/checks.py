@@ -14,7 +14,7 @@ import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from schoolnet_agent.protocol.topics import ID_RE
 
@@ -37,7 +37,10 @@ def did_you_mean(word: str, known: Iterable[str]) -> str:
 
 
 class Check:
-    expected = "a value"
+    @property
+    def expected(self) -> str:
+        """What the error message says was expected (a class attribute in most checks)."""
+        return "a value"
 
     def parse_env(self, text: str) -> Any:
         return text
@@ -178,7 +181,7 @@ class Choice(Check):
         if value not in self.options:
             hint = did_you_mean(value, self.options) if isinstance(value, str) else ""
             raise Invalid(hint)
-        return value
+        return cast(str, value)
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,9 @@ class LogLimiter:
         self._last: dict[str, float] = {}
         self._held: dict[str, int] = {}
 
-    def log(self, key: str, level: int, msg: str, *args, exc_info=None) -> bool:
+    def log(
+        self, key: str, level: int, msg: str, *args: object, exc_info: bool | None = None
+    ) -> bool:
         """Log ``msg`` unless ``key`` was logged less than ``period`` ago; True if logged."""
         now = self._clock()
         last = self._last.get(key)

@@ -58,7 +58,8 @@ def summarise(sent: int, rtts_ms: list[float]) -> PingResult:
 def resolve(host: str) -> str | None:
     """The IPv4 address of ``host`` (an address stays itself); None if it does not resolve."""
     try:
-        return socket.getaddrinfo(host, None, socket.AF_INET, socket.SOCK_RAW)[0][4][0]
+        address: str = socket.getaddrinfo(host, None, socket.AF_INET, socket.SOCK_RAW)[0][4][0]  # type: ignore[assignment]  # AF_INET: (host, port), host a str
+        return address
     except (OSError, IndexError, UnicodeError):
         return None
 
@@ -97,5 +98,5 @@ def _round_trips(
     for sent, received in answered:
         addr = sent[IP].dst
         if addr in rtts:
-            rtts[addr].append((sent[ICMP].seq, (received.time - sent.sent_time) * 1000.0))
+            rtts[addr].append((sent[ICMP].seq, (received.time - sent.sent_time) * 1000.0))  # type: ignore[operator]  # scapy stamps: EDecimal or float, both subtract
     return rtts

@@ -23,7 +23,11 @@ from __future__ import annotations
 
 import hashlib
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
+
+T = TypeVar("T")
 
 PORT = 4352
 MAX_REPLY = 136 + 64  # a little slack for projectors that pad their replies
@@ -88,7 +92,7 @@ class PJLinkClient:
         self.connect()
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def connect(self) -> None:
@@ -249,7 +253,13 @@ def poll(client: PJLinkClient) -> Status:
     return status
 
 
-def _optional(client: PJLinkClient, status: Status, command: str, parse, pjclass: int = 1):
+def _optional(
+    client: PJLinkClient,
+    status: Status,
+    command: str,
+    parse: Callable[[str], T],
+    pjclass: int = 1,
+) -> T | None:
     """The parsed value, or None when the projector refused (ERRn) or garbled it ("bad")."""
     try:
         value = client.query(command, pjclass)

@@ -75,7 +75,7 @@ def import_scapy_lean() -> None:
             "scapy.libs.bluetoothids": _module_with_data("scapy.libs.bluetoothids", {}),
         }
         hidden = {name: module for name, module in stand_ins.items() if name not in sys.modules}
-        sys.modules.update(hidden)
+        sys.modules.update(hidden)  # type: ignore[arg-type]  # None marks a module unavailable: the point
         import scapy.main
 
         cache_folder, scapy.main.SCAPY_CACHE_FOLDER = scapy.main.SCAPY_CACHE_FOLDER, None
@@ -101,7 +101,7 @@ def free_packets() -> None:
 
 def _module_with_data(name: str, data: object) -> types.ModuleType:
     module = types.ModuleType(name)
-    module.DATA = data  # type: ignore[attr-defined]
+    module.DATA = data  # type: ignore[attr-defined]  # a stand-in module, built at run time
     return module
 
 

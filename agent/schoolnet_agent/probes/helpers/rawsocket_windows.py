@@ -26,7 +26,7 @@ def is_admin() -> bool:
     try:
         import ctypes
 
-        return bool(ctypes.windll.shell32.IsUserAnAdmin())  # type: ignore[attr-defined]
+        return bool(ctypes.windll.shell32.IsUserAnAdmin())  # type: ignore[attr-defined]  # windll: Windows only
     except (AttributeError, OSError):
         return False
 
