@@ -1,139 +1,25 @@
 """Metered links: reports leave in compressed batches, lean, counted against the school's
-budget; the collector unpacks a batch and checks every report in it as if it came alone."""
+budget, with a keepalive to match; bytes on the wire estimated, the month rolled over."""
 
 from __future__ import annotations
 
-import json
 import math
-import zlib
-
-import pytest
-from sqlalchemy import select
 
 from schoolnet_agent.config import AgentConfig, ProbeSettings
 from schoolnet_agent.delivery.budget import PING_EXCHANGE, Budget, detect_metered, lean, wire_bytes
+from schoolnet_agent.delivery.metrics import DELIVERY_METRICS
 from schoolnet_agent.delivery.settings import BudgetSettings
+from schoolnet_agent.probes import PROBES
 from schoolnet_agent.probes.cpu import CpuProbe
 from schoolnet_agent.probes.mem import MemProbe
-from schoolnet_agent.protocol import PayloadError, Sample, build_report, decode, encode
-from schoolnet_agent.protocol.batch import decode_batch, encode_batch
+from schoolnet_agent.protocol import Sample, decode, encode
+from schoolnet_agent.protocol.batch import decode_batch
 from schoolnet_agent.runner import Runner
 from schoolnet_agent.settings.device import DeviceSettings, StateSettings
 from schoolnet_agent.settings.mqtt import MqttSettings
-from schoolnet_collector.registry.models import DeadLetter
-from tests.support.collector import collector_settings, device_client, running_collector, wait_until
 from tests.support.mqtt import Subscriber, clear_retained
 
 BATCH_TOPIC = "schoolnet/v1/lc-test-01/pc-01/batch"
-
-
-def report(seq, device="pc-01", ts=None):
-    return build_report(
-        "lc-test-01",
-        device,
-        "lab_pc",
-        seq,
-        [Sample("cpu", {"usage_percent": 10.0 + seq})],
-        ts_ms=ts or 1_764_000_000_000 + seq,
-        interval=300,
-    )
-
-
-# -- the batch format ----------------------------------------------------------------------
-
-
-def test_a_batch_round_trips_and_is_smaller_than_its_reports():
-    payloads = [encode(report(i)) for i in range(12)]
-    batch = encode_batch(payloads)
-    assert decode_batch(batch) == [json.loads(p) for p in payloads]
-    assert len(batch) < sum(map(len, payloads)) / 3
-
-
-@pytest.mark.parametrize(
-    "payload, reason",
-    [
-        (b"plain text", "bad_batch"),
-        (zlib.compress(b"[1, 2")[:-3], "bad_batch"),  # truncated stream
-        (zlib.compress(b'{"not": "a list"}'), "bad_batch"),
-        (zlib.compress(b"[]"), "bad_batch"),
-        (zlib.compress(b"not json"), "bad_batch"),
-        (zlib.compress(b"[" + b"0," * 300 + b"0]"), "bad_batch"),  # over 256 reports
-        (zlib.compress(b" " * (5 * 1024 * 1024)), "oversize"),  # a zip bomb
-    ],
-)
-def test_a_broken_batch_is_refused_with_a_reason(payload, reason):
-    with pytest.raises(PayloadError) as exc:
-        decode_batch(payload)
-    assert exc.value.reason == reason
-
-
-# -- the collector's side --------------------------------------------------------------------
-
-
-@pytest.fixture()
-def runtime(tmp_path, mosquitto, influxdb, influx_db_name):
-    with running_collector(collector_settings(tmp_path, mosquitto, influxdb, influx_db_name)) as rt:
-        yield rt
-
-
-def test_collector_stores_each_report_of_a_batch_and_dead_letters_only_the_bad_one(
-    runtime, mosquitto
-):
-    bad = {**report(3), "seq": -1}  # breaks the schema
-    other = report(4, device="pc-02")  # names another device than the topic
-    items = [
-        encode(report(1)),
-        encode(report(2)),
-        encode(bad),
-        encode(other),
-        encode({**report(5), "backfill": True}),
-    ]
-    pc = device_client(mosquitto, "lc-test-01/pc-01", "pc-secret-01")
-    pc.publish(BATCH_TOPIC, encode_batch(items), qos=1).wait_for_publish(5)
-    rows = wait_until(
-        lambda: (
-            len(
-                r := runtime.store.rows(
-                    "SELECT seq, backfill FROM \"report\" WHERE device = 'pc-01'"
-                )
-            )
-            == 3
-            and r
-        ),
-        timeout=15,
-    )
-    assert [(r["time"], r["seq"], r.get("backfill")) for r in rows] == [
-        (1_764_000_000_001, 1.0, None),
-        (1_764_000_000_002, 2.0, None),
-        (1_764_000_000_005, 5.0, 1.0),
-    ]
-    cpu = runtime.store.rows("SELECT usage_percent FROM \"cpu\" WHERE device = 'pc-01'")
-    assert [c["usage_percent"] for c in cpu] == [11.0, 12.0, 15.0]
-    assert wait_until(
-        lambda: dict(runtime.ingest.rejects.counts) == {"schema": 1, "topic_mismatch": 1}
-    )
-
-    def dead_letters():
-        with runtime.sessions() as s:
-            return sorted((d.reason, d.topic) for d in s.scalars(select(DeadLetter)))
-
-    assert wait_until(lambda: len(dead_letters()) == 2, timeout=10)
-    assert dead_letters() == [("schema", BATCH_TOPIC), ("topic_mismatch", BATCH_TOPIC)]
-    pc.loop_stop()
-
-
-def test_collector_dead_letters_a_batch_that_does_not_inflate(runtime, mosquitto):
-    pc = device_client(mosquitto, "lc-test-01/pc-01", "pc-secret-01")
-    pc.publish(BATCH_TOPIC, b"\x78\x9cgarbage", qos=1).wait_for_publish(5)
-    pc.publish(
-        "schoolnet/v1/lc-test-01/pc-01/telemetry", encode(report(9)), qos=1
-    ).wait_for_publish(5)
-    assert wait_until(lambda: runtime.store.rows('SELECT seq FROM "report"'), timeout=15)
-    assert wait_until(lambda: dict(runtime.ingest.rejects.counts) == {"bad_batch": 1})
-    pc.loop_stop()
-
-
-# -- the agent's side --------------------------------------------------------------------------
 
 
 def metered_config(port, tmp_path, **budget):
@@ -275,3 +161,36 @@ def test_batches_space_out_when_over_budget():
     assert size == math.ceil(12 * budget.pace()) > 18  # and larger
     assert budget.batch_due(size, oldest_ms, size)  # a full batch still goes
     assert budget.batch_size(16) == 16
+
+
+def test_a_lean_report_leaves_out_what_the_probes_declare_optional_and_nothing_else():
+    """What a metered link leaves out, field by field: no alert, dashboard panel or planners'
+    report reads these, or they follow from the fields kept. A change here changes every 3G
+    school's reports."""
+    classes = [PROBES.probe_class(r.name) for r in PROBES] + list(DELIVERY_METRICS)
+    optional = {cls.name: cls.optional_fields() for cls in classes if cls.optional_fields()}
+    assert optional == {
+        "cpu": {
+            "user_percent",
+            "system_percent",
+            "steal_percent",
+            "idle_percent",
+            "load5",
+            "load15",
+            "logical_count",
+        },
+        "mem": {"total_bytes", "used_bytes", "swap_total_bytes", "swap_used_bytes"},
+        "disk": {"total_bytes", "used_bytes"},
+        "diskio": {"read_ops_total", "write_ops_total"},
+        "net": {
+            "recv_packets_total",
+            "sent_packets_total",
+            "recv_drops_total",
+            "sent_drops_total",
+            "speed_bps",
+        },
+        "system": {"boot_time_seconds", "process_count", "users_count"},
+        "sensors": {"high_celsius", "critical_celsius", "battery_left_seconds"},
+        "spool": {"acked_count", "stored_bytes", "max_bytes", "quarantined_count"},
+        "budget": {"allowed_bytes", "used_percent", "keepalive_seconds"},
+    }

@@ -1,6 +1,6 @@
-"""Replay: backfill drains oldest first, paced, with live reports going first; a replay
-request or a lost broker session sends acknowledged messages again; duplicates land on the
-same InfluxDB point."""
+"""Spooled delivery through a real broker: backfill marked and paced while live reports stay
+prompt, replay requests and a lost broker session answered once, a replayed duplicate landing
+on the same InfluxDB point."""
 
 from __future__ import annotations
 
@@ -11,11 +11,9 @@ import time
 import uuid
 
 import paho.mqtt.client as mqtt
-import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 from schoolnet_agent.config import AgentConfig, ProbeSettings
-from schoolnet_agent.delivery.replay import TokenBucket, parse_request
 from schoolnet_agent.delivery.settings import SpoolSettings
 from schoolnet_agent.delivery.spool import Spool
 from schoolnet_agent.delivery.spooled import mark_backfill
@@ -91,51 +89,9 @@ def publish_request(port, body: bytes) -> None:
         client.loop_stop()
 
 
-# -- pieces ----------------------------------------------------------------------------------
-
-
 def test_backfill_mark_is_added_to_json_objects_only():
     assert json.loads(mark_backfill(b'{"seq":1}')) == {"seq": 1, "backfill": True}
     assert mark_backfill(b"online") == b"online"
-
-
-def test_the_schema_takes_backfill_as_a_boolean_only():
-    from schoolnet_agent.protocol import PayloadError, validate
-
-    report = json.loads(old_report(1))
-    assert validate({**report, "backfill": True})["backfill"] is True
-    with pytest.raises(PayloadError, match="schema"):
-        validate({**report, "backfill": "yes"})
-
-
-def test_token_bucket_paces_with_an_injected_clock():
-    now = [0.0]
-    bucket = TokenBucket(5, clock=lambda: now[0])
-    assert bucket.available() == 5
-    bucket.take(5)
-    assert bucket.available() == 0
-    now[0] += 0.4
-    assert bucket.available() == 2
-    now[0] += 100
-    assert bucket.available() == 5  # never more than the burst
-
-
-def test_bad_replay_requests_are_ignored_with_a_reason(caplog):
-    for body in (
-        b"{nope",
-        b"[1]",
-        b'{"since_ms": 5}',
-        b'{"id": "", "since_ms": 5}',
-        b'{"id": "a", "since_ms": -1}',
-        b'{"id": "a", "since_ms": "yesterday"}',
-    ):
-        assert parse_request(body) is None
-    assert parse_request(b"") is None
-    assert parse_request(b'{"id": "a", "since_ms": 5}').since_ms == 5
-    assert caplog.text.count("replay request ignored") == 6
-
-
-# -- against the broker ------------------------------------------------------------------------
 
 
 def test_backfill_drains_oldest_first_at_its_pace_while_live_reports_stay_prompt(

@@ -1,11 +1,11 @@
-"""The ``[gateway]`` section: every wrong value is one line naming the key; good ones are kept."""
+"""The ``[gateway]`` section: a full one loads, lines from the environment as JSON, every wrong
+value named by its key or variable."""
 
 from __future__ import annotations
 
 import pytest
 
 from schoolnet_agent.config import ConfigError, load_config
-from schoolnet_agent.probes import PROBES
 from schoolnet_agent.settings.gateway import UplinkLine
 
 DEVICE = '[device]\nschool = "lc-test-01"\nid = "gw"\nkind = "gateway"\n'
@@ -46,23 +46,6 @@ speedtest_on_cellular = true
     assert g.lan_known_macs == ["00:26:ab:10:20:30", "6c:dc:6a:10:20:31"]
     assert (g.ping_count, g.ping_timeout_seconds, g.lan_missing_sweeps) == (10, 0.5, 3)
     assert g.speedtest_on_cellular is True and g.speedtest_token == "snt_abc"
-
-
-def test_gateway_probes_run_by_default_only_on_a_gateway(tmp_path):
-    gateway_probes = {r.name for r in PROBES if r.gateway}
-    assert gateway_probes == {"uplink", "netquality", "lan"}
-    gateway = load_text(tmp_path, DEVICE)
-    assert gateway_probes <= set(gateway.probes.active)
-    assert gateway.gateway.lan_subnets == [] and gateway.gateway.ping_lan_gateway is False, (
-        "no default address to probe: nothing but the broker host unless configured"
-    )
-    pc = load_text(tmp_path, DEVICE.replace("gateway", "lab_pc"))
-    assert not gateway_probes & set(pc.probes.active)
-    chosen = load_text(
-        tmp_path,
-        DEVICE.replace("gateway", "teacher_pc") + '[probes]\nenabled = ["cpu", "uplink"]\n',
-    )
-    assert chosen.probes.active == ["cpu", "uplink"], "a PC with a USB modem may ask for it"
 
 
 def test_lines_can_come_from_the_environment_as_json(tmp_path):
