@@ -10,7 +10,7 @@ import argparse
 import math
 from pathlib import Path
 
-from schoolnet_agent.transport import MqttSettings
+from schoolnet_agent.settings.mqtt import MqttSettings
 
 
 def positive_float(text: str) -> float:
