@@ -7,13 +7,15 @@ PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 STAMP  := $(VENV)/.installed
 
-.PHONY: help deps venv lint test test-fast demo bench-ingest bench-detect bench-bytes bench-planning bench-gateway-memory clean
+.PHONY: help deps venv lint i18n-check i18n-update test test-fast demo bench-ingest bench-detect bench-bytes bench-planning bench-gateway-memory clean
 
 help:
 	@echo "make demo          set up and run broker, InfluxDB, collector, this machine's agent and a simulated province"
 	@echo "make test          set up and run the whole test suite against real services"
 	@echo "make test-fast     the unit tests only: no services, no namespaces, under a minute"
 	@echo "make lint          ruff, ruff format, mypy, yamllint, ansible-lint, import layers, translations"
+	@echo "make i18n-check    fail when the translation catalogues are stale, untranslated (vi) or fuzzy"
+	@echo "make i18n-update   extract the collector's messages into both catalogues (vi, en)"
 	@echo "make bench-ingest  measure end-to-end ingest against raw broker and InfluxDB rates"
 	@echo "make bench-detect  time from a school's link cut to the teacher's email (RUNS=3)"
 	@echo "make bench-bytes   bytes on the wire per report, normal and metered; a 3G school's month (root)"
@@ -42,6 +44,14 @@ lint: venv
 	$(VENV)/bin/yamllint --strict -c .yamllint.yaml $(YAML_DIRS)
 	cd ansible && ../$(VENV)/bin/ansible-lint --offline --profile production -q
 	$(VENV)/bin/lint-imports
+	$(MAKE) --no-print-directory i18n-check
+
+# The collector's translation catalogues (collector/README.md, Translations).
+i18n-check: venv
+	$(PY) -m schoolnet_collector.i18n.maintain check
+
+i18n-update: venv
+	$(PY) -m schoolnet_collector.i18n.maintain update
 
 test: deps venv
 	$(VENV)/bin/pytest -q

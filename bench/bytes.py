@@ -49,7 +49,7 @@ sys.path.insert(0, str(ROOT))
 
 from devenv.mqtt_auth import write_acl, write_password_file  # noqa: E402
 from devenv.services import MqttAccount, find_binary  # noqa: E402
-from schoolnet_agent.budget import wire_bytes  # noqa: E402
+from schoolnet_agent.delivery.budget import wire_bytes  # noqa: E402
 from schoolnet_agent.protocol.batch import encode_batch  # noqa: E402
 
 AGENT = str(Path(sys.executable).with_name("schoolnet-agent"))

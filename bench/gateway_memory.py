@@ -74,7 +74,7 @@ CHILD = textwrap.dedent("""\
     if setup["unreduced"]:
         import scapy.layers.inet, scapy.layers.l2, scapy.sendrecv  # as imported before
     from schoolnet_agent.config import load_config
-    from schoolnet_agent.probes.loader import load_probes
+    from schoolnet_agent.assembly import load_probes
     from schoolnet_agent.probes.sampling import ProbeSet
     if setup["unreduced"]:
         from netaddr import EUI
@@ -91,14 +91,14 @@ CHILD = textwrap.dedent("""\
                     out[mac] = ""
             return out
         lan.OUI_VENDORS.vendors = netaddr_vendors
-        import schoolnet_agent.probes.icmp as icmp
+        import schoolnet_agent.probes.helpers.icmp as icmp
         icmp.free_packets = lan.free_packets = lambda: None  # dead packets wait for Python's gc
     with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False) as f:
         f.write(setup["toml"])
     config = load_config(f.name, env={})
     os.unlink(f.name)
     offset = [0.0]
-    probes = load_probes(setup["probes"], config=config)
+    probes = load_probes(config, setup["probes"])
     for probe in probes:
         if hasattr(probe, "clock"):
             probe.clock = lambda: time.monotonic() + offset[0]

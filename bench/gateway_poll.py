@@ -33,9 +33,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from schoolnet_agent.probes.pjlink import PJLinkClient, PJLinkUnreachable, poll  # noqa: E402
+from schoolnet_agent.delivery.sequence import SequenceCounter  # noqa: E402
+from schoolnet_agent.probes.helpers.pjlink import PJLinkClient, PJLinkUnreachable, poll  # noqa: E402
 from schoolnet_agent.probes.projector import ProjectorProbe, ProjectorSettings  # noqa: E402
-from schoolnet_agent.sequence import SequenceCounter  # noqa: E402
 from schoolnet_agent.subdevices import Subdevice, Subdevices  # noqa: E402
 from tests.support.pjlink_server import FakeProjector, PJLinkServer  # noqa: E402
 
@@ -106,7 +106,7 @@ def main() -> int:
         subdevices = Subdevices("lc-bench-01", devices, lambda out: sent.append(out) or True, 60)
         tick_s = timed(subdevices.tick)
 
-    from schoolnet_agent.inventory import collect_facts
+    from schoolnet_agent.inventory.machine import collect_facts
 
     inventory_s = timed(collect_facts, repeat=5)
     rss = subprocess.run(

@@ -20,6 +20,16 @@ from pathlib import Path
 from typing import TypedDict, Unpack
 
 LOOPBACK = "127.0.0.1"
+ROOT = Path(__file__).resolve().parent.parent
+
+MOSQUITTO_VERSIONS = {
+    "2.0.11": "/usr/sbin/mosquitto",  # Debian bookworm's own package
+    "2.0.21": str(ROOT / ".deps/mosquitto-2.0.21/usr/sbin/mosquitto"),  # bookworm-backports
+}
+"""The brokers the tests run on. 2.0.21 is what a Sở installs today; every release since 2.0.12
+refuses a client whose keepalive exceeds ``max_keepalive``, which 2.0.11 lets through."""
+MOSQUITTO_ENV = "SCHOOLNET_MOSQUITTO_VERSION"
+"""Chooses the default broker (one of MOSQUITTO_VERSIONS) for the demo and the shared test broker."""
 
 
 def free_port() -> int:
@@ -63,6 +73,17 @@ def find_binary(name: str, *candidates: str) -> str:
         if path and os.path.exists(path):
             return path
     raise FileNotFoundError(f"{name} not found: run `make deps` (installs Debian's package)")
+
+
+def mosquitto_binary(version: str) -> str:
+    """The broker binary of ``version``; FileNotFoundError says how to get it."""
+    path = MOSQUITTO_VERSIONS[version]
+    if not os.path.exists(path):
+        raise FileNotFoundError(
+            f"Mosquitto {version} not found at {path}: run `make deps` "
+            "(installs Debian's 2.0.11 and fetches 2.0.21 from bookworm-backports)"
+        )
+    return path
 
 
 class AsUser(TypedDict, total=False):
@@ -148,8 +169,12 @@ class Mosquitto(Service):
         simulators: tuple[str, ...] = (),
         persistence: bool = True,
         max_inflight_messages: int = 0,
+        version: str | None = None,
     ):
         super().__init__("mosquitto", Path(workdir), port or free_port())
+        self.version = version or os.environ.get(MOSQUITTO_ENV) or "2.0.11"
+        if self.version not in MOSQUITTO_VERSIONS:
+            raise ValueError(f"Mosquitto {self.version}: known versions {list(MOSQUITTO_VERSIONS)}")
         # 0: no cap on unacknowledged messages sent to a client. Production sets a cap
         # (firmware_configs/mosquitto); an MQTT v5 client's Receive Maximum overrides it.
         self.max_inflight_messages = max_inflight_messages
@@ -189,7 +214,7 @@ class Mosquitto(Service):
 
     def start(self) -> Mosquitto:
         conf = self.write_config()
-        self._spawn([find_binary("mosquitto", "/usr/sbin/mosquitto"), "-c", str(conf)])
+        self._spawn([mosquitto_binary(self.version), "-c", str(conf)])
         return self
 
 

@@ -131,7 +131,8 @@ def subscriber(mosquitto):
 @pytest.fixture()
 def transport(mosquitto):
     """Agent transports logged in as test devices; their retained state is cleared after."""
-    from schoolnet_agent.transport import MqttSettings, MqttTransport
+    from schoolnet_agent.delivery.transport import MqttTransport
+    from schoolnet_agent.settings.mqtt import MqttSettings
 
     made = []
 

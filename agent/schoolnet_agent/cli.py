@@ -11,8 +11,12 @@ import json
 import logging
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from schoolnet_agent import __version__
+
+if TYPE_CHECKING:
+    from schoolnet_agent.config import AgentConfig
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -59,13 +63,13 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     if args.command == "probes":
-        from schoolnet_agent.probes.docs import fields_markdown
+        from schoolnet_agent.docs import fields_markdown
 
         return _write(fields_markdown())
 
     from schoolnet_agent.config import ConfigError, load_config
-    from schoolnet_agent.sequence import SequenceError
-    from schoolnet_agent.spool import SpoolError
+    from schoolnet_agent.delivery.sequence import SequenceError
+    from schoolnet_agent.delivery.spool import SpoolError
 
     try:
         config = load_config(args.config, require_school=args.command == "run")
@@ -81,20 +85,19 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAILED
 
 
-def _run(config) -> int:
-    from schoolnet_agent.inventory.publisher import InventoryPublisher
+def _run(config: AgentConfig) -> int:
     from schoolnet_agent.runner import Runner
 
     runner = Runner(config)
-    runner.inventory = InventoryPublisher.for_runner(runner)
+    runner.attach_inventory()
     runner.install_signal_handlers()
     runner.run()
     return 0
 
 
-def _print_once(config) -> int:
+def _print_once(config: AgentConfig) -> int:
     """One report on stdout. Uses seq 0 and writes no state: nothing is sent."""
-    from schoolnet_agent.probes.loader import load_probes
+    from schoolnet_agent.assembly import load_probes
     from schoolnet_agent.probes.sampling import ProbeSet
     from schoolnet_agent.protocol import build_report, validate
 
@@ -104,7 +107,7 @@ def _print_once(config) -> int:
         dev.id,
         dev.kind,
         0,
-        ProbeSet(load_probes(config.probes.active, config=config)).collect(),
+        ProbeSet(load_probes(config)).collect(),
         interval=dev.interval_seconds,
         agent=__version__,
     )

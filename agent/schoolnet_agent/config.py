@@ -6,95 +6,34 @@ value stops the agent with one line naming the key, what was expected and what w
 (``config error: mqtt.port: expected an integer 1-65535, got "abc"``), never a traceback
 and never a half-working agent. Unknown keys are errors too: a typo silently ignored would
 leave a setting at its default.
+
+This is the top of the agent: each section's model, with the checks of its keys (``KEYS``),
+lives with the unit it configures (``settings/``, ``delivery/settings.py``, a probe's module);
+here they are put together into :class:`AgentConfig`, with the checks that span sections.
 """
 
 from __future__ import annotations
 
 import os
-import socket
 import sys
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
-from schoolnet_agent.budget import BudgetSettings, MeteredMode
-from schoolnet_agent.config_checks import (
-    Boolean,
-    Choice,
-    Ident,
-    Integer,
-    Invalid,
-    Names,
-    Number,
-    ReadableFile,
-    Text,
-    did_you_mean,
-    shown,
+from schoolnet_agent.delivery.settings import BudgetSettings, SpoolSettings
+from schoolnet_agent.probes import PROBES
+from schoolnet_agent.settings.checks import Check, Invalid, Names, did_you_mean, shown
+from schoolnet_agent.settings.device import (
+    DeviceSettings,
+    StateSettings,
+    default_state_dir,
+    hostname_id,
 )
-from schoolnet_agent.delivery import SpoolSettings
-from schoolnet_agent.gateway_settings import GATEWAY_KEYS, GatewaySettings
-from schoolnet_agent.probes import BUILTIN_PROBES, GATEWAY_PROBES
-from schoolnet_agent.protocol.payload import schema
-from schoolnet_agent.subdevice_settings import (
-    SECTIONS as SUBDEVICE_SECTIONS,
-    SubdeviceConfigError,
-    read_subdevices,
-)
-from schoolnet_agent.transport import MqttSettings
+from schoolnet_agent.settings.gateway import GatewaySettings
+from schoolnet_agent.settings.mqtt import MqttSettings
+from schoolnet_agent.subdevice_config import SubdeviceConfigError, read_subdevices
 
 ENV_PREFIX = "SCHOOLNET_AGENT_"
-KINDS = tuple(schema()["properties"]["kind"]["enum"])
-PROBE_NAMES = tuple(BUILTIN_PROBES)
-
-SECTIONS: dict[str, dict[str, Any]] = {
-    "device": {
-        "school": Ident(),
-        "id": Ident(),
-        "kind": Choice(KINDS),
-        "interval_seconds": Number(1, 86400),
-    },
-    "mqtt": {
-        "host": Text(),
-        "port": Integer(1, 65535),
-        "username": Text(),
-        "password": Text(),
-        "tls": Boolean(),
-        "ca_file": ReadableFile(),
-        "cert_file": ReadableFile(),
-        "key_file": ReadableFile(),
-        "tls_insecure": Boolean(),
-        "keepalive": Integer(1, 3600),
-        "qos": Integer(0, 1),
-        "reconnect_min_delay": Number(0.1, 3600),
-        "reconnect_max_delay": Number(0.1, 86400),
-        "max_inflight": Integer(1, 65535),
-    },
-    "probes": {"enabled": Names(PROBE_NAMES), "disabled": Names(PROBE_NAMES)},
-    "state": {"directory": Text()},
-    "gateway": GATEWAY_KEYS,
-    "spool": {
-        "enabled": Boolean(),
-        "file": Text(),
-        "max_mb": Number(0.01, 1e6, "megabytes"),
-        "sync": Choice(("full", "normal")),
-        "replay_rate": Number(0.1, 1e5, "messages a second"),
-        "replay_inflight": Integer(1, 65535),
-        "keep_acked": Boolean(),
-        "resend_window_seconds": Number(0, 31 * 86400),
-    },
-    "budget": {
-        "metered": MeteredMode(),
-        "school_monthly_mb": Number(0.1, 1e6, "megabytes"),
-        "school_devices": Integer(1, 100000),
-        "interval_seconds": Number(1, 86400),
-        "batch_reports": Integer(1, 256),
-        "batch_seconds": Number(1, 86400),
-        "keepalive": Integer(1, 3600),
-        "gateway_keepalive": Integer(1, 3600),
-        "lean": Boolean(),
-    },
-}
 
 
 class ConfigError(Exception):
@@ -102,26 +41,31 @@ class ConfigError(Exception):
 
 
 @dataclass
-class DeviceSettings:
-    school: str
-    id: str
-    kind: str = "lab_pc"
-    interval_seconds: float = 60.0
-
-
-@dataclass
 class ProbeSettings:
-    enabled: list[str] = field(default_factory=lambda: default_probes("lab_pc"))
+    enabled: list[str] = field(default_factory=lambda: PROBES.defaults("lab_pc"))
     disabled: list[str] = field(default_factory=list)
+
+    KEYS: ClassVar[dict[str, Check]] = {
+        "enabled": Names(PROBES.own()),
+        "disabled": Names(PROBES.own()),
+    }
 
     @property
     def active(self) -> list[str]:
         return [name for name in self.enabled if name not in self.disabled]
 
 
-@dataclass
-class StateSettings:
-    directory: str
+# Section → its model, in the order error messages list them; AgentConfig has a field of each.
+MODELS: dict[str, type[Any]] = {
+    "device": DeviceSettings,
+    "mqtt": MqttSettings,
+    "probes": ProbeSettings,
+    "state": StateSettings,
+    "gateway": GatewaySettings,
+    "spool": SpoolSettings,
+    "budget": BudgetSettings,
+}
+SECTIONS: dict[str, dict[str, Check]] = {section: m.KEYS for section, m in MODELS.items()}
 
 
 @dataclass
@@ -131,15 +75,17 @@ class AgentConfig:
     probes: ProbeSettings
     state: StateSettings
     gateway: GatewaySettings = field(default_factory=GatewaySettings)
-    projectors: list = field(default_factory=list)  # ProjectorSettings of [[projectors]]
-    boards: list = field(default_factory=list)  # BoardSettings of [[boards]]
+    # Sub-device section ([[projectors]]...) → the settings of each entry (subdevice_config.py).
+    subdevices: dict[str, list[Any]] = field(default_factory=dict)
     spool: SpoolSettings = field(default_factory=SpoolSettings)
     budget: BudgetSettings = field(default_factory=BudgetSettings)
 
-
-def default_probes(kind: str) -> list[str]:
-    """Every probe, except that the gateway probes run only on a gateway unless enabled."""
-    return [n for n in PROBE_NAMES if kind == "gateway" or n not in GATEWAY_PROBES]
+    def section(self, model: type[Any]) -> Any:
+        """The configured settings of a section's model (a probe's ``settings_model``)."""
+        for name, m in MODELS.items():
+            if m is model:
+                return getattr(self, name)
+        raise LookupError(f"{model.__name__} is not the model of a configuration section")
 
 
 def load_config(
@@ -150,7 +96,7 @@ def load_config(
     ``require_school=False`` is for one-off local use (``once --print``): school ``local``.
     """
     raw = _read_toml(path) if path else {}
-    subdevices = {s: raw.pop(s) for s in SUBDEVICE_SECTIONS if s in raw}
+    subdevices = {s: raw.pop(s) for s in PROBES.sections() if s in raw}
     values = _from_env(os.environ if env is None else env, raw)
     device = values["device"]
     if "school" not in device:
@@ -180,7 +126,7 @@ def load_config(
         _check_tls_files(settings)
     state = StateSettings(values["state"].get("directory", default_state_dir()))
     probes = values["probes"]
-    probes.setdefault("enabled", default_probes(device.get("kind", "lab_pc")))
+    probes.setdefault("enabled", PROBES.defaults(device.get("kind", "lab_pc")))
     config = AgentConfig(
         DeviceSettings(**device),
         settings,
@@ -189,9 +135,7 @@ def load_config(
         GatewaySettings(**values["gateway"]),
     )
     try:
-        config.projectors, config.boards = read_subdevices(
-            subdevices, device["id"], device.get("kind", "lab_pc")
-        )
+        config.subdevices = read_subdevices(subdevices, device["id"], device.get("kind", "lab_pc"))
     except SubdeviceConfigError as exc:
         raise ConfigError(f"config error: {exc}") from None
     config.spool, config.budget = _spool_and_budget(values, settings)
@@ -215,7 +159,7 @@ def _check_tls_files(s: MqttSettings) -> None:
     """Load the TLS files now, so a wrong file is a config error and not a retry loop."""
     import ssl
 
-    from schoolnet_agent.tls import tls_context
+    from schoolnet_agent.util.tls import tls_context
 
     try:
         tls_context(s.ca_file, None, None)
@@ -245,8 +189,9 @@ def _read_toml(path: str) -> dict[str, Any]:
         raise ConfigError(f"config error: cannot read {path}: {exc.strerror or exc}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"config error: {path} is not valid TOML: {exc}") from None
+    subdevice_sections = PROBES.sections()
     for section, body in raw.items():
-        if section in SUBDEVICE_SECTIONS:  # arrays of tables, checked by read_subdevices
+        if section in subdevice_sections:  # arrays of tables, checked by read_subdevices
             continue
         if section not in SECTIONS:
             raise ConfigError(
@@ -297,23 +242,3 @@ def _from_env(env: Mapping[str, str], raw: dict[str, Any]) -> dict[str, dict[str
                 f"config error: {where}: expected {check.expected}, got {shown(value)}{exc}"
             ) from None
     return values
-
-
-def hostname_id(name: str | None = None) -> str:
-    """The machine's hostname made into a valid device id (``PC-07.lab.local`` → ``pc-07``,
-    ``Máy-Tính-3`` → ``may-tinh-3``: Vietnamese diacritics dropped, ``đ`` → ``d``)."""
-    host = (name or socket.gethostname()).split(".")[0].lower().replace("đ", "d")
-    host = "".join(c for c in unicodedata.normalize("NFKD", host) if not unicodedata.combining(c))
-    cleaned = "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "-" for c in host)
-    cleaned = cleaned.lstrip("-_")[:63]
-    return cleaned or "device"
-
-
-def default_state_dir() -> str:
-    """Where the sequence counter lives unless ``[state] directory`` says otherwise."""
-    if os.name == "nt":
-        return os.path.join(os.environ.get("PROGRAMDATA", r"C:\ProgramData"), "schoolnet-agent")
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        return "/var/lib/schoolnet-agent"
-    base = os.environ.get("XDG_STATE_HOME") or os.path.expanduser("~/.local/state")
-    return os.path.join(base, "schoolnet-agent")

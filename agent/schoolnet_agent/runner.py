@@ -5,9 +5,10 @@ Reports are scheduled on the monotonic clock, so they neither drift (a collectio
 by NTP. After a pause longer than an interval (a suspended laptop) the missed slots are
 skipped, not fired in a burst.
 
-Delivery is one seam, ``deliver(Outgoing)``: every message the agent sends (telemetry, events,
-inventory, and reports a gateway sends for the projectors and boards it probes) passes through
-it, so the on-disk spool for schools that are offline for days has one place to sit.
+Delivery is one seam, ``deliver(Outgoing)`` (``delivery/outgoing.py``): every message the agent
+sends (telemetry, events, inventory, and reports a gateway sends for the projectors and boards
+it probes) passes through it, so the on-disk spool for schools that are offline for days has
+one place to sit. The runner has its parts built (``assembly.py``) and drives them.
 """
 
 from __future__ import annotations
@@ -18,31 +19,28 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from schoolnet_agent import __version__
+from schoolnet_agent.assembly import load_probes, open_delivery
 from schoolnet_agent.config import AgentConfig
-from schoolnet_agent.delivery import open_delivery
-from schoolnet_agent.logonce import LogLimiter
-from schoolnet_agent.probes.loader import load_probes
+from schoolnet_agent.delivery.outgoing import Outgoing
+from schoolnet_agent.delivery.sequence import SequenceCounter
+from schoolnet_agent.delivery.transport import MqttTransport
+from schoolnet_agent.inventory.publisher import InventoryPublisher, default_collect
 from schoolnet_agent.probes.sampling import ProbeSet
-from schoolnet_agent.protocol import EVENTS, TELEMETRY, build_events_report, build_report, encode
-from schoolnet_agent.sequence import SequenceCounter
+from schoolnet_agent.protocol import (
+    EVENTS,
+    TELEMETRY,
+    Sample,
+    build_events_report,
+    build_report,
+    encode,
+)
 from schoolnet_agent.subdevices import Subdevices
-from schoolnet_agent.transport import MqttTransport
+from schoolnet_agent.util.logonce import LogLimiter
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class Outgoing:
-    """One message for the broker: the channel of ``device`` (None: this agent's own device)."""
-
-    channel: str
-    payload: bytes
-    device: str | None = None
-    retain: bool = False
 
 
 class Runner:
@@ -55,13 +53,13 @@ class Runner:
         sequence: SequenceCounter | None = None,
         deliver: Callable[[Outgoing], object] | None = None,
         clock: Callable[[], float] = time.monotonic,
-        inventory=None,
+        inventory: InventoryPublisher | None = None,
         subdevices: Subdevices | None = None,
     ):
         self.config = config
         dev = config.device
         self.transport = transport or MqttTransport(config.mqtt, dev.school, dev.id)
-        self.probes = probes or ProbeSet(load_probes(config.probes.active, config=config))
+        self.probes = probes or ProbeSet(load_probes(config))
         self.sequence = sequence or SequenceCounter(config.state.directory)
         # The on-disk spool (delivery.py) unless a deliver function is given or it is disabled.
         self.delivery = open_delivery(config, self.transport) if deliver is None else None
@@ -70,17 +68,31 @@ class Runner:
             self.probes.probes = [
                 p
                 for p in self.probes.probes  # a metered link skips probes
-                if not (self.delivery.metered and getattr(p, "uses_data", False))
+                if not (self.delivery.metered and p.uses_data)
             ]
             self.probes.probes.extend(self.delivery.probes())
         self.clock = clock
         self.stop_event = threading.Event()
         self.reports = 0
         self._limiter = LogLimiter(log)
-        # Hardware inventory (inventory/publisher.py; `run` sets it up): sent at start and on change.
+        # Hardware inventory (attach_inventory; `run` sets it up): sent at start and on change.
         self.inventory = inventory
         # Projectors and boards a gateway reports as devices of their own ([[projectors]], [[boards]]).
         self.subdevices = subdevices or Subdevices.from_config(config, self.send)
+
+    def attach_inventory(self) -> None:
+        """Send this machine's inventory (inventory/publisher.py) at start and when it changes,
+        numbered and sent like the runner's own reports."""
+        dev = self.config.device
+        self.inventory = InventoryPublisher(
+            dev.school,
+            dev.id,
+            dev.kind,
+            self.sequence.next,
+            self.send,
+            default_collect(self.config.state.directory),
+            self.clock,
+        )
 
     def build(self) -> bytes:
         """Collect every probe once and encode the report."""
@@ -96,9 +108,9 @@ class Runner:
         )
         return encode(report)
 
-    def _samples(self) -> list:
+    def _samples(self) -> list[Sample]:
         samples = self.probes.collect()
-        return self.delivery.shape(samples) if self.delivery else samples
+        return self.delivery.shape(samples, self.probes) if self.delivery else samples
 
     def tick(self) -> None:
         """One report, then the events the probes noticed, the inventory when due and changed,
@@ -176,7 +188,7 @@ class Runner:
                 self.delivery.close()
             log.info("stopped after %d reports", self.reports)
 
-    def stop(self, *_args) -> None:
+    def stop(self, *_args: object) -> None:
         self.stop_event.set()
 
     def install_signal_handlers(self) -> None:

@@ -9,8 +9,11 @@ costs its timeout, and must not delay the others), then for each one sends:
 * availability: retained ``online`` / ``offline`` when the gateway starts or stops reaching
   it (the gateway's Last Will covers only the gateway). It is not rewritten when the gateway
   stops: read a sub-device's availability together with its gateway's;
-* inventory: retained, when what PJLink tells (manufacturer, model, serial, name, lamps)
-  changes.
+* inventory: retained, when what the probe learnt of the device (a projector's PJLink answers:
+  manufacturer, model, serial, name, lamps) changes.
+
+Which probe reports which devices comes from the registry (``probes/__init__.py``: a probe with
+a ``section`` reports every entry of that section, and its name is their kind).
 """
 
 from __future__ import annotations
@@ -20,10 +23,14 @@ import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from schoolnet_agent import __version__
+from schoolnet_agent.assembly import probe_context
+from schoolnet_agent.delivery.outgoing import Outgoing
+from schoolnet_agent.delivery.sequence import SequenceCounter
 from schoolnet_agent.inventory.publisher import ChangeDetector, build_inventory_report
+from schoolnet_agent.probes import PROBES
 from schoolnet_agent.probes.base import Probe
 from schoolnet_agent.probes.sampling import ProbeSet
 from schoolnet_agent.protocol import (
@@ -36,7 +43,9 @@ from schoolnet_agent.protocol import (
     build_report,
     encode,
 )
-from schoolnet_agent.sequence import SequenceCounter
+
+if TYPE_CHECKING:
+    from schoolnet_agent.config import AgentConfig
 
 log = logging.getLogger(__name__)
 
@@ -73,21 +82,26 @@ class Subdevices:
         self.interval = interval
 
     @classmethod
-    def from_config(cls, config, send: Callable[[Any], bool]) -> Subdevices:
-        from schoolnet_agent.probes.board import BoardProbe
-        from schoolnet_agent.probes.projector import ProjectorProbe
-
+    def from_config(cls, config: AgentConfig, send: Callable[[Any], bool]) -> Subdevices:
+        """A device for every configured entry, probed by its section's probe (imported only
+        when the section has entries)."""
         directory = os.path.join(config.state.directory, "devices")
-        devices = [
-            Subdevice(
-                p.id, "projector", ProjectorProbe(p), SequenceCounter(directory, f"seq-{p.id}")
-            )
-            for p in config.projectors
-        ]
-        devices += [
-            Subdevice(b.id, "board", BoardProbe(b), SequenceCounter(directory, f"seq-{b.id}"))
-            for b in config.boards
-        ]
+        context = probe_context(config)
+        kinds = PROBES.sections()
+        devices = []
+        for section, entries in config.subdevices.items():
+            if not entries:
+                continue
+            probe_class = PROBES.probe_class(kinds[section])
+            devices += [
+                Subdevice(
+                    s.id,
+                    kinds[section],
+                    probe_class.from_settings(s, context),
+                    SequenceCounter(directory, f"seq-{s.id}"),
+                )
+                for s in entries
+            ]
         return cls(config.device.school, devices, send, config.device.interval_seconds)
 
     def tick(self) -> None:
@@ -101,8 +115,6 @@ class Subdevices:
             self.report(device, samples)
 
     def report(self, device: Subdevice, samples: list[Sample]) -> None:
-        from schoolnet_agent.runner import Outgoing
-
         reachable = bool(getattr(device.probe, "reachable", True))
         if reachable != device.online and self.send(
             Outgoing(AVAILABILITY, ONLINE if reachable else OFFLINE, device=device.id, retain=True)

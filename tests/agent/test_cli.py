@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from schoolnet_agent.probes.docs import fields_markdown
+from schoolnet_agent.docs import fields_markdown
 from schoolnet_agent.protocol import decode, validate
 from tests.support.mqtt import Subscriber, clear_retained
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
-from schoolnet_agent.config import ConfigError, hostname_id, load_config
+from schoolnet_agent.config import MODELS, SECTIONS, AgentConfig, ConfigError, load_config
+from schoolnet_agent.probes import PROBES
+from schoolnet_agent.settings.device import hostname_id
 from tests.support.paths import ROOT as ROOT_DIR
 
 EXAMPLE = ROOT_DIR / "agent/agent.example.toml"
@@ -164,15 +168,31 @@ def test_unreadable_and_invalid_files(tmp_path):
         load_text(tmp_path, MINIMAL + f'[mqtt]\ntls = true\nca_file = "{tmp_path / "ca.crt"}"\n')
 
 
-@pytest.mark.parametrize(
-    "host,expected",
-    [
-        ("PC-07.lab.local", "pc-07"),
-        ("Máy_Tính 3", "may_tinh-3"),
-        ("Phòng-Đào-Tạo", "phong-dao-tao"),
-        ("--x", "x"),
-        ("...", "device"),
-    ],
-)
-def test_hostname_becomes_a_valid_device_id(host, expected):
-    assert hostname_id(host) == expected
+GATEWAY = '[device]\nschool = "lc-test-01"\nid = "gw"\nkind = "gateway"\n'
+
+
+def test_gateway_probes_run_by_default_only_on_a_gateway(tmp_path):
+    gateway_probes = {r.name for r in PROBES if r.gateway}
+    assert gateway_probes == {"uplink", "netquality", "lan"}
+    gateway = load_text(tmp_path, GATEWAY)
+    assert gateway_probes <= set(gateway.probes.active)
+    assert gateway.gateway.lan_subnets == [] and gateway.gateway.ping_lan_gateway is False, (
+        "no default address to probe: nothing but the broker host unless configured"
+    )
+    pc = load_text(tmp_path, GATEWAY.replace("gateway", "lab_pc"))
+    assert not gateway_probes & set(pc.probes.active)
+    chosen = load_text(
+        tmp_path,
+        GATEWAY.replace("gateway", "teacher_pc") + '[probes]\nenabled = ["cpu", "uplink"]\n',
+    )
+    assert chosen.probes.active == ["cpu", "uplink"], "a PC with a USB modem may ask for it"
+
+
+@pytest.mark.parametrize("section", list(MODELS))
+def test_every_key_of_every_section_is_checked_and_every_check_is_a_key(section):
+    """Each section's keys are its model's fields (the model lives with its unit); the loader
+    refuses any other key and checks each one."""
+    model = MODELS[section]
+    assert SECTIONS[section] is model.KEYS
+    assert set(model.KEYS) == {f.name for f in dataclasses.fields(model)}
+    assert [f.name for f in dataclasses.fields(AgentConfig)].count(section) == 1

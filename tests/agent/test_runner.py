@@ -7,16 +7,20 @@ import time
 
 import pytest
 
-from schoolnet_agent.config import AgentConfig, DeviceSettings, ProbeSettings, StateSettings
+from schoolnet_agent.config import AgentConfig, ProbeSettings
 from schoolnet_agent.probes.base import Field, Probe
 from schoolnet_agent.probes.sampling import ProbeSet
 from schoolnet_agent.protocol import decode
 from schoolnet_agent.runner import Runner, next_due
-from schoolnet_agent.transport import MqttSettings
+from schoolnet_agent.settings.device import DeviceSettings, StateSettings
+from schoolnet_agent.settings.mqtt import MqttSettings
 from tests.support.mqtt import Subscriber, clear_retained
+from tests.support.probes import FAILOVER, Changing
 
 TELEMETRY = "schoolnet/v1/lc-test-01/pc-01/telemetry"
 AVAILABILITY = "schoolnet/v1/lc-test-01/pc-01/availability"
+EVENTS_TOPIC = "schoolnet/v1/lc-test-01/gw/events"
+GW_TELEMETRY = "schoolnet/v1/lc-test-01/gw/telemetry"
 
 
 class SlowProbe(Probe):
@@ -141,3 +145,39 @@ def test_a_failing_delivery_does_not_stop_the_loop(mosquitto, started, caplog):
 )
 def test_next_due_keeps_to_the_grid(due, now, expected):
     assert next_due(due, 60.0, now) == expected
+
+
+def test_runner_publishes_events_after_the_report_and_nothing_when_there_are_none(
+    mosquitto, tmp_path
+):
+    config = AgentConfig(
+        DeviceSettings("lc-test-01", "gw", "gateway", 60),
+        MqttSettings(port=mosquitto.port, username="lc-test-01", password="gw-secret-01"),
+        ProbeSettings(enabled=[]),
+        StateSettings(str(tmp_path / "state")),
+    )
+    probe = Changing([FAILOVER])
+    runner = Runner(config, probes=ProbeSet([probe]))
+    sub = Subscriber(mosquitto.port, topic="schoolnet/v1/lc-test-01/gw/+")
+    runner.transport.start()
+    try:
+        runner.tick()
+        telemetry = decode(sub.wait_for(GW_TELEMETRY).payload)
+        events = decode(sub.wait_for(EVENTS_TOPIC).payload)  # validated against the schema
+        assert events["events"] == [FAILOVER.as_json()]
+        assert (events["school"], events["device"], events["kind"]) == (
+            "lc-test-01",
+            "gw",
+            "gateway",
+        )
+        assert events["seq"] > telemetry["seq"], "events share the device's sequence"
+        runner.tick()
+        second = decode(sub.wait_for(GW_TELEMETRY).payload)
+        assert second["seq"] == events["seq"] + 1, "no events report when nothing happened"
+        probe.queued = [FAILOVER]
+        runner.tick()
+        decode(sub.wait_for(GW_TELEMETRY).payload)
+        assert decode(sub.wait_for(EVENTS_TOPIC).payload)["events"][0]["type"] == "uplink_changed"
+    finally:
+        runner.transport.stop(graceful=True)
+        sub.close()

@@ -10,14 +10,16 @@ import time
 
 import pytest
 
-from schoolnet_agent.config import AgentConfig, DeviceSettings, ProbeSettings, StateSettings
+from schoolnet_agent.config import AgentConfig, ProbeSettings
+from schoolnet_agent.delivery.outgoing import Outgoing
 from schoolnet_agent.probes.board import BoardSettings
 from schoolnet_agent.probes.projector import ProjectorSettings
 from schoolnet_agent.probes.sampling import ProbeSet
 from schoolnet_agent.protocol import decode
-from schoolnet_agent.runner import Outgoing, Runner
+from schoolnet_agent.runner import Runner
+from schoolnet_agent.settings.device import DeviceSettings, StateSettings
+from schoolnet_agent.settings.mqtt import MqttSettings
 from schoolnet_agent.subdevices import Subdevices
-from schoolnet_agent.transport import MqttSettings
 from tests.support.mqtt import GW01, Subscriber, clear_retained
 from tests.support.pjlink_server import FakeProjector, PJLinkServer
 
@@ -37,7 +39,7 @@ def gateway_config(port, tmp_path, projectors, boards, interval=0.5):
         ProbeSettings(enabled=["system"]),
         StateSettings(str(tmp_path / "state")),
     )
-    config.projectors, config.boards = projectors, boards
+    config.subdevices = {"projectors": projectors, "boards": boards}
     return config
 
 

@@ -139,15 +139,15 @@ def test_gateways_get_lines_targets_and_subdevices_and_pcs_none(example):
 
 
 def test_the_agent_accepts_the_gateway_config_with_its_projectors(example):
-    from schoolnet_agent.budget import detect_metered
     from schoolnet_agent.config import load_config
+    from schoolnet_agent.delivery.budget import detect_metered
 
     config = load_config(str(example[0] / FIBRE_GW / "agent.toml"), env={})
-    assert [(p.id, p.password) for p in config.projectors] == [
+    assert [(p.id, p.password) for p in config.subdevices["projectors"]] == [
         ("proj-01", "JBMIAProjectorLink"),
         ("proj-02", None),
     ]
-    assert [b.id for b in config.boards] == ["board-01"]
+    assert [b.id for b in config.subdevices["boards"]] == ["board-01"]
     assert [(line.isp, line.cellular) for line in config.gateway.lines] == [
         ("VNPT", False),
         ("Viettel", True),

@@ -1,4 +1,6 @@
-"""firmware_configs/mosquitto: the production example config and ACL, run by Debian's Mosquitto.
+"""firmware_configs/mosquitto: the production example config and ACL, run by Mosquitto 2.0.11
+(Debian bookworm) and 2.0.21 (bookworm-backports, what a Sở installs today): every test runs on
+both.
 
 The example is rewritten only where a test must differ from production: its two listeners move
 to free loopback ports, file paths point at the test's directory (a CA and server certificate
@@ -15,7 +17,7 @@ import ssl
 import pytest
 
 from devenv.mqtt_auth import write_password_file
-from devenv.services import MqttAccount
+from devenv.services import MOSQUITTO_VERSIONS, MqttAccount
 from tests.support.example_broker import (
     EXAMPLES,
     connect,
@@ -35,11 +37,13 @@ ACCOUNTS = {
 }
 
 
-@pytest.fixture(scope="module")
-def broker(tmp_path_factory):
+@pytest.fixture(scope="module", params=sorted(MOSQUITTO_VERSIONS))
+def broker(tmp_path_factory, request):
     workdir = tmp_path_factory.mktemp("example-broker")
     write_password_file(workdir / "passwd", ACCOUNTS.values())
-    server = start_example_broker(workdir, workdir / "passwd", EXAMPLES / "acl.example")
+    server = start_example_broker(
+        workdir, workdir / "passwd", EXAMPLES / "acl.example", version=request.param
+    )
     yield server
     server.stop()
 

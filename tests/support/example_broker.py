@@ -1,5 +1,5 @@
-"""Debian's Mosquitto running firmware_configs/mosquitto's production example, on test
-ports and with test files, plus the paho clients the tests drive it with."""
+"""Mosquitto (2.0.11 or 2.0.21) running firmware_configs/mosquitto's production example, on
+test ports and with test files, plus the paho clients the tests drive it with."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import paho.mqtt.client as mqtt
 
-from devenv.services import MqttAccount, Service, find_binary, free_port, wait_for_port
+from devenv.services import MqttAccount, Service, free_port, mosquitto_binary, wait_for_port
 from tests.support.paths import ROOT as ROOT_DIR
 
 EXAMPLES = ROOT_DIR / "firmware_configs" / "mosquitto"
@@ -78,15 +78,17 @@ def rewrite_example(text: str, tls_port: int, plain_port: int, paths: dict[str, 
 
 
 class ExampleBroker(Service):
-    """Debian's mosquitto running the rewritten example config."""
+    """A Mosquitto of the given version running the rewritten example config."""
 
-    def start_with(self, conf: Path, tls_port: int) -> ExampleBroker:
-        self._spawn([find_binary("mosquitto", "/usr/sbin/mosquitto"), "-c", str(conf)])
+    def start_with(self, conf: Path, tls_port: int, version: str) -> ExampleBroker:
+        self._spawn([mosquitto_binary(version), "-c", str(conf)])
         wait_for_port(tls_port, proc=self.proc)
         return self
 
 
-def start_example_broker(workdir: Path, password_file: Path, acl_file: Path) -> ExampleBroker:
+def start_example_broker(
+    workdir: Path, password_file: Path, acl_file: Path, version: str = "2.0.11"
+) -> ExampleBroker:
     """The example config with this test's certificate, password file and ACL; the broker
     knows its ``tls_port`` and the ``ca`` that signed its certificate."""
     workdir.mkdir(parents=True, exist_ok=True)
@@ -108,7 +110,7 @@ def start_example_broker(workdir: Path, password_file: Path, acl_file: Path) -> 
             },
         )
     )
-    server = ExampleBroker("mosquitto", workdir, plain_port).start_with(conf, tls_port)
+    server = ExampleBroker("mosquitto", workdir, plain_port).start_with(conf, tls_port, version)
     server.tls_port, server.ca = tls_port, certs["ca.crt"]
     return server
 

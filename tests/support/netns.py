@@ -336,8 +336,8 @@ def _driver_main() -> None:  # pragma: no cover - runs in the namespace's subpro
     import time
     import traceback
 
+    from schoolnet_agent.assembly import load_probes
     from schoolnet_agent.config import load_config
-    from schoolnet_agent.probes.loader import load_probes
     from schoolnet_agent.probes.sampling import ProbeSet
 
     logging.basicConfig(level=logging.INFO, stream=sys.stderr)
@@ -347,7 +347,7 @@ def _driver_main() -> None:  # pragma: no cover - runs in the namespace's subpro
     offset = [0.0]
     try:
         config = load_config(f.name, env={})
-        probes = load_probes(setup["probes"], config=config)
+        probes = load_probes(config, setup["probes"])
         for probe in probes:
             if hasattr(probe, "clock"):
                 probe.clock = lambda: time.monotonic() + offset[0]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import socket
 import socketserver
 import threading
 from dataclasses import dataclass, field
@@ -158,3 +159,10 @@ class PJLinkServer(socketserver.ThreadingTCPServer):
         self.shutdown()
         self.server_close()
         self._thread.join(5)
+
+
+def free_closed_port() -> int:
+    """A loopback port with nothing listening (connections to it are refused)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import time
 
-from schoolnet_agent.budget import BudgetSettings
-from schoolnet_agent.config import AgentConfig, DeviceSettings, ProbeSettings, StateSettings
-from schoolnet_agent.delivery import SpoolSettings
+from schoolnet_agent.config import AgentConfig, ProbeSettings
+from schoolnet_agent.delivery.settings import BudgetSettings, SpoolSettings
 from schoolnet_agent.protocol import decode, encode
 from schoolnet_agent.protocol.batch import decode_batch
 from schoolnet_agent.runner import Runner
-from schoolnet_agent.transport import MqttSettings
+from schoolnet_agent.settings.device import DeviceSettings, StateSettings
+from schoolnet_agent.settings.mqtt import MqttSettings
 from tests.support.mqtt import Subscriber
 
 BATCH = "schoolnet/v1/lc-test-01/pc-01/batch"

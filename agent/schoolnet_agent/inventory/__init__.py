@@ -1,43 +1,8 @@
 """Hardware and OS inventory for procurement: what each machine is, published when it changes.
 
-``collect_facts()`` picks the reader for the platform (``linux.py``: sysfs/procfs;
-``windows.py``: WMI through PowerShell; smartctl for disk health on both, ``smart.py``), and
-``identity.py`` turns the evidence into a ``machine_id`` that survives cloned lab images.
-``publisher.py`` sends the result, retained, on the ``inventory`` channel at start and when
-its hash changes. Keys: docs/protocol.md, "Names other parts depend on".
+``machine.py`` picks the reader for the platform (``linux.py``: sysfs/procfs; ``windows.py``:
+WMI through PowerShell; smartctl for disk health on both, ``smart.py``) and adds the
+``machine_id`` that ``identity.py`` keeps across cloned lab images. ``publisher.py`` sends the
+result, retained, on the ``inventory`` channel at start and when its hash changes, through the
+delivery below it. Keys: docs/protocol.md, "Names other parts depend on".
 """
-
-from __future__ import annotations
-
-import platform
-from typing import Any
-
-from schoolnet_agent.inventory.common import Facts
-from schoolnet_agent.inventory.identity import Evidence, machine_id
-
-
-class UnsupportedPlatform(Exception):
-    """No inventory reader for this operating system (e.g. macOS, BSD)."""
-
-
-def collect_facts(system: str | None = None, **kwargs: Any) -> Facts:
-    """This machine's facts; ``kwargs`` go to the platform's reader (fixture roots, runners)."""
-    system = system or platform.system()
-    if system == "Linux":
-        from schoolnet_agent.inventory import linux
-
-        return linux.collect(**kwargs)
-    if system == "Windows":
-        from schoolnet_agent.inventory import windows
-
-        return windows.collect(**kwargs)
-    raise UnsupportedPlatform(f"no hardware inventory on {system or 'this system'}")
-
-
-def machine_inventory(state_directory: str, facts: Facts) -> dict[str, Any]:
-    """The inventory with its ``machine_id`` (created or checked in the state directory)."""
-    evidence = Evidence(facts.smbios_uuid, facts.serial, list(facts.macs))
-    return {"machine_id": machine_id(state_directory, evidence), **facts.inventory}
-
-
-__all__ = ["Facts", "UnsupportedPlatform", "collect_facts", "machine_inventory"]

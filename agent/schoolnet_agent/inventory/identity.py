@@ -24,6 +24,7 @@ import os
 import re
 import time
 import uuid as uuidlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 log = logging.getLogger(__name__)
@@ -81,7 +82,7 @@ def same_machine(recorded: Evidence, current: Evidence) -> bool:
     return True  # nothing to compare: keep the id rather than change it on a hunch
 
 
-def machine_id(directory: str, current: Evidence, clock=time.time) -> str:
+def machine_id(directory: str, current: Evidence, clock: Callable[[], float] = time.time) -> str:
     """This machine's id: the recorded one if the evidence still matches, else a new one
     (recorded with the evidence). Never raises for a bad file: it is replaced, with a log line."""
     path = os.path.join(directory, FILENAME)
@@ -135,7 +136,7 @@ def _load(path: str) -> tuple[str, Evidence] | None:
         return None
 
 
-def _save(path: str, mid: str, evidence: Evidence, clock) -> None:
+def _save(path: str, mid: str, evidence: Evidence, clock: Callable[[], float]) -> None:
     data = {
         "machine_id": mid,
         "smbios_uuid": evidence.smbios_uuid,

@@ -16,8 +16,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from schoolnet_agent.logonce import LogLimiter
+from schoolnet_agent.delivery.outgoing import Outgoing
 from schoolnet_agent.protocol import INVENTORY, SCHEMA_VERSION, encode
+from schoolnet_agent.util.logonce import LogLimiter
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ class InventoryPublisher:
         device: str,
         kind: str,
         next_seq: Callable[[], int],
-        send: Callable[[Any], bool],
+        send: Callable[[Outgoing], bool],
         collect: Callable[[], dict[str, Any]],
         clock: Callable[[], float] = time.monotonic,
         check_every: float = CHECK_EVERY_SECONDS,
@@ -82,20 +83,6 @@ class InventoryPublisher:
         self.sent = 0
         self._due: float | None = None
         self._limiter = LogLimiter(log)
-
-    @classmethod
-    def for_runner(cls, runner) -> InventoryPublisher:
-        """This machine's inventory, numbered and sent like the runner's own reports."""
-        dev = runner.config.device
-        return cls(
-            dev.school,
-            dev.id,
-            dev.kind,
-            runner.sequence.next,
-            runner.send,
-            default_collect(runner.config.state.directory),
-            runner.clock,
-        )
 
     def tick(self) -> bool:
         """Check if due; True when an inventory was sent."""
@@ -117,8 +104,6 @@ class InventoryPublisher:
             return False
         if not self.detector.changed(inventory):
             return False
-        from schoolnet_agent.runner import Outgoing
-
         payload = encode(
             build_inventory_report(self.school, self.device, self.kind, self.next_seq(), inventory)
         )
@@ -134,7 +119,7 @@ def default_collect(state_directory: str) -> Callable[[], dict[str, Any]]:
     """The platform reader with ``machine_id``, for ``InventoryPublisher``."""
 
     def collect() -> dict[str, Any]:
-        from schoolnet_agent.inventory import collect_facts, machine_inventory
+        from schoolnet_agent.inventory.machine import collect_facts, machine_inventory
 
         return machine_inventory(state_directory, collect_facts())
 

@@ -35,8 +35,12 @@ log = logging.getLogger(__name__)
 
 TIMEOUT_SECONDS = 60.0
 USB_BUS_TYPE = 7  # MSFT_PhysicalDisk.BusType
-MEDIA_TYPES = {3: "hdd", 4: "ssd"}
-HEALTH = {0: "passed", 1: "failed", 2: "failed"}  # warning = predicted failure: replace it
+MEDIA_TYPES: dict[int | None, str] = {3: "hdd", 4: "ssd"}
+HEALTH: dict[int | None, str] = {
+    0: "passed",
+    1: "failed",
+    2: "failed",
+}  # warning = predicted failure: replace it
 
 SCRIPT = r"""
 $ErrorActionPreference = 'SilentlyContinue'
@@ -91,7 +95,8 @@ def run_powershell(run: Callable[..., Any] = subprocess.run) -> str:
             f"powershell.exe printed nothing (exit {done.returncode}): "
             f"{(done.stderr or '').strip()[:200]}"
         )
-    return done.stdout
+    out: str = done.stdout
+    return out
 
 
 def arch_bits(text: Any) -> int | None:

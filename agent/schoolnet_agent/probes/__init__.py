@@ -1,30 +1,30 @@
 """Probes: one module each, registered here in one line each.
 
-A probe is imported only when enabled, by its dotted path, so a probe whose library is missing
-or broken (or a gateway probe that needs scapy) costs nothing where it is not used, and its
-failure to load is logged and skipped (see ``loader.py``). Fields: ``probes/README.md``.
+A probe is imported only when enabled, by the path on its line, so a probe whose library is
+missing or broken (or a gateway probe that needs scapy) costs nothing where it is not used,
+and its failure to load is logged and skipped (``registry.py``). What a probe measures, the
+settings it takes, which of its fields a metered link may leave out and whether it spends data
+itself are in its module; the line says only what is needed before importing it. The config
+loader, the field reference (``schoolnet-agent probes``, ``probes/README.md``), the lean
+reports and the configuration's checks all read this list; nothing else names the probes.
 """
 
-BUILTIN_PROBES: dict[str, str] = {
-    "cpu": "schoolnet_agent.probes.cpu:CpuProbe",
-    "mem": "schoolnet_agent.probes.mem:MemProbe",
-    "disk": "schoolnet_agent.probes.disk:DiskProbe",
-    "diskio": "schoolnet_agent.probes.diskio:DiskIoProbe",
-    "net": "schoolnet_agent.probes.net:NetProbe",
-    "system": "schoolnet_agent.probes.system:SystemProbe",
-    "sensors": "schoolnet_agent.probes.sensors:SensorsProbe",
-    "board_usb": "schoolnet_agent.probes.board:UsbBoardProbe",
-    "uplink": "schoolnet_agent.probes.uplink:UplinkProbe",
-    "netquality": "schoolnet_agent.probes.netquality:NetQualityProbe",
-    "lan": "schoolnet_agent.probes.lan:LanProbe",
-}
+from schoolnet_agent.probes.registry import Registration, Registry
 
-# Enabled by default only where device.kind is "gateway" (they read the [gateway] section).
-GATEWAY_PROBES = ("uplink", "netquality", "lan")
-
-# Probes of the other devices a school's gateway reports (``[[projectors]]``, ``[[boards]]``
-# in its configuration): one instance per configured device, never named in ``probes.enabled``.
-SUBDEVICE_PROBES: dict[str, str] = {
-    "projector": "schoolnet_agent.probes.projector:ProjectorProbe",
-    "board": "schoolnet_agent.probes.board:BoardProbe",
-}
+PROBES = Registry(
+    (
+        Registration("cpu", ".cpu:CpuProbe"),
+        Registration("mem", ".mem:MemProbe"),
+        Registration("disk", ".disk:DiskProbe"),
+        Registration("diskio", ".diskio:DiskIoProbe"),
+        Registration("net", ".net:NetProbe"),
+        Registration("system", ".system:SystemProbe"),
+        Registration("sensors", ".sensors:SensorsProbe"),
+        Registration("board_usb", ".board_usb:UsbBoardProbe"),
+        Registration("uplink", ".uplink:UplinkProbe", gateway=True),
+        Registration("netquality", ".netquality:NetQualityProbe", gateway=True),
+        Registration("lan", ".lan:LanProbe", gateway=True),
+        Registration("projector", ".projector:ProjectorProbe", section="projectors"),
+        Registration("board", ".board:BoardProbe", section="boards"),
+    )
+)

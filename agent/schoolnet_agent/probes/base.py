@@ -1,20 +1,26 @@
 """What every probe is: a name, its fields declared once as data, and ``collect()``.
 
-Declaring fields as data (as Glances' ``fields_description`` does) gives three things from one
+Declaring fields as data (as Glances' ``fields_description`` does) gives several things from one
 place: the documentation table (``schoolnet-agent probes``), a check that a probe only emits
-what it documents, and the unit of every field, which is also the suffix of its name.
+what it documents, the unit of every field (also the suffix of its name), and which fields a
+lean report on a metered link leaves out. A probe class states the rest of its facts too: the
+settings it is set up with and whether it spends data itself. Only what must be known before
+its module is imported sits on its registration line (``probes/__init__.py``).
+
+A probe is handed its own settings and a :class:`ProbeContext`, never the whole configuration:
+the config loader sits above the probes, and a probe must not depend on it.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from schoolnet_agent.protocol import Event, Sample
 
 if TYPE_CHECKING:
-    from schoolnet_agent.config import AgentConfig
+    from schoolnet_agent.settings.device import DeviceSettings
 
 # Units that a field name must carry as its suffix (before ``_total`` for a counter).
 SUFFIX_UNITS = ("bytes", "percent", "seconds", "celsius", "bps", "ms", "hours")
@@ -27,11 +33,26 @@ class Field:
     A name ending in ``_total`` is a monotonic counter. With a unit from SUFFIX_UNITS the name
     ends with it (``used_bytes``, ``read_bytes_total``); ``count`` goes with ``_count``; other
     units (``bool``, ``number``, ``packets``...) name what is counted and need no suffix.
+
+    ``optional``: left out of the lean reports of a metered link, because no alert, dashboard
+    panel or planners' report reads it, or it can be derived from the fields kept.
     """
 
     name: str
     unit: str
     description: str
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class ProbeContext:
+    """What a probe may know of the agent it runs in, besides its own settings: the device, where
+    the broker is (the gateway probes measure the way to it) and which probes run beside it."""
+
+    device: DeviceSettings
+    broker_host: str
+    broker_port: int
+    enabled: tuple[str, ...] = ()
 
 
 class Probe(ABC):
@@ -45,10 +66,16 @@ class Probe(ABC):
     description: ClassVar[str]
     instance: ClassVar[str | None] = None  # what the instance tag names, e.g. "mount point"
     fields: ClassVar[tuple[Field, ...]]
+    # The settings it is set up with: a shared section's model (``GatewaySettings``) or, for a
+    # sub-device probe, the model of one entry (with the checks of its keys in ``KEYS``).
+    settings_model: ClassVar[type[Any] | None] = None
+    # It spends data itself (a throughput test): not run on a metered link.
+    uses_data: ClassVar[bool] = False
 
     @classmethod
-    def from_config(cls, config: AgentConfig | None) -> Probe:
-        """The probe set up for this agent; most probes need no settings (gateway ones do)."""
+    def from_settings(cls, settings: Any, context: ProbeContext) -> Probe:
+        """The probe as the config loader sets it up: ``settings`` is the configured instance of
+        ``settings_model`` (None without one). Most probes need neither."""
         return cls()
 
     @abstractmethod
@@ -72,3 +99,8 @@ class Probe(ABC):
     @classmethod
     def field_names(cls) -> frozenset[str]:
         return frozenset(f.name for f in cls.fields)
+
+    @classmethod
+    def optional_fields(cls) -> frozenset[str]:
+        """The fields a lean report leaves out."""
+        return frozenset(f.name for f in cls.fields if f.optional)

@@ -7,9 +7,12 @@ first report after start is the average since boot instead of a meaningless 0 (p
 
 from __future__ import annotations
 
+from typing import Any
+
 import psutil
 
 from schoolnet_agent.probes.base import Field, Probe
+from schoolnet_agent.protocol import Sample
 
 MODES = ("user", "system", "iowait", "steal", "idle")
 
@@ -19,28 +22,35 @@ class CpuProbe(Probe):
     description = "Processor use over the last interval (all CPUs together)."
     fields = (
         Field("usage_percent", "percent", "busy time: everything but idle and iowait"),
-        Field("user_percent", "percent", "time in user programs (includes nice)"),
-        Field("system_percent", "percent", "time in the kernel, including interrupts"),
+        Field("user_percent", "percent", "time in user programs (includes nice)", optional=True),
+        Field(
+            "system_percent", "percent", "time in the kernel, including interrupts", optional=True
+        ),
         Field("iowait_percent", "percent", "idle while waiting for disk I/O (Linux): a slow disk"),
-        Field("steal_percent", "percent", "time taken by the hypervisor (virtual machines)"),
-        Field("idle_percent", "percent", "idle time"),
+        Field(
+            "steal_percent",
+            "percent",
+            "time taken by the hypervisor (virtual machines)",
+            optional=True,
+        ),
+        Field("idle_percent", "percent", "idle time", optional=True),
         Field("load1", "number", "load average over 1 minute (emulated on Windows)"),
-        Field("load5", "number", "load average over 5 minutes"),
-        Field("load15", "number", "load average over 15 minutes"),
-        Field("logical_count", "count", "logical CPUs"),
+        Field("load5", "number", "load average over 5 minutes", optional=True),
+        Field("load15", "number", "load average over 15 minutes", optional=True),
+        Field("logical_count", "count", "logical CPUs", optional=True),
     )
 
-    def __init__(self, ps=psutil):
+    def __init__(self, ps: Any = psutil) -> None:
         self.ps = ps
         self._last: dict[str, float] | None = None
 
-    def collect(self):
+    def collect(self) -> list[Sample]:
         now = self._modes(self.ps.cpu_times())
         before = self._last or dict.fromkeys(now, 0.0)
         self._last = now
         delta = {k: max(now[k] - before.get(k, 0.0), 0.0) for k in now}
         total = sum(delta.values())
-        values: dict = {
+        values: dict[str, Any] = {
             f"{m}_percent": round(100.0 * delta[m] / total, 2) if total else None
             for m in MODES
             if m in delta
@@ -59,7 +69,7 @@ class CpuProbe(Probe):
         return [self.sample(values)]
 
     @staticmethod
-    def _modes(times) -> dict[str, float]:
+    def _modes(times: Any) -> dict[str, float]:
         """Fold psutil's OS-specific modes into MODES, each second counted once."""
         t = times._asdict()
         guest = t.get("guest", 0.0) + t.get("guest_nice", 0.0)  # already inside user/nice

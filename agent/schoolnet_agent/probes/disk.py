@@ -7,9 +7,12 @@ device mounted twice (bind mounts) is reported once, and at most MAX_MOUNTS in a
 
 from __future__ import annotations
 
+from typing import Any
+
 import psutil
 
 from schoolnet_agent.probes.base import Field, Probe
+from schoolnet_agent.protocol import Sample
 
 MAX_MOUNTS = 16
 SKIP_FSTYPES = frozenset(
@@ -41,16 +44,16 @@ class DiskProbe(Probe):
     description = "Space on each mounted file system that holds data."
     instance = "mount point (`/`, `/home`, `C:\\`)"
     fields = (
-        Field("total_bytes", "bytes", "size of the file system"),
-        Field("used_bytes", "bytes", "space in use"),
+        Field("total_bytes", "bytes", "size of the file system", optional=True),
+        Field("used_bytes", "bytes", "space in use", optional=True),
         Field("free_bytes", "bytes", "space left for ordinary users"),
         Field("used_percent", "percent", "used / (used + free), as `df` shows it"),
     )
 
-    def __init__(self, ps=psutil):
+    def __init__(self, ps: Any = psutil) -> None:
         self.ps = ps
 
-    def collect(self):
+    def collect(self) -> list[Sample]:
         samples = []
         for part in self.mounts():
             try:
@@ -70,7 +73,7 @@ class DiskProbe(Probe):
             )
         return samples
 
-    def mounts(self) -> list:
+    def mounts(self) -> list[Any]:
         chosen, devices = [], set()
         for part in self.ps.disk_partitions(all=False):
             if (

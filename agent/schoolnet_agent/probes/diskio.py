@@ -8,10 +8,12 @@ exists, which leaves out partitions, loop, RAM, zram, LVM and RAID devices.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import psutil
 
 from schoolnet_agent.probes.base import Field, Probe
+from schoolnet_agent.protocol import Sample
 
 MAX_DISKS = 16
 
@@ -23,16 +25,16 @@ class DiskIoProbe(Probe):
     fields = (
         Field("read_bytes_total", "bytes", "bytes read since boot"),
         Field("write_bytes_total", "bytes", "bytes written since boot"),
-        Field("read_ops_total", "operations", "read operations since boot"),
-        Field("write_ops_total", "operations", "write operations since boot"),
+        Field("read_ops_total", "operations", "read operations since boot", optional=True),
+        Field("write_ops_total", "operations", "write operations since boot", optional=True),
         Field("busy_ms_total", "ms", "milliseconds the disk was busy since boot (Linux)"),
     )
 
-    def __init__(self, ps=psutil, sys_block: str = "/sys/block"):
+    def __init__(self, ps: Any = psutil, sys_block: str = "/sys/block") -> None:
         self.ps = ps
         self.sys_block = sys_block
 
-    def collect(self):
+    def collect(self) -> list[Sample]:
         counters = self.ps.disk_io_counters(perdisk=True) or {}
         samples = []
         for disk in sorted(counters):

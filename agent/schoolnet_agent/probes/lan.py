@@ -28,21 +28,17 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from schoolnet_agent.gateway_settings import GatewaySettings
-from schoolnet_agent.logonce import LogLimiter
-from schoolnet_agent.probes.base import Field, Probe
-from schoolnet_agent.probes.rawsocket import (
+from schoolnet_agent.probes.base import Field, Probe, ProbeContext
+from schoolnet_agent.probes.helpers.rawsocket import (
     RAW_ACCESS,
     RawSocketAccess,
     free_packets,
     import_scapy_lean,
 )
-from schoolnet_agent.protocol import Event
-
-if TYPE_CHECKING:
-    from schoolnet_agent.config import AgentConfig
+from schoolnet_agent.protocol import Event, Sample
+from schoolnet_agent.settings.gateway import GatewaySettings
+from schoolnet_agent.util.logonce import LogLimiter
 
 log = logging.getLogger(__name__)
 
@@ -235,6 +231,7 @@ class LanProbe(Probe):
         ),
         Field("sweep_seconds", "seconds", "time the sweep of this subnet took"),
     )
+    settings_model = GatewaySettings
 
     def __init__(
         self,
@@ -258,10 +255,10 @@ class LanProbe(Probe):
         self._limiter = LogLimiter(log)
 
     @classmethod
-    def from_config(cls, config: AgentConfig | None) -> LanProbe:
-        return cls(config.gateway) if config else cls()
+    def from_settings(cls, settings: GatewaySettings, context: ProbeContext) -> LanProbe:
+        return cls(settings)
 
-    def collect(self):
+    def collect(self) -> list[Sample]:
         now = self.clock()
         if not self.settings.lan_subnets or (
             self._next_sweep is not None and now < self._next_sweep
@@ -290,7 +287,7 @@ class LanProbe(Probe):
         missing = len(self._reported_missing)
         samples = []
         for subnet, (hosts, seconds) in swept.items():
-            values = {
+            values: dict[str, float | int | bool | str | None] = {
                 "hosts_count": len(hosts),
                 "sweep_seconds": round(seconds, 3),
                 **{_count_field(k): sum(1 for h in hosts if h.kind == k) for k in KINDS},
@@ -304,7 +301,7 @@ class LanProbe(Probe):
             samples.append(self.sample(values, instance=subnet))
         return samples
 
-    def events(self):
+    def events(self) -> list[Event]:
         events, self._pending = self._pending, []
         return events
 

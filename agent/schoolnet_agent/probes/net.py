@@ -7,9 +7,12 @@ lab PC's NIC point at a bad cable or switch port.
 
 from __future__ import annotations
 
+from typing import Any
+
 import psutil
 
 from schoolnet_agent.probes.base import Field, Probe
+from schoolnet_agent.protocol import Sample
 
 MAX_NICS = 16
 VIRTUAL_PREFIXES = ("lo", "veth", "docker", "br-", "virbr", "ifb", "dummy", "cni", "flannel")
@@ -22,20 +25,20 @@ class NetProbe(Probe):
     fields = (
         Field("recv_bytes_total", "bytes", "bytes received"),
         Field("sent_bytes_total", "bytes", "bytes sent"),
-        Field("recv_packets_total", "packets", "packets received"),
-        Field("sent_packets_total", "packets", "packets sent"),
+        Field("recv_packets_total", "packets", "packets received", optional=True),
+        Field("sent_packets_total", "packets", "packets sent", optional=True),
         Field("recv_errors_total", "errors", "receive errors"),
         Field("sent_errors_total", "errors", "send errors"),
-        Field("recv_drops_total", "packets", "incoming packets dropped"),
-        Field("sent_drops_total", "packets", "outgoing packets dropped"),
+        Field("recv_drops_total", "packets", "incoming packets dropped", optional=True),
+        Field("sent_drops_total", "packets", "outgoing packets dropped", optional=True),
         Field("up", "bool", "the interface is up"),
-        Field("speed_bps", "bps", "negotiated link speed, when the driver tells it"),
+        Field("speed_bps", "bps", "negotiated link speed, when the driver tells it", optional=True),
     )
 
-    def __init__(self, ps=psutil):
+    def __init__(self, ps: Any = psutil) -> None:
         self.ps = ps
 
-    def collect(self):
+    def collect(self) -> list[Sample]:
         counters = self.ps.net_io_counters(pernic=True) or {}
         stats = self.ps.net_if_stats()
         samples = []

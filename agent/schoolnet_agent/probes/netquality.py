@@ -25,17 +25,15 @@ import time
 import urllib.request
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, TimeoutError as FutureTimeout
-from typing import TYPE_CHECKING
+from typing import Any, cast
 
-from schoolnet_agent.gateway_settings import GatewaySettings
-from schoolnet_agent.logonce import LogLimiter
-from schoolnet_agent.probes.base import Field, Probe
-from schoolnet_agent.probes.icmp import PingResult, ping, resolve
-from schoolnet_agent.probes.rawsocket import RAW_ACCESS, RawSocketAccess
-from schoolnet_agent.probes.uplink_classify import classify_uplink
-
-if TYPE_CHECKING:
-    from schoolnet_agent.config import AgentConfig
+from schoolnet_agent.probes.base import Field, Probe, ProbeContext
+from schoolnet_agent.probes.helpers.icmp import PingResult, ping, resolve
+from schoolnet_agent.probes.helpers.rawsocket import RAW_ACCESS, RawSocketAccess
+from schoolnet_agent.probes.helpers.uplink_classify import classify_uplink
+from schoolnet_agent.protocol import Sample
+from schoolnet_agent.settings.gateway import GatewaySettings
+from schoolnet_agent.util.logonce import LogLimiter
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +71,7 @@ class NetQualityProbe(Probe):
         Field("download_bps", "bps", "speedtest: download throughput from the collector"),
         Field("upload_bps", "bps", "speedtest: upload throughput to the collector"),
     )
+    settings_model = GatewaySettings
 
     def __init__(
         self,
@@ -98,15 +97,13 @@ class NetQualityProbe(Probe):
         self._limiter = LogLimiter(log)
 
     @classmethod
-    def from_config(cls, config: AgentConfig | None) -> NetQualityProbe:
-        if config is None:
-            return cls()
+    def from_settings(cls, settings: GatewaySettings, context: ProbeContext) -> NetQualityProbe:
         # The uplink probe already pings the broker host: its echoes are not sent twice.
         return cls(
-            config.gateway,
-            config.mqtt.host,
-            config.mqtt.port,
-            broker_icmp="uplink" not in config.probes.active,
+            settings,
+            context.broker_host,
+            context.broker_port,
+            broker_icmp="uplink" not in context.enabled,
         )
 
     def targets(self) -> list[tuple[str, str]]:
@@ -119,7 +116,7 @@ class NetQualityProbe(Probe):
                 pairs.append(("lan_gateway", gateway))
         return pairs
 
-    def collect(self):
+    def collect(self) -> list[Sample]:
         now = self.clock()
         samples = []
         if self._next_quality is None or now >= self._next_quality:
@@ -138,11 +135,12 @@ class NetQualityProbe(Probe):
                 )
         return samples
 
-    def _quality(self):
-        values: dict[str, dict] = {}
+    def _quality(self) -> list[Sample]:
+        values: dict[str, dict[str, Any]] = {}
         addresses: dict[str, str] = {}
         for instance, host in self.targets():
-            values[instance] = v = {}
+            v: dict[str, Any] = {}
+            values[instance] = v
             icmp = self.broker_icmp or host != self.broker_host
             if _is_address(host):
                 if icmp:
@@ -181,8 +179,8 @@ class NetQualityProbe(Probe):
         self._next_speedtest = now + s.speedtest_interval_seconds
         return s.speedtest_on_cellular or not classify_uplink(self.root).cellular
 
-    def _speedtest(self):
-        base = self.settings.speedtest_url.rstrip("/")
+    def _speedtest(self) -> list[Sample]:
+        base = cast(str, self.settings.speedtest_url).rstrip("/")  # due only when it is set
         size = self.settings.speedtest_bytes
         auth = (
             {"Authorization": f"Bearer {self.settings.speedtest_token}"}
@@ -233,7 +231,7 @@ def _resolve_within(host: str, timeout: float) -> str | None:
         return None
 
 
-def _tcp_connect(host: str, port: int) -> dict:
+def _tcp_connect(host: str, port: int) -> dict[str, Any]:
     started = time.perf_counter()
     try:
         with socket.create_connection((host, port), timeout=TCP_TIMEOUT_SECONDS):

@@ -13,11 +13,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
-from schoolnet_agent.logonce import LogLimiter
-from schoolnet_agent.probes.base import Field, Probe
-from schoolnet_agent.probes.pjlink import (
+from schoolnet_agent.probes.base import Field, Probe, ProbeContext
+from schoolnet_agent.probes.helpers.pjlink import (
     ERROR_PARTS,
     PORT,
     PJLinkAuthError,
@@ -29,10 +28,18 @@ from schoolnet_agent.probes.pjlink import (
     poll,
 )
 from schoolnet_agent.protocol import Sample
+from schoolnet_agent.settings.checks import Check, Host, Ident, Integer, Number, Text
+from schoolnet_agent.util.logonce import LogLimiter
 
 log = logging.getLogger(__name__)
 
 MAX_LAMPS = 8
+
+
+class Hours(Integer):
+    @property
+    def expected(self) -> str:
+        return f"a number of hours {self.lo}-{self.hi}"
 
 
 @dataclass
@@ -45,6 +52,15 @@ class ProjectorSettings:
     password: str | None = None
     timeout_seconds: float = 3.0
     lamp_rated_hours: int | None = None  # from the lamp's datasheet; PJLink does not tell it
+
+    KEYS: ClassVar[dict[str, Check]] = {
+        "id": Ident(),
+        "host": Host(),
+        "port": Integer(1, 65535),
+        "password": Text(),
+        "timeout_seconds": Number(0.1, 60),
+        "lamp_rated_hours": Hours(1, 100_000),
+    }
 
 
 class ProjectorProbe(Probe):
@@ -101,6 +117,7 @@ class ProjectorProbe(Probe):
         ),
         Field("pjlink_class", "number", "PJLink class the projector speaks (1 or 2)"),
     )
+    settings_model = ProjectorSettings
 
     def __init__(
         self, settings: ProjectorSettings, connect: Callable[..., PJLinkClient] = PJLinkClient
@@ -110,6 +127,10 @@ class ProjectorProbe(Probe):
         self.reachable = False
         self.inventory: dict[str, Any] | None = None
         self._limiter = LogLimiter(log)
+
+    @classmethod
+    def from_settings(cls, settings: ProjectorSettings, context: ProbeContext) -> ProjectorProbe:
+        return cls(settings)
 
     def collect(self) -> list[Sample]:
         s = self.settings

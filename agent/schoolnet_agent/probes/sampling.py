@@ -13,9 +13,9 @@ import math
 import re
 from collections.abc import Iterable
 
-from schoolnet_agent.logonce import LogLimiter
 from schoolnet_agent.probes.base import Probe
 from schoolnet_agent.protocol import Event, Sample
+from schoolnet_agent.util.logonce import LogLimiter
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,10 @@ class ProbeSet:
     @property
     def names(self) -> list[str]:
         return [p.name for p in self.probes]
+
+    def optional_fields(self) -> dict[str, frozenset[str]]:
+        """Probe name → the fields a lean report leaves out, as each probe declares them."""
+        return {p.name: p.optional_fields() for p in self.probes}
 
     def collect(self) -> list[Sample]:
         samples: list[Sample] = []

@@ -9,10 +9,12 @@ which is not an error.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import psutil
 
 from schoolnet_agent.probes.base import Field, Probe
+from schoolnet_agent.protocol import Sample
 
 MAX_SENSORS = 32
 
@@ -23,22 +25,30 @@ class SensorsProbe(Probe):
     instance = "`<chip>/<label>` for a temperature (`coretemp/Package id 0`), `battery`"
     fields = (
         Field("temperature_celsius", "celsius", "current temperature"),
-        Field("high_celsius", "celsius", "temperature the hardware calls high"),
-        Field("critical_celsius", "celsius", "temperature at which the hardware shuts down"),
+        Field("high_celsius", "celsius", "temperature the hardware calls high", optional=True),
+        Field(
+            "critical_celsius",
+            "celsius",
+            "temperature at which the hardware shuts down",
+            optional=True,
+        ),
         Field("battery_percent", "percent", "battery charge"),
         Field("power_plugged", "bool", "on mains power"),
         Field(
-            "battery_left_seconds", "seconds", "estimated time left on battery (when discharging)"
+            "battery_left_seconds",
+            "seconds",
+            "estimated time left on battery (when discharging)",
+            optional=True,
         ),
     )
 
-    def __init__(self, ps=psutil):
+    def __init__(self, ps: Any = psutil) -> None:
         self.ps = ps
 
-    def collect(self):
+    def collect(self) -> list[Sample]:
         return self._temperatures()[:MAX_SENSORS] + self._battery()
 
-    def _temperatures(self):
+    def _temperatures(self) -> list[Sample]:
         read = getattr(self.ps, "sensors_temperatures", None)  # absent on Windows and macOS
         samples = []
         for chip, entries in sorted((read() if read else {}).items()):
@@ -55,7 +65,7 @@ class SensorsProbe(Probe):
                 )
         return samples
 
-    def _battery(self):
+    def _battery(self) -> list[Sample]:
         read = getattr(self.ps, "sensors_battery", None)
         battery = read() if read else None
         if battery is None:
@@ -73,7 +83,7 @@ class SensorsProbe(Probe):
         ]
 
 
-def _finite(value):
+def _finite(value: float | None) -> float | None:
     """Drivers report 0 or None for thresholds they do not know; keep real readings only."""
     if value is None or not math.isfinite(value) or value <= 0:
         return None

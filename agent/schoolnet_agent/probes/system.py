@@ -7,10 +7,13 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from typing import Any
 
 import psutil
 
 from schoolnet_agent.probes.base import Field, Probe
+from schoolnet_agent.protocol import Sample
 
 
 class SystemProbe(Probe):
@@ -18,16 +21,23 @@ class SystemProbe(Probe):
     description = "Uptime, boot time, processes and logged-in users."
     fields = (
         Field("uptime_seconds", "seconds", "time since boot"),
-        Field("boot_time_seconds", "seconds", "boot time, seconds since the Unix epoch (UTC)"),
-        Field("process_count", "count", "running processes"),
-        Field("users_count", "count", "user sessions logged in (console and remote)"),
+        Field(
+            "boot_time_seconds",
+            "seconds",
+            "boot time, seconds since the Unix epoch (UTC)",
+            optional=True,
+        ),
+        Field("process_count", "count", "running processes", optional=True),
+        Field(
+            "users_count", "count", "user sessions logged in (console and remote)", optional=True
+        ),
     )
 
-    def __init__(self, ps=psutil, clock=time.time):
+    def __init__(self, ps: Any = psutil, clock: Callable[[], float] = time.time) -> None:
         self.ps = ps
         self.clock = clock
 
-    def collect(self):
+    def collect(self) -> list[Sample]:
         boot = self.ps.boot_time()
         return [
             self.sample(

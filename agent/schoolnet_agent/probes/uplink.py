@@ -19,18 +19,15 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any
 
-from schoolnet_agent.gateway_settings import GatewaySettings, UplinkLine
-from schoolnet_agent.probes.base import Field, Probe
-from schoolnet_agent.probes.icmp import PingResult, ping, resolve
-from schoolnet_agent.probes.modem import ModemReader
-from schoolnet_agent.probes.rawsocket import RAW_ACCESS, RawSocketAccess
-from schoolnet_agent.probes.uplink_classify import UplinkInfo, classify_uplink
-from schoolnet_agent.protocol import Event
-
-if TYPE_CHECKING:
-    from schoolnet_agent.config import AgentConfig
+from schoolnet_agent.probes.base import Field, Probe, ProbeContext
+from schoolnet_agent.probes.helpers.icmp import PingResult, ping, resolve
+from schoolnet_agent.probes.helpers.modem import ModemReader
+from schoolnet_agent.probes.helpers.rawsocket import RAW_ACCESS, RawSocketAccess
+from schoolnet_agent.probes.helpers.uplink_classify import UplinkInfo, classify_uplink
+from schoolnet_agent.protocol import Event, Sample
+from schoolnet_agent.settings.gateway import GatewaySettings, UplinkLine
 
 SEVERITY = {"failover": "warning", "link_lost": "critical", "failback": "info", "link_back": "info"}
 
@@ -84,6 +81,7 @@ class UplinkProbe(Probe):
         Field("signal_percent", "percent", "cellular: signal quality 0-100 (ModemManager)"),
         Field("operator", "text", "cellular: network operator (ModemManager)"),
     )
+    settings_model = GatewaySettings
 
     def __init__(
         self,
@@ -109,16 +107,16 @@ class UplinkProbe(Probe):
         self._pending: list[Event] = []
 
     @classmethod
-    def from_config(cls, config: AgentConfig | None) -> UplinkProbe:
-        return cls(config.gateway, config.mqtt.host) if config else cls()
+    def from_settings(cls, settings: GatewaySettings, context: ProbeContext) -> UplinkProbe:
+        return cls(settings, context.broker_host)
 
-    def collect(self):
+    def collect(self) -> list[Sample]:
         if not os.path.exists(os.path.join(self.root, "proc/net/route")):
             return []  # not Linux (a Windows PC with a modem): no route table to read, no guess
         info = classify_uplink(self.root)
         line, rank = self._match(info)
         kind = "none" if info.interface is None else (line.type if line else info.type)
-        values: dict = {
+        values: dict[str, Any] = {
             "type": kind,
             "fixed": kind in ("fibre", "dsl", "ethernet"),
             "cellular": kind == "cellular",
@@ -142,7 +140,7 @@ class UplinkProbe(Probe):
         )
         return [self.sample(values)]
 
-    def events(self):
+    def events(self) -> list[Event]:
         events, self._pending = self._pending, []
         return events
 
@@ -158,7 +156,7 @@ class UplinkProbe(Probe):
                 return line, i
         return None, len(lines) + (1 if info.cellular else 0)
 
-    def _add_modem(self, values: dict, isp: str | None) -> str | None:
+    def _add_modem(self, values: dict[str, Any], isp: str | None) -> str | None:
         status = self.modem.read()
         if status is None:
             return isp
@@ -169,7 +167,7 @@ class UplinkProbe(Probe):
         )
         return isp or status.operator
 
-    def _add_traffic(self, values: dict, interface: str, line: UplinkLine | None) -> None:
+    def _add_traffic(self, values: dict[str, Any], interface: str, line: UplinkLine | None) -> None:
         stats = os.path.join(self.root, "sys/class/net", interface, "statistics")
         try:
             with (
@@ -195,7 +193,7 @@ class UplinkProbe(Probe):
             busier = max(values["bandwidth_in_bps"], values["bandwidth_out_bps"])
             values["utilisation_percent"] = round(100.0 * busier / values["rate_bps"], 2)
 
-    def _add_ping(self, values: dict) -> None:
+    def _add_ping(self, values: dict[str, Any]) -> None:
         """Echoes to the broker host every ``quality_interval_seconds``: on 3G each costs bytes
         (5 echoes and replies of 28 bytes a minute are 12 MB a month at the IP layer), so they
         are not sent twice (``netquality`` leaves the broker to this probe) nor more often."""

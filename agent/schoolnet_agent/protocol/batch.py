@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from schoolnet_agent.protocol.payload import MAX_PAYLOAD_BYTES, PayloadError
@@ -28,7 +28,7 @@ def encode_batch(payloads: Iterable[bytes]) -> bytes:
     return zlib.compress(b"[" + b",".join(payloads) + b"]", 9)
 
 
-def decode_batch(payload: bytes, loads=json.loads) -> list[Any]:
+def decode_batch(payload: bytes, loads: Callable[[bytes], Any] = json.loads) -> list[Any]:
     """A batch payload → its items (not yet checked: each is validated like a lone report).
 
     Raises PayloadError for the batch as a whole: ``bad_batch`` when it does not inflate to a

@@ -109,7 +109,8 @@ def encode(report: dict[str, Any]) -> bytes:
 @lru_cache(maxsize=1)
 def schema() -> dict[str, Any]:
     text = resources.files("schoolnet_agent.protocol").joinpath("report-v1.schema.json").read_text()
-    return json.loads(text)
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
 
 
 def _inline_refs(node: Any, defs: dict[str, Any]) -> Any:
@@ -127,7 +128,7 @@ def _inline_refs(node: Any, defs: dict[str, Any]) -> Any:
 
 
 @lru_cache(maxsize=1)
-def _validator():
+def _validator() -> Callable[[dict[str, Any]], Any]:
     """The schema compiled to Python by fastjsonschema, refs inlined first: a ``$ref`` there
     becomes a call that formats the value's path on every field, even valid ones, which
     tripled the collector's cost per report."""
@@ -165,7 +166,9 @@ def validate(report: Any, check: Callable[[dict[str, Any]], None] = check_schema
 
 
 def decode(
-    payload: bytes, loads=json.loads, check: Callable[[dict[str, Any]], None] = check_schema
+    payload: bytes,
+    loads: Callable[[bytes], Any] = json.loads,
+    check: Callable[[dict[str, Any]], None] = check_schema,
 ) -> dict[str, Any]:
     """Parse and validate raw bytes from the wire."""
     if len(payload) > MAX_PAYLOAD_BYTES:

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from schoolnet_collector.core.config import NotifyConfig
+from schoolnet_collector.i18n import format_date
 from schoolnet_collector.notify import outbox, routing
 from schoolnet_collector.notify.channels import Message
 from schoolnet_collector.notify.outbox import Notification
@@ -83,14 +84,14 @@ def message(session: Session, row: Notification, renderer: Renderer) -> Message:
                 "school": school.name if school else i.school_id,
                 "summary": (i.details or {}).get(f"summary_{lang}") or i.summary,
                 "state": i.state,
-                "since": renderer.local(i.opened_at),
+                "since": renderer.local(i.opened_at, lang),
             }
         )
     return renderer.render(
         ["digest"],
         lang,
         {
-            "day": since.astimezone(renderer.tz).strftime("%d/%m/%Y"),
+            "day": format_date(since, lang, renderer.tz),
             "opened": opened,
             "still_open": still_open,
             "resolved_count": sum(1 for i in opened if i.state == "resolved"),

@@ -1,10 +1,19 @@
-"""Messages from template files: ``templates/<language>/<rule>.<transition>.j2``.
+"""Messages from template files: ``templates/<rule>.<transition>.j2``, in the reader's language.
 
 A template's first line is the subject (≤ 80 characters, so it fits a phone's notification),
 then a blank line, then the body: the form of an email, readable and editable by whoever
-runs the province's service without knowing Python. Lookup falls back from the rule's own
-template to ``default.<transition>``; a reminder or an escalation reuses the ``opened`` text
-under a prefix ("Nhắc lại: ", "Chưa xử lý: "). Vietnamese unless the contact chose English.
+runs the province's service without knowing Python. The packaged templates write their words
+as ``{% trans %}`` messages of the collector's catalogue (``schoolnet_collector.i18n``), so
+one file serves both languages; an environment per language fills them in and formats times
+and numbers for it. Lookup falls back from the rule's own template to
+``default.<transition>``; a reminder or an escalation reuses the ``opened`` text under a
+prefix ("Nhắc lại: ", "Chưa xử lý: "). Vietnamese unless the contact chose English.
+
+A province's ``notify.templates_dir`` is searched first, as ``<language>/<name>.j2`` (its own
+words in one language, the form these files always had) and then ``<name>.j2`` (one file for
+both languages, with ``{% trans %}``); what it does not have comes from the package.
+Whitespace: the environment trims the newline after a block tag, so a line that ends with
+``{% endtrans %}`` ends with ``{% endtrans +%}`` to keep its newline.
 """
 
 from __future__ import annotations
@@ -16,11 +25,14 @@ from zoneinfo import ZoneInfo
 from jinja2 import (
     Environment,
     FileSystemLoader,
+    Template,
     TemplateError,
     TemplateNotFound,
     TemplateSyntaxError,
 )
 
+from schoolnet_collector import i18n
+from schoolnet_collector.i18n import N_, NP_
 from schoolnet_collector.notify.channels import Message
 from schoolnet_collector.registry.alerting_models import Incident
 from schoolnet_collector.registry.devices import utc
@@ -29,27 +41,11 @@ from schoolnet_collector.registry.models import School
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 SUBJECT_MAX = 80
 
-WORDS = {
-    "vi": {
-        "repeat": "Nhắc lại: ",
-        "escalated": "Chưa xử lý: ",
-        "info": "thông tin",
-        "warning": "cảnh báo",
-        "critical": "nghiêm trọng",
-        "h": "giờ",
-        "min": "phút",
-        "day": "ngày",
-    },
-    "en": {
-        "repeat": "Reminder: ",
-        "escalated": "Unacknowledged: ",
-        "info": "info",
-        "warning": "warning",
-        "critical": "critical",
-        "h": "h",
-        "min": "min",
-        "day": "d",
-    },
+PREFIXES = {"repeat": N_("Reminder:"), "escalated": N_("Unacknowledged:")}
+SEVERITIES = {
+    "info": NP_("severity in a sentence", "info"),
+    "warning": NP_("severity in a sentence", "warning"),
+    "critical": NP_("severity in a sentence", "critical"),
 }
 
 
@@ -60,29 +56,48 @@ class TemplateProblem(ValueError):
 class Renderer:
     def __init__(self, timezone: str = "Asia/Ho_Chi_Minh", own_dir: Path | None = None) -> None:
         self.tz = ZoneInfo(timezone)
-        search = ([str(own_dir)] if own_dir else []) + [str(TEMPLATES)]  # the province's own first
-        self.env = Environment(
-            loader=FileSystemLoader(search),
-            autoescape=False,
-            trim_blocks=True,
-            keep_trailing_newline=False,
-        )
+        self.search = ([str(own_dir)] if own_dir else []) + [str(TEMPLATES)]  # the province's first
+        self._envs: dict[str, Environment] = {}
 
-    def local(self, when: datetime | None, short: bool = False) -> str:
-        if when is None:
-            return "?"
-        when = utc(when).astimezone(self.tz)
-        return when.strftime("%H:%M" if short else "%H:%M %d/%m/%Y")
+    def env(self, language: str) -> Environment:
+        """The templates' environment for ``language`` (made once: templates are compiled
+        per environment)."""
+        language = i18n.language(language)
+        env = self._envs.get(language)
+        if env is None:
+            env = self._envs[language] = i18n.jinja.environment(
+                language,
+                self.tz,
+                loader=FileSystemLoader(self.search),
+                autoescape=False,
+                trim_blocks=True,  # as [tool.babel] extracts notify/templates
+                keep_trailing_newline=False,
+            )
+        return env
+
+    def local(self, when: datetime | None, language: str, short: bool = False) -> str:
+        """A time as the contact's language writes it in the province's zone: "08:00" short,
+        else with the date."""
+        if short:
+            return i18n.format_time(utc(when), language, self.tz)
+        return i18n.format_datetime(utc(when), language, self.tz)
 
     def duration(self, delta: timedelta, language: str) -> str:
-        w = WORDS[language]
-        minutes = max(0, int(delta.total_seconds() // 60))
-        days, rest = divmod(minutes, 1440)
-        hours, minutes = divmod(rest, 60)
-        parts = ([f"{days} {w['day']}"] if days else []) + ([f"{hours} {w['h']}"] if hours else [])
-        return (
-            " ".join([*parts, f"{minutes} {w['min']}"]) if minutes or not parts else " ".join(parts)
-        )
+        return i18n.format_duration(delta, language)
+
+    def template(self, names: list[str], language: str) -> Template:
+        """The first of ``names`` found: the province's own file in this language, then one
+        for every language (the province's, then the package's)."""
+        env = self.env(language)
+        for name in names:
+            for candidate in (f"{language}/{name}.j2", f"{name}.j2"):
+                try:
+                    return env.get_template(candidate)
+                except TemplateNotFound:
+                    continue
+                except TemplateSyntaxError as exc:
+                    raise TemplateProblem(f"{candidate}:{exc.lineno}: {exc.message}") from None
+        raise TemplateProblem(f"no template among {names} for language {language}")
 
     def render(
         self,
@@ -92,21 +107,8 @@ class Renderer:
         dedup_key: str = "",
         event: dict[str, object] | None = None,
     ) -> Message:
-        language = language if language in WORDS else "vi"
-        template = None
-        for lang in dict.fromkeys((language, "vi")):
-            for name in names:
-                try:
-                    template = self.env.get_template(f"{lang}/{name}.j2")
-                    break
-                except TemplateNotFound:
-                    continue
-                except TemplateSyntaxError as exc:
-                    raise TemplateProblem(f"{lang}/{name}.j2:{exc.lineno}: {exc.message}") from None
-            if template is not None:
-                break
-        if template is None:
-            raise TemplateProblem(f"no template among {names} for language {language}")
+        language = i18n.language(language)
+        template = self.template(names, language)
         try:
             text = template.render(**context).strip()
         except TemplateError as exc:
@@ -128,8 +130,7 @@ class Renderer:
         now: datetime,
         dedup_key: str = "",
     ) -> Message:
-        language = language if language in WORDS else "vi"
-        w = WORDS[language]
+        language = i18n.language(language)
         base = "opened" if transition in ("repeat", "escalated") else transition
         names = [
             f"{incident.rule}.{transition}",
@@ -144,12 +145,16 @@ class Renderer:
             "transition": transition,
             # The evaluator writes the summary in both languages into details.
             "summary": (incident.details or {}).get(f"summary_{language}") or incident.summary,
-            "prefix": w.get(transition, "") if transition in ("repeat", "escalated") else "",
-            "since": self.local(incident.opened_at),
-            "since_short": self.local(incident.opened_at, True),
-            "resolved": self.local(incident.resolved_at or now),
+            "prefix": PREFIXES[transition].translate(language) + " "
+            if transition in PREFIXES
+            else "",
+            "since": self.local(incident.opened_at, language),
+            "since_short": self.local(incident.opened_at, language, True),
+            "resolved": self.local(incident.resolved_at or now, language),
             "duration": self.duration(end - utc(incident.opened_at), language),
-            "severity": w.get(incident.severity, incident.severity),
+            "severity": SEVERITIES[incident.severity].translate(language)
+            if incident.severity in SEVERITIES
+            else incident.severity,
         }
         event = {
             "event": "incident",

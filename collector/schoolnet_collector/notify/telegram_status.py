@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from schoolnet_collector.i18n import LANGUAGES, NP_, gettext, language
 from schoolnet_collector.notify.channels import DeliveryError
 from schoolnet_collector.notify.channels.telegram import TelegramApi
 from schoolnet_collector.notify.render import Renderer
@@ -26,32 +27,27 @@ from schoolnet_collector.registry.models import School
 
 log = logging.getLogger("schoolnet.notify")
 
-TEXTS = {
-    "vi": {
-        "unknown_chat": "Chat này chưa được đăng ký với schoolnet (chat id {chat}). "
-        "Hãy gửi mã này cho cán bộ CNTT của Sở/Phòng.",
-        "which": "Gửi /status <mã trường>, ví dụ /status {example}.",
-        "no_school": "Không có trường {school} trong phạm vi của bạn.",
-        "online": "trực tuyến",
-        "offline": "mất kết nối",
-        "none": "chưa có",
-        "up": "hoạt động",
-        "down": "mất",
-        "unknown": "chưa rõ",
-    },
-    "en": {
-        "unknown_chat": "This chat is not registered with schoolnet (chat id {chat}). "
-        "Send this id to the province or district IT staff.",
-        "which": "Send /status <school id>, e.g. /status {example}.",
-        "no_school": "No school {school} within your scope.",
-        "online": "online",
-        "offline": "offline",
-        "none": "none",
-        "up": "up",
-        "down": "down",
-        "unknown": "unknown",
-    },
+WORDS = {
+    "online": NP_("status reply", "online"),
+    "offline": NP_("status reply", "offline"),
+    "none": NP_("status reply", "none"),
+    "up": NP_("status reply", "up"),
+    "down": NP_("status reply", "down"),
+    "unknown": NP_("status reply", "unknown"),
 }
+
+
+def no_school(lang: str, school: str) -> str:
+    return gettext(lang, "No school %(school)s within your scope.", school=school)
+
+
+def unknown_chat(lang: str, chat: str) -> str:
+    return gettext(
+        lang,
+        "This chat is not registered with schoolnet (chat id %(chat)s). "
+        "Send this id to the province or district IT staff.",
+        chat=chat,
+    )
 
 
 class StatusResponder:
@@ -106,21 +102,21 @@ class StatusResponder:
                 )
             )
             if not contacts:
-                return " / ".join(
-                    TEXTS[lang]["unknown_chat"].format(chat=chat) for lang in ("vi", "en")
-                )
+                return " / ".join(unknown_chat(lang, chat) for lang in LANGUAGES)
             contact = contacts[0]
-            lang = contact.language if contact.language in TEXTS else "vi"
+            lang = language(contact.language)
             allowed = self._scope(session, contacts)
             school_id = asked or (next(iter(allowed)) if len(allowed) == 1 else None)
             if school_id is None:
                 example = next(iter(allowed), "lc-0001")
-                return TEXTS[lang]["which"].format(example=example)
+                return gettext(
+                    lang, "Send /status <school id>, e.g. /status %(example)s.", example=example
+                )
             if school_id not in allowed and not any(c.role == "province" for c in contacts):
-                return TEXTS[lang]["no_school"].format(school=school_id)
+                return no_school(lang, school_id)
             school = session.get(School, school_id)
             if school is None:
-                return TEXTS[lang]["no_school"].format(school=school_id)
+                return no_school(lang, school_id)
             return self.status_text(session, school, lang)
 
     def _scope(self, session: Session, contacts: list[Contact]) -> set[str]:
@@ -135,7 +131,7 @@ class StatusResponder:
         return schools
 
     def status_text(self, session: Session, school: School, lang: str) -> str:
-        words, now = TEXTS[lang], self.clock()
+        words, now = {k: w.translate(lang) for k, w in WORDS.items()}, self.clock()
         devices = school_devices(session, school.id)
         online = [d for d in devices if is_online(d, now, self.offline_after)]
         gateways = [d for d in devices if d.kind == "gateway"]
@@ -168,7 +164,7 @@ class StatusResponder:
                 "id": i.id,
                 "summary": i.summary,
                 "state": i.state,
-                "since": self.renderer.local(i.opened_at),
+                "since": self.renderer.local(i.opened_at, lang),
             }
             for i in session.scalars(
                 select(Incident)
@@ -181,7 +177,7 @@ class StatusResponder:
             lang,
             {
                 "school": school,
-                "now": self.renderer.local(now),
+                "now": self.renderer.local(now, lang),
                 "gateway": gateway,
                 "uplink": uplink,
                 "online": len(online),

@@ -1,8 +1,8 @@
 """XLSX workbook of a report: the summary sheet first, then one sheet per level of school
 (and, for the replacement plan, the devices to replace), ready to attach to the yearly report.
 
-Headers are bold and frozen, columns sized to their content, notes (period, price assumptions)
-under the summary table. openpyxl writes the file; nothing here knows what a report contains.
+Headers are bold and frozen, columns sized to their content, numbers numeric with a number
+format, notes (period, price assumptions) under the summary table. openpyxl writes the file; nothing here knows what a report contains.
 """
 
 from __future__ import annotations
@@ -30,6 +30,15 @@ def sheet_title(text: str, used: set[str]) -> str:
     return title
 
 
+def number_format(value: object, year: bool = False) -> str:
+    """Numbers stay numbers (a planner sums them); the format only groups thousands and fixes
+    decimals, and Excel shows its separators in the reader's own locale (1.234,5 in a
+    Vietnamese Excel). Years are not grouped."""
+    if year or isinstance(value, bool) or not isinstance(value, int | float):
+        return "General"
+    return "#,##0" if isinstance(value, int) else "#,##0.0#"
+
+
 def xlsx_bytes(tables: list[Table]) -> bytes:
     wb = Workbook()
     default = wb.active
@@ -43,6 +52,8 @@ def xlsx_bytes(tables: list[Table]) -> bytes:
             cell.font = Font(bold=True)
         for row in table.rows:
             ws.append(row)
+            for i, cell in enumerate(ws[ws.max_row]):
+                cell.number_format = number_format(cell.value, i in table.years)
         if table.notes:
             ws.append([])
             for note in table.notes:

@@ -1,120 +1,125 @@
-"""Words the planners read, in Vietnamese and English: level names, indicator and column names.
+"""Words the planners read: level names, indicator and column names, verdicts.
 
 Vietnamese is the default (the reports go to the Sở and the province); English is there for
-the project's own people and partners. One table per kind of word, so a missing translation
-shows up as a KeyError in the tests, not as a blank cell in a report.
+the project's own people and partners. The words are in the collector's catalogue
+(``schoolnet_collector.i18n``): each table here marks them (English ids, with a context where
+the same English is said two ways in Vietnamese) and ``column`` / ``level_name`` / ``word``
+translate at the moment a report is written. A key missing from a table is a KeyError in the
+tests, not a blank cell in a report.
 """
 
 from __future__ import annotations
 
-LANGS = ("vi", "en")
+from schoolnet_collector.i18n import N_, NP_, Text
 
 LEVELS = {
-    "mam_non": ("Mầm non", "Preschool"),
-    "tieu_hoc": ("Tiểu học", "Primary"),
-    "thcs": ("THCS", "Lower secondary"),
-    "thpt": ("THPT", "Upper secondary"),
-    "gdtx": ("GDNN-GDTX", "Continuing education"),
-    "lien_cap": ("Liên cấp", "Multi-level"),
-    "other": ("Khác", "Other"),
+    "mam_non": NP_("school level", "Preschool"),
+    "tieu_hoc": NP_("school level", "Primary"),
+    "thcs": NP_("school level", "Lower secondary"),
+    "thpt": NP_("school level", "Upper secondary"),
+    "gdtx": NP_("school level", "Continuing education"),
+    "lien_cap": NP_("school level", "Multi-level"),
+    "other": NP_("school level", "Other"),
 }
 LEVEL_ORDER = tuple(LEVELS)
 
 INDICATORS = {
-    "schools": ("Số trường", "Schools"),
-    "internet": ("Có kết nối Internet", "With internet"),
-    "fixed_broadband": ("Có Internet cáp quang/cố định", "On fixed broadband"),
-    "cellular": ("Chỉ có 3G (USB Dcom)", "USB 3G only"),
-    "no_internet": ("Không có Internet", "No internet"),
-    "availability": ("Đường truyền hoạt động trong giờ học", "Uplink up during school hours"),
-    "rtt_ms": ("Độ trễ trung vị (ms)", "Median latency (ms)"),
-    "loss_percent": ("Tỷ lệ mất gói trung vị (%)", "Median packet loss (%)"),
-    "lab": (
-        "Trường có phòng máy hoạt động – {level}",
-        "Schools with a working computer lab – {level}",
-    ),
-    "lab_record": (
-        "Trường có phòng máy theo hồ sơ – {level}",
-        "Schools with a computer lab on record – {level}",
-    ),
-    "pcs_working": ("Máy tính hoạt động trên số kiểm kê", "Working PCs of those on record"),
-    "students_per_pc": (
-        "Học sinh trên một máy tính phòng máy hoạt động",
-        "Students per working lab PC",
-    ),
-    "projectors_working": ("Máy chiếu hoạt động", "Projectors working"),
-    "boards_working": ("Bảng tương tác hoạt động", "Interactive boards working"),
-    "digital_record": (
-        "Thiết bị có hồ sơ số (tự kiểm kê)",
-        "Equipment with a digital record (auto-inventoried)",
-    ),
-    "meeting_points": (
-        "Điểm họp trực tuyến tại trường THPT hoạt động",
-        "Online meeting points working at THPT schools",
-    ),
-    "districts_meeting_online": (
-        "Phòng GDĐT có trường đủ điều kiện họp trực tuyến",
-        "Districts with a school able to host an online meeting",
-    ),
+    "schools": NP_("indicator", "Schools"),
+    "internet": N_("With internet"),
+    "fixed_broadband": N_("On fixed broadband"),
+    "cellular": N_("USB 3G only"),
+    "no_internet": NP_("indicator", "No internet"),
+    "availability": N_("Uplink up during school hours"),
+    "rtt_ms": N_("Median latency (ms)"),
+    "loss_percent": N_("Median packet loss (%%)"),
+    "lab": N_("Schools with a working computer lab – %(level)s"),
+    "lab_record": N_("Schools with a computer lab on record – %(level)s"),
+    "pcs_working": N_("Working PCs of those on record"),
+    "students_per_pc": N_("Students per working lab PC"),
+    "projectors_working": N_("Projectors working"),
+    "boards_working": N_("Interactive boards working"),
+    "digital_record": N_("Equipment with a digital record (auto-inventoried)"),
+    "meeting_points": N_("Online meeting points working at THPT schools"),
+    "districts_meeting_online": N_("Districts with a school able to host an online meeting"),
 }
 
 COLUMNS = {
-    "scope": ("Phạm vi", "Scope"),
-    "group": ("Nhóm", "Group"),
-    "id": ("Mã", "Id"),
-    "name": ("Tên", "Name"),
-    "indicator": ("Chỉ số", "Indicator"),
-    "value": ("Giá trị", "Value"),
-    "numerator": ("Tử số", "Numerator"),
-    "denominator": ("Mẫu số", "Denominator"),
-    "unit": ("Đơn vị", "Unit"),
-    "target": ("Mục tiêu", "Target"),
-    "target_year": ("Năm mục tiêu", "Target year"),
-    "gap": ("Còn thiếu", "Gap"),
-    "source": ("Nguồn (kế hoạch)", "Source (plan)"),
-    "school": ("Trường", "School"),
-    "district": ("Huyện/Thành phố", "District"),
-    "level": ("Cấp học", "Level"),
-    "students": ("Số học sinh", "Students"),
-    "uplink": ("Kết nối", "Uplink"),
-    "device": ("Thiết bị", "Device"),
-    "kind": ("Loại", "Kind"),
-    "room": ("Phòng", "Room"),
-    "year": ("Năm", "Year"),
-    "age": ("Tuổi (năm)", "Age (years)"),
-    "score": ("Điểm", "Score"),
-    "verdict": ("Kết luận", "Verdict"),
-    "reasons": ("Lý do", "Reasons"),
-    "pcs": ("Máy tính cần thay", "PCs to replace"),
-    "labs_replace": ("Phòng máy cần thay", "Labs to replace"),
-    "labs_add": ("Phòng máy cần bổ sung", "Labs to add"),
-    "projectors": ("Máy chiếu cần thay", "Projectors to replace"),
-    "boards": ("Bảng tương tác cần thay", "Boards to replace"),
-    "cost": ("Kinh phí ước tính (VND)", "Estimated cost (VND)"),
-    "summary": ("Tổng hợp", "Summary"),
-    "devices": ("Thiết bị cần thay", "Devices to replace"),
-    "horizon": ("Kế hoạch 5 năm", "Five-year horizon"),
-    "province": ("Toàn tỉnh", "Province"),
+    "scope": NP_("report column", "Scope"),
+    "group": NP_("report column", "Group"),
+    "id": NP_("report column", "Id"),
+    "name": NP_("report column", "Name"),
+    "indicator": NP_("report column", "Indicator"),
+    "value": NP_("report column", "Value"),
+    "numerator": NP_("report column", "Numerator"),
+    "denominator": NP_("report column", "Denominator"),
+    "unit": NP_("report column", "Unit"),
+    "target": NP_("report column", "Target"),
+    "target_year": NP_("report column", "Target year"),
+    "gap": NP_("report column", "Gap"),
+    "source": NP_("report column", "Source (plan)"),
+    "school": NP_("report column", "School"),
+    "district": NP_("report column", "District"),
+    "level": NP_("report column", "Level"),
+    "students": NP_("report column", "Students"),
+    "uplink": NP_("report column", "Uplink"),
+    "device": NP_("report column", "Device"),
+    "kind": NP_("report column", "Kind"),
+    "room": NP_("report column", "Room"),
+    "year": NP_("report column", "Year"),
+    "age": NP_("report column", "Age (years)"),
+    "score": NP_("report column", "Score"),
+    "verdict": NP_("report column", "Verdict"),
+    "reasons": NP_("report column", "Reasons"),
+    "pcs": NP_("report column", "PCs to replace"),
+    "labs_replace": NP_("report column", "Labs to replace"),
+    "labs_add": NP_("report column", "Labs to add"),
+    "projectors": NP_("report column", "Projectors to replace"),
+    "boards": NP_("report column", "Boards to replace"),
+    "cost": NP_("report column", "Estimated cost (VND)"),
+    "summary": NP_("report column", "Summary"),
+    "devices": NP_("report column", "Devices to replace"),
+    "horizon": NP_("report column", "Five-year horizon"),
+    "province": NP_("report column", "Province"),
+    "lab_pcs_on_record": NP_("report column", "Lab PCs on record"),
+    "lab_pcs_working": NP_("report column", "Lab PCs working"),
+    "working_lab": NP_("report column", "Working lab"),
+    "pcs_on_record": NP_("report column", "PCs on record"),
+    "pcs_working": NP_("report column", "PCs working"),
+    "projectors_record": NP_("report column", "Projectors (record / working)"),
+    "boards_record": NP_("report column", "Boards (record / working)"),
+    "auto_inventoried": NP_("report column", "Devices auto-inventoried"),
+    "meeting_point": NP_("report column", "Meeting point"),
 }
 
-UPLINKS = {"fixed": ("Cố định", "Fixed"), "cellular": ("3G", "3G"), "none": ("Không", "None")}
-VERDICTS = {"replace": ("Thay thế", "Replace"), "watch": ("Theo dõi", "Watch"), "ok": ("Tốt", "OK")}
+UPLINKS = {
+    "fixed": NP_("uplink", "Fixed"),
+    "cellular": NP_("uplink", "3G"),
+    "none": NP_("uplink", "None"),
+}
+VERDICTS = {
+    "replace": NP_("verdict", "Replace"),
+    "watch": NP_("verdict", "Watch"),
+    "ok": NP_("verdict", "OK"),
+}
 GROUP_KINDS = {
-    "province": ("Tỉnh", "Province"),
-    "district": ("Huyện", "District"),
-    "level": ("Cấp học", "Level"),
-    "school": ("Trường", "School"),
-    "year": ("Năm", "Year"),
+    "province": NP_("report group", "Province"),
+    "district": NP_("report group", "District"),
+    "level": NP_("report group", "Level"),
+    "school": NP_("report group", "School"),
+    "year": NP_("report group", "Year"),
 }
+YES_NO = {True: NP_("report cell", "yes"), False: NP_("report cell", "no")}
 
 
-def pick(pair: tuple[str, str], lang: str) -> str:
-    return pair[0] if lang == "vi" else pair[1]
+def word(table: dict[str, Text], key: str, lang: str) -> str:
+    """``table[key]`` in ``lang``; a key the table does not know is shown as it is."""
+    text = table.get(key)
+    return text.translate(lang) if text is not None else key
 
 
 def level_name(level: str, lang: str) -> str:
-    return pick(LEVELS.get(level, (level, level)), lang)
+    return word(LEVELS, level, lang)
 
 
 def column(key: str, lang: str) -> str:
-    return pick(COLUMNS[key], lang)
+    return COLUMNS[key].translate(lang)

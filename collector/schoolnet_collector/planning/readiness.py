@@ -178,9 +178,7 @@ def compute(
 def from_data(data: FleetData, targets: Targets, as_of: int) -> Readiness:
     schools = [judge_school(data, s, targets) for s in data.schools]
     total_name = (
-        labels.pick(labels.COLUMNS["province"], "vi")
-        if data.scope.kind == "province"
-        else str(data.scope)
+        labels.column("province", "vi") if data.scope.kind == "province" else str(data.scope)
     )
     out = Readiness(
         str(data.scope),
@@ -287,11 +285,11 @@ def _share(
     num: float,
     den: float,
     target: Target | None = None,
-    label_args: Mapping[str, Mapping[str, object]] | None = None,
+    label_args: Mapping[str, object] | None = None,  # the label's placeholders
 ) -> Indicator:
-    vi, en = labels.INDICATORS[key.split(":")[0]]
-    if label_args:
-        vi, en = vi.format(**label_args["vi"]), en.format(**label_args["en"])
+    text = labels.INDICATORS[key.split(":")[0]]
+    args = label_args or {}
+    vi, en = text.translate("vi", **args), text.translate("en", **args)
     value = round(100.0 * num / den, 1) if den else None
     return Indicator(
         key, vi, en, "percent", value, num, den, target, target.gap(value) if target else None
@@ -306,7 +304,8 @@ def _plain(
     num: float | None = None,
     den: float | None = None,
 ) -> Indicator:
-    vi, en = labels.INDICATORS[key]
+    text = labels.INDICATORS[key]
+    vi, en = text.translate("vi"), text.translate("en")
     value = None if value is None else round(value, 2)
     return Indicator(
         key, vi, en, unit, value, num, den, target, target.gap(value) if target else None
@@ -342,10 +341,7 @@ def roll_up(
     ]
     for level in sorted({s.level for s in schools}, key=_level_rank):
         members = [s for s in schools if s.level == level]
-        names = {
-            "vi": {"level": labels.level_name(level, "vi")},
-            "en": {"level": labels.level_name(level, "en")},
-        }
+        names = {"level": labels.LEVELS.get(level, level)}  # the level in the label's language
         target = t(f"lab_{level}") if level in LAB_TARGET_LEVELS else None
         out.append(
             _share(

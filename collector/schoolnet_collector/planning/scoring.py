@@ -1,7 +1,9 @@
 """Replacement rules (``defaults/scoring.yaml``): a transparent score with its reasons.
 
-Every rule that holds adds its points and a reason in Vietnamese and English, with the
-measured value in it ("RAM 1.0 GiB, dưới mức tối thiểu 2.0 GiB"). Nothing is hidden in a
+Every rule that holds adds its points and a reason with the measured value in it, written in
+the reader's language when it is shown ("RAM 1,0 GiB, dưới mức tối thiểu 2,0 GiB"; English
+"RAM 1.0 GiB, below the minimum 2.0 GiB"): a reason is a message of the catalogue with its
+arguments (``i18n.Deferred``), not a frozen pair of strings. Nothing is hidden in a
 weight: the score is the sum of the reasons' points, the verdict a threshold on the score.
 ``assess(facts, rules, as_of)`` takes a ``DeviceFacts`` (what the registry and InfluxDB say
 about one device) and returns an ``Assessment``.
@@ -16,6 +18,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from schoolnet_collector.i18n import Deferred, Num, Pct, deferred
 from schoolnet_collector.planning.files import load_model
 
 PC_KINDS = ("lab_pc", "admin_pc", "teacher_pc")
@@ -122,11 +125,10 @@ class DeviceFacts:
 class Reason:
     code: str
     points: float
-    vi: str
-    en: str
+    message: Deferred
 
     def text(self, lang: str) -> str:
-        return self.vi if lang == "vi" else self.en
+        return self.message.render(lang)
 
 
 @dataclass
@@ -146,39 +148,39 @@ def assess(f: DeviceFacts, rules: ScoringRules, as_of: int) -> Assessment:
     p = rules.points
     reasons: list[Reason] = []
 
-    def add(code: str, vi: str, en: str) -> None:
-        reasons.append(Reason(code, getattr(p, code), vi, en))
+    def add(code: str, message: Deferred) -> None:
+        reasons.append(Reason(code, getattr(p, code), message))
 
     life = rules.life_years(f.kind)
     year = f.year
     age = as_of - year if year else None
     eol_year = year + life + 1 if year else None
     if age is not None and age > life:
-        src_vi, src_en = (
-            ("BIOS", "BIOS date") if f.year_source == "bios" else ("năm mua", "purchase year")
-        )
+        known = {"age": age, "year": str(year), "life": life}
         add(
             "end_of_life",
-            f"{age} năm tuổi ({src_vi} {year}), quá {life} năm sử dụng",
-            f"{age} years old ({src_en} {year}), past its {life}-year life",
+            deferred("%(age)s years old (BIOS date %(year)s), past its %(life)s-year life", **known)
+            if f.year_source == "bios"
+            else deferred(
+                "%(age)s years old (purchase year %(year)s), past its %(life)s-year life", **known
+            ),
         )
     if f.reports == 0 and f.school_reporting:
-        add(
-            "not_reporting",
-            "không gửi báo cáo trong kỳ (hỏng hoặc không dùng)",
-            "sent no report in the period (broken or unused)",
-        )
+        add("not_reporting", deferred("sent no report in the period (broken or unused)"))
     if f.kind in PC_KINDS:
         _pc_rules(f, rules, add)
     elif f.kind == "projector":
         if f.lamp_hours is not None and f.lamp_rated_hours and f.lamp_hours >= f.lamp_rated_hours:
             add(
                 "lamp_past_rating",
-                f"bóng đèn {f.lamp_hours:.0f} giờ, vượt tuổi thọ {f.lamp_rated_hours:.0f} giờ",
-                f"lamp at {f.lamp_hours:.0f} h, past its rated {f.lamp_rated_hours:.0f} h",
+                deferred(
+                    "lamp at %(hours)s h, past its rated %(rated)s h",
+                    hours=Num(f.lamp_hours, 0),
+                    rated=Num(f.lamp_rated_hours, 0),
+                ),
             )
         if f.pjlink_error:
-            add("pjlink_error", "máy chiếu báo lỗi (PJLink)", "projector reports an error (PJLink)")
+            add("pjlink_error", deferred("projector reports an error (PJLink)"))
     elif f.kind == "board" and (
         f.reports
         and f.reachable_percent is not None
@@ -186,10 +188,11 @@ def assess(f: DeviceFacts, rules: ScoringRules, as_of: int) -> Assessment:
     ):
         add(
             "board_unreachable",
-            f"bảng chỉ hoạt động {f.reachable_percent:.0f}% thời gian "
-            f"(tối thiểu {rules.board.min_reachable_percent:.0f}%)",
-            f"board reachable only {f.reachable_percent:.0f}% of the time "
-            f"(minimum {rules.board.min_reachable_percent:.0f}%)",
+            deferred(
+                "board reachable only %(share)s of the time (minimum %(minimum)s)",
+                share=Pct(f.reachable_percent / 100),
+                minimum=Pct(rules.board.min_reachable_percent / 100),
+            ),
         )
     score = sum(r.points for r in reasons)
     verdict = (
@@ -202,31 +205,25 @@ def assess(f: DeviceFacts, rules: ScoringRules, as_of: int) -> Assessment:
     return Assessment(f, age, eol_year, score, verdict, reasons)
 
 
-def _pc_rules(f: DeviceFacts, rules: ScoringRules, add: Callable[[str, str, str], None]) -> None:
+def _pc_rules(f: DeviceFacts, rules: ScoringRules, add: Callable[[str, Deferred], None]) -> None:
     pc = rules.pc
     if f.smart_failed:
-        add(
-            "smart_failed",
-            f"{f.smart_failed} ổ đĩa báo lỗi SMART",
-            f"{f.smart_failed} disk(s) failing SMART",
-        )
+        add("smart_failed", deferred("%(count)s disk(s) failing SMART", count=f.smart_failed))
     if f.crashes > pc.crashes_max:
         add(
             "crashes",
-            f"{f.crashes} lần khởi động lại bất thường trong kỳ",
-            f"{f.crashes} unexpected restarts in the period",
+            deferred("%(count)s unexpected restarts in the period", count=f.crashes),
         )
     if f.disk_used_percent is not None and f.disk_used_percent >= pc.disk_full_percent:
-        add(
-            "disk_full",
-            f"ổ đĩa đầy {f.disk_used_percent:.0f}%",
-            f"disk {f.disk_used_percent:.0f}% full",
-        )
+        add("disk_full", deferred("disk %(used)s full", used=Pct(f.disk_used_percent / 100)))
     if f.ram_bytes is not None and f.ram_bytes < pc.min_ram_bytes:
         add(
             "ram_low",
-            f"RAM {f.ram_bytes / GIB:.1f} GiB, dưới mức tối thiểu {pc.min_ram_bytes / GIB:.1f} GiB",
-            f"RAM {f.ram_bytes / GIB:.1f} GiB, below the minimum {pc.min_ram_bytes / GIB:.1f} GiB",
+            deferred(
+                "RAM %(ram)s GiB, below the minimum %(minimum)s GiB",
+                ram=Num(f.ram_bytes / GIB, 1),
+                minimum=Num(pc.min_ram_bytes / GIB, 1),
+            ),
         )
     if f.cpu_bits == 32:
-        add("cpu_32bit", "CPU chỉ chạy được phần mềm 32-bit", "CPU runs 32-bit software only")
+        add("cpu_32bit", deferred("CPU runs 32-bit software only"))

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from schoolnet_collector.i18n import format_datetime, format_vnd, gettext
 from schoolnet_collector.planning import labels
-from schoolnet_collector.planning.labels import column, level_name, pick
+from schoolnet_collector.planning.labels import column, level_name, word
 from schoolnet_collector.planning.procurement import Needs, ProcurementPlan, device_dict
 from schoolnet_collector.planning.readiness import Readiness
 
@@ -26,10 +27,12 @@ class Table:
     headers: list[str]
     rows: list[list[Cell]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # shown under the table (XLSX, text)
+    lang: str = "vi"  # the language of the words, and of the numbers when shown as text
+    years: frozenset[int] = frozenset()  # columns whose numbers are years: 2019, not 2.019
 
 
 def _yes(flag: bool, lang: str) -> str:
-    return ("Có" if flag else "Không") if lang == "vi" else ("yes" if flag else "no")
+    return labels.YES_NO[bool(flag)].translate(lang)
 
 
 def _group_name(kind: str, ident: str, name: str, lang: str) -> str:
@@ -58,13 +61,15 @@ def readiness_tables(r: Readiness, lang: str = "vi") -> list[Table]:
             c("gap"),
             c("source"),
         ],
+        lang=lang,
+        years=frozenset({9}),
     )
     for g in r.groups():
         for i in g.indicators:
             t = i.target
             summary.rows.append(
                 [
-                    pick(labels.GROUP_KINDS.get(g.kind, (g.kind, g.kind)), lang),
+                    word(labels.GROUP_KINDS, g.kind, lang),
                     g.id,
                     _group_name(g.kind, g.id, g.name, lang),
                     i.label(lang),
@@ -79,8 +84,15 @@ def readiness_tables(r: Readiness, lang: str = "vi") -> list[Table]:
                 ]
             )
     summary.notes.append(
-        f"{c('scope')}: {r.scope}; {r.period.start:%Y-%m-%d %H:%M} – "
-        f"{r.period.end:%Y-%m-%d %H:%M} UTC ({r.period.text}); as of {r.as_of}"
+        gettext(
+            lang,
+            "Scope: %(scope)s; %(start)s – %(end)s (%(period)s); as of %(year)s",
+            scope=r.scope,
+            start=format_datetime(r.period.start, lang),
+            end=format_datetime(r.period.end, lang),
+            period=r.period.text,
+            year=str(r.as_of),
+        )
     )
     out = [summary]
     heads = [
@@ -89,21 +101,21 @@ def readiness_tables(r: Readiness, lang: str = "vi") -> list[Table]:
         c("district"),
         c("students"),
         c("uplink"),
-        labels.pick(labels.INDICATORS["availability"], lang) + " (%)",
-        labels.pick(labels.INDICATORS["rtt_ms"], lang),
-        labels.pick(labels.INDICATORS["loss_percent"], lang),
-        "PC phòng máy (hồ sơ)" if lang == "vi" else "Lab PCs on record",
-        "PC phòng máy hoạt động" if lang == "vi" else "Lab PCs working",
-        "Phòng máy hoạt động" if lang == "vi" else "Working lab",
-        "Máy tính (hồ sơ)" if lang == "vi" else "PCs on record",
-        "Máy tính hoạt động" if lang == "vi" else "PCs working",
-        "Máy chiếu (hồ sơ / hoạt động)" if lang == "vi" else "Projectors (record / working)",
-        "Bảng tương tác (hồ sơ / hoạt động)" if lang == "vi" else "Boards (record / working)",
-        "Thiết bị có hồ sơ số" if lang == "vi" else "Devices auto-inventoried",
-        "Điểm họp trực tuyến" if lang == "vi" else "Meeting point",
+        labels.INDICATORS["availability"].translate(lang) + " (%)",
+        labels.INDICATORS["rtt_ms"].translate(lang),
+        labels.INDICATORS["loss_percent"].translate(lang),
+        c("lab_pcs_on_record"),
+        c("lab_pcs_working"),
+        c("working_lab"),
+        c("pcs_on_record"),
+        c("pcs_working"),
+        c("projectors_record"),
+        c("boards_record"),
+        c("auto_inventoried"),
+        c("meeting_point"),
     ]
     for g in r.levels:
-        table = Table(level_name(g.id, lang), heads)
+        table = Table(level_name(g.id, lang), heads, lang=lang)
         for s in (s for s in r.schools if s.level == g.id):
             table.rows.append(
                 [
@@ -111,7 +123,7 @@ def readiness_tables(r: Readiness, lang: str = "vi") -> list[Table]:
                     s.name,
                     s.district_name,
                     s.students,
-                    pick(labels.UPLINKS[s.uplink], lang),
+                    word(labels.UPLINKS, s.uplink, lang),
                     s.availability_percent,
                     s.rtt_ms,
                     s.loss_percent,
@@ -140,8 +152,13 @@ def _needs_row(n: Needs) -> list[Cell]:
 def procurement_tables(p: ProcurementPlan, lang: str = "vi") -> list[Table]:
     c: Callable[[str], str] = lambda k: column(k, lang)  # noqa: E731
     needs_heads = [c(k) for k in NEEDS_KEYS]
-    summary = Table(c("summary"), [c("group"), c("id"), c("name"), *needs_heads])
-    kind: Callable[[str], str] = lambda k: pick(labels.GROUP_KINDS[k], lang)  # noqa: E731
+    summary = Table(
+        c("summary"),
+        [c("group"), c("id"), c("name"), *needs_heads],
+        lang=lang,
+        years=frozenset({1}),
+    )
+    kind: Callable[[str], str] = lambda k: labels.GROUP_KINDS[k].translate(lang)  # noqa: E731
     summary.rows.append(
         [
             kind("province") if p.scope == "province" else p.scope,
@@ -160,23 +177,29 @@ def procurement_tables(p: ProcurementPlan, lang: str = "vi") -> list[Table]:
         )
     pr = p.prices
     summary.notes += [
-        (
-            f"Đơn giá giả định ({pr.as_of}): "
-            if lang == "vi"
-            else f"Assumed unit prices ({pr.as_of}): "
-        )
-        + ", ".join(f"{k} {v:,} VND" for k, v in pr.items.model_dump().items())
-        + f". {pr.note}",
-        (
-            f"Năm tham chiếu {p.as_of}; kỳ {p.period.text}; thiết bị chưa rõ tuổi: {p.unknown_age}"
-            if lang == "vi"
-            else f"As of {p.as_of}; period {p.period.text}; devices of unknown age: {p.unknown_age}"
+        gettext(
+            lang,
+            "Assumed unit prices (%(as_of)s): %(prices)s. %(note)s",
+            as_of=str(pr.as_of),
+            prices=", ".join(
+                f"{k} {format_vnd(v, lang)}" for k, v in pr.items.model_dump().items()
+            ),
+            note=pr.note,
+        ),
+        gettext(
+            lang,
+            "As of %(year)s; period %(period)s; devices of unknown age: %(unknown)s",
+            year=str(p.as_of),
+            period=p.period.text,
+            unknown=p.unknown_age,
         ),
     ]
     out = [summary]
     for g in p.levels:
         t = Table(
-            level_name(g.id, lang), [c("id"), c("name"), c("district"), c("students"), *needs_heads]
+            level_name(g.id, lang),
+            [c("id"), c("name"), c("district"), c("students"), *needs_heads],
+            lang=lang,
         )
         for s in (s for s in p.schools if s.level == g.id and not s.needs.empty):
             t.rows.append([s.id, s.name, s.district_name, s.students, *_needs_row(s.needs)])
@@ -194,6 +217,8 @@ def procurement_tables(p: ProcurementPlan, lang: str = "vi") -> list[Table]:
             c("verdict"),
             c("reasons"),
         ],
+        lang=lang,
+        years=frozenset({4}),
     )
     for a in p.flagged():
         d = device_dict(a, lang)
@@ -206,7 +231,7 @@ def procurement_tables(p: ProcurementPlan, lang: str = "vi") -> list[Table]:
                 d["year"],
                 d["age_years"],
                 d["score"],
-                pick(labels.VERDICTS[d["verdict"]], lang),
+                labels.VERDICTS[d["verdict"]].translate(lang),
                 "; ".join(x["text"] for x in d["reasons"]),
             ]
         )

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from schoolnet_collector.simulator.cli_args import add_arguments, mqtt_settings
 
 if TYPE_CHECKING:
-    from schoolnet_agent.transport import MqttSettings
+    from schoolnet_agent.settings.mqtt import MqttSettings
 
 PROG = "schoolnet-collector simulate"
 

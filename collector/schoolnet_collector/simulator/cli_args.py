@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from schoolnet_agent.transport import MqttSettings
+    from schoolnet_agent.settings.mqtt import MqttSettings
 
 
 def positive_float(text: str) -> float:
@@ -125,7 +125,7 @@ def mqtt_settings(args: argparse.Namespace) -> MqttSettings:
             ) from None
     if password is not None and not args.username:
         raise ValueError("--password or --password-file needs --username")
-    from schoolnet_agent.transport import MqttSettings
+    from schoolnet_agent.settings.mqtt import MqttSettings  # with the protocol: not for --help
 
     host, port = args.broker
     return MqttSettings(

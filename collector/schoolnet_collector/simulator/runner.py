@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol
 
-from schoolnet_agent.transport import MqttSettings
+from schoolnet_agent.settings.mqtt import MqttSettings
 from schoolnet_collector.simulator.model import School
 from schoolnet_collector.simulator.profile import Profile
 from schoolnet_collector.simulator.progress import Snapshot, snapshot_of

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor, Future, wait
 
 from schoolnet_agent import __version__ as agent_version
+from schoolnet_agent.delivery.transport import MqttTransport
 from schoolnet_agent.protocol import (
     EVENTS,
     INVENTORY,
@@ -26,7 +27,7 @@ from schoolnet_agent.protocol import (
     build_report,
     encode,
 )
-from schoolnet_agent.transport import MqttSettings, MqttTransport
+from schoolnet_agent.settings.mqtt import MqttSettings
 from schoolnet_collector.simulator.devices import GATEWAY_ID
 from schoolnet_collector.simulator.incidents import LinkEvent, LinkState
 from schoolnet_collector.simulator.inventory import pc_inventory

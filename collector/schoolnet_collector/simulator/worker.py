@@ -17,7 +17,7 @@ import traceback
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from schoolnet_agent.transport import MqttSettings
+from schoolnet_agent.settings.mqtt import MqttSettings
 from schoolnet_collector.simulator.fleet import generate_fleet
 from schoolnet_collector.simulator.log_filter import quiet_repeats
 from schoolnet_collector.simulator.profile_file import load_profile
@@ -58,7 +58,7 @@ def run_worker(spec: WorkerSpec, stop: StopSignal, messages: Messages) -> None:
     if multiprocessing.parent_process() is not None:  # a child: the supervisor owns signals
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    quiet_repeats(logging.getLogger("schoolnet_agent.transport"))
+    quiet_repeats(logging.getLogger("schoolnet_agent.delivery.transport"))
     sim = None
     try:
         profile = load_profile(spec.profile)

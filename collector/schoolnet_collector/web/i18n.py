@@ -1,194 +1,84 @@
-"""Page text in Vietnamese (default) and English, and number/date formats for each.
+"""The pages' words that come from data (device kinds, severities, incident states, school
+levels), the language cookie, and one Jinja environment per language.
 
-Kept as one dictionary per language, not gettext catalogues: a few dozen strings, reviewed
-side by side by the people who use them."""
+The words themselves are in the collector's catalogue (``schoolnet_collector.i18n``); the
+templates mark their own text with ``{% trans %}``. The tables here are lazy (``NP_``) and
+translated per page, so a template still looks a code up with ``kinds.get(d.kind, d.kind)``.
+"""
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timezone
-from zoneinfo import ZoneInfo
+from pathlib import Path
 
-LANGUAGES = ("vi", "en")
+from fastapi.templating import Jinja2Templates
+from jinja2 import FileSystemLoader
+
+from schoolnet_collector import i18n
+from schoolnet_collector.i18n import NP_, Text
+from schoolnet_collector.planning.labels import LEVELS
+
+LANGUAGES = i18n.LANGUAGES
+DEFAULT_LANGUAGE = i18n.DEFAULT_LANGUAGE
+LANGUAGE_NAMES = i18n.LANGUAGE_NAMES
 LANG_COOKIE = "schoolnet_lang"
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-
-TEXT: dict[str, dict[str, str]] = {
-    "vi": {
-        "app": "schoolnet — Giám sát thiết bị CNTT trường học",
-        "province": "Toàn tỉnh",
-        "district": "Huyện / thị xã / thành phố",
-        "school": "Trường",
-        "districts": "Các đơn vị cấp huyện",
-        "schools": "Số trường",
-        "devices": "Thiết bị",
-        "online": "Đang hoạt động",
-        "online_share": "Tỷ lệ hoạt động",
-        "total": "Tổng cộng",
-        "level": "Cấp học",
-        "name": "Tên",
-        "kind": "Loại",
-        "last_seen": "Lần cuối nhận dữ liệu",
-        "state": "Trạng thái",
-        "up": "Hoạt động",
-        "down": "Mất kết nối",
-        "uplink": "Đường truyền Internet (24 giờ qua, trung bình mỗi giờ)",
-        "hour": "Giờ",
-        "link_up": "Thời gian có mạng",
-        "rtt": "Độ trễ (ms)",
-        "loss": "Mất gói (%)",
-        "no_uplink": "Chưa có dữ liệu đường truyền trong 24 giờ qua.",
-        "incidents": "Sự cố đang mở",
-        "no_incidents": "Không có sự cố nào đang mở.",
-        "opened": "Bắt đầu",
-        "severity": "Mức độ",
-        "summary": "Mô tả",
-        "no_devices": "Chưa có thiết bị nào gửi dữ liệu.",
-        "plan": "Kế hoạch mua sắm",
-        "download_xlsx": "Tải về (Excel .xlsx)",
-        "download_csv": "Tải về (.csv)",
-        "plan_pending": "Kế hoạch mua sắm chưa sẵn sàng trên máy chủ này.",
-        "login": "Đăng nhập",
-        "logout": "Đăng xuất",
-        "token": "Mã truy cập (token)",
-        "login_help": "Dán mã truy cập do quản trị viên cấp (bắt đầu bằng snt_).",
-        "login_failed": "Mã truy cập không đúng, đã hết hạn hoặc đã bị thu hồi.",
-        "signed_in_as": "Đăng nhập với",
-        "back": "Quay lại",
-        "not_found": "Không tìm thấy trang.",
-        "forbidden": "Mã truy cập của bạn không được xem trang này.",
-        "error": "Lỗi",
-        "item": "Hạng mục",
-        "quantity": "Số lượng",
-        "cost": "Kinh phí (VND)",
-    },
-    "en": {
-        "app": "schoolnet — school IT monitoring",
-        "province": "Province",
-        "district": "District",
-        "school": "School",
-        "districts": "Districts",
-        "schools": "Schools",
-        "devices": "Devices",
-        "online": "Online",
-        "online_share": "Share online",
-        "total": "Total",
-        "level": "Level",
-        "name": "Name",
-        "kind": "Kind",
-        "last_seen": "Last report",
-        "state": "State",
-        "up": "Online",
-        "down": "Offline",
-        "uplink": "Internet link (last 24 hours, hourly means)",
-        "hour": "Hour",
-        "link_up": "Link up",
-        "rtt": "Round trip (ms)",
-        "loss": "Packet loss (%)",
-        "no_uplink": "No uplink data in the last 24 hours.",
-        "incidents": "Open incidents",
-        "no_incidents": "No open incidents.",
-        "opened": "Opened",
-        "severity": "Severity",
-        "summary": "Summary",
-        "no_devices": "No device has reported yet.",
-        "plan": "Procurement plan",
-        "download_xlsx": "Download (Excel .xlsx)",
-        "download_csv": "Download (.csv)",
-        "plan_pending": "The procurement plan is not available on this server yet.",
-        "login": "Sign in",
-        "logout": "Sign out",
-        "token": "Access token",
-        "login_help": "Paste the access token your administrator gave you (it starts with snt_).",
-        "login_failed": "The token is wrong, expired or revoked.",
-        "signed_in_as": "Signed in as",
-        "back": "Back",
-        "not_found": "Page not found.",
-        "forbidden": "Your token may not see this page.",
-        "error": "Error",
-        "item": "Item",
-        "quantity": "Quantity",
-        "cost": "Cost (VND)",
-    },
-}
-
-LEVELS = {
-    "vi": {
-        "mam_non": "Mầm non",
-        "tieu_hoc": "Tiểu học",
-        "thcs": "THCS",
-        "thpt": "THPT",
-        "gdtx": "GDNN-GDTX",
-        "lien_cap": "Liên cấp",
-        "other": "Khác",
-    },
-    "en": {
-        "mam_non": "Preschool",
-        "tieu_hoc": "Primary",
-        "thcs": "Lower secondary",
-        "thpt": "Upper secondary",
-        "gdtx": "Continuing education",
-        "lien_cap": "Multi-level",
-        "other": "Other",
-    },
-}
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 KINDS = {
-    "vi": {
-        "gateway": "Cổng mạng (gateway)",
-        "lab_pc": "Máy tính phòng máy",
-        "admin_pc": "Máy tính văn phòng",
-        "teacher_pc": "Máy tính giáo viên",
-        "projector": "Máy chiếu",
-        "board": "Bảng tương tác",
-        "printer": "Máy in",
-        "camera": "Camera",
-        "router": "Bộ định tuyến",
-        "other": "Khác",
-        "unknown": "Chưa rõ",
-    },
-    "en": {
-        "gateway": "Gateway",
-        "lab_pc": "Lab PC",
-        "admin_pc": "Office PC",
-        "teacher_pc": "Teacher PC",
-        "projector": "Projector",
-        "board": "Interactive board",
-        "printer": "Printer",
-        "camera": "Camera",
-        "router": "Router",
-        "other": "Other",
-        "unknown": "Unknown",
-    },
+    "gateway": NP_("device kind", "Gateway"),
+    "lab_pc": NP_("device kind", "Lab PC"),
+    "admin_pc": NP_("device kind", "Office PC"),
+    "teacher_pc": NP_("device kind", "Teacher PC"),
+    "projector": NP_("device kind", "Projector"),
+    "board": NP_("device kind", "Interactive board"),
+    "printer": NP_("device kind", "Printer"),
+    "camera": NP_("device kind", "Camera"),
+    "router": NP_("device kind", "Router"),
+    "other": NP_("device kind", "Other"),
+    "unknown": NP_("device kind", "Unknown"),
 }
 SEVERITIES = {
-    "vi": {"info": "Thông tin", "warning": "Cảnh báo", "critical": "Nghiêm trọng"},
-    "en": {"info": "Info", "warning": "Warning", "critical": "Critical"},
+    "info": NP_("severity", "Info"),
+    "warning": NP_("severity", "Warning"),
+    "critical": NP_("severity", "Critical"),
 }
 STATES = {
-    "vi": {"open": "Đang mở", "acknowledged": "Đã tiếp nhận", "resolved": "Đã xử lý"},
-    "en": {"open": "Open", "acknowledged": "Acknowledged", "resolved": "Resolved"},
+    "open": NP_("incident state", "Open"),
+    "acknowledged": NP_("incident state", "Acknowledged"),
+    "resolved": NP_("incident state", "Resolved"),
 }
 
 
-def number(value: float | int | None, lang: str, digits: int = 0) -> str:
-    """15.000 in Vietnamese, 15,000 in English; '–' for no value."""
-    if value is None:
-        return "–"
-    text = f"{value:,.{digits}f}"
-    if lang == "vi":
-        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
-    return text
+def table(words: dict[str, Text], lang: str) -> dict[str, str]:
+    return {code: text.translate(lang) for code, text in words.items()}
 
 
-def percent(part: float, whole: float, lang: str) -> str:
-    return "–" if not whole else number(100 * part / whole, lang, 1) + " %"
+def page_words(lang: str) -> dict[str, dict[str, str]]:
+    """The code → word tables a template reads, in ``lang``."""
+    return {
+        "levels": table(LEVELS, lang),
+        "kinds": table(KINDS, lang),
+        "severities": table(SEVERITIES, lang),
+        "states": table(STATES, lang),
+    }
 
 
-def local_time(value: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
-    """Times as people in the province read them: Asia/Ho_Chi_Minh."""
-    return "–" if value is None else value.astimezone(LOCAL_TZ).strftime(fmt)
+def share(part: float | None, whole: float | None, lang: str) -> str:
+    """``part`` of ``whole`` as a percentage; "–" when there is no whole to be a share of."""
+    return i18n.format_percent(part / whole, lang, 1) if part is not None and whole else "–"
 
 
-def local_time_ms(epoch_ms: int, fmt: str = "%d/%m %H:%M") -> str:
-    """InfluxDB's epoch milliseconds as local time."""
-    return local_time(datetime.fromtimestamp(epoch_ms / 1000, timezone.utc), fmt)
+def from_epoch_ms(epoch_ms: int) -> datetime:
+    """InfluxDB's epoch milliseconds as an aware time (the ``datetime`` filter shows it local)."""
+    return datetime.fromtimestamp(epoch_ms / 1000, timezone.utc)
+
+
+@functools.cache
+def templates(lang: str) -> Jinja2Templates:
+    """The pages' templates speaking ``lang`` (one environment each: they are shared by
+    every request in that language)."""
+    env = i18n.jinja.environment(lang, loader=FileSystemLoader(TEMPLATES), autoescape=True)
+    env.filters["share"] = lambda part, whole: share(part, whole, lang)
+    env.filters["from_epoch_ms"] = from_epoch_ms
+    return Jinja2Templates(env=env)

@@ -17,7 +17,6 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import iter_route_contexts
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
 from schoolnet_collector.api.auth import SESSION_COOKIE, Caller, ClockDep, optional_caller
@@ -38,13 +37,6 @@ SESSION_HOURS = 12
 """A working day: long enough not to interrupt, short enough that a forgotten browser on a
 shared school PC does not stay signed in overnight."""
 
-templates = Jinja2Templates(directory=HERE / "templates")
-templates.env.globals.update(
-    number=i18n.number,
-    percent=i18n.percent,
-    local_time=i18n.local_time,
-    local_time_ms=i18n.local_time_ms,
-)
 router = APIRouter(include_in_schema=False)
 
 
@@ -56,7 +48,7 @@ def mount(app: FastAPI) -> None:
 
 def language(request: Request) -> str:
     lang = request.query_params.get("lang") or request.cookies.get(i18n.LANG_COOKIE)
-    return lang if lang in i18n.LANGUAGES else "vi"
+    return lang if lang in i18n.LANGUAGES else i18n.DEFAULT_LANGUAGE
 
 
 def page_caller(
@@ -86,16 +78,13 @@ def render(
     # The switch keeps the login form's next page; pages take no other parameters.
     kept = {k: v for k, v in request.query_params.items() if k == "next"}
     switch = request.url.path + "?" + urlencode({**kept, "lang": other})
-    response = templates.TemplateResponse(
+    response = i18n.templates(lang).TemplateResponse(
         request,
         name,
         {
-            "t": i18n.TEXT[lang],
+            **i18n.page_words(lang),
             "lang": lang,
-            "levels": i18n.LEVELS[lang],
-            "kinds": i18n.KINDS[lang],
-            "severities": i18n.SEVERITIES[lang],
-            "states": i18n.STATES[lang],
+            "other_lang_name": i18n.LANGUAGE_NAMES[other],
             "caller": caller,
             "other_lang": other,
             "switch_url": switch,

@@ -44,9 +44,7 @@ def incident(rule="school_offline", **kw):
     return SimpleNamespace(**fields)
 
 
-RULES = sorted(
-    {p.name.split(".")[0] for p in (TEMPLATES / "vi").glob("*.j2")} - {"digest", "status"}
-)
+RULES = sorted({p.name.split(".")[0] for p in TEMPLATES.glob("*.j2")} - {"digest", "status"})
 
 
 @pytest.mark.parametrize("language", ["vi", "en"])
@@ -127,3 +125,50 @@ def test_a_broken_template_keeps_the_notification_and_says_why(tmp_path):
     assert row.state == "pending" and row.attempts == 1
     assert row.last_error.startswith("render: vi/school_offline.opened.j2:3: "), row.last_error
     engine.dispose()
+
+
+def test_one_template_speaks_each_contacts_language_with_its_formats():
+    resolved = incident(resolved_at=NOW - timedelta(minutes=5), device_id="pc-07")
+    vi = Renderer().incident(resolved, SCHOOL, "resolved", "vi", NOW)
+    en = Renderer().incident(resolved, SCHOOL, "resolved", "en", NOW)
+    assert vi.subject == f"[{SCHOOL.name}] Trường đã kết nối lại"
+    assert vi.body == (
+        f"{SCHOOL.name} đã kết nối lại lúc 09:55 17/11/2026 (mất kết nối 1 ngày 1 giờ 55 phút).\n"
+        "Mã sự cố: #12\n"
+    )
+    assert en.subject == f"[{SCHOOL.name}] School back online"
+    assert en.body == (
+        f"{SCHOOL.name} reconnected at 17/11/2026, 09:55 (offline for 1 d 1 h 55 min).\n"
+        "Incident #12\n"
+    )
+    reminder = Renderer().incident(incident("disk_full"), SCHOOL, "repeat", "en", NOW)
+    assert reminder.subject.startswith("Reminder: [") and "Severity: critical" in reminder.body
+    assert (
+        "Mức độ: nghiêm trọng"
+        in Renderer().incident(incident("disk_full"), SCHOOL, "repeat", "vi", NOW).body
+    )
+
+
+def test_a_province_template_for_both_languages_uses_the_catalogue(tmp_path):
+    (tmp_path / "school_offline.opened.j2").write_text(
+        "{% trans school=school.name %}[{{ school }}] School offline since {{ since_short }}"
+        "{% endtrans +%}\n\nGọi anh Tuấn 0912 000 000 / Call Tuấn\n"
+        "{% trans id=incident.id %}Incident #{{ id }}{% endtrans %}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "en").mkdir()
+    (tmp_path / "en" / "school_offline.resolved.j2").write_text("Back\n\nThe school is back.\n")
+    r = Renderer(own_dir=tmp_path)
+    vi = r.incident(incident(), SCHOOL, "opened", "vi", NOW)
+    en = r.incident(incident(), SCHOOL, "opened", "en", NOW)
+    assert (vi.subject, vi.body) == (
+        f"[{SCHOOL.name}] Trường mất kết nối từ 08:00",
+        "Gọi anh Tuấn 0912 000 000 / Call Tuấn\nMã sự cố: #12\n",
+    )
+    assert (en.subject, en.body) == (
+        f"[{SCHOOL.name}] School offline since 08:00",
+        "Gọi anh Tuấn 0912 000 000 / Call Tuấn\nIncident #12\n",
+    )
+    # A file in one language's folder wins for that language only.
+    assert r.incident(incident(), SCHOOL, "resolved", "en", NOW).body == "The school is back.\n"
+    assert "kết nối lại" in r.incident(incident(), SCHOOL, "resolved", "vi", NOW).subject

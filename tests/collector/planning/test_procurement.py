@@ -40,10 +40,12 @@ def test_each_device_gets_its_reasons_and_verdict(plan):
     assert "3 unexpected restarts" in flaky.reasons_text("en")  # the night's power-off is not one
     weak = assessed(plan, "p-fibre", "admin-pc03")
     assert (sorted(codes(weak)), weak.verdict) == (["cpu_32bit", "ram_low"], "replace")
-    assert "RAM 1.0 GiB, dưới mức tối thiểu 2.0 GiB" in weak.reasons_text("vi")
+    assert "RAM 1,0 GiB, dưới mức tối thiểu 2,0 GiB" in weak.reasons_text("vi")  # vi decimals
+    assert "RAM 1.0 GiB, below the minimum 2.0 GiB" in weak.reasons_text("en")
     lamp = assessed(plan, "p-fibre", "proj-01")
     assert (sorted(codes(lamp)), lamp.verdict) == (["lamp_past_rating", "pjlink_error"], "replace")
-    assert "lamp at 3100 h, past its rated 3000 h" in lamp.reasons_text("en")
+    assert "lamp at 3,100 h, past its rated 3,000 h" in lamp.reasons_text("en")
+    assert "bóng đèn 3.100 giờ, vượt tuổi thọ 3.000 giờ" in lamp.reasons_text("vi")
     assert assessed(plan, "p-fibre", "proj-02").verdict == "ok"
     board = assessed(plan, "p-fibre", "board-01")
     assert (codes(board), board.verdict) == (["board_unreachable"], "watch")

@@ -15,7 +15,7 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-from schoolnet_agent.probes.loader import load_probe_class
+from schoolnet_agent.probes import PROBES
 from schoolnet_agent.protocol import decode, parse_topic
 from schoolnet_collector.simulator.__main__ import main as simulate
 from schoolnet_collector.simulator.fleet import generate_fleet
@@ -136,7 +136,7 @@ def test_every_device_reports_valid_payloads(mosquitto, subscriber, capsys):
     for name in ("cpu", "mem", "disk", "net", "system"):
         for kind in ("gateway", "lab_pc", "admin_pc"):
             fields = metrics[(kind, name)]
-            assert fields and fields <= load_probe_class(name).field_names(), (kind, name)
+            assert fields and fields <= PROBES.probe_class(name).field_names(), (kind, name)
     assert metrics[("gateway", "uplink")] == {
         "type",
         "isp",

@@ -8,6 +8,7 @@ Screenshots land in test-artifacts/web/ at the repository root.
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -292,6 +293,29 @@ def test_language_switch_to_english_is_remembered(site, browser_page):
     shot(page, "school-en")
     page.click("#lang-switch")
     expect(page.locator("h2").first).to_have_text("Thiết bị")
+
+
+def test_numbers_and_times_follow_the_pages_language(site, browser_page):
+    _context, page = browser_page
+    base = site["base"]
+    login(page, base, site["tokens"]["province"], start="/schools/lc-test-01")
+    expect(page).to_have_url(base + "/schools/lc-test-01")
+    rtt = page.locator('#uplink td[data-field="rtt_ms"]').first
+    up = page.locator('#uplink td[data-field="up"]').first
+    seen = page.locator("#devices tbody td:nth-child(3)").first
+    hour = page.locator("#uplink tbody td:first-child").first
+    value = float(rtt.get_attribute("data-value"))
+    share = 100 * float(up.get_attribute("data-value"))
+    expect(rtt).to_have_text(f"{value:.1f}".replace(".", ","))
+    expect(up).to_have_text(f"{share:.1f}%".replace(".", ","))
+    expect(seen).to_have_text(re.compile(r"^\d\d:\d\d \d\d/\d\d/\d{4}$"))
+    expect(hour).to_have_text(re.compile(r"^\d\d:\d\d \d\d/\d\d$"))
+    page.click("#lang-switch")
+    expect(page.locator("h2").first).to_have_text("Devices")
+    expect(rtt).to_have_text(f"{value:.1f}")
+    expect(up).to_have_text(f"{share:.1f}%")
+    expect(seen).to_have_text(re.compile(r"^\d\d/\d\d/\d{4}, \d\d:\d\d$"))
+    expect(hour).to_have_text(re.compile(r"^\d\d/\d\d, \d\d:\d\d$"))
 
 
 def test_session_cookie_is_httponly_and_not_the_token_and_logout_ends_it(site, browser_page):
