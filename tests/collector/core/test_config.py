@@ -11,6 +11,7 @@ from schoolnet_collector.core.config import ConfigError, load_settings
 from tests.support.collector import cli
 
 
+@pytest.mark.slow  # runs a collector process (about 0.4 s): make test-fast has no room for it
 @pytest.mark.parametrize(
     "toml,expected",
     [
@@ -32,6 +33,7 @@ def test_bad_config_file_named_by_key(tmp_path, toml, expected):
     assert expected in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.slow  # runs a collector process (about 0.4 s): make test-fast has no room for it
 def test_environment_overrides_file_and_is_checked(tmp_path, monkeypatch):
     conf = tmp_path / "collector.toml"
     conf.write_text('[influx]\nurl = "http://127.0.0.1:1"\ndatabase = "from_file"\n')
@@ -45,6 +47,7 @@ def test_environment_overrides_file_and_is_checked(tmp_path, monkeypatch):
     )
 
 
+@pytest.mark.slow  # runs a collector process (about 0.4 s): make test-fast has no room for it
 def test_missing_config_file_is_one_line(tmp_path):
     result = cli("run", "--config", tmp_path / "nope.toml")
     assert result.returncode == 2
@@ -109,6 +112,7 @@ def test_wrong_notify_values_are_named(tmp_path, toml, expected):
     assert expected in str(err.value)
 
 
+@pytest.mark.slow  # runs a collector process (about 0.4 s): make test-fast has no room for it
 def test_run_stops_with_the_key_named(tmp_path):
     conf = tmp_path / "collector.toml"
     conf.write_text('[notify]\ntimezone = "UTC+7"\n')
@@ -144,6 +148,7 @@ def test_defaults_are_quiet_and_vietnamese():
     assert n.telegram.api_base == "https://api.telegram.org"
 
 
+@pytest.mark.slow  # runs a collector process (about 0.4 s): make test-fast has no room for it
 @pytest.mark.parametrize(
     "conf, message",
     [
