@@ -32,7 +32,7 @@ from schoolnet_collector.registry.equipment import import_equipment  # noqa: E40
 from schoolnet_collector.registry.schools import import_schools  # noqa: E402
 from schoolnet_collector.simulator.export import write_devices, write_schools  # noqa: E402
 from schoolnet_collector.simulator.fleet import generate_fleet  # noqa: E402
-from schoolnet_collector.simulator.profile import load_profile  # noqa: E402
+from schoolnet_collector.simulator.profile_file import load_profile  # noqa: E402
 from schoolnet_collector.storage.influx import InfluxStore  # noqa: E402
 
 NOW = datetime(2026, 3, 10, 10, 0, tzinfo=timezone.utc)

@@ -19,7 +19,17 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from devenv.services import InfluxDB1, Mosquitto, MqttAccount, free_port, wait_for_port
+from devenv.services import (
+    InfluxDB1,
+    Mosquitto,
+    MqttAccount,
+    Service,
+    free_port,
+    wait_for_port,
+)
+
+Processes = list[tuple[str, "subprocess.Popen[bytes] | Service"]]
+"""What the demo started, by name: our own processes and the services of devenv.services."""
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -39,7 +49,7 @@ def local_device_id() -> str:
     return (name or "this-pc")[:63]
 
 
-def spawn(name: str, argv: list[str], log_dir: Path) -> subprocess.Popen:
+def spawn(name: str, argv: list[str], log_dir: Path) -> subprocess.Popen[bytes]:
     log = open(log_dir / f"{name}.log", "ab")
     return subprocess.Popen(
         argv,
@@ -89,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     with schools.open("a", encoding="utf-8") as f:
         f.write(f"{LOCAL_SCHOOL},Phòng máy thử nghiệm Sở GDĐT,lao-cai,lao-cai,other\n")
 
-    procs: list[tuple[str, object]] = []
+    procs: Processes = []
     try:
         broker = Mosquitto(
             d / "mosquitto",
@@ -232,7 +242,7 @@ def _port(preferred: int) -> int:
             return free_port()
 
 
-def _wait(procs) -> None:
+def _wait(procs: Processes) -> None:
     """Until Ctrl-C / SIGTERM, or until a child dies (then the demo is not whole any more)."""
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -244,7 +254,7 @@ def _wait(procs) -> None:
                 return
 
 
-def _stop_all(procs) -> None:
+def _stop_all(procs: Processes) -> None:
     for name, p in reversed(procs):
         if isinstance(p, subprocess.Popen):
             if p.poll() is None:

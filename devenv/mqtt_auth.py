@@ -11,7 +11,7 @@ import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 
-from devenv.services import find_binary
+from devenv.services import MqttAccount, find_binary
 
 
 def acl_text(collectors: Iterable[str] = ("collector",), simulators: Iterable[str] = ()) -> str:
@@ -38,7 +38,7 @@ def write_acl(
     Path(path).write_text(acl_text(collectors, simulators))
 
 
-def write_password_file(path: Path, accounts: Iterable) -> None:
+def write_password_file(path: Path, accounts: Iterable[MqttAccount]) -> None:
     """Plain ``user:password`` lines hashed in place by ``mosquitto_passwd -U``."""
     path = Path(path)
     path.write_text("".join(f"{a.username}:{a.password}\n" for a in accounts))

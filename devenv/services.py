@@ -17,6 +17,7 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 LOOPBACK = "127.0.0.1"
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,10 +36,13 @@ def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((LOOPBACK, 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]
+        return port
 
 
-def wait_for_port(port: int, timeout: float = 20.0, proc: subprocess.Popen | None = None) -> None:
+def wait_for_port(
+    port: int, timeout: float = 20.0, proc: subprocess.Popen[bytes] | None = None
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
@@ -82,6 +86,14 @@ def mosquitto_binary(version: str) -> str:
     return path
 
 
+class AsUser(TypedDict, total=False):
+    """``subprocess`` arguments that run a server as another OS user (PostgreSQL refuses root)."""
+
+    user: str
+    group: str
+    extra_groups: list[str]
+
+
 @dataclass
 class Service:
     """One child process with its data directory and log file."""
@@ -89,13 +101,13 @@ class Service:
     name: str
     workdir: Path
     port: int = 0
-    proc: subprocess.Popen | None = field(default=None, repr=False)
+    proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
     def log_path(self) -> Path:
         return self.workdir / f"{self.name}.log"
 
-    def _spawn(self, argv: list[str], **popen) -> None:
+    def _spawn(self, argv: list[str], **popen: Unpack[AsUser]) -> None:
         refuse_if_forbidden(self.name)
         self.workdir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")
@@ -305,7 +317,7 @@ class PostgreSQL(Service):
         """SQLAlchemy URL (psycopg 3 driver)."""
         return f"postgresql+psycopg://{self.SUPERUSER}@{LOOPBACK}:{self.port}/{database}"
 
-    def _popen_user(self) -> dict:
+    def _popen_user(self) -> AsUser:
         return (
             {"user": self._os_user, "group": self._os_user, "extra_groups": []}
             if self._as_root

@@ -1,8 +1,9 @@
 """``schoolnet-collector``: the collector, its registry, the planners' reports, the simulator.
 
 Each subcommand lives in its own module with ``register(subparsers)``; this file only
-assembles them. Errors a user can fix (config, files, arguments) print one clear message
-and exit 2, never a traceback.
+assembles them. Registering is cheap (no SQLAlchemy, FastAPI or pydantic until a command runs),
+so ``--help`` and a wrong argument answer at once. Errors a user can fix (config, files,
+arguments) print one clear message and exit 2, never a traceback.
 """
 
 from __future__ import annotations
@@ -14,19 +15,15 @@ import sys
 if sys.version_info < (3, 11):  # the agent runs on 3.10; the collector does not
     sys.exit("schoolnet-collector needs Python 3.11 or newer")
 
-try:
-    from schoolnet_collector.commands import (
-        alerting as alerting_cmd,
-        devices as devices_cmd,
-        report as report_cmd,
-        run as run_cmd,
-        schools as schools_cmd,
-        token as token_cmd,
-    )
-except ImportError as exc:  # installed without the [collector] extra (e.g. on a lab PC)
-    sys.exit(
-        f"schoolnet-collector: missing dependency ({exc.name}); install 'schoolnet[collector]'"
-    )
+from schoolnet_collector.commands import (
+    alerting as alerting_cmd,
+    devices as devices_cmd,
+    report as report_cmd,
+    run as run_cmd,
+    schools as schools_cmd,
+    token as token_cmd,
+)
+from schoolnet_collector.simulator import cli as simulate_cmd
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,8 +43,6 @@ def build_parser() -> argparse.ArgumentParser:
     report_cmd.register(sub)
     token_cmd.register(sub)
     alerting_cmd.register(sub)
-    from schoolnet_collector.simulator import cli as simulate_cmd
-
     simulate_cmd.register(sub)
     return parser
 
@@ -57,7 +52,13 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    return args.func(args)
+    try:
+        status: int = args.func(args)  # the command's run function (set_defaults(func=...))
+        return status
+    except ImportError as exc:  # installed without the [collector] extra (e.g. on a lab PC)
+        sys.exit(
+            f"schoolnet-collector: missing dependency ({exc.name}); install 'schoolnet[collector]'"
+        )
 
 
 if __name__ == "__main__":

@@ -60,9 +60,9 @@ class Runtime:
         return runtime
 
     def _prepare_alerting(self) -> None:
-        from schoolnet_collector.alerting.calendar import ensure_default_calendar
         from schoolnet_collector.alerting.readings import LatestReadings
         from schoolnet_collector.alerting.rules import load_rules
+        from schoolnet_collector.registry.calendar_file import ensure_default_calendar
 
         self.rules = load_rules(self.settings.alerting.rules_file)
         self.readings = LatestReadings()
@@ -101,6 +101,7 @@ class Runtime:
         """Evaluate the alert rules every few seconds (and flush the readings ingest keeps)."""
         from schoolnet_collector.alerting.evaluator import AlertService, Evaluator
 
+        assert self.rules is not None, "alerting is disabled (alerting.enabled = false)"
         evaluator = Evaluator(self.sessions, self.rules)
         self.alerts = AlertService(evaluator, self.readings if self.ingest else None).start()
         return self.alerts

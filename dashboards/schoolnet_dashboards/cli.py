@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from schoolnet_dashboards import payloads
+from schoolnet_dashboards.dashboard_model import Json
 from schoolnet_dashboards.grafana_push import PushPlan
 
 PROG = "push.py"
@@ -163,7 +164,7 @@ def _push(args: argparse.Namespace, plan: PushPlan, secret: str | None) -> int:
     return 0
 
 
-def _redacted(datasource: dict) -> dict:
+def _redacted(datasource: Json) -> Json:
     shown = dict(datasource)
     if "secureJsonData" in shown:
         shown["secureJsonData"] = dict.fromkeys(shown["secureJsonData"], "***")

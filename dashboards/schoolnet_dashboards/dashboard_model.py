@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from schoolnet_dashboards.grafana_vars import Variable
 
@@ -21,10 +22,15 @@ DASHBOARD_DIR = Path(__file__).resolve().parent.parent
 UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _DURATION = re.compile(r"^(\d+)(ms|s|m|h|d|w)$")
 _DS_VARIABLE = re.compile(r"^\$\{(\w+)\}$|^\$(\w+)$")
+Json = dict[str, Any]
+"""A JSON object as Grafana writes it (a dashboard, a panel, a target, a variable)."""
+Selection = Mapping[str, str | list[str]]
+"""The value (or values, or ``$__all``) chosen for each variable, by name."""
 
 
-def load(path: str | Path) -> dict:
-    return json.loads(Path(path).read_text(encoding="utf-8"))
+def load(path: str | Path) -> Json:
+    dashboard: Json = json.loads(Path(path).read_text(encoding="utf-8"))
+    return dashboard
 
 
 def seconds(duration: str) -> float:
@@ -35,7 +41,7 @@ def seconds(duration: str) -> float:
     return int(m.group(1)) * UNITS[m.group(2)]
 
 
-def panels(dashboard: dict) -> Iterator[dict]:
+def panels(dashboard: Json) -> Iterator[Json]:
     """Every panel, including those inside collapsed rows; rows themselves are skipped."""
     for panel in dashboard.get("panels", []):
         if panel.get("type") == "row":
@@ -46,8 +52,8 @@ def panels(dashboard: dict) -> Iterator[dict]:
 
 @dataclass
 class PanelQuery:
-    panel: dict
-    target: dict
+    panel: Json
+    target: Json
 
     @property
     def title(self) -> str:
@@ -60,41 +66,42 @@ class PanelQuery:
 
     def interval(self, auto: str) -> str:
         """Grafana's ``$__interval``: the automatic one, but never below the panel's minimum."""
-        minimum = self.panel.get("interval")
+        minimum: str | None = self.panel.get("interval")
         if minimum and seconds(minimum) > seconds(auto):
             return minimum
         return auto
 
 
-def queries(dashboard: dict) -> Iterator[PanelQuery]:
+def queries(dashboard: Json) -> Iterator[PanelQuery]:
     for panel in panels(dashboard):
         for target in panel.get("targets", []):
             if not target.get("hide"):
                 yield PanelQuery(panel, target)
 
 
-def template_variables(dashboard: dict) -> list[dict]:
+def template_variables(dashboard: Json) -> list[Json]:
     return list(dashboard.get("templating", {}).get("list", []))
 
 
-def datasource_uid(ref: dict | str | None, dashboard: dict) -> str | None:
+def datasource_uid(ref: Json | str | None, dashboard: Json) -> str | None:
     """The data source uid a panel or target refers to, through a datasource variable."""
-    uid = ref.get("uid") if isinstance(ref, dict) else ref
+    uid: str | None = ref.get("uid") if isinstance(ref, dict) else ref
     m = _DS_VARIABLE.match(uid or "")
     if not m:
         return uid
     name = m.group(1) or m.group(2)
     for var in template_variables(dashboard):
         if var["name"] == name and var.get("type") == "datasource":
-            return var.get("current", {}).get("value")
+            value: str | None = var.get("current", {}).get("value")
+            return value
     return None
 
 
 def query_variables(
-    dashboard: dict, selection: dict[str, object], options: dict[str, list[str]]
+    dashboard: Json, selection: Selection, options: dict[str, list[str]]
 ) -> dict[str, Variable]:
     """Interpolation view of the dashboard's query variables with a chosen ``selection``."""
-    out = {}
+    out: dict[str, Variable] = {}
     for var in template_variables(dashboard):
         if var.get("type") == "query":
             name = var["name"]

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from grafana_client import GrafanaApi
+from grafana_client.api import GrafanaApi
 from grafana_client.client import GrafanaClientError
+
+from schoolnet_dashboards.dashboard_model import Json
 
 
 @dataclass
@@ -19,17 +21,18 @@ class PushPlan:
 
     folder_title: str
     folder_uid: str
-    datasource: dict
-    dashboards: list[dict] = field(default_factory=list)
+    datasource: Json
+    dashboards: list[Json] = field(default_factory=list)
 
 
 def connect(url: str, token: str | None, timeout: float) -> GrafanaApi:
     """A client for ``url``; without a token, ``user:password@`` in the URL is used."""
-    return GrafanaApi.from_url(url, credential=token, timeout=timeout)
+    api: GrafanaApi = GrafanaApi.from_url(url, credential=token, timeout=timeout)
+    return api
 
 
 def _missing(exc: GrafanaClientError) -> bool:
-    return exc.status_code == 404
+    return bool(exc.status_code == 404)
 
 
 def ensure_folder(api: GrafanaApi, title: str, uid: str) -> str:
@@ -43,7 +46,7 @@ def ensure_folder(api: GrafanaApi, title: str, uid: str) -> str:
     return f"folder {title!r} ({uid}) created"
 
 
-def ensure_datasource(api: GrafanaApi, body: dict) -> str:
+def ensure_datasource(api: GrafanaApi, body: Json) -> str:
     uid = body["uid"]
     try:
         api.datasource.get_datasource_by_uid(uid)
@@ -56,7 +59,7 @@ def ensure_datasource(api: GrafanaApi, body: dict) -> str:
     return f"data source {body['name']!r} ({uid}) updated, {body['url']}"
 
 
-def push_dashboard(api: GrafanaApi, payload: dict) -> str:
+def push_dashboard(api: GrafanaApi, payload: Json) -> str:
     result = api.dashboard.update_dashboard(payload) or {}
     dash = payload["dashboard"]
     return f"dashboard {dash['title']!r} ({dash['uid']}) saved: {result.get('url', '?')}"

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 ALL = "$__all"
 # $name, ${name}, ${name:format}, [[name]], [[name:format]] (Grafana's variableRegex, simplified)
@@ -43,7 +44,10 @@ class Variable:
     current: str | list[str] = ""  # a value, a list of them, or ALL
 
     @classmethod
-    def from_json(cls, var: dict, options: list[str], current) -> Variable:
+    def from_json(
+        cls, var: dict[str, Any], options: list[str], current: str | list[str]
+    ) -> Variable:
+        """From the dashboard's JSON for the variable, its query's values, the selection."""
         return cls(
             var["name"],
             bool(var.get("multi")),
@@ -80,7 +84,7 @@ def interpolate(
     """``query`` with every known variable replaced; unknown ones are left as Grafana leaves
     them (so a test can find them). ``builtins`` holds timeFilter and the interval macros."""
 
-    def replace(match: re.Match) -> str:
+    def replace(match: re.Match[str]) -> str:
         name = match.group(1) or match.group(2) or match.group(4)
         if name in builtins:
             return builtins[name]

@@ -17,9 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from schoolnet_dashboards import dashboard_model as model
+from schoolnet_dashboards.dashboard_model import Json, Selection
 from schoolnet_dashboards.grafana_vars import interpolate, unresolved
 
-Runner = Callable[[str], list[dict]]  # InfluxQL → the first statement's "series" list
+Runner = Callable[[str], list[Json]]  # InfluxQL → the first statement's "series" list
 
 
 def time_filter(range_seconds: float, frontend: bool, now_ms: int | None = None) -> str:
@@ -31,9 +32,9 @@ def time_filter(range_seconds: float, frontend: bool, now_ms: int | None = None)
     return f"time > {to_ms - int(range_seconds * 1000)}ms and time < {to_ms}ms"
 
 
-def series_values(series: list[dict]) -> list[str]:
+def series_values(series: list[Json]) -> list[str]:
     """Values of a SHOW TAG VALUES answer (column ``value``)."""
-    out = []
+    out: list[str] = []
     for s in series:
         column = s["columns"].index("value")
         out.extend(row[column] for row in s.get("values", []))
@@ -41,7 +42,7 @@ def series_values(series: list[dict]) -> list[str]:
 
 
 def variable_options(
-    dashboard: dict, selection: dict, run: Runner, frontend: bool = False
+    dashboard: Json, selection: Selection, run: Runner, frontend: bool = False
 ) -> dict[str, list[str]]:
     options: dict[str, list[str]] = {}
     for var in model.template_variables(dashboard):
@@ -59,7 +60,7 @@ def variable_options(
 class PanelResult:
     query: model.PanelQuery
     text: str
-    series: list[dict]
+    series: list[Json]
 
     @property
     def rows(self) -> int:
@@ -74,8 +75,8 @@ class PanelResult:
 
 
 def render(
-    dashboard: dict,
-    selection: dict,
+    dashboard: Json,
+    selection: Selection,
     options: dict[str, list[str]],
     range_seconds: float = 3600,
     auto_interval: str = "1m",
@@ -96,18 +97,25 @@ def render(
     return out
 
 
-def run_panels(dashboard: dict, selection: dict, run: Runner, **kwargs) -> list[PanelResult]:
-    options = variable_options(dashboard, selection, run, kwargs.get("frontend", False))
+def run_panels(
+    dashboard: Json,
+    selection: Selection,
+    run: Runner,
+    range_seconds: float = 3600,
+    auto_interval: str = "1m",
+    frontend: bool = False,
+) -> list[PanelResult]:
+    options = variable_options(dashboard, selection, run, frontend)
     return [
         PanelResult(q, text, run(text))
-        for q, text in render(dashboard, selection, options, **kwargs)
+        for q, text in render(dashboard, selection, options, range_seconds, auto_interval, frontend)
     ]
 
 
 def http_runner(url: str, database: str, timeout: float = 10.0) -> Runner:
     """Queries by GET on InfluxDB's /query, as the provisioned data source does (httpMode GET)."""
 
-    def run(query: str) -> list[dict]:
+    def run(query: str) -> list[Json]:
         params = urllib.parse.urlencode({"db": database, "q": query, "epoch": "ms"})
         try:
             with urllib.request.urlopen(f"{url.rstrip('/')}/query?{params}", timeout=timeout) as r:
@@ -116,6 +124,7 @@ def http_runner(url: str, database: str, timeout: float = 10.0) -> Runner:
             result = {"error": f"HTTP {exc.code}: {exc.read()[:300].decode(errors='replace')}"}
         if "error" in result:
             raise ValueError(f"InfluxQL error: {result['error']}\n  in: {query}")
-        return result.get("series", [])
+        series: list[Json] = result.get("series", [])
+        return series
 
     return run

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from schoolnet_dashboards.dashboard_model import DASHBOARD_DIR, load
+from schoolnet_dashboards.dashboard_model import DASHBOARD_DIR, Json, load
 
 DATASOURCE_FILE = DASHBOARD_DIR / "provisioning" / "datasources" / "schoolnet.yaml"
 PROVIDER_FILE = DASHBOARD_DIR / "provisioning" / "dashboards" / "schoolnet.yaml"
@@ -37,7 +37,7 @@ class ProvisioningError(ValueError):
     """A provisioning file is missing or does not have the expected shape."""
 
 
-def _read_yaml(path: Path, key: str) -> dict:
+def _read_yaml(path: Path, key: str) -> Json:
     try:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
@@ -56,7 +56,7 @@ def datasource_payload(
     user: str | None = None,
     password: str | None = None,
     path: Path = DATASOURCE_FILE,
-) -> dict:
+) -> Json:
     """Body for POST /api/datasources (and PUT /api/datasources/uid/<uid>)."""
     entry = _read_yaml(path, "datasources")
     body = {k: copy.deepcopy(entry[k]) for k in API_KEYS if k in entry}
@@ -86,7 +86,7 @@ def dashboard_files(directory: Path = DASHBOARD_DIR) -> list[Path]:
     return sorted(Path(directory).glob("*.json"))
 
 
-def dashboard_payload(path: Path, folder_uid: str, message: str) -> dict:
+def dashboard_payload(path: Path, folder_uid: str, message: str) -> Json:
     """Body for POST /api/dashboards/db: create or replace the dashboard with the same uid."""
     dashboard = load(path)
     if not dashboard.get("uid"):

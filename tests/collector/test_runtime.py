@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, func, select, text
 
 from devenv.services import InfluxDB1
 from schoolnet_agent.protocol import Sample, build_report, encode
-from schoolnet_collector.api.main import create_app
+from schoolnet_collector.app import create_app
 from schoolnet_collector.registry.db import make_engine, migrate, session_factory
 from schoolnet_collector.registry.models import School
 from schoolnet_collector.registry.schools import import_schools

@@ -17,7 +17,7 @@ import pytest
 
 from schoolnet_collector.runtime import Runtime
 from schoolnet_collector.simulator.fleet import generate_fleet
-from schoolnet_collector.simulator.profile import load_profile
+from schoolnet_collector.simulator.profile_file import load_profile
 from tests.support.collector import collector_settings, wait_until
 from tests.support.paths import ROOT as ROOT_DIR
 

@@ -3,6 +3,9 @@ and a paho publisher logged in as a device."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -11,14 +14,18 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
+from schoolnet_agent.protocol import Sample, build_report, encode
+from schoolnet_collector.core.access import Scope
 from schoolnet_collector.core.config import load_settings
-from schoolnet_collector.registry.tokens import Scope, create_token
+from schoolnet_collector.registry.tokens import create_token
 from schoolnet_collector.runtime import Runtime
 
 SCHOOLS_CSV = """id,name,province,district,level,district_name
 lc-test-01,Trường THCS Thử Nghiệm 1,lao-cai,bat-xat,thcs,Bát Xát
 lc-test-02,Trường Tiểu học Thử Nghiệm 2,lao-cai,sa-pa,tieu_hoc,Sa Pa
 """
+
+S1, S2 = "lc-test-01", "lc-test-02"  # two of the schools write_schools writes
 
 
 def write_schools(tmp_path: Path) -> Path:
@@ -111,3 +118,38 @@ def running_collector(settings):
         yield rt
     finally:
         rt.close()
+
+
+BIN = Path(sys.executable).parent / "schoolnet-collector"
+
+
+def cli(*args, env=None, cwd=None):
+    """The installed ``schoolnet-collector`` run as a user would: a new process. Registering the
+    commands imports nothing heavy, so a config or argument error answers in about 0.3 s; a
+    command that opens (and migrates) a registry takes over a second (its tests are slow)."""
+    return subprocess.run(
+        [BIN, *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+    )
+
+
+def publish_report(port, device="pc-01", seq=1, interval=60):
+    """A lab PC of lc-test-01 online (retained) with one report, through the broker at ``port``."""
+    client = device_client(type("B", (), {"port": port}), "lc-test-01", "gw-secret-01")
+    report = build_report(
+        "lc-test-01",
+        device,
+        "lab_pc",
+        seq,
+        [Sample("cpu", {"usage_percent": 5})],
+        interval=interval,
+    )
+    client.publish(f"schoolnet/v1/lc-test-01/{device}/availability", b"online", qos=1, retain=True)
+    client.publish(
+        f"schoolnet/v1/lc-test-01/{device}/telemetry", encode(report), qos=1
+    ).wait_for_publish(5)
+    return client

@@ -1,6 +1,6 @@
 """Helpers for the notification tests: a migrated registry with the two test schools, contacts,
 incidents opened and changed the way the alert engine does it (inside one transaction that
-also calls ``enqueue_for_transition``), and an injectable clock."""
+also calls ``enqueue_for_transition``), an injectable clock, and a rendered message for the channels."""
 
 from __future__ import annotations
 
@@ -9,15 +9,23 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from schoolnet_collector.alerting.calendar import CalendarIn, store_calendar
 from schoolnet_collector.notify import enqueue_for_transition
+from schoolnet_collector.notify.channels import Message
 from schoolnet_collector.notify.outbox import Notification
 from schoolnet_collector.registry.alerting_models import Contact, Incident
+from schoolnet_collector.registry.calendar_file import CalendarIn, store_calendar
 from schoolnet_collector.registry.db import make_engine, migrate, session_factory
 from schoolnet_collector.registry.schools import import_schools
 from tests.support.collector import write_schools
 
 VN = timezone(timedelta(hours=7))
+MSG = Message(
+    subject="[Trường THCS Thử Nghiệm 1] Trường mất kết nối từ 07:45",
+    body="Kiểm tra nguồn điện và modem/router của trường.\n",
+    event={"event": "incident", "school": "lc-test-01"},
+    dedup_key="incident:1:opened:0:1:email",
+)
+"""A rendered page, as every channel is handed one."""
 
 
 class Clock:

@@ -16,7 +16,7 @@ from devenv.services import Mosquitto
 from schoolnet_collector.cli import main as cli
 from schoolnet_collector.simulator.__main__ import main as simulate
 from schoolnet_collector.simulator.fleet import generate_fleet
-from schoolnet_collector.simulator.profile import load_profile
+from schoolnet_collector.simulator.profile_file import load_profile
 from tests.support.collector import collector_settings, running_collector, wait_until
 
 pytestmark = pytest.mark.timeout(600)

@@ -10,15 +10,17 @@ incident covers them).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
-from schoolnet_collector.alerting.calendar import Calendar
 from schoolnet_collector.alerting.rules import RuleSet
 from schoolnet_collector.registry.alerting_models import DeviceReading, MaintenanceWindow
+from schoolnet_collector.registry.calendar import Calendar
 from schoolnet_collector.registry.devices import utc
 from schoolnet_collector.registry.models import Device, School
 
@@ -42,6 +44,10 @@ READING_COLUMNS = (
     DeviceReading.at,
 )
 DEFAULT_INTERVAL = 60.0
+DeviceRow = Row[str, str, str, datetime, float | None, bool | None, datetime | None, str | None]
+"""A device as ``DEVICE_COLUMNS`` select it (plain rows: see ``Snapshot.load``)."""
+ReadingRow = Row[str, str, str, float | None, str | None, datetime]
+"""A reading as ``READING_COLUMNS`` select it."""
 
 # Short texts for a phone screen: (Vietnamese, English); {school}, {device} and details fill in.
 TEXTS = {
@@ -98,7 +104,7 @@ class Condition:
     device_id: str | None
     severity: str
     summary: str
-    details: dict
+    details: dict[str, Any]  # the incident's details (JSON): figures, both summaries
     since: datetime | None = None  # when the data says it began (presence); None: when first seen
 
 
@@ -119,8 +125,8 @@ class Found:
 @dataclass
 class Snapshot:
     now: datetime
-    devices: dict[str, list]  # rows of DEVICE_COLUMNS by school
-    readings: dict[tuple[str, str], dict]  # rows of READING_COLUMNS by (school, device), name
+    devices: dict[str, list[DeviceRow]]  # by school
+    readings: dict[tuple[str, str], dict[str, ReadingRow]]  # by (school, device), then name
     calendar: Calendar
     maintenance: set[tuple[str, str | None]]
 
@@ -128,12 +134,12 @@ class Snapshot:
     def load(cls, session: Session, now: datetime) -> Snapshot:
         # Plain rows, not ORM objects: a pass reads ~15,000 devices and ~35,000 readings, and
         # building mapped instances for them took most of its time (measured: 0.85 of 1.2 s).
-        devices: dict[str, list] = {}
+        devices: dict[str, list[DeviceRow]] = {}
         for d in session.execute(
             select(*DEVICE_COLUMNS).join(School, School.id == Device.school_id)
         ):
             devices.setdefault(d.school_id, []).append(d)
-        readings: dict[tuple[str, str], dict] = {}
+        readings: dict[tuple[str, str], dict[str, ReadingRow]] = {}
         for r in session.execute(select(*READING_COLUMNS)):
             readings.setdefault((r.school_id, r.device_id), {})[r.name] = r
         maintenance = {
@@ -152,9 +158,9 @@ class Snapshot:
         )
 
 
-def offline_since(device, now: datetime, after_intervals: float) -> datetime | None:
+def offline_since(device: DeviceRow, now: datetime, after_intervals: float) -> datetime | None:
     """When the device went offline (its Will, or the end of its allowed silence), or None."""
-    candidates = []
+    candidates: list[datetime] = []
     if device.available is False:
         candidates.append(utc(device.available_changed) or utc(device.last_seen))
     limit = timedelta(seconds=after_intervals * (device.interval_seconds or DEFAULT_INTERVAL))
@@ -176,8 +182,8 @@ def find_conditions(snap: Snapshot, rules: RuleSet, active: set[str]) -> Found:
         key_tail: str,
         value: float | None = None,
         since: datetime | None = None,
-        **details,
-    ):
+        **details: object,
+    ) -> None:
         rule = getattr(r, rule_name)
         key = f"{rule_name}:{school}" + (f"/{key_tail}" if key_tail else "")
         fill = dict(details, device=device or "", school=school, value=value or 0.0)
@@ -198,7 +204,7 @@ def find_conditions(snap: Snapshot, rules: RuleSet, active: set[str]) -> Found:
     def unknown(rule_name: str, school: str, key_tail: str = "") -> None:
         found.unknown.add(f"{rule_name}:{school}" + (f"/{key_tail}" if key_tail else ""))
 
-    def above(rule_name, key, value, threshold, clear_level) -> bool:
+    def above(rule_name: str, key: str, value: float, threshold: float, clear_level: float) -> bool:
         """Value hysteresis: opens at the threshold, an active key clears only below clear_level."""
         return value >= threshold or (key in active and value > clear_level)
 
@@ -217,7 +223,8 @@ def find_conditions(snap: Snapshot, rules: RuleSet, active: set[str]) -> Found:
             )
         ):
             found.offline_schools.add(school)
-            add("school_offline", school, None, "", since=max(gone.values()), devices=len(devices))
+            went = [t for t in gone.values() if t is not None]  # all of them, as checked above
+            add("school_offline", school, None, "", since=max(went), devices=len(devices))
             continue  # nothing beneath it is judged while the school is away
 
         # -- presence of each device ------------------------------------------------------
@@ -338,14 +345,38 @@ def find_conditions(snap: Snapshot, rules: RuleSet, active: set[str]) -> Found:
     return found
 
 
-def _uplink(snap, rules, school, gw, gone, add, unknown, above) -> None:
+class _Add(Protocol):
+    """``find_conditions``' own ``add``, handed to the helpers that judge part of a school."""
+
+    def __call__(
+        self,
+        rule_name: str,
+        school: str,
+        device: str | None,
+        key_tail: str,
+        value: float | None = None,
+        since: datetime | None = None,
+        **details: object,
+    ) -> None: ...
+
+
+def _uplink(
+    snap: Snapshot,
+    rules: RuleSet,
+    school: str,
+    gw: DeviceRow,
+    gone: datetime | None,
+    add: _Add,
+    unknown: Callable[[str, str], None],
+    above: Callable[[str, str, float, float, float], bool],
+) -> None:
     r = rules.rules
     values = snap.readings.get((school, gw.device_id), {})
     fresh_after = snap.now - timedelta(
         seconds=r.device_offline.offline_after_intervals * (gw.interval_seconds or DEFAULT_INTERVAL)
     )
 
-    def fresh(name):
+    def fresh(name: str) -> ReadingRow | None:
         v = values.get(name)
         return v if v is not None and utc(v.at) >= fresh_after else None
 
@@ -354,7 +385,8 @@ def _uplink(snap, rules, school, gw, gone, add, unknown, above) -> None:
         for name in names:
             unknown(name, school)
         return
-    type_ = fresh("uplink.type").text_value if fresh("uplink.type") else None
+    uplink_type = fresh("uplink.type")
+    type_ = uplink_type.text_value if uplink_type else None
     up = fresh("uplink.up")
     if r.no_internet.enabled and up is not None and up.value is not None and up.value == 0:
         add("no_internet", school, gw.device_id, "", type=type_ or "")

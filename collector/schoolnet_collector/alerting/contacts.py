@@ -12,9 +12,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, TypedDict
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -33,11 +41,11 @@ FALSE_WORDS = {"0", "false", "no", "n", "không", "khong"}
 WEBHOOK_RE = re.compile(r"^https?://[^\s/]+")
 
 
-def _channel_rules(schema: dict) -> None:
+def _channel_rules(schema: dict[str, JsonValue]) -> None:
     """Write the rules between fields into the published JSON Schema too, so API clients (and
     schema-driven tests) know them: each role names its place, and one channel is needed."""
-    place = {"type": "string", "pattern": ID_RE.pattern}
-    absent = {"type": "null"}
+    place: dict[str, JsonValue] = {"type": "string", "pattern": ID_RE.pattern}
+    absent: dict[str, JsonValue] = {"type": "null"}
     schema["oneOf"] = [
         {
             "properties": {"role": {"const": "school_it"}, "school_id": place, "district": absent},
@@ -58,8 +66,16 @@ def _channel_rules(schema: dict) -> None:
     ]
 
 
-def _pattern(regex: re.Pattern) -> dict:
+class _SchemaPattern(TypedDict):
+    json_schema_extra: dict[str, JsonValue]
+
+
+def _pattern(regex: re.Pattern[str]) -> _SchemaPattern:
     return {"json_schema_extra": {"pattern": regex.pattern}}
+
+
+Role = Literal["school_it", "district", "province"]
+Language = Literal["vi", "en"]
 
 
 class ContactIn(BaseModel):
@@ -68,7 +84,7 @@ class ContactIn(BaseModel):
     model_config = ConfigDict(extra="ignore", json_schema_extra=_channel_rules)
 
     name: str = Field(min_length=1, max_length=200)
-    role: Literal["school_it", "district", "province"]
+    role: Role
     school_id: str | None = Field(None, max_length=63, **_pattern(ID_RE))
     district: str | None = Field(None, max_length=63, **_pattern(ID_RE))
     email: str | None = Field(None, max_length=254, **_pattern(EMAIL_RE))
@@ -79,14 +95,14 @@ class ContactIn(BaseModel):
         description="a chat id (number) or @channelname",
     )
     webhook_url: str | None = Field(None, max_length=2000, **_pattern(WEBHOOK_RE))
-    language: Literal["vi", "en"] = "vi"
+    language: Language = "vi"
     active: bool = True
 
     @classmethod
-    def from_row(cls, row: dict) -> ContactIn:
+    def from_row(cls, row: dict[str, Any]) -> ContactIn:
         """A spreadsheet row: cells trimmed, an empty cell means "not given", yes/có/1 for
         ``active``, a Telegram id read as a number kept as text."""
-        data = {}
+        data: dict[str, object] = {}
         for key, value in row.items():
             if isinstance(value, str):
                 value = value.strip()
@@ -103,34 +119,34 @@ class ContactIn(BaseModel):
 
     @field_validator("email")
     @classmethod
-    def _email(cls, value):
+    def _email(cls, value: str | None) -> str | None:
         if value is not None and not EMAIL_RE.match(value):
             raise ValueError(f"{value!r} is not an e-mail address")
         return value
 
     @field_validator("telegram_chat_id")
     @classmethod
-    def _telegram(cls, value):
+    def _telegram(cls, value: str | None) -> str | None:
         if value is not None and not TELEGRAM_RE.match(value):
             raise ValueError(f"{value!r} is not a Telegram chat id (a number, or @channelname)")
         return value
 
     @field_validator("webhook_url")
     @classmethod
-    def _webhook(cls, value):
+    def _webhook(cls, value: str | None) -> str | None:
         if value is not None and not WEBHOOK_RE.match(value):
             raise ValueError(f"{value!r} is not an http(s) URL")
         return value
 
     @field_validator("school_id", "district")
     @classmethod
-    def _ids(cls, value):
+    def _ids(cls, value: str | None) -> str | None:
         if value is not None and not ID_RE.match(value):
             raise ValueError(f"{value!r} must be an id (lowercase letters, digits, '-', '_')")
         return value
 
     @model_validator(mode="after")
-    def _role_has_its_place_and_a_channel(self):
+    def _role_has_its_place_and_a_channel(self) -> ContactIn:
         if self.role == "school_it" and (not self.school_id or self.district):
             raise ValueError("a school_it contact needs school_id (and no district)")
         if self.role == "district" and (not self.district or self.school_id):
@@ -191,7 +207,7 @@ def import_contacts(session: Session, path: Path) -> ContactImport:
     existing = {
         (c.role, c.school_id, c.district, c.name): c for c in session.scalars(select(Contact))
     }
-    seen: set[tuple] = set()
+    seen: set[tuple[str, str | None, str | None, str]] = set()
     for line, row in rows:
         if not isinstance(row, dict):
             result.errors.append(f"{Path(path).name}:{line}: not a mapping")

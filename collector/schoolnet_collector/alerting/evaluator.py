@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from schoolnet_collector.alerting import incidents
 from schoolnet_collector.alerting.conditions import Condition, Snapshot, find_conditions
 from schoolnet_collector.alerting.readings import LatestReadings
-from schoolnet_collector.alerting.rules import RuleSet
+from schoolnet_collector.alerting.rules import Rule, RuleSet
 from schoolnet_collector.registry.alerting_models import Incident
 from schoolnet_collector.registry.devices import utc
 
@@ -90,7 +90,7 @@ class Evaluator:
                 start = self.pending.setdefault(key, now)
                 if cond.since is not None and cond.since < start:
                     start = self.pending[key] = cond.since
-                if now - start >= timedelta(seconds=self._rule(cond.rule).for_seconds):
+                if now - start >= timedelta(seconds=self._rule_of(cond).for_seconds):
                     if self._open(session, cond, now):
                         result.opened.append(key)
                     self.pending.pop(key, None)
@@ -127,15 +127,25 @@ class Evaluator:
         result.seconds = (self.clock() - now).total_seconds()
         return result
 
-    def _rule(self, name: str):
-        return getattr(self.rules.rules, name, None)
+    def _rule(self, name: str) -> Rule | None:
+        """None for a rule this rule set lacks (an incident opened by another version)."""
+        rule: Rule | None = getattr(self.rules.rules, name, None)
+        return rule
+
+    def _rule_of(self, cond: Condition) -> Rule:
+        """The rule a condition was found by: always one of this rule set's."""
+        rule: Rule = getattr(self.rules.rules, cond.rule)
+        return rule
 
     def _open(self, session: Session, cond: Condition, now: datetime) -> bool:
         window = now - timedelta(minutes=self.rules.flapping.window_minutes)
-        recent = session.scalar(
-            select(func.count())
-            .select_from(Incident)
-            .where(Incident.key == cond.key, Incident.opened_at >= window)
+        recent = (
+            session.scalar(
+                select(func.count())
+                .select_from(Incident)
+                .where(Incident.key == cond.key, Incident.opened_at >= window)
+            )
+            or 0  # (a count is never NULL)
         )
         flapping = recent + 1 >= self.rules.flapping.max_openings
         details = dict(cond.details)

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from schoolnet_collector.registry.alerting_models import Incident, IncidentEvent
+from schoolnet_collector.registry.db import rowcount
 
 log = logging.getLogger("schoolnet.alerting")
 
@@ -33,7 +34,7 @@ class Enqueue(Protocol):
     ) -> None: ...
 
 
-def _no_notifications(session, incident, transition, now) -> None:
+def _no_notifications(session: Session, incident: Incident, transition: str, now: datetime) -> None:
     return None
 
 
@@ -60,7 +61,7 @@ def open_incident(
     device_id: str | None,
     severity: str,
     summary: str,
-    details: dict,
+    details: dict[str, Any],
     now: datetime,
     flapping: bool = False,
     enqueue: Enqueue | None = None,
@@ -168,7 +169,7 @@ def _transition(
     actor: str,
     note: str | None,
     now: datetime,
-    values: dict,
+    values: dict[str, object],
     enqueue: Enqueue | None,
 ) -> Incident:
     enqueue = enqueue or default_enqueue()
@@ -178,7 +179,7 @@ def _transition(
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    if changed.rowcount != 1:
+    if rowcount(changed) != 1:
         session.rollback()
         incident = session.get(Incident, incident_id)
         if incident is None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import datetime, timezone
+from typing import Any
 
 import orjson
 from sqlalchemy import case
@@ -37,8 +38,12 @@ _EVENT_MARKS = (b'"uplink_changed"', b'"lan_host_unknown"')
 _WATCHED_METRICS = frozenset({"uplink", "disk", "projector"})
 
 
+Reading = tuple[str, float | None, str | None]
+"""A watched field's name (``uplink.up``, ``disk.used_percent:/``…), its number, its text."""
+
+
 class LatestReadings:
-    def __init__(self):
+    def __init__(self) -> None:
         # (school, device, name) → (value, text, received ms): the hot path makes no datetimes.
         self._pending: dict[tuple[str, str, str], tuple[float | None, str | None, int]] = {}
         self._lock = threading.Lock()
@@ -58,6 +63,7 @@ class LatestReadings:
     def _observe(self, topic: str, payload: bytes, received_ms: int) -> None:
         # The topic was checked by the converter already: schoolnet/v1/<school>/<device>/<channel>.
         _, _, school, device, channel = topic.split("/")
+        marks: tuple[bytes, ...]
         if channel == TELEMETRY:
             marks = _TELEMETRY_MARKS
         elif channel == EVENTS:
@@ -147,13 +153,13 @@ class LatestReadings:
         return len(rows)
 
 
-def _number(value) -> float | None:
+def _number(value: object) -> float | None:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
-def _metric_readings(metric: dict) -> list[tuple[str, float | None, str | None]]:
+def _metric_readings(metric: dict[str, Any]) -> list[Reading]:
     name, fields = metric.get("name"), metric.get("fields") or {}
-    out = []
+    out: list[Reading] = []
     if name == "uplink":
         out += [(f"uplink.{f}", _number(fields[f]), None) for f in UPLINK_NUMBERS if f in fields]
         out += [(f"uplink.{f}", None, str(fields[f])) for f in UPLINK_TEXTS if f in fields]
@@ -172,7 +178,7 @@ def _metric_readings(metric: dict) -> list[tuple[str, float | None, str | None]]
     return out
 
 
-def _event_readings(event: dict) -> list[tuple[str, float | None, str | None]]:
+def _event_readings(event: dict[str, Any]) -> list[Reading]:
     data = event.get("data") or {}
     if event.get("type") == "uplink_changed":
         reason = str(data.get("reason", ""))

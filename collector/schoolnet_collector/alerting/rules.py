@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from schoolnet_collector.alerting import yamlfile
+from schoolnet_collector.core import yamlfile
 
 UPLINK_TYPES = ("fibre", "dsl", "ethernet", "cellular", "other")
 Presence = Literal["always", "school_hours", "optional"]
@@ -67,7 +67,7 @@ class UplinkRule(Rule):
     clear_below: PerUplink
 
     @model_validator(mode="after")
-    def _clear_below_threshold(self):
+    def _clear_below_threshold(self) -> UplinkRule:
         for t in UPLINK_TYPES:
             if getattr(self.clear_below, t) > getattr(self.threshold, t):
                 raise ValueError(f"clear_below.{t} must not exceed threshold.{t}")
@@ -79,7 +79,7 @@ class ValueRule(Rule):
     clear_below: float | None = None
 
     @model_validator(mode="after")
-    def _clear_below_threshold(self):
+    def _clear_below_threshold(self) -> ValueRule:
         if self.clear_below is not None and self.clear_below > self.threshold:
             raise ValueError("clear_below must not exceed threshold")
         return self

@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -35,15 +35,9 @@ from sqlalchemy.orm import Session
 
 from schoolnet_collector.api.deps import SessionDep
 from schoolnet_collector.api.schemas import InvalidRequest, Problem
+from schoolnet_collector.core.access import ROLES, Scope, TokenError
 from schoolnet_collector.registry.models import School
-from schoolnet_collector.registry.tokens import (
-    ROLES,
-    ApiToken,
-    Scope,
-    TokenError,
-    find_token,
-    find_web_session,
-)
+from schoolnet_collector.registry.tokens import ApiToken, find_token, find_web_session
 
 SESSION_COOKIE = "schoolnet_session"
 NOT_FOUND = "not found"
@@ -201,7 +195,7 @@ def current_caller(caller: Annotated[Caller | None, Depends(optional_caller)]) -
 
 CallerDep = Annotated[Caller, Depends(current_caller)]
 
-AUTH_RESPONSES: dict = {
+AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": Problem, "description": "No token, or an unknown, revoked or expired one"},
     403: {"model": Problem, "description": "The token's role or scope is too narrow for this"},
     404: {"model": Problem, "description": "No such object, or not in the token's scope"},

@@ -7,17 +7,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, HTTPException, Query, Response
 
 from schoolnet_collector.api.auth import get_clock
 from schoolnet_collector.api.schemas import Problem
+from schoolnet_collector.core.access import Scope
 from schoolnet_collector.planning.export_csv import csv_bytes
 from schoolnet_collector.planning.export_xlsx import xlsx_bytes
 from schoolnet_collector.planning.period import Period, ReportArgumentError, parse_period
 from schoolnet_collector.planning.tables import Table
-from schoolnet_collector.registry.tokens import Scope
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -67,7 +67,7 @@ def report_query(
 ReportQueryDep = Annotated[ReportQuery, Depends(report_query)]
 
 
-REPORT_RESPONSES: dict = {
+REPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The report: JSON, or with format=csv|xlsx a download",
         "content": {"text/csv": {}, XLSX: {}},

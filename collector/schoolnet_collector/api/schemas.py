@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -18,41 +18,8 @@ class Health(BaseModel):
     broker: ComponentHealth | None = Field(None, description="Only for a province token")
     influxdb: ComponentHealth | None = Field(None, description="Only for a province token")
     registry: ComponentHealth | None = Field(None, description="Only for a province token")
-    ingest: dict = Field(
+    ingest: dict[str, Any] = Field(
         default_factory=dict, description="Ingest counters since start (only for a province token)"
-    )
-
-
-class SchoolOut(BaseModel):
-    id: str = Field(examples=["lc-bxa-th-012"])
-    name: str = Field(examples=["Trường Tiểu học số 12 Bát Xát"])
-    province: str
-    district: str
-    district_name: str | None = None
-    level: str = Field(description="mam_non, tieu_hoc, thcs, thpt, gdtx, lien_cap or other")
-    devices: int = Field(description="Devices registered so far")
-    devices_online: int
-
-
-class SchoolPage(BaseModel):
-    total: int
-    items: list[SchoolOut]
-
-
-class DeviceOut(BaseModel):
-    id: str
-    school: str
-    kind: str
-    first_seen: datetime
-    last_seen: datetime
-    last_seq: int | None
-    interval_seconds: float | None
-    online: bool = Field(
-        description="Not marked offline by its Last Will, and heard from within "
-        "ingest.offline_after_intervals × its interval"
-    )
-    availability: Literal["online", "offline", "unknown"] = Field(
-        description="The device's own availability topic (retained; Last Will sets offline)"
     )
 
 
@@ -64,7 +31,7 @@ class InvalidRequest(BaseModel):
     """A 422: FastAPI's own list of field errors, or one sentence from a route's own check
     (e.g. "scope 'x': expected province, district:<id> or school:<id>")."""
 
-    detail: str | list[dict] = Field(
+    detail: str | list[dict[str, Any]] = Field(
         description="What is wrong: a sentence, or a list of {loc, msg, type} for each bad field"
     )
 

@@ -7,6 +7,7 @@ and the exit status is 1 when any row was skipped, 2 when the file itself is unu
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from schoolnet_collector.commands.common import (
     add_import_command,
@@ -15,8 +16,11 @@ from schoolnet_collector.commands.common import (
     open_registry,
 )
 
+if TYPE_CHECKING:
+    from schoolnet_collector.commands.common import Subcommands
 
-def register(sub) -> None:
+
+def register(sub: Subcommands) -> None:
     add_import_command(
         sub,
         "contacts",
@@ -51,7 +55,7 @@ def run_contacts_import(args: argparse.Namespace) -> int:
 
 
 def run_calendar_import(args: argparse.Namespace) -> int:
-    from schoolnet_collector.alerting.calendar import CalendarFileError, import_calendar
+    from schoolnet_collector.registry.calendar_file import CalendarFileError, import_calendar
     from schoolnet_collector.registry.models import School
 
     try:

@@ -6,9 +6,19 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeAlias
 
-from schoolnet_collector.core.config import ConfigError, Settings, load_settings
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from schoolnet_collector.core.config import Settings
+
+    Subcommands: TypeAlias = argparse._SubParsersAction[argparse.ArgumentParser]
+    """What ``add_subparsers`` returns: each command module's ``register`` adds to it."""
+    Run: TypeAlias = Callable[[argparse.Namespace], int]
+    """A command's work: the parsed arguments in, the exit status out."""
 
 
 def add_config_option(parser: argparse.ArgumentParser) -> None:
@@ -20,7 +30,9 @@ def add_config_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def settings_or_exit(args: argparse.Namespace, **overrides) -> Settings:
+def settings_or_exit(args: argparse.Namespace, **overrides: object) -> Settings:
+    from schoolnet_collector.core.config import ConfigError, load_settings
+
     try:
         return load_settings(args.config, **overrides)
     except ConfigError as exc:
@@ -29,20 +41,27 @@ def settings_or_exit(args: argparse.Namespace, **overrides) -> Settings:
 
 
 def add_import_command(
-    sub, command: str, command_help: str, import_help: str, func, **file_argument
+    sub: Subcommands,
+    command: str,
+    command_help: str,
+    import_help: str,
+    func: Run,
+    nargs: str | None = None,
+    help: str | None = None,
 ) -> argparse.ArgumentParser:
     """``schoolnet-collector <command> import [--config FILE] FILE``; returns the ``import``
-    parser so a command can add its own options."""
+    parser so a command can add its own options. ``nargs`` and ``help`` are the file
+    argument's (``nargs="?"``: the file may be left out)."""
     group = sub.add_parser(command, help=command_help)
     actions = group.add_subparsers(dest=f"{command}_command", required=True, metavar="ACTION")
     imp = actions.add_parser("import", help=import_help)
     add_config_option(imp)
-    imp.add_argument("file", type=Path, **file_argument)
+    imp.add_argument("file", type=Path, nargs=nargs, help=help)
     imp.set_defaults(func=func)
     return imp
 
 
-def open_registry(args: argparse.Namespace):
+def open_registry(args: argparse.Namespace) -> sessionmaker[Session]:
     """A session factory on the configured registry, migrated to the newest schema."""
     settings = settings_or_exit(args)
     from schoolnet_collector.registry.db import make_engine, migrate, session_factory
@@ -57,7 +76,7 @@ def fail(message: str) -> int:
     return 2
 
 
-def finish_import(errors, summary: str) -> int:
+def finish_import(errors: Sequence[str], summary: str) -> int:
     """Name every skipped row on stderr, print the summary; 1 when any row was skipped."""
     for problem in errors:
         print(f"skipped {problem}", file=sys.stderr)

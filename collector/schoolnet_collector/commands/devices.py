@@ -4,6 +4,7 @@ equipment file (see ``registry/equipment.py``)."""
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from schoolnet_collector.commands.common import (
     add_import_command,
@@ -11,10 +12,12 @@ from schoolnet_collector.commands.common import (
     finish_import,
     open_registry,
 )
-from schoolnet_collector.registry.equipment import EquipmentFileError, import_equipment
+
+if TYPE_CHECKING:
+    from schoolnet_collector.commands.common import Subcommands
 
 
-def register(sub) -> None:
+def register(sub: Subcommands) -> None:
     add_import_command(
         sub,
         "devices",
@@ -25,6 +28,8 @@ def register(sub) -> None:
 
 
 def run_import(args: argparse.Namespace) -> int:
+    from schoolnet_collector.registry.equipment import EquipmentFileError, import_equipment
+
     try:
         with open_registry(args)() as session:
             result = import_equipment(session, args.file)

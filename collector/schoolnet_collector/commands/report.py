@@ -12,17 +12,23 @@ import argparse
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
-
-import orjson
+from typing import TYPE_CHECKING, NoReturn
 
 from schoolnet_collector.commands.common import add_config_option, settings_or_exit
-from schoolnet_collector.planning.files import PlanningFileError
 from schoolnet_collector.planning.period import ReportArgumentError, parse_period, parse_scope
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
+
+    from schoolnet_collector.commands.common import Subcommands
+    from schoolnet_collector.core.access import Scope
+    from schoolnet_collector.planning.procurement import ProcurementPlan
+    from schoolnet_collector.planning.readiness import Readiness
 
 FORMATS = ("table", "json", "csv", "xlsx")
 
 
-def _scope(text: str):
+def _scope(text: str) -> Scope:
     try:
         return parse_scope(text)
     except ReportArgumentError as exc:
@@ -54,7 +60,7 @@ def _year(text: str) -> int:
     return int(text)
 
 
-def register(sub) -> None:
+def register(sub: Subcommands) -> None:
     p = sub.add_parser(
         "report",
         help="readiness against plan targets, or the replacement plan",
@@ -111,6 +117,7 @@ def run(args: argparse.Namespace) -> int:
     scope = args.scope
     settings = settings_or_exit(args)
     from schoolnet_collector.planning import procurement, readiness
+    from schoolnet_collector.planning.files import PlanningFileError
     from schoolnet_collector.planning.prices import load_prices
     from schoolnet_collector.planning.scoring import load_scoring
     from schoolnet_collector.planning.targets import load_targets
@@ -128,16 +135,34 @@ def run(args: argparse.Namespace) -> int:
         migrate(engine)
         store = InfluxStore(settings.influx)
         with session_factory(engine)() as session, _progress() as bar:
-            kw = {
-                "as_of": args.as_of,
-                "targets": targets,
-                "rules": rules,
-                "progress": lambda step, done, total: _advance(bar, step, done, total),
-            }
+
+            def progress(step: str, done: int, total: int) -> None:
+                _advance(bar, step, done, total)
+
+            report: Readiness | ProcurementPlan
             if args.kind == "readiness":
-                report = readiness.compute(store, session, scope, period, **kw)
+                report = readiness.compute(
+                    store,
+                    session,
+                    scope,
+                    period,
+                    as_of=args.as_of,
+                    targets=targets,
+                    rules=rules,
+                    progress=progress,
+                )
             else:
-                report = procurement.compute(store, session, scope, period, prices=prices, **kw)
+                report = procurement.compute(
+                    store,
+                    session,
+                    scope,
+                    period,
+                    as_of=args.as_of,
+                    targets=targets,
+                    rules=rules,
+                    prices=prices,
+                    progress=progress,
+                )
     except ReportArgumentError as exc:
         return _fail(str(exc))
     except StorageError as exc:
@@ -147,31 +172,36 @@ def run(args: argparse.Namespace) -> int:
     return _write(args, report)
 
 
-def _progress():
+def _progress() -> tqdm[NoReturn]:
     from tqdm import tqdm
 
     return tqdm(desc="queries", unit="q", file=sys.stderr, disable=None, leave=False)
 
 
-def _advance(bar, step: str, done: int, total: int) -> None:
+def _advance(bar: tqdm[NoReturn], step: str, done: int, total: int) -> None:
     bar.total = total
     bar.set_postfix_str(step, refresh=False)
     bar.update(done - bar.n)
 
 
-def _write(args, report) -> int:
+def _write(args: argparse.Namespace, report: Readiness | ProcurementPlan) -> int:
+    import orjson
+
     from schoolnet_collector.planning.export_csv import csv_bytes
     from schoolnet_collector.planning.export_text import render
     from schoolnet_collector.planning.export_xlsx import xlsx_bytes
+    from schoolnet_collector.planning.procurement import ProcurementPlan
     from schoolnet_collector.planning.tables import procurement_tables, readiness_tables
 
     lang = args.lang
-    if args.format == "json":
-        data = report.as_dict(lang) if args.kind == "procurement" else report.as_dict()
+    if args.format == "json":  # (the report's type is the one args.kind asked for)
+        data = report.as_dict(lang) if isinstance(report, ProcurementPlan) else report.as_dict()
         body = orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n"
     else:
-        tables = (readiness_tables if args.kind == "readiness" else procurement_tables)(
-            report, lang
+        tables = (
+            procurement_tables(report, lang)
+            if isinstance(report, ProcurementPlan)
+            else readiness_tables(report, lang)
         )
         if args.format == "csv":
             body = csv_bytes(tables[0])

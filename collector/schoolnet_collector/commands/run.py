@@ -7,16 +7,18 @@ import logging
 import signal
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from schoolnet_collector.alerting.rules import RuleFileError
 from schoolnet_collector.commands.common import add_config_option, settings_or_exit
-from schoolnet_collector.ingest.spool import SpoolError
-from schoolnet_collector.registry.schools import SchoolFileError
+
+if TYPE_CHECKING:
+    from schoolnet_collector.commands.common import Subcommands
+    from schoolnet_collector.runtime import Runtime
 
 log = logging.getLogger("schoolnet.collector")
 
 
-def register(sub) -> None:
+def register(sub: Subcommands) -> None:
     p = sub.add_parser("run", help="run the collector (ingest + API)")
     add_config_option(p)
     p.add_argument(
@@ -41,6 +43,9 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_or_exit(args, **overrides)
     if args.instance:
         settings.mqtt.client_id = f"{settings.mqtt.client_id}-{args.instance}"[:64]
+    from schoolnet_collector.alerting.rules import RuleFileError
+    from schoolnet_collector.ingest.spool import SpoolError
+    from schoolnet_collector.registry.schools import SchoolFileError
     from schoolnet_collector.runtime import Runtime
 
     try:
@@ -77,10 +82,10 @@ def _instance_id(value: str) -> str:
     return value
 
 
-def _serve_api(runtime) -> None:
+def _serve_api(runtime: Runtime) -> None:
     import uvicorn
 
-    from schoolnet_collector.api.main import create_app
+    from schoolnet_collector.app import create_app
 
     cfg = runtime.settings.api
     log.info("API on http://%s:%d (docs at /docs)", cfg.host, cfg.port)

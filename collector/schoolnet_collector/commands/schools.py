@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from schoolnet_collector.commands.common import (
     add_import_command,
@@ -10,10 +11,12 @@ from schoolnet_collector.commands.common import (
     finish_import,
     open_registry,
 )
-from schoolnet_collector.registry.schools import SchoolFileError, import_schools
+
+if TYPE_CHECKING:
+    from schoolnet_collector.commands.common import Subcommands
 
 
-def register(sub) -> None:
+def register(sub: Subcommands) -> None:
     add_import_command(
         sub,
         "schools",
@@ -24,6 +27,8 @@ def register(sub) -> None:
 
 
 def run_import(args: argparse.Namespace) -> int:
+    from schoolnet_collector.registry.schools import SchoolFileError, import_schools
+
     try:
         with open_registry(args)() as session:
             result = import_schools(session, args.file)

@@ -11,10 +11,16 @@ import logging
 import re
 import sys
 from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from schoolnet_collector.commands.common import add_config_option, settings_or_exit
-from schoolnet_collector.registry.tokens import ROLES, Scope, TokenError
+from schoolnet_collector.core.access import ROLES, Scope, TokenError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from schoolnet_collector.commands.common import Subcommands
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 _DURATION = re.compile(r"^(\d{1,5})([dh])$")
@@ -40,7 +46,7 @@ def parse_expiry(text: str, now: datetime) -> datetime:
     return value.astimezone(timezone.utc)
 
 
-def register(sub) -> None:
+def register(sub: Subcommands) -> None:
     p = sub.add_parser("token", help="create, list or revoke API tokens")
     tsub = p.add_subparsers(dest="token_command", required=True, metavar="ACTION")
 
@@ -71,7 +77,7 @@ def register(sub) -> None:
     revoke.set_defaults(func=run_revoke)
 
 
-def _open_registry(args):
+def _open_registry(args: argparse.Namespace) -> Session:
     settings = settings_or_exit(args)
     logging.getLogger("alembic").setLevel(logging.WARNING)  # keep the output to the token
     from schoolnet_collector.registry.db import make_engine, migrate, session_factory
@@ -81,7 +87,7 @@ def _open_registry(args):
     return session_factory(engine)()
 
 
-def _check_scope_exists(session, scope: Scope) -> None:
+def _check_scope_exists(session: Session, scope: Scope) -> None:
     """A typo in a district or school id would make a token that sees nothing: refuse it."""
     from sqlalchemy import select
 

@@ -7,7 +7,7 @@ wrong key (``influx.batch_size: Input should be greater than 0``) for ``schoolne
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import tomllib
@@ -177,7 +177,7 @@ class NotifyConfig(Strict):
     mqtt: AlertTopicConfig = AlertTopicConfig()
 
     @model_validator(mode="after")
-    def _retry_ceiling(self):
+    def _retry_ceiling(self) -> NotifyConfig:
         if self.retry_max_seconds < self.retry_seconds:
             raise ValueError("retry_max_seconds is below retry_seconds")
         return self
@@ -226,7 +226,12 @@ class Settings(BaseSettings):
 
     @classmethod
     def settings_customise_sources(
-        cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # Environment beats the file (passed as init kwargs), so the file comes after it.
         return (env_settings, init_settings)
@@ -252,8 +257,8 @@ def _describe(err: ValidationError) -> str:
     return "\n".join(lines)
 
 
-def load_settings(path: Path | None = None, **overrides) -> Settings:
-    data: dict = {}
+def load_settings(path: Path | None = None, **overrides: object) -> Settings:
+    data: dict[str, Any] = {}  # TOML as parsed: pydantic checks every value below
     if path is not None:
         try:
             data = tomllib.loads(Path(path).read_text(encoding="utf-8"))

@@ -19,7 +19,14 @@ from __future__ import annotations
 
 import itertools
 import threading
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from schoolnet_collector.ingest.inbox import Inbound
+
+if TYPE_CHECKING:
+    import paho.mqtt.client as mqtt
 
 
 @dataclass(slots=True)
@@ -33,17 +40,17 @@ class Receipt:
 
 @dataclass
 class AckTracker:
-    client: object | None = None  # the paho client; set by the subscriber
+    client: mqtt.Client | None = None  # set by the subscriber
     generation: int = 0
     acked: int = 0
     dropped: int = 0  # acks not sent: their connection was gone
     owed: int = 0  # messages taken from the inbox and not yet stored
     _open: dict[int, int] = field(default_factory=dict)  # receipt token -> oldest received_ms
-    _tokens: itertools.count = field(default_factory=itertools.count)
+    _tokens: itertools.count[int] = field(default_factory=itertools.count)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     # -- connection events (paho's network thread) -------------------------------------------
-    def new_connection(self, client) -> None:
+    def new_connection(self, client: mqtt.Client) -> None:
         with self._lock:
             self.client = client
             self.generation += 1
@@ -54,7 +61,7 @@ class AckTracker:
             self.generation += 1
 
     # -- receipts (converting and writing threads) --------------------------------------------
-    def receipt(self, messages) -> Receipt:
+    def receipt(self, messages: Sequence[Inbound]) -> Receipt:
         """Register messages taken from the inbox; settle the receipt once they are stored."""
         owed = [(m.mid, m.qos, m.generation) for m in messages if m.qos]
         oldest = min((m.received_ms for m in messages), default=0)
@@ -64,7 +71,7 @@ class AckTracker:
             self.owed += len(owed)
         return Receipt(token, owed, oldest)
 
-    def settle(self, receipts) -> None:
+    def settle(self, receipts: Iterable[Receipt]) -> None:
         """The messages are stored: ack those whose connection is still the current one.
 
         The lock is held while acks are queued so that a disconnect cannot slip between the

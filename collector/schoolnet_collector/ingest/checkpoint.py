@@ -21,13 +21,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from schoolnet_collector.ingest.spool import Spool
+
 MARK = "checkpoint_ms"
 
 
 class Checkpoint:
     def __init__(
         self,
-        spool,
+        spool: Spool,
         window: int,
         settle_seconds: float = 2.0,
         clock: Callable[[], float] = time.time,

@@ -25,6 +25,7 @@ from schoolnet_agent.protocol import (
     ONLINE,
     TELEMETRY,
     PayloadError,
+    Topic,
     TopicError,
     decode,
     parse_topic,
@@ -102,7 +103,9 @@ class Converter:
         report = decode(payload, loads=orjson.loads, check=check_schema)
         return self._report(t, t.channel, report, received, received_ms)
 
-    def _batch(self, topic, t, payload, received, received_ms) -> list[str]:
+    def _batch(
+        self, topic: str, t: Topic, payload: bytes, received: datetime, received_ms: int
+    ) -> list[str]:
         lines: list[str] = []
         for item in decode_batch(payload, loads=orjson.loads):
             try:
@@ -122,7 +125,14 @@ class Converter:
             raw = repr(item).encode()
         self.reject(topic, raw, exc.reason, f"in a batch: {exc.detail}")
 
-    def _report(self, t, channel, report, received, received_ms) -> list[str]:
+    def _report(
+        self,
+        t: Topic,
+        channel: str,
+        report: dict[str, Any],
+        received: datetime,
+        received_ms: int,
+    ) -> list[str]:
         if report["school"] != t.school or report["device"] != t.device:
             raise PayloadError(
                 "topic_mismatch",
@@ -143,7 +153,15 @@ class Converter:
         line = lp.inventory_line(report, tags)
         return [line] if line else []
 
-    def _availability(self, school, device, payload, received, received_ms, retained):
+    def _availability(
+        self,
+        school: str,
+        device: str,
+        payload: bytes,
+        received: datetime,
+        received_ms: int,
+        retained: bool,
+    ) -> list[str]:
         state = payload.strip().lower()
         if state not in (ONLINE, OFFLINE):
             raise PayloadError(

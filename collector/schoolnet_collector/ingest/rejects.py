@@ -35,7 +35,7 @@ class Rejected:
 
 
 class RejectLog:
-    def __init__(self, log_every: float = LOG_EVERY_SECONDS):
+    def __init__(self, log_every: float = LOG_EVERY_SECONDS) -> None:
         self.counts: Counter[str] = Counter()
         self._last_logged: dict[tuple[str, str], float] = {}
         self._suppressed: Counter[tuple[str, str]] = Counter()
@@ -86,6 +86,7 @@ class RejectLog:
                 )
                 session.flush()
                 newest = session.scalar(select(func.max(DeadLetter.id)))
+                assert newest is not None  # the rows just flushed are there
                 session.execute(delete(DeadLetter).where(DeadLetter.id <= newest - keep))
                 session.commit()
             except BaseException:

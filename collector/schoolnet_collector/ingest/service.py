@@ -25,29 +25,31 @@ from collections import Counter
 from collections.abc import Callable
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from schoolnet_agent.protocol import PayloadError
 from schoolnet_collector.core.config import Settings
 from schoolnet_collector.ingest.acks import AckTracker, Receipt
 from schoolnet_collector.ingest.checkpoint import Checkpoint
 from schoolnet_collector.ingest.convert import Converter, SchoolTags
-from schoolnet_collector.ingest.inbox import Inbox
+from schoolnet_collector.ingest.inbox import Inbound, Inbox
 from schoolnet_collector.ingest.rejects import RejectLog
 from schoolnet_collector.ingest.spool import Spool, SpoolError, spool_path
-from schoolnet_collector.ingest.subscriber import Inbound, Subscriber
+from schoolnet_collector.ingest.subscriber import Subscriber
 from schoolnet_collector.registry.devices import DeviceTracker
 from schoolnet_collector.registry.models import School
 from schoolnet_collector.storage.influx import InfluxStore, StorageError, WriteResult
 
 log = logging.getLogger("schoolnet.ingest")
 
-_STOP = object()
+Converted = tuple[list[str], Receipt]
+"""A converted batch's lines, with the receipt that acknowledges its messages once stored."""
 BATCH = 500  # messages a converting thread takes at once
 UNSPOOL_BATCHES = 20  # spooled batches written back between two looks at the incoming queue
 MAX_RETRY_DELAY = 10.0  # seconds between attempts to reach InfluxDB again
 
 
-def load_school_tags(sessions) -> dict[str, SchoolTags]:
+def load_school_tags(sessions: sessionmaker[Session]) -> dict[str, SchoolTags]:
     with sessions() as s:
         return {
             row.id: SchoolTags(row.province, row.district, row.level)
@@ -63,16 +65,17 @@ class IngestService:
         self,
         settings: Settings,
         store: InfluxStore,
-        sessions,
+        sessions: sessionmaker[Session],
         clock: Callable[[], float] = time.time,
-    ):
+    ) -> None:
         self.settings = settings
         self.store = store
         self.sessions = sessions
         self.inbox = Inbox(settings.ingest.queue_size)
         # Items are a converted batch each (up to BATCH messages) with its receipt: 64 of them
         # bound the memory held while InfluxDB is slow; beyond that the converting thread waits.
-        self.lines: queue.Queue = queue.Queue(maxsize=64)
+        # None after the last one: the writer stores what it has and stops.
+        self.lines: queue.Queue[Converted | None] = queue.Queue(maxsize=64)
         self.tracker = DeviceTracker()
         self.rejects = RejectLog()
         self.converter = Converter(
@@ -125,7 +128,7 @@ class IngestService:
         for t in self._threads:
             if t.name.startswith("ingest-worker"):
                 t.join(timeout)
-        self.lines.put(_STOP)
+        self.lines.put(None)  # after the converting threads: the writer stores and stops
         if "ingest-writer" in by_name:
             by_name["ingest-writer"].join(timeout)
         self._stop.set()
@@ -186,7 +189,7 @@ class IngestService:
         while not stopping:
             try:
                 item = self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
-                if item is _STOP:
+                if item is None:  # the converting threads are done
                     stopping = True
                 else:
                     lines.extend(item[0])
@@ -328,7 +331,7 @@ class IngestService:
         return min(times, default=None)
 
     # -- introspection ----------------------------------------------------------------------
-    def snapshot(self) -> dict:
+    def snapshot(self) -> dict[str, object]:
         return {
             "accepted": self.stats["accepted"],
             "lines_written": self.stats["lines_written"],

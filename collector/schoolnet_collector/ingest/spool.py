@@ -50,7 +50,11 @@ def spool_path(data_dir: Path, client_id: str) -> Path:
 
 
 class Spool:
-    def __init__(self, path: Path, max_bytes: int):
+    batches: int  # counted from the file when it opens, kept up to date after
+    lines: int
+    bytes: int
+
+    def __init__(self, path: Path, max_bytes: int) -> None:
         self.path = Path(path)
         self.max_bytes = max_bytes
         self._lock = threading.Lock()

@@ -24,37 +24,28 @@ import logging
 import ssl
 import time
 import uuid
-from dataclasses import dataclass
 
 import orjson
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
 
 from schoolnet_agent.protocol import subscription
 from schoolnet_agent.protocol.topics import REPLAY_REQUEST
 from schoolnet_collector.core.config import MqttConfig
 from schoolnet_collector.ingest.acks import AckTracker
 from schoolnet_collector.ingest.checkpoint import Checkpoint
+from schoolnet_collector.ingest.inbox import Inbound, Inbox
 
 log = logging.getLogger("schoolnet.ingest.mqtt")
 
 
-@dataclass(slots=True)
-class Inbound:
-    topic: str
-    payload: bytes
-    received_ms: int
-    retained: bool
-    rejected: bool = False
-    mid: int = 0
-    qos: int = 0
-    generation: int = 0  # the connection it arrived on (acks.py)
-
-
 class Subscriber:
-    def __init__(self, config: MqttConfig, inbox, acks: AckTracker, checkpoint: Checkpoint):
+    def __init__(
+        self, config: MqttConfig, inbox: Inbox, acks: AckTracker, checkpoint: Checkpoint
+    ) -> None:
         self.config = config
         self.inbox = inbox
         self.acks = acks
@@ -84,7 +75,7 @@ class Subscriber:
         self.client = client
 
     def start(self) -> None:
-        props = Properties(PacketTypes.CONNECT)
+        props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]  # paho leaves it unannotated
         props.SessionExpiryInterval = self.config.session_expiry_seconds
         props.ReceiveMaximum = self.config.receive_maximum
         self.client.connect_async(
@@ -105,7 +96,14 @@ class Subscriber:
         self.client.disconnect()
         self.client.loop_stop()
 
-    def _on_connect(self, client, userdata, flags, reason_code, properties):
+    def _on_connect(
+        self,
+        client: mqtt.Client,
+        userdata: object,
+        flags: mqtt.ConnectFlags,
+        reason_code: ReasonCode,
+        properties: Properties | None,
+    ) -> None:
         if reason_code.is_failure:
             self.last_error = f"broker refused the collector: {reason_code}"
             log.error("%s (check mqtt.username / mqtt.password)", self.last_error)
@@ -124,20 +122,28 @@ class Subscriber:
         )
         self._request_replay(client, flags.session_present)
 
-    def _request_replay(self, client, session_present: bool) -> None:
+    def _request_replay(self, client: mqtt.Client, session_present: bool) -> None:
         since = self.checkpoint.replay_since(self.config.replay_margin_seconds)
         if since is None:
             return  # nothing was ever stored here: there is no gap to fill
-        request = {"id": uuid.uuid4().hex, "since_ms": max(0, since)}
+        since_ms = max(0, since)
+        request = {"id": uuid.uuid4().hex, "since_ms": since_ms}
         client.publish(REPLAY_REQUEST, orjson.dumps(request), qos=1, retain=True)
         self.replay_requests += 1
         log.info(
             "asked agents to replay what they sent since %s (session present: %s)",
-            time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(request["since_ms"] / 1000)),
+            time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(since_ms / 1000)),
             session_present,
         )
 
-    def _on_disconnect(self, client, userdata, flags, reason_code, properties):
+    def _on_disconnect(
+        self,
+        client: mqtt.Client,
+        userdata: object,
+        flags: mqtt.DisconnectFlags,
+        reason_code: ReasonCode,
+        properties: Properties | None,
+    ) -> None:
         self.connected = False
         self.acks.connection_lost()
         self.checkpoint.disconnected()
@@ -145,13 +151,13 @@ class Subscriber:
             self.last_error = f"disconnected: {reason_code}"
             log.warning("broker connection lost (%s); reconnecting", reason_code)
 
-    def _on_message(self, client, userdata, msg):
+    def _on_message(self, client: mqtt.Client, userdata: object, msg: mqtt.MQTTMessage) -> None:
         if self.closing:
             return  # not acknowledged: the broker delivers it again to our next session
         self.inbox.put(
             Inbound(
                 msg.topic,
-                msg.payload,
+                msg.payload,  # type: ignore[arg-type]  # paho decodes it with struct.unpack: bytes
                 int(time.time() * 1000),
                 bool(msg.retain),
                 mid=msg.mid,

@@ -9,11 +9,19 @@ Delivery happens later, in the delivery worker (``worker.py``), from the outbox 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from schoolnet_collector.registry.alerting_models import Incident
 
 __all__ = ["enqueue_for_transition"]
 
 
-def enqueue_for_transition(session, incident, transition: str, now: datetime) -> None:
+def enqueue_for_transition(
+    session: Session, incident: Incident, transition: str, now: datetime
+) -> None:
     """Queue the notifications an incident transition calls for (``opened``, ``acknowledged``,
     ``resolved``).
 

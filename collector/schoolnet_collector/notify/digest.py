@@ -54,6 +54,7 @@ def queue(session: Session, cfg: NotifyConfig, now: datetime) -> date | None:
 
 
 def message(session: Session, row: Notification, renderer: Renderer) -> Message:
+    assert row.payload is not None  # a digest row is queued with the end of its period
     until = datetime.fromisoformat(row.payload["until"])
     since = until - timedelta(days=1)
     lang = row.language
@@ -74,7 +75,7 @@ def message(session: Session, row: Notification, renderer: Renderer) -> Message:
             select(School).where(School.id.in_({i.school_id for i in opened + still_open}))
         )
     }
-    by_district: dict[str, list[dict]] = {}
+    by_district: dict[str, list[dict[str, object]]] = {}
     for i in sorted(set(opened) | set(still_open), key=lambda i: (i.school_id, i.id)):
         school = schools.get(i.school_id)
         district = (school.district_name or school.district) if school else "?"

@@ -13,11 +13,13 @@ it. A collector that dies mid-send leaves a ``sending`` row whose lease expires:
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from sqlalchemy import JSON, DateTime, Index, Integer, String, Text, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
+from schoolnet_collector.registry.db import rowcount
 from schoolnet_collector.registry.models import Base
 
 STATES = ("pending", "sending", "sent", "failed", "cancelled")
@@ -48,26 +50,34 @@ class Notification(Base):
     claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    payload: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(
+        JSON, nullable=True
+    )  # digest: its period
 
 
-def add(session: Session, *, dedup_key: str, now: datetime, **fields) -> int:
+def add(
+    session: Session,
+    *,
+    dedup_key: str,
+    now: datetime,
+    not_before: datetime | None = None,
+    **fields: object,
+) -> int:
     """Insert one row unless its dedup key exists; never raises on a duplicate, so the caller's
     transaction (the incident's) is never spoiled by a second proposal of the same message.
     Returns 1 when the row is new, 0 when it existed."""
     now = now.astimezone(timezone.utc)
-    if fields.get("not_before") is not None:
-        fields["not_before"] = fields["not_before"].astimezone(timezone.utc)
     values = {
         "dedup_key": dedup_key,
         "created_at": now,
         "state": "pending",
         "attempts": 0,
         "repeat_no": 0,
-        "not_before": now,
+        "not_before": now if not_before is None else not_before.astimezone(timezone.utc),
         **fields,
     }
     dialect = session.get_bind().dialect.name
+    stmt: postgresql.Insert | sqlite.Insert
     if dialect == "postgresql":
         stmt = (
             postgresql.insert(Notification)
@@ -85,7 +95,7 @@ def add(session: Session, *, dedup_key: str, now: datetime, **fields) -> int:
             return 0
         session.add(Notification(**values))
         return 1
-    return session.execute(stmt).rowcount or 0
+    return rowcount(session.execute(stmt)) or 0
 
 
 def claim(
@@ -132,7 +142,7 @@ def finish(
     """Record the outcome of a claimed row; False when the lease was lost to another worker."""
     now = now.astimezone(timezone.utc)
     retry_at = retry_at.astimezone(timezone.utc) if retry_at is not None else None
-    values: dict = {"claimed_by": None, "claimed_until": None, "last_error": error}
+    values: dict[str, object] = {"claimed_by": None, "claimed_until": None, "last_error": error}
     if state == "sent":
         values.update(state="sent", sent_at=now)
     elif retry_at is not None:
@@ -149,7 +159,7 @@ def finish(
             )
             .values(**values)
         )
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 def backoff(attempts: int, base: float, ceiling: float) -> timedelta:

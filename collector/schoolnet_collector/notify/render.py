@@ -34,7 +34,9 @@ from jinja2 import (
 from schoolnet_collector import i18n
 from schoolnet_collector.i18n import N_, NP_
 from schoolnet_collector.notify.channels import Message
+from schoolnet_collector.registry.alerting_models import Incident
 from schoolnet_collector.registry.devices import utc
+from schoolnet_collector.registry.models import School
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 SUBJECT_MAX = 80
@@ -52,7 +54,7 @@ class TemplateProblem(ValueError):
 
 
 class Renderer:
-    def __init__(self, timezone: str = "Asia/Ho_Chi_Minh", own_dir: Path | None = None):
+    def __init__(self, timezone: str = "Asia/Ho_Chi_Minh", own_dir: Path | None = None) -> None:
         self.tz = ZoneInfo(timezone)
         self.search = ([str(own_dir)] if own_dir else []) + [str(TEMPLATES)]  # the province's first
         self._envs: dict[str, Environment] = {}
@@ -101,9 +103,9 @@ class Renderer:
         self,
         names: list[str],
         language: str,
-        context: dict,
+        context: dict[str, object],
         dedup_key: str = "",
-        event: dict | None = None,
+        event: dict[str, object] | None = None,
     ) -> Message:
         language = i18n.language(language)
         template = self.template(names, language)
@@ -120,7 +122,13 @@ class Renderer:
         )
 
     def incident(
-        self, incident, school, transition: str, language: str, now: datetime, dedup_key: str = ""
+        self,
+        incident: Incident,
+        school: School | None,
+        transition: str,
+        language: str,
+        now: datetime,
+        dedup_key: str = "",
     ) -> Message:
         language = i18n.language(language)
         base = "opened" if transition in ("repeat", "escalated") else transition

@@ -28,6 +28,7 @@ from schoolnet_collector.core.config import NotifyConfig
 from schoolnet_collector.notify import outbox
 from schoolnet_collector.notify.outbox import Notification
 from schoolnet_collector.registry.alerting_models import Contact, Incident
+from schoolnet_collector.registry.db import rowcount
 from schoolnet_collector.registry.models import School
 
 log = logging.getLogger("schoolnet.notify")
@@ -45,13 +46,15 @@ def config() -> NotifyConfig:
     return _config
 
 
-def dedup_key(incident_id: int, transition: str, repeat_no: int, contact_id, channel: str) -> str:
+def dedup_key(
+    incident_id: int, transition: str, repeat_no: int, contact_id: int | None, channel: str
+) -> str:
     return f"incident:{incident_id}:{transition}:{repeat_no}:{contact_id if contact_id is not None else '-'}:{channel}"
 
 
 def contact_channels(contact: Contact, cfg: NotifyConfig) -> list[tuple[str, str]]:
     """(channel, address) pairs a contact can be reached on with the configured channels."""
-    pairs = []
+    pairs: list[tuple[str, str]] = []
     if contact.email and cfg.smtp.host:
         pairs.append(("email", contact.email))
     if contact.telegram_chat_id and cfg.telegram.bot_token:
@@ -167,7 +170,7 @@ def cancel(session: Session, incident_id: int, transitions: tuple[str, ...], rea
         )
         .values(state="cancelled", last_error=reason)
     )
-    return result.rowcount or 0
+    return rowcount(result) or 0
 
 
 def route(session: Session, incident: Incident, transition: str, now: datetime) -> None:
@@ -203,14 +206,14 @@ def route(session: Session, incident: Incident, transition: str, now: datetime) 
             )
             .distinct()
         ).all()
-        contacts = {
+        told_contacts = {
             c.id: c
             for c in session.scalars(
                 select(Contact).where(Contact.id.in_({cid for cid, _ in told}))
             )
         }
         for contact_id, channel in told:
-            contact = contacts.get(contact_id)
+            contact = told_contacts.get(contact_id) if contact_id is not None else None
             if contact is None or not contact.active:
                 continue
             address = dict(contact_channels(contact, cfg)).get(channel)

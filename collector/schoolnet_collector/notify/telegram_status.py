@@ -10,7 +10,9 @@ enter as the contact's ``telegram_chat_id``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timezone
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -55,8 +57,8 @@ class StatusResponder:
         sessions: sessionmaker[Session],
         renderer: Renderer,
         offline_after_intervals: float = 3.0,
-        clock=lambda: datetime.now(timezone.utc),
-    ):
+        clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+    ) -> None:
         self.api, self.sessions, self.renderer = api, sessions, renderer
         self.offline_after = offline_after_intervals
         self.clock = clock
@@ -64,7 +66,7 @@ class StatusResponder:
 
     def poll_once(self, timeout: int = 25) -> int:
         """One ``getUpdates`` round; returns how many updates were handled."""
-        params = {"timeout": timeout, "allowed_updates": ["message"]}
+        params: dict[str, object] = {"timeout": timeout, "allowed_updates": ["message"]}
         if self.offset is not None:
             params["offset"] = self.offset
         updates = self.api.call("getUpdates", params, timeout=timeout + 10) or []
@@ -76,7 +78,8 @@ class StatusResponder:
                 log.warning("Telegram /status reply failed: %s", exc)
         return len(updates)
 
-    def handle(self, update: dict) -> str | None:
+    def handle(self, update: dict[str, Any]) -> str | None:
+        """Answer one update of ``getUpdates`` (the Bot API's JSON) if it is a /status."""
         message = update.get("message") or {}
         text = (message.get("text") or "").strip()
         chat = (message.get("chat") or {}).get("id")

@@ -8,11 +8,13 @@ same steps once, synchronously, with an injected time: that is how the tests dri
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import socket
 import threading
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -21,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from schoolnet_collector.core.config import Settings
 from schoolnet_collector.notify import digest, outbox, routing
-from schoolnet_collector.notify.channels import DeliveryError, Message
+from schoolnet_collector.notify.channels import Channel, DeliveryError, Message
 from schoolnet_collector.notify.channels.mqtt import MqttAlertChannel
 from schoolnet_collector.notify.channels.smtp import SmtpChannel
 from schoolnet_collector.notify.channels.telegram import TelegramApi, TelegramChannel
@@ -45,19 +47,19 @@ class NotifyWorker:
         self,
         settings: Settings,
         sessions: sessionmaker[Session],
-        clock=utcnow,
-        channels: dict | None = None,
-    ):
+        clock: Callable[[], datetime] = utcnow,
+        channels: dict[str, Channel] | None = None,
+    ) -> None:
         self.settings, self.cfg, self.sessions = settings, settings.notify, sessions
         # Every time stored or compared is UTC: SQLite keeps no zone, so a local time would be
         # read back hours off.
-        self.clock = lambda: clock().astimezone(timezone.utc)
+        self.clock: Callable[[], datetime] = lambda: clock().astimezone(timezone.utc)
         routing.configure(self.cfg)
         self.renderer = Renderer(self.cfg.timezone, self.cfg.templates_dir)
         self.tz = ZoneInfo(self.cfg.timezone)
         self.worker_id = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"[:64]
         self.telegram_api = TelegramApi(self.cfg.telegram)
-        self.channels = (
+        self.channels: dict[str, Channel] = (
             channels
             if channels is not None
             else {
@@ -76,7 +78,7 @@ class NotifyWorker:
         )
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
-        self._digest_queued = None
+        self._digest_queued: date | None = None
 
     # ----- the steps -------------------------------------------------------------------------
     def tick(self, now: datetime | None = None) -> int:
@@ -217,6 +219,8 @@ class NotifyWorker:
         ).all()
         first_page: dict[int, datetime] = {}
         for incident_id, contact_id, _channel, repeat_no, last_sent, first_sent in sent:
+            # sent pages of open incidents: each has its incident and its sending times
+            assert incident_id is not None and last_sent is not None and first_sent is not None
             first_page[incident_id] = min(
                 utc(first_sent), first_page.get(incident_id, utc(first_sent))
             )
@@ -226,7 +230,7 @@ class NotifyWorker:
             ):
                 incident = session.get(Incident, incident_id)
                 contact = session.get(Contact, contact_id)
-                if contact is None or not contact.active:
+                if incident is None or contact is None or not contact.active:
                     continue
                 routing.add_pages(
                     session,
@@ -244,6 +248,8 @@ class NotifyWorker:
             if first + timedelta(minutes=cfg.escalate_minutes) > now:
                 continue
             incident = session.get(Incident, incident_id)
+            if incident is None:
+                continue  # (incidents are never deleted; this is for the type checker)
             school_ids = {c.id for c in routing.school_contacts(session, incident.school_id)}
             if not school_ids:
                 continue  # the district was paged directly: nobody above to escalate to here
@@ -290,7 +296,7 @@ class NotifyWorker:
     def start(self) -> NotifyWorker:
         self._loop("notify-schedule", lambda: self.schedule(self.clock()))
         for channel in self.configured_channels():
-            self._loop(f"notify-{channel}", lambda c=channel: self.deliver(c))
+            self._loop(f"notify-{channel}", functools.partial(self.deliver, channel))
         if self.cfg.telegram.bot_token and self.cfg.telegram.poll_updates:
             self._loop(
                 "notify-telegram-status",
@@ -300,8 +306,8 @@ class NotifyWorker:
         log.info("notifications: worker %s started", self.worker_id)
         return self
 
-    def _loop(self, name: str, step, pause: float | None = None) -> None:
-        def run():
+    def _loop(self, name: str, step: Callable[[], object], pause: float | None = None) -> None:
+        def run() -> None:
             while not self._stop.is_set():
                 try:
                     busy = step()

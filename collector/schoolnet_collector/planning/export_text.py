@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from schoolnet_collector.i18n import format_number, gettext
-from schoolnet_collector.planning.tables import Table
+from schoolnet_collector.planning.tables import Cell, Table
 
 
-def _cell(value, lang: str, year: bool = False) -> str:
+def _cell(value: Cell, lang: str, year: bool = False) -> str:
     """Numbers as the table's language writes them (one decimal, none from a million on);
     a year column's numbers as they are."""
     if value is None:
@@ -24,7 +24,10 @@ def render(table: Table, max_rows: int | None = None) -> str:
         for row in table.rows[:max_rows]
     ]
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(table.headers)]
-    line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=False)).rstrip()  # noqa: E731
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=False)).rstrip()
+
     out = [table.title, line(table.headers), line(["-" * w for w in widths])]
     out += [line(r) for r in rows]
     if max_rows is not None and len(table.rows) > max_rows:

@@ -41,7 +41,9 @@ def number_format(value: object, year: bool = False) -> str:
 
 def xlsx_bytes(tables: list[Table]) -> bytes:
     wb = Workbook()
-    wb.remove(wb.active)
+    default = wb.active
+    if default is not None:  # a new workbook comes with one empty sheet: not ours
+        wb.remove(default)
     used: set[str] = set()
     for table in tables:
         ws = wb.create_sheet(sheet_title(table.title, used))

@@ -14,19 +14,16 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from schoolnet_collector.planning.period import (
-    Period,
-    school_filter,
-    school_hour_windows,
-    scope_schools,
-)
+from schoolnet_collector.core.access import Scope
+from schoolnet_collector.planning.period import Period, school_hour_windows
+from schoolnet_collector.planning.scope import school_filter, scope_schools
 from schoolnet_collector.planning.targets import Parameters
 from schoolnet_collector.registry.models import Device, School
-from schoolnet_collector.registry.tokens import Scope
 from schoolnet_collector.storage.influx import InfluxStore
 
 Key = tuple[str, str]  # (school, device)
@@ -52,10 +49,10 @@ class FleetData:
     uplink: dict[str, UplinkStats] = field(default_factory=dict)
     reports: dict[Key, tuple[str, int]] = field(default_factory=dict)  # kind, reports
     heard: dict[str, dict[str, str]] = field(default_factory=dict)  # school -> device -> kind
-    inventory: dict[Key, dict] = field(default_factory=dict)
+    inventory: dict[Key, dict[str, Any]] = field(default_factory=dict)  # the inventory's JSON
     disk_used: dict[Key, float] = field(default_factory=dict)  # fullest disk, last value
     crashes: dict[Key, int] = field(default_factory=dict)
-    projector: dict[Key, dict] = field(default_factory=dict)
+    projector: dict[Key, dict[str, Any]] = field(default_factory=dict)
     board_reachable: dict[Key, float] = field(default_factory=dict)  # percent
     reporting_schools: set[str] = field(default_factory=set)  # any device reported
 
@@ -80,6 +77,9 @@ def _time(a: datetime, b: datetime) -> str:
 
 
 def scope_tag(scope: Scope) -> str:
+    if scope.kind == "province":
+        return ""
+    assert scope.id is not None  # a district or school scope names one
     if scope.kind == "district":
         return f" AND district = {quote(scope.id)}"
     if scope.kind == "school":
@@ -118,7 +118,7 @@ def fetch(
     total = 2 + len(windows) + len(DEVICE_QUERIES) * len(parts)
     done = 0
 
-    def rows(step: str, q: str) -> list[dict]:
+    def rows(step: str, q: str) -> list[dict[str, Any]]:
         nonlocal done
         out = [r for r in store.rows(q) if r.get("school") in ids]
         done += 1
@@ -166,19 +166,19 @@ def fetch(
     return data
 
 
-def _reports(data: FleetData, r: dict) -> None:
+def _reports(data: FleetData, r: dict[str, Any]) -> None:
     data.reports[(r["school"], r["device"])] = (r["kind"], int(r["n"]))
     data.heard.setdefault(r["school"], {})[r["device"]] = r["kind"]
     data.reporting_schools.add(r["school"])
 
 
-def _disk(data: FleetData, r: dict) -> None:
+def _disk(data: FleetData, r: dict[str, Any]) -> None:
     key = (r["school"], r["device"])
     data.disk_used[key] = max(data.disk_used.get(key, 0.0), r["used"] or 0.0)
 
 
 # (name, InfluxQL with {where} and {gap}, what to keep of each row): one row per device.
-DEVICE_QUERIES: tuple[tuple[str, str, Callable[[FleetData, dict], None]], ...] = (
+DEVICE_QUERIES: tuple[tuple[str, str, Callable[[FleetData, dict[str, Any]], None]], ...] = (
     (
         "reports",
         "SELECT COUNT(seq) AS n FROM report WHERE {where} GROUP BY school, device, kind",

@@ -1,8 +1,10 @@
 """What a report covers: a scope (province, one district, one school) and a period ending now.
 
 The scope's text form is the API tokens' (``province``, ``district:<id>``, ``school:<id>``;
-``registry.tokens.Scope``), so a caller's scope and a report's scope compare directly.
-``now`` is always passed in: reports are reproducible and tests need no waiting.
+``core.access.Scope``), so a caller's scope and a report's scope compare directly.
+``now`` is always passed in: reports are reproducible and tests need no waiting. Nothing here
+touches the registry (``planning.scope`` does), so the ``report`` command checks its arguments
+without loading the database layer.
 """
 
 from __future__ import annotations
@@ -12,11 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, select, true
-from sqlalchemy.orm import Session
-
-from schoolnet_collector.registry.models import School
-from schoolnet_collector.registry.tokens import Scope, TokenError
+from schoolnet_collector.core.access import Scope, TokenError
 
 PERIOD_RE = re.compile(r"^([1-9][0-9]{0,3})([hdw])$")
 UNIT_HOURS = {"h": 1, "d": 24, "w": 24 * 7}
@@ -55,27 +53,6 @@ def parse_scope(text: str) -> Scope:
         return Scope.parse(text)
     except TokenError as exc:
         raise ReportArgumentError(str(exc)) from None
-
-
-def school_filter(scope: Scope) -> ColumnElement[bool]:
-    if scope.kind == "district":
-        return School.district == scope.id
-    if scope.kind == "school":
-        return School.id == scope.id
-    return true()
-
-
-def scope_schools(session: Session, scope: Scope) -> list[School]:
-    """The registry's schools in ``scope``; ReportArgumentError when there are none."""
-    schools = list(session.scalars(select(School).where(school_filter(scope)).order_by(School.id)))
-    if not schools:
-        what = (
-            "the registry has no schools"
-            if scope.kind == "province"
-            else f"no {scope.kind} {scope.id!r} in the registry"
-        )
-        raise ReportArgumentError(f"scope {scope}: {what}")
-    return schools
 
 
 def school_hour_windows(

@@ -19,9 +19,11 @@ import math
 import statistics
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from sqlalchemy.orm import Session
 
+from schoolnet_collector.core.access import Scope
 from schoolnet_collector.planning.fleetdata import FleetData, fetch
 from schoolnet_collector.planning.labels import LEVEL_ORDER, level_name
 from schoolnet_collector.planning.period import Period
@@ -37,7 +39,6 @@ from schoolnet_collector.planning.scoring import (
     load_scoring,
 )
 from schoolnet_collector.planning.targets import Targets, load_targets
-from schoolnet_collector.registry.tokens import Scope
 from schoolnet_collector.storage.influx import InfluxStore
 
 HORIZON_YEARS = 5
@@ -118,7 +119,8 @@ class ProcurementPlan:
     def flagged(self) -> list[Assessment]:
         return [a for a in self.assessments if a.verdict != "ok"]
 
-    def as_dict(self, lang: str = "vi") -> dict:
+    def as_dict(self, lang: str = "vi") -> dict[str, Any]:
+        """JSON-ready (the API's and the CLI's ``--format json``)."""
         return {
             "scope": self.scope,
             "as_of": self.as_of,
@@ -139,7 +141,7 @@ class ProcurementPlan:
         }
 
 
-def device_dict(a: Assessment, lang: str) -> dict:
+def device_dict(a: Assessment, lang: str) -> dict[str, Any]:
     f = a.facts
     return {
         "school": f.school,
@@ -256,7 +258,7 @@ def device_facts(data: FleetData, school: str) -> list[DeviceFacts]:
     return out
 
 
-def _year(bios_date) -> int | None:
+def _year(bios_date: object) -> int | None:
     """The year of an inventory ``bios_date`` (``YYYY-MM-DD``); None when absent or garbled."""
     text = str(bios_date or "")[:4]
     return int(text) if text.isdigit() and 1980 <= int(text) <= 2100 else None
@@ -367,7 +369,9 @@ def horizon(
     return years
 
 
-def _group(schools: list[SchoolNeeds], kind: str, key) -> list[GroupNeeds]:
+def _group(
+    schools: list[SchoolNeeds], kind: str, key: Callable[[SchoolNeeds], tuple[str, str]]
+) -> list[GroupNeeds]:
     groups: dict[str, GroupNeeds] = {}
     for s in schools:
         ident, name = key(s)

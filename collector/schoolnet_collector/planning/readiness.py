@@ -12,17 +12,19 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from sqlalchemy.orm import Session
 
+from schoolnet_collector.core.access import Scope
 from schoolnet_collector.planning import labels
 from schoolnet_collector.planning.fleetdata import FleetData, fetch
 from schoolnet_collector.planning.period import Period
 from schoolnet_collector.planning.scoring import PC_KINDS, ScoringRules, load_scoring
 from schoolnet_collector.planning.targets import Target, Targets, load_targets
-from schoolnet_collector.registry.tokens import Scope
+from schoolnet_collector.registry.models import School
 from schoolnet_collector.storage.influx import InfluxStore
 
 LAB_TARGET_LEVELS = ("mam_non", "tieu_hoc", "thcs", "thpt")  # levels the plans set lab targets for
@@ -84,7 +86,7 @@ class Indicator:
     def label(self, lang: str) -> str:
         return self.label_vi if lang == "vi" else self.label_en
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         d = {k: v for k, v in asdict(self).items() if k != "target"}
         d["target"] = (
             None
@@ -107,7 +109,7 @@ class Group:
     schools: int
     indicators: list[Indicator]
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
             "id": self.id,
@@ -130,7 +132,8 @@ class Readiness:
     def groups(self) -> list[Group]:
         return [self.total, *self.districts, *self.levels]
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready (the API's and the CLI's ``--format json``)."""
         return {
             "scope": self.scope,
             "period": {
@@ -210,12 +213,12 @@ def _level_rank(level: str) -> int:
     return order.index(level) if level in order else len(order)
 
 
-def judge_school(data: FleetData, school, targets: Targets) -> SchoolReadiness:
+def judge_school(data: FleetData, school: School, targets: Targets) -> SchoolReadiness:
     p = targets.parameters
     devices = data.devices(school.id)
     reports = {d: data.reports.get((school.id, d), ("", 0))[1] for d in devices}
 
-    def count(kinds, working=None) -> int:
+    def count(kinds: tuple[str, ...], working: Callable[[str], bool] | None = None) -> int:
         return sum(1 for d, k in devices.items() if k in kinds and (working is None or working(d)))
 
     def reported(d: str) -> bool:
@@ -242,6 +245,7 @@ def judge_school(data: FleetData, school, targets: Targets) -> SchoolReadiness:
     )
     meeting = (
         uplink == "fixed"
+        and up is not None  # (a fixed uplink has its statistics)
         and availability is not None
         and availability >= mp.min_availability_percent
         and up.rtt_ms is not None
@@ -277,7 +281,11 @@ def judge_school(data: FleetData, school, targets: Targets) -> SchoolReadiness:
 
 
 def _share(
-    key: str, num: float, den: float, target: Target | None = None, label_args: dict | None = None
+    key: str,
+    num: float,
+    den: float,
+    target: Target | None = None,
+    label_args: Mapping[str, object] | None = None,  # the label's placeholders
 ) -> Indicator:
     text = labels.INDICATORS[key.split(":")[0]]
     args = label_args or {}
@@ -313,7 +321,7 @@ def roll_up(
     as_of: int,
     whole_province: bool = False,
 ) -> Group:
-    t = lambda key: targets.target(key, as_of)  # noqa: E731
+    t: Callable[[str], Target | None] = lambda key: targets.target(key, as_of)  # noqa: E731
     n = len(schools)
     out = [
         _plain("schools", "count", n),
@@ -360,9 +368,9 @@ def roll_up(
         _plain(
             "students_per_pc",
             "ratio",
-            sum(s.students for s in enrolled) / lab_pcs if lab_pcs else None,
+            sum(s.students or 0 for s in enrolled) / lab_pcs if lab_pcs else None,
             None,
-            sum(s.students for s in enrolled),
+            sum(s.students or 0 for s in enrolled),
             lab_pcs,
         ),
         _share(

@@ -11,6 +11,7 @@ about one device) and returns an ``Assessment``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -204,7 +205,7 @@ def assess(f: DeviceFacts, rules: ScoringRules, as_of: int) -> Assessment:
     return Assessment(f, age, eol_year, score, verdict, reasons)
 
 
-def _pc_rules(f: DeviceFacts, rules: ScoringRules, add) -> None:
+def _pc_rules(f: DeviceFacts, rules: ScoringRules, add: Callable[[str, Deferred], None]) -> None:
     pc = rules.pc
     if f.smart_failed:
         add("smart_failed", deferred("%(count)s disk(s) failing SMART", count=f.smart_failed))

@@ -8,6 +8,7 @@ then (procurement) the devices to replace.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from schoolnet_collector.i18n import format_datetime, format_vnd, gettext
@@ -16,12 +17,15 @@ from schoolnet_collector.planning.labels import column, level_name, word
 from schoolnet_collector.planning.procurement import Needs, ProcurementPlan, device_dict
 from schoolnet_collector.planning.readiness import Readiness
 
+Cell = str | int | float | None
+"""One cell: text, a figure, or nothing (shown as empty, or a dash on the terminal)."""
+
 
 @dataclass
 class Table:
     title: str
     headers: list[str]
-    rows: list[list] = field(default_factory=list)
+    rows: list[list[Cell]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # shown under the table (XLSX, text)
     lang: str = "vi"  # the language of the words, and of the numbers when shown as text
     years: frozenset[int] = frozenset()  # columns whose numbers are years: 2019, not 2.019
@@ -40,7 +44,7 @@ def _group_name(kind: str, ident: str, name: str, lang: str) -> str:
 
 
 def readiness_tables(r: Readiness, lang: str = "vi") -> list[Table]:
-    c = lambda k: column(k, lang)  # noqa: E731
+    c: Callable[[str], str] = lambda k: column(k, lang)  # noqa: E731
     summary = Table(
         c("summary"),
         [
@@ -111,9 +115,9 @@ def readiness_tables(r: Readiness, lang: str = "vi") -> list[Table]:
         c("meeting_point"),
     ]
     for g in r.levels:
-        t = Table(level_name(g.id, lang), heads, lang=lang)
+        table = Table(level_name(g.id, lang), heads, lang=lang)
         for s in (s for s in r.schools if s.level == g.id):
-            t.rows.append(
+            table.rows.append(
                 [
                     s.id,
                     s.name,
@@ -134,19 +138,19 @@ def readiness_tables(r: Readiness, lang: str = "vi") -> list[Table]:
                     _yes(s.meeting_point, lang),
                 ]
             )
-        out.append(t)
+        out.append(table)
     return out
 
 
 NEEDS_KEYS = ("pcs", "labs_replace", "labs_add", "projectors", "boards", "cost")
 
 
-def _needs_row(n: Needs) -> list:
+def _needs_row(n: Needs) -> list[Cell]:
     return [n.pcs, n.labs_replace, n.labs_add, n.projectors, n.boards, n.cost]
 
 
 def procurement_tables(p: ProcurementPlan, lang: str = "vi") -> list[Table]:
-    c = lambda k: column(k, lang)  # noqa: E731
+    c: Callable[[str], str] = lambda k: column(k, lang)  # noqa: E731
     needs_heads = [c(k) for k in NEEDS_KEYS]
     summary = Table(
         c("summary"),
@@ -154,7 +158,7 @@ def procurement_tables(p: ProcurementPlan, lang: str = "vi") -> list[Table]:
         lang=lang,
         years=frozenset({1}),
     )
-    kind = lambda k: labels.GROUP_KINDS[k].translate(lang)  # noqa: E731
+    kind: Callable[[str], str] = lambda k: labels.GROUP_KINDS[k].translate(lang)  # noqa: E731
     summary.rows.append(
         [
             kind("province") if p.scope == "province" else p.scope,

@@ -10,6 +10,7 @@ evaluating the same registry state open one incident between them.
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -152,7 +153,7 @@ class Incident(Base):
     state: Mapped[str] = mapped_column(String(16), default="open")
     flapping: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     summary: Mapped[str] = mapped_column(Text)
-    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # JSON: the rule's figures
     opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     acknowledged_by: Mapped[str | None] = mapped_column(String(200), nullable=True)

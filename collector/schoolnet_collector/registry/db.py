@@ -18,9 +18,13 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy import CursorResult, Engine, create_engine, event, make_url, text
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from schoolnet_collector.registry.models import Base
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 SQLITE_BUSY_TIMEOUT = 30.0  # seconds a writer waits for another's lock before failing
@@ -30,13 +34,13 @@ STARTUP_LOCK_KEY = zlib.crc32(b"schoolnet-collector registry start-up")
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        connect_args: dict = {"check_same_thread": False}
+        connect_args: dict[str, object] = {"check_same_thread": False}
         if "timeout" not in make_url(url).query:
             connect_args["timeout"] = SQLITE_BUSY_TIMEOUT
         engine = create_engine(url, connect_args=connect_args)
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):
+        def _sqlite_pragmas(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
@@ -98,7 +102,14 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
-def upsert(session: Session, table):
+def rowcount(result: object) -> int:
+    """The rows an INSERT, UPDATE or DELETE touched. ``Session.execute`` returns a
+    ``CursorResult`` for those, though its signature promises only a ``Result``."""
+    assert isinstance(result, CursorResult)
+    return result.rowcount
+
+
+def upsert(session: Session, table: type[Base]) -> sqlite.Insert | postgresql.Insert:
     """``INSERT … ON CONFLICT`` for the registry's dialect: SQLite and PostgreSQL spell it the
     same way in SQLAlchemy, but each has its own ``insert``."""
     dialect = session.get_bind().dialect.name

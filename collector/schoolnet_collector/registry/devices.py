@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import overload
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
@@ -43,6 +44,10 @@ class Sighting:
             self.available, self.available_changed = older.available, older.available_changed
 
 
+@overload
+def utc(dt: datetime) -> datetime: ...
+@overload
+def utc(dt: None) -> None: ...
 def utc(dt: datetime | None) -> datetime | None:
     """SQLite hands back naive datetimes; everything here is UTC."""
     if dt is not None and dt.tzinfo is None:
@@ -51,7 +56,7 @@ def utc(dt: datetime | None) -> datetime | None:
 
 
 class DeviceTracker:
-    def __init__(self):
+    def __init__(self) -> None:
         self._pending: dict[tuple[str, str], Sighting] = {}
         self._lock = threading.Lock()
 
@@ -87,7 +92,9 @@ class DeviceTracker:
             batch, self._pending = self._pending, {}
         if not batch:
             return 0
-        reports, heard, replayed = [], [], []
+        reports: list[dict[str, object]] = []
+        heard: list[dict[str, object]] = []
+        replayed: list[dict[str, object]] = []
         for (school, device), s in batch.items():
             key = {"school_id": school, "device_id": device}
             if s.kind is not None:
@@ -102,7 +109,7 @@ class DeviceTracker:
                     )
                 )
             if s.available is not None:
-                row = dict(
+                row: dict[str, object] = dict(
                     key,
                     kind=UNKNOWN_KIND,
                     first_seen=s.available_changed,
@@ -113,7 +120,7 @@ class DeviceTracker:
                 (heard if s.last_seen is not None else replayed).append(row)
         ex = upsert(session, Device).excluded
         later_seen = case((ex.last_seen > Device.last_seen, ex.last_seen), else_=Device.last_seen)
-        statements = [
+        statements: list[tuple[list[dict[str, object]], dict[str, object]]] = [
             (
                 reports,
                 {

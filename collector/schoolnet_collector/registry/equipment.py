@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from schoolnet_agent.protocol.topics import ID_RE
 from schoolnet_collector.registry.models import Device, School
+from schoolnet_collector.registry.schools import FileRow
 
 REQUIRED = ("school", "device", "kind")
 KINDS = (
@@ -53,7 +54,7 @@ class EquipmentResult:
     errors: list[str] = field(default_factory=list)
 
 
-def read_equipment(path: Path) -> list[tuple[int, dict]]:
+def read_equipment(path: Path) -> list[tuple[int, FileRow]]:
     path = Path(path)
     if path.suffix.lower() != ".csv":
         raise EquipmentFileError(f"{path}: the equipment file must be CSV (.csv)")
@@ -72,7 +73,7 @@ def read_equipment(path: Path) -> list[tuple[int, dict]]:
     return [(reader.line_num, row) for row in reader]
 
 
-def check_equipment_row(row: dict, schools: set[str]) -> str | None:
+def check_equipment_row(row: FileRow, schools: set[str]) -> str | None:
     """The problem with one row, or None."""
     for key in REQUIRED:
         if not str(row.get(key) or "").strip():
@@ -99,7 +100,7 @@ def import_equipment(session: Session, path: Path) -> EquipmentResult:
     seen: set[tuple[str, str]] = set()
     for line, row in read_equipment(path):
         problem = check_equipment_row(row, schools)
-        key = (row.get("school"), row.get("device"))
+        key: tuple[str, str] = (row.get("school"), row.get("device"))
         if problem is None and key in seen:
             problem = f"device {key[0]}/{key[1]} appears twice"
         if problem:

@@ -14,6 +14,7 @@ import io
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import yaml
 from sqlalchemy.orm import Session
@@ -34,6 +35,10 @@ UPSERT_COLUMNS = (
     "updated_at",
 )
 LEVELS = ("mam_non", "tieu_hoc", "thcs", "thpt", "gdtx", "lien_cap", "other")
+FileRow = Any
+"""A row as the file has it: a CSV row's strings (None where a short row stops) or whatever
+a YAML list holds. Nothing is assumed of it until ``check_row`` (or the contacts' and
+equipment's own checks) has looked."""
 
 
 class SchoolFileError(ValueError):
@@ -48,7 +53,7 @@ class ImportResult:
 
 def read_rows(
     path: Path, required: tuple[str, ...] = REQUIRED, what: str = "schools"
-) -> list[tuple[int, dict]]:
+) -> list[tuple[int, FileRow]]:
     """(line number, row) pairs from a CSV or YAML file of ``what`` (schools, contacts…)."""
     path = Path(path)
     try:
@@ -79,7 +84,7 @@ def read_rows(
     raise SchoolFileError(f"{path}: unknown format {suffix!r}; use .csv, .yaml or .yml")
 
 
-def check_row(row) -> str | None:
+def check_row(row: FileRow) -> str | None:
     """The problem with one row, or None."""
     if not isinstance(row, dict):
         return "not a mapping"
@@ -99,7 +104,7 @@ def check_row(row) -> str | None:
     return None
 
 
-def students_of(row: dict) -> int | None:
+def students_of(row: FileRow) -> int | None:
     """Enrolment from the optional ``students`` column: None when empty, -1 when invalid."""
     value = row.get("students")
     if value is None or str(value).strip() == "":
@@ -113,7 +118,7 @@ def import_schools(session: Session, path: Path) -> ImportResult:
     file at once (both started on a fresh registry) both succeed with the same result."""
     result = ImportResult()
     now = datetime.now(timezone.utc)
-    rows: dict[str, dict] = {}
+    rows: dict[str, dict[str, object]] = {}
     for line, row in read_rows(path):
         problem = check_row(row)
         if problem is None and row["id"] in rows:

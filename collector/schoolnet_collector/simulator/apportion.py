@@ -11,6 +11,9 @@ import heapq
 import math
 import random
 from collections.abc import Sequence
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 def largest_remainder(total: int, weights: Sequence[float]) -> list[int]:
@@ -56,7 +59,9 @@ def bounded_allocate(total: int, weights: Sequence[float], low: int, high: int) 
     return [low + e for e in extra]
 
 
-def weighted_sample(rng: random.Random, items: Sequence, weights: Sequence[float], k: int) -> list:
+def weighted_sample(
+    rng: random.Random, items: Sequence[T], weights: Sequence[float], k: int
+) -> list[T]:
     """``k`` distinct items, each chosen with probability growing with its weight.
 
     Efraimidis-Spirakis: key ``u ** (1/w)``, keep the ``k`` largest keys. Order of the

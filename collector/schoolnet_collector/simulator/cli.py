@@ -12,21 +12,20 @@ import argparse
 import signal
 import sys
 import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from schoolnet_collector.simulator.cli_args import add_arguments, mqtt_settings
-from schoolnet_collector.simulator.devices import count_devices
-from schoolnet_collector.simulator.export import export_format, write_devices, write_schools
-from schoolnet_collector.simulator.fleet import generate_fleet
-from schoolnet_collector.simulator.profile import load_profile, resolve_profile
-from schoolnet_collector.simulator.runner import RunOptions
-from schoolnet_collector.simulator.schema_reader import ProfileError
-from schoolnet_collector.simulator.supervisor import supervise
-from schoolnet_collector.simulator.worker import WorkerSpec
+
+if TYPE_CHECKING:
+    from schoolnet_agent.settings.mqtt import MqttSettings
 
 PROG = "schoolnet-collector simulate"
 
 
-def register(subparsers) -> argparse.ArgumentParser:
+def register(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
         "simulate",
         help="publish plausible reports for every school of a province profile",
@@ -44,6 +43,14 @@ def _error(message: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here, not above: ``schoolnet-collector --help`` registers this command without
+    # loading the fleet generator, YAML and the agent's transport.
+    from schoolnet_collector.simulator.devices import count_devices
+    from schoolnet_collector.simulator.export import export_format, write_devices, write_schools
+    from schoolnet_collector.simulator.fleet import generate_fleet
+    from schoolnet_collector.simulator.profile_file import load_profile, resolve_profile
+    from schoolnet_collector.simulator.schema_reader import ProfileError
+
     try:
         profile_path = resolve_profile(args.profile)
         profile = load_profile(str(profile_path))
@@ -86,7 +93,13 @@ def run(args: argparse.Namespace) -> int:
     return _simulate(str(profile_path.resolve()), online, settings, args)
 
 
-def _simulate(profile_ref: str, online: int, settings, args) -> int:
+def _simulate(
+    profile_ref: str, online: int, settings: MqttSettings, args: argparse.Namespace
+) -> int:
+    from schoolnet_collector.simulator.runner import RunOptions
+    from schoolnet_collector.simulator.supervisor import supervise
+    from schoolnet_collector.simulator.worker import WorkerSpec
+
     options = RunOptions(
         interval=args.interval,
         duration=args.duration,
@@ -104,7 +117,7 @@ def _simulate(profile_ref: str, online: int, settings, args) -> int:
         restore()
 
 
-def _on_signals(stop: threading.Event):
+def _on_signals(stop: threading.Event) -> Callable[[], None]:
     """SIGINT/SIGTERM end the run cleanly (devices marked offline); returns an undo."""
     if threading.current_thread() is not threading.main_thread():
         return lambda: None

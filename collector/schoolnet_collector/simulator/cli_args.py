@@ -9,8 +9,10 @@ from __future__ import annotations
 import argparse
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from schoolnet_agent.settings.mqtt import MqttSettings
+if TYPE_CHECKING:
+    from schoolnet_agent.settings.mqtt import MqttSettings
 
 
 def positive_float(text: str) -> float:
@@ -123,6 +125,8 @@ def mqtt_settings(args: argparse.Namespace) -> MqttSettings:
             ) from None
     if password is not None and not args.username:
         raise ValueError("--password or --password-file needs --username")
+    from schoolnet_agent.settings.mqtt import MqttSettings  # with the protocol: not for --help
+
     host, port = args.broker
     return MqttSettings(
         host=host,

@@ -10,6 +10,7 @@ weights say (3G: VNPT 18, Viettel 69; single fixed line: VNPT:Viettel as 342:185
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 
 from schoolnet_collector.simulator.apportion import weighted_sample
 from schoolnet_collector.simulator.model import CELLULAR, FIBRE, NO_UPLINK, School
@@ -48,7 +49,9 @@ def _lowland_and_large(school: School) -> float:
     return (1.0 if school.remote else 3.0) * school.size
 
 
-def _take(rng: random.Random, pool: list[School], k: int, weight) -> list[School]:
+def _take(
+    rng: random.Random, pool: list[School], k: int, weight: Callable[[School], float]
+) -> list[School]:
     """Draw ``k`` schools from ``pool`` (removing them from it), likelier with more weight."""
     chosen = weighted_sample(rng, pool, [weight(s) for s in pool], k)
     taken = {id(s) for s in chosen}

@@ -27,7 +27,7 @@ class LinkEvent:
     data: dict[str, str | int]
     type: str = "uplink_changed"
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, object]:
         return {
             "type": self.type,
             "severity": self.severity,

@@ -35,7 +35,7 @@ SHARE_32_BIT_BEFORE_2008 = 0.5  # Pentium 4 / Celeron machines that cannot run 6
 SMART_FAILED_SHARE = {True: 0.08, False: 0.01}  # old, newer
 
 
-def pc_inventory(seed: int, school: str, device: Device, readings: PcReadings) -> dict:
+def pc_inventory(seed: int, school: str, device: Device, readings: PcReadings) -> dict[str, object]:
     def unit(tag: str) -> float:
         return stable_unit(seed, school, device.id, "inv", tag)
 

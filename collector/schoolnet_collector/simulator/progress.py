@@ -7,8 +7,12 @@ machine keeps up, growing when it does not.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from schoolnet_collector.simulator.school_sim import SchoolSim
 
 
 @dataclass
@@ -25,7 +29,7 @@ class Snapshot:
     lag: float = 0.0  # worst lateness since the previous snapshot, seconds
 
 
-def snapshot_of(part: int, sims: list, lag: float) -> Snapshot:
+def snapshot_of(part: int, sims: Sequence[SchoolSim], lag: float) -> Snapshot:
     return Snapshot(
         part=part,
         devices=sum(len(s.devices) for s in sims),

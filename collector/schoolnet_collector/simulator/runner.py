@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import heapq
 import random
-import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Protocol
 
 from schoolnet_agent.settings.mqtt import MqttSettings
 from schoolnet_collector.simulator.model import School
@@ -23,6 +23,14 @@ from schoolnet_collector.simulator.profile import Profile
 from schoolnet_collector.simulator.progress import Snapshot, snapshot_of
 from schoolnet_collector.simulator.school_sim import SchoolSim
 from schoolnet_collector.simulator.variation import SchoolClock
+
+
+class StopSignal(Protocol):
+    """A ``threading.Event``, or in a worker process the supervisor's multiprocessing one."""
+
+    def is_set(self) -> bool: ...
+    def set(self) -> None: ...
+    def wait(self, timeout: float | None = None) -> bool: ...
 
 
 @dataclass
@@ -90,7 +98,7 @@ class Simulation:
             time.sleep(0.1)
         return connected
 
-    def run(self, stop: threading.Event) -> int:
+    def run(self, stop: StopSignal) -> int:
         """Publish until ``stop`` is set or the duration has passed; return messages sent."""
         interval = self.options.interval
         start = time.monotonic()
@@ -130,7 +138,7 @@ class Simulation:
         self.report(self.snapshot())
         return sum(sim.sent for sim in self.sims)
 
-    def _drain_spools(self, spooling: set[SchoolSim], stop: threading.Event) -> None:
+    def _drain_spools(self, spooling: set[SchoolSim], stop: StopSignal) -> None:
         """At the end of a timed run, send what the schools still hold (as an agent sends its
         spool before a clean shutdown), so a run's every report reaches the broker; a signal
         or ``drain_seconds`` cuts it short."""

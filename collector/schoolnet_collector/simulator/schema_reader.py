@@ -6,7 +6,7 @@ integer >= 0, got -3`` lets its author fix it without reading the simulator's co
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 
 class ProfileError(ValueError):
@@ -49,7 +49,7 @@ class Node:
             raise ProfileError(self.path, "must be a non-empty list")
         return [Node(v, self._child_path(i)) for i, v in enumerate(self.value)]
 
-    def fail(self, problem: str) -> None:
+    def fail(self, problem: str) -> NoReturn:
         raise ProfileError(self.path, problem)
 
     def text(self) -> str:

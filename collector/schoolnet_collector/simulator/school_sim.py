@@ -14,6 +14,7 @@ import logging
 import random
 import time
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Executor, Future, wait
 
 from schoolnet_agent import __version__ as agent_version
@@ -44,7 +45,7 @@ PC_KINDS = ("gateway", "lab_pc", "admin_pc")
 class DeviceSim:
     __slots__ = ("device", "id", "kind", "readings", "seq")
 
-    def __init__(self, device: Device, readings, seq: int):
+    def __init__(self, device: Device, readings: PcReadings | PeripheralReadings, seq: int):
         self.id, self.kind, self.readings, self.seq = device.id, device.kind, readings, seq
         self.device = device
 
@@ -64,7 +65,7 @@ class SchoolSim:
     ):
         now = time.time()
         self.link_tasks = link_tasks  # where link changes run, off the publishing loop
-        self._link_task: Future | None = None
+        self._link_task: Future[None] | None = None
         seq = int(now * 1000)  # grows across simulator restarts, as the protocol asks
         self.school = school
         self.interval = interval
@@ -88,7 +89,9 @@ class SchoolSim:
         )
         self.transport.on_connect.append(self._announce)
 
-    def _readings(self, seed: int, device: Device, now: float, as_of_year: int):
+    def _readings(
+        self, seed: int, device: Device, now: float, as_of_year: int
+    ) -> PcReadings | PeripheralReadings:
         if device.kind in PC_KINDS:
             return PcReadings(seed, self.school.id, device, now)
         return PeripheralReadings(seed, self.school.id, device, now, as_of_year)
@@ -108,6 +111,7 @@ class SchoolSim:
                     )
 
     def _inventory_payload(self, dev: DeviceSim) -> bytes:
+        assert isinstance(dev.readings, PcReadings)  # computers only (see _readings)
         dev.seq += 1
         return encode(
             {
@@ -193,7 +197,7 @@ class SchoolSim:
 
     # -- connection --------------------------------------------------------------------------
 
-    def _in_background(self, task) -> None:
+    def _in_background(self, task: Callable[[], None]) -> None:
         """Run ``task`` on the link pool after this school's previous link task has finished.
 
         The previous task was queued earlier, so it is running or done when this one starts:

@@ -18,7 +18,8 @@ from dataclasses import replace
 from typing import TextIO
 
 from schoolnet_collector.simulator.progress import ProgressLine, Snapshot, total
-from schoolnet_collector.simulator.worker import WorkerSpec, run_worker
+from schoolnet_collector.simulator.runner import StopSignal
+from schoolnet_collector.simulator.worker import Messages, WorkerMessage, WorkerSpec, run_worker
 
 
 def supervise(
@@ -32,8 +33,12 @@ def supervise(
     out, err = out or sys.stdout, err or sys.stderr
     parts = max(1, math.ceil(online_schools / per_process))
     specs = [replace(spec, part=i, parts=parts) for i in range(parts)]
+    messages: Messages
+    inner_stop: StopSignal
+    runners: list[threading.Thread] | list[multiprocessing.context.SpawnProcess]
     if parts == 1:
-        messages, inner_stop = queue.Queue(), threading.Event()
+        thread_messages: queue.Queue[WorkerMessage] = queue.Queue()
+        messages, inner_stop = thread_messages, threading.Event()
         runners = [
             threading.Thread(
                 target=run_worker, args=(specs[0], inner_stop, messages), name="simulator-worker"
@@ -41,7 +46,8 @@ def supervise(
         ]
     else:
         ctx = multiprocessing.get_context("spawn")
-        messages, inner_stop = ctx.Queue(), ctx.Event()
+        process_messages: multiprocessing.Queue[WorkerMessage] = ctx.Queue()
+        messages, inner_stop = process_messages, ctx.Event()
         runners = [
             ctx.Process(
                 target=run_worker, args=(s, inner_stop, messages), name=f"simulator-worker-{s.part}"
@@ -58,8 +64,8 @@ def supervise(
 
 
 def _collect(
-    messages,
-    inner_stop,
+    messages: Messages,
+    inner_stop: StopSignal,
     stop: threading.Event,
     parts: int,
     spec: WorkerSpec,
@@ -79,13 +85,12 @@ def _collect(
             msg = messages.get(timeout=0.2)
         except queue.Empty:
             continue
-        kind = msg[0]
-        if kind == "progress":
+        if msg[0] == "progress":
             latest[msg[1].part] = msg[1]
             if len(latest) == parts:
                 line.print(time.monotonic() - start, total(list(latest.values())))
                 latest.clear()
-        elif kind == "connected":
+        elif msg[0] == "connected":
             connected[msg[1]] = (msg[2], msg[3])
             if len(connected) == parts:
                 up, of = map(sum, zip(*connected.values(), strict=False))
@@ -107,10 +112,10 @@ def _collect(
                         file=out,
                         flush=True,
                     )
-        elif kind == "done":
+        elif msg[0] == "done":
             finished += 1
             sent += msg[2]
-        elif kind == "failed":
+        elif msg[0] == "failed":
             finished += 1
             code = 1
             inner_stop.set()

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from typing import TypeVar
 from zoneinfo import ZoneInfo
+
+T = TypeVar("T")
 
 
 def stable_unit(*parts: object) -> float:
@@ -19,7 +22,7 @@ def stable_unit(*parts: object) -> float:
     return int.from_bytes(digest, "big") / 2.0**64
 
 
-def pick(unit: float, choices: tuple):
+def pick(unit: float, choices: tuple[T, ...]) -> T:
     """One of ``choices`` chosen by a stable unit number."""
     return choices[min(len(choices) - 1, int(unit * len(choices)))]
 

@@ -15,12 +15,28 @@ import multiprocessing
 import signal
 import traceback
 from dataclasses import dataclass
+from typing import Literal, Protocol
 
 from schoolnet_agent.settings.mqtt import MqttSettings
 from schoolnet_collector.simulator.fleet import generate_fleet
 from schoolnet_collector.simulator.log_filter import quiet_repeats
-from schoolnet_collector.simulator.profile import load_profile
-from schoolnet_collector.simulator.runner import RunOptions, Simulation
+from schoolnet_collector.simulator.profile_file import load_profile
+from schoolnet_collector.simulator.progress import Snapshot
+from schoolnet_collector.simulator.runner import RunOptions, Simulation, StopSignal
+
+WorkerMessage = (
+    tuple[Literal["connected"], int, int, int]  # part, schools connected, schools
+    | tuple[Literal["progress"], Snapshot]
+    | tuple[Literal["done"], int, int]  # part, messages sent
+    | tuple[Literal["failed"], int, str]  # part, the traceback
+)
+
+
+class Messages(Protocol):
+    """A ``queue.Queue`` (the worker on a thread) or a multiprocessing one (in processes)."""
+
+    def put(self, item: WorkerMessage, /) -> None: ...
+    def get(self, block: bool = True, timeout: float | None = None) -> WorkerMessage: ...
 
 
 @dataclass
@@ -33,7 +49,7 @@ class WorkerSpec:
     options: RunOptions
 
 
-def run_worker(spec: WorkerSpec, stop, messages) -> None:
+def run_worker(spec: WorkerSpec, stop: StopSignal, messages: Messages) -> None:
     """Connect the slice, publish until ``stop`` is set or the duration ends, then stop cleanly.
 
     Sends ``("connected", part, n, of)``, then ``("progress", Snapshot)`` now and then, and

@@ -11,13 +11,16 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlencode
 
 import orjson
 import urllib3
 
 from schoolnet_collector.core.config import InfluxConfig
+
+if TYPE_CHECKING:
+    from influxdb_client.client.write_api import WriteApi
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +42,7 @@ def parse_version(header: str | None) -> tuple[int, int]:
     return (int(m.group(1)), int(m.group(2))) if m else (0, 0)
 
 
-def choose_api(version_header: str | None) -> str:
+def choose_api(version_header: str | None) -> Literal["v1", "v2"]:
     """v1 for InfluxDB below 1.8 (no /api/v2/write there); v2 otherwise."""
     if version_header and parse_version(version_header) < (1, 8):
         return "v1"
@@ -47,16 +50,16 @@ def choose_api(version_header: str | None) -> str:
 
 
 class InfluxStore:
-    def __init__(self, config: InfluxConfig):
+    def __init__(self, config: InfluxConfig) -> None:
         self.config = config
         self.url = config.url.rstrip("/")
         self.http = urllib3.PoolManager(
             num_pools=2, maxsize=4, retries=False, timeout=urllib3.Timeout(total=config.timeout)
         )
-        self.api = config.api
+        self.api: Literal["auto", "v1", "v2"] = config.api
         self.server_version: str | None = None
         self.connected = False  # a /ping has answered: ``api`` and the database are settled
-        self._v2_write = None
+        self._v2_write: WriteApi | None = None
 
     # -- connection -------------------------------------------------------------------------
     def ping(self) -> str | None:
@@ -138,7 +141,10 @@ class InfluxStore:
         )
         try:
             api.write(
-                bucket=bucket, org=self.config.org, record="\n".join(lines), write_precision="ms"
+                bucket=bucket,
+                org=self.config.org,
+                record="\n".join(lines),
+                write_precision="ms",  # type: ignore[arg-type]  # its WritePrecision.MS is this str
             )
         except ApiException as exc:
             if exc.status in (400, 422):
@@ -148,9 +154,9 @@ class InfluxStore:
             raise StorageError(f"v2 write to {self.url} failed: {exc}") from None
         return WriteResult(len(lines), [])
 
-    def _v2_api(self):
+    def _v2_api(self) -> WriteApi:
         if self._v2_write is None:
-            from influxdb_client import InfluxDBClient
+            from influxdb_client.client.influxdb_client import InfluxDBClient
             from influxdb_client.client.write_api import SYNCHRONOUS
 
             token = self.config.token
@@ -190,7 +196,8 @@ class InfluxStore:
         result = orjson.loads(r.data)["results"][0]
         if "error" in result:
             raise StorageError(f"InfluxQL error: {result['error']}")
-        return result.get("series", [])
+        series: list[dict[str, Any]] = result.get("series", [])  # InfluxDB's JSON
+        return series
 
     def rows(self, influxql: str) -> list[dict[str, Any]]:
         """Query results flattened to dicts: one per row, with the series tags merged in."""

@@ -1,30 +1,36 @@
 """The pages: province overview, district, school, procurement plan, login/logout.
 
-Each page reads through the same functions as the API routes (``api.overview``,
-``api.routes.schools``), so what a person sees is what a script gets. Pages are left out of
+Each page reads through the same functions as the API routes (``views``), so what a person
+sees is what a script gets. Pages are left out of
 the OpenAPI schema: they are for browsers, the API is for programs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from urllib.parse import parse_qs, quote, urlencode
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import iter_route_contexts
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import Session
 
 from schoolnet_collector.api.auth import SESSION_COOKIE, Caller, ClockDep, optional_caller
 from schoolnet_collector.api.deps import RuntimeDep, SessionDep
-from schoolnet_collector.api.overview import district_summaries, uplink_history
-from schoolnet_collector.api.routes.schools import devices_of, schools_page
 from schoolnet_collector.registry.tokens import close_web_session, find_token, open_web_session
 from schoolnet_collector.storage.influx import StorageError
+from schoolnet_collector.views.incidents import IncidentOut, incident_page
+from schoolnet_collector.views.overview import district_summaries, uplink_history
+from schoolnet_collector.views.schools import devices_of, schools_page
 from schoolnet_collector.web import i18n
+
+if TYPE_CHECKING:
+    from schoolnet_collector.planning.tables import Table
+    from schoolnet_collector.runtime import Runtime
 
 HERE = Path(__file__).resolve().parent
 SESSION_HOURS = 12
@@ -61,7 +67,11 @@ PageCaller = Annotated[Caller, Depends(page_caller)]
 
 
 def render(
-    request: Request, name: str, status: int = 200, caller: Caller | None = None, **context
+    request: Request,
+    name: str,
+    status: int = 200,
+    caller: Caller | None = None,
+    **context: object,
 ) -> HTMLResponse:
     lang = language(request)
     other = "en" if lang == "vi" else "vi"
@@ -100,11 +110,13 @@ def guarded(request: Request, caller: Caller, check: Callable[[], object]) -> HT
 @router.get("/", response_class=HTMLResponse)
 def province_page(
     request: Request, caller: PageCaller, session: SessionDep, runtime: RuntimeDep, clock: ClockDep
-):
+) -> Response:
     """The province table by district; a district or school token lands on its own page."""
     if caller.scope_kind == "district":
+        assert caller.scope_id is not None  # a district token names its district
         return RedirectResponse(f"/districts/{quote(caller.scope_id)}", 303)
     if caller.scope_kind == "school":
+        assert caller.scope_id is not None  # a school token names its school
         return RedirectResponse(f"/schools/{quote(caller.scope_id)}", 303)
     districts = district_summaries(
         session,
@@ -126,7 +138,7 @@ def district_page(
     session: SessionDep,
     runtime: RuntimeDep,
     clock: ClockDep,
-):
+) -> Response:
     refused = guarded(request, caller, lambda: caller.require_district(district_id))
     if refused:
         return refused
@@ -139,7 +151,14 @@ def district_page(
     )
     if not found:
         return render(request, "error.html", 404, caller, message_key="not_found")
-    schools = schools_page(session, runtime, caller, clock(), district=district_id, limit=1000)
+    schools = schools_page(
+        session,
+        caller.school_ids_filter(),
+        clock(),
+        runtime.settings.ingest.offline_after_intervals,
+        district=district_id,
+        limit=1000,
+    )
     return render(request, "district.html", caller=caller, district=found[0], schools=schools.items)
 
 
@@ -151,7 +170,7 @@ def school_page(
     session: SessionDep,
     runtime: RuntimeDep,
     clock: ClockDep,
-):
+) -> Response:
     refused = guarded(request, caller, lambda: caller.require_school_id(session, school_id))
     if refused:
         return refused
@@ -166,18 +185,21 @@ def school_page(
         "school.html",
         caller=caller,
         school=school,
-        devices=devices_of(session, runtime, school_id, clock()),
+        devices=devices_of(
+            session, school_id, clock(), runtime.settings.ingest.offline_after_intervals
+        ),
         uplink=uplink,
         uplink_error=uplink_error,
         incidents=open_incidents(session, caller, school_id),
     )
 
 
-def open_incidents(session, caller: Caller, school_id: str) -> list:
+def open_incidents(session: Session, caller: Caller, school_id: str) -> list[IncidentOut]:
     """Incidents not yet resolved, newest first: the incidents API's own answer."""
-    from schoolnet_collector.api.routes.incidents import list_incidents
-
-    return list_incidents(session, caller, school=school_id, state="active", limit=1000).items
+    page = incident_page(
+        session, caller.school_ids_filter(), school=school_id, state="active", limit=1000
+    )
+    return page.items
 
 
 PROCUREMENT_API = "/api/v1/procurement"
@@ -187,7 +209,7 @@ PROCUREMENT_API = "/api/v1/procurement"
 @router.get("/plan", response_class=HTMLResponse)
 def plan_page(
     request: Request, caller: PageCaller, session: SessionDep, runtime: RuntimeDep, clock: ClockDep
-):
+) -> Response:
     """The procurement plan's summary for the caller's scope (the first sheet of the XLSX:
     the scope, its districts and levels, the five-year horizon), with the planning API's
     downloads for the whole workbook."""
@@ -211,7 +233,9 @@ def plan_page(
     )
 
 
-def procurement_summary(runtime, session, caller: Caller, now, lang: str):
+def procurement_summary(
+    runtime: Runtime, session: Session, caller: Caller, now: datetime, lang: str
+) -> Table:
     """``planning``'s own summary table, computed as the API computes it (default period)."""
     from schoolnet_collector.planning import procurement
     from schoolnet_collector.planning.period import parse_period
@@ -230,12 +254,12 @@ def safe_next(target: str | None) -> str:
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request, next: str = "/"):
+def login_form(request: Request, next: str = "/") -> Response:
     return render(request, "login.html", next=safe_next(next))
 
 
 @router.post("/login", response_class=HTMLResponse)
-async def login(request: Request, session: SessionDep, clock: ClockDep):
+async def login(request: Request, session: SessionDep, clock: ClockDep) -> Response:
     """Token in a form post → an HttpOnly, SameSite=Strict session cookie (never the token)."""
     body = await request.body()
     form = parse_qs(body.decode("utf-8", "replace")[:4096]) if len(body) <= 4096 else {}
@@ -259,7 +283,7 @@ async def login(request: Request, session: SessionDep, clock: ClockDep):
 
 
 @router.post("/logout")
-def logout(request: Request, session: SessionDep):
+def logout(request: Request, session: SessionDep) -> Response:
     if request.cookies.get(SESSION_COOKIE):
         close_web_session(session, request.cookies[SESSION_COOKIE])
     response = RedirectResponse("/login", 303)

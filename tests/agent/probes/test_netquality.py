@@ -15,8 +15,8 @@ import uvicorn
 
 from schoolnet_agent.probes.netquality import NetQualityProbe
 from schoolnet_agent.settings.gateway import GatewaySettings
-from schoolnet_collector.api.main import create_app
 from schoolnet_collector.api.routes.speedtest import MAX_BYTES
+from schoolnet_collector.app import create_app
 from schoolnet_collector.runtime import Runtime
 from tests.support.collector import bearer, collector_settings, make_token, wait_until
 from tests.support.gateway_probes import DELL, EPSON, agent_toml, netns_test

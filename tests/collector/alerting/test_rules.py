@@ -112,7 +112,7 @@ def test_a_missing_file_is_named(tmp_path):
         load_rules(tmp_path / "nope.yaml")
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # the registry is opened and migrated before the rules are read
 def test_the_collector_does_not_start_on_a_wrong_rule_file(tmp_path):
     rules = tmp_path / "rules.yaml"
     rules.write_text(rules_with(("threshold: 90", "threshold: lots")), encoding="utf-8")

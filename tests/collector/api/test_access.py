@@ -25,16 +25,15 @@ from sqlalchemy import func, inspect, select
 
 from devenv.services import free_port
 from schoolnet_collector.api.auth import Caller, get_clock
-from schoolnet_collector.api.main import create_app
+from schoolnet_collector.app import create_app
 from schoolnet_collector.cli import main as cli_main
 from schoolnet_collector.commands.token import parse_expiry
+from schoolnet_collector.core.access import Scope, TokenError
 from schoolnet_collector.registry.alerting_models import Contact, Incident, MaintenanceWindow
 from schoolnet_collector.registry.db import MIGRATIONS, make_engine, migrate, session_factory
 from schoolnet_collector.registry.models import Base, Device, School
 from schoolnet_collector.registry.schools import import_schools
 from schoolnet_collector.registry.tokens import (
-    Scope,
-    TokenError,
     WebSession,
     create_token,
     digest,

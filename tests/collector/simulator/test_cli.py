@@ -10,7 +10,7 @@ import pytest
 from schoolnet_collector.simulator.__main__ import main as simulate
 from schoolnet_collector.simulator.export import read_schools
 from schoolnet_collector.simulator.fleet import generate_fleet
-from schoolnet_collector.simulator.profile import load_profile
+from schoolnet_collector.simulator.profile_file import load_profile
 
 BAD_ARGS = [
     (["--scale", "0"], "argument --scale: must be a number > 0, got 0"),

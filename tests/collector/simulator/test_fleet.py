@@ -13,7 +13,7 @@ import pytest
 from schoolnet_collector.simulator.devices import count_devices
 from schoolnet_collector.simulator.fleet import generate_fleet
 from schoolnet_collector.simulator.model import fleet_totals
-from schoolnet_collector.simulator.profile import load_profile
+from schoolnet_collector.simulator.profile_file import load_profile
 
 # level: schools, with lab, lab rooms, lab PCs, admin PCs, printers, projectors, boards, cameras
 LAO_CAI_2018 = {

@@ -9,16 +9,17 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from pydantic import AwareDatetime, BaseModel
+from sqlalchemy.orm import Session
 
-from schoolnet_collector.alerting.calendar import (
-    Calendar,
+from schoolnet_collector.api.auth import AUTH_RESPONSES, NOT_FOUND, Caller, CallerDep, get_clock
+from schoolnet_collector.api.deps import SessionDep
+from schoolnet_collector.registry.calendar import Calendar
+from schoolnet_collector.registry.calendar_file import (
     CalendarIn,
     calendar_of,
     contradictions,
     store_calendar,
 )
-from schoolnet_collector.api.auth import AUTH_RESPONSES, NOT_FOUND, Caller, CallerDep, get_clock
-from schoolnet_collector.api.deps import SessionDep
 from schoolnet_collector.registry.models import Device
 
 router = APIRouter(prefix="/api/v1", tags=["calendar"], responses=AUTH_RESPONSES)
@@ -28,7 +29,7 @@ SchoolQuery = Annotated[
 ]
 
 
-def _scope(session, caller: Caller, school: str | None, change: bool) -> None:
+def _scope(session: Session, caller: Caller, school: str | None, change: bool) -> None:
     if school is None:
         if change:
             caller.require_province()

@@ -6,15 +6,22 @@ the province token everything, including province staff. Changing needs ``operat
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, cast
 
 from fastapi import APIRouter, HTTPException, Path, Query, Response
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from schoolnet_collector.alerting.contacts import ContactIn, apply, check_places, describe
+from schoolnet_collector.alerting.contacts import (
+    ContactIn,
+    Language,
+    Role,
+    apply,
+    check_places,
+    describe,
+)
 from schoolnet_collector.api.auth import AUTH_RESPONSES, NOT_FOUND, Caller, CallerDep
 from schoolnet_collector.api.deps import SessionDep
 from schoolnet_collector.registry.alerting_models import Contact
@@ -29,21 +36,23 @@ class ContactOut(ContactIn):
 
 
 def contact_out(c: Contact) -> ContactOut:
+    # model_construct: the row was checked by ContactIn when it was stored; its role and
+    # language columns hold those Literal values as plain strings.
     return ContactOut.model_construct(
         id=c.id,
         name=c.name,
-        role=c.role,
+        role=cast(Role, c.role),
         school_id=c.school_id,
         district=c.district,
         email=c.email,
         telegram_chat_id=c.telegram_chat_id,
         webhook_url=c.webhook_url,
-        language=c.language,
+        language=cast(Language, c.language),
         active=c.active,
     )
 
 
-def _visible(caller: Caller):
+def _visible(caller: Caller) -> ColumnElement[bool] | None:
     """Contacts the caller sees: of its schools, of its district, and (province) everyone."""
     if caller.scope_kind == "province":
         return None

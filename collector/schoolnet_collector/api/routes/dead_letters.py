@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from sqlalchemy import false, or_, select
+from sqlalchemy import ColumnElement, false, or_, select
 
 from schoolnet_collector.api.auth import AUTH_RESPONSES, CallerDep
 from schoolnet_collector.api.deps import SessionDep
@@ -19,7 +19,7 @@ from schoolnet_collector.registry.models import DeadLetter, School
 router = APIRouter(prefix="/api/v1/dead-letters", tags=["ingest"], responses=AUTH_RESPONSES)
 
 
-def _school_topics(school_id: str):
+def _school_topics(school_id: str) -> ColumnElement[bool]:
     return DeadLetter.topic.startswith(f"schoolnet/v1/{school_id}/", autoescape=True)
 
 

@@ -8,8 +8,8 @@ from fastapi import APIRouter, HTTPException, Path
 
 from schoolnet_collector.api.auth import AUTH_RESPONSES, NOT_FOUND, CallerDep, ClockDep
 from schoolnet_collector.api.deps import RuntimeDep, SessionDep
-from schoolnet_collector.api.overview import district_summaries
 from schoolnet_collector.api.schemas import DistrictOut
+from schoolnet_collector.views.overview import district_summaries
 
 router = APIRouter(prefix="/api/v1/districts", tags=["districts"], responses=AUTH_RESPONSES)
 

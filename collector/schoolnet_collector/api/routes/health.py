@@ -19,12 +19,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from schoolnet_collector.api.auth import Caller, ClockDep, bearer, optional_caller
 from schoolnet_collector.api.deps import RuntimeDep
 from schoolnet_collector.api.schemas import ComponentHealth, Health
+from schoolnet_collector.runtime import Runtime
 from schoolnet_collector.storage.influx import StorageError
 
 router = APIRouter(tags=["health"])
 
 
-def check_broker(runtime) -> ComponentHealth:
+def check_broker(runtime: Runtime) -> ComponentHealth:
     cfg = runtime.settings.mqtt
     if runtime.ingest is not None:
         sub = runtime.ingest.subscriber
@@ -42,7 +43,7 @@ def check_broker(runtime) -> ComponentHealth:
         return ComponentHealth(ok=False, detail=f"{cfg.host}:{cfg.port}: {exc.strerror or exc}")
 
 
-def check_influx(runtime) -> ComponentHealth:
+def check_influx(runtime: Runtime) -> ComponentHealth:
     try:
         version = runtime.store.ping()
     except StorageError as exc:
@@ -57,7 +58,7 @@ def check_influx(runtime) -> ComponentHealth:
     )
 
 
-def check_registry(runtime) -> ComponentHealth:
+def check_registry(runtime: Runtime) -> ComponentHealth:
     try:
         with runtime.engine.connect() as conn:
             conn.execute(text("SELECT 1"))

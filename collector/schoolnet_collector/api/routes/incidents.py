@@ -9,55 +9,27 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Protocol
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from schoolnet_collector.alerting import incidents as transitions
 from schoolnet_collector.api.auth import AUTH_RESPONSES, NOT_FOUND, Caller, CallerDep, get_clock
 from schoolnet_collector.api.deps import SessionDep
 from schoolnet_collector.registry.alerting_models import Incident
-from schoolnet_collector.registry.devices import utc
 from schoolnet_collector.registry.models import School
+from schoolnet_collector.views.incidents import (
+    IncidentOut,
+    IncidentPage,
+    incident_out,
+    incident_page,
+)
 
 router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"], responses=AUTH_RESPONSES)
 ClockDep = Annotated[Callable[[], datetime], Depends(get_clock)]
 IncidentId = Annotated[int, Path(ge=1, le=2**62)]
-
-
-class TimelineEvent(BaseModel):
-    at: datetime
-    kind: str = Field(description="opened, acknowledged, resolved, flapping, escalated, note…")
-    actor: str = Field(description="a token's name, or 'rules' for the evaluator")
-    note: str | None = None
-
-
-class IncidentOut(BaseModel):
-    id: int
-    key: str = Field(examples=["school_offline:lc-bx-th-012"])
-    rule: str
-    school_id: str
-    district: str
-    device_id: str | None
-    severity: Literal["info", "warning", "critical"]
-    state: Literal["open", "acknowledged", "resolved"]
-    flapping: bool
-    summary: str
-    details: dict
-    opened_at: datetime
-    acknowledged_at: datetime | None
-    acknowledged_by: str | None
-    resolved_at: datetime | None
-    resolved_by: str | None
-    timeline: list[TimelineEvent] | None = Field(None, description="only when reading one incident")
-
-
-class IncidentPage(BaseModel):
-    total: int
-    items: list[IncidentOut]
 
 
 class TransitionIn(BaseModel):
@@ -66,33 +38,6 @@ class TransitionIn(BaseModel):
 
 class NoteIn(BaseModel):
     note: str = Field(min_length=1, max_length=2000)
-
-
-def incident_out(incident: Incident, district: str, timeline: bool = False) -> IncidentOut:
-    return IncidentOut(
-        id=incident.id,
-        key=incident.key,
-        rule=incident.rule,
-        school_id=incident.school_id,
-        district=district,
-        device_id=incident.device_id,
-        severity=incident.severity,
-        state=incident.state,
-        flapping=incident.flapping,
-        summary=incident.summary,
-        details=incident.details or {},
-        opened_at=utc(incident.opened_at),
-        acknowledged_at=utc(incident.acknowledged_at),
-        acknowledged_by=incident.acknowledged_by,
-        resolved_at=utc(incident.resolved_at),
-        resolved_by=incident.resolved_by,
-        timeline=[
-            TimelineEvent(at=utc(e.at), kind=e.kind, actor=e.actor, note=e.note)
-            for e in incident.events
-        ]
-        if timeline
-        else None,
-    )
 
 
 @router.get("", response_model=IncidentPage)
@@ -110,28 +55,9 @@ def list_incidents(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> IncidentPage:
-    query = (
-        select(Incident, School.district)
-        .join(School, School.id == Incident.school_id)
-        .where(caller.school_ids_filter())
+    return incident_page(
+        session, caller.school_ids_filter(), school, district, state, rule, severity, limit, offset
     )
-    if school:
-        query = query.where(Incident.school_id == school)
-    if district:
-        query = query.where(School.district == district)
-    if state == "active":
-        query = query.where(Incident.state != "resolved")
-    elif state:
-        query = query.where(Incident.state == state)
-    if rule:
-        query = query.where(Incident.rule == rule)
-    if severity:
-        query = query.where(Incident.severity == severity)
-    total = session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = session.execute(
-        query.order_by(Incident.opened_at.desc(), Incident.id.desc()).limit(limit).offset(offset)
-    ).all()
-    return IncidentPage(total=total, items=[incident_out(i, d) for i, d in rows])
 
 
 def _incident_in_scope(
@@ -150,8 +76,21 @@ def get_incident(incident_id: IncidentId, session: SessionDep, caller: CallerDep
     return incident_out(incident, school.district, timeline=True)
 
 
+class _Transition(Protocol):
+    """``alerting.incidents.acknowledge`` or ``resolve``."""
+
+    def __call__(
+        self, session: Session, incident_id: int, *, actor: str, note: str | None, now: datetime
+    ) -> Incident: ...
+
+
 def _change(
-    session: Session, caller: Caller, incident_id: int, action, note: str | None, now: datetime
+    session: Session,
+    caller: Caller,
+    incident_id: int,
+    action: _Transition,
+    note: str | None,
+    now: datetime,
 ) -> IncidentOut:
     _, school = _incident_in_scope(session, caller, incident_id)
     caller.require_role("operator")

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Response
 
 from schoolnet_collector.api.auth import AUTH_RESPONSES, CallerDep
 from schoolnet_collector.api.deps import RuntimeDep, SessionDep
@@ -18,10 +20,13 @@ router = APIRouter(prefix="/api/v1/procurement", tags=["planning"], responses=AU
 
 @router.get(
     "",
+    response_model=None,  # JSON or a download: described by REPORT_RESPONSES
     responses=REPORT_RESPONSES,
     summary="Devices and labs to replace or add, with costs and a five-year horizon",
 )
-def get_procurement(q: ReportQueryDep, caller: CallerDep, session: SessionDep, runtime: RuntimeDep):
+def get_procurement(
+    q: ReportQueryDep, caller: CallerDep, session: SessionDep, runtime: RuntimeDep
+) -> dict[str, Any] | Response:
     scope = caller.resolve_scope(q.scope, session)
     try:
         plan = procurement.compute(runtime.store, session, scope, q.period, as_of=q.as_of)

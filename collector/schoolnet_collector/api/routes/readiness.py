@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Response
 
 from schoolnet_collector.api.auth import AUTH_RESPONSES, CallerDep
 from schoolnet_collector.api.deps import RuntimeDep, SessionDep
@@ -17,9 +19,14 @@ router = APIRouter(prefix="/api/v1/readiness", tags=["planning"], responses=AUTH
 
 
 @router.get(
-    "", responses=REPORT_RESPONSES, summary="Readiness indicators with plan targets and gaps"
+    "",
+    response_model=None,  # JSON or a download: described by REPORT_RESPONSES
+    responses=REPORT_RESPONSES,
+    summary="Readiness indicators with plan targets and gaps",
 )
-def get_readiness(q: ReportQueryDep, caller: CallerDep, session: SessionDep, runtime: RuntimeDep):
+def get_readiness(
+    q: ReportQueryDep, caller: CallerDep, session: SessionDep, runtime: RuntimeDep
+) -> dict[str, Any] | Response:
     scope = caller.resolve_scope(q.scope, session)
     try:
         report = readiness.compute(runtime.store, session, scope, q.period, as_of=q.as_of)

@@ -15,7 +15,7 @@ branch_labels = None
 depends_on = None
 
 
-def _school_fk(nullable: bool) -> sa.Column:
+def _school_fk(nullable: bool) -> sa.Column[str]:
     return sa.Column(
         "school_id",
         sa.String(63),

@@ -7,14 +7,21 @@ address (an email, a chat id, a URL, a topic), so a new channel is one small mod
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 
 @dataclass(frozen=True)
 class Message:
     subject: str
     body: str
-    event: dict = field(default_factory=dict)  # machine-readable form (webhook, MQTT)
+    event: dict[str, object] = field(default_factory=dict)  # machine-readable (webhook, MQTT)
     dedup_key: str = ""  # also the Message-ID / delivery id, so receivers can drop a resend
+
+
+class Channel(Protocol):
+    """What the delivery worker needs of a channel (a ``close()`` is optional)."""
+
+    def send(self, message: Message, address: str) -> None: ...
 
 
 class DeliveryError(Exception):

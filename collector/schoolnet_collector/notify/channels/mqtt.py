@@ -15,6 +15,7 @@ import threading
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.reasoncodes import ReasonCode
 
 from schoolnet_collector.core.config import AlertTopicConfig, MqttConfig
 from schoolnet_collector.notify.channels import DeliveryError, Message
@@ -27,7 +28,7 @@ class MqttAlertChannel:
         self.cfg, self.broker, self.timeout = cfg, broker, timeout
         self._client: mqtt.Client | None = None
         self._lock = threading.Lock()
-        self._acks: dict[int, object] = {}  # mid -> PUBACK reason code
+        self._acks: dict[int, ReasonCode] = {}  # mid -> PUBACK reason code
 
     def topic(self, school_id: str) -> str:
         return f"{self.cfg.prefix}/{school_id}"

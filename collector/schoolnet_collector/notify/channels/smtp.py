@@ -50,6 +50,7 @@ class SmtpChannel:
             raise DeliveryError("notify.smtp.host is not set", permanent=True)
         mail = self.build(message, address)
         try:
+            client: smtplib.SMTP
             if cfg.security == "ssl":
                 client = smtplib.SMTP_SSL(
                     cfg.host, cfg.port, timeout=cfg.timeout, context=self._tls()

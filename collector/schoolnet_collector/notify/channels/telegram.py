@@ -9,6 +9,7 @@ local server that speaks the same JSON. Error handling follows the Bot API: ``{"
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import urllib3
 
@@ -19,11 +20,12 @@ MAX_TEXT = 4096  # the Bot API's limit for one message
 
 
 class TelegramApi:
-    def __init__(self, cfg: TelegramConfig):
+    def __init__(self, cfg: TelegramConfig) -> None:
         self.cfg = cfg
         self.http = urllib3.PoolManager(retries=False)
 
-    def call(self, method: str, params: dict, timeout: float | None = None) -> object:
+    def call(self, method: str, params: dict[str, object], timeout: float | None = None) -> Any:
+        """The Bot API's ``result`` (JSON: its shape depends on the method)."""
         if not self.cfg.bot_token:
             raise DeliveryError("notify.telegram.bot_token is not set", permanent=True)
         url = f"{self.cfg.api_base.rstrip('/')}/bot{self.cfg.bot_token}/{method}"

@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import Callable
 
 import urllib3
 
@@ -47,7 +48,12 @@ def verify(
 class WebhookChannel:
     name = "webhook"
 
-    def __init__(self, secret_for, timeout: float = 10.0, clock=time.time):
+    def __init__(
+        self,
+        secret_for: Callable[[str], str | None],
+        timeout: float = 10.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         """``secret_for(address) -> str | None``: the contact's own key, else the global one."""
         self.secret_for = secret_for
         self.timeout = timeout

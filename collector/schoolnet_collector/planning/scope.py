@@ -1,0 +1,32 @@
+"""The registry's schools in a report's scope: the where-clause and the list every report starts
+from (a scope with no school is a mistake the user hears about, not an empty report)."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, select, true
+from sqlalchemy.orm import Session
+
+from schoolnet_collector.core.access import Scope
+from schoolnet_collector.planning.period import ReportArgumentError
+from schoolnet_collector.registry.models import School
+
+
+def school_filter(scope: Scope) -> ColumnElement[bool]:
+    if scope.kind == "district":
+        return School.district == scope.id
+    if scope.kind == "school":
+        return School.id == scope.id
+    return true()
+
+
+def scope_schools(session: Session, scope: Scope) -> list[School]:
+    """The registry's schools in ``scope``; ReportArgumentError when there are none."""
+    schools = list(session.scalars(select(School).where(school_filter(scope)).order_by(School.id)))
+    if not schools:
+        what = (
+            "the registry has no schools"
+            if scope.kind == "province"
+            else f"no {scope.kind} {scope.id!r} in the registry"
+        )
+        raise ReportArgumentError(f"scope {scope}: {what}")
+    return schools

@@ -1,0 +1,79 @@
+"""The contacts API: create, read, change, delete; a wrong contact refused with the reason; a
+school token cannot create one for another school."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.collector import S1, S2, bearer, make_token
+
+CONTACT = {
+    "name": "Cô Lan",
+    "role": "school_it",
+    "school_id": S1,
+    "email": "lan@thcs1.edu.vn",
+    "telegram_chat_id": "123456789",
+}
+
+
+def test_contacts_crud(api):
+    r = api.post("/api/v1/contacts", json=CONTACT)
+    assert r.status_code == 201
+    cid = r.json()["id"]
+    assert r.json()["language"] == "vi" and r.json()["active"] is True
+    r = api.patch(
+        f"/api/v1/contacts/{cid}",
+        json={"language": "en", "webhook_url": "https://hooks.example.edu.vn/x"},
+    )
+    assert r.status_code == 200 and r.json()["language"] == "en"
+    district = api.post(
+        "/api/v1/contacts",
+        json={
+            "name": "Phòng GD Sa Pa",
+            "role": "district",
+            "district": "sa-pa",
+            "email": "pgd@sapa.edu.vn",
+        },
+    ).json()
+    assert [c["id"] for c in api.get("/api/v1/contacts", params={"district": "sa-pa"}).json()] == [
+        district["id"]
+    ]
+    assert [c["id"] for c in api.get("/api/v1/contacts", params={"school": S1}).json()] == [cid]
+    assert (
+        api.get(f"/api/v1/contacts/{cid}").json()["webhook_url"] == "https://hooks.example.edu.vn/x"
+    )
+    assert api.delete(f"/api/v1/contacts/{cid}").status_code == 204
+    assert api.get(f"/api/v1/contacts/{cid}").status_code == 404
+    assert len(api.get("/api/v1/contacts").json()) == 1
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"email": "lan-at-school"}, "is not an e-mail address"),
+        ({"telegram_chat_id": "abc"}, "is not a Telegram chat id"),
+        ({"webhook_url": "ftp://x"}, "is not an http(s) URL"),
+        ({"school_id": None}, "a school_it contact needs school_id"),
+        ({"role": "district"}, "a district contact needs district (and no school_id)"),
+        (
+            {"email": None, "telegram_chat_id": None},
+            "give at least one of email, telegram_chat_id, webhook_url",
+        ),
+        ({"language": "fr"}, "Input should be 'vi' or 'en'"),
+        ({"district": "bat-xat"}, "a school_it contact needs school_id (and no district)"),
+        ({"school_id": "lc-nope"}, "school 'lc-nope' is not in the registry"),  # 404
+    ],
+)
+def test_a_wrong_contact_is_refused_with_the_reason(api, change, message):
+    r = api.post("/api/v1/contacts", json=CONTACT | change)
+    assert r.status_code == (404 if "lc-nope" in str(change) else 422) and message in r.text
+    assert api.get("/api/v1/contacts").json() == []
+
+
+def test_a_school_token_cannot_create_a_contact_for_another_school(rt, api):
+    school = bearer(make_token(rt, scope=f"school:{S1}", role="operator", name="gv"))
+    assert (
+        api.post("/api/v1/contacts", json=CONTACT | {"school_id": S2}, headers=school).status_code
+        == 403
+    )
+    assert api.post("/api/v1/contacts", json=CONTACT, headers=school).status_code == 201

@@ -1,0 +1,145 @@
+"""``/api/v1/readiness`` and ``/api/v1/procurement`` on the hand-made province: JSON and
+downloads, wrong parameters (422 naming them), and the token's scope (403 beyond it)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import openpyxl
+import pytest
+from fastapi.testclient import TestClient
+
+from schoolnet_collector.api.auth import get_clock
+from schoolnet_collector.app import create_app
+from schoolnet_collector.core.config import load_settings
+from schoolnet_collector.runtime import Runtime
+from tests.support.collector import bearer, make_token
+from tests.support.planning import NOW, build_province
+
+
+@pytest.fixture()
+def runtime(tmp_path, influxdb, influx_db_name):
+    _, _, engine = build_province(tmp_path, influxdb, influx_db_name)
+    engine.dispose()
+    rt = Runtime.open(
+        load_settings(
+            None,
+            influx={"url": influxdb.url, "database": influx_db_name},
+            registry={"url": f"sqlite:///{tmp_path}/registry.sqlite3"},
+        )
+    )
+    yield rt
+    rt.close()
+
+
+@pytest.fixture()
+def client(runtime):
+    app = create_app(runtime)
+    app.dependency_overrides[get_clock] = lambda: lambda: NOW  # the period ends at NOW
+    with TestClient(app) as c:
+        yield c
+
+
+def get(client, runtime, path, token_scope="province", **params):
+    return client.get(path, params=params, headers=bearer(make_token(runtime, scope=token_scope)))
+
+
+def test_readiness_json_with_targets_and_gaps(client, runtime):
+    r = get(client, runtime, "/api/v1/readiness", period="2d")
+    assert r.status_code == 200, r.text
+    total = r.json()["total"]
+    internet = next(i for i in total["indicators"] if i["key"] == "internet")
+    assert (internet["value"], internet["gap"], internet["target"]["value"]) == (75.0, 25.0, 100)
+    assert "Thái Nguyên" in internet["target"]["source"]
+
+
+def test_procurement_json_and_downloads(client, runtime):
+    r = get(client, runtime, "/api/v1/procurement", period="2d", as_of=2018, lang="en")
+    assert r.status_code == 200, r.text
+    assert r.json()["total"]["labs_replace"] == 1
+    assert any(
+        "past its 8-year life" in x["text"] for d in r.json()["devices"] for x in d["reasons"]
+    )
+    r = get(client, runtime, "/api/v1/procurement", period="2d", as_of=2018, format="csv")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    assert (
+        r.headers["content-disposition"]
+        == 'attachment; filename="procurement-province-20260310.csv"'
+    )
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["Nhóm", "Mã", "Tên"] and rows[1][1] == "province"
+    r = get(client, runtime, "/api/v1/readiness", period="2d", format="xlsx")
+    assert r.headers["content-disposition"].endswith('readiness-province-20260310.xlsx"')
+    wb = openpyxl.load_workbook(io.BytesIO(r.content))
+    assert wb.sheetnames[0] == "Tổng hợp" and "THPT" in wb.sheetnames
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"period": "30"}, "period '30': expected a number and a unit"),
+        ({"scope": "county:x"}, "expected province, district:<id> or school:<id>"),
+        ({"scope": "district:nowhere"}, "no district 'nowhere' in the registry"),
+        ({"format": "pdf"}, "format"),
+        ({"lang": "fr"}, "lang"),
+        ({"as_of": "1999"}, "as_of"),
+    ],
+)
+def test_bad_parameters_are_422_naming_them(client, runtime, params, message):
+    for path in ("/api/v1/readiness", "/api/v1/procurement"):
+        r = get(client, runtime, path, **params)
+        assert r.status_code == 422, (path, r.text)
+        assert message in r.text
+
+
+def test_a_district_token_sees_its_district_only(client, runtime):
+    token = make_token(runtime, scope="district:d-two")
+    default = client.get("/api/v1/readiness", params={"period": "2d"}, headers=bearer(token))
+    assert default.status_code == 200 and default.json()["scope"] == "district:d-two"  # its own
+    mine = client.get(
+        "/api/v1/readiness",
+        params={"scope": "district:d-two", "period": "2d"},
+        headers=bearer(token),
+    )
+    assert mine.status_code == 200, mine.text
+    assert {s["id"] for s in mine.json()["schools"]} == {"p-none", "p-thpt"}
+    school = client.get(
+        "/api/v1/procurement",
+        params={"scope": "school:p-thpt", "period": "2d"},
+        headers=bearer(token),
+    )
+    assert school.status_code == 200
+    for scope in ("district:d-one", "school:p-fibre", "province"):
+        r = client.get("/api/v1/procurement", params={"scope": scope}, headers=bearer(token))
+        assert r.status_code == 403 and "outside the token's scope" in r.text, scope
+
+
+def test_no_token_is_401(client):
+    assert client.get("/api/v1/readiness").status_code == 401
+
+
+def test_influxdb_down_is_503_naming_it(tmp_path, influxdb, influx_db_name):
+    from devenv.services import free_port
+
+    _, _, engine = build_province(tmp_path, influxdb, influx_db_name)
+    engine.dispose()
+    rt = Runtime.open(
+        load_settings(
+            None,
+            influx={
+                "url": f"http://127.0.0.1:{free_port()}",
+                "database": influx_db_name,
+                "timeout": 1,
+            },
+            registry={"url": f"sqlite:///{tmp_path}/registry.sqlite3"},
+        )
+    )
+    try:
+        app = create_app(rt)
+        app.dependency_overrides[get_clock] = lambda: lambda: NOW
+        with TestClient(app) as c:
+            r = c.get("/api/v1/readiness", headers=bearer(make_token(rt)))
+        assert r.status_code == 503 and "InfluxDB unavailable" in r.text
+    finally:
+        rt.close()

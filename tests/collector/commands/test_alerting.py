@@ -1,0 +1,84 @@
+"""``calendar import`` and ``contacts import`` as a user runs them: bad rows named by line and
+skipped, good rows kept (exit 1), an unusable file or an unknown school refused (exit 2)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import select
+
+from schoolnet_collector.registry.alerting_models import Contact
+from schoolnet_collector.registry.db import make_engine, session_factory
+from tests.support.calendar import CALENDAR_WITH_MISTAKES
+
+
+def _cli(tmp_path, *args):
+    config = tmp_path / "collector.toml"
+    config.write_text(f'[registry]\nurl = "sqlite:///{tmp_path}/r.sqlite3"\n', encoding="utf-8")
+    return subprocess.run(
+        [sys.executable, "-m", "schoolnet_collector.cli", *args, "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.slow  # six commands, each opening and migrating a registry
+def test_calendar_and_contacts_import_commands(tmp_path):
+    schools = tmp_path / "schools.csv"
+    schools.write_text(
+        "id,name,province,district,level\nlc-test-01,Trường 1,lao-cai,bat-xat,thcs\n",
+        encoding="utf-8",
+    )
+    assert _cli(tmp_path, "schools", "import", str(schools)).returncode == 0
+    cal = tmp_path / "lich.yaml"
+    cal.write_text(CALENDAR_WITH_MISTAKES, encoding="utf-8")
+    done = _cli(tmp_path, "calendar", "import", str(cal), "--school", "lc-test-01")
+    assert done.returncode == 1
+    assert "skipped lich.yaml:6: terms.1" in done.stderr
+    assert (
+        "calendar of school lc-test-01: 2 weekdays of hours, 1 terms, 2 holidays (2 rows skipped)"
+        in done.stdout
+    )
+    done = _cli(tmp_path, "calendar", "import", "--school", "lc-nope")
+    assert done.returncode == 2 and "school 'lc-nope' is not in the registry" in done.stderr
+    done = _cli(tmp_path, "calendar", "import")
+    assert done.returncode == 0 and "calendar of the province: 5 weekdays of hours" in done.stdout
+
+    contacts = tmp_path / "contacts.csv"
+    contacts.write_text(
+        "name,role,school_id,district,email,telegram_chat_id,webhook_url,language,active\n"
+        "Cô Lan,school_it,lc-test-01,,lan@example.edu.vn,,,vi,có\n"
+        "Thầy Bình,school_it,lc-test-01,,binh-at-example,,,,\n"
+        "Phòng GD Bát Xát,district,,bat-xat,,-1001234567,,en,yes\n"
+        "Chị Hoa,school_it,lc-test-09,,hoa@example.edu.vn,,,,\n"
+        "Sở GDĐT,province,,,,,https://hooks.example.edu.vn/so,vi,\n"
+        "Anh Tú,district,,bat-xat,,,,,\n",
+        encoding="utf-8",
+    )
+    done = _cli(tmp_path, "contacts", "import", str(contacts))
+    assert done.returncode == 1
+    assert (
+        "skipped contacts.csv:3: email: 'binh-at-example' is not an e-mail address" in done.stderr
+    )
+    assert "skipped contacts.csv:5: school 'lc-test-09' is not in the registry" in done.stderr
+    assert (
+        "skipped contacts.csv:7: give at least one of email, telegram_chat_id, webhook_url"
+        in done.stderr
+    )
+    assert "imported 3 contacts (3 rows skipped)" in done.stdout
+    engine = make_engine(f"sqlite:///{tmp_path}/r.sqlite3")
+    with session_factory(engine)() as s:
+        rows = {c.name: (c.role, c.language, c.active) for c in s.scalars(select(Contact))}
+    engine.dispose()
+    assert rows == {
+        "Cô Lan": ("school_it", "vi", True),
+        "Phòng GD Bát Xát": ("district", "en", True),
+        "Sở GDĐT": ("province", "vi", True),
+    }  # an empty cell: the default
+    # Importing again updates, does not duplicate.
+    assert "imported 3 contacts" in _cli(tmp_path, "contacts", "import", str(contacts)).stdout
+    missing = _cli(tmp_path, "contacts", "import", str(tmp_path / "nope.csv"))
+    assert missing.returncode == 2 and "cannot read" in missing.stderr
