@@ -181,3 +181,5 @@ def test_runner_publishes_events_after_the_report_and_nothing_when_there_are_non
     finally:
         runner.transport.stop(graceful=True)
         sub.close()
+        # The gateway's retained availability would reach the next collector on this broker.
+        clear_retained(mosquitto.port, "schoolnet/v1/lc-test-01/gw/availability")

@@ -43,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_or_exit(args, **overrides)
     if args.instance:
         settings.mqtt.client_id = f"{settings.mqtt.client_id}-{args.instance}"[:64]
+    stop = _stop_on_signal()
     from schoolnet_collector.alerting.rules import RuleFileError
     from schoolnet_collector.ingest.spool import SpoolError
     from schoolnet_collector.registry.schools import SchoolFileError
@@ -66,10 +67,12 @@ def run(args: argparse.Namespace) -> int:
     if runtime.rules is not None:
         runtime.start_alerts()
     try:
-        if settings.api.enabled and not args.no_api:
-            _serve_api(runtime)
+        if stop.is_set():
+            pass  # stopped while starting: close what was opened, nothing more
+        elif settings.api.enabled and not args.no_api:
+            _serve_api(runtime)  # uvicorn installs its own handlers for the same signals
         else:
-            _wait_for_signal()
+            stop.wait()
     finally:
         runtime.close()
         log.info("collector stopped")
@@ -92,8 +95,11 @@ def _serve_api(runtime: Runtime) -> None:
     uvicorn.run(create_app(runtime), host=cfg.host, port=cfg.port, log_level="warning")
 
 
-def _wait_for_signal() -> None:
+def _stop_on_signal() -> threading.Event:
+    """Handle SIGTERM/SIGINT from the start, not only once running: systemd (or a test) may stop
+    a collector while it is still opening the registry or subscribing, and it must then close
+    what it opened and exit 0 rather than die half-way with the signal's default action."""
     done = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: done.set())
-    done.wait()
+    return done
