@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from schoolnet_collector.alerting.rules import RuleFileError, load_rules, parse_rules
+from schoolnet_collector.alerting.rulefile import RuleFileError, load_rules, parse_rules
 from tests.support.alerting import rules_with
 
 
