@@ -178,7 +178,7 @@ class Incident(Base):
             return self.summary
         try:
             return i18n.render_stored({"id": self.summary_id, "args": self.summary_args}, lang)
-        except (TypeError, ValueError, KeyError, AttributeError):
+        except Exception:  # a stored row is data, not code: whatever it holds, show something
             return self.summary or self.summary_id
 
 
