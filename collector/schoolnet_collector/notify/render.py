@@ -139,7 +139,7 @@ class Renderer:
             f"default.{base}",
         ]
         end = utc(incident.resolved_at) or now
-        context = {
+        context: dict[str, object] = {
             "school": school,
             "incident": incident,
             "transition": transition,

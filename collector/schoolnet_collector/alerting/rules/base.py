@@ -159,9 +159,12 @@ class Rule(Strict):
     """The settings every rule has; a subclass adds its own and may change these defaults."""
 
     summary: ClassVar[Text]
+    counters: ClassVar[tuple[str, ...]] = ()
+    """Cumulative counters (``<metric>.<field>``) whose rises this rule reads, as
+    ``rise.<metric>.<field>`` readings (``alerting.readings``)."""
 
-    enabled: bool = True
-    severity: Severity = "warning"
+    enabled: bool = Field(True, description="false: the rule finds nothing; its incidents clear")
+    severity: Severity = Field("warning", description="how its notifications are marked")
     for_minutes: float = Field(5, ge=0, description="the condition must hold this long to open")
     clear_minutes: float = Field(5, ge=0, description="and be gone this long to resolve")
 
@@ -186,8 +189,10 @@ class ValueRule(Rule):
     ``clear_below`` (the threshold when not given), so a value hovering at the limit does not
     flap."""
 
-    threshold: float = Field(ge=0)
-    clear_below: float | None = Field(None, ge=0)
+    threshold: float = Field(ge=0, description="opens at or above this")
+    clear_below: float | None = Field(
+        None, ge=0, description="an open incident clears below this (default: the threshold)"
+    )
 
     @model_validator(mode="after")
     def _clear_below_threshold(self) -> ValueRule:
@@ -204,8 +209,8 @@ class UplinkRule(Rule):
     """A rule on one uplink figure, with a threshold and a clear level per uplink type: a 3G
     school's normal round trip would be an outage on fibre."""
 
-    threshold: PerUplink
-    clear_below: PerUplink
+    threshold: PerUplink = Field(description="opens at or above this, for the line's type")
+    clear_below: PerUplink = Field(description="an open incident clears below this")
 
     @model_validator(mode="after")
     def _clear_below_threshold(self) -> UplinkRule:

@@ -18,7 +18,9 @@ class DeviceOffline(Rule):
     setting in the registry, else the rule file's ``presence`` for its kind."""
 
     summary: ClassVar[Text] = N_("Device %(device)s is offline")
-    offline_after_intervals: float = Field(3, gt=1)
+    offline_after_intervals: float = Field(
+        3, gt=1, description="silent this many report intervals counts as offline (all rules)"
+    )
 
     def find(self, school: School, out: Out) -> None:
         for d in school.devices:

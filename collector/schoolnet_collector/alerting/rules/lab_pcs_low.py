@@ -19,8 +19,8 @@ class LabPcsLow(Rule):
     registered than ``min_working`` is not judged."""
 
     summary: ClassVar[Text] = N_("Only %(value)s lab PCs working")
-    min_working: int = Field(5, ge=1)
-    seen_within_days: float = Field(7, gt=0)
+    min_working: int = Field(5, ge=1, description="opens below this many working lab PCs")
+    seen_within_days: float = Field(7, gt=0, description="a lab PC heard from within this works")
 
     def find(self, school: School, out: Out) -> None:
         lab = [d for d in school.devices if d.kind == "lab_pc"]

@@ -18,10 +18,10 @@ class LanHostUnknown(Rule):
     LAN has phones and visitors' laptops; a school that locks its LAN down turns it on."""
 
     summary: ClassVar[Text] = N_("Unknown device on the school LAN: %(mac)s")
-    enabled: bool = False
-    severity: Severity = "info"
-    for_minutes: float = Field(0, ge=0)
-    clear_minutes: float = Field(1440, ge=0)
+    enabled: bool = Field(False, description="false: the rule finds nothing; its incidents clear")
+    severity: Severity = Field("info", description="how its notifications are marked")
+    for_minutes: float = Field(0, ge=0, description="the condition must hold this long to open")
+    clear_minutes: float = Field(1440, ge=0, description="and be gone this long to resolve")
 
     def find(self, school: School, out: Out) -> None:
         for d in school.devices:

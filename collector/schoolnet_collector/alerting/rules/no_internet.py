@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from pydantic import Field
+
 from schoolnet_collector.alerting.rules.base import Out, Rule, School, Severity
 from schoolnet_collector.alerting.rules.gateway import uplinks
 from schoolnet_collector.i18n import N_, Text
@@ -15,7 +17,7 @@ class NoInternet(Rule):
     the Sở calls the ISP."""
 
     summary: ClassVar[Text] = N_("No internet: the gateway is up but cannot reach the internet")
-    severity: Severity = "critical"
+    severity: Severity = Field("critical", description="how its notifications are marked")
 
     def find(self, school: School, out: Out) -> None:
         for uplink in uplinks(school, out):

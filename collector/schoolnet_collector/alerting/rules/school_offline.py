@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from pydantic import Field
+
 from schoolnet_collector.alerting.rules.base import Out, Rule, School, Severity
 from schoolnet_collector.i18n import N_, Text
 
@@ -15,7 +17,7 @@ class SchoolOffline(Rule):
     from when the last device went silent, so a restarted collector does not wait again."""
 
     summary: ClassVar[Text] = N_("School offline: no report from its gateway or any device")
-    severity: Severity = "critical"
+    severity: Severity = Field("critical", description="how its notifications are marked")
 
     def find(self, school: School, out: Out) -> None:
         gone = school.gone

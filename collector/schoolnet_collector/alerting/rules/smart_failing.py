@@ -16,9 +16,9 @@ class SmartFailing(ValueRule):
     the last inventory, online or not (the disk does not heal while the PC is off)."""
 
     summary: ClassVar[Text] = N_("A disk of %(device)s fails SMART: replace it")
-    threshold: float = Field(1, ge=0)
-    for_minutes: float = Field(0, ge=0)
-    clear_minutes: float = Field(60, ge=0)
+    threshold: float = Field(1, ge=0, description="opens at this many failing disks")
+    for_minutes: float = Field(0, ge=0, description="the condition must hold this long to open")
+    clear_minutes: float = Field(60, ge=0, description="and be gone this long to resolve")
 
     def find(self, school: School, out: Out) -> None:
         for d in school.devices:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from pydantic import Field
+
 from schoolnet_collector.alerting.rules.base import Out, Rule, School, Severity
 from schoolnet_collector.alerting.rules.gateway import uplinks
 from schoolnet_collector.i18n import N_, Text
@@ -16,7 +18,7 @@ class UplinkFailover(Rule):
     newer of the event and ``uplink.failover`` decides."""
 
     summary: ClassVar[Text] = N_("Main line down, running on the backup line (%(type)s)")
-    severity: Severity = "info"
+    severity: Severity = Field("info", description="how its notifications are marked")
 
     def find(self, school: School, out: Out) -> None:
         for uplink in uplinks(school, out):
