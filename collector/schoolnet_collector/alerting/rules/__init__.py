@@ -24,5 +24,6 @@ RULES = Registry(
         Registration("projector_error", ".projector_error:ProjectorError"),
         Registration("lab_pcs_low", ".lab_pcs_low:LabPcsLow"),
         Registration("lan_host_unknown", ".lan_host_unknown:LanHostUnknown"),
+        Registration("spool_dropping", ".spool_dropping:SpoolDropping"),
     )
 )
