@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 STAMP  := $(VENV)/.installed
 
-.PHONY: help deps venv lint i18n-check i18n-update test test-fast demo bench-ingest bench-detect bench-bytes bench-planning bench-gateway-memory clean
+.PHONY: help deps venv lint i18n-check i18n-update test test-fast demo bench-ingest bench-detect bench-bytes bench-planning bench-gateway-memory bench-rules clean
 
 help:
 	@echo "make demo          set up and run broker, InfluxDB, collector, this machine's agent and a simulated province"
@@ -18,6 +18,7 @@ help:
 	@echo "make i18n-update   extract the collector's messages into both catalogues (vi, en)"
 	@echo "make bench-ingest  measure end-to-end ingest against raw broker and InfluxDB rates"
 	@echo "make bench-detect  time from a school's link cut to the teacher's email (RUNS=3)"
+	@echo "make bench-rules   one pass of the alert rules over a province-sized snapshot, against a bare loop"
 	@echo "make bench-bytes   bytes on the wire per report, normal and metered; a 3G school's month (root)"
 	@echo "make bench-planning  planners' reports on the whole simulated province, against their InfluxDB time"
 	@echo "make bench-gateway-memory  a school gateway agent's memory with its probes, against the 60 MB aim (root)"
@@ -66,6 +67,9 @@ demo: deps venv
 
 bench-ingest: deps venv
 	$(PY) bench/ingest.py
+
+bench-rules: venv
+	$(PY) bench/rules_pass.py
 
 RUNS ?= 3
 bench-detect: deps venv

@@ -19,6 +19,7 @@ from schoolnet_collector.commands import (
     alerting as alerting_cmd,
     devices as devices_cmd,
     report as report_cmd,
+    rules as rules_cmd,
     run as run_cmd,
     schools as schools_cmd,
     token as token_cmd,
@@ -43,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     report_cmd.register(sub)
     token_cmd.register(sub)
     alerting_cmd.register(sub)
+    rules_cmd.register(sub)
     simulate_cmd.register(sub)
     return parser
 

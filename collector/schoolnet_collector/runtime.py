@@ -22,7 +22,7 @@ from schoolnet_collector.storage.influx import InfluxStore, StorageError
 if TYPE_CHECKING:
     from schoolnet_collector.alerting.evaluator import AlertService
     from schoolnet_collector.alerting.readings import LatestReadings
-    from schoolnet_collector.alerting.rules import RuleSet
+    from schoolnet_collector.alerting.rulefile import RuleSet
     from schoolnet_collector.notify.worker import NotifyWorker
 
 log = logging.getLogger("schoolnet.collector")
@@ -61,7 +61,7 @@ class Runtime:
 
     def _prepare_alerting(self) -> None:
         from schoolnet_collector.alerting.readings import LatestReadings
-        from schoolnet_collector.alerting.rules import load_rules
+        from schoolnet_collector.alerting.rulefile import load_rules
         from schoolnet_collector.registry.calendar_file import ensure_default_calendar
 
         self.rules = load_rules(self.settings.alerting.rules_file)

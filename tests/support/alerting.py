@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from schoolnet_collector.alerting.evaluator import Evaluator
 from schoolnet_collector.alerting.readings import LatestReadings
-from schoolnet_collector.alerting.rules import load_rules, parse_rules
+from schoolnet_collector.alerting.rulefile import load_rules, parse_rules
 from schoolnet_collector.registry.alerting_models import Incident, IncidentEvent
 from schoolnet_collector.registry.calendar_file import ensure_default_calendar
 from schoolnet_collector.registry.db import make_engine, migrate, session_factory

@@ -27,3 +27,16 @@ def add_school(session, sid="lc-bx-th-001"):
         )
     )
     session.commit()
+
+
+def alembic(engine, action, target):
+    """Run an Alembic command (``command.upgrade``/``downgrade``) to ``target`` on ``engine``."""
+    from alembic.config import Config
+
+    from schoolnet_collector.registry.db import MIGRATIONS
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        action(cfg, target)

@@ -34,7 +34,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from schoolnet_collector.alerting import incidents
 from schoolnet_collector.alerting.conditions import Condition, Snapshot, find_conditions
 from schoolnet_collector.alerting.readings import LatestReadings
-from schoolnet_collector.alerting.rules import Rule, RuleSet
+from schoolnet_collector.alerting.rulefile import RuleSet
+from schoolnet_collector.alerting.rules.base import Rule
 from schoolnet_collector.registry.alerting_models import Incident
 from schoolnet_collector.registry.devices import utc
 
@@ -129,12 +130,12 @@ class Evaluator:
 
     def _rule(self, name: str) -> Rule | None:
         """None for a rule this rule set lacks (an incident opened by another version)."""
-        rule: Rule | None = getattr(self.rules.rules, name, None)
-        return rule
+        return self.rules.rule(name)
 
     def _rule_of(self, cond: Condition) -> Rule:
         """The rule a condition was found by: always one of this rule set's."""
-        rule: Rule = getattr(self.rules.rules, cond.rule)
+        rule = self.rules.rule(cond.rule)
+        assert rule is not None  # found by this rule set's own rules
         return rule
 
     def _open(self, session: Session, cond: Condition, now: datetime) -> bool:

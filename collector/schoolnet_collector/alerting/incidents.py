@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from schoolnet_collector.i18n import Deferred
 from schoolnet_collector.registry.alerting_models import Incident, IncidentEvent
 from schoolnet_collector.registry.db import rowcount
 
@@ -60,14 +61,22 @@ def open_incident(
     school_id: str,
     device_id: str | None,
     severity: str,
-    summary: str,
+    summary: Deferred | str,
     details: dict[str, Any],
     now: datetime,
     flapping: bool = False,
     enqueue: Enqueue | None = None,
 ) -> Incident | None:
-    """Open an incident for ``key``; None when one is already open (another collector won)."""
+    """Open an incident for ``key``; None when one is already open (another collector won).
+
+    A ``Deferred`` summary (what rules give) is stored as its message id and arguments, and its
+    English as the literal text; a plain string (a person's words) is stored as it is."""
     enqueue = enqueue or default_enqueue()
+    if isinstance(summary, Deferred):
+        literal, summary_id = summary.render("en"), summary.message
+        summary_args: dict[str, Any] | None = summary.to_json()["args"]
+    else:
+        literal, summary_id, summary_args = summary, None, None
     incident = Incident(
         key=key,
         rule=rule,
@@ -76,7 +85,9 @@ def open_incident(
         severity=severity,
         state="open",
         flapping=flapping,
-        summary=summary,
+        summary=literal,
+        summary_id=summary_id,
+        summary_args=summary_args,
         details=details,
         opened_at=now,
     )
@@ -86,7 +97,7 @@ def open_incident(
     except IntegrityError:
         session.rollback()
         return None
-    _event(session, incident, now, "opened", RULES_ACTOR, summary)
+    _event(session, incident, now, "opened", RULES_ACTOR, literal)
     enqueue(session, incident, "opened", now)
     if flapping:
         _event(

@@ -10,6 +10,14 @@ Names stored (docs/protocol.md, "Names other parts depend on"):
 ``uplink.<field>`` (``type`` and ``isp`` as text), ``disk.used_percent:<instance>``,
 ``projector.<field>``, ``inventory.smart_failed_count``, and the newest event of each watched
 type: ``event.uplink_changed`` (text: the new type and reason), ``event.lan_host_unknown:<mac>``.
+
+**Rises of counters.** A rule may declare cumulative counters it reads the rises of
+(``Rule.counters``: ``spool.dropped_total``): the newest value alone cannot say "it went up".
+This collector remembers each device's last value and stores a rise as
+``rise.<metric>.<field>`` (value: by how much, at: when it was seen). The first value seen after
+a start only sets the baseline, and a counter that goes down (a new spool) sets it again. A
+counter that reads 0 is recognised in the bytes (``"dropped_total":0``) without parsing, so
+every report carrying one costs a byte search, not a parse.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ from sqlalchemy import case
 from sqlalchemy.orm import Session
 
 from schoolnet_agent.protocol import EVENTS, INVENTORY, TELEMETRY
+from schoolnet_collector.alerting.rules import RULES
 from schoolnet_collector.registry.alerting_models import DeviceReading
 from schoolnet_collector.registry.db import upsert
 
@@ -42,12 +51,33 @@ Reading = tuple[str, float | None, str | None]
 """A watched field's name (``uplink.up``, ``disk.used_percent:/``…), its number, its text."""
 
 
+class Counter:
+    """A cumulative counter ``<metric>.<field>`` whose rises a rule reads."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.metric, _, self.field = name.partition(".")
+        self.mark = f'"{self.field}":'.encode()
+        self.zero = (f'"{self.field}":0,'.encode(), f'"{self.field}":0}}'.encode())
+
+    def is_zero(self, payload: bytes) -> bool:
+        return any(z in payload for z in self.zero)
+
+
+def declared_counters() -> tuple[str, ...]:
+    """Every counter a registered rule reads the rises of."""
+    return tuple(sorted({c for cls in RULES.classes().values() for c in cls.counters}))
+
+
 class LatestReadings:
-    def __init__(self) -> None:
+    def __init__(self, counters: tuple[str, ...] | None = None) -> None:
         # (school, device, name) → (value, text, received ms): the hot path makes no datetimes.
         self._pending: dict[tuple[str, str, str], tuple[float | None, str | None, int]] = {}
         self._lock = threading.Lock()
         self.errors = 0
+        names = declared_counters() if counters is None else counters
+        self.counters = tuple(Counter(n) for n in names)
+        self._last: dict[tuple[str, str, str], float] = {}  # a counter's last value per device
 
     # -- ingest side ------------------------------------------------------------------------
     def observe(self, topic: str, payload: bytes, received_ms: int) -> None:
@@ -72,7 +102,8 @@ class LatestReadings:
             marks = (b'"smart_failed_count"',)
         else:
             return
-        if not any(m in payload for m in marks):
+        counted = self._counters_to_read(school, device, payload) if channel == TELEMETRY else []
+        if not counted and not any(m in payload for m in marks):
             return
         report = orjson.loads(payload)
         found: list[tuple[str, float | None, str | None]] = []
@@ -80,6 +111,7 @@ class LatestReadings:
             for metric in report.get("metrics", ()):
                 if metric.get("name") in _WATCHED_METRICS:
                     found += _metric_readings(metric)
+            found += self._rises(school, device, report, counted)
         elif channel == EVENTS:
             for event in report.get("events", ()):
                 found += _event_readings(event)
@@ -94,6 +126,41 @@ class LatestReadings:
                     old = self._pending.get(key)
                     if old is None or old[2] <= received_ms:
                         self._pending[key] = (value, text, received_ms)
+
+    def _counters_to_read(self, school: str, device: str, payload: bytes) -> list[Counter]:
+        """The counters this report carries with a value other than 0 (a 0 is noted here)."""
+        out = []
+        for c in self.counters:
+            if c.mark not in payload:
+                continue
+            if c.is_zero(payload):
+                with self._lock:
+                    self._last[(school, device, c.name)] = 0.0
+            else:
+                out.append(c)
+        return out
+
+    def _rises(
+        self, school: str, device: str, report: dict[str, Any], counted: list[Counter]
+    ) -> list[Reading]:
+        out: list[Reading] = []
+        for c in counted:
+            value = next(
+                (
+                    _number((m.get("fields") or {}).get(c.field))
+                    for m in report.get("metrics", ())
+                    if m.get("name") == c.metric
+                ),
+                None,
+            )
+            if value is None:
+                continue
+            with self._lock:
+                last = self._last.get((school, device, c.name))
+                self._last[(school, device, c.name)] = value
+            if last is not None and value > last:
+                out.append((f"rise.{c.name}", value - last, None))
+        return out
 
     def note(
         self,

@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     if args.instance:
         settings.mqtt.client_id = f"{settings.mqtt.client_id}-{args.instance}"[:64]
     stop = _stop_on_signal()
-    from schoolnet_collector.alerting.rules import RuleFileError
+    from schoolnet_collector.alerting.rulefile import RuleFileError
     from schoolnet_collector.ingest.spool import SpoolError
     from schoolnet_collector.registry.schools import SchoolFileError
     from schoolnet_collector.runtime import Runtime

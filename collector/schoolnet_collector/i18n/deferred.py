@@ -49,7 +49,7 @@ class Deferred:
         for candidate in (text, self.message):
             try:
                 return fill(candidate, lang, args, tz)
-            except (KeyError, ValueError, TypeError):
+            except (KeyError, ValueError, TypeError, ArithmeticError):  # Babel: InvalidOperation
                 continue
         return self.message
 

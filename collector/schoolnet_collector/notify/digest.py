@@ -15,13 +15,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from schoolnet_collector.core.config import NotifyConfig
-from schoolnet_collector.i18n import format_date
+from schoolnet_collector.i18n import NP_, format_date
 from schoolnet_collector.notify import outbox, routing
 from schoolnet_collector.notify.channels import Message
 from schoolnet_collector.notify.outbox import Notification
 from schoolnet_collector.notify.render import Renderer
 from schoolnet_collector.registry.alerting_models import Contact, Incident
 from schoolnet_collector.registry.models import School
+
+STATES = {
+    "open": NP_("incident state in a sentence", "open"),
+    "acknowledged": NP_("incident state in a sentence", "acknowledged"),
+    "resolved": NP_("incident state in a sentence", "resolved"),
+}
 
 
 def queue(session: Session, cfg: NotifyConfig, now: datetime) -> date | None:
@@ -82,8 +88,8 @@ def message(session: Session, row: Notification, renderer: Renderer) -> Message:
         by_district.setdefault(district, []).append(
             {
                 "school": school.name if school else i.school_id,
-                "summary": (i.details or {}).get(f"summary_{lang}") or i.summary,
-                "state": i.state,
+                "summary": i.summary_text(lang),
+                "state": STATES[i.state].translate(lang) if i.state in STATES else i.state,
                 "since": renderer.local(i.opened_at, lang),
             }
         )

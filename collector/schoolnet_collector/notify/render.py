@@ -139,12 +139,11 @@ class Renderer:
             f"default.{base}",
         ]
         end = utc(incident.resolved_at) or now
-        context = {
+        context: dict[str, object] = {
             "school": school,
             "incident": incident,
             "transition": transition,
-            # The evaluator writes the summary in both languages into details.
-            "summary": (incident.details or {}).get(f"summary_{language}") or incident.summary,
+            "summary": incident.summary_text(language),
             "prefix": PREFIXES[transition].translate(language) + " "
             if transition in PREFIXES
             else "",
@@ -167,7 +166,8 @@ class Renderer:
             "device": incident.device_id,
             "severity": incident.severity,
             "state": incident.state,
-            "summary": incident.summary,
+            "summary": incident.summary_text(language),
+            "summary_id": incident.summary_id,
             "opened_at": utc(incident.opened_at).isoformat(),
             "resolved_at": utc(incident.resolved_at).isoformat() if incident.resolved_at else None,
         }

@@ -162,7 +162,7 @@ class StatusResponder:
         incidents = [
             {
                 "id": i.id,
-                "summary": i.summary,
+                "summary": i.summary_text(lang),
                 "state": i.state,
                 "since": self.renderer.local(i.opened_at, lang),
             }

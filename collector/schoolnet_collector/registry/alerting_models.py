@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from schoolnet_collector import i18n
 from schoolnet_collector.registry.models import Base
 
 CONTACT_ROLES = ("school_it", "district", "province")
@@ -152,7 +153,12 @@ class Incident(Base):
     severity: Mapped[str] = mapped_column(String(16))
     state: Mapped[str] = mapped_column(String(16), default="open")
     flapping: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # The summary is a message id and its arguments (migration 0006), written in the reader's
+    # language when shown or sent (``summary_text``). ``summary`` keeps a literal text: the
+    # English for new rows (SQL readers), the old text of a row the migration could not map.
     summary: Mapped[str] = mapped_column(Text)
+    summary_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    summary_args: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # JSON: the rule's figures
     opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
@@ -163,6 +169,17 @@ class Incident(Base):
     events: Mapped[list[IncidentEvent]] = relationship(
         back_populates="incident", order_by="IncidentEvent.id", cascade="all, delete-orphan"
     )
+
+    def summary_text(self, lang: str) -> str:
+        """The summary in ``lang``. A row whose stored message does not fit (arguments not a
+        mapping, an argument of an unknown kind) shows its literal text instead: an old or
+        damaged row must not fail the page or the notification that shows it."""
+        if not self.summary_id:
+            return self.summary
+        try:
+            return i18n.render_stored({"id": self.summary_id, "args": self.summary_args}, lang)
+        except Exception:  # a stored row is data, not code: whatever it holds, show something
+            return self.summary or self.summary_id
 
 
 class IncidentEvent(Base):

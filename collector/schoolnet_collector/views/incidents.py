@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
+from schoolnet_collector import i18n
 from schoolnet_collector.registry.alerting_models import Incident
 from schoolnet_collector.registry.devices import utc
 from schoolnet_collector.registry.models import School
@@ -35,7 +36,13 @@ class IncidentOut(BaseModel):
     severity: Literal["info", "warning", "critical"]
     state: Literal["open", "acknowledged", "resolved"]
     flapping: bool
-    summary: str
+    summary: str = Field(description="in the language asked for (lang), from the message id")
+    summary_id: str | None = Field(
+        None, description="the summary's message id (English); null for a literal summary"
+    )
+    summary_args: dict[str, Any] | None = Field(
+        None, description="the message's arguments, as stored (JSON)"
+    )
     details: dict[str, Any]  # the rule's figures (JSON)
     opened_at: datetime
     acknowledged_at: datetime | None
@@ -50,7 +57,11 @@ class IncidentPage(BaseModel):
     items: list[IncidentOut]
 
 
-def incident_out(incident: Incident, district: str, timeline: bool = False) -> IncidentOut:
+def incident_out(
+    incident: Incident, district: str, timeline: bool = False, lang: str = i18n.DEFAULT_LANGUAGE
+) -> IncidentOut:
+    """The incident as the API answers it, its summary written in ``lang``."""
+    args = incident.summary_args
     return IncidentOut(
         id=incident.id,
         key=incident.key,
@@ -61,7 +72,9 @@ def incident_out(incident: Incident, district: str, timeline: bool = False) -> I
         severity=incident.severity,
         state=incident.state,
         flapping=incident.flapping,
-        summary=incident.summary,
+        summary=incident.summary_text(lang),
+        summary_id=incident.summary_id,
+        summary_args=args if isinstance(args, dict) else None,
         details=incident.details or {},
         opened_at=utc(incident.opened_at),
         acknowledged_at=utc(incident.acknowledged_at),
@@ -87,6 +100,7 @@ def incident_page(
     severity: str | None = None,
     limit: int = 100,
     offset: int = 0,
+    lang: str = i18n.DEFAULT_LANGUAGE,
 ) -> IncidentPage:
     """The incidents of the schools in ``scope`` that match every filter given."""
     query = (
@@ -108,4 +122,4 @@ def incident_page(
     rows = session.execute(
         query.order_by(Incident.opened_at.desc(), Incident.id.desc()).limit(limit).offset(offset)
     ).all()
-    return IncidentPage(total=total, items=[incident_out(i, d) for i, d in rows])
+    return IncidentPage(total=total, items=[incident_out(i, d, lang=lang) for i, d in rows])

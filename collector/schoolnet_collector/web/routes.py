@@ -190,14 +190,22 @@ def school_page(
         ),
         uplink=uplink,
         uplink_error=uplink_error,
-        incidents=open_incidents(session, caller, school_id),
+        incidents=open_incidents(session, caller, school_id, language(request)),
     )
 
 
-def open_incidents(session: Session, caller: Caller, school_id: str) -> list[IncidentOut]:
-    """Incidents not yet resolved, newest first: the incidents API's own answer."""
+def open_incidents(
+    session: Session, caller: Caller, school_id: str, lang: str
+) -> list[IncidentOut]:
+    """Incidents not yet resolved, newest first, summaries in the page's language: the
+    incidents API's own answer."""
     page = incident_page(
-        session, caller.school_ids_filter(), school=school_id, state="active", limit=1000
+        session,
+        caller.school_ids_filter(),
+        school=school_id,
+        state="active",
+        limit=1000,
+        lang=lang,
     )
     return page.items
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from schoolnet_agent.protocol import Sample, build_report, encode
 from schoolnet_collector.alerting.evaluator import Evaluator
-from schoolnet_collector.alerting.rules import parse_rules
+from schoolnet_collector.alerting.rulefile import parse_rules
 from schoolnet_collector.registry.alerting_models import DeviceReading, Incident, IncidentEvent
 from schoolnet_collector.registry.models import Device
 from tests.support.alerting import Recorder, rules_with

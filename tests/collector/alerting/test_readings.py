@@ -64,3 +64,52 @@ def test_readings_for_the_alert_rules_wait_for_a_locked_registry(tmp_path):
         "uplink.loss_percent": (3.5, None),
     }
     engine.dispose()
+
+
+def _spool_report(dropped: object, seq: int = 1) -> bytes:
+    """A lab PC's report as the agent encodes it, with its spool's counters."""
+    from schoolnet_agent.protocol.payload import Sample, build_report, encode
+
+    spool = {"pending_count": 12, "dropped_total": dropped, "quarantined_count": 0}
+    cpu = Sample("cpu", {"usage_percent": 7.5})
+    return encode(build_report("lc-test-01", "pc-01", "lab_pc", seq, [cpu, Sample("spool", spool)]))
+
+
+TOPIC = "schoolnet/v1/lc-test-01/pc-01/telemetry"
+
+
+def test_a_counter_rise_is_kept_as_a_reading_and_its_baseline_is_not():
+    """``spool.dropped_total`` is cumulative: the first value sets the baseline (the collector
+    may have started long after the drops), a rise is stored by how much, a fall (a new spool)
+    sets the baseline again, and a 0 is read from the bytes."""
+    from schoolnet_collector.alerting.readings import LatestReadings
+
+    readings = LatestReadings(("spool.dropped_total",))
+    readings.observe(TOPIC, _spool_report(40), 1_000)
+    assert readings.pending() == 0  # baseline only
+    readings.observe(TOPIC, _spool_report(40, 2), 2_000)
+    assert readings.pending() == 0  # no rise
+    readings.observe(TOPIC, _spool_report(65, 3), 3_000)
+    assert readings._pending == {
+        ("lc-test-01", "pc-01", "rise.spool.dropped_total"): (25.0, None, 3_000)
+    }
+    readings._pending.clear()
+    readings.observe(TOPIC, _spool_report(0, 4), 4_000)  # a new spool: the counter restarts
+    readings.observe(TOPIC, _spool_report(3, 5), 5_000)
+    assert readings._pending[("lc-test-01", "pc-01", "rise.spool.dropped_total")][0] == 3.0
+
+
+def test_a_hostile_counter_is_ignored_and_ingest_goes_on():
+    """Not a number (text, a boolean, null) is no value and no baseline; broken JSON is counted,
+    not raised: ingest already accepted the message."""
+    from schoolnet_collector.alerting.readings import LatestReadings
+
+    readings = LatestReadings(("spool.dropped_total",))
+    readings.observe(TOPIC, _spool_report(10), 1)
+    for seq, bad in enumerate(("lots", True, None), 2):
+        readings.observe(TOPIC, _spool_report(bad, seq), seq)
+    assert readings.pending() == 0
+    readings.observe(TOPIC, b'{"metrics": [{"name": "spool", "fields": "dropped_total":7}', 9)
+    assert readings.errors == 1
+    readings.observe(TOPIC, _spool_report(11, 10), 10)  # the baseline survived the noise
+    assert readings._pending[("lc-test-01", "pc-01", "rise.spool.dropped_total")][0] == 1.0

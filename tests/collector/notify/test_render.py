@@ -12,6 +12,7 @@ import pytest
 from schoolnet_collector.core.config import load_settings
 from schoolnet_collector.notify.render import SUBJECT_MAX, TEMPLATES, Renderer
 from schoolnet_collector.notify.worker import NotifyWorker
+from schoolnet_collector.registry.alerting_models import Incident
 from tests.support.notify import VN, Clock, add_contact, open_incident, outbox_rows, registry
 
 NOW = datetime(2026, 11, 17, 3, 0, tzinfo=timezone.utc)  # 10:00 in Lào Cai
@@ -23,6 +24,7 @@ SCHOOL = SimpleNamespace(
 
 
 def incident(rule="school_offline", **kw):
+    """A transient incident (no database) with a stored summary message, as rules store it."""
     fields = {
         "id": 12,
         "rule": rule,
@@ -32,16 +34,15 @@ def incident(rule="school_offline", **kw):
         "severity": "critical",
         "state": "open",
         "summary": "Sự cố",
+        "summary_id": "Disk of %(device)s nearly full: %(value)s",
+        "summary_args": {"device": "pc-07", "value": {"pct": 0.93, "digits": 0}},
         "opened_at": NOW - timedelta(hours=26),
         "resolved_at": None,
         "acknowledged_by": None,
-        "details": {
-            "summary_vi": "Ổ đĩa pc-07 sắp đầy: 93%",
-            "summary_en": "Disk of pc-07 nearly full: 93%",
-        },
+        "details": {"value": 93.0},
     }
     fields.update(kw)
-    return SimpleNamespace(**fields)
+    return Incident(**fields)
 
 
 RULES = sorted({p.name.split(".")[0] for p in TEMPLATES.glob("*.j2")} - {"digest", "status"})
@@ -172,3 +173,35 @@ def test_a_province_template_for_both_languages_uses_the_catalogue(tmp_path):
     # A file in one language's folder wins for that language only.
     assert r.incident(incident(), SCHOOL, "resolved", "en", NOW).body == "The school is back.\n"
     assert "kết nối lại" in r.incident(incident(), SCHOOL, "resolved", "vi", NOW).subject
+
+
+def test_a_rule_without_its_own_template_uses_the_default_one_line_per_fact():
+    """The default ``opened`` text: a new rule needs no template. Each fact on its own line (a
+    block tag ending a line used to swallow its newline and merge two lines)."""
+    msg = Renderer().incident(
+        incident("spool_dropping", device_id="pc-07"), SCHOOL, "opened", "en", NOW
+    )
+    lines = msg.body.splitlines()
+    assert lines[0] == "Trường Phổ thông Dân tộc Bán trú THCS Bản Vược (Bát Xát)"
+    assert lines[1] == "Problem: Disk of pc-07 nearly full: 93% (device pc-07)"
+    assert lines[2].startswith("Since: ") and lines[3] == "Severity: critical"
+    assert lines[4] == "Incident #12"
+
+
+@pytest.mark.parametrize(
+    "summary_id, args, expected",
+    [
+        ("Disk of %(device)s nearly full: %(value)s", {}, "Disk of %(device)s nearly full"),
+        ("Disk of %(device)s nearly full: %(value)s", ["pc-07"], "Sự cố"),
+        ("Disk of %(device)s nearly full: %(value)s", {"value": {"bogus": 1}}, "Sự cố"),
+        ("Disk of %(device)s nearly full: %(value)s", {"value": {"pct": "x"}}, "Disk of"),
+        ("A message no catalogue has: %(x)s", {"x": "<b>"}, "A message no catalogue has: <b>"),
+        ("", None, "Sự cố"),
+    ],
+)
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_a_stored_summary_that_does_not_fit_still_renders(summary_id, args, expected, language):
+    """Args missing or of the wrong shape, an unknown id: a fallback text, never a failure."""
+    damaged = incident("disk_full", summary_id=summary_id, summary_args=args)
+    msg = Renderer().incident(damaged, SCHOOL, "opened", language, NOW)
+    assert expected in msg.body and "#12" in msg.body

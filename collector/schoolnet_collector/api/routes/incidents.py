@@ -30,6 +30,7 @@ from schoolnet_collector.views.incidents import (
 router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"], responses=AUTH_RESPONSES)
 ClockDep = Annotated[Callable[[], datetime], Depends(get_clock)]
 IncidentId = Annotated[int, Path(ge=1, le=2**62)]
+Lang = Annotated[Literal["vi", "en"], Query(description="language of the summaries")]
 
 
 class TransitionIn(BaseModel):
@@ -54,9 +55,19 @@ def list_incidents(
     severity: Annotated[Literal["info", "warning", "critical"] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    lang: Lang = "vi",
 ) -> IncidentPage:
     return incident_page(
-        session, caller.school_ids_filter(), school, district, state, rule, severity, limit, offset
+        session,
+        caller.school_ids_filter(),
+        school,
+        district,
+        state,
+        rule,
+        severity,
+        limit,
+        offset,
+        lang,
     )
 
 
@@ -71,9 +82,11 @@ def _incident_in_scope(
 
 
 @router.get("/{incident_id}", response_model=IncidentOut)
-def get_incident(incident_id: IncidentId, session: SessionDep, caller: CallerDep) -> IncidentOut:
+def get_incident(
+    incident_id: IncidentId, session: SessionDep, caller: CallerDep, lang: Lang = "vi"
+) -> IncidentOut:
     incident, school = _incident_in_scope(session, caller, incident_id)
-    return incident_out(incident, school.district, timeline=True)
+    return incident_out(incident, school.district, timeline=True, lang=lang)
 
 
 class _Transition(Protocol):

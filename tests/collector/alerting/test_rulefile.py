@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from schoolnet_collector.alerting.rules import RuleFileError, load_rules, parse_rules
+from schoolnet_collector.alerting.rulefile import RuleFileError, load_rules, parse_rules
 from tests.support.alerting import rules_with
 
 
@@ -135,3 +135,88 @@ def test_the_collector_does_not_start_on_a_wrong_rule_file(tmp_path):
         f"rules.yaml:{_line(rules.read_text(), 'threshold: lots')}: rules.disk_full.threshold"
         in done.stderr
     )
+
+
+@pytest.mark.parametrize(
+    "old, new, needle, reason",
+    [
+        (
+            "  disk_full: ",
+            "  disk_fill: ",
+            "disk_fill:",
+            "rules.disk_fill: unknown rule (known: school_offline, device_offline,",
+        ),
+        (
+            "    threshold: 90\n",
+            "    threshold: -90\n",
+            "threshold: -90",
+            "rules.disk_full.threshold: Input should be greater than or equal to 0",
+        ),
+        (
+            "cellular: 20,",
+            "cellular: -20,",
+            "cellular: -20",
+            "rules.uplink_loss.threshold.cellular: Input should be greater than or equal to 0",
+        ),
+        (
+            "    min_working: 5\n",
+            "    min_working: [5]\n",
+            "min_working: [5]",
+            "rules.lab_pcs_low.min_working: Input should be a valid integer",
+        ),
+        (
+            "    offline_after_intervals: 3 ",
+            "    offline_after_intervals: {a: 1} ",
+            "offline_after_intervals:",
+            "rules.device_offline.offline_after_intervals: Input should be a valid number",
+        ),
+        (
+            "  smart_failing: ",
+            "  smart_failing: \n    thresold: 2\n",
+            "thresold: 2",
+            "rules.smart_failing.thresold: unknown key",
+        ),
+        (
+            "    enabled: false\n",
+            "    enabled: maybe\n",
+            "enabled: maybe",
+            "rules.lan_host_unknown.enabled: Input should be a valid boolean",
+        ),
+    ],
+)
+def test_a_hostile_rule_file_is_refused_naming_the_rule_and_key(old, new, needle, reason):
+    """Validated against the registered rules' own models: an unknown rule, a misspelt key, a
+    wrong type or a negative threshold is named with its file and line."""
+    text = rules_with((old, new))
+    with pytest.raises(RuleFileError) as err:
+        parse_rules(text, "rules.yaml")
+    assert f"rules.yaml:{_line(text, needle)}: {reason}" in str(err.value)
+
+
+def test_rules_not_in_the_file_take_their_defaults_and_required_ones_are_named():
+    rules = parse_rules("rules:\n  uplink_loss: {threshold: {fibre: 5, dsl: 8, ethernet: 5, "
+                        "cellular: 20, other: 10}, clear_below: {fibre: 2, dsl: 4, ethernet: 2, "
+                        "cellular: 10, other: 5}}\n  uplink_latency: {threshold: {fibre: 1, "
+                        "dsl: 1, ethernet: 1, cellular: 1, other: 1}, clear_below: {fibre: 1, "
+                        "dsl: 1, ethernet: 1, cellular: 1, other: 1}}\n  disk_full: "
+                        "{threshold: 90}\n  projector_lamp: {threshold: 0.9}\n")  # fmt: skip
+    assert rules.rule("school_offline").severity == "critical"
+    assert rules.rule("smart_failing").threshold == 1
+    assert rules.rule("no_such_rule") is None
+    with pytest.raises(RuleFileError) as err:
+        parse_rules("rules: {}\n", "rules.yaml")
+    assert "rules.yaml:1: rules.disk_full: Field required" in str(err.value)
+
+
+def test_the_command_checks_a_province_rule_file(tmp_path, capsys):
+    from schoolnet_collector.cli import main
+
+    good, bad = tmp_path / "good.yaml", tmp_path / "bad.yaml"
+    good.write_text(rules_with(), encoding="utf-8")
+    bad.write_text(rules_with(("  disk_full: ", "  disk_fill: ")), encoding="utf-8")
+    assert main(["rules", "--check", str(good)]) == 0
+    assert "rules enabled: school_offline, device_offline" in capsys.readouterr().out
+    assert main(["rules", "--check", str(bad)]) == 2
+    assert "bad.yaml:" in capsys.readouterr().err
+    assert main(["rules", "--check", str(tmp_path / "none.yaml")]) == 2
+    assert "cannot read" in capsys.readouterr().err
