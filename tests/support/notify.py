@@ -9,8 +9,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from schoolnet_collector.channels import REGISTRY, Message
 from schoolnet_collector.notify import enqueue_for_transition
-from schoolnet_collector.notify.channels import Message
 from schoolnet_collector.notify.outbox import Notification
 from schoolnet_collector.registry.alerting_models import Contact, Incident
 from schoolnet_collector.registry.calendar_file import CalendarIn, store_calendar
@@ -56,10 +56,19 @@ def registry(url: str, tmp_path: Path):
 
 
 def add_contact(sessions, **fields) -> int:
+    """A contact; its addresses given by their channel's contact field (``email="…"``,
+    ``telegram_chat_id="…"``, ``webhook_url="…"``), as in the contacts file."""
+    addresses = {}
+    for unit in REGISTRY.contact_units():
+        if unit.contact_field in fields:
+            addresses[unit.name] = fields.pop(unit.contact_field)
     with sessions.begin() as session:
         contact = Contact(
             **{"name": "Cô Lan", "role": "school_it", "language": "vi", "active": True, **fields}
         )
+        for channel, address in addresses.items():
+            if address is not None:
+                contact.set_addresses(channel, [str(address)])
         session.add(contact)
         session.flush()
         return contact.id

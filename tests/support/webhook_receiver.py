@@ -8,7 +8,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from schoolnet_collector.notify.channels.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
+from schoolnet_collector.channels.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 
 
 class WebhookReceiver:

@@ -2,8 +2,10 @@
 
 A Sở keeps its contact list in a spreadsheet (CSV UTF-8, header row) like the school list:
 ``name, role`` required; ``school_id`` for a school's IT teacher, ``district`` for district
-staff; at least one of ``email, telegram_chat_id, webhook_url``; ``language`` vi (default) or
-en; ``active`` (default yes). A contact is identified by (role, school or district, name): a
+staff; at least one address, in the column of each channel a contact can have (the channel
+registry's ``contact_field``: today ``email, telegram_chat_id, webhook_url``); ``language`` vi
+(default) or en; ``active`` (default yes). The addresses are stored as ``contact_addresses``
+rows by channel kind, so a new channel is a new column here without a migration. A contact is identified by (role, school or district, name): a
 second import updates it. Every bad row is named by line; the good rows are imported.
 """
 
@@ -12,14 +14,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, TypedDict
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypedDict
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
     JsonValue,
     ValidationError,
+    create_model,
     field_validator,
     model_validator,
 )
@@ -27,18 +31,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from schoolnet_agent.protocol.topics import ID_RE
+from schoolnet_collector.channels import REGISTRY, ChannelUnit
 from schoolnet_collector.registry.alerting_models import Contact
 from schoolnet_collector.registry.models import School
 from schoolnet_collector.registry.schools import SchoolFileError, read_rows
 
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-TELEGRAM_RE = re.compile(r"^(-?\d{1,20}|@[A-Za-z][A-Za-z0-9_]{4,31})$")
 CONTACT_COLUMNS = ("name", "role")
 TRUE_WORDS = {"1", "true", "yes", "y", "có", "co", "x"}
 FALSE_WORDS = {"0", "false", "no", "n", "không", "khong"}
 
 
-WEBHOOK_RE = re.compile(r"^https?://[^\s/]+")
+def address_fields() -> tuple[str, ...]:
+    """The contact's address columns, one per channel a contact can have, in routing order."""
+    return tuple(u.contact_field for u in REGISTRY.contact_units() if u.contact_field)
 
 
 def _channel_rules(schema: dict[str, JsonValue]) -> None:
@@ -61,8 +66,7 @@ def _channel_rules(schema: dict[str, JsonValue]) -> None:
         },
     ]
     schema["anyOf"] = [
-        {"properties": {c: {"type": "string"}}, "required": [c]}
-        for c in ("email", "telegram_chat_id", "webhook_url")
+        {"properties": {c: {"type": "string"}}, "required": [c]} for c in address_fields()
     ]
 
 
@@ -78,8 +82,9 @@ Role = Literal["school_it", "district", "province"]
 Language = Literal["vi", "en"]
 
 
-class ContactIn(BaseModel):
-    """A contact: the API's request body, and each file row (after ``from_row``)."""
+class ContactBase(BaseModel):
+    """A contact without its addresses; ``ContactIn`` adds one field per channel a contact can
+    have, from the channel registry."""
 
     model_config = ConfigDict(extra="ignore", json_schema_extra=_channel_rules)
 
@@ -87,21 +92,14 @@ class ContactIn(BaseModel):
     role: Role
     school_id: str | None = Field(None, max_length=63, **_pattern(ID_RE))
     district: str | None = Field(None, max_length=63, **_pattern(ID_RE))
-    email: str | None = Field(None, max_length=254, **_pattern(EMAIL_RE))
-    telegram_chat_id: str | None = Field(
-        None,
-        max_length=64,
-        **_pattern(TELEGRAM_RE),
-        description="a chat id (number) or @channelname",
-    )
-    webhook_url: str | None = Field(None, max_length=2000, **_pattern(WEBHOOK_RE))
     language: Language = "vi"
     active: bool = True
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> ContactIn:
+    def from_row(cls, row: dict[str, Any]) -> ContactBase:
         """A spreadsheet row: cells trimmed, an empty cell means "not given", yes/có/1 for
-        ``active``, a Telegram id read as a number kept as text."""
+        ``active``, an address read as a number (a Telegram id) kept as text."""
+        fields = address_fields()
         data: dict[str, object] = {}
         for key, value in row.items():
             if isinstance(value, str):
@@ -112,31 +110,19 @@ class ContactIn(BaseModel):
                     value = value.lower() in TRUE_WORDS
             elif value is None:
                 continue
-            elif key == "telegram_chat_id" and isinstance(value, int):
+            elif key in fields and isinstance(value, int) and not isinstance(value, bool):
                 value = str(value)
             data[key] = value
         return cls.model_validate(data)
 
-    @field_validator("email")
-    @classmethod
-    def _email(cls, value: str | None) -> str | None:
-        if value is not None and not EMAIL_RE.match(value):
-            raise ValueError(f"{value!r} is not an e-mail address")
-        return value
-
-    @field_validator("telegram_chat_id")
-    @classmethod
-    def _telegram(cls, value: str | None) -> str | None:
-        if value is not None and not TELEGRAM_RE.match(value):
-            raise ValueError(f"{value!r} is not a Telegram chat id (a number, or @channelname)")
-        return value
-
-    @field_validator("webhook_url")
-    @classmethod
-    def _webhook(cls, value: str | None) -> str | None:
-        if value is not None and not WEBHOOK_RE.match(value):
-            raise ValueError(f"{value!r} is not an http(s) URL")
-        return value
+    def addresses(self) -> dict[str, str]:
+        """Channel name -> the address given for it."""
+        out = {}
+        for unit in REGISTRY.contact_units():
+            value = getattr(self, unit.contact_field or "", None)
+            if value:
+                out[unit.name] = value
+        return out
 
     @field_validator("school_id", "district")
     @classmethod
@@ -146,15 +132,15 @@ class ContactIn(BaseModel):
         return value
 
     @model_validator(mode="after")
-    def _role_has_its_place_and_a_channel(self) -> ContactIn:
+    def _role_has_its_place_and_a_channel(self) -> ContactBase:
         if self.role == "school_it" and (not self.school_id or self.district):
             raise ValueError("a school_it contact needs school_id (and no district)")
         if self.role == "district" and (not self.district or self.school_id):
             raise ValueError("a district contact needs district (and no school_id)")
         if self.role == "province" and (self.school_id or self.district):
             raise ValueError("a province contact has neither school_id nor district")
-        if not (self.email or self.telegram_chat_id or self.webhook_url):
-            raise ValueError("give at least one of email, telegram_chat_id, webhook_url")
+        if not self.addresses():
+            raise ValueError(f"give at least one of {', '.join(address_fields())}")
         return self
 
     def scope(self) -> str:
@@ -164,6 +150,32 @@ class ContactIn(BaseModel):
         if self.role == "district":
             return f"district:{self.district}"
         return "province"
+
+
+def _address_field(unit: ChannelUnit[Any]) -> tuple[Any, Any]:
+    rule = unit.address
+    assert rule is not None  # contact units have one
+    return (
+        Annotated[str | None, AfterValidator(lambda v: None if v is None else rule.check(v))],
+        Field(
+            None,
+            max_length=rule.max_length,
+            description=rule.description,
+            json_schema_extra={"pattern": rule.pattern.pattern},
+        ),
+    )
+
+
+if TYPE_CHECKING:
+    ContactIn = ContactBase
+else:
+    ContactIn = create_model(
+        "ContactIn",
+        __base__=ContactBase,
+        __module__=__name__,
+        __doc__="A contact: the API's request body, and each file row (after ``from_row``).",
+        **{u.contact_field: _address_field(u) for u in REGISTRY.contact_units()},
+    )
 
 
 def describe(exc: ValidationError) -> str:
@@ -188,9 +200,14 @@ def check_places(session: Session, contact: ContactIn) -> str | None:
     return None
 
 
-def apply(contact: Contact, data: ContactIn) -> Contact:
-    for key, value in data.model_dump().items():
-        setattr(contact, key, value)
+def apply(contact: Contact, data: ContactBase) -> Contact:
+    """The row takes the contact's fields, and one address per channel as given (a channel
+    left out loses its address, as an emptied column did)."""
+    addresses = data.addresses()
+    for key in ContactBase.model_fields:
+        setattr(contact, key, getattr(data, key))
+    for unit in REGISTRY.contact_units():
+        contact.set_addresses(unit.name, [addresses[unit.name]] if unit.name in addresses else [])
     return contact
 
 
@@ -232,9 +249,11 @@ def import_contacts(session: Session, path: Path) -> ContactImport:
 
 
 __all__ = [
+    "ContactBase",
     "ContactImport",
     "ContactIn",
     "SchoolFileError",
+    "address_fields",
     "apply",
     "check_places",
     "describe",

@@ -7,12 +7,24 @@ wrong key (``influx.batch_size: Input should be greater than 0``) for ``schoolne
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import tomllib
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    create_model,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from schoolnet_collector.channels import REGISTRY, ChannelSettings, ChannelUnit
+
+S = TypeVar("S", bound=ChannelSettings)
 
 
 class Strict(BaseModel):
@@ -108,45 +120,11 @@ class ApiConfig(Strict):
     enabled: bool = True
 
 
-class SmtpConfig(Strict):
-    host: str | None = Field(None, description="None: no email")
-    port: int = Field(587, ge=1, le=65535)
-    security: Literal["starttls", "ssl", "none"] = "starttls"
-    username: str | None = None
-    password: str | None = None
-    sender: str = Field("schoolnet <schoolnet@localhost>", min_length=3)
-    ca_file: Path | None = Field(
-        None, description="CA bundle for a private SMTP server's certificate"
-    )
-    timeout: float = Field(15.0, gt=0, le=300)
+class NotifyBase(Strict):
+    """``[notify]`` without its channels' tables; ``NotifyConfig`` adds one per registered
+    channel (``channels.REGISTRY``: ``[notify.smtp]``, ``[notify.telegram]``…), so a new
+    channel brings its settings with it."""
 
-
-class TelegramConfig(Strict):
-    bot_token: str | None = Field(None, description="None: no Telegram")
-    api_base: str = Field("https://api.telegram.org", pattern=r"^https?://")
-    poll_updates: bool = Field(
-        True,
-        description="answer /status by getUpdates long-poll "
-        "(one collector only: Telegram allows one poller)",
-    )
-    poll_timeout: int = Field(25, ge=0, le=50)
-    timeout: float = Field(15.0, gt=0, le=300)
-
-
-class WebhookConfig(Strict):
-    secret: str | None = Field(None, description="global HMAC-SHA256 key")
-    contact_secrets: dict[int, str] = Field(default_factory=dict, description="contact id -> key")
-    timeout: float = Field(10.0, gt=0, le=300)
-
-
-class AlertTopicConfig(Strict):
-    enabled: bool = False
-    prefix: str = Field("schoolnet/v1/_alerts", pattern=r"^[^#+]+[^/#+]$")
-    username: str | None = Field(None, description="None: the collector's own MQTT account")
-    password: str | None = None
-
-
-class NotifyConfig(Strict):
     enabled: bool = True
     language: Literal["vi", "en"] = "vi"
     timezone: str = "Asia/Ho_Chi_Minh"
@@ -171,13 +149,25 @@ class NotifyConfig(Strict):
     retry_max_seconds: float = Field(3600.0, gt=0)
     max_attempts: int = Field(12, ge=1, le=1000)
     poll_seconds: float = Field(1.0, gt=0, le=60)
-    smtp: SmtpConfig = SmtpConfig()
-    telegram: TelegramConfig = TelegramConfig()
-    webhook: WebhookConfig = WebhookConfig()
-    mqtt: AlertTopicConfig = AlertTopicConfig()
+
+    def channel(self, name: str) -> ChannelSettings:
+        """The settings of the channel called ``name`` (``email`` → ``[notify.smtp]``)."""
+        settings: ChannelSettings = getattr(self, REGISTRY[name].section)
+        return settings
+
+    def settings_of(self, unit: ChannelUnit[S]) -> S:
+        """A channel's settings, typed as its unit's model."""
+        settings = getattr(self, unit.section)
+        assert isinstance(settings, unit.settings)
+        return settings
+
+    def ready(self, name: str) -> bool:
+        """Whether the channel's settings let it send at all."""
+        unit = REGISTRY[name]
+        return bool(unit.ready(getattr(self, unit.section)))
 
     @model_validator(mode="after")
-    def _retry_ceiling(self) -> NotifyConfig:
+    def _retry_ceiling(self) -> NotifyBase:
         if self.retry_max_seconds < self.retry_seconds:
             raise ValueError("retry_max_seconds is below retry_seconds")
         return self
@@ -197,6 +187,17 @@ class NotifyConfig(Strict):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Ho_Chi_Minh)") from None
         return value
+
+
+if TYPE_CHECKING:
+    NotifyConfig = NotifyBase
+else:
+    NotifyConfig = create_model(
+        "NotifyConfig",
+        __base__=NotifyBase,
+        __module__=__name__,
+        **{u.section: (u.settings, Field(default_factory=u.settings)) for u in REGISTRY},
+    )
 
 
 class Settings(BaseSettings):

@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from schoolnet_collector.channels import Message
 from schoolnet_collector.core.config import NotifyConfig
 from schoolnet_collector.i18n import NP_, format_date
 from schoolnet_collector.notify import outbox, routing
-from schoolnet_collector.notify.channels import Message
 from schoolnet_collector.notify.outbox import Notification
 from schoolnet_collector.notify.render import Renderer
 from schoolnet_collector.registry.alerting_models import Contact, Incident

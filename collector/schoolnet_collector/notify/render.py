@@ -32,8 +32,8 @@ from jinja2 import (
 )
 
 from schoolnet_collector import i18n
+from schoolnet_collector.channels import Message
 from schoolnet_collector.i18n import N_, NP_
-from schoolnet_collector.notify.channels import Message
 from schoolnet_collector.registry.alerting_models import Incident
 from schoolnet_collector.registry.devices import utc
 from schoolnet_collector.registry.models import School

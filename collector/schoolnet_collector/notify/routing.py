@@ -24,6 +24,8 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from schoolnet_collector.channels import REGISTRY
+from schoolnet_collector.channels.mqtt import UNIT as MQTT
 from schoolnet_collector.core.config import NotifyConfig
 from schoolnet_collector.notify import outbox
 from schoolnet_collector.notify.outbox import Notification
@@ -53,15 +55,14 @@ def dedup_key(
 
 
 def contact_channels(contact: Contact, cfg: NotifyConfig) -> list[tuple[str, str]]:
-    """(channel, address) pairs a contact can be reached on with the configured channels."""
-    pairs: list[tuple[str, str]] = []
-    if contact.email and cfg.smtp.host:
-        pairs.append(("email", contact.email))
-    if contact.telegram_chat_id and cfg.telegram.bot_token:
-        pairs.append(("telegram", str(contact.telegram_chat_id)))
-    if contact.webhook_url:
-        pairs.append(("webhook", contact.webhook_url))
-    return pairs
+    """(channel, address) pairs a contact can be reached on with the configured channels, in
+    the channel registry's order."""
+    return [
+        (unit.name, address)
+        for unit in REGISTRY.contact_units()
+        if cfg.ready(unit.name)
+        for address in contact.address_list(unit.name)
+    ]
 
 
 def school_contacts(session: Session, school_id: str) -> list[Contact]:
@@ -140,7 +141,8 @@ def add_topic_event(
     session: Session, incident: Incident, transition: str, now: datetime, cfg: NotifyConfig
 ) -> None:
     """The MQTT alert topic hears every transition at once: it is read by machines, not people."""
-    if not cfg.mqtt.enabled:
+    topic = cfg.settings_of(MQTT)
+    if not topic.enabled:
         return
     outbox.add(
         session,
@@ -153,7 +155,7 @@ def add_topic_event(
         school_id=incident.school_id,
         contact_id=None,
         channel="mqtt",
-        address=f"{cfg.mqtt.prefix}/{incident.school_id}",
+        address=f"{topic.prefix}/{incident.school_id}",
         language=cfg.language,
         not_before=now,
     )

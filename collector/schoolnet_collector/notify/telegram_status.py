@@ -17,11 +17,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from schoolnet_collector.channels import DeliveryError
+from schoolnet_collector.channels.telegram import TelegramApi
 from schoolnet_collector.i18n import LANGUAGES, NP_, gettext, language
-from schoolnet_collector.notify.channels import DeliveryError
-from schoolnet_collector.notify.channels.telegram import TelegramApi
 from schoolnet_collector.notify.render import Renderer
-from schoolnet_collector.registry.alerting_models import Contact, DeviceReading, Incident
+from schoolnet_collector.registry.alerting_models import (
+    Contact,
+    ContactAddress,
+    DeviceReading,
+    Incident,
+)
 from schoolnet_collector.registry.devices import is_online, school_devices
 from schoolnet_collector.registry.models import School
 
@@ -97,7 +102,13 @@ class StatusResponder:
             contacts = list(
                 session.scalars(
                     select(Contact)
-                    .where(Contact.telegram_chat_id == chat, Contact.active.is_(True))
+                    .where(
+                        Contact.addresses.any(
+                            (ContactAddress.channel == "telegram")
+                            & (ContactAddress.address == chat)
+                        ),
+                        Contact.active.is_(True),
+                    )
                     .order_by(Contact.id)
                 )
             )

@@ -21,17 +21,19 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from schoolnet_collector.channels import REGISTRY, BuildContext, Channel, DeliveryError, Message
+from schoolnet_collector.channels.telegram import UNIT as TELEGRAM, TelegramApi, TelegramChannel
 from schoolnet_collector.core.config import Settings
 from schoolnet_collector.notify import digest, outbox, routing
-from schoolnet_collector.notify.channels import Channel, DeliveryError, Message
-from schoolnet_collector.notify.channels.mqtt import MqttAlertChannel
-from schoolnet_collector.notify.channels.smtp import SmtpChannel
-from schoolnet_collector.notify.channels.telegram import TelegramApi, TelegramChannel
-from schoolnet_collector.notify.channels.webhook import WebhookChannel
 from schoolnet_collector.notify.outbox import Notification
 from schoolnet_collector.notify.render import Renderer, TemplateProblem
 from schoolnet_collector.notify.telegram_status import StatusResponder
-from schoolnet_collector.registry.alerting_models import Contact, Incident, IncidentEvent
+from schoolnet_collector.registry.alerting_models import (
+    Contact,
+    ContactAddress,
+    Incident,
+    IncidentEvent,
+)
 from schoolnet_collector.registry.devices import utc
 from schoolnet_collector.registry.models import School
 
@@ -58,16 +60,22 @@ class NotifyWorker:
         self.renderer = Renderer(self.cfg.timezone, self.cfg.templates_dir)
         self.tz = ZoneInfo(self.cfg.timezone)
         self.worker_id = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"[:64]
-        self.telegram_api = TelegramApi(self.cfg.telegram)
         self.channels: dict[str, Channel] = (
             channels
             if channels is not None
             else {
-                "email": SmtpChannel(self.cfg.smtp),
-                "telegram": TelegramChannel(self.cfg.telegram, self.telegram_api),
-                "webhook": WebhookChannel(self._webhook_secret, self.cfg.webhook.timeout),
-                "mqtt": MqttAlertChannel(self.cfg.mqtt, settings.mqtt),
+                unit.name: unit.build(
+                    getattr(self.cfg, unit.section),
+                    BuildContext(broker=settings.mqtt, contacts_at=self._contacts_at),
+                )
+                for unit in REGISTRY
             }
+        )
+        telegram = self.channels.get(TELEGRAM.name)
+        self.telegram_api = (
+            telegram.api
+            if isinstance(telegram, TelegramChannel)
+            else TelegramApi(self.cfg.settings_of(TELEGRAM))
         )
         self.status = StatusResponder(
             self.telegram_api,
@@ -182,17 +190,16 @@ class NotifyWorker:
                 incident, school, row.transition, row.language, now, row.dedup_key
             )
 
-    def _webhook_secret(self, address: str) -> str | None:
-        secrets = self.cfg.webhook.contact_secrets
-        if secrets:
-            with self.sessions() as session:
-                ids = session.scalars(
-                    select(Contact.id).where(Contact.webhook_url == address)
-                ).all()
-            for cid in ids:
-                if cid in secrets:
-                    return secrets[cid]
-        return self.cfg.webhook.secret
+    def _contacts_at(self, channel: str, address: str) -> list[int]:
+        """Ids of the contacts reached at an address (a channel's per-contact settings)."""
+        with self.sessions() as session:
+            return list(
+                session.scalars(
+                    select(ContactAddress.contact_id)
+                    .where(ContactAddress.channel == channel, ContactAddress.address == address)
+                    .order_by(ContactAddress.contact_id)
+                )
+            )
 
     # ----- reminders and escalation ----------------------------------------------------------
     def _repeats_and_escalations(self, session: Session, now: datetime) -> None:
@@ -284,23 +291,17 @@ class NotifyWorker:
     # ----- threads ---------------------------------------------------------------------------
     def configured_channels(self) -> list[str]:
         """Channels that can have rows at all (routing adds none for an unconfigured one)."""
-        cfg = self.cfg
-        wanted = {
-            "email": bool(cfg.smtp.host),
-            "telegram": bool(cfg.telegram.bot_token),
-            "webhook": True,
-            "mqtt": cfg.mqtt.enabled,
-        }
-        return [c for c in self.channels if wanted.get(c, True)]
+        return [c for c in self.channels if c not in REGISTRY or self.cfg.ready(c)]
 
     def start(self) -> NotifyWorker:
         self._loop("notify-schedule", lambda: self.schedule(self.clock()))
         for channel in self.configured_channels():
             self._loop(f"notify-{channel}", functools.partial(self.deliver, channel))
-        if self.cfg.telegram.bot_token and self.cfg.telegram.poll_updates:
+        telegram = self.cfg.settings_of(TELEGRAM)
+        if telegram.bot_token and telegram.poll_updates:
             self._loop(
                 "notify-telegram-status",
-                lambda: self.status.poll_once(self.cfg.telegram.poll_timeout),
+                lambda: self.status.poll_once(telegram.poll_timeout),
                 pause=0.5,
             )
         log.info("notifications: worker %s started", self.worker_id)

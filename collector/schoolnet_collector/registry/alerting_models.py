@@ -24,11 +24,13 @@ from sqlalchemy import (
     String,
     Text,
     Time,
+    UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from schoolnet_collector import i18n
+from schoolnet_collector.channels import REGISTRY
 from schoolnet_collector.registry.models import Base
 
 CONTACT_ROLES = ("school_it", "district", "province")
@@ -54,11 +56,63 @@ class Contact(Base):
         String(63), ForeignKey("schools.id", ondelete="CASCADE"), nullable=True, index=True
     )
     district: Mapped[str | None] = mapped_column(String(63), nullable=True, index=True)
-    email: Mapped[str | None] = mapped_column(String(254), nullable=True)
-    telegram_chat_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    webhook_url: Mapped[str | None] = mapped_column(String(2000), nullable=True)
     language: Mapped[str] = mapped_column(String(2), default="vi", server_default="vi")
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    addresses: Mapped[list[ContactAddress]] = relationship(
+        back_populates="contact",
+        cascade="all, delete-orphan",
+        order_by=lambda: [ContactAddress.position, ContactAddress.id],
+        lazy="selectin",
+    )
+
+    def address_list(self, channel: str) -> list[str]:
+        """The contact's addresses on one channel, in their order."""
+        return [a.address for a in self.addresses if a.channel == channel]
+
+    def set_addresses(self, channel: str, values: list[str]) -> None:
+        """Replace the contact's addresses on one channel (unchanged rows are kept, so a
+        later per-address column such as a webhook key survives a re-import)."""
+        keep = {a.address: a for a in self.addresses if a.channel == channel}
+        others = [a for a in self.addresses if a.channel != channel]
+        mine = []
+        for position, value in enumerate(values):
+            row = keep.pop(value, None) or ContactAddress(channel=channel, address=value)
+            row.position = position
+            mine.append(row)
+        self.addresses = others + mine
+
+
+class ContactAddress(Base):
+    """One way to reach a contact: a channel kind (``channels.REGISTRY``: email, telegram,
+    webhook…) and its address. Rows, not columns, so a new channel needs no migration; a
+    channel's own per-address facts (a webhook's signing key, a verified flag) get a column
+    here without another restructuring (migration 0006)."""
+
+    __tablename__ = "contact_addresses"
+    __table_args__ = (
+        UniqueConstraint("contact_id", "channel", "address", name="uq_contact_address"),
+        Index("ix_contact_addresses_channel_address", "channel", "address"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    contact_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
+    channel: Mapped[str] = mapped_column(String(32))
+    address: Mapped[str] = mapped_column(String(2000))
+    position: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    contact: Mapped[Contact] = relationship(back_populates="addresses")
+
+    @validates("channel")
+    def _known_channel(self, _key: str, channel: str) -> str:
+        """Only a registered channel a contact can have: an address nobody can send to (a
+        misspelt kind, a channel removed from this version) is refused, not kept silently."""
+        kinds = [u.name for u in REGISTRY.contact_units()]
+        if channel not in kinds:
+            raise ValueError(
+                f"unknown channel {channel!r} for a contact; known: {', '.join(kinds)}"
+            )
+        return channel
 
 
 class MaintenanceWindow(Base):

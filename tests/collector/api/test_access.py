@@ -119,12 +119,8 @@ def seed(rt) -> dict[str, dict[str, object]]:
                 details={},
                 opened_at=NOW,
             )
-            contact = Contact(
-                name=f"IT {school}",
-                role="school_it",
-                school_id=school,
-                email=f"it@{school}.example.invalid",
-            )
+            contact = Contact(name=f"IT {school}", role="school_it", school_id=school)
+            contact.set_addresses("email", [f"it@{school}.example.invalid"])
             window = MaintenanceWindow(
                 school_id=school,
                 starts_at=NOW,

@@ -21,6 +21,7 @@ from tests.support.backends import T0, add_school
 
 ALERT_TABLES = {
     "contacts",
+    "contact_addresses",
     "maintenance_windows",
     "school_hours",
     "school_terms",

@@ -6,24 +6,24 @@ the province token everything, including province staff. Changing needs ``operat
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, cast
+from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 
 from fastapi import APIRouter, HTTPException, Path, Query, Response
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ValidationError, create_model
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from schoolnet_collector.alerting.contacts import (
     ContactIn,
-    Language,
-    Role,
+    address_fields,
     apply,
     check_places,
     describe,
 )
 from schoolnet_collector.api.auth import AUTH_RESPONSES, NOT_FOUND, Caller, CallerDep
 from schoolnet_collector.api.deps import SessionDep
+from schoolnet_collector.channels import REGISTRY
 from schoolnet_collector.registry.alerting_models import Contact
 from schoolnet_collector.registry.models import School
 
@@ -36,20 +36,24 @@ class ContactOut(ContactIn):
 
 
 def contact_out(c: Contact) -> ContactOut:
-    # model_construct: the row was checked by ContactIn when it was stored; its role and
-    # language columns hold those Literal values as plain strings.
-    return ContactOut.model_construct(
-        id=c.id,
-        name=c.name,
-        role=cast(Role, c.role),
-        school_id=c.school_id,
-        district=c.district,
-        email=c.email,
-        telegram_chat_id=c.telegram_chat_id,
-        webhook_url=c.webhook_url,
-        language=cast(Language, c.language),
-        active=c.active,
-    )
+    # model_construct: the row was checked by ContactIn when it was stored. Each channel's
+    # field shows the contact's first address on it (the API and the file have one a channel).
+    fields: dict[str, Any] = {
+        unit.contact_field: next(iter(c.address_list(unit.name)), None)
+        for unit in REGISTRY.contact_units()
+        if unit.contact_field
+    }
+    out: dict[str, Any] = {
+        "id": c.id,
+        "name": c.name,
+        "role": c.role,
+        "school_id": c.school_id,
+        "district": c.district,
+        "language": c.language,
+        "active": c.active,
+        **fields,
+    }
+    return cast(ContactOut, ContactOut.model_construct(None, **out))  # the plugin says Base
 
 
 def _visible(caller: Caller) -> ColumnElement[bool] | None:
@@ -126,18 +130,26 @@ def get_contact(contact_id: ContactId, session: SessionDep, caller: CallerDep) -
     return contact_out(_in_scope(session, caller, contact_id))
 
 
-class ContactPatch(BaseModel):
+class ContactPatchBase(BaseModel):
     """Only the fields given change; the result is checked as a whole."""
 
     name: str | None = None
     role: Literal["school_it", "district", "province"] | None = None
     school_id: str | None = None
     district: str | None = None
-    email: str | None = None
-    telegram_chat_id: str | None = None
-    webhook_url: str | None = None
     language: Literal["vi", "en"] | None = None
     active: bool | None = None
+
+
+if TYPE_CHECKING:
+    ContactPatch = ContactPatchBase
+else:  # one optional field per channel a contact can have, as in ContactIn
+    ContactPatch = create_model(
+        "ContactPatch",
+        __base__=ContactPatchBase,
+        __module__=__name__,
+        **dict.fromkeys(address_fields(), (str | None, None)),
+    )
 
 
 @router.patch("/{contact_id}", response_model=ContactOut)

@@ -9,20 +9,46 @@ local server that speaks the same JSON. Error handling follows the Bot API: ``{"
 from __future__ import annotations
 
 import json
-from typing import Any
+import re
+from typing import TYPE_CHECKING, Any
 
-import urllib3
+from pydantic import Field
 
-from schoolnet_collector.core.config import TelegramConfig
-from schoolnet_collector.notify.channels import DeliveryError, Message
+from schoolnet_collector.channels.base import (
+    AddressRule,
+    ChannelSettings,
+    ChannelUnit,
+    DeliveryError,
+    Message,
+)
+
+if TYPE_CHECKING:
+    import urllib3
 
 MAX_TEXT = 4096  # the Bot API's limit for one message
+TELEGRAM_RE = re.compile(r"^(-?\d{1,20}|@[A-Za-z][A-Za-z0-9_]{4,31})$")
+
+
+class TelegramConfig(ChannelSettings):
+    """``[notify.telegram]``: the province's bot."""
+
+    bot_token: str | None = Field(None, description="None: no Telegram")
+    api_base: str = Field("https://api.telegram.org", pattern=r"^https?://")
+    poll_updates: bool = Field(
+        True,
+        description="answer /status by getUpdates long-poll "
+        "(one collector only: Telegram allows one poller)",
+    )
+    poll_timeout: int = Field(25, ge=0, le=50)
+    timeout: float = Field(15.0, gt=0, le=300)
 
 
 class TelegramApi:
     def __init__(self, cfg: TelegramConfig) -> None:
+        import urllib3  # here, not at the top: the configuration imports this module
+
         self.cfg = cfg
-        self.http = urllib3.PoolManager(retries=False)
+        self.http: urllib3.PoolManager = urllib3.PoolManager(retries=False)
 
     def call(self, method: str, params: dict[str, object], timeout: float | None = None) -> Any:
         """The Bot API's ``result`` (JSON: its shape depends on the method)."""
@@ -37,7 +63,7 @@ class TelegramApi:
                 headers={"Content-Type": "application/json"},
                 timeout=timeout or self.cfg.timeout,
             )
-        except urllib3.exceptions.HTTPError as exc:
+        except self._http_errors() as exc:
             raise DeliveryError(f"Telegram {method}: {type(exc).__name__}") from None
         try:
             data = json.loads(resp.data)
@@ -57,6 +83,12 @@ class TelegramApi:
             retry_after=retry_after,
         )
 
+    @staticmethod
+    def _http_errors() -> type[Exception]:
+        import urllib3
+
+        return urllib3.exceptions.HTTPError
+
 
 class TelegramChannel:
     name = "telegram"
@@ -69,3 +101,20 @@ class TelegramChannel:
         self.api.call(
             "sendMessage", {"chat_id": address, "text": text, "disable_web_page_preview": True}
         )
+
+
+UNIT = ChannelUnit(
+    name="telegram",
+    section="telegram",
+    settings=TelegramConfig,
+    build=lambda cfg, ctx: TelegramChannel(cfg),
+    ready=lambda cfg: bool(cfg.bot_token),
+    summary="Telegram Bot API sendMessage to a chat; the same bot answers /status",
+    contact_field="telegram_chat_id",
+    address=AddressRule(
+        TELEGRAM_RE,
+        64,
+        "%r is not a Telegram chat id (a number, or @channelname)",
+        "a chat id (number) or @channelname",
+    ),
+)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from schoolnet_collector.core.config import TelegramConfig
-from schoolnet_collector.notify.channels import DeliveryError
-from schoolnet_collector.notify.channels.telegram import TelegramChannel
+from schoolnet_collector.channels import DeliveryError
+from schoolnet_collector.channels.telegram import TelegramChannel, TelegramConfig
 from tests.support.notify import MSG
 from tests.support.telegram_fake import FakeTelegram
 

@@ -12,19 +12,58 @@ from __future__ import annotations
 
 import json
 import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
-import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
-from paho.mqtt.reasoncodes import ReasonCode
+from pydantic import Field
 
-from schoolnet_collector.core.config import AlertTopicConfig, MqttConfig
-from schoolnet_collector.notify.channels import DeliveryError, Message
+from schoolnet_collector.channels.base import (
+    BuildContext,
+    ChannelSettings,
+    ChannelUnit,
+    DeliveryError,
+    Message,
+)
+
+if TYPE_CHECKING:
+    import paho.mqtt.client as mqtt
+    from paho.mqtt.reasoncodes import ReasonCode
+
+
+class AlertTopicConfig(ChannelSettings):
+    """``[notify.mqtt]``: the alert topic, on the collector's broker."""
+
+    enabled: bool = False
+    prefix: str = Field("schoolnet/v1/_alerts", pattern=r"^[^#+]+[^/#+]$")
+    username: str | None = Field(None, description="None: the collector's own MQTT account")
+    password: str | None = None
+
+
+class Broker(Protocol):
+    """The collector's broker account (``core.config.MqttConfig``), as this channel reads it."""
+
+    @property
+    def host(self) -> str: ...
+    @property
+    def port(self) -> int: ...
+    @property
+    def username(self) -> str: ...
+    @property
+    def password(self) -> str | None: ...
+    @property
+    def tls(self) -> bool: ...
+    @property
+    def ca_file(self) -> Path | None: ...
+    @property
+    def client_id(self) -> str: ...
+    @property
+    def keepalive(self) -> int: ...
 
 
 class MqttAlertChannel:
     name = "mqtt"
 
-    def __init__(self, cfg: AlertTopicConfig, broker: MqttConfig, timeout: float = 10.0):
+    def __init__(self, cfg: AlertTopicConfig, broker: Broker, timeout: float = 10.0):
         self.cfg, self.broker, self.timeout = cfg, broker, timeout
         self._client: mqtt.Client | None = None
         self._lock = threading.Lock()
@@ -37,6 +76,9 @@ class MqttAlertChannel:
         if self._client is not None and self._client.is_connected():
             return self._client
         self.close()
+        import paho.mqtt.client as mqtt  # here: the configuration imports this module
+        from paho.mqtt.enums import CallbackAPIVersion
+
         client = mqtt.Client(
             CallbackAPIVersion.VERSION2,
             protocol=mqtt.MQTTv5,
@@ -90,3 +132,19 @@ class MqttAlertChannel:
             self._client.loop_stop()
             self._client.disconnect()
             self._client = None
+
+
+def _build(cfg: AlertTopicConfig, ctx: BuildContext) -> MqttAlertChannel:
+    if ctx.broker is None:
+        raise ValueError("the MQTT alert channel needs the collector's broker settings")
+    return MqttAlertChannel(cfg, ctx.broker)
+
+
+UNIT = ChannelUnit(
+    name="mqtt",
+    section="mqtt",
+    settings=AlertTopicConfig,
+    build=_build,
+    ready=lambda cfg: cfg.enabled,
+    summary="every transition as JSON on <prefix>/<school> (QoS 1, not retained), for dashboards",
+)

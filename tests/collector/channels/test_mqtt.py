@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from schoolnet_collector.core.config import AlertTopicConfig, MqttConfig
-from schoolnet_collector.notify.channels import DeliveryError
-from schoolnet_collector.notify.channels.mqtt import MqttAlertChannel
+from schoolnet_collector.channels import DeliveryError
+from schoolnet_collector.channels.mqtt import AlertTopicConfig, MqttAlertChannel
+from schoolnet_collector.core.config import MqttConfig
 from tests.support.notify import MSG
 
 pytestmark = pytest.mark.services

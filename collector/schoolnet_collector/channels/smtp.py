@@ -6,16 +6,42 @@ mail server would be dropped by it between alerts anyway.
 
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import formatdate
+from pathlib import Path
+from typing import Literal
 
-from schoolnet_collector.core.config import SmtpConfig
-from schoolnet_collector.notify.channels import DeliveryError, Message
+from pydantic import Field
+
+from schoolnet_collector.channels.base import (
+    AddressRule,
+    ChannelSettings,
+    ChannelUnit,
+    DeliveryError,
+    Message,
+)
 
 UNFOLDED = SMTP_POLICY.clone(max_line_length=998)
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class SmtpConfig(ChannelSettings):
+    """``[notify.smtp]``: the province's mail server."""
+
+    host: str | None = Field(None, description="None: no email")
+    port: int = Field(587, ge=1, le=65535)
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    username: str | None = None
+    password: str | None = None
+    sender: str = Field("schoolnet <schoolnet@localhost>", min_length=3)
+    ca_file: Path | None = Field(
+        None, description="CA bundle for a private SMTP server's certificate"
+    )
+    timeout: float = Field(15.0, gt=0, le=300)
 
 
 class SmtpChannel:
@@ -80,3 +106,15 @@ class SmtpChannel:
 
 def _msgid_local(key: str) -> str:
     return "".join(c if c.isalnum() or c in ".-" else "." for c in key)
+
+
+UNIT = ChannelUnit(
+    name="email",
+    section="smtp",
+    settings=SmtpConfig,
+    build=lambda cfg, ctx: SmtpChannel(cfg),
+    ready=lambda cfg: bool(cfg.host),
+    summary="email over SMTP (STARTTLS, implicit TLS or a local relay); a new connection a message",
+    contact_field="email",
+    address=AddressRule(EMAIL_RE, 254, "%r is not an e-mail address", "an e-mail address"),
+)

@@ -6,9 +6,8 @@ from __future__ import annotations
 import pytest
 
 from devenv.services import free_port
-from schoolnet_collector.core.config import SmtpConfig
-from schoolnet_collector.notify.channels import DeliveryError
-from schoolnet_collector.notify.channels.smtp import SmtpChannel
+from schoolnet_collector.channels import DeliveryError
+from schoolnet_collector.channels.smtp import SmtpChannel, SmtpConfig
 from tests.support.notify import MSG
 from tests.support.smtp import SmtpServer, make_certificate
 

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from schoolnet_collector.notify.channels import DeliveryError
-from schoolnet_collector.notify.channels.webhook import WebhookChannel, sign, verify
+from schoolnet_collector.channels import DeliveryError
+from schoolnet_collector.channels.webhook import WebhookChannel, sign, verify
 from tests.support.notify import MSG
 from tests.support.webhook_receiver import WebhookReceiver
 
