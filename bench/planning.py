@@ -25,8 +25,8 @@ sys.path.insert(0, str(ROOT))
 
 from devenv.services import InfluxDB1  # noqa: E402
 from schoolnet_collector.core.config import InfluxConfig  # noqa: E402
-from schoolnet_collector.planning import procurement, readiness  # noqa: E402
 from schoolnet_collector.planning.period import parse_period, parse_scope  # noqa: E402
+from schoolnet_collector.planning.reports import REPORTS  # noqa: E402
 from schoolnet_collector.registry.db import make_engine, migrate, session_factory  # noqa: E402
 from schoolnet_collector.registry.equipment import import_equipment  # noqa: E402
 from schoolnet_collector.registry.schools import import_schools  # noqa: E402
@@ -128,11 +128,12 @@ def main() -> int:
         }
         ok = True
         with sessions() as session:
-            for name, module in (("readiness", readiness), ("procurement", procurement)):
+            for unit in REPORTS:
+                name = unit.name
                 for label, scope in (("province", "province"), ("school", f"school:{one}")):
                     waited.update(queries=0, seconds=0.0)
                     total = timed(
-                        lambda m=module, s=scope: m.compute(store, session, parse_scope(s), period)
+                        lambda u=unit, s=scope: u.compute(store, session, parse_scope(s), period)
                     )
                     out[f"{name}_{label}_s"] = round(total, 2)
                     out[f"{name}_{label}_queries"] = waited["queries"]

@@ -19,6 +19,7 @@ from schoolnet_collector.api.routes import (
     maintenance,
     procurement,
     readiness,
+    reports,
     schools,
     speedtest,
 )
@@ -44,5 +45,6 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(calendar.router)
     app.include_router(readiness.router)
     app.include_router(procurement.router)
+    app.include_router(reports.router)
     web.mount(app)
     return app

@@ -1,6 +1,8 @@
-"""What the readiness and procurement routes share: their query parameters and the CSV / XLSX
-answer (downloads carry a Content-Disposition name). The scope is checked by
-``Caller.resolve_scope``: none asked means the caller's own, a wider one 403."""
+"""What every report route shares (``/api/v1/reports/<name>`` and the older
+``/api/v1/readiness`` and ``/api/v1/procurement``): the query parameters, the answer
+(:func:`answer`: one body for all of them, so they cannot disagree) and the CSV / XLSX download
+(with a Content-Disposition name). The scope is checked by ``Caller.resolve_scope``: none asked
+means the caller's own, a wider one 403."""
 
 from __future__ import annotations
 
@@ -10,14 +12,18 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, HTTPException, Query, Response
+from sqlalchemy.orm import Session
 
-from schoolnet_collector.api.auth import get_clock
+from schoolnet_collector.api.auth import Caller, get_clock
 from schoolnet_collector.api.schemas import Problem
 from schoolnet_collector.core.access import Scope
 from schoolnet_collector.planning.export_csv import csv_bytes
 from schoolnet_collector.planning.export_xlsx import xlsx_bytes
 from schoolnet_collector.planning.period import Period, ReportArgumentError, parse_period
+from schoolnet_collector.planning.reports.base import Report
 from schoolnet_collector.planning.tables import Table
+from schoolnet_collector.runtime import Runtime
+from schoolnet_collector.storage.influx import StorageError
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -90,3 +96,20 @@ def download(name: str, scope: Scope, q: ReportQuery, tables: list[Table]) -> Re
         media_type=XLSX,
         headers={"Content-Disposition": f'attachment; filename="{stem}.xlsx"'},
     )
+
+
+def answer(
+    unit: Report[Any], q: ReportQuery, caller: Caller, session: Session, runtime: Runtime
+) -> dict[str, Any] | Response:
+    """The report ``unit`` for the caller's scope (or the one asked, if the caller covers it),
+    as JSON or a download."""
+    scope = caller.resolve_scope(q.scope, session)
+    try:
+        report = unit.compute(runtime.store, session, scope, q.period, as_of=q.as_of)
+    except ReportArgumentError as exc:
+        raise HTTPException(422, str(exc)) from None
+    except StorageError as exc:
+        raise HTTPException(503, f"InfluxDB unavailable: {exc}") from None
+    if q.format == "json":
+        return unit.as_json(report, q.lang)
+    return download(unit.name, scope, q, unit.tables(report, q.lang))

@@ -63,3 +63,13 @@ class UplinkHour(BaseModel):
     loss_percent: float | None = None
     failover: float | None = Field(None, description="Share of the hour on the backup line")
     cellular: float | None = Field(None, description="Share of the hour on a cellular modem")
+
+
+class ReportOut(BaseModel):
+    """A planners' report the API serves (``planning.reports``)."""
+
+    name: str = Field(description="Its name in /api/v1/reports/{report} and the CLI")
+    title: str
+    description: str
+    url: str = Field(description="Where to get it: JSON, or format=csv|xlsx for a download")
+    uses_prices: bool = Field(description="It costs devices at the configured unit prices")

@@ -1,6 +1,6 @@
-"""``schoolnet-collector report readiness|procurement``: the planners' reports.
+"""``schoolnet-collector report <name>``: the planners' reports (``planning.reports``).
 
-Reads the registry and InfluxDB named in the collector's config; writes a table to the
+``--list`` prints the registered reports as the Markdown table in docs/planning.md. Reads the registry and InfluxDB named in the collector's config; writes a table to the
 terminal, or JSON, CSV (the summary) or XLSX (summary + one sheet per level) to stdout or
 ``--output``. Exit status: 0 done, 1 InfluxDB unreachable, 2 a wrong argument or file (the
 message names it). A progress bar (tqdm, on a terminal) counts the queries.
@@ -12,18 +12,18 @@ import argparse
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from schoolnet_collector.commands.common import add_config_option, settings_or_exit
 from schoolnet_collector.planning.period import ReportArgumentError, parse_period, parse_scope
+from schoolnet_collector.planning.reports import REPORTS
 
 if TYPE_CHECKING:
     from tqdm import tqdm
 
     from schoolnet_collector.commands.common import Subcommands
     from schoolnet_collector.core.access import Scope
-    from schoolnet_collector.planning.procurement import ProcurementPlan
-    from schoolnet_collector.planning.readiness import Readiness
+    from schoolnet_collector.planning.reports.base import Report
 
 FORMATS = ("table", "json", "csv", "xlsx")
 
@@ -63,10 +63,13 @@ def _year(text: str) -> int:
 def register(sub: Subcommands) -> None:
     p = sub.add_parser(
         "report",
-        help="readiness against plan targets, or the replacement plan",
+        help="the planners' reports: " + REPORTS.known(),
         description=__doc__.splitlines()[0],
     )
-    p.add_argument("kind", choices=("readiness", "procurement"))
+    p.add_argument("kind", nargs="?", choices=REPORTS.names(), help="the report")
+    p.add_argument(
+        "--list", action="store_true", help="print the reports as a Markdown table and stop"
+    )
     add_config_option(p)
     p.add_argument(
         "--scope",
@@ -112,21 +115,32 @@ def _fail(message: str, status: int = 2) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.list:
+        from schoolnet_collector.planning.reports.docs import reports_markdown
+
+        sys.stdout.write(reports_markdown())
+        return 0
+    if args.kind is None:
+        return _fail(f"name a report: {REPORTS.known()}")
+    unit = REPORTS.get(args.kind)
     if args.format == "xlsx" and args.output is None:
         return _fail("--format xlsx needs --output FILE.xlsx (a workbook is not text)")
     scope = args.scope
     settings = settings_or_exit(args)
-    from schoolnet_collector.planning import procurement, readiness
     from schoolnet_collector.planning.files import PlanningFileError
     from schoolnet_collector.planning.prices import load_prices
+    from schoolnet_collector.planning.reports.base import Inputs
     from schoolnet_collector.planning.scoring import load_scoring
     from schoolnet_collector.planning.targets import load_targets
     from schoolnet_collector.registry.db import make_engine, migrate, session_factory
     from schoolnet_collector.storage.influx import InfluxStore, StorageError
 
     try:
-        targets, rules = load_targets(args.targets), load_scoring(args.scoring)
-        prices = load_prices(args.prices) if args.kind == "procurement" else None
+        inputs = Inputs(
+            load_targets(args.targets),
+            load_scoring(args.scoring),
+            load_prices(args.prices) if unit.uses_prices else None,
+        )
     except PlanningFileError as exc:
         return _fail(str(exc))
     period = parse_period(args.period, args.end or datetime.now(timezone.utc))
@@ -139,37 +153,16 @@ def run(args: argparse.Namespace) -> int:
             def progress(step: str, done: int, total: int) -> None:
                 _advance(bar, step, done, total)
 
-            report: Readiness | ProcurementPlan
-            if args.kind == "readiness":
-                report = readiness.compute(
-                    store,
-                    session,
-                    scope,
-                    period,
-                    as_of=args.as_of,
-                    targets=targets,
-                    rules=rules,
-                    progress=progress,
-                )
-            else:
-                report = procurement.compute(
-                    store,
-                    session,
-                    scope,
-                    period,
-                    as_of=args.as_of,
-                    targets=targets,
-                    rules=rules,
-                    prices=prices,
-                    progress=progress,
-                )
+            report = unit.compute(
+                store, session, scope, period, as_of=args.as_of, inputs=inputs, progress=progress
+            )
     except ReportArgumentError as exc:
         return _fail(str(exc))
     except StorageError as exc:
         return _fail(str(exc), 1)
     finally:
         engine.dispose()
-    return _write(args, report)
+    return _write(args, unit, report)
 
 
 def _progress() -> tqdm[NoReturn]:
@@ -184,33 +177,23 @@ def _advance(bar: tqdm[NoReturn], step: str, done: int, total: int) -> None:
     bar.update(done - bar.n)
 
 
-def _write(args: argparse.Namespace, report: Readiness | ProcurementPlan) -> int:
+def _write(args: argparse.Namespace, unit: Report[Any], report: object) -> int:
     import orjson
 
     from schoolnet_collector.planning.export_csv import csv_bytes
-    from schoolnet_collector.planning.export_text import render
     from schoolnet_collector.planning.export_xlsx import xlsx_bytes
-    from schoolnet_collector.planning.procurement import ProcurementPlan
-    from schoolnet_collector.planning.tables import procurement_tables, readiness_tables
 
     lang = args.lang
-    if args.format == "json":  # (the report's type is the one args.kind asked for)
-        data = report.as_dict(lang) if isinstance(report, ProcurementPlan) else report.as_dict()
-        body = orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n"
+    if args.format == "json":
+        body = orjson.dumps(unit.as_json(report, lang), option=orjson.OPT_INDENT_2) + b"\n"
     else:
-        tables = (
-            procurement_tables(report, lang)
-            if isinstance(report, ProcurementPlan)
-            else readiness_tables(report, lang)
-        )
+        tables = unit.tables(report, lang)
         if args.format == "csv":
             body = csv_bytes(tables[0])
         elif args.format == "xlsx":
             body = xlsx_bytes(tables)
-        elif args.kind == "readiness":
-            body = (render(tables[0]) + "\n").encode()
         else:
-            body = (render(tables[0]) + "\n\n" + render(tables[-1], 40) + "\n").encode()
+            body = (unit.text(tables) + "\n").encode()
     if args.output is None:
         sys.stdout.buffer.write(body)
         sys.stdout.flush()

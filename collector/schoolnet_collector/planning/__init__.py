@@ -1,6 +1,14 @@
 """Reports for planners (issue 6): readiness against the plan targets, and the replacement plan.
 
-Python API (the CLI ``schoolnet-collector report``, the HTTP routes and the web pages all use
+Each report is a unit of ``planning.reports`` (its registry is what the CLI, the API, the
+/plan page and docs/planning.md read; the checklist for adding one is its docstring)::
+
+    from schoolnet_collector.planning.reports import REPORTS
+    unit = REPORTS.get("readiness")                   # UnknownReport naming the known ones
+    r = unit.compute(store, session, scope, period, as_of=2026)
+    unit.as_json(r, "vi"); unit.tables(r, "vi")
+
+Underneath, the Python API (the CLI ``schoolnet-collector report``, the HTTP routes and the web pages all use
 it, so they cannot disagree)::
 
     from schoolnet_collector.planning import procurement, readiness

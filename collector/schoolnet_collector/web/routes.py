@@ -1,4 +1,4 @@
-"""The pages: province overview, district, school, procurement plan, login/logout.
+"""The pages: province overview, district, school, planning reports, login/logout.
 
 Each page reads through the same functions as the API routes (``views``), so what a person
 sees is what a script gets. Pages are left out of
@@ -8,9 +8,10 @@ the OpenAPI schema: they are for browsers, the API is for programs.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import parse_qs, quote, urlencode
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
@@ -29,6 +30,7 @@ from schoolnet_collector.views.schools import devices_of, schools_page
 from schoolnet_collector.web import i18n
 
 if TYPE_CHECKING:
+    from schoolnet_collector.planning.reports.base import Report
     from schoolnet_collector.planning.tables import Table
     from schoolnet_collector.runtime import Runtime
 
@@ -210,47 +212,72 @@ def open_incidents(
     return page.items
 
 
-PROCUREMENT_API = "/api/v1/procurement"
-"""The planning API's route; it serves the plan as JSON, CSV and XLSX for the caller's scope."""
+REPORTS_API = "/api/v1/reports"
+"""The planning API (``/api/v1/reports/<name>``); it serves each report as JSON, CSV and XLSX
+for the caller's scope."""
+
+
+@dataclass
+class PlanReport:
+    """A report as the /plan page lists it: its words in the reader's language, its downloads."""
+
+    name: str
+    title: str
+    description: str
+    xlsx: str
+    csv: str
 
 
 @router.get("/plan", response_class=HTMLResponse)
 def plan_page(
     request: Request, caller: PageCaller, session: SessionDep, runtime: RuntimeDep, clock: ClockDep
 ) -> Response:
-    """The procurement plan's summary for the caller's scope (the first sheet of the XLSX:
-    the scope, its districts and levels, the five-year horizon), with the planning API's
-    downloads for the whole workbook."""
-    ready = PROCUREMENT_API in {ctx.path_format for ctx in iter_route_contexts(request.app.routes)}
-    scope = quote(str(caller.scope))
+    """Every registered report with its downloads for the caller's scope, and the summary of
+    the one shown on the page (the procurement plan: the first sheet of its XLSX)."""
+    from schoolnet_collector.planning.reports import REPORTS
+
+    ready = f"{REPORTS_API}/{{report}}" in {
+        ctx.path_format for ctx in iter_route_contexts(request.app.routes)
+    }
+    lang, scope = language(request), quote(str(caller.scope))
+    listed = [
+        PlanReport(
+            r.name,
+            r.title.translate(lang),
+            r.description.translate(lang),
+            f"{REPORTS_API}/{r.name}?format=xlsx&scope={scope}",
+            f"{REPORTS_API}/{r.name}?format=csv&scope={scope}",
+        )
+        for r in REPORTS
+    ]
+    shown = next((r for r in REPORTS if r.summary_on_page), None)
     summary, plan_error = None, None
-    if ready:
+    if ready and shown is not None:
         try:
-            summary = procurement_summary(runtime, session, caller, clock(), language(request))
+            summary = report_summary(shown, runtime, session, caller, clock(), lang)
         except StorageError as exc:  # InfluxDB down: the downloads will say so too
             plan_error = str(exc)
+    featured = next((p for p in listed if shown is not None and p.name == shown.name), None)
     return render(
         request,
         "plan.html",
         caller=caller,
         ready=ready,
+        featured=featured,
+        reports=listed,
         summary=summary,
         plan_error=plan_error,
-        xlsx=f"{PROCUREMENT_API}?format=xlsx&scope={scope}",
-        csv=f"{PROCUREMENT_API}?format=csv&scope={scope}",
     )
 
 
-def procurement_summary(
-    runtime: Runtime, session: Session, caller: Caller, now: datetime, lang: str
+def report_summary(
+    unit: Report[Any], runtime: Runtime, session: Session, caller: Caller, now: datetime, lang: str
 ) -> Table:
-    """``planning``'s own summary table, computed as the API computes it (default period)."""
-    from schoolnet_collector.planning import procurement
+    """The report's own summary table, computed as the API computes it (default period)."""
     from schoolnet_collector.planning.period import parse_period
-    from schoolnet_collector.planning.tables import procurement_tables
 
-    plan = procurement.compute(runtime.store, session, caller.scope, parse_period("30d", now))
-    return procurement_tables(plan, lang)[0]
+    report = unit.compute(runtime.store, session, caller.scope, parse_period("30d", now))
+    return unit.tables(report, lang)[0]
 
 
 # --- login / logout ------------------------------------------------------------------------

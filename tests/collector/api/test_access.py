@@ -29,6 +29,7 @@ from schoolnet_collector.app import create_app
 from schoolnet_collector.cli import main as cli_main
 from schoolnet_collector.commands.token import parse_expiry
 from schoolnet_collector.core.access import Scope, TokenError
+from schoolnet_collector.planning.reports import REPORTS
 from schoolnet_collector.registry.alerting_models import Contact, Incident, MaintenanceWindow
 from schoolnet_collector.registry.db import MIGRATIONS, make_engine, migrate, session_factory
 from schoolnet_collector.registry.models import Base, Device, School
@@ -65,13 +66,26 @@ OURS, THEIRS = "lc-test-01", "lc-test-02"
 DISTRICT = {OURS: "bat-xat", THEIRS: "sa-pa"}
 
 
+UNIT_PARAMETERS = {"report": REPORTS.names()}
+"""Path parameters that name a kind of unit (a report), not an object of a school: such a
+route is checked once per registered unit, as the plain route it is for that unit, so a report
+added to the registry gets every check below without a line here."""
+
+
+def per_unit(path: str) -> list[str]:
+    for name, units in UNIT_PARAMETERS.items():
+        if f"{{{name}}}" in path:
+            return [path.replace(f"{{{name}}}", unit) for unit in units]
+    return [path]
+
+
 def app_routes(app) -> list[tuple[str, str]]:
     """(method, path) of every route the application serves, static mounts included."""
     out = []
     for ctx in iter_route_contexts(app.routes):
         for method in sorted(getattr(ctx, "methods", None) or {"GET"}):
             if method != "HEAD":
-                out.append((method, ctx.path_format))
+                out += [(method, path) for path in per_unit(ctx.path_format)]
     return out
 
 
@@ -310,6 +324,8 @@ def test_routes_are_enumerated_including_path_parameters():
     paths = {p for _, p in ROUTES}
     assert "/api/v1/schools/{school_id}/devices" in paths and "/api/v1/dead-letters" in paths
     assert any("{" in p for p in paths)
+    assert {f"/api/v1/reports/{name}" for name in REPORTS.names()} <= paths
+    assert {"/api/v1/reports", "/api/v1/readiness", "/api/v1/procurement"} <= paths
 
 
 @pytest.mark.parametrize("method,path", SCOPED, ids=str)

@@ -161,3 +161,20 @@ def test_influxdb_down_exits_1_naming_it(config, tmp_path, capsys):
     down.write_text(text)
     assert run(down, "readiness", *END) == 1
     assert "query to http://127.0.0.1" in capsys.readouterr().err
+
+
+def test_list_prints_the_registered_reports_as_docs_table(capsys):
+    from schoolnet_collector.planning.reports.docs import reports_markdown
+
+    assert cli(["report", "--list"]) == 0
+    out = capsys.readouterr().out
+    assert out == reports_markdown() and "`readiness`" in out and "`procurement`" in out
+
+
+def test_no_report_named_exits_2_with_the_known_names(capsys):
+    assert cli(["report"]) == 2
+    assert "name a report: readiness, procurement" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_:
+        cli(["report", "budget"])
+    assert exit_.value.code == 2
+    assert "(choose from 'readiness', 'procurement')" in capsys.readouterr().err

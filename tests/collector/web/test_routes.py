@@ -386,3 +386,18 @@ def test_procurement_plan_downloads_as_xlsx(site, browser_page, tmp_path):
     book = openpyxl.load_workbook(path)
     assert book.sheetnames
     shot(page, "plan")
+
+
+def test_plan_page_lists_every_registered_report_with_its_downloads(site, browser_page):
+    from schoolnet_collector.planning.reports import REPORTS
+
+    _context, page = browser_page
+    login(page, site["base"], site["tokens"]["province"], start="/plan")
+    items = page.locator("#reports li")
+    expect(items).to_have_count(len(REPORTS.names()))
+    for name in REPORTS.names():
+        link = page.locator(f"#download-{name}-xlsx")
+        assert link.get_attribute("href") == f"/api/v1/reports/{name}?format=xlsx&scope=province"
+    expect(page.locator("#report-readiness strong")).to_have_text(
+        "Mức độ sẵn sàng so với chỉ tiêu kế hoạch"
+    )

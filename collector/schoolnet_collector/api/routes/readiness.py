@@ -1,19 +1,16 @@
-"""``/api/v1/readiness``: readiness against the plan targets for a scope and period
-(``planning.readiness``), as JSON or as a CSV/XLSX download."""
+"""``/api/v1/readiness``: the readiness report (``planning.reports.readiness``), kept at the URL
+it had before ``/api/v1/reports/readiness`` existed; the same answer and the same checks."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Response
+from fastapi import APIRouter, Response
 
 from schoolnet_collector.api.auth import AUTH_RESPONSES, CallerDep
 from schoolnet_collector.api.deps import RuntimeDep, SessionDep
-from schoolnet_collector.api.report_common import REPORT_RESPONSES, ReportQueryDep, download
-from schoolnet_collector.planning import readiness
-from schoolnet_collector.planning.period import ReportArgumentError
-from schoolnet_collector.planning.tables import readiness_tables
-from schoolnet_collector.storage.influx import StorageError
+from schoolnet_collector.api.report_common import REPORT_RESPONSES, ReportQueryDep, answer
+from schoolnet_collector.planning.reports import REPORTS
 
 router = APIRouter(prefix="/api/v1/readiness", tags=["planning"], responses=AUTH_RESPONSES)
 
@@ -27,13 +24,4 @@ router = APIRouter(prefix="/api/v1/readiness", tags=["planning"], responses=AUTH
 def get_readiness(
     q: ReportQueryDep, caller: CallerDep, session: SessionDep, runtime: RuntimeDep
 ) -> dict[str, Any] | Response:
-    scope = caller.resolve_scope(q.scope, session)
-    try:
-        report = readiness.compute(runtime.store, session, scope, q.period, as_of=q.as_of)
-    except ReportArgumentError as exc:
-        raise HTTPException(422, str(exc)) from None
-    except StorageError as exc:
-        raise HTTPException(503, f"InfluxDB unavailable: {exc}") from None
-    if q.format == "json":
-        return report.as_dict()
-    return download("readiness", scope, q, readiness_tables(report, q.lang))
+    return answer(REPORTS.get("readiness"), q, caller, session, runtime)
