@@ -7,6 +7,7 @@ the OpenAPI schema: they are for browsers, the API is for programs.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -26,13 +27,14 @@ from schoolnet_collector.storage.influx import StorageError
 from schoolnet_collector.views.incidents import IncidentOut, incident_page
 from schoolnet_collector.views.overview import district_summaries, uplink_history
 from schoolnet_collector.views.schools import devices_of, schools_page
-from schoolnet_collector.web import i18n
+from schoolnet_collector.web import csrf, i18n
 
 if TYPE_CHECKING:
     from schoolnet_collector.planning.tables import Table
     from schoolnet_collector.runtime import Runtime
 
 HERE = Path(__file__).resolve().parent
+log = logging.getLogger(__name__)
 SESSION_HOURS = 12
 """A working day: long enough not to interrupt, short enough that a forgotten browser on a
 shared school PC does not stay signed in overnight."""
@@ -78,6 +80,7 @@ def render(
     # The switch keeps the login form's next page; pages take no other parameters.
     kept = {k: v for k, v in request.query_params.items() if k == "next"}
     switch = request.url.path + "?" + urlencode({**kept, "lang": other})
+    token, new_token = csrf.browser_token(request)  # for the page's forms (sign in, sign out)
     response = i18n.templates(lang).TemplateResponse(
         request,
         name,
@@ -88,10 +91,14 @@ def render(
             "caller": caller,
             "other_lang": other,
             "switch_url": switch,
+            "csrf_field": csrf.CSRF_FIELD,
+            "csrf_token": token,
             **context,
         },
         status_code=status,
     )
+    if new_token:
+        csrf.remember(request, response, token)
     if request.query_params.get("lang") in i18n.LANGUAGES:
         response.set_cookie(i18n.LANG_COOKIE, lang, max_age=365 * 86400, samesite="strict")
     return response
@@ -253,6 +260,12 @@ def safe_next(target: str | None) -> str:
     return "/"
 
 
+async def small_form(request: Request) -> dict[str, list[str]]:
+    """The posted form's fields; a body over 4 KiB (no form of ours is) reads as empty."""
+    body = await request.body()
+    return parse_qs(body.decode("utf-8", "replace")) if len(body) <= 4096 else {}
+
+
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, next: str = "/") -> Response:
     return render(request, "login.html", next=safe_next(next))
@@ -261,9 +274,12 @@ def login_form(request: Request, next: str = "/") -> Response:
 @router.post("/login", response_class=HTMLResponse)
 async def login(request: Request, session: SessionDep, clock: ClockDep) -> Response:
     """Token in a form post → an HttpOnly, SameSite=Strict session cookie (never the token)."""
-    body = await request.body()
-    form = parse_qs(body.decode("utf-8", "replace")[:4096]) if len(body) <= 4096 else {}
+    form = await small_form(request)
     target = safe_next((form.get("next") or ["/"])[0])
+    refused = csrf.refusal(request, form)
+    if refused:
+        log.warning("login form refused: %s", refused)
+        return render(request, "login.html", 403, next=target, forged=True)
     now = clock()
     token = find_token(session, (form.get("token") or [""])[0].strip(), now)
     if token is None:
@@ -283,7 +299,11 @@ async def login(request: Request, session: SessionDep, clock: ClockDep) -> Respo
 
 
 @router.post("/logout")
-def logout(request: Request, session: SessionDep) -> Response:
+async def logout(request: Request, session: SessionDep) -> Response:
+    refused = csrf.refusal(request, await small_form(request))
+    if refused:
+        log.warning("logout form refused: %s", refused)
+        return render(request, "error.html", 403, message_key="forged")
     if request.cookies.get(SESSION_COOKIE):
         close_web_session(session, request.cookies[SESSION_COOKIE])
     response = RedirectResponse("/login", 303)
