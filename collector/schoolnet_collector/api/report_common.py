@@ -1,23 +1,29 @@
 """What the readiness and procurement routes share: their query parameters and the CSV / XLSX
 answer (downloads carry a Content-Disposition name). The scope is checked by
-``Caller.resolve_scope``: none asked means the caller's own, a wider one 403."""
+``Caller.resolve_scope``: none asked means the caller's own, a wider one 403; a period or a
+size beyond the caller's role (``report_limits``) is a 400."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import Depends, HTTPException, Query, Response
+from sqlalchemy.orm import Session
 
-from schoolnet_collector.api.auth import get_clock
+from schoolnet_collector.api.auth import Caller, get_clock
+from schoolnet_collector.api.report_limits import too_large
 from schoolnet_collector.api.schemas import Problem
 from schoolnet_collector.core.access import Scope
 from schoolnet_collector.planning.export_csv import csv_bytes
 from schoolnet_collector.planning.export_xlsx import xlsx_bytes
 from schoolnet_collector.planning.period import Period, ReportArgumentError, parse_period
 from schoolnet_collector.planning.tables import Table
+
+if TYPE_CHECKING:
+    from schoolnet_collector.runtime import Runtime
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -67,11 +73,22 @@ def report_query(
 ReportQueryDep = Annotated[ReportQuery, Depends(report_query)]
 
 
+def report_scope(q: ReportQuery, caller: Caller, session: Session, runtime: Runtime) -> Scope:
+    """The scope the report covers, once the caller may see it and the role may ask this
+    much of InfluxDB (400 naming the limit otherwise)."""
+    scope = caller.resolve_scope(q.scope, session)
+    refused = too_large(session, caller.role, scope, q.period, runtime.settings.api)
+    if refused:
+        raise HTTPException(400, str(refused))
+    return scope
+
+
 REPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The report: JSON, or with format=csv|xlsx a download",
         "content": {"text/csv": {}, XLSX: {}},
     },
+    400: {"model": Problem, "description": "Period or size beyond the token's role"},
     503: {"model": Problem, "description": "InfluxDB unavailable"},
 }
 """Pass as ``@router.get(..., responses=REPORT_RESPONSES)`` so OpenAPI lists the downloads."""

@@ -22,6 +22,8 @@ from sqlalchemy.orm import Session
 
 from schoolnet_collector.api.auth import SESSION_COOKIE, Caller, ClockDep, optional_caller
 from schoolnet_collector.api.deps import RuntimeDep, SessionDep
+from schoolnet_collector.api.report_limits import too_large
+from schoolnet_collector.planning.period import parse_period
 from schoolnet_collector.registry.tokens import close_web_session, find_token, open_web_session
 from schoolnet_collector.storage.influx import StorageError
 from schoolnet_collector.views.incidents import IncidentOut, incident_page
@@ -211,6 +213,7 @@ def open_incidents(session: Session, caller: Caller, school_id: str) -> list[Inc
 
 PROCUREMENT_API = "/api/v1/procurement"
 """The planning API's route; it serves the plan as JSON, CSV and XLSX for the caller's scope."""
+PLAN_PERIOD = "30d"  # the API's default period: the page shows what the downloads contain
 
 
 @router.get("/plan", response_class=HTMLResponse)
@@ -223,6 +226,15 @@ def plan_page(
     ready = PROCUREMENT_API in {ctx.path_format for ctx in iter_route_contexts(request.app.routes)}
     scope = quote(str(caller.scope))
     summary, plan_error = None, None
+    refused = too_large(
+        session,
+        caller.role,
+        caller.scope,
+        parse_period(PLAN_PERIOD, clock()),
+        runtime.settings.api,
+    )
+    if refused:  # the API's own limit, as a page: what it says and what to ask instead
+        return render(request, "error.html", 400, caller, message_key="too_large")
     if ready:
         try:
             summary = procurement_summary(runtime, session, caller, clock(), language(request))
@@ -245,10 +257,9 @@ def procurement_summary(
 ) -> Table:
     """``planning``'s own summary table, computed as the API computes it (default period)."""
     from schoolnet_collector.planning import procurement
-    from schoolnet_collector.planning.period import parse_period
     from schoolnet_collector.planning.tables import procurement_tables
 
-    plan = procurement.compute(runtime.store, session, caller.scope, parse_period("30d", now))
+    plan = procurement.compute(runtime.store, session, caller.scope, parse_period(PLAN_PERIOD, now))
     return procurement_tables(plan, lang)[0]
 
 

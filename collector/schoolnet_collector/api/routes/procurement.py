@@ -9,7 +9,12 @@ from fastapi import APIRouter, HTTPException, Response
 
 from schoolnet_collector.api.auth import AUTH_RESPONSES, CallerDep
 from schoolnet_collector.api.deps import RuntimeDep, SessionDep
-from schoolnet_collector.api.report_common import REPORT_RESPONSES, ReportQueryDep, download
+from schoolnet_collector.api.report_common import (
+    REPORT_RESPONSES,
+    ReportQueryDep,
+    download,
+    report_scope,
+)
 from schoolnet_collector.planning import procurement
 from schoolnet_collector.planning.period import ReportArgumentError
 from schoolnet_collector.planning.tables import procurement_tables
@@ -27,7 +32,7 @@ router = APIRouter(prefix="/api/v1/procurement", tags=["planning"], responses=AU
 def get_procurement(
     q: ReportQueryDep, caller: CallerDep, session: SessionDep, runtime: RuntimeDep
 ) -> dict[str, Any] | Response:
-    scope = caller.resolve_scope(q.scope, session)
+    scope = report_scope(q, caller, session, runtime)
     try:
         plan = procurement.compute(runtime.store, session, scope, q.period, as_of=q.as_of)
     except ReportArgumentError as exc:
