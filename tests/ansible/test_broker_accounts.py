@@ -139,3 +139,40 @@ def test_devices_log_in_with_inventory_passwords_and_write_only_their_own_topics
 def test_wrong_or_removed_accounts_are_refused(broker, account):
     with pytest.raises(ConnectionRefusedError, match="Not authorized"):
         connect(broker.port, account)
+
+
+ROLE_ONLY = """
+- hosts: mosquitto_brokers
+  gather_facts: false
+  roles:
+    - role: schoolnet_broker_accounts
+"""
+
+
+@pytest.mark.parametrize(
+    "username",
+    [
+        f"{SCHOOL}/pc01/telemetry",  # three levels: %u would reach below a PC's own topics
+        f"{SCHOOL}/+",  # a wildcard in %u
+        "_control",  # the collector's replay topic, which every agent obeys
+        "_alerts",  # the collector's alert topic
+        f"{SCHOOL}/",  # an empty device
+        f"{SCHOOL.upper()}/pc01",  # ids are lower case; the collector would never read it
+    ],
+)
+def test_a_username_deeper_or_wider_than_a_device_is_refused(tmp_path, username):
+    """The ACL's %u pattern is only as narrow as the usernames: the role checks their depth
+    and characters before it writes either file."""
+    files = tmp_path / "mosquitto"
+    files.mkdir()
+    inventory = broker_inventory(files)
+    broker_vars = inventory["all"]["children"]["mosquitto_brokers"]["hosts"]["broker.test"]
+    broker_vars["schoolnet_broker_accounts_devices"] = [
+        {"username": f"{SCHOOL}/pc01", "password": "fine-1"},
+        {"username": username, "password": "bad-1"},
+    ]
+    run = run_playbook(tmp_path, inventory, ROLE_ONLY)
+    assert run.returncode != 0
+    assert "must be <school> or <school>/<device>" in run.stdout, run.stdout[-3000:]
+    assert username in run.stdout.replace("\\\\", "\\")
+    assert not (files / "passwd").exists() and not (files / "acl").exists()

@@ -118,3 +118,22 @@ def test_collector_session_keeps_reports_while_it_is_away(broker):
     back, collected = connect(broker.port, account, client_id="collector-away", clean=False)
     assert received_until(collected, sent[-1]) == sent
     stop(back)
+
+
+@pytest.mark.parametrize(
+    "keepalive",
+    [
+        20,  # mqtt.keepalive's default
+        60,  # budget.gateway_keepalive: a gateway on a metered link
+        600,  # budget.keepalive: a PC on a metered link
+        3600,  # the most either setting accepts
+    ],
+)
+def test_every_keepalive_the_agents_use_is_accepted(broker, keepalive):
+    """Mosquitto since 2.0.12 refuses an MQTT 3.1.1 client whose keepalive exceeds
+    max_keepalive (2.0.11 lets it through): a metered PC must still get in, and publish."""
+    collector, collected = subscribed(broker.port, ACCOUNTS["collector"])
+    pc, _ = connect(broker.tls_port, ACCOUNTS[f"{SCHOOL}/pc01"], ca=broker.ca, keepalive=keepalive)
+    publish_all(pc, [topic(SCHOOL, "pc01")])
+    assert received_until(collected, topic(SCHOOL, "pc01")) == [topic(SCHOOL, "pc01")]
+    stop(collector, pc)

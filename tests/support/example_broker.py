@@ -122,8 +122,10 @@ def connect(
     ca: Path | None = None,
     client_id: str = "",
     clean: bool = True,
+    keepalive: int = 20,
 ) -> tuple[mqtt.Client, queue.Queue]:
-    """A connected client and the queue its messages land in; raises if the broker refuses."""
+    """A connected client (MQTT 3.1.1, as the agents speak) and the queue its messages land
+    in; raises if the broker refuses."""
     client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=clean)
     if account:
         client.username_pw_set(account.username, account.password)
@@ -132,7 +134,7 @@ def connect(
     answers, messages = queue.Queue(), queue.Queue()
     client.on_connect = lambda c, u, flags, reason, props: answers.put(reason)
     client.on_message = lambda c, u, msg: messages.put(msg.topic)
-    client.connect("127.0.0.1", port, keepalive=20)
+    client.connect("127.0.0.1", port, keepalive=keepalive)
     deadline = time.monotonic() + 5
     while answers.empty() and time.monotonic() < deadline:
         client.loop(timeout=0.05)  # no network thread until the login is accepted

@@ -2,7 +2,8 @@
 ``/api/v1/readiness`` and ``/api/v1/procurement``): the query parameters, the answer
 (:func:`answer`: one body for all of them, so they cannot disagree) and the CSV / XLSX download
 (with a Content-Disposition name). The scope is checked by ``Caller.resolve_scope``: none asked
-means the caller's own, a wider one 403."""
+means the caller's own, a wider one 403; a period or a size beyond the caller's role
+(``report_limits``) is a 400."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from fastapi import Depends, HTTPException, Query, Response
 from sqlalchemy.orm import Session
 
 from schoolnet_collector.api.auth import Caller, get_clock
+from schoolnet_collector.api.report_limits import too_large
 from schoolnet_collector.api.schemas import Problem
 from schoolnet_collector.core.access import Scope
 from schoolnet_collector.planning.export_csv import csv_bytes
@@ -73,11 +75,22 @@ def report_query(
 ReportQueryDep = Annotated[ReportQuery, Depends(report_query)]
 
 
+def report_scope(q: ReportQuery, caller: Caller, session: Session, runtime: Runtime) -> Scope:
+    """The scope the report covers, once the caller may see it and the role may ask this
+    much of InfluxDB (400 naming the limit otherwise)."""
+    scope = caller.resolve_scope(q.scope, session)
+    refused = too_large(session, caller.role, scope, q.period, runtime.settings.api)
+    if refused:
+        raise HTTPException(400, str(refused))
+    return scope
+
+
 REPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The report: JSON, or with format=csv|xlsx a download",
         "content": {"text/csv": {}, XLSX: {}},
     },
+    400: {"model": Problem, "description": "Period or size beyond the token's role"},
     503: {"model": Problem, "description": "InfluxDB unavailable"},
 }
 """Pass as ``@router.get(..., responses=REPORT_RESPONSES)`` so OpenAPI lists the downloads."""
@@ -102,8 +115,8 @@ def answer(
     unit: Report[Any], q: ReportQuery, caller: Caller, session: Session, runtime: Runtime
 ) -> dict[str, Any] | Response:
     """The report ``unit`` for the caller's scope (or the one asked, if the caller covers it),
-    as JSON or a download."""
-    scope = caller.resolve_scope(q.scope, session)
+    as JSON or a download; a period or size beyond the caller's role is refused first."""
+    scope = report_scope(q, caller, session, runtime)
     try:
         report = unit.compute(runtime.store, session, scope, q.period, as_of=q.as_of)
     except ReportArgumentError as exc:

@@ -114,10 +114,34 @@ class AlertingConfig(Strict):
     )
 
 
+class ReportLimit(Strict):
+    """How much one report request may ask of InfluxDB: its period, and its schools times its
+    days (a province for a month is ~20,000 school-days; each costs InfluxDB a few series)."""
+
+    period_days: int = Field(ge=1, le=400)
+    school_days: int = Field(ge=1)
+
+
+RoleName = Literal["viewer", "operator", "admin"]  # core.access.ROLES
+
+
+def default_report_limits() -> dict[RoleName, ReportLimit]:
+    return {
+        "viewer": ReportLimit(period_days=31, school_days=40_000),
+        "operator": ReportLimit(period_days=92, school_days=120_000),
+        "admin": ReportLimit(period_days=400, school_days=600_000),
+    }
+
+
 class ApiConfig(Strict):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
     enabled: bool = True
+    report_limits: dict[RoleName, ReportLimit] = Field(
+        default_factory=default_report_limits,
+        description="per role: the longest report period and the most school-days a "
+        "report from the API or the pages may cover (the report command has no limit)",
+    )
 
 
 class NotifyBase(Strict):

@@ -21,6 +21,7 @@ from datetime import tzinfo
 from typing import Any
 
 from jinja2 import Environment
+from jinja2.sandbox import SandboxedEnvironment
 
 from schoolnet_collector.i18n.catalogue import language, translations
 from schoolnet_collector.i18n.formats import (
@@ -55,7 +56,12 @@ def install(env: Environment, lang: str, tz: tzinfo = LOCAL_TZ) -> Environment:
     return env
 
 
-def environment(lang: str, tz: tzinfo = LOCAL_TZ, **options: Any) -> Environment:
-    """A new environment (``options`` as for ``jinja2.Environment``) speaking ``lang``."""
+def environment(
+    lang: str, tz: tzinfo = LOCAL_TZ, sandboxed: bool = False, **options: Any
+) -> Environment:
+    """A new environment (``options`` as for ``jinja2.Environment``) speaking ``lang``.
+    ``sandboxed`` for templates the package did not ship (a province's own files): Jinja's
+    sandbox refuses attributes such as ``__globals__`` that lead from a value to Python."""
     extensions = ["jinja2.ext.i18n", *options.pop("extensions", [])]
-    return install(Environment(extensions=extensions, **options), lang, tz)
+    kind = SandboxedEnvironment if sandboxed else Environment
+    return install(kind(extensions=extensions, **options), lang, tz)

@@ -69,6 +69,7 @@ class Renderer:
                 language,
                 self.tz,
                 loader=FileSystemLoader(self.search),
+                sandboxed=True,  # templates_dir is the province's: sandboxed (i18n.jinja)
                 autoescape=False,
                 trim_blocks=True,  # as [tool.babel] extracts notify/templates
                 keep_trailing_newline=False,

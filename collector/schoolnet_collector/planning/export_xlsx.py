@@ -3,6 +3,8 @@
 
 Headers are bold and frozen, columns sized to their content, numbers numeric with a number
 format, notes (period, price assumptions) under the summary table. openpyxl writes the file; nothing here knows what a report contains.
+Text that a spreadsheet would run as a formula (``cells``) is stored as a string cell with
+Excel's quote prefix, so it shows as typed and stays text when a planner edits it.
 """
 
 from __future__ import annotations
@@ -11,9 +13,11 @@ import io
 import re
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from schoolnet_collector.planning.cells import is_formula_like
 from schoolnet_collector.planning.tables import Table
 
 BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
@@ -39,6 +43,13 @@ def number_format(value: object, year: bool = False) -> str:
     return "#,##0" if isinstance(value, int) else "#,##0.0#"
 
 
+def as_text(cell: Cell) -> None:
+    """openpyxl makes every string starting with ``=`` a formula: undo that for our values."""
+    if is_formula_like(cell.value):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+
+
 def xlsx_bytes(tables: list[Table]) -> bytes:
     wb = Workbook()
     default = wb.active
@@ -50,14 +61,17 @@ def xlsx_bytes(tables: list[Table]) -> bytes:
         ws.append(table.headers)
         for cell in ws[1]:
             cell.font = Font(bold=True)
+            as_text(cell)
         for row in table.rows:
             ws.append(row)
             for i, cell in enumerate(ws[ws.max_row]):
                 cell.number_format = number_format(cell.value, i in table.years)
+                as_text(cell)
         if table.notes:
             ws.append([])
             for note in table.notes:
                 ws.append([note])
+                as_text(ws.cell(ws.max_row, 1))
         ws.freeze_panes = "A2"
         for i, header in enumerate(table.headers, start=1):
             width = max(

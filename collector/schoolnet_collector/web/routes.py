@@ -7,6 +7,7 @@ the OpenAPI schema: they are for browsers, the API is for programs.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,12 +23,14 @@ from sqlalchemy.orm import Session
 
 from schoolnet_collector.api.auth import SESSION_COOKIE, Caller, ClockDep, optional_caller
 from schoolnet_collector.api.deps import RuntimeDep, SessionDep
+from schoolnet_collector.api.report_limits import too_large
+from schoolnet_collector.planning.period import parse_period
 from schoolnet_collector.registry.tokens import close_web_session, find_token, open_web_session
 from schoolnet_collector.storage.influx import StorageError
 from schoolnet_collector.views.incidents import IncidentOut, incident_page
 from schoolnet_collector.views.overview import district_summaries, uplink_history
 from schoolnet_collector.views.schools import devices_of, schools_page
-from schoolnet_collector.web import i18n
+from schoolnet_collector.web import csrf, i18n
 
 if TYPE_CHECKING:
     from schoolnet_collector.planning.reports.base import Report
@@ -35,6 +38,7 @@ if TYPE_CHECKING:
     from schoolnet_collector.runtime import Runtime
 
 HERE = Path(__file__).resolve().parent
+log = logging.getLogger(__name__)
 SESSION_HOURS = 12
 """A working day: long enough not to interrupt, short enough that a forgotten browser on a
 shared school PC does not stay signed in overnight."""
@@ -80,6 +84,7 @@ def render(
     # The switch keeps the login form's next page; pages take no other parameters.
     kept = {k: v for k, v in request.query_params.items() if k == "next"}
     switch = request.url.path + "?" + urlencode({**kept, "lang": other})
+    token, new_token = csrf.browser_token(request)  # for the page's forms (sign in, sign out)
     response = i18n.templates(lang).TemplateResponse(
         request,
         name,
@@ -90,10 +95,14 @@ def render(
             "caller": caller,
             "other_lang": other,
             "switch_url": switch,
+            "csrf_field": csrf.CSRF_FIELD,
+            "csrf_token": token,
             **context,
         },
         status_code=status,
     )
+    if new_token:
+        csrf.remember(request, response, token)
     if request.query_params.get("lang") in i18n.LANGUAGES:
         response.set_cookie(i18n.LANG_COOKIE, lang, max_age=365 * 86400, samesite="strict")
     return response
@@ -228,6 +237,9 @@ class PlanReport:
     csv: str
 
 
+PLAN_PERIOD = "30d"  # the API's default period: the page shows what the downloads contain
+
+
 @router.get("/plan", response_class=HTMLResponse)
 def plan_page(
     request: Request, caller: PageCaller, session: SessionDep, runtime: RuntimeDep, clock: ClockDep
@@ -252,6 +264,15 @@ def plan_page(
     ]
     shown = next((r for r in REPORTS if r.summary_on_page), None)
     summary, plan_error = None, None
+    refused = too_large(
+        session,
+        caller.role,
+        caller.scope,
+        parse_period(PLAN_PERIOD, clock()),
+        runtime.settings.api,
+    )
+    if refused:  # the API's own limit, as a page: what it says and what to ask instead
+        return render(request, "error.html", 400, caller, message_key="too_large")
     if ready and shown is not None:
         try:
             summary = report_summary(shown, runtime, session, caller, clock(), lang)
@@ -274,9 +295,7 @@ def report_summary(
     unit: Report[Any], runtime: Runtime, session: Session, caller: Caller, now: datetime, lang: str
 ) -> Table:
     """The report's own summary table, computed as the API computes it (default period)."""
-    from schoolnet_collector.planning.period import parse_period
-
-    report = unit.compute(runtime.store, session, caller.scope, parse_period("30d", now))
+    report = unit.compute(runtime.store, session, caller.scope, parse_period(PLAN_PERIOD, now))
     return unit.tables(report, lang)[0]
 
 
@@ -288,6 +307,12 @@ def safe_next(target: str | None) -> str:
     return "/"
 
 
+async def small_form(request: Request) -> dict[str, list[str]]:
+    """The posted form's fields; a body over 4 KiB (no form of ours is) reads as empty."""
+    body = await request.body()
+    return parse_qs(body.decode("utf-8", "replace")) if len(body) <= 4096 else {}
+
+
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, next: str = "/") -> Response:
     return render(request, "login.html", next=safe_next(next))
@@ -296,9 +321,12 @@ def login_form(request: Request, next: str = "/") -> Response:
 @router.post("/login", response_class=HTMLResponse)
 async def login(request: Request, session: SessionDep, clock: ClockDep) -> Response:
     """Token in a form post → an HttpOnly, SameSite=Strict session cookie (never the token)."""
-    body = await request.body()
-    form = parse_qs(body.decode("utf-8", "replace")[:4096]) if len(body) <= 4096 else {}
+    form = await small_form(request)
     target = safe_next((form.get("next") or ["/"])[0])
+    refused = csrf.refusal(request, form)
+    if refused:
+        log.warning("login form refused: %s", refused)
+        return render(request, "login.html", 403, next=target, forged=True)
     now = clock()
     token = find_token(session, (form.get("token") or [""])[0].strip(), now)
     if token is None:
@@ -318,7 +346,11 @@ async def login(request: Request, session: SessionDep, clock: ClockDep) -> Respo
 
 
 @router.post("/logout")
-def logout(request: Request, session: SessionDep) -> Response:
+async def logout(request: Request, session: SessionDep) -> Response:
+    refused = csrf.refusal(request, await small_form(request))
+    if refused:
+        log.warning("logout form refused: %s", refused)
+        return render(request, "error.html", 403, message_key="forged")
     if request.cookies.get(SESSION_COOKIE):
         close_web_session(session, request.cookies[SESSION_COOKIE])
     response = RedirectResponse("/login", 303)

@@ -46,6 +46,7 @@ from schoolnet_collector.registry.tokens import (
 from schoolnet_collector.runtime import Runtime
 from tests.support.backends import REGISTRY_BACKENDS
 from tests.support.collector import bearer, collector_settings, make_token, write_schools
+from tests.support.web import csrf_token, post_form
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
 OPEN_ROUTES = {
@@ -617,8 +618,8 @@ def test_expiry_forms(text, expected):
 
 # --- browser sessions ----------------------------------------------------------------------
 def login_form(client, token: str, next_: str = "/", **extra):
-    return client.post(
-        "/login", data={"token": token, "next": next_, **extra}, follow_redirects=False
+    return post_form(
+        client, "/login", {"token": token, "next": next_, **extra}, follow_redirects=False
     )
 
 
@@ -659,18 +660,18 @@ def test_login_opens_a_session_that_expires_after_a_working_day(world):
 
 
 @pytest.mark.parametrize(
-    "form",
+    "form, status",
     [
-        {},
-        {"token": ""},
-        {"token": "snt_" + "x" * 43},
-        {"token": "x" * 5000},
-        {"token": "\u0000\u00ff%%%"},
+        ({}, 401),
+        ({"token": ""}, 401),
+        ({"token": "snt_" + "x" * 43}, 401),
+        ({"token": "x" * 5000}, 403),  # over 4 KiB: read as empty, its CSRF token with it
+        ({"token": "\u0000\u00ff%%%"}, 401),
     ],
 )
-def test_login_refuses_bad_forms_with_the_form_again(world, form):
-    r = world["client"].post("/login", data=form, follow_redirects=False)
-    assert r.status_code == 401 and 'id="token"' in r.text
+def test_login_refuses_bad_forms_with_the_form_again(world, form, status):
+    r = post_form(world["client"], "/login", form, follow_redirects=False)
+    assert r.status_code == status and 'id="token"' in r.text
     assert "schoolnet_session" not in r.headers.get("set-cookie", "")
 
 
@@ -681,6 +682,54 @@ def test_login_never_redirects_off_site(world, target):
     r = login_form(world["client"], world["tokens"]["school"], target)
     assert r.status_code == 303 and r.headers["location"] == "/"
     world["client"].cookies.clear()
+
+
+@pytest.mark.parametrize(
+    "headers, csrf",
+    [
+        ({"Origin": "http://evil.example"}, "form"),  # another site, even with a good token
+        ({"Origin": "null"}, "form"),  # a sandboxed frame or a data: page
+        ({"Referer": "http://evil.example/page"}, "form"),  # an old browser: no Origin
+        ({}, None),  # no token: the form is not this site's
+        ({}, "x" * 43),  # a token of the right shape, not this browser's
+    ],
+)
+def test_login_csrf_opens_no_session(world, headers, csrf):
+    client = world["client"]
+    client.cookies.clear()
+    good = csrf_token(client)
+    form = {"token": world["tokens"]["school"], "next": "/"}
+    if csrf:
+        form["csrf"] = good if csrf == "form" else csrf
+    r = client.post("/login", data=form, headers=headers, follow_redirects=False)
+    assert r.status_code == 403 and 'id="login-forged"' in r.text, r.text
+    assert "schoolnet_session" not in r.headers.get("set-cookie", "")
+    ours = client.post(
+        "/login",
+        data={**form, "csrf": good},
+        headers={"Origin": "http://testserver"},
+        follow_redirects=False,
+    )
+    assert ours.status_code == 303 and "schoolnet_session" in ours.cookies  # this site's form
+    client.cookies.clear()
+
+
+def test_logout_from_another_site_keeps_the_session(world):
+    client = world["client"]
+    client.cookies.clear()
+    assert login_form(client, world["tokens"]["school"]).status_code == 303
+    forged = client.post(
+        "/logout",
+        data={"csrf": client.cookies["schoolnet_csrf"]},
+        headers={"Origin": "http://evil.example"},
+        follow_redirects=False,
+    )
+    assert forged.status_code == 403
+    assert client.get("/", follow_redirects=False).headers["location"].startswith("/schools/")
+    ours = client.post("/logout", data={"csrf": csrf_token(client)}, follow_redirects=False)
+    assert ours.status_code == 303 and ours.headers["location"] == "/login"
+    assert client.get("/", follow_redirects=False).headers["location"].startswith("/login")
+    client.cookies.clear()
 
 
 def test_garbage_session_cookie_is_sent_to_login(world):

