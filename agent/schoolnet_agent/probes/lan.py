@@ -210,6 +210,15 @@ class LanProbe(Probe):
         "and `lan_host_unknown` events against the configured inventory."
     )
     instance = "swept subnet (`10.1.2.0/24`)"
+    event_data = {
+        kind: (
+            Field("mac", "text", "the host's MAC address, lowercase"),
+            Field("vendor", "text", "the vendor of its OUI"),
+            Field("likely_kind", "text", "projector, board, printer, camera, network, phone, pc"),
+            Field("ip", "text", "its last address"),
+        )
+        for kind in ("lan_host_missing", "lan_host_unknown")
+    }
     fields = (
         Field("hosts_count", "count", "hosts that answered ARP"),
         *(

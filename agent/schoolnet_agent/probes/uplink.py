@@ -46,6 +46,17 @@ class UplinkProbe(Probe):
         "The school's internet uplink in use (default route), its ISP and traffic; "
         "gateway only. A change sends an `uplink_changed` event."
     )
+    event_data = {
+        "uplink_changed": (
+            Field("from_type", "text", "the line's type before: fibre, dsl, ..., none"),
+            Field("to_type", "text", "the line's type now"),
+            Field("from_isp", "text", "the ISP before (empty when none)"),
+            Field("to_isp", "text", "the ISP now"),
+            Field("from_interface", "text", "the interface before"),
+            Field("to_interface", "text", "the interface now"),
+            Field("reason", "text", "failover, failback, link_lost or link_back"),
+        )
+    }
     fields = (
         Field(
             "type",

@@ -26,7 +26,7 @@ from pydantic import (
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from schoolnet_agent.protocol.topics import ID_RE
+from schoolnet_agent.protocol.topics import ID_PATTERN, ID_RE
 from schoolnet_collector.registry.alerting_models import Contact
 from schoolnet_collector.registry.models import School
 from schoolnet_collector.registry.schools import SchoolFileError, read_rows
@@ -44,7 +44,7 @@ WEBHOOK_RE = re.compile(r"^https?://[^\s/]+")
 def _channel_rules(schema: dict[str, JsonValue]) -> None:
     """Write the rules between fields into the published JSON Schema too, so API clients (and
     schema-driven tests) know them: each role names its place, and one channel is needed."""
-    place: dict[str, JsonValue] = {"type": "string", "pattern": ID_RE.pattern}
+    place: dict[str, JsonValue] = {"type": "string", "pattern": ID_PATTERN}
     absent: dict[str, JsonValue] = {"type": "null"}
     schema["oneOf"] = [
         {
@@ -85,8 +85,8 @@ class ContactIn(BaseModel):
 
     name: str = Field(min_length=1, max_length=200)
     role: Role
-    school_id: str | None = Field(None, max_length=63, **_pattern(ID_RE))
-    district: str | None = Field(None, max_length=63, **_pattern(ID_RE))
+    school_id: str | None = Field(None, max_length=63, **_pattern(re.compile(ID_PATTERN)))
+    district: str | None = Field(None, max_length=63, **_pattern(re.compile(ID_PATTERN)))
     email: str | None = Field(None, max_length=254, **_pattern(EMAIL_RE))
     telegram_chat_id: str | None = Field(
         None,

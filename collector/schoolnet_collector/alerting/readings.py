@@ -21,6 +21,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import case
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from schoolnet_agent.protocol import EVENTS, INVENTORY, TELEMETRY
@@ -28,6 +29,11 @@ from schoolnet_collector.registry.alerting_models import DeviceReading
 from schoolnet_collector.registry.db import upsert
 
 log = logging.getLogger("schoolnet.alerting")
+
+MAX_NAME = 127  # device_readings.name
+MAX_TEXT = 256
+# PostgreSQL refuses NUL in text; the other control characters have no place in a reading.
+_CONTROLS = str.maketrans(dict.fromkeys((*range(32), 127), " "))
 
 UPLINK_NUMBERS = ("up", "failover", "rtt_ms", "loss_percent", "fixed", "cellular")
 UPLINK_TEXTS = ("type", "isp")
@@ -48,6 +54,7 @@ class LatestReadings:
         self._pending: dict[tuple[str, str, str], tuple[float | None, str | None, int]] = {}
         self._lock = threading.Lock()
         self.errors = 0
+        self.dropped = 0  # readings the registry refused (flush)
 
     # -- ingest side ------------------------------------------------------------------------
     def observe(self, topic: str, payload: bytes, received_ms: int) -> None:
@@ -89,7 +96,7 @@ class LatestReadings:
                 found.append(("inventory.smart_failed_count", float(value), None))
         if found:
             with self._lock:
-                for name, value, text in found:
+                for name, value, text in map(_bounded, found):
                     key = (school, device, name)
                     old = self._pending.get(key)
                     if old is None or old[2] <= received_ms:
@@ -141,6 +148,12 @@ class LatestReadings:
         try:
             session.execute(stmt, rows)
             session.commit()
+        except (DataError, IntegrityError):
+            # One reading the database refuses (a bound, a character) must not stop the others
+            # nor, flushed again and again, every alert rule: retry them one by one, and drop
+            # only those refused.
+            session.rollback()
+            return self._flush_each(session, stmt, rows)
         except BaseException:
             # A locked or unreachable registry: keep them (an event reading such as a failover
             # comes only once), unless a newer reading of the same field has arrived since.
@@ -152,9 +165,38 @@ class LatestReadings:
             raise
         return len(rows)
 
+    def _flush_each(self, session: Session, stmt: Any, rows: list[dict[str, Any]]) -> int:
+        written = 0
+        for row in rows:
+            try:
+                session.execute(stmt, [row])
+                session.commit()
+                written += 1
+            except (DataError, IntegrityError) as exc:
+                session.rollback()
+                self.dropped += 1
+                log.warning(
+                    "reading %s of %s/%s dropped: the registry refused it (%s)",
+                    row["name"][:80],
+                    row["school_id"],
+                    row["device_id"],
+                    str(exc).splitlines()[0][:200],
+                )
+        return written
+
+
+def _bounded(reading: Reading) -> Reading:
+    """A reading as the registry can hold it: name within its column, text without NUL."""
+    name, value, text = reading
+    name = name.translate(_CONTROLS)[:MAX_NAME]
+    return name, value, None if text is None else text.translate(_CONTROLS)[:MAX_TEXT]
+
 
 def _number(value: object) -> float | None:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    """JSON numbers, and booleans as 1/0 (the agent's uplink sends ``"up": false``)."""
+    if isinstance(value, bool):
+        return 1.0 if value else 0.0
+    return float(value) if isinstance(value, (int, float)) else None
 
 
 def _metric_readings(metric: dict[str, Any]) -> list[Reading]:
