@@ -24,6 +24,7 @@ TEXT_UNITS = frozenset({"text"})
 # Inventory keys carry their type in their name, as metric fields do in their unit suffix.
 NUMBER_SUFFIXES = ("_bytes", "_count", "_cores", "_threads", "_bits")
 
+
 def _kind(unit: str) -> str:
     return "text" if unit in TEXT_UNITS else "number"
 

@@ -87,7 +87,9 @@ class IngestConfig(Strict):
     # The time window of a report's ``ts`` around the collector's clock: a point far in the
     # future would open an InfluxDB shard whose field types one device then decides.
     max_future_seconds: float = Field(300.0, ge=0, le=86400)
-    max_age_days: float = Field(31.0, gt=0, le=3660, description="an agent's spool, at most")
+    # An agent's spool is bounded by size, not age: a lab closed over the summer break (three
+    # months) sends its spool when it reopens.
+    max_age_days: float = Field(120.0, gt=0, le=3660, description="a spool's oldest report")
     # Budgets per device and day (docs/protocol.md, "Budgets"): past one, the excess is refused.
     max_series_per_device: int = Field(512, ge=1, description="measurement + instance pairs")
     max_fields_per_device: int = Field(2048, ge=1, description="measurement + field pairs")
