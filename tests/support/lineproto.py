@@ -41,7 +41,7 @@ def parse(line: str) -> tuple[str, dict[str, str], dict[str, object], int]:
     name, *tags = _COMMA.split(series)
     return (
         name,
-        dict((_unescape(k), _unescape(v)) for k, v in (t.split("=", 1) for t in tags)),
+        {_unescape(k): _unescape(v) for k, v in (t.split("=", 1) for t in tags)},
         _fields(fields_text),
         int(ts),
     )
