@@ -3,8 +3,10 @@
 InfluxDB 1.x fixes a field's type per shard: the first write of ``up="x"`` makes every later
 numeric ``up`` of the whole fleet fail until the shard ends. So each field is encoded by its
 declared type (model.py) as it is written, in the same loop: a value that cannot be that type
-is left out and noted in ``issues`` as ``wrong_type``, never written. Numbers and booleans
-become floats (``true`` → 1.0), so a field never changes type between devices or reports.
+is left out and noted in ``issues`` as ``wrong_type``, never written. A number field is
+written as a float (``1`` → ``1.0``), a bool field as a boolean; a bool where a number is
+declared, or a number where a bool is, is ``wrong_type``: converting it would store a type the
+field's shard does not hold. A field never changes type between devices or reports.
 
 Measurement names, metric field names and inventory keys are restricted by the schema; event
 data keys are not, so they are checked here (``bad_key``): a key is written into the line, and
@@ -17,7 +19,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from schoolnet_collector.ingest.model import NUMBER, TEXT, event_data_types, inventory_type
+from schoolnet_collector.ingest.model import BOOL, NUMBER, TEXT, event_data_types, inventory_type
 
 KEY_RE = re.compile(r"\A[a-z][a-z0-9_]{0,63}\Z")
 MAX_TEXT = 256  # the schema's bound on a string value
@@ -54,8 +56,10 @@ def typed(kind: str, value: Any, limit: int = MAX_TEXT) -> str | None:
                 return repr(float(value))
             except OverflowError:
                 return None
+        return None
+    if kind == BOOL:
         if t is bool:
-            return "1.0" if value else "0.0"
+            return "true" if value else "false"
         return None
     if t is str:
         return string_field(value, limit)

@@ -4,7 +4,9 @@ The types come from the agent's own declarations (``declared.json``, generated f
 ``python -m devenv.declared_model``; a test keeps it current), so a field's type is decided
 once, by the probe that documents it, and never by whichever device writes it first. What no
 probe declares (a newer agent's probe, a site's own metric) is stored as a number: a device
-may add fields, but cannot make one a string for everyone else.
+may add fields, but cannot make one a string (or a boolean) for everyone else. Each type
+is exactly what the collector stored before the model existed, so an upgraded collector's
+points fit the shards already written.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ import re
 from functools import lru_cache
 from importlib import resources
 
-NUMBER = "number"
+NUMBER = "number"  # stored as a float (an int too: 1 → 1.0)
+BOOL = "bool"  # stored as an InfluxDB boolean, as it always was (devenv/declared_model.py)
 TEXT = "text"
 UNDECLARED: dict[str, str] = {}  # every field a number (event data: text)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from hypothesis import given, settings, strategies as st
 
 from schoolnet_collector.ingest import lineprotocol as lp
-from schoolnet_collector.ingest.model import NUMBER, event_data_types, metric_types
+from schoolnet_collector.ingest.model import BOOL, NUMBER, event_data_types, metric_types
 from schoolnet_collector.ingest.schema_check import check_schema
 from tests.support.lineproto import parse
 
@@ -32,8 +32,10 @@ DECLARED = st.sampled_from(["cpu", "disk", "uplink", "projector", "net", "other_
 
 
 def expected(kind: str, value: object) -> object:
-    if kind == NUMBER:
-        return None if isinstance(value, str) else float(value)  # type: ignore[arg-type]
+    if kind == NUMBER:  # a bool is not a number: its shard holds floats
+        return None if isinstance(value, (str, bool)) else float(value)  # type: ignore[arg-type]
+    if kind == BOOL:
+        return value if isinstance(value, bool) else None
     if isinstance(value, str):
         return lp.string_field(value)[1:-1]
     return str(value)
@@ -128,3 +130,53 @@ def _tag(value: str) -> str:
 
 def _unstring(value: object) -> object:
     return value.replace("\\\\", "\\").replace('\\"', '"') if isinstance(value, str) else value
+
+
+def _as_main_wrote(value: object) -> str:
+    """A field as the collector wrote it before the declared model: by its JSON type."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(float(value))
+    return lp.string_field(str(value))
+
+
+# What the agent sends for each declared type (devenv/declared_model.py: a bool field the
+# probe sends as int(...) is declared a number).
+AGENT_SENDS = {BOOL: True, NUMBER: 1, "text": "x"}
+
+
+def test_upgraded_points_fit_the_shards_written_before(influxdb, influx_db_name):
+    """InfluxDB 1.x fixes a field's type per shard: every declared field, written first as the
+    collector stored it before (a bool as ``true``, an int as ``1.0``) and then as it stores it
+    now, into the same shard, is accepted both times."""
+    from schoolnet_collector.core.config import InfluxConfig
+    from schoolnet_collector.ingest.model import INVENTORY, METRICS, inventory_type
+    from schoolnet_collector.storage.influx import InfluxStore
+
+    store = InfluxStore(InfluxConfig(url=influxdb.url, database=influx_db_name)).connect()
+    ts = TS
+    before, after = [], []
+    issues: lp.Issues = []
+    for name, types in sorted(METRICS.items()):
+        fields = {k: AGENT_SENDS[kind] for k, kind in types.items()}
+        before.append(
+            f"{name}{TAG_SET} {','.join(f'{k}={_as_main_wrote(v)}' for k, v in fields.items())} {ts}"
+        )
+        line = lp.metric_line(types, {"name": name, "fields": fields}, TAG_SET, ts + 1, issues)
+        assert line is not None
+        after.append(line)
+    inventory = {k: AGENT_SENDS[inventory_type(k)] for k in INVENTORY}
+    before.append(
+        f"inventory{TAG_SET} {','.join(f'{k}={_as_main_wrote(v)}' for k, v in inventory.items())} {ts}"
+    )
+    line = lp.inventory_line({"inventory": inventory, "ts": ts + 1}, TAG_SET, issues)
+    assert line is not None
+    after.append(line)
+    assert issues == []
+    assert "up=true" in next(x for x in after if x.startswith("uplink,"))
+    assert store.write(before).rejected == []
+    result = store.write(after)
+    assert (result.written, result.rejected) == (len(after), [])
+    rows = store.rows("SELECT count(up) AS n FROM uplink")
+    assert rows == [{"time": 0, "n": 2}]
