@@ -5,6 +5,11 @@ flood: ``Budgets`` names each school once a day, and the partial unique index on
 keys keeps it to one incident while it is open, whichever collector saw it. The incident is
 opened here, in the registry, because ingest sits below alerting; the evaluator resolves it
 like any incident whose condition it no longer finds.
+
+The summary is written the way every incident's is today: ``summary`` in Vietnamese and
+``details["summary_vi"]`` / ``["summary_en"]`` for the notifications, from the catalogue.
+``details["message"]`` keeps the message id and its arguments (``i18n.deferred``), so when
+incidents keep a message id instead of frozen words, only ``summary=`` here changes.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from datetime import datetime, timezone
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from schoolnet_collector import i18n
 from schoolnet_collector.registry.alerting_models import Incident, IncidentEvent
 
 log = logging.getLogger("schoolnet.ingest")
@@ -22,11 +28,21 @@ log = logging.getLogger("schoolnet.ingest")
 RULE = "ingest_budget"
 ACTOR = "ingest"
 WHAT = {
-    "series": "new series (measurement and instance) per device",
-    "fields": "new field keys per device",
-    "event_types": "new event types per device",
-    "new_devices": "new device ids per school",
+    "series": i18n.N_("new series (measurement and instance) per device"),
+    "fields": i18n.N_("new field keys per device"),
+    "event_types": i18n.N_("new event types per device"),
+    "new_devices": i18n.N_("new device ids per school"),
 }
+
+
+def summary(school: str, budget: str) -> i18n.Deferred:
+    """The incident's message: the id and arguments, worded when it is read."""
+    what: object = WHAT.get(budget, budget)
+    return i18n.deferred(
+        "Ingest budget exceeded at %(school)s: %(what)s today; the excess is refused",
+        school=school,
+        what=what,
+    )
 
 
 def open_budget_incidents(session: Session, exceeded: dict[str, str]) -> int:
@@ -34,7 +50,8 @@ def open_budget_incidents(session: Session, exceeded: dict[str, str]) -> int:
     opened = 0
     now = datetime.now(timezone.utc)
     for school, budget in exceeded.items():
-        summary = f"ingest budget exceeded: {WHAT.get(budget, budget)} today; the excess is refused"
+        message = summary(school, budget)
+        words = {lang: message.render(lang) for lang in ("vi", "en")}
         incident = Incident(
             key=f"{RULE}:{school}",
             rule=RULE,
@@ -43,8 +60,13 @@ def open_budget_incidents(session: Session, exceeded: dict[str, str]) -> int:
             severity="warning",
             state="open",
             flapping=False,
-            summary=summary,
-            details={"budget": budget},
+            summary=words[i18n.DEFAULT_LANGUAGE],
+            details={
+                "budget": budget,
+                "summary_vi": words["vi"],
+                "summary_en": words["en"],
+                "message": message.to_json(),
+            },
             opened_at=now,
         )
         try:
@@ -52,7 +74,7 @@ def open_budget_incidents(session: Session, exceeded: dict[str, str]) -> int:
             session.flush()
             session.add(
                 IncidentEvent(
-                    incident_id=incident.id, at=now, kind="opened", actor=ACTOR, note=summary
+                    incident_id=incident.id, at=now, kind="opened", actor=ACTOR, note=words["en"]
                 )
             )
             session.commit()
@@ -60,5 +82,5 @@ def open_budget_incidents(session: Session, exceeded: dict[str, str]) -> int:
             session.rollback()
             continue
         opened += 1
-        log.warning("school %s: %s", school, summary)
+        log.warning("%s", words["en"])
     return opened
