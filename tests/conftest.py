@@ -12,7 +12,6 @@ with the marker. ``make test-fast`` runs what needs none of them and forbids sta
 from __future__ import annotations
 
 import hashlib
-
 import sys
 import uuid
 from pathlib import Path
