@@ -131,9 +131,9 @@ class CountingStore(InfluxStore):
 
     requests = 0
 
-    def _write_v1(self, lines, retry=True):
+    def _write_v1(self, lines, *args):
         self.requests += 1
-        return super()._write_v1(lines, retry)
+        return super()._write_v1(lines, *args)
 
 
 @pytest.mark.parametrize("bad", [1, 100])
