@@ -180,3 +180,14 @@ def test_upgraded_points_fit_the_shards_written_before(influxdb, influx_db_name)
     assert (result.written, result.rejected) == (len(after), [])
     rows = store.rows("SELECT count(up) AS n FROM uplink")
     assert rows == [{"time": 0, "n": 2}]
+
+
+def test_numbers_no_float_can_hold_are_wrong_type():
+    """The fast path for numbers still leaves out what a float cannot be (and InfluxDB
+    would refuse the whole batch for: ``inf``), and a bool where a number is declared."""
+    issues: lp.Issues = []
+    text = lp.fields_text(
+        {}, {"a": 10**400, "b": float("inf"), "c": 1, "d": 0.5, "e": True}, issues, "m"
+    )
+    assert text == "c=1.0,d=0.5"
+    assert [reason for reason, _ in issues] == ["wrong_type"] * 3
