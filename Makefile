@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 STAMP  := $(VENV)/.installed
 
-.PHONY: help deps venv lint i18n-check i18n-update test test-fast demo bench-ingest bench-detect bench-bytes bench-planning bench-gateway-memory bench-rules clean
+.PHONY: help deps venv lint i18n-check i18n-update test test-fast demo bench-ingest bench-abuse bench-detect bench-bytes bench-planning bench-gateway-memory bench-rules clean
 
 help:
 	@echo "make demo          set up and run broker, InfluxDB, collector, this machine's agent and a simulated province"
@@ -17,6 +17,7 @@ help:
 	@echo "make i18n-check    fail when the translation catalogues are stale, untranslated (vi) or fuzzy"
 	@echo "make i18n-update   extract the collector's messages into both catalogues (vi, en)"
 	@echo "make bench-ingest  measure end-to-end ingest against raw broker and InfluxDB rates"
+	@echo "make bench-abuse   honest devices' ingest rate with 5 % hostile devices, against a clean run"
 	@echo "make bench-detect  time from a school's link cut to the teacher's email (RUNS=3)"
 	@echo "make bench-rules   one pass of the alert rules over a province-sized snapshot, against a bare loop"
 	@echo "make bench-bytes   bytes on the wire per report, normal and metered; a 3G school's month (root)"
@@ -70,6 +71,9 @@ bench-ingest: deps venv
 
 bench-rules: venv
 	$(PY) bench/rules_pass.py
+
+bench-abuse: deps venv
+	$(PY) bench/abuse.py
 
 RUNS ?= 3
 bench-detect: deps venv

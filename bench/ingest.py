@@ -216,6 +216,7 @@ def raw_subscribe_rate(port: int, total: int, t0: int, backlog: bool) -> dict:
 def raw_influx_rate(influx: InfluxDB1, total: int, t0: int, database: str) -> dict:
     from schoolnet_collector.core.config import InfluxConfig
     from schoolnet_collector.ingest import lineprotocol as lp
+    from schoolnet_collector.ingest.model import metric_types
     from schoolnet_collector.storage.influx import InfluxStore
 
     influx.create_database(database)
@@ -233,7 +234,12 @@ def raw_influx_rate(influx: InfluxDB1, total: int, t0: int, database: str) -> di
                 "kind": "lab_pc",
             }
         )
-        lines.extend(lp.telemetry_lines(report, tags, t0))
+        issues: lp.Issues = []
+        for metric in report["metrics"]:
+            line = lp.metric_line(metric_types(metric["name"]), metric, tags, report["ts"], issues)
+            if line is not None:
+                lines.append(line)
+        lines.append(lp.report_line(report, tags, t0))
     start = time.perf_counter()
     for i in range(0, len(lines), 5000):
         store.write(lines[i : i + 5000])

@@ -61,7 +61,12 @@ def collector_settings(tmp_path: Path, mosquitto, influxdb, database: str, **ext
             **extra.pop("registry", {}),
         },
         api={"port": 0},
-        ingest={"data_dir": str(tmp_path / "collector-data"), **extra.pop("ingest", {})},
+        # The tests' reports carry fixed times of 2025: the window of ``ts`` reaches them.
+        ingest={
+            "data_dir": str(tmp_path / "collector-data"),
+            "max_age_days": 3650,
+            **extra.pop("ingest", {}),
+        },
         **extra,
     )
 

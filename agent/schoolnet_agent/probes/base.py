@@ -66,6 +66,10 @@ class Probe(ABC):
     description: ClassVar[str]
     instance: ClassVar[str | None] = None  # what the instance tag names, e.g. "mount point"
     fields: ClassVar[tuple[Field, ...]]
+    # The events it sends: type → its ``data`` fields (docs/protocol.md, "Events"). The
+    # collector's declared data model is generated from these and ``fields``, so what a probe
+    # may store, and as which type, is written once, here.
+    event_data: ClassVar[dict[str, tuple[Field, ...]]] = {}
     # The settings it is set up with: a shared section's model (``GatewaySettings``) or, for a
     # sub-device probe, the model of one entry (with the checks of its keys in ``KEYS``).
     settings_model: ClassVar[type[Any] | None] = None

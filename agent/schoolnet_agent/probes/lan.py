@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import ClassVar
 
 from schoolnet_agent.probes.base import Field, Probe, ProbeContext
 from schoolnet_agent.probes.helpers.rawsocket import (
@@ -210,6 +211,15 @@ class LanProbe(Probe):
         "and `lan_host_unknown` events against the configured inventory."
     )
     instance = "swept subnet (`10.1.2.0/24`)"
+    event_data: ClassVar[dict[str, tuple[Field, ...]]] = {
+        kind: (
+            Field("mac", "text", "the host's MAC address, lowercase"),
+            Field("vendor", "text", "the vendor of its OUI"),
+            Field("likely_kind", "text", "projector, board, printer, camera, network, phone, pc"),
+            Field("ip", "text", "its last address"),
+        )
+        for kind in ("lan_host_missing", "lan_host_unknown")
+    }
     fields = (
         Field("hosts_count", "count", "hosts that answered ARP"),
         *(

@@ -19,7 +19,7 @@ from schoolnet_agent.util.logonce import LogLimiter
 
 log = logging.getLogger(__name__)
 
-NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+NAME_RE = re.compile(r"\A[a-z][a-z0-9_]{0,63}\Z")  # \Z: "$" allows a trailing newline
 MAX_METRICS = 256
 MAX_STRING = 256
 MAX_INSTANCE = 128

@@ -19,7 +19,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from schoolnet_agent.probes.base import Field, Probe, ProbeContext
 from schoolnet_agent.probes.helpers.icmp import PingResult, ping, resolve
@@ -46,6 +46,17 @@ class UplinkProbe(Probe):
         "The school's internet uplink in use (default route), its ISP and traffic; "
         "gateway only. A change sends an `uplink_changed` event."
     )
+    event_data: ClassVar[dict[str, tuple[Field, ...]]] = {
+        "uplink_changed": (
+            Field("from_type", "text", "the line's type before: fibre, dsl, ..., none"),
+            Field("to_type", "text", "the line's type now"),
+            Field("from_isp", "text", "the ISP before (empty when none)"),
+            Field("to_isp", "text", "the ISP now"),
+            Field("from_interface", "text", "the interface before"),
+            Field("to_interface", "text", "the interface now"),
+            Field("reason", "text", "failover, failback, link_lost or link_back"),
+        )
+    }
     fields = (
         Field(
             "type",

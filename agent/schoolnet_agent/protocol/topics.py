@@ -28,7 +28,11 @@ REPLAY_REQUEST = f"{CONTROL_ROOT}/replay"  # retained {"id": ..., "since_ms": ..
 ONLINE = b"online"
 OFFLINE = b"offline"
 
-ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+# ``\Z``, not ``$``: Python's ``$`` also matches before a trailing newline, so "pc-01\n" (one
+# Alt+Enter in a spreadsheet cell) passed and broke every line written for that unit.
+# ID_PATTERN is the same rule for JSON Schema, where ``$`` ends the input.
+ID_PATTERN = "^[a-z0-9][a-z0-9_-]{0,62}$"
+ID_RE = re.compile(r"\A[a-z0-9][a-z0-9_-]{0,62}\Z")
 
 
 class TopicError(ValueError):

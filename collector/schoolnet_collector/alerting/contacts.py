@@ -30,7 +30,7 @@ from pydantic import (
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from schoolnet_agent.protocol.topics import ID_RE
+from schoolnet_agent.protocol.topics import ID_PATTERN, ID_RE
 from schoolnet_collector.channels import REGISTRY, ChannelUnit
 from schoolnet_collector.registry.alerting_models import Contact
 from schoolnet_collector.registry.models import School
@@ -49,7 +49,7 @@ def address_fields() -> tuple[str, ...]:
 def _channel_rules(schema: dict[str, JsonValue]) -> None:
     """Write the rules between fields into the published JSON Schema too, so API clients (and
     schema-driven tests) know them: each role names its place, and one channel is needed."""
-    place: dict[str, JsonValue] = {"type": "string", "pattern": ID_RE.pattern}
+    place: dict[str, JsonValue] = {"type": "string", "pattern": ID_PATTERN}
     absent: dict[str, JsonValue] = {"type": "null"}
     schema["oneOf"] = [
         {
@@ -90,8 +90,8 @@ class ContactBase(BaseModel):
 
     name: str = Field(min_length=1, max_length=200)
     role: Role
-    school_id: str | None = Field(None, max_length=63, **_pattern(ID_RE))
-    district: str | None = Field(None, max_length=63, **_pattern(ID_RE))
+    school_id: str | None = Field(None, max_length=63, **_pattern(re.compile(ID_PATTERN)))
+    district: str | None = Field(None, max_length=63, **_pattern(re.compile(ID_PATTERN)))
     language: Language = "vi"
     active: bool = True
 

@@ -202,10 +202,13 @@ class AlertService:
         every = self.evaluator.rules.evaluate_every_seconds
         next_pass = time.monotonic()
         while True:
-            try:
+            try:  # apart from the rules: a failed flush must not stop alerting
                 if self.readings is not None:
                     with self.evaluator.sessions() as session:
                         self.readings.flush(session)
+            except Exception:
+                log.exception("readings flush failed; will retry")
+            try:
                 if time.monotonic() >= next_pass:
                     next_pass = time.monotonic() + every
                     self.last = self.evaluator.evaluate()

@@ -29,6 +29,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import case
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from schoolnet_agent.protocol import EVENTS, INVENTORY, TELEMETRY
@@ -37,6 +38,11 @@ from schoolnet_collector.registry.alerting_models import DeviceReading
 from schoolnet_collector.registry.db import upsert
 
 log = logging.getLogger("schoolnet.alerting")
+
+MAX_NAME = 127  # device_readings.name
+MAX_TEXT = 256
+# PostgreSQL refuses NUL in text; the other control characters have no place in a reading.
+_CONTROLS = str.maketrans(dict.fromkeys((*range(32), 127), " "))
 
 UPLINK_NUMBERS = ("up", "failover", "rtt_ms", "loss_percent", "fixed", "cellular")
 UPLINK_TEXTS = ("type", "isp")
@@ -78,6 +84,7 @@ class LatestReadings:
         names = declared_counters() if counters is None else counters
         self.counters = tuple(Counter(n) for n in names)
         self._last: dict[tuple[str, str, str], float] = {}  # a counter's last value per device
+        self.dropped = 0  # readings the registry refused (flush)
 
     # -- ingest side ------------------------------------------------------------------------
     def observe(self, topic: str, payload: bytes, received_ms: int) -> None:
@@ -121,7 +128,7 @@ class LatestReadings:
                 found.append(("inventory.smart_failed_count", float(value), None))
         if found:
             with self._lock:
-                for name, value, text in found:
+                for name, value, text in map(_bounded, found):
                     key = (school, device, name)
                     old = self._pending.get(key)
                     if old is None or old[2] <= received_ms:
@@ -147,7 +154,7 @@ class LatestReadings:
         for c in counted:
             value = next(
                 (
-                    _number((m.get("fields") or {}).get(c.field))
+                    _count((m.get("fields") or {}).get(c.field))
                     for m in report.get("metrics", ())
                     if m.get("name") == c.metric
                 ),
@@ -208,6 +215,12 @@ class LatestReadings:
         try:
             session.execute(stmt, rows)
             session.commit()
+        except (DataError, IntegrityError):
+            # One reading the database refuses (a bound, a character) must not stop the others
+            # nor, flushed again and again, every alert rule: retry them one by one, and drop
+            # only those refused.
+            session.rollback()
+            return self._flush_each(session, stmt, rows)
         except BaseException:
             # A locked or unreachable registry: keep them (an event reading such as a failover
             # comes only once), unless a newer reading of the same field has arrived since.
@@ -219,9 +232,44 @@ class LatestReadings:
             raise
         return len(rows)
 
+    def _flush_each(self, session: Session, stmt: Any, rows: list[dict[str, Any]]) -> int:
+        written = 0
+        for row in rows:
+            try:
+                session.execute(stmt, [row])
+                session.commit()
+                written += 1
+            except (DataError, IntegrityError) as exc:
+                session.rollback()
+                self.dropped += 1
+                log.warning(
+                    "reading %s of %s/%s dropped: the registry refused it (%s)",
+                    row["name"][:80],
+                    row["school_id"],
+                    row["device_id"],
+                    str(exc).splitlines()[0][:200],
+                )
+        return written
+
+
+def _bounded(reading: Reading) -> Reading:
+    """A reading as the registry can hold it: name within its column, text without NUL."""
+    name, value, text = reading
+    name = name.translate(_CONTROLS)[:MAX_NAME]
+    return name, value, None if text is None else text.translate(_CONTROLS)[:MAX_TEXT]
+
+
+def _count(value: object) -> float | None:
+    """A counter's value: a JSON number only (a boolean is no count, and must not reset the
+    baseline)."""
+    return None if isinstance(value, bool) else _number(value)
+
 
 def _number(value: object) -> float | None:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    """JSON numbers, and booleans as 1/0 (the agent's uplink sends ``"up": false``)."""
+    if isinstance(value, bool):
+        return 1.0 if value else 0.0
+    return float(value) if isinstance(value, (int, float)) else None
 
 
 def _metric_readings(metric: dict[str, Any]) -> list[Reading]:

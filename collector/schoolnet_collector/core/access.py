@@ -15,7 +15,7 @@ ROLES = ("viewer", "operator", "admin")
 maintenance, contacts); admin is for those who manage tokens (with the ``token`` command on
 the collector host; no API route creates tokens). Each role includes the ones before it."""
 SCOPE_KINDS = ("province", "district", "school")
-_SCOPE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+_SCOPE_ID = re.compile(r"\A[a-z0-9][a-z0-9_-]{0,62}\Z")  # \Z: no trailing newline
 
 
 class TokenError(ValueError):

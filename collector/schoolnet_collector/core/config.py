@@ -96,6 +96,21 @@ class IngestConfig(Strict):
         description="the durable spool (while InfluxDB is down) and the checkpoint",
     )
     spool_max_bytes: int = Field(1024**3, ge=1024**2, description="beyond this, stop acknowledging")
+    # The time window of a report's ``ts`` around the collector's clock: a point far in the
+    # future would open an InfluxDB shard whose field types one device then decides.
+    max_future_seconds: float = Field(300.0, ge=0, le=86400)
+    # An agent's spool is bounded by size, not age: a lab closed over the summer break (three
+    # months) sends its spool when it reopens.
+    max_age_days: float = Field(120.0, gt=0, le=3660, description="a spool's oldest report")
+    # Budgets per device and day (docs/protocol.md, "Budgets"): past one, the excess is refused.
+    max_series_per_device: int = Field(512, ge=1, description="measurement + instance pairs")
+    max_fields_per_device: int = Field(2048, ge=1, description="measurement + field pairs")
+    max_event_types_per_device: int = Field(32, ge=1)
+    max_new_devices_per_school: int = Field(200, ge=1, description="ids first heard in a day")
+    dead_letter_examples: int = Field(3, ge=1, le=100, description="kept per device and reason")
+    dead_letter_bytes: int = Field(
+        4 * 1024 * 1024, ge=64 * 1024, description="payload bytes kept per registry flush"
+    )
 
     @field_validator("data_dir")
     @classmethod

@@ -30,14 +30,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from schoolnet_agent.protocol import PayloadError
 from schoolnet_collector.core.config import Settings
 from schoolnet_collector.ingest.acks import AckTracker, Receipt
+from schoolnet_collector.ingest.budgets import Limits
 from schoolnet_collector.ingest.checkpoint import Checkpoint
-from schoolnet_collector.ingest.convert import Converter, SchoolTags
+from schoolnet_collector.ingest.convert import Converter, SchoolTags, Window
 from schoolnet_collector.ingest.inbox import Inbound, Inbox
+from schoolnet_collector.ingest.overflow import open_budget_incidents
 from schoolnet_collector.ingest.rejects import RejectLog
 from schoolnet_collector.ingest.spool import Spool, SpoolError, spool_path
 from schoolnet_collector.ingest.subscriber import Subscriber
 from schoolnet_collector.registry.devices import DeviceTracker
-from schoolnet_collector.registry.models import School
+from schoolnet_collector.registry.models import Device, School
 from schoolnet_collector.storage.influx import InfluxStore, StorageError, WriteResult
 
 log = logging.getLogger("schoolnet.ingest")
@@ -47,6 +49,17 @@ Converted = tuple[list[str], Receipt]
 BATCH = 500  # messages a converting thread takes at once
 UNSPOOL_BATCHES = 20  # spooled batches written back between two looks at the incoming queue
 MAX_RETRY_DELAY = 10.0  # seconds between attempts to reach InfluxDB again
+
+
+def load_kinds(sessions: sessionmaker[Session]) -> dict[tuple[str, str], str]:
+    """Each registered device's kind: the registry's word, not the device's (convert.py)."""
+    with sessions() as s:
+        return {
+            (school, device): kind
+            for school, device, kind in s.execute(
+                select(Device.school_id, Device.device_id, Device.kind)
+            )
+        }
 
 
 def load_school_tags(sessions: sessionmaker[Session]) -> dict[str, SchoolTags]:
@@ -77,12 +90,21 @@ class IngestService:
         # None after the last one: the writer stores what it has and stops.
         self.lines: queue.Queue[Converted | None] = queue.Queue(maxsize=64)
         self.tracker = DeviceTracker()
-        self.rejects = RejectLog()
+        cfg = settings.ingest
+        self.rejects = RejectLog(examples=cfg.dead_letter_examples, budget=cfg.dead_letter_bytes)
         self.converter = Converter(
             load_school_tags(sessions),
             self.tracker,
-            settings.ingest.max_payload_bytes,
+            cfg.max_payload_bytes,
             reject=self.rejects.reject,
+            kinds=load_kinds(sessions),
+            window=Window(int(cfg.max_age_days * 86_400_000), int(cfg.max_future_seconds * 1000)),
+            limits=Limits(
+                cfg.max_series_per_device,
+                cfg.max_fields_per_device,
+                cfg.max_event_types_per_device,
+                cfg.max_new_devices_per_school,
+            ),
         )
         self.acks = AckTracker()
         self.spool = Spool(
@@ -307,11 +329,18 @@ class IngestService:
             try:
                 with self.sessions() as session:
                     self.tracker.flush(session)
-                    self.rejects.flush(session, self.settings.ingest.dead_letter_keep)
+                    self.rejects.flush(
+                        session, self.settings.ingest.dead_letter_keep, final=stopping
+                    )
                 self.acks.settle(held)
                 held = []
+                exceeded = self.converter.budgets.exceeded()
+                if exceeded:
+                    with self.sessions() as session:
+                        open_budget_incidents(session, exceeded)
                 if time.monotonic() >= next_refresh:
                     self.converter.set_schools(load_school_tags(self.sessions))
+                    self.converter.set_kinds(load_kinds(self.sessions))
                     next_refresh = time.monotonic() + refresh
             except Exception:
                 log.exception("registry update failed; will retry")

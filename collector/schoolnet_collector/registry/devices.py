@@ -124,7 +124,9 @@ class DeviceTracker:
             (
                 reports,
                 {
-                    "kind": ex.kind,
+                    # The registry's kind stands (the equipment file's, or the first report's):
+                    # a device cannot make itself a gateway by saying so (ingest/convert.py).
+                    "kind": case((Device.kind == UNKNOWN_KIND, ex.kind), else_=Device.kind),
                     "last_seen": later_seen,
                     "last_seq": ex.last_seq,
                     "interval_seconds": func.coalesce(ex.interval_seconds, Device.interval_seconds),

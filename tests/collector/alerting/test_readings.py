@@ -113,3 +113,61 @@ def test_a_hostile_counter_is_ignored_and_ingest_goes_on():
     assert readings.errors == 1
     readings.observe(TOPIC, _spool_report(11, 10), 10)  # the baseline survived the noise
     assert readings._pending[("lc-test-01", "pc-01", "rise.spool.dropped_total")][0] == 1.0
+
+
+def test_a_reading_postgresql_refuses_does_not_stop_the_others(postgresql_url):
+    """Finding 3: a NUL in a text value or a name longer than the column made every flush
+    fail on PostgreSQL, for good. Now readings are bounded at the boundary, and one the
+    database still refuses is dropped alone."""
+    from datetime import datetime, timezone
+
+    import orjson
+
+    from schoolnet_collector.alerting.readings import LatestReadings
+    from schoolnet_collector.registry.alerting_models import DeviceReading
+    from schoolnet_collector.registry.db import make_engine, migrate, session_factory
+    from schoolnet_collector.registry.models import School
+
+    engine = make_engine(postgresql_url)
+    migrate(engine)
+    sessions = session_factory(engine)
+    at = datetime(2026, 11, 24, 3, 0, tzinfo=timezone.utc)
+    with sessions.begin() as session:
+        session.add(
+            School(
+                id="lc-test-01",
+                name="THCS 1",
+                province="lao-cai",
+                district="bat-xat",
+                level="thcs",
+                updated_at=at,
+            )
+        )
+    readings = LatestReadings()
+    event = {
+        "schema": 1,
+        "school": "lc-test-01",
+        "device": "gw",
+        "kind": "gateway",
+        "seq": 1,
+        "ts": 1764000000000,
+        "events": [
+            {"type": "lan_host_unknown", "data": {"mac": "aa:" * 80, "vendor": "a\x00b"}},
+            {
+                "type": "uplink_changed",
+                "data": {"from_type": "fibre\x00", "to_type": "cellular", "reason": "failover"},
+            },
+        ],
+    }
+    readings.observe("schoolnet/v1/lc-test-01/gw/events", orjson.dumps(event), 1764000000000)
+    readings.note("lc-test-01", "gw", "uplink.up", 1.0, at)
+    readings.note("no-such-school", "gw", "uplink.up", 0.0, at)  # the database refuses it
+    with sessions() as session:
+        assert readings.flush(session) == 3
+        stored = {r.name: r.text_value for r in session.query(DeviceReading)}
+    assert stored["event.uplink_changed"] == "fibre >cellular failover"
+    assert "uplink.up" in stored
+    (mac,) = [n for n in stored if n.startswith("event.lan_host_unknown:")]
+    assert len(mac) == 127 and stored[mac] == "a b"
+    assert readings.dropped == 1 and readings.pending() == 0
+    engine.dispose()

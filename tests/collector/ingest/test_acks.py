@@ -56,7 +56,7 @@ class CollectorProcess(LoggedProcess):
             f'[influx]\nurl = "{influx_url}"\ndatabase = "{database}"\nflush_interval = 0.1\n'
             f'[registry]\nurl = "sqlite:///{tmp_path}/registry.sqlite3"\n'
             f'schools_file = "{write_schools(tmp_path)}"\n'
-            f'[ingest]\ndata_dir = "{tmp_path}/collector-data"\n' + extra
+            f'[ingest]\ndata_dir = "{tmp_path}/collector-data"\nmax_age_days = 3650\n' + extra
         )
         super().__init__(
             "collector",
@@ -109,8 +109,9 @@ def test_collector_killed_with_unstored_messages_loses_none_and_spool_survives(
 def test_rejected_and_store_rejected_messages_are_acked_after_their_dead_letter(
     tmp_path, fresh_mosquitto, influxdb, influx_db_name
 ):
-    """A bad payload and a report InfluxDB refuses (a field's type changed) are dead-lettered
-    once and acknowledged: a collector restarted on the same session does not get them again."""
+    """A bad payload and a report with a field of the wrong type (left out before the write,
+    the report kept) are dead-lettered once and acknowledged: a collector restarted on the
+    same session does not get them again."""
     settings = collector_settings(tmp_path, fresh_mosquitto, influxdb, influx_db_name)
     gw = gateway(fresh_mosquitto)
     with running_collector(settings) as rt:
@@ -121,7 +122,7 @@ def test_rejected_and_store_rejected_messages_are_acked_after_their_dead_letter(
         assert wait_until(
             lambda: rt.ingest.acks.owed == 0 and rt.ingest.acks.acked == 4, timeout=10
         )
-        assert rt.ingest.rejects.counts == {"not_json": 1, "store_rejected": 1}
+        assert rt.ingest.rejects.counts == {"not_json": 1, "wrong_type": 1}
     with running_collector(settings) as again:
         time.sleep(1.5)  # the broker would re-send unacknowledged messages right after CONNACK
         assert (

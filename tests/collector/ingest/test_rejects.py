@@ -31,6 +31,7 @@ def test_dead_letters_wait_for_a_locked_registry_and_their_acks_wait_for_them(
         influxdb,
         influx_db_name,
         registry={"url": f"sqlite:///{registry}?timeout=0.2"},
+        ingest={"dead_letter_examples": 5},
     )
     gw = device_client(fresh_mosquitto, "lc-test-01", "gw-secret-01")
     caplog.set_level(logging.ERROR, logger="schoolnet.ingest")

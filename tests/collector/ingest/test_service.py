@@ -24,7 +24,7 @@ def report(school="lc-test-01", device="pc-01", seq=1, ts=None, **kw):
     samples = [
         Sample("cpu", {"usage_percent": 12.5, "load1": 0}),
         Sample("disk", {"used_bytes": 123456789012, "used_percent": 61.0}, instance="/"),
-        Sample("system", {"hostname_ok": True, "os": 'Ubuntu "22.04"'}),
+        Sample("uplink", {"up": True, "isp": 'Viettel "FTTH"'}),
     ]
     return build_report(
         school,
@@ -61,8 +61,9 @@ def test_report_stored_with_exact_values_and_tags(runtime):
     ]
     cpu = runtime.store.rows('SELECT usage_percent, load1 FROM "cpu"')
     assert cpu == [{"time": ts, "usage_percent": 12.5, "load1": 0.0}]
-    system = runtime.store.rows('SELECT hostname_ok, os FROM "system"')
-    assert system == [{"time": ts, "hostname_ok": True, "os": 'Ubuntu "22.04"'}]
+    # Declared types (ingest/declared.json): a bool field is stored as 1.0, text as text.
+    uplink = runtime.store.rows('SELECT up, isp FROM "uplink"')
+    assert uplink == [{"time": ts, "up": 1.0, "isp": 'Viettel "FTTH"'}]
     rep = runtime.store.rows('SELECT seq, interval_seconds FROM "report"')
     assert rep == [{"time": ts, "seq": 7.0, "interval_seconds": 60.0}]
     pc.loop_stop()

@@ -111,7 +111,8 @@ def test_awkward_tag_and_string_values_round_trip(influxdb, influx_db_name):
     ts = int(time.time() * 1000)
     awkward = ["C:\\", "D:\\data", "/media/usb stick", "a,b=c", "Phòng máy 1"]
     label = 'say "hi" \\ bye'
-    fields = lp.fields_text({"label": label, "used_percent": 5})
+    types = {"label": "text", "used_percent": "number"}
+    fields = lp.fields_text(types, {"label": label, "used_percent": 5}, [], "disk")
     lines = [
         f"disk{lp.tag_set({'device': 'pc-01', 'instance': inst})} {fields} {ts + i}"
         for i, inst in enumerate(awkward)
@@ -123,3 +124,32 @@ def test_awkward_tag_and_string_values_round_trip(influxdb, influx_db_name):
         ["C:/", "D:/data", "/media/usb stick", "a,b=c", "Phòng máy 1"]
     )
     assert {r["label"] for r in rows} == {label}
+
+
+class CountingStore(InfluxStore):
+    """The real store, counting the requests it makes to InfluxDB."""
+
+    requests = 0
+
+    def _write_v1(self, lines, *args):
+        self.requests += 1
+        return super()._write_v1(lines, *args)
+
+
+@pytest.mark.parametrize("bad", [1, 100])
+def test_refused_lines_are_found_from_the_error_not_by_bisection(influxdb, influx_db_name, bad):
+    """Finding 7: one bad line in 5,000 cost ~25 writes by bisection, 100 bad ~1,300. InfluxDB
+    names them (``partial write: field type conflict ... dropped=N``): one write now."""
+    influxdb.create_database(influx_db_name)
+    store = CountingStore(InfluxConfig(url=influxdb.url, database=influx_db_name)).connect()
+    store.write(["m,d=x f=1.0 1764000000000"])
+    store.requests = 0
+    lines = [f"m,d=d{i} f={i}.0 {1764000001000 + i}" for i in range(5000)]
+    for i in range(0, 5000, 5000 // bad):
+        lines[i] = f'm,d=d{i} f="x" {1764000001000 + i}'
+    result = store.write(lines)
+    assert store.requests == 1
+    assert len(result.rejected) == bad and result.written == 5000 - bad
+    assert all('f="x"' in line for line, _ in result.rejected)
+    count = store.rows('SELECT count(f) AS n FROM "m"')[0]["n"]
+    assert count == 1 + 5000 - bad  # every good line stored, no bad one
