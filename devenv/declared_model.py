@@ -32,6 +32,13 @@ SENT_AS_BOOL = frozenset(
         ("netquality", "resolves"),
         ("netquality", "tcp_ok"),
         ("sensors", "power_plugged"),
+    }
+)
+# Yes/no fields the dashboards and the readiness report sum and compare to 1 (``sum("fixed")``,
+# ``WHERE "cellular" = 1``): stored as 1.0 / 0.0 whether the probe sends a bool (the agent) or
+# an int (the simulator, earlier agents), so every school's points can be added up.
+SENT_AS_FLAG = frozenset(
+    {
         ("uplink", "cellular"),
         ("uplink", "failover"),
         ("uplink", "fixed"),
@@ -65,8 +72,12 @@ def _kind(unit: str, where: tuple[str, str] | None = None) -> str:
     if unit == "bool":
         if where in SENT_AS_BOOL:
             return "bool"
+        if where in SENT_AS_FLAG:
+            return "flag"
         if where not in SENT_AS_NUMBER:
-            raise ValueError(f"bool field {where}: add it to SENT_AS_BOOL or SENT_AS_NUMBER")
+            raise ValueError(
+                f"bool field {where}: add it to SENT_AS_BOOL, SENT_AS_FLAG or SENT_AS_NUMBER"
+            )
     return "number"
 
 

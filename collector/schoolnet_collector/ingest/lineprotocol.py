@@ -6,7 +6,9 @@ declared type (model.py) as it is written, in the same loop: a value that cannot
 is left out and noted in ``issues`` as ``wrong_type``, never written. A number field is
 written as a float (``1`` → ``1.0``), a bool field as a boolean; a bool where a number is
 declared, or a number where a bool is, is ``wrong_type``: converting it would store a type the
-field's shard does not hold. A field never changes type between devices or reports.
+field's shard does not hold. A flag field (the uplink's ``fixed``, ``cellular``, ``up``,
+``failover``: dashboards and readiness sum them and compare them to 1) is stored as a float
+whether it comes as ``true`` or ``1``. A field never changes type between devices or reports.
 
 Measurement names, metric field names and inventory keys are restricted by the schema; event
 data keys are not, so they are checked here (``bad_key``): a key is written into the line, and
@@ -19,7 +21,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from schoolnet_collector.ingest.model import BOOL, NUMBER, TEXT, event_data_types, inventory_type
+from schoolnet_collector.ingest.model import (
+    BOOL,
+    FLAG,
+    NUMBER,
+    TEXT,
+    event_data_types,
+    inventory_type,
+)
 
 KEY_RE = re.compile(r"\A[a-z][a-z0-9_]{0,63}\Z")
 MAX_TEXT = 256  # the schema's bound on a string value
@@ -57,6 +66,10 @@ def typed(kind: str, value: Any, limit: int = MAX_TEXT) -> str | None:
             except OverflowError:
                 return None
         return None
+    if kind == FLAG:  # the agent sends True, a simulator or an older agent 1: both are 1.0
+        if t is bool:
+            return "1.0" if value else "0.0"
+        return typed(NUMBER, value, limit)
     if kind == BOOL:
         if t is bool:
             return "true" if value else "false"

@@ -18,6 +18,7 @@ from importlib import resources
 
 NUMBER = "number"  # stored as a float (an int too: 1 → 1.0)
 BOOL = "bool"  # stored as an InfluxDB boolean, as it always was (devenv/declared_model.py)
+FLAG = "flag"  # a yes/no stored as 1.0 / 0.0: dashboards and reports sum and compare it
 TEXT = "text"
 UNDECLARED: dict[str, str] = {}  # every field a number (event data: text)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from hypothesis import given, settings, strategies as st
 
 from schoolnet_collector.ingest import lineprotocol as lp
-from schoolnet_collector.ingest.model import BOOL, NUMBER, event_data_types, metric_types
+from schoolnet_collector.ingest.model import BOOL, FLAG, NUMBER, event_data_types, metric_types
 from schoolnet_collector.ingest.schema_check import check_schema
 from tests.support.lineproto import parse
 
@@ -36,6 +36,8 @@ def expected(kind: str, value: object) -> object:
         return None if isinstance(value, (str, bool)) else float(value)  # type: ignore[arg-type]
     if kind == BOOL:
         return value if isinstance(value, bool) else None
+    if kind == FLAG:
+        return None if isinstance(value, str) else float(value)  # type: ignore[arg-type]
     if isinstance(value, str):
         return lp.string_field(value)[1:-1]
     return str(value)
@@ -143,7 +145,7 @@ def _as_main_wrote(value: object) -> str:
 
 # What the agent sends for each declared type (devenv/declared_model.py: a bool field the
 # probe sends as int(...) is declared a number).
-AGENT_SENDS = {BOOL: True, NUMBER: 1, "text": "x"}
+AGENT_SENDS = {BOOL: True, NUMBER: 1, FLAG: 1, "text": "x"}
 
 
 def test_upgraded_points_fit_the_shards_written_before(influxdb, influx_db_name):
@@ -174,7 +176,8 @@ def test_upgraded_points_fit_the_shards_written_before(influxdb, influx_db_name)
     assert line is not None
     after.append(line)
     assert issues == []
-    assert "up=true" in next(x for x in after if x.startswith("uplink,"))
+    assert "up=1.0" in next(x for x in after if x.startswith("uplink,"))
+    assert "up=true" in next(x for x in after if x.startswith("net,"))
     assert store.write(before).rejected == []
     result = store.write(after)
     assert (result.written, result.rejected) == (len(after), [])

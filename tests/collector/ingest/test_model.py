@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from devenv.declared_model import TARGET, render
-from schoolnet_collector.ingest.model import BOOL, NUMBER, TEXT, inventory_type, metric_types
+from schoolnet_collector.ingest.model import BOOL, FLAG, NUMBER, TEXT, inventory_type, metric_types
 
 
 def test_declared_json_is_current():
@@ -12,7 +12,8 @@ def test_declared_json_is_current():
 
 
 def test_types_follow_the_declarations():
-    assert metric_types("uplink")["isp"] == TEXT and metric_types("uplink")["up"] == BOOL
+    assert metric_types("uplink")["isp"] == TEXT and metric_types("uplink")["up"] == FLAG
+    assert metric_types("net")["up"] == BOOL
     # a bool the probe sends as int(...) was always stored as a float, and stays one
     assert metric_types("projector")["power_on"] == NUMBER
     assert inventory_type("pjlink_class") == NUMBER
