@@ -64,13 +64,9 @@ class School(Base):
     # The province as the old plans name it (a merged Sở answers for two or three); None: the
     # same as ``province``.
     legacy_province: Mapped[str | None] = mapped_column(String(63), nullable=True, index=True)
-    # None: "chưa gán xã" (unassigned), counted as such, never dropped.
-    commune: Mapped[str | None] = mapped_column(
-        String(63),
-        ForeignKey("units.code", ondelete="RESTRICT", name="fk_schools_commune_units"),
-        nullable=True,
-        index=True,
-    )
+    # A commune's ``Unit.code``; None: "chưa gán xã" (unassigned), counted as such, never
+    # dropped. No foreign key (see migration 0008): the school import checks it.
+    commune: Mapped[str | None] = mapped_column(String(63), nullable=True, index=True)
     # "commune" or "province" where the school's level does not decide it (TH&THCS, THCS&THPT);
     # None: derived from the level (``registry.units.managing_body``).
     managing_body_override: Mapped[str | None] = mapped_column(String(16), nullable=True)

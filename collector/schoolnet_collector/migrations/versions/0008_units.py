@@ -15,6 +15,10 @@ down_revision = "0007"
 branch_labels = None
 depends_on = None
 
+COLUMNS = (("legacy_province", 63), ("commune", 63), ("managing_body_override", 16))
+"""The schools' new columns, frozen here. ``commune`` has no foreign key: SQLite adds one only
+by copying the table, and the import checks every commune against ``units`` itself."""
+
 
 def upgrade() -> None:
     op.create_table(
@@ -33,34 +37,28 @@ def upgrade() -> None:
         sa.Column("valid_to", sa.Date, nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     )
-    with op.batch_alter_table("schools") as batch:
-        batch.drop_index("ix_schools_district")
-        batch.alter_column("district", new_column_name="legacy_district")
-    with op.batch_alter_table("schools") as batch:
-        batch.create_index("ix_schools_legacy_district", ["legacy_district"])
-        batch.add_column(sa.Column("legacy_province", sa.String(63), nullable=True))
-        batch.create_index("ix_schools_legacy_province", ["legacy_province"])
-        batch.add_column(sa.Column("commune", sa.String(63), nullable=True))
-        batch.create_index("ix_schools_commune", ["commune"])
-        batch.create_foreign_key(
-            "fk_schools_commune_units", "units", ["commune"], ["code"], ondelete="RESTRICT"
-        )
-        batch.add_column(sa.Column("managing_body_override", sa.String(16), nullable=True))
+    # Plain ALTER TABLE on both back-ends, never SQLite's batch copy: dropping the old copy of
+    # ``schools`` would cascade to every device and incident that refers to it.
+    op.drop_index("ix_schools_district", table_name="schools")
+    op.execute("ALTER TABLE schools RENAME COLUMN district TO legacy_district")
+    op.create_index("ix_schools_legacy_district", "schools", ["legacy_district"])
+    for column, width in COLUMNS:
+        op.execute(f"ALTER TABLE schools ADD COLUMN {column} VARCHAR({width})")
+    op.create_index("ix_schools_legacy_province", "schools", ["legacy_province"])
+    op.create_index("ix_schools_commune", "schools", ["commune"])
     # Every school's plan today is its own province's: the old plan's area is where it was.
     op.execute("UPDATE schools SET legacy_province = province")
 
 
 def downgrade() -> None:
     """The units and the schools' communes are lost; the district comes back as it was."""
-    with op.batch_alter_table("schools") as batch:
-        batch.drop_column("managing_body_override")
-        batch.drop_constraint("fk_schools_commune_units", type_="foreignkey")
-        batch.drop_index("ix_schools_commune")
-        batch.drop_column("commune")
-        batch.drop_index("ix_schools_legacy_province")
-        batch.drop_column("legacy_province")
-        batch.drop_index("ix_schools_legacy_district")
-        batch.alter_column("legacy_district", new_column_name="district")
-    with op.batch_alter_table("schools") as batch:
-        batch.create_index("ix_schools_district", ["district"])
+    op.drop_index("ix_schools_commune", table_name="schools")
+    op.drop_index("ix_schools_legacy_province", table_name="schools")
+    for column, _width in COLUMNS:
+        op.execute(f"ALTER TABLE schools DROP COLUMN {column}")
+    op.drop_index("ix_schools_legacy_district", table_name="schools")
+    op.execute("ALTER TABLE schools RENAME COLUMN legacy_district TO district")
+    op.create_index("ix_schools_district", "schools", ["district"])
+    # SQLite empties a dropped table row by row: a child's RESTRICT on its parent would stop it.
+    op.execute("UPDATE units SET parent = NULL")
     op.drop_table("units")
