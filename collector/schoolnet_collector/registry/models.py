@@ -59,7 +59,7 @@ class School(Base):
     # ``district`` stays as a synonym so the reports, scopes and tags that group by it keep
     # working until they move to communes.
     legacy_district: Mapped[str] = mapped_column(String(63), index=True)
-    district = synonym("legacy_district")
+    district: Mapped[str] = synonym("legacy_district")
     level: Mapped[str] = mapped_column(String(32), index=True)
     # The province as the old plans name it (a merged Sở answers for two or three); None: the
     # same as ``province``.

@@ -42,7 +42,10 @@ def _cell(row: dict[str, Any], key: str) -> str:
 
 
 def check_placement(
-    row: dict[str, Any], known_communes: set[str], seen: dict[str, tuple[int, str | None]], line: int
+    row: dict[str, Any],
+    known_communes: set[str],
+    seen: dict[str, tuple[int, str | None]],
+    line: int,
 ) -> Placement | str:
     """The row's placement, or ``"column: reason"`` for its first wrong cell."""
     commune = _cell(row, "commune") or None

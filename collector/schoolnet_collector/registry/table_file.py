@@ -100,7 +100,7 @@ def read_table(
     for number, raw in enumerate(rows[1:], start=2):
         if not any(raw):
             continue
-        row = {field: "" for field in columns.values()}
+        row = dict.fromkeys(columns.values(), "")
         for i, field in columns.items():
             if i < len(raw):
                 row[field] = raw[i]

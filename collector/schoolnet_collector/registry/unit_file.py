@@ -75,9 +75,7 @@ def _code(row: Row, column: str) -> str | None:
     if not value:
         return None
     if not ID_RE.match(value):
-        raise RowError(
-            column, f"{value!r} must be lowercase letters, digits, '-' or '_' (max 63)"
-        )
+        raise RowError(column, f"{value!r} must be lowercase letters, digits, '-' or '_' (max 63)")
     return value
 
 

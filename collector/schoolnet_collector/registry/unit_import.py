@@ -70,7 +70,8 @@ def plan_units(session: Session, path: Path) -> UnitPlan:
             old = known.get(unit.code)
             if old is not None and old.name != unit.name:
                 raise RowError(
-                    "code", f"{unit.code!r} is already {old.name!r} in the registry, not {unit.name!r}"
+                    "code",
+                    f"{unit.code!r} is already {old.name!r} in the registry, not {unit.name!r}",
                 )
         except RowError as exc:
             plan.errors.append(f"{name}:{number}: {exc.column}: {exc}")

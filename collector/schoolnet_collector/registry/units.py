@@ -22,11 +22,11 @@ LEGACY_PROVINCE_TYPES = ("tinh_cu",)
 UNIT_TYPES = PROVINCE_TYPES + COMMUNE_TYPES + LEGACY_DISTRICT_TYPES + LEGACY_PROVINCE_TYPES
 
 PARENT_TYPES: dict[str, tuple[str, ...]] = {
-    **{t: () for t in PROVINCE_TYPES},
-    **{t: PROVINCE_TYPES for t in COMMUNE_TYPES},
-    **{t: LEGACY_PROVINCE_TYPES for t in LEGACY_DISTRICT_TYPES},
+    **dict.fromkeys(PROVINCE_TYPES, ()),
+    **dict.fromkeys(COMMUNE_TYPES, PROVINCE_TYPES),
+    **dict.fromkeys(LEGACY_DISTRICT_TYPES, LEGACY_PROVINCE_TYPES),
     # An old province may name the province it was merged into; it need not.
-    **{t: PROVINCE_TYPES for t in LEGACY_PROVINCE_TYPES},
+    **dict.fromkeys(LEGACY_PROVINCE_TYPES, PROVINCE_TYPES),
 }
 """The types a unit's parent may have; () means it has none. A district sits under its old
 province, never under today's: that is how an old plan's area is found."""

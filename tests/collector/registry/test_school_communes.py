@@ -69,8 +69,10 @@ def test_a_file_with_communes_is_all_or_nothing(engine, tmp_path):
     assert result.errors == [
         "schools.csv:6: commune: '99999' is not a commune in the registry (run 'units import' first)",
         "schools.csv:7: commune: school 'lc-th-01' is in two communes (08044 at line 2, 08050 here)",
-        "schools.csv:8: managing_body: level 'lien_cap' has no managing-body rule; "
-        "say commune or province in this column",
+        (
+            "schools.csv:8: managing_body: level 'lien_cap' has no managing-body rule; "
+            "say commune or province in this column"
+        ),
         "schools.csv:9: managing_body: 'district' is not one of commune, province",
         "schools.csv:10: commune: 'lao-cai' is not a commune in the registry (run 'units import' first)",
         "schools.csv:11: commune: '=1+1' is not a unit code",

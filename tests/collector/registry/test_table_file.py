@@ -40,7 +40,13 @@ def test_xlsx_first_sheet_with_numbers_and_dates_as_excel_types(tmp_path):
     rows = read_table(path, ALIASES, REQUIRED)
     assert rows[0] == (
         2,
-        {"code": "lao-cai", "name": "Tỉnh Lào Cai", "type": "Tỉnh", "parent": "", "valid_from": "2025-07-01"},
+        {
+            "code": "lao-cai",
+            "name": "Tỉnh Lào Cai",
+            "type": "Tỉnh",
+            "parent": "",
+            "valid_from": "2025-07-01",
+        },
     )
     assert rows[1][1]["code"] == "8044"  # a number typed in a code cell, without ".0"
 

@@ -63,7 +63,10 @@ def test_the_dry_run_diff_names_new_and_changed_units(engine, tmp_path):
     plan, _ = _plan(engine, tmp_path, UNITS_CSV_VI)  # Vietnamese headers, BOM, dd/mm/yyyy
     assert plan.errors == [] and plan.added == []
     assert plan.diff_lines() == []  # the same units in other words: nothing to change
-    moved = UNITS_CSV.replace("08050,Phường Sa Pa,phuong,lao-cai,2025-07-01,", "08050,Phường Sa Pa,xa,lao-cai,2025-07-01,2026-12-31")
+    moved = UNITS_CSV.replace(
+        "08050,Phường Sa Pa,phuong,lao-cai,2025-07-01,",
+        "08050,Phường Sa Pa,xa,lao-cai,2025-07-01,2026-12-31",
+    )
     plan, _ = _plan(engine, tmp_path, moved + "08099,Xã Mới,xã,lao-cai,,\n")
     assert plan.diff_lines() == [
         "+ 08099 'Xã Mới' xa in lao-cai",
@@ -79,25 +82,52 @@ GOOD = "code,name,type,parent,valid_from,valid_to\nlao-cai,Tỉnh Lào Cai,tinh,
 @pytest.mark.parametrize(
     "rows,expected",
     [
-        ("x1,=HYPERLINK(1),xa,lao-cai\n", "units.csv:4: name: '=HYPERLINK(1)' looks like a spreadsheet formula"),
+        (
+            "x1,=HYPERLINK(1),xa,lao-cai\n",
+            "units.csv:4: name: '=HYPERLINK(1)' looks like a spreadsheet formula",
+        ),
         ("x1,+1-1,xa,lao-cai\n", "units.csv:4: name: '+1-1' looks like a spreadsheet formula"),
         ("@sum,Xã,xa,lao-cai\n", "units.csv:4: code: '@sum' looks like a spreadsheet formula"),
-        ("\"x1\nx2\",Xã,xa,lao-cai\n", "units.csv:4: code: 'x1\\nx2' contains a line break or control character"),
-        ("x1,\"Xã\rBát\",xa,lao-cai\n", "units.csv:4: name: 'Xã\\nBát' contains a line break"),
+        (
+            '"x1\nx2",Xã,xa,lao-cai\n',
+            "units.csv:4: code: 'x1\\nx2' contains a line break or control character",
+        ),
+        ('x1,"Xã\rBát",xa,lao-cai\n', "units.csv:4: name: 'Xã\\nBát' contains a line break"),
         ("X 1,Xã,xa,lao-cai\n", "units.csv:4: code: 'X 1' must be lowercase letters"),
         (",Xã,xa,lao-cai\n", "units.csv:4: code: is empty"),
         ("x1,,xa,lao-cai\n", "units.csv:4: name: is empty"),
         ("x1,Xã,village,lao-cai\n", "units.csv:4: type: 'village' is not one of tinh"),
         ("x1,Xã,xa,lao-cai\nx1,Xã,xa,lao-cai\n", "units.csv:5: code: 'x1' appears twice (row 4)"),
-        ("x1,Xã A,xa,lao-cai\nx1,Xã B,xa,lao-cai\n", "units.csv:5: code: 'x1' reused with another name (row 4)"),
-        ("x1,Xã,xa,ha-giang\n", "units.csv:4: parent: 'ha-giang' is neither in the file nor in the registry"),
-        ("x1,Xã,xa,\n", "units.csv:4: parent: a unit of type xa needs a parent of type tinh or thanh_pho"),
+        (
+            "x1,Xã A,xa,lao-cai\nx1,Xã B,xa,lao-cai\n",
+            "units.csv:5: code: 'x1' reused with another name (row 4)",
+        ),
+        (
+            "x1,Xã,xa,ha-giang\n",
+            "units.csv:4: parent: 'ha-giang' is neither in the file nor in the registry",
+        ),
+        (
+            "x1,Xã,xa,\n",
+            "units.csv:4: parent: a unit of type xa needs a parent of type tinh or thanh_pho",
+        ),
         ("x1,Xã,xa,x1\n", "units.csv:4: parent: 'x1' cannot be its own parent"),
-        ("c1,C1,tinh_cu,c2\nc2,C2,tinh_cu,c1\n", "units.csv:4: parent: parents form a cycle: c1 -> c2 -> c1"),
-        ("h1,H1,huyen,lao-cai\n", "units.csv:4: parent: 'lao-cai' is of type tinh; a huyen sits in a tinh_cu"),
-        ("p2,P2,tinh,lao-cai\n", "units.csv:4: parent: a unit of type tinh has no parent (found 'lao-cai')"),
+        (
+            "c1,C1,tinh_cu,c2\nc2,C2,tinh_cu,c1\n",
+            "units.csv:4: parent: parents form a cycle: c1 -> c2 -> c1",
+        ),
+        (
+            "h1,H1,huyen,lao-cai\n",
+            "units.csv:4: parent: 'lao-cai' is of type tinh; a huyen sits in a tinh_cu",
+        ),
+        (
+            "p2,P2,tinh,lao-cai\n",
+            "units.csv:4: parent: a unit of type tinh has no parent (found 'lao-cai')",
+        ),
         ("x1,Xã,xa,lao-cai,31/02/2025\n", "units.csv:4: valid_from: '31/02/2025' is not a date"),
-        ("x1,Xã,xa,lao-cai,2025-07-01,2025-06-30\n", "units.csv:4: valid_to: 2025-06-30 is before valid_from 2025-07-01"),
+        (
+            "x1,Xã,xa,lao-cai,2025-07-01,2025-06-30\n",
+            "units.csv:4: valid_to: 2025-06-30 is before valid_from 2025-07-01",
+        ),
     ],
 )
 def test_each_bad_row_is_named_and_nothing_is_applied(one_engine, tmp_path, rows, expected):
