@@ -58,6 +58,7 @@ def _chain_problem(code: str, parents: dict[str, str | None]) -> str | None:
 def plan_units(session: Session, path: Path) -> UnitPlan:
     """Check the whole file against itself and the registry; nothing is written."""
     plan, name = UnitPlan(), Path(path).name
+    wrong: list[tuple[int, str]] = []  # (row, message): reported in the file's order
     known = {u.code: u for u in session.scalars(select(Unit))}
     rows: dict[str, tuple[int, UnitRow]] = {}
     for number, raw in read_table(Path(path), ALIASES, REQUIRED):
@@ -74,7 +75,7 @@ def plan_units(session: Session, path: Path) -> UnitPlan:
                     f"{unit.code!r} is already {old.name!r} in the registry, not {unit.name!r}",
                 )
         except RowError as exc:
-            plan.errors.append(f"{name}:{number}: {exc.column}: {exc}")
+            wrong.append((number, f"{name}:{number}: {exc.column}: {exc}"))
             continue
         rows[unit.code] = (number, unit)
     types = {c: u.type for c, u in known.items()} | {c: u.type for c, (_, u) in rows.items()}
@@ -82,9 +83,9 @@ def plan_units(session: Session, path: Path) -> UnitPlan:
     for number, unit in rows.values():
         problem = _parent_problem(unit, types, parents)
         if problem:
-            plan.errors.append(f"{name}:{number}: parent: {problem}")
-    if plan.errors:
-        plan.errors.sort(key=lambda e: int(e.split(":", 2)[1]))  # in the file's order
+            wrong.append((number, f"{name}:{number}: parent: {problem}"))
+    if wrong:
+        plan.errors = [message for _, message in sorted(wrong)]
         return plan
     for _number, unit in rows.values():
         plan.rows.append(unit)
