@@ -23,6 +23,7 @@ from schoolnet_collector.commands import (
     run as run_cmd,
     schools as schools_cmd,
     token as token_cmd,
+    units as units_cmd,
 )
 from schoolnet_collector.simulator import cli as simulate_cmd
 
@@ -40,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run_cmd.register(sub)
     schools_cmd.register(sub)
+    units_cmd.register(sub)
     devices_cmd.register(sub)
     report_cmd.register(sub)
     token_cmd.register(sub)
