@@ -31,7 +31,7 @@ from schoolnet_agent.protocol import PayloadError
 from schoolnet_collector.core.config import Settings
 from schoolnet_collector.ingest.acks import AckTracker, Receipt
 from schoolnet_collector.ingest.checkpoint import Checkpoint
-from schoolnet_collector.ingest.convert import Converter, SchoolTags
+from schoolnet_collector.ingest.convert import Accepted, Converter, SchoolTags
 from schoolnet_collector.ingest.inbox import Inbound, Inbox
 from schoolnet_collector.ingest.rejects import RejectLog
 from schoolnet_collector.ingest.spool import Spool, SpoolError, spool_path
@@ -60,6 +60,8 @@ def load_school_tags(sessions: sessionmaker[Session]) -> dict[str, SchoolTags]:
 class IngestService:
     # Called with (topic, payload, received_ms) for each accepted message; never raises.
     readings_hook: Callable[[str, bytes, int], None] | None = None
+    # Called with (topic, the batch's accepted reports, received_ms) for each batch message.
+    batch_readings_hook: Callable[[str, Accepted, int], None] | None = None
 
     def __init__(
         self,
@@ -168,9 +170,14 @@ class IngestService:
     def handle(self, msg: Inbound) -> list[str]:
         """The message's lines; a rejected message is recorded and yields none."""
         try:
-            lines = self.converter.convert(msg.topic, msg.payload, msg.received_ms, msg.retained)
+            accepted: Accepted = []
+            lines = self.converter.convert(
+                msg.topic, msg.payload, msg.received_ms, msg.retained, accepted
+            )
             if self.readings_hook is not None:  # alert rules' newest values (alerting/readings.py)
                 self.readings_hook(msg.topic, msg.payload, msg.received_ms)
+            if accepted and self.batch_readings_hook is not None:
+                self.batch_readings_hook(msg.topic, accepted, msg.received_ms)
             return lines
         except PayloadError as exc:
             self.rejects.reject(msg.topic, msg.payload, exc.reason, exc.detail)
