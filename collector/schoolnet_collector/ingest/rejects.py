@@ -37,6 +37,7 @@ class Rejected:
 class RejectLog:
     def __init__(self, log_every: float = LOG_EVERY_SECONDS) -> None:
         self.counts: Counter[str] = Counter()
+        self.stored: Counter[str] = Counter()  # dead letters committed, by reason
         self._last_logged: dict[tuple[str, str], float] = {}
         self._suppressed: Counter[tuple[str, str]] = Counter()
         self._pending: list[Rejected] = []
@@ -94,6 +95,7 @@ class RejectLog:
                 raise
             with self._lock:
                 del self._pending[: len(batch)]
+                self.stored.update(r.reason for r in batch)
         return len(batch)
 
     def pending(self) -> int:

@@ -24,6 +24,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 
+from prometheus_client import Histogram
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -47,6 +48,7 @@ Converted = tuple[list[str], Receipt]
 BATCH = 500  # messages a converting thread takes at once
 UNSPOOL_BATCHES = 20  # spooled batches written back between two looks at the incoming queue
 MAX_RETRY_DELAY = 10.0  # seconds between attempts to reach InfluxDB again
+WRITE_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 
 def load_school_tags(sessions: sessionmaker[Session]) -> dict[str, SchoolTags]:
@@ -94,6 +96,14 @@ class IngestService:
         self.checkpoint = Checkpoint(self.spool, settings.mqtt.receive_maximum, clock=clock)
         self.subscriber = Subscriber(settings.mqtt, self.inbox, self.acks, self.checkpoint)
         self.stats: Counter[str] = Counter()
+        self.intake: Counter[str] = Counter()  # accepted messages by channel (a fixed five)
+        # Observed once per write of a whole batch, never per message (``/metrics``).
+        self.write_seconds = Histogram(
+            "schoolnet_ingest_write_seconds",
+            "Time one batch of lines took to write to InfluxDB (or to fail)",
+            buckets=WRITE_BUCKETS,
+            registry=None,
+        )
         self._stats_lock = threading.Lock()
         self.last_write_error: str | None = None
         # Receipts of messages whose dead letter must be committed before they are acked.
@@ -155,7 +165,10 @@ class IngestService:
                 self._hold_until_dead_lettered(
                     [self.acks.receipt([m for m in batch if m.rejected])]
                 )
-            self.count("accepted", len(kept))
+            channels = Counter([m.topic[m.topic.rfind("/") + 1 :] for m in kept])
+            with self._stats_lock:
+                self.stats["accepted"] += len(kept)
+                self.intake.update(channels)
             if kept:
                 self.lines.put((lines, self.acks.receipt(kept)))
 
@@ -216,7 +229,7 @@ class IngestService:
         """InfluxDB if nothing is spooled ahead of these lines, else (or if it fails) the spool."""
         if not self.spool:
             try:
-                result = self.store.write(lines)
+                result = self._timed_write(lines)
             except StorageError as exc:
                 self._write_failed(exc)
             else:
@@ -257,7 +270,7 @@ class IngestService:
             self._unspool()
             if not self.spool:  # InfluxDB took the whole spool back: try it with these too
                 try:
-                    result = self.store.write(lines)
+                    result = self._timed_write(lines)
                 except StorageError as exc:
                     self._write_failed(exc)
                 else:
@@ -273,13 +286,17 @@ class IngestService:
                 return
             batch_id, lines = oldest
             try:
-                result = self.store.write(lines)
+                result = self._timed_write(lines)
             except StorageError as exc:
                 self._write_failed(exc)
                 return
             self._written(result, [])
             self.spool.remove(batch_id)
             self.count("lines_unspooled", len(lines))
+
+    def _timed_write(self, lines: list[str]) -> WriteResult:
+        with self.write_seconds.time():
+            return self.store.write(lines)
 
     def _write_failed(self, exc: StorageError) -> None:
         if self.last_write_error is None:
