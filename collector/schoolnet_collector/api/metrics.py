@@ -56,8 +56,7 @@ class RuntimeCollector(Collector):
         ingest = self.runtime.ingest
         if ingest is None:  # ``run --no-ingest``: the API alone
             return
-        with ingest._stats_lock:
-            stats, intake = dict(ingest.stats), dict(ingest.intake)
+        stats, intake = ingest.counters()
         yield _counter(
             "schoolnet_ingest_messages",
             "Messages accepted from the broker, by channel",

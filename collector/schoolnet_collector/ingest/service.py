@@ -355,6 +355,11 @@ class IngestService:
         return min(times, default=None)
 
     # -- introspection ----------------------------------------------------------------------
+    def counters(self) -> tuple[dict[str, int], dict[str, int]]:
+        """Copies of the stats and of the intake by channel, taken together (``/metrics``)."""
+        with self._stats_lock:
+            return dict(self.stats), dict(self.intake)
+
     def snapshot(self) -> dict[str, object]:
         return {
             "accepted": self.stats["accepted"],

@@ -5,26 +5,21 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 
 from schoolnet_collector.core.logformat import JsonFormatter
 
 
 def record(msg: str, *args: object, exc: bool = False, **extra: object) -> logging.LogRecord:
     logger = logging.getLogger("schoolnet.test")
-    try:
-        if exc:
+    info = None
+    if exc:
+        try:
             raise ValueError("bad cell")
-    except ValueError:
-        return logger.makeRecord(
-            logger.name, logging.ERROR, __file__, 1, msg, args, _exc_info(), extra=extra
-        )
-    return logger.makeRecord(logger.name, logging.INFO, __file__, 1, msg, args, None, extra=extra)
-
-
-def _exc_info():
-    import sys
-
-    return sys.exc_info()
+        except ValueError:
+            info = sys.exc_info()
+    level = logging.ERROR if exc else logging.INFO
+    return logger.makeRecord(logger.name, level, __file__, 1, msg, args, info, extra=extra)
 
 
 def test_a_record_is_one_json_line_with_its_extra_fields():
