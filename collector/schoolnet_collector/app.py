@@ -17,6 +17,7 @@ from schoolnet_collector.api.routes import (
     health,
     incidents,
     maintenance,
+    metrics,
     procurement,
     readiness,
     reports,
@@ -35,6 +36,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     )
     app.state.runtime = runtime
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(schools.router)
     app.include_router(dead_letters.router)
     app.include_router(districts.router)

@@ -9,7 +9,6 @@ arguments) print one clear message and exit 2, never a traceback.
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 
 if sys.version_info < (3, 11):  # the agent runs on 3.10; the collector does not
@@ -23,7 +22,9 @@ from schoolnet_collector.commands import (
     run as run_cmd,
     schools as schools_cmd,
     token as token_cmd,
+    units as units_cmd,
 )
+from schoolnet_collector.core import logformat
 from schoolnet_collector.simulator import cli as simulate_cmd
 
 
@@ -40,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run_cmd.register(sub)
     schools_cmd.register(sub)
+    units_cmd.register(sub)
     devices_cmd.register(sub)
     report_cmd.register(sub)
     token_cmd.register(sub)
@@ -51,9 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logformat.configure(args.log_level, getattr(args, "log_format", "text"))
     try:
         status: int = args.func(args)  # the command's run function (set_defaults(func=...))
         return status

@@ -94,6 +94,7 @@ class Runtime:
         ingest = IngestService(self.settings, self.store, self.sessions)
         if self.readings is not None:
             ingest.readings_hook = self.readings.observe
+            ingest.batch_readings_hook = self.readings.observe_reports
         self.ingest = ingest.start()
         return self.ingest
 

@@ -28,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
+from prometheus_client import Histogram
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -185,6 +186,13 @@ class AlertService:
         self.evaluator = evaluator
         self.readings = readings
         self.last: PassResult | None = None
+        self.pass_seconds = Histogram(  # ``/metrics``: one observation per pass
+            "schoolnet_rules_evaluation_seconds",
+            "Time one pass of the alert rules over the whole registry took",
+            buckets=(0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
+            registry=None,
+        )
+        self.failures = 0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -212,7 +220,9 @@ class AlertService:
                 if time.monotonic() >= next_pass:
                     next_pass = time.monotonic() + every
                     self.last = self.evaluator.evaluate()
+                    self.pass_seconds.observe(self.last.seconds)
             except Exception:
+                self.failures += 1
                 log.exception("alert evaluation failed; will retry")
             if self._stop.wait(1.0):
                 return

@@ -18,12 +18,22 @@ This collector remembers each device's last value and stores a rise as
 a start only sets the baseline, and a counter that goes down (a new spool) sets it again. A
 counter that reads 0 is recognised in the bytes (``"dropped_total":0``) without parsing, so
 every report carrying one costs a byte search, not a parse.
+
+**Every channel, each reading at its own time.** A metered gateway (3G) sends its reports late,
+several at once, on the ``batch`` channel; ingest hands the reports it accepted from a batch to
+``observe_reports``, which notes each exactly as a lone report, at the time the report says it
+was taken (``ts``, never later than its arrival: a device's clock must not make a reading
+newer than it is). A live report is noted at its arrival, as is everything from a device whose
+clock may be wrong; a lone report marked ``backfill`` is late too and is noted at its ``ts``.
+The newest reading of a field wins, here and in the registry's upsert, so a late item never
+overwrites a newer reading, and a counter value older than the last one seen is no rise.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import Any
 
@@ -83,7 +93,8 @@ class LatestReadings:
         self.errors = 0
         names = declared_counters() if counters is None else counters
         self.counters = tuple(Counter(n) for n in names)
-        self._last: dict[tuple[str, str, str], float] = {}  # a counter's last value per device
+        # a counter's last value per device, and when it was taken (ms)
+        self._last: dict[tuple[str, str, str], tuple[float, int]] = {}
         self.dropped = 0  # readings the registry refused (flush)
 
     # -- ingest side ------------------------------------------------------------------------
@@ -97,6 +108,21 @@ class LatestReadings:
             if self.errors <= 10:
                 log.exception("could not note readings from %s", topic)
 
+    def observe_reports(
+        self, topic: str, reports: Iterable[tuple[str, dict[str, Any]]], received_ms: int
+    ) -> None:
+        """Note the watched fields of the reports ingest accepted from one ``batch`` message
+        (``(channel, report)``, oldest first), each at its own ``ts``. Never raises."""
+        try:
+            _, _, school, device, _ = topic.split("/")
+            for channel, report in reports:
+                at = _taken_ms(report, received_ms)
+                self._note(school, device, channel, report, at, list(self.counters))
+        except Exception:
+            self.errors += 1
+            if self.errors <= 10:
+                log.exception("could not note readings from a batch on %s", topic)
+
     def _observe(self, topic: str, payload: bytes, received_ms: int) -> None:
         # The topic was checked by the converter already: schoolnet/v1/<school>/<device>/<channel>.
         _, _, school, device, channel = topic.split("/")
@@ -109,20 +135,37 @@ class LatestReadings:
             marks = (b'"smart_failed_count"',)
         else:
             return
-        counted = self._counters_to_read(school, device, payload) if channel == TELEMETRY else []
+        counted = (
+            self._counters_to_read(school, device, payload, received_ms)
+            if channel == TELEMETRY
+            else []
+        )
         if not counted and not any(m in payload for m in marks):
             return
         report = orjson.loads(payload)
+        at = _taken_ms(report, received_ms) if report.get("backfill") is True else received_ms
+        self._note(school, device, channel, report, at, counted)
+
+    def _note(
+        self,
+        school: str,
+        device: str,
+        channel: str,
+        report: dict[str, Any],
+        at: int,
+        counted: list[Counter],
+    ) -> None:
+        """Keep the watched fields of one parsed report, taken at ``at`` (ms)."""
         found: list[tuple[str, float | None, str | None]] = []
         if channel == TELEMETRY:
             for metric in report.get("metrics", ()):
                 if metric.get("name") in _WATCHED_METRICS:
                     found += _metric_readings(metric)
-            found += self._rises(school, device, report, counted)
+            found += self._rises(school, device, report, counted, at)
         elif channel == EVENTS:
             for event in report.get("events", ()):
                 found += _event_readings(event)
-        else:
+        elif channel == INVENTORY:
             value = report.get("inventory", {}).get("smart_failed_count")
             if isinstance(value, (int, float)):
                 found.append(("inventory.smart_failed_count", float(value), None))
@@ -131,10 +174,10 @@ class LatestReadings:
                 for name, value, text in map(_bounded, found):
                     key = (school, device, name)
                     old = self._pending.get(key)
-                    if old is None or old[2] <= received_ms:
-                        self._pending[key] = (value, text, received_ms)
+                    if old is None or old[2] <= at:
+                        self._pending[key] = (value, text, at)
 
-    def _counters_to_read(self, school: str, device: str, payload: bytes) -> list[Counter]:
+    def _counters_to_read(self, school: str, device: str, payload: bytes, at: int) -> list[Counter]:
         """The counters this report carries with a value other than 0 (a 0 is noted here)."""
         out = []
         for c in self.counters:
@@ -142,13 +185,27 @@ class LatestReadings:
                 continue
             if c.is_zero(payload):
                 with self._lock:
-                    self._last[(school, device, c.name)] = 0.0
+                    self._set_last((school, device, c.name), 0.0, at)
             else:
                 out.append(c)
         return out
 
+    def _set_last(self, key: tuple[str, str, str], value: float, at: int) -> float | None:
+        """Remember a counter's value; the one before, or None (none yet, or this one is older
+        than the last one seen: a late value says nothing about a rise). Under the lock."""
+        last = self._last.get(key)
+        if last is not None and at < last[1]:
+            return None
+        self._last[key] = (value, at)
+        return None if last is None else last[0]
+
     def _rises(
-        self, school: str, device: str, report: dict[str, Any], counted: list[Counter]
+        self,
+        school: str,
+        device: str,
+        report: dict[str, Any],
+        counted: list[Counter],
+        at: int,
     ) -> list[Reading]:
         out: list[Reading] = []
         for c in counted:
@@ -163,8 +220,7 @@ class LatestReadings:
             if value is None:
                 continue
             with self._lock:
-                last = self._last.get((school, device, c.name))
-                self._last[(school, device, c.name)] = value
+                last = self._set_last((school, device, c.name), value, at)
             if last is not None and value > last:
                 out.append((f"rise.{c.name}", value - last, None))
         return out
@@ -263,6 +319,14 @@ def _count(value: object) -> float | None:
     """A counter's value: a JSON number only (a boolean is no count, and must not reset the
     baseline)."""
     return None if isinstance(value, bool) else _number(value)
+
+
+def _taken_ms(report: dict[str, Any], received_ms: int) -> int:
+    """When a late report says it was taken: its ``ts``, but never after it arrived."""
+    ts = report.get("ts")
+    if isinstance(ts, int) and not isinstance(ts, bool):
+        return min(ts, received_ms)
+    return received_ms
 
 
 def _number(value: object) -> float | None:

@@ -29,6 +29,13 @@ def register(sub: Subcommands) -> None:
     )
     p.add_argument("--no-ingest", action="store_true", help="API only")
     p.add_argument(
+        "--log-format",
+        choices=["text", "json"],
+        default="text",
+        help="json: one JSON object a line (time, level, logger, message, extra fields) for "
+        "journald, Loki or Vector; default: text",
+    )
+    p.add_argument(
         "--instance",
         metavar="ID",
         type=_instance_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import TYPE_CHECKING
 
 from schoolnet_collector.commands.common import (
@@ -34,6 +35,11 @@ def run_import(args: argparse.Namespace) -> int:
             result = import_schools(session, args.file)
     except SchoolFileError as exc:
         return fail(str(exc))
+    if result.all_or_nothing and result.errors:
+        for problem in result.errors:
+            print(f"error {problem}", file=sys.stderr)
+        print(f"nothing imported: {len(result.errors)} rows wrong (the file has a commune column)")
+        return 1
     return finish_import(
         result.errors, f"imported {result.imported} schools ({len(result.errors)} rows skipped)"
     )

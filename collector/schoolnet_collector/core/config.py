@@ -6,6 +6,7 @@ wrong key (``influx.batch_size: Input should be greater than 0``) for ``schoolne
 
 from __future__ import annotations
 
+from ipaddress import ip_network
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -15,6 +16,8 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    IPvAnyNetwork,
+    SecretStr,
     ValidationError,
     create_model,
     field_validator,
@@ -148,10 +151,30 @@ def default_report_limits() -> dict[RoleName, ReportLimit]:
     }
 
 
+PRIVATE_NETWORKS = ["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]
+
+
+class MetricsConfig(Strict):
+    """``[api.metrics]``: who may scrape ``/metrics``. It shows counts only (no school, device,
+    address or person), so it takes no API token; it is still not for the internet, hence the
+    address list, and a shared scrape token for when the port is reachable from further away
+    (Prometheus sends it with ``authorization: {credentials: ...}``)."""
+
+    enabled: bool = True
+    allow_from: list[IPvAnyNetwork] = Field(
+        default_factory=lambda: [ip_network(n) for n in PRIVATE_NETWORKS],
+        description="source networks a scrape may come from (default: loopback and RFC 1918)",
+    )
+    token: SecretStr | None = Field(
+        None, min_length=16, description="if set, a scrape must bear it (Authorization: Bearer)"
+    )
+
+
 class ApiConfig(Strict):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
     enabled: bool = True
+    metrics: MetricsConfig = MetricsConfig()
     report_limits: dict[RoleName, ReportLimit] = Field(
         default_factory=default_report_limits,
         description="per role: the longest report period and the most school-days a "

@@ -5,7 +5,8 @@ checked against the shared JSON Schema, and each device's tag set is built once 
 
 A ``batch`` message (metered links, docs/protocol.md) is inflated and every report in it is
 checked and stored as if it had come alone on its own channel; a bad report inside is handed
-to ``reject`` (the dead-letter store) and the good ones are kept.
+to ``reject`` (the dead-letter store) and the good ones are kept, and handed back in
+``accepted`` (channel, report) so that the alert rules see them as they see lone reports.
 
 What a report may say is decided here, not by the report: its tags are the registry's (the
 school's province, district, level) and the topic's (school, device; the broker's ACL ties a
@@ -58,6 +59,10 @@ class Window:
 
     max_age_ms: int = 31 * 86_400_000
     max_future_ms: int = 300_000
+
+
+Accepted = list[tuple[str, dict[str, Any]]]
+"""The reports of a batch that were checked and kept, as (channel, report), in batch order."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +144,12 @@ class Converter:
         return cached
 
     def convert(
-        self, topic: str, payload: bytes, received_ms: int, retained: bool = False
+        self,
+        topic: str,
+        payload: bytes,
+        received_ms: int,
+        retained: bool = False,
+        accepted: Accepted | None = None,
     ) -> list[str]:
         try:
             t = parse_topic(topic)
@@ -153,12 +163,18 @@ class Converter:
         if t.channel == AVAILABILITY:
             return self._availability(t.school, t.device, payload, received, received_ms, retained)
         if t.channel == BATCH:
-            return self._batch(topic, t, payload, received, received_ms)
+            return self._batch(topic, t, payload, received, received_ms, accepted)
         report = decode(payload, loads=orjson.loads, check=check_schema)
         return self._report(topic, t, t.channel, report, received, received_ms)
 
     def _batch(
-        self, topic: str, t: Topic, payload: bytes, received: datetime, received_ms: int
+        self,
+        topic: str,
+        t: Topic,
+        payload: bytes,
+        received: datetime,
+        received_ms: int,
+        accepted: Accepted | None,
     ) -> list[str]:
         lines: list[str] = []
         for item in decode_batch(payload, loads=orjson.loads):
@@ -166,6 +182,8 @@ class Converter:
                 report = validate(item, check_schema)
                 channel = next(CHANNEL_OF[key] for key in CHANNEL_OF if key in report)
                 lines += self._report(topic, t, channel, report, received, received_ms)
+                if accepted is not None:
+                    accepted.append((channel, report))
             except PayloadError as exc:
                 self._reject_inner(topic, item, exc)
         return lines

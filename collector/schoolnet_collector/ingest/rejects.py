@@ -51,6 +51,7 @@ class RejectLog:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.counts: Counter[str] = Counter()
+        self.stored: Counter[str] = Counter()  # dead letters committed, by reason
         self._last_logged: dict[tuple[str, str], float] = {}
         self._suppressed: Counter[tuple[str, str]] = Counter()
         self._pending: list[Rejected] = []
@@ -150,6 +151,7 @@ class RejectLog:
                         self._skipped[key] = (topic, left, first)
                     else:
                         del self._skipped[key]
+                self.stored.update(r.reason for r in rows)
         return len(rows)
 
     def pending(self) -> int:

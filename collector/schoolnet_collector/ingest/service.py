@@ -24,6 +24,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 
+from prometheus_client import Histogram
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -32,7 +33,7 @@ from schoolnet_collector.core.config import Settings
 from schoolnet_collector.ingest.acks import AckTracker, Receipt
 from schoolnet_collector.ingest.budgets import Limits
 from schoolnet_collector.ingest.checkpoint import Checkpoint
-from schoolnet_collector.ingest.convert import Converter, SchoolTags, Window
+from schoolnet_collector.ingest.convert import Accepted, Converter, SchoolTags, Window
 from schoolnet_collector.ingest.inbox import Inbound, Inbox
 from schoolnet_collector.ingest.overflow import open_budget_incidents
 from schoolnet_collector.ingest.rejects import RejectLog
@@ -49,6 +50,7 @@ Converted = tuple[list[str], Receipt]
 BATCH = 500  # messages a converting thread takes at once
 UNSPOOL_BATCHES = 20  # spooled batches written back between two looks at the incoming queue
 MAX_RETRY_DELAY = 10.0  # seconds between attempts to reach InfluxDB again
+WRITE_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 
 def load_kinds(sessions: sessionmaker[Session]) -> dict[tuple[str, str], str]:
@@ -73,6 +75,8 @@ def load_school_tags(sessions: sessionmaker[Session]) -> dict[str, SchoolTags]:
 class IngestService:
     # Called with (topic, payload, received_ms) for each accepted message; never raises.
     readings_hook: Callable[[str, bytes, int], None] | None = None
+    # Called with (topic, the batch's accepted reports, received_ms) for each batch message.
+    batch_readings_hook: Callable[[str, Accepted, int], None] | None = None
 
     def __init__(
         self,
@@ -114,6 +118,14 @@ class IngestService:
         self.checkpoint = Checkpoint(self.spool, settings.mqtt.receive_maximum, clock=clock)
         self.subscriber = Subscriber(settings.mqtt, self.inbox, self.acks, self.checkpoint)
         self.stats: Counter[str] = Counter()
+        self.intake: Counter[str] = Counter()  # accepted messages by channel (a fixed five)
+        # Observed once per write of a whole batch, never per message (``/metrics``).
+        self.write_seconds = Histogram(
+            "schoolnet_ingest_write_seconds",
+            "Time one batch of lines took to write to InfluxDB (or to fail)",
+            buckets=WRITE_BUCKETS,
+            registry=None,
+        )
         self._stats_lock = threading.Lock()
         self.last_write_error: str | None = None
         # Receipts of messages whose dead letter must be committed before they are acked.
@@ -175,7 +187,10 @@ class IngestService:
                 self._hold_until_dead_lettered(
                     [self.acks.receipt([m for m in batch if m.rejected])]
                 )
-            self.count("accepted", len(kept))
+            channels = Counter([m.topic[m.topic.rfind("/") + 1 :] for m in kept])
+            with self._stats_lock:
+                self.stats["accepted"] += len(kept)
+                self.intake.update(channels)
             if kept:
                 self.lines.put((lines, self.acks.receipt(kept)))
 
@@ -190,9 +205,14 @@ class IngestService:
     def handle(self, msg: Inbound) -> list[str]:
         """The message's lines; a rejected message is recorded and yields none."""
         try:
-            lines = self.converter.convert(msg.topic, msg.payload, msg.received_ms, msg.retained)
+            accepted: Accepted = []
+            lines = self.converter.convert(
+                msg.topic, msg.payload, msg.received_ms, msg.retained, accepted
+            )
             if self.readings_hook is not None:  # alert rules' newest values (alerting/readings.py)
                 self.readings_hook(msg.topic, msg.payload, msg.received_ms)
+            if accepted and self.batch_readings_hook is not None:
+                self.batch_readings_hook(msg.topic, accepted, msg.received_ms)
             return lines
         except PayloadError as exc:
             self.rejects.reject(msg.topic, msg.payload, exc.reason, exc.detail)
@@ -231,7 +251,7 @@ class IngestService:
         """InfluxDB if nothing is spooled ahead of these lines, else (or if it fails) the spool."""
         if not self.spool:
             try:
-                result = self.store.write(lines)
+                result = self._timed_write(lines)
             except StorageError as exc:
                 self._write_failed(exc)
             else:
@@ -272,7 +292,7 @@ class IngestService:
             self._unspool()
             if not self.spool:  # InfluxDB took the whole spool back: try it with these too
                 try:
-                    result = self.store.write(lines)
+                    result = self._timed_write(lines)
                 except StorageError as exc:
                     self._write_failed(exc)
                 else:
@@ -288,13 +308,17 @@ class IngestService:
                 return
             batch_id, lines = oldest
             try:
-                result = self.store.write(lines)
+                result = self._timed_write(lines)
             except StorageError as exc:
                 self._write_failed(exc)
                 return
             self._written(result, [])
             self.spool.remove(batch_id)
             self.count("lines_unspooled", len(lines))
+
+    def _timed_write(self, lines: list[str]) -> WriteResult:
+        with self.write_seconds.time():
+            return self.store.write(lines)
 
     def _write_failed(self, exc: StorageError) -> None:
         if self.last_write_error is None:
@@ -360,6 +384,11 @@ class IngestService:
         return min(times, default=None)
 
     # -- introspection ----------------------------------------------------------------------
+    def counters(self) -> tuple[dict[str, int], dict[str, int]]:
+        """Copies of the stats and of the intake by channel, taken together (``/metrics``)."""
+        with self._stats_lock:
+            return dict(self.stats), dict(self.intake)
+
     def snapshot(self) -> dict[str, object]:
         return {
             "accepted": self.stats["accepted"],

@@ -2,9 +2,13 @@
 
 A Sở keeps its school list in a spreadsheet, so CSV (UTF-8, header row) is the main format;
 YAML (a list of mappings) suits hand-edited test fleets. Columns: ``id, name, province,
-district, level`` required, ``district_name`` and ``students`` (enrolment) optional, others
-ignored. Every bad row is
-reported with its line number; good rows are imported all the same.
+district, level`` required (``district`` is the school's district before 1 July 2025, kept as
+``legacy_district``), ``district_name`` and ``students`` (enrolment) optional, others ignored.
+
+A file without a ``commune`` column is of the old kind: every bad row is reported with its line
+number and good rows are imported all the same, as collectors have always loaded it. A file
+with ``commune`` (and optionally ``managing_body``, ``legacy_province``; see
+``school_communes``) is all-or-nothing: one bad row and nothing is written.
 """
 
 from __future__ import annotations
@@ -22,18 +26,25 @@ from sqlalchemy.orm import Session
 from schoolnet_agent.protocol.topics import ID_RE
 from schoolnet_collector.registry.db import upsert
 from schoolnet_collector.registry.models import School
+from schoolnet_collector.registry.school_communes import (
+    Placement,
+    check_placement,
+    has_communes,
+    known_communes,
+)
 
 REQUIRED = ("id", "name", "province", "district", "level")
 # Every column a row of the file sets; an import overwrites them, the rest of a school stays.
 UPSERT_COLUMNS = (
     "name",
     "province",
-    "district",
+    "legacy_district",
     "level",
     "district_name",
     "students",
     "updated_at",
 )
+PLACEMENT_COLUMNS = ("commune", "managing_body_override", "legacy_province")
 LEVELS = ("mam_non", "tieu_hoc", "thcs", "thpt", "gdtx", "lien_cap", "other")
 FileRow = Any
 """A row as the file has it: a CSV row's strings (None where a short row stops) or whatever
@@ -49,6 +60,7 @@ class SchoolFileError(ValueError):
 class ImportResult:
     imported: int = 0
     errors: list[str] = field(default_factory=list)
+    all_or_nothing: bool = False  # a two-tier file: any error means nothing was written
 
 
 def read_rows(
@@ -119,8 +131,19 @@ def import_schools(session: Session, path: Path) -> ImportResult:
     result = ImportResult()
     now = datetime.now(timezone.utc)
     rows: dict[str, dict[str, object]] = {}
-    for line, row in read_rows(path):
+    file_rows = read_rows(path)
+    two_tier = result.all_or_nothing = has_communes(file_rows)
+    communes = known_communes(session) if two_tier else set()
+    seen: dict[str, tuple[int, str | None]] = {}
+    for line, row in file_rows:
         problem = check_row(row)
+        placement: Placement | str | None = None
+        if problem is None and two_tier:
+            placement = check_placement(row, communes, seen, line)
+            if isinstance(placement, str):
+                problem = placement
+            else:
+                seen.setdefault(str(row["id"]), (line, placement.commune))
         if problem is None and row["id"] in rows:
             problem = f"id {row['id']!r} appears twice"
         if problem:
@@ -130,15 +153,26 @@ def import_schools(session: Session, path: Path) -> ImportResult:
             "id": row["id"],
             "name": str(row["name"]).strip(),
             "province": row["province"],
-            "district": row["district"],
+            "legacy_district": row["district"],
+            "legacy_province": row["province"],  # a new school's old plan: its own province
             "level": row["level"],
             "district_name": str(row.get("district_name") or "").strip() or None,
             "students": students_of(row),
             "updated_at": now,
         }
+        if isinstance(placement, Placement):
+            rows[row["id"]].update(
+                commune=placement.commune,
+                managing_body_override=placement.managing_body_override,
+                legacy_province=placement.legacy_province or row["province"],
+            )
+    if two_tier and result.errors:
+        session.rollback()
+        return result  # all or nothing: the errors name every row to fix
     if rows:
         statement = upsert(session, School)
-        updated = {c: statement.excluded[c] for c in UPSERT_COLUMNS}
+        columns = UPSERT_COLUMNS + (PLACEMENT_COLUMNS if two_tier else ())
+        updated = {c: statement.excluded[c] for c in columns}
         session.execute(
             statement.on_conflict_do_update(index_elements=[School.id], set_=updated),
             list(rows.values()),

@@ -13,9 +13,11 @@ import yaml
 from sqlalchemy import select
 
 from schoolnet_agent.protocol import Sample, build_report, encode
+from schoolnet_agent.protocol.batch import encode_batch
 from schoolnet_collector.alerting.evaluator import Evaluator
 from schoolnet_collector.alerting.rulefile import parse_rules
 from schoolnet_collector.registry.alerting_models import DeviceReading, Incident, IncidentEvent
+from schoolnet_collector.registry.devices import utc
 from schoolnet_collector.registry.models import Device
 from tests.support.alerting import Recorder, rules_with
 from tests.support.collector import collector_settings, device_client, running_collector, wait_until
@@ -229,3 +231,67 @@ def keys(rt, state: str | None) -> list[str]:
         if state == "active":
             q = q.where(Incident.state != "resolved")
         return list(s.scalars(q))
+
+
+def _metered_batch(client, *reports: tuple[int, Sample]) -> None:
+    """A metered gateway's batch (docs/protocol.md, "Batches"): reports taken at the given
+    times (ms), deflated together, published late on the ``batch`` channel."""
+    items = []
+    for ts_ms, sample in reports:
+        items.append(encode(build_report(S1, "gw", "gateway", next(SEQ), [sample], ts_ms, 300)))
+    topic = f"schoolnet/v1/{S1}/gw/batch"
+    client.publish(topic, encode_batch(items), qos=1).wait_for_publish(5)
+
+
+def _reading(rt, name: str) -> DeviceReading | None:
+    with rt.sessions() as s:
+        rt.readings.flush(s)
+        return s.scalar(
+            select(DeviceReading).where(DeviceReading.device_id == "gw", DeviceReading.name == name)
+        )
+
+
+def test_a_metered_gateways_batch_feeds_the_rules_and_a_late_one_changes_nothing(
+    tmp_path, mosquitto, influxdb, influx_db_name
+):
+    """A 3G school's gateway reports only in batches: the rules see its readings when the batch
+    arrives, each at the time it was taken, so no_internet opens for it; a batch arriving after
+    a newer reading (a spool sent late) neither overwrites that reading nor opens an incident."""
+    settings = collector_settings(tmp_path, mosquitto, influxdb, influx_db_name)
+    now_ms = int(time.time() * 1000)
+    with running_collector(settings) as rt:
+        ev = Evaluator(
+            rt.sessions,
+            parse_rules(immediate_rules()),
+            clock=lambda: datetime.now(timezone.utc),
+            enqueue=Recorder(),
+        )
+        gw = device_client(mosquitto, *GATEWAY)
+        try:
+            _metered_batch(
+                gw,
+                (now_ms - 120_000, uplink(type="3g", cellular=1, fixed=0)),
+                (now_ms - 60_000, uplink(type="3g", cellular=1, fixed=0, up=0)),
+            )
+            down = wait_until(lambda: (r := _reading(rt, "uplink.up")) and r.value == 0 and r)
+            assert down, _reading(rt, "uplink.up")
+            assert int(utc(down.at).timestamp() * 1000) == now_ms - 60_000  # its own time
+            assert wait_until(lambda: "gw" in devices_of(rt)), devices_of(rt)
+            assert ev.evaluate().opened == [f"no_internet:{S1}"]
+
+            _metered_batch(gw, (now_ms - 20_000, uplink(type="3g", cellular=1, fixed=0)))
+            assert wait_until(lambda: (r := _reading(rt, "uplink.up")) and r.value == 1)
+            assert ev.evaluate().resolved == [f"no_internet:{S1}"]
+
+            # An older batch arrives last (up = 0 at -90 s, covered by the up = 1 at -20 s).
+            accepted = rt.ingest.stats["accepted"]
+            _metered_batch(gw, (now_ms - 90_000, uplink(type="3g", cellular=1, fixed=0, up=0)))
+            assert wait_until(lambda: rt.ingest.stats["accepted"] > accepted)
+            kept = _reading(rt, "uplink.up")
+            assert kept is not None and kept.value == 1
+            assert int(utc(kept.at).timestamp() * 1000) == now_ms - 20_000
+            assert ev.evaluate().opened == []
+            assert rt.readings.errors == 0
+        finally:
+            gw.disconnect()
+            gw.loop_stop()

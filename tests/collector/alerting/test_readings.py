@@ -171,3 +171,89 @@ def test_a_reading_postgresql_refuses_does_not_stop_the_others(postgresql_url):
     assert len(mac) == 127 and stored[mac] == "a b"
     assert readings.dropped == 1 and readings.pending() == 0
     engine.dispose()
+
+
+def _batch_item(ts: int, seq: int, **uplink: object) -> dict:
+    from schoolnet_agent.protocol.payload import Sample, build_report
+
+    return build_report("lc-test-01", "gw", "gateway", seq, [Sample("uplink", uplink)], ts, 300)
+
+
+BATCH_TOPIC = "schoolnet/v1/lc-test-01/gw/batch"
+
+
+def test_batch_reports_are_noted_at_their_own_time_and_the_newest_wins():
+    """A batch's reports are noted at their ``ts``, in any order of arrival: the newest wins;
+    a ``ts`` after the arrival (a device clock ahead) counts as the arrival."""
+    from schoolnet_collector.alerting.readings import LatestReadings
+
+    readings = LatestReadings(())
+    key = ("lc-test-01", "gw", "uplink.up")
+    readings.observe_reports(
+        BATCH_TOPIC,
+        [("telemetry", _batch_item(1_000, 1, up=1)), ("telemetry", _batch_item(2_000, 2, up=0))],
+        received_ms=9_000,
+    )
+    assert readings._pending[key] == (0.0, None, 2_000)
+    readings.observe_reports(BATCH_TOPIC, [("telemetry", _batch_item(1_500, 3, up=1))], 9_500)
+    assert readings._pending[key] == (0.0, None, 2_000)  # late: covered by the newer one
+    readings.observe_reports(BATCH_TOPIC, [("telemetry", _batch_item(99_000, 4, up=1))], 10_000)
+    assert readings._pending[key] == (1.0, None, 10_000)  # from the future: at its arrival
+    events = {
+        "schema": 1,
+        "school": "lc-test-01",
+        "device": "gw",
+        "kind": "gateway",
+        "seq": 5,
+        "ts": 10_500,
+        "events": [{"type": "uplink_changed", "data": {"from_type": "fibre", "to_type": "3g"}}],
+    }
+    readings.observe_reports(BATCH_TOPIC, [("events", events)], 11_000)
+    assert readings._pending[("lc-test-01", "gw", "event.uplink_changed")][2] == 10_500
+    assert readings.errors == 0
+
+
+def test_a_late_counter_value_is_no_rise_and_a_late_backfill_overwrites_nothing():
+    """A counter value older than the last one seen says nothing about a rise (40 → late 5 →
+    40 would otherwise be a rise of 35); a lone report marked backfill is late too."""
+    from schoolnet_agent.protocol.payload import Sample, build_report, encode
+    from schoolnet_collector.alerting.readings import LatestReadings
+
+    def spool(ts: int, seq: int, dropped: int) -> dict:
+        s = Sample("spool", {"pending_count": 1, "dropped_total": dropped, "quarantined_count": 0})
+        return build_report("lc-test-01", "pc-01", "lab_pc", seq, [s], ts)
+
+    readings = LatestReadings(("spool.dropped_total",))
+    pc_batch = "schoolnet/v1/lc-test-01/pc-01/batch"
+    readings.observe_reports(pc_batch, [("telemetry", spool(2_000, 1, 40))], 3_000)
+    readings.observe_reports(pc_batch, [("telemetry", spool(1_000, 2, 5))], 3_100)
+    readings.observe_reports(pc_batch, [("telemetry", spool(2_500, 3, 40))], 3_200)
+    assert readings.pending() == 0
+    readings.observe_reports(pc_batch, [("telemetry", spool(2_600, 4, 42))], 3_300)
+    assert readings._pending == {
+        ("lc-test-01", "pc-01", "rise.spool.dropped_total"): (2.0, None, 2_600)
+    }
+
+    live = LatestReadings(())
+    topic = "schoolnet/v1/lc-test-01/gw/telemetry"
+    live.observe(topic, encode(_batch_item(5_000, 1, up=1)), 5_000)
+    old = _batch_item(1_000, 2, up=0)
+    old["backfill"] = True
+    live.observe(topic, encode(old), 6_000)
+    assert live._pending[("lc-test-01", "gw", "uplink.up")] == (1.0, None, 5_000)
+
+
+def test_hostile_batch_reports_cost_a_count_not_ingest():
+    """Reports ingest would never hand over (no ``ts``, a text ``ts``, a list for metrics)
+    are noted at arrival or counted as errors, and never raise."""
+    from schoolnet_collector.alerting.readings import LatestReadings
+
+    readings = LatestReadings(("spool.dropped_total",))
+    no_ts = _batch_item(1, 1, up=0)
+    del no_ts["ts"]
+    text_ts = _batch_item(1, 2, up=0) | {"ts": "soon"}
+    readings.observe_reports(BATCH_TOPIC, [("telemetry", no_ts), ("telemetry", text_ts)], 7_000)
+    assert readings._pending[("lc-test-01", "gw", "uplink.up")] == (0.0, None, 7_000)
+    readings.observe_reports(BATCH_TOPIC, [("telemetry", {"metrics": "lots"})], 8_000)
+    readings.observe_reports("not/a/topic", [], 8_000)
+    assert readings.errors == 2

@@ -1,0 +1,78 @@
+"""The two tiers of local government since 1 July 2025, as the registry knows them.
+
+A province (tỉnh / thành phố) holds communes (xã / phường / đặc khu); districts (huyện, thị
+xã, thành phố thuộc tỉnh) and the provinces merged away (tỉnh cũ) stay as *legacy* units,
+because the old plans and their targets still name them. Who runs a school follows its level:
+the commune's People's Committee for Mầm non, Tiểu học and THCS, the Sở for THPT and GDTX. A
+school of several levels (TH&THCS, THCS&THPT) has no rule and says which in its own row.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from schoolnet_collector import i18n
+from schoolnet_collector.registry.models import School, Unit
+
+PROVINCE_TYPES = ("tinh", "thanh_pho")
+COMMUNE_TYPES = ("xa", "phuong", "dac_khu")
+LEGACY_DISTRICT_TYPES = ("huyen", "thi_xa", "thanh_pho_thuoc_tinh")
+LEGACY_PROVINCE_TYPES = ("tinh_cu",)
+UNIT_TYPES = PROVINCE_TYPES + COMMUNE_TYPES + LEGACY_DISTRICT_TYPES + LEGACY_PROVINCE_TYPES
+
+PARENT_TYPES: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(PROVINCE_TYPES, ()),
+    **dict.fromkeys(COMMUNE_TYPES, PROVINCE_TYPES),
+    **dict.fromkeys(LEGACY_DISTRICT_TYPES, LEGACY_PROVINCE_TYPES),
+    # An old province may name the province it was merged into; it need not.
+    **dict.fromkeys(LEGACY_PROVINCE_TYPES, PROVINCE_TYPES),
+}
+"""The types a unit's parent may have; () means it has none. A district sits under its old
+province, never under today's: that is how an old plan's area is found."""
+PARENT_OPTIONAL = frozenset(LEGACY_PROVINCE_TYPES)
+
+TYPE_LABELS = {
+    "tinh": i18n.NP_("unit type", "Province"),
+    "thanh_pho": i18n.NP_("unit type", "Centrally-run city"),
+    "xa": i18n.NP_("unit type", "Commune"),
+    "phuong": i18n.NP_("unit type", "Ward"),
+    "dac_khu": i18n.NP_("unit type", "Special zone"),
+    "huyen": i18n.NP_("unit type", "District (before 2025)"),
+    "thi_xa": i18n.NP_("unit type", "District-level town (before 2025)"),
+    "thanh_pho_thuoc_tinh": i18n.NP_("unit type", "Provincial city (before 2025)"),
+    "tinh_cu": i18n.NP_("unit type", "Former province"),
+}
+
+MANAGING_BODIES = ("commune", "province")
+MANAGING_BODY_LABELS = {
+    "commune": i18n.NP_("managing body", "Commune"),
+    "province": i18n.NP_("managing body", "Department of Education (Sở)"),
+}
+UNASSIGNED = i18n.NP_("commune", "Unassigned")
+"""What a school without a commune is called wherever it is counted ("chưa gán xã")."""
+
+BODY_BY_LEVEL = {
+    "mam_non": "commune",
+    "tieu_hoc": "commune",
+    "thcs": "commune",
+    "thpt": "province",
+    "gdtx": "province",
+}
+"""Levels missing here (``lien_cap``, ``other``) have no rule: the school's row must say."""
+
+
+def managing_body(school: School) -> str | None:
+    """Who runs the school: its own override, else its level's rule; None when neither says."""
+    return school.managing_body_override or BODY_BY_LEVEL.get(school.level)
+
+
+def unassigned_schools(session: Session) -> int:
+    """Schools with no commune yet: reported as "chưa gán xã", never left out of a count."""
+    return session.scalar(select(func.count(School.id)).where(School.commune.is_(None))) or 0
+
+
+def communes(session: Session) -> dict[str, Unit]:
+    """Every commune-level unit in the registry, by code."""
+    query = select(Unit).where(Unit.type.in_(COMMUNE_TYPES))
+    return {u.code: u for u in session.scalars(query)}
