@@ -62,6 +62,12 @@ OPEN_ROUTES = {
 """Routes anyone may call: /health answers status only without a token (see its docstring);
 the login form and static files are what a browser needs before it has a session."""
 
+OWN_GATE_ROUTES = {"/metrics"}
+"""Routes with an access rule of their own instead of a school token: /metrics answers only the
+monitoring networks in `[api.metrics] allow_from` (and, when set, its own scrape token), so a
+school token neither opens nor closes it; tests/collector/api/routes/test_metrics.py checks that
+gate, including a refusal from every other address."""
+
 # The seeded world: school A (ours) in district bat-xat, school B in sa-pa.
 OURS, THEIRS = "lc-test-01", "lc-test-02"
 DISTRICT = {OURS: "bat-xat", THEIRS: "sa-pa"}
@@ -91,7 +97,7 @@ def app_routes(app) -> list[tuple[str, str]]:
 
 
 def is_open(path: str) -> bool:
-    return path in OPEN_ROUTES or path.startswith("/static")
+    return path in OPEN_ROUTES or path in OWN_GATE_ROUTES or path.startswith("/static")
 
 
 APP = create_app(None)  # the schema and route list need no runtime
