@@ -1,5 +1,7 @@
 """A webhook receiver on 127.0.0.1 that checks the HMAC signature the way a real one should:
-bad or missing signature → 401, timestamp outside 5 minutes (a replay) → 401, else 200."""
+bad or missing signature → 401, timestamp outside 5 minutes (a replay) → 401, else 200.
+``delay``: seconds it thinks before answering (a slow receiver); ``times`` when each request
+arrived (time.monotonic), so a test can tell whether one receiver waited for another."""
 
 from __future__ import annotations
 
@@ -12,8 +14,9 @@ from schoolnet_collector.channels.webhook import SIGNATURE_HEADER, TIMESTAMP_HEA
 
 
 class WebhookReceiver:
-    def __init__(self, secret: str, status: int = 200):
-        self.secret, self.status = secret, status
+    def __init__(self, secret: str, status: int = 200, delay: float = 0.0):
+        self.secret, self.status, self.delay = secret, status, delay
+        self.times: list[float] = []
         self.accepted: list[dict] = []
         self.rejected: list[str] = []
         self.changed = threading.Condition()
@@ -29,6 +32,7 @@ class WebhookReceiver:
                 pass
 
             def do_POST(self):
+                rx.times.append(time.monotonic())
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 ok = verify(
                     rx.secret,
@@ -46,6 +50,7 @@ class WebhookReceiver:
                     elif not ok:
                         rx.rejected.append(self.headers.get(SIGNATURE_HEADER) or "")
                     rx.changed.notify_all()
+                time.sleep(rx.delay)
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()

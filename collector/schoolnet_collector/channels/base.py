@@ -27,6 +27,7 @@ class Message:
     body: str
     event: dict[str, object] = field(default_factory=dict)  # machine-readable (webhook, MQTT)
     dedup_key: str = ""  # also the Message-ID / delivery id, so receivers can drop a resend
+    contact_id: int | None = None  # whom it is for (a per-contact signing key); None: a digest
 
 
 class Channel(Protocol):
@@ -75,8 +76,10 @@ class BuildContext:
     """What a channel may need from the running collector beyond its own settings."""
 
     broker: Any = None  # the collector's MQTT account (core.config.MqttConfig)
-    contacts_at: Callable[[str, str], list[int]] = lambda channel, address: []
-    """(channel, address) -> ids of the contacts reached there (a per-contact key, say)."""
+    address_secret: Callable[[int, str, str], str | None] = lambda contact, channel, address: None
+    """(contact id, channel, address) -> the key stored with that contact's address, if any."""
+    own_services: tuple[tuple[str, int], ...] = ()
+    """(host, port) of the broker, InfluxDB and the API: never a receiver (see outbound)."""
 
 
 S = TypeVar("S", bound=ChannelSettings)
@@ -94,6 +97,9 @@ class ChannelUnit(Generic[S]):
     summary: str  # one line for docs/channels.md
     contact_field: str | None = None  # a contact's column (CSV, API); None: not a contact's
     address: AddressRule | None = None  # required with contact_field
+    concurrency: Callable[[S], int] = lambda cfg: 1
+    """How many addresses the worker sends to at once on this channel (one slow receiver then
+    holds up only its own messages)."""
 
     def __post_init__(self) -> None:
         if (self.contact_field is None) != (self.address is None):

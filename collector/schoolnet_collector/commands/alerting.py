@@ -1,4 +1,5 @@
-"""``schoolnet-collector contacts import FILE`` and ``calendar import [FILE] [--school ID]``.
+"""``schoolnet-collector contacts import FILE``, ``contacts webhook-key ID [--rotate]`` and
+``calendar import [FILE] [--school ID]``.
 
 Both follow ``schools import``: bad rows are named by line and skipped, good rows are kept,
 and the exit status is 1 when any row was skipped, 2 when the file itself is unusable.
@@ -10,6 +11,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from schoolnet_collector.commands.common import (
+    add_action,
     add_import_command,
     fail,
     finish_import,
@@ -28,6 +30,16 @@ def register(sub: Subcommands) -> None:
         "import contacts from CSV (UTF-8) or YAML",
         run_contacts_import,
     )
+    key = add_action(
+        sub,
+        "contacts",
+        "webhook-key",
+        "print (or make) the key a contact's webhook messages are signed with",
+        run_webhook_key,
+    )
+    key.add_argument("contact", type=int, metavar="CONTACT_ID")
+    key.add_argument("--url", help="only this webhook address of the contact")
+    key.add_argument("--rotate", action="store_true", help="replace the key with a new one")
     imp = add_import_command(
         sub,
         "calendar",
@@ -52,6 +64,31 @@ def run_contacts_import(args: argparse.Namespace) -> int:
     return finish_import(
         result.errors, f"imported {result.imported} contacts ({len(result.errors)} rows skipped)"
     )
+
+
+def run_webhook_key(args: argparse.Namespace) -> int:
+    """Each of the contact's webhook addresses gets its own random key, made on first use and
+    kept until ``--rotate``; the key is printed so the operator can give it to the receiver.
+    A key stored here is preferred to ``[notify.webhook]`` keys (see channels/webhook.py)."""
+    import secrets
+
+    from schoolnet_collector.registry.alerting_models import Contact
+
+    with open_registry(args).begin() as session:
+        contact = session.get(Contact, args.contact)
+        if contact is None:
+            return fail(f"contact {args.contact} is not in the registry")
+        rows = [
+            a for a in contact.addresses if a.channel == "webhook" and args.url in (None, a.address)
+        ]
+        if not rows:
+            where = f" {args.url!r}" if args.url else ""
+            return fail(f"contact {args.contact} has no webhook address{where}")
+        for row in rows:
+            if args.rotate or not row.secret:
+                row.secret = secrets.token_urlsafe(32)
+            print(f"{row.address}\t{row.secret}")
+    return 0
 
 
 def run_calendar_import(args: argparse.Namespace) -> int:

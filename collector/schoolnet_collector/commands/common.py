@@ -61,6 +61,19 @@ def add_import_command(
     return imp
 
 
+def add_action(
+    sub: Subcommands, command: str, name: str, help: str, func: Run
+) -> argparse.ArgumentParser:
+    """One more ACTION beside ``import`` under a command made by ``add_import_command``
+    (``contacts webhook-key``), with the --config option."""
+    group = sub.choices[command]
+    actions = next(a for a in group._actions if isinstance(a, argparse._SubParsersAction))
+    parser: argparse.ArgumentParser = actions.add_parser(name, help=help)
+    add_config_option(parser)
+    parser.set_defaults(func=func)
+    return parser
+
+
 def open_registry(args: argparse.Namespace) -> sessionmaker[Session]:
     """A session factory on the configured registry, migrated to the newest schema."""
     settings = settings_or_exit(args)

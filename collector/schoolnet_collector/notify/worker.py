@@ -8,6 +8,7 @@ same steps once, synchronously, with an injected time: that is how the tests dri
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import os
@@ -15,10 +16,13 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta, timezone
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from schoolnet_collector.channels import REGISTRY, BuildContext, Channel, DeliveryError, Message
@@ -44,6 +48,20 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def own_services(settings: Settings) -> tuple[tuple[str, int], ...]:
+    """(host, port) of what the collector talks to or serves: no contact's URL may be one."""
+    influx = urlsplit(settings.influx.url)
+    pairs = [
+        (settings.mqtt.host, settings.mqtt.port),
+        (influx.hostname or "127.0.0.1", influx.port or 8086),
+        (settings.api.host, settings.api.port),
+    ]
+    registry = make_url(settings.registry.url)
+    if registry.host:
+        pairs.append((registry.host, registry.port or 5432))
+    return tuple(pairs)
+
+
 class NotifyWorker:
     def __init__(
         self,
@@ -66,7 +84,11 @@ class NotifyWorker:
             else {
                 unit.name: unit.build(
                     getattr(self.cfg, unit.section),
-                    BuildContext(broker=settings.mqtt, contacts_at=self._contacts_at),
+                    BuildContext(
+                        broker=settings.mqtt,
+                        address_secret=self._address_secret,
+                        own_services=own_services(settings),
+                    ),
                 )
                 for unit in REGISTRY
             }
@@ -110,9 +132,28 @@ class NotifyWorker:
             limit,
             channel=channel,
         )
+        at_once = (
+            REGISTRY[channel].concurrency(self.cfg.settings_of(REGISTRY[channel]))
+            if channel in REGISTRY
+            else 1  # a channel handed in by a test
+        )
+        if at_once <= 1 or len(rows) <= 1:
+            for row in rows:
+                self._deliver_row(row)
+            return len(rows)
+        # One address's rows in order, different addresses side by side: a receiver that
+        # takes its whole deadline holds up only the messages waiting for it.
+        by_address: dict[str, list[Notification]] = {}
+        for row in rows:
+            by_address.setdefault(row.address, []).append(row)
+        with ThreadPoolExecutor(min(at_once, len(by_address)), f"notify-{channel}") as pool:
+            for _ in pool.map(self._deliver_rows, by_address.values()):
+                pass
+        return len(rows)
+
+    def _deliver_rows(self, rows: list[Notification]) -> None:
         for row in rows:
             self._deliver_row(row)
-        return len(rows)
 
     # ----- delivery --------------------------------------------------------------------------
     def _deliver_row(self, row: Notification) -> None:
@@ -129,6 +170,7 @@ class NotifyWorker:
                     error="no longer relevant",
                 )
                 return
+            message = dataclasses.replace(message, contact_id=row.contact_id)
             self.channels[row.channel].send(message, row.address)
         except TemplateProblem as exc:  # a broken template: keep the row, say why, retry later
             log.error("notification %s: cannot render: %s", row.dedup_key, exc)
@@ -190,14 +232,14 @@ class NotifyWorker:
                 incident, school, row.transition, row.language, now, row.dedup_key
             )
 
-    def _contacts_at(self, channel: str, address: str) -> list[int]:
-        """Ids of the contacts reached at an address (a channel's per-contact settings)."""
+    def _address_secret(self, contact_id: int, channel: str, address: str) -> str | None:
+        """The key stored with one contact's address (a webhook's signing key)."""
         with self.sessions() as session:
-            return list(
-                session.scalars(
-                    select(ContactAddress.contact_id)
-                    .where(ContactAddress.channel == channel, ContactAddress.address == address)
-                    .order_by(ContactAddress.contact_id)
+            return session.scalar(
+                select(ContactAddress.secret).where(
+                    ContactAddress.contact_id == contact_id,
+                    ContactAddress.channel == channel,
+                    ContactAddress.address == address,
                 )
             )
 

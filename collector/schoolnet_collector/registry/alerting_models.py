@@ -101,6 +101,8 @@ class ContactAddress(Base):
     channel: Mapped[str] = mapped_column(String(32))
     address: Mapped[str] = mapped_column(String(2000))
     position: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    secret: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    """The key this contact's messages here are signed with (a webhook; migration 0009)."""
     contact: Mapped[Contact] = relationship(back_populates="addresses")
 
     @validates("channel")

@@ -82,3 +82,21 @@ def test_calendar_and_contacts_import_commands(tmp_path):
     assert "imported 3 contacts" in _cli(tmp_path, "contacts", "import", str(contacts)).stdout
     missing = _cli(tmp_path, "contacts", "import", str(tmp_path / "nope.csv"))
     assert missing.returncode == 2 and "cannot read" in missing.stderr
+
+    # The Sở's webhook gets its own key, printed for its receiver, kept until --rotate.
+    with session_factory(make_engine(f"sqlite:///{tmp_path}/r.sqlite3"))() as s:
+        so = s.scalar(select(Contact.id).where(Contact.name == "Sở GDĐT"))
+        lan = s.scalar(select(Contact.id).where(Contact.name == "Cô Lan"))
+    first = _cli(tmp_path, "contacts", "webhook-key", str(so))
+    url, key = first.stdout.strip().split("\t")
+    assert first.returncode == 0 and url == "https://hooks.example.edu.vn/so" and len(key) >= 40
+    assert _cli(tmp_path, "contacts", "webhook-key", str(so)).stdout == first.stdout
+    rotated = _cli(tmp_path, "contacts", "webhook-key", str(so), "--rotate").stdout
+    assert rotated.startswith(url) and rotated != first.stdout
+    none = _cli(tmp_path, "contacts", "webhook-key", str(lan))
+    assert none.returncode == 2 and f"contact {lan} has no webhook address" in none.stderr
+    nobody = _cli(tmp_path, "contacts", "webhook-key", "999")
+    assert nobody.returncode == 2 and "contact 999 is not in the registry" in nobody.stderr
+    # A re-import keeps the key (the address row is kept).
+    _cli(tmp_path, "contacts", "import", str(contacts))
+    assert _cli(tmp_path, "contacts", "webhook-key", str(so)).stdout == rotated

@@ -4,6 +4,7 @@ acknowledgement, retries of a dead channel, and no duplicate after a restart."""
 
 from __future__ import annotations
 
+import time
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -12,7 +13,7 @@ from sqlalchemy import select
 from schoolnet_collector.core.config import load_settings
 from schoolnet_collector.notify import outbox
 from schoolnet_collector.notify.worker import NotifyWorker
-from schoolnet_collector.registry.alerting_models import IncidentEvent
+from schoolnet_collector.registry.alerting_models import Contact, IncidentEvent
 from schoolnet_collector.registry.devices import utc
 from tests.support.notify import (
     VN,
@@ -46,14 +47,15 @@ def setup(tmp_path, servers):
     engine, sessions = registry(f"sqlite:///{tmp_path}/registry.sqlite3", tmp_path)
     school_week_calendar(sessions, holiday=date(2026, 11, 20))  # a Friday off
 
-    def make_worker(clock, **notify):
+    def make_worker(clock, influx=None, **notify):
         settings = load_settings(
             None,
             registry={"url": str(engine.url)},
+            **({"influx": influx} if influx else {}),
             notify={
                 "smtp": {"host": "127.0.0.1", "port": smtp.port, "security": "none"},
                 "telegram": {"bot_token": tg.token, "api_base": tg.base, "poll_updates": False},
-                "webhook": {"secret": "hook-key"},
+                "webhook": {"secret": "hook-key", "allow_networks": ["127.0.0.0/8"]},
                 "repeat_minutes": 10,
                 "max_repeats": 2,
                 "escalate_minutes": 30,
@@ -360,3 +362,63 @@ def test_the_daily_digest_reaches_the_province_once(setup, servers):
     assert latest["Subject"] == "Tổng hợp sự cố ngày 17/11/2026: 2 mới, 1 chưa xử lý"
     body = latest.get_content()
     assert "Bát Xát:" in body and "Sa Pa:" in body and "1 đã khắc phục" in body
+
+
+@pytest.mark.parametrize("concurrency,fast_waits", [(4, False), (1, True)])
+def test_a_slow_webhook_receiver_delays_no_other(setup, concurrency, fast_waits):
+    """Two schools' receivers, the first slow: with the default concurrency the second gets
+    its page at once; posting one at a time (concurrency 1) it would wait for the first."""
+    sessions, make_worker = setup
+    clock = Clock(TUESDAY_0900)
+    with WebhookReceiver("hook-key", delay=2.0) as slow, WebhookReceiver("hook-key") as fast:
+        add_contact(sessions, school_id="lc-test-01", webhook_url=slow.url)
+        add_contact(sessions, name="Thầy Minh", school_id="lc-test-01", webhook_url=fast.url)
+        open_incident(sessions, clock())
+        hook = {"secret": "hook-key", "allow_networks": ["127.0.0.0/8"]}
+        worker = make_worker(clock, webhook={**hook, "concurrency": concurrency})
+        start = time.monotonic()
+        assert worker.tick() == 2
+    [fast_at] = fast.times
+    assert (fast_at - start >= 1.9) is fast_waits, fast_at - start
+    assert {r.state for r in outbox_rows(sessions)} == {"sent"}
+
+
+def test_a_webhook_at_the_collectors_own_influxdb_is_refused(setup):
+    """Even with loopback allowed for receivers, the URL of a service the collector itself
+    uses is refused before any request (here a stand-in listening where InfluxDB is)."""
+    sessions, make_worker = setup
+    clock = Clock(TUESDAY_0900)
+    with WebhookReceiver("hook-key") as influx:
+        worker = make_worker(
+            clock,
+            influx={"url": f"http://127.0.0.1:{influx.server.server_port}"},
+            webhook={"secret": "hook-key", "allow_networks": ["127.0.0.0/8"]},
+        )
+        add_contact(sessions, school_id="lc-test-01", webhook_url=influx.url)
+        open_incident(sessions, clock())
+        worker.tick()
+    [row] = outbox_rows(sessions)
+    assert row.state == "failed" and "one of schoolnet's own services" in row.last_error
+    assert influx.times == []
+
+
+def test_a_copied_webhook_url_is_signed_with_the_copiers_key(setup):
+    """School 1's receiver checks school 1's stored key. A contact of school 2 who put the same
+    URL in gets messages signed with their own (here the global) key: refused by the receiver,
+    so nothing is believed to come from school 1's incident stream."""
+    sessions, make_worker = setup
+    clock = Clock(TUESDAY_0900)
+    with WebhookReceiver("key-of-school-1") as rx:
+        owner = add_contact(sessions, school_id="lc-test-01", webhook_url=rx.url)
+        add_contact(sessions, name="Copier", school_id="lc-test-02", webhook_url=rx.url)
+        with sessions.begin() as session:
+            session.get(Contact, owner).addresses[0].secret = "key-of-school-1"
+        open_incident(sessions, clock())
+        open_incident(sessions, clock(), school="lc-test-02")
+        worker = make_worker(
+            clock, webhook={"secret": "hook-key", "allow_networks": ["127.0.0.0/8"]}
+        )
+        worker.tick()
+    assert [a["body"]["school"] for a in rx.accepted] == ["lc-test-01"]
+    states = {r.contact_id: r.state for r in outbox_rows(sessions)}
+    assert states[owner] == "sent" and list(states.values()).count("failed") == 1
