@@ -139,8 +139,7 @@ class PlanningConfig(Strict):
 
     plans: list[Path] = Field(
         default_factory=list,
-        description="plan target files (YAML); none: the packaged targets, for the whole "
-        "province",
+        description="plan target files (YAML); none: the packaged targets, for the whole province",
     )
 
 

@@ -104,7 +104,7 @@ def fetch(
     ):
         registry[d.school_id].append(d)
     data = FleetData(scope, period, schools, dict(registry))
-    data.unit_names = {code: name for code, name in session.execute(select(Unit.code, Unit.name))}
+    data.unit_names = {u.code: u.name for u in session.execute(select(Unit.code, Unit.name))}
     ids = {s.id for s in schools}
     span = _time(period.start, period.end)
     where = span + scope_tag(scope)

@@ -23,9 +23,12 @@ from schoolnet_collector.i18n import NP_, Text
 from schoolnet_collector.planning.labels import LEVEL_ORDER, level_name
 from schoolnet_collector.planning.period import ReportArgumentError
 from schoolnet_collector.registry.models import School
-from schoolnet_collector.registry.units import MANAGING_BODIES, MANAGING_BODY_LABELS
-from schoolnet_collector.registry.units import UNASSIGNED as NO_COMMUNE
-from schoolnet_collector.registry.units import managing_body as body_of
+from schoolnet_collector.registry.units import (
+    MANAGING_BODIES,
+    MANAGING_BODY_LABELS,
+    UNASSIGNED as NO_COMMUNE,
+    managing_body as body_of,
+)
 
 AXES = ("province", "managing_body", "commune", "level", "legacy_district", "legacy_province")
 """Every grouping a report offers, in the order its groups are listed."""

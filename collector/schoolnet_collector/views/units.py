@@ -78,7 +78,7 @@ def commune_summaries(
         entry = CommuneSummary(
             commune, unit.name if unit else name, unit.type if unit else None, len(members)
         )
-        bodies = {body: 0 for body in ("province", "commune")}
+        bodies = dict.fromkeys(("province", "commune"), 0)
         for s in members:
             body = place(s).managing_body
             bodies[body] = bodies.get(body, 0) + 1

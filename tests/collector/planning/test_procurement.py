@@ -85,7 +85,10 @@ def test_needs_replace_whole_rooms_and_add_labs_to_reach_the_target(plan):
         "thcs": 0,
         "thpt": 0,
     }
-    assert {g.id: g.needs.labs_replace for g in plan.grouped["legacy_district"]} == {"d-one": 1, "d-two": 0}
+    assert {g.id: g.needs.labs_replace for g in plan.grouped["legacy_district"]} == {
+        "d-one": 1,
+        "d-two": 0,
+    }
 
 
 def test_five_year_horizon_counts_what_reaches_end_of_life(plan):
