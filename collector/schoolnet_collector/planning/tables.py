@@ -43,7 +43,7 @@ def _yes(flag: bool, lang: str) -> str:
 
 
 def _group_name(kind: str, ident: str, name: str, lang: str) -> str:
-    if kind == "province":
+    if kind == "province" and ident == "province":  # the total; a province group has a name
         return column("province", lang)
     if kind == "plan" and ident == DEFAULT_PLAN_ID:
         return DEFAULT_PLAN_NAME.translate(lang)
