@@ -447,3 +447,31 @@ def test_plan_and_group_by_keep_the_scope_checks(merged):
         headers=district,
     )
     assert wider.status_code == 403 and "outside the token's scope" in wider.text
+
+
+def test_the_plan_page_measures_the_configured_plans_as_the_downloads_do(merged):
+    client, token = merged(PLAN_LAO_CAI, PLAN_YEN_BAI)
+    signed_in = post_form(
+        client,
+        "/login",
+        {"token": make_token(merged.runtimes[-1]), "next": "/plan"},
+        follow_redirects=False,
+    )
+    assert signed_in.status_code == 303, signed_in.text
+    page = client.get("/plan")
+    assert page.status_code == 200, page.text
+    assert "So với chỉ tiêu của kế hoạch lao-cai-2018" in page.text  # not the packaged default
+    csv_rows = client.get(
+        "/api/v1/reports/procurement", params={"format": "csv"}, headers=token
+    ).content.decode("utf-8-sig")
+    assert 'data-row="unassigned"' not in page.text  # the default grouping: no communes
+    assert "Sở GDĐT" in page.text and "Sở GDĐT" in csv_rows
+    client.cookies.clear()
+    wrong = PLAN_YEN_BAI.replace("area: yen-bai-cu", "area: ha-giang-cu")
+    client, _ = merged(PLAN_LAO_CAI, wrong)
+    post_form(client, "/login", {"token": make_token(merged.runtimes[-1]), "next": "/plan"})
+    page = client.get("/plan")
+    assert page.status_code == 200  # the page stays, with the downloads and the reason
+    assert "planning configuration: plan &#39;yen-bai-2020&#39;" in page.text, page.text
+    assert "is not a unit in the registry" in page.text and 'id="plan-summary"' not in page.text
+    client.cookies.clear()
