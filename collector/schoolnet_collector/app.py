@@ -23,6 +23,7 @@ from schoolnet_collector.api.routes import (
     reports,
     schools,
     speedtest,
+    units,
 )
 from schoolnet_collector.runtime import Runtime
 from schoolnet_collector.web import routes as web
@@ -40,6 +41,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(schools.router)
     app.include_router(dead_letters.router)
     app.include_router(districts.router)
+    app.include_router(units.router)
     app.include_router(speedtest.router)
     app.include_router(incidents.router)
     app.include_router(contacts.router)

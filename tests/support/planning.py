@@ -154,11 +154,12 @@ def expected_availability(school: str) -> float:
     return 100.0 * len(up) / len(hours)
 
 
-def build_province(tmp_path: Path, influxdb, database: str):
-    """Registry (schools, equipment) and InfluxDB filled; returns (store, sessions, engine)."""
+def build_province(tmp_path: Path, influxdb, database: str, registry_url: str | None = None):
+    """Registry (schools, equipment) and InfluxDB filled; returns (store, sessions, engine).
+    ``registry_url``: another registry (a PostgreSQL database) instead of a SQLite file."""
     (tmp_path / "schools.csv").write_text(SCHOOLS_CSV, encoding="utf-8")
     (tmp_path / "equipment.csv").write_text(equipment_csv(), encoding="utf-8")
-    engine = make_engine(f"sqlite:///{tmp_path}/registry.sqlite3")
+    engine = make_engine(registry_url or f"sqlite:///{tmp_path}/registry.sqlite3")
     migrate(engine)
     sessions = session_factory(engine)
     with sessions() as session:
@@ -170,11 +171,76 @@ def build_province(tmp_path: Path, influxdb, database: str):
     return store, sessions, engine
 
 
-def config_file(tmp_path: Path, influx_url: str, database: str) -> Path:
+def config_file(
+    tmp_path: Path, influx_url: str, database: str, plans: list[Path] | None = None
+) -> Path:
+    """The collector's config for the province; ``plans``: its ``[planning] plans``."""
     path = tmp_path / "collector.toml"
-    path.write_text(
+    text = (
         f'[influx]\nurl = "{influx_url}"\ndatabase = "{database}"\n'
-        f'[registry]\nurl = "sqlite:///{tmp_path}/registry.sqlite3"\n',
-        encoding="utf-8",
+        f'[registry]\nurl = "sqlite:///{tmp_path}/registry.sqlite3"\n'
     )
+    if plans is not None:
+        text += "[planning]\nplans = [" + ", ".join(f'"{p}"' for p in plans) + "]\n"
+    path.write_text(text, encoding="utf-8")
     return path
+
+
+# --- the same province in today's units (issue 12) -------------------------------------------
+# Merged Lào Cai: the old Lào Cai (d-one) and the old Yên Bái (d-two). Two communes; the
+# preschool p-none has no commune yet ("chưa gán xã"); p-thpt is run by the Sở.
+UNITS_CSV = (
+    "code,name,type,parent,valid_from,valid_to\n"
+    "lao-cai,Tỉnh Lào Cai,tinh,,2025-07-01,\n"
+    "lao-cai-cu,Tỉnh Lào Cai (cũ),tinh_cu,lao-cai,,2025-06-30\n"
+    "yen-bai-cu,Tỉnh Yên Bái (cũ),tinh_cu,lao-cai,,2025-06-30\n"
+    "d-one,Huyện Một,huyen,lao-cai-cu,,2025-06-30\n"
+    "d-two,Huyện Hai,huyen,yen-bai-cu,,2025-06-30\n"
+    "c-mot,Xã Một,xa,lao-cai,2025-07-01,\n"
+    "c-hai,Phường Hai,phuong,lao-cai,2025-07-01,\n"
+)
+PLACED_SCHOOLS_CSV = """id,name,province,district,level,district_name,students,commune,legacy_province
+p-fibre,Trường THCS Cáp Quang,lao-cai,d-one,thcs,Huyện Một,300,c-mot,lao-cai-cu
+p-3g,Trường Tiểu học Dcom,lao-cai,d-one,tieu_hoc,Huyện Một,200,c-mot,lao-cai-cu
+p-none,Trường Mầm non Bản Xa,lao-cai,d-two,mam_non,Huyện Hai,80,,yen-bai-cu
+p-thpt,Trường THPT Trung Tâm,lao-cai,d-two,thpt,Huyện Hai,900,c-hai,yen-bai-cu
+"""
+PLAN_YEN_BAI = """format: 1
+plan: {id: yen-bai-2020, name: "Kế hoạch Yên Bái 2020", area: yen-bai-cu}
+targets:
+  internet: {milestones: {2025: 80}, unit: percent, source: "Yên Bái 2020"}
+"""
+PLAN_LAO_CAI = """format: 1
+plan: {id: lao-cai-2018, name: "Kế hoạch Lào Cai 2018", area: lao-cai-cu}
+targets:
+  internet: {milestones: {2025: 100}, unit: percent, source: "Lào Cai 2018"}
+"""
+PLAN_PROVINCE = """format: 1
+plan: {id: lao-cai-2026, name: "Kế hoạch tỉnh Lào Cai 2026", area: lao-cai}
+targets:
+  internet: {milestones: {2030: 100}, unit: percent, source: "Lào Cai 2026"}
+"""
+
+
+def place_in_communes(tmp_path: Path, sessions) -> None:
+    """Import the units and the school file with its commune and legacy-province columns."""
+    from schoolnet_collector.registry.unit_import import apply_units, plan_units
+
+    (tmp_path / "units.csv").write_text(UNITS_CSV, encoding="utf-8")
+    (tmp_path / "placed.csv").write_text(PLACED_SCHOOLS_CSV, encoding="utf-8")
+    with sessions() as session:
+        plan = plan_units(session, tmp_path / "units.csv")
+        assert not plan.errors, plan.errors
+        apply_units(session, plan)
+        result = import_schools(session, tmp_path / "placed.csv")
+        assert not result.errors, result.errors
+
+
+def plan_files(tmp_path: Path, *texts: str) -> list[Path]:
+    """Each text as a plan file ``plan-<i>.yaml`` in ``tmp_path``, in order."""
+    out = []
+    for i, text in enumerate(texts):
+        path = tmp_path / f"plan-{i}.yaml"
+        path.write_text(text, encoding="utf-8")
+        out.append(path)
+    return out

@@ -3,7 +3,10 @@
 (:func:`answer`: one body for all of them, so they cannot disagree) and the CSV / XLSX download
 (with a Content-Disposition name). The scope is checked by ``Caller.resolve_scope``: none asked
 means the caller's own, a wider one 403; a period or a size beyond the caller's role
-(``report_limits``) is a 400."""
+(``report_limits``) is a 400. ``group_by`` outside ``planning.grouping.AXES`` and an unknown
+``plan`` are a 422 naming what there is; a configured plan whose file cannot be read or whose
+area the registry lacks is a 503 saying why (the server's configuration is wrong, not the
+request), never a report measured on no school."""
 
 from __future__ import annotations
 
@@ -21,8 +24,11 @@ from schoolnet_collector.api.schemas import Problem
 from schoolnet_collector.core.access import Scope
 from schoolnet_collector.planning.export_csv import csv_bytes
 from schoolnet_collector.planning.export_xlsx import xlsx_bytes
+from schoolnet_collector.planning.files import PlanningFileError
+from schoolnet_collector.planning.grouping import AXES, parse_group_by
 from schoolnet_collector.planning.period import Period, ReportArgumentError, parse_period
-from schoolnet_collector.planning.reports.base import Report
+from schoolnet_collector.planning.plans import PlanAreaError, load_plans
+from schoolnet_collector.planning.reports.base import Inputs, Report
 from schoolnet_collector.planning.tables import Table
 from schoolnet_collector.runtime import Runtime
 from schoolnet_collector.storage.influx import StorageError
@@ -37,6 +43,8 @@ class ReportQuery:
     format: str
     lang: str
     as_of: int | None
+    group_by: tuple[str, ...] | None = None
+    plan: str | None = None
 
 
 def report_query(
@@ -65,9 +73,33 @@ def report_query(
             description="year ages and target milestones count from (default: this year)",
         ),
     ] = None,
+    group_by: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description=f"group by one or more of {', '.join(AXES)}, comma-separated "
+            "(default: managing_body,level,legacy_district)",
+        ),
+    ] = None,
+    plan: Annotated[
+        str | None,
+        Query(
+            max_length=63,
+            description="measure only this plan's area against its targets (default: every "
+            "plan on its own area, and the whole scope against the province's plan)",
+        ),
+    ] = None,
 ) -> ReportQuery:
     try:
-        return ReportQuery(scope, parse_period(period, clock()), format, lang, as_of)
+        return ReportQuery(
+            scope,
+            parse_period(period, clock()),
+            format,
+            lang,
+            as_of,
+            parse_group_by(group_by) if group_by is not None else None,
+            plan,
+        )
     except ReportArgumentError as exc:
         raise HTTPException(422, str(exc)) from None
 
@@ -91,7 +123,10 @@ REPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
         "content": {"text/csv": {}, XLSX: {}},
     },
     400: {"model": Problem, "description": "Period or size beyond the token's role"},
-    503: {"model": Problem, "description": "InfluxDB unavailable"},
+    503: {
+        "model": Problem,
+        "description": "InfluxDB unavailable, or a configured plan is wrong (its file, its area)",
+    },
 }
 """Pass as ``@router.get(..., responses=REPORT_RESPONSES)`` so OpenAPI lists the downloads."""
 
@@ -118,9 +153,24 @@ def answer(
     as JSON or a download; a period or size beyond the caller's role is refused first."""
     scope = report_scope(q, caller, session, runtime)
     try:
-        report = unit.compute(runtime.store, session, scope, q.period, as_of=q.as_of)
+        plans = load_plans(runtime.settings.planning.plans)
+    except PlanningFileError as exc:
+        raise HTTPException(503, f"planning configuration: {exc}") from None
+    try:
+        report = unit.compute(
+            runtime.store,
+            session,
+            scope,
+            q.period,
+            as_of=q.as_of,
+            inputs=Inputs(plans=plans),
+            plan=q.plan,
+            group_by=q.group_by,
+        )
     except ReportArgumentError as exc:
         raise HTTPException(422, str(exc)) from None
+    except PlanAreaError as exc:
+        raise HTTPException(503, f"planning configuration: {exc}") from None
     except StorageError as exc:
         raise HTTPException(503, f"InfluxDB unavailable: {exc}") from None
     if q.format == "json":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -53,6 +53,44 @@ class DistrictOut(BaseModel):
     name: str | None = Field(None, examples=["Bát Xát"])
     schools: int
     devices: int = Field(description="Devices registered so far in the district's schools")
+    devices_online: int
+
+
+class UnitOut(BaseModel):
+    """A unit of local government (``registry.units``): today's province and communes, and
+    the districts and provinces abolished on 1 July 2025 that old plans still name."""
+
+    code: str = Field(examples=["08044"], description="Official 5-digit commune code, or ours")
+    name: str = Field(examples=["Xã Bát Xát"])
+    type: str = Field(
+        examples=["xa"],
+        description="tinh, thanh_pho; xa, phuong, dac_khu; huyen, thi_xa, "
+        "thanh_pho_thuoc_tinh, tinh_cu (legacy)",
+    )
+    type_name: str = Field(examples=["Xã"], description="The type in the asked language")
+    parent: str | None = None
+    valid_from: date | None = None
+    valid_to: date | None = None
+
+
+class BodyCount(BaseModel):
+    id: str = Field(examples=["province"], description="province (the Sở) or commune")
+    schools: int
+
+
+class CommuneOut(BaseModel):
+    """A commune with its schools in the caller's scope; ``unassigned``: the schools with no
+    commune yet (type null)."""
+
+    id: str = Field(examples=["08044"])
+    name: str = Field(examples=["Xã Bát Xát"])
+    type: str | None = Field(None, examples=["xa"])
+    schools: int
+    managing_bodies: list[BodyCount] = Field(
+        description="Its schools by the body that runs them (the Sở for THPT and GDTX)"
+    )
+    online_now: int = Field(description="Schools with at least one device online now")
+    devices: int
     devices_online: int
 
 

@@ -1,6 +1,10 @@
 """``schoolnet-collector report <name>``: the planners' reports (``planning.reports``).
 
-``--list`` prints the registered reports as the Markdown table in docs/planning.md. Reads the registry and InfluxDB named in the collector's config; writes a table to the
+``--list`` prints the registered reports as the Markdown table in docs/planning.md.
+``--group-by`` groups by province, managing_body, commune, level, legacy_district or
+legacy_province (several, comma-separated); ``--plan ID`` measures one of the plans of
+``[planning] plans`` on its own area (without it: every plan on its area, and the province).
+Reads the registry and InfluxDB named in the collector's config; writes a table to the
 terminal, or JSON, CSV (the summary) or XLSX (summary + one sheet per level) to stdout or
 ``--output``. Exit status: 0 done, 1 InfluxDB unreachable, 2 a wrong argument or file (the
 message names it). A progress bar (tqdm, on a terminal) counts the queries.
@@ -15,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from schoolnet_collector.commands.common import add_config_option, settings_or_exit
+from schoolnet_collector.planning.grouping import AXES, DEFAULT_GROUP_BY, parse_group_by
 from schoolnet_collector.planning.period import ReportArgumentError, parse_period, parse_scope
 from schoolnet_collector.planning.reports import REPORTS
 
@@ -52,6 +57,13 @@ def _end(text: str) -> datetime:
             f"must be a date or date-time like 2026-05-31 or 2026-05-31T17:00+07:00, got {text!r}"
         ) from None
     return end if end.tzinfo else end.replace(tzinfo=timezone.utc)
+
+
+def _group_by(text: str) -> tuple[str, ...]:
+    try:
+        return parse_group_by(text)
+    except ReportArgumentError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _year(text: str) -> int:
@@ -103,7 +115,23 @@ def register(sub: Subcommands) -> None:
         metavar="YEAR",
         help="year that ages and target milestones count from (default: this year)",
     )
-    p.add_argument("--targets", type=Path, metavar="FILE", help="plan targets YAML")
+    p.add_argument(
+        "--group-by",
+        type=_group_by,
+        metavar="AXES",
+        help=f"group by {', '.join(AXES)} (comma-separated; default: {','.join(DEFAULT_GROUP_BY)})",
+    )
+    p.add_argument(
+        "--plan",
+        metavar="ID",
+        help="measure only this plan's area against its targets (the ids of [planning] plans)",
+    )
+    p.add_argument(
+        "--targets",
+        type=Path,
+        metavar="FILE",
+        help="plan targets YAML, used as the only plan (instead of [planning] plans)",
+    )
     p.add_argument("--scoring", type=Path, metavar="FILE", help="replacement rules YAML")
     p.add_argument("--prices", type=Path, metavar="FILE", help="unit prices YAML (VND)")
     p.set_defaults(func=run)
@@ -128,6 +156,7 @@ def run(args: argparse.Namespace) -> int:
     scope = args.scope
     settings = settings_or_exit(args)
     from schoolnet_collector.planning.files import PlanningFileError
+    from schoolnet_collector.planning.plans import PlanAreaError, load_plans
     from schoolnet_collector.planning.prices import load_prices
     from schoolnet_collector.planning.reports.base import Inputs
     from schoolnet_collector.planning.scoring import load_scoring
@@ -136,10 +165,13 @@ def run(args: argparse.Namespace) -> int:
     from schoolnet_collector.storage.influx import InfluxStore, StorageError
 
     try:
+        plan_files = [args.targets] if args.targets else settings.planning.plans
+        plans = load_plans(plan_files)
         inputs = Inputs(
-            load_targets(args.targets),
+            plans[0].targets if args.targets else load_targets(),
             load_scoring(args.scoring),
             load_prices(args.prices) if unit.uses_prices else None,
+            plans,
         )
     except PlanningFileError as exc:
         return _fail(str(exc))
@@ -154,9 +186,17 @@ def run(args: argparse.Namespace) -> int:
                 _advance(bar, step, done, total)
 
             report = unit.compute(
-                store, session, scope, period, as_of=args.as_of, inputs=inputs, progress=progress
+                store,
+                session,
+                scope,
+                period,
+                as_of=args.as_of,
+                inputs=inputs,
+                progress=progress,
+                plan=args.plan,
+                group_by=args.group_by,
             )
-    except ReportArgumentError as exc:
+    except (ReportArgumentError, PlanAreaError) as exc:
         return _fail(str(exc))
     except StorageError as exc:
         return _fail(str(exc), 1)

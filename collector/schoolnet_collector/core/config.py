@@ -132,6 +132,17 @@ class AlertingConfig(Strict):
     )
 
 
+class PlanningConfig(Strict):
+    """``[planning]``: the Sở's plans. Each file is a targets file with a ``plan:`` section
+    (id, name, area: the province or a former province); the readiness report measures each
+    plan on its own area and the province as a whole (``planning.plans``)."""
+
+    plans: list[Path] = Field(
+        default_factory=list,
+        description="plan target files (YAML); none: the packaged targets, for the whole province",
+    )
+
+
 class ReportLimit(Strict):
     """How much one report request may ask of InfluxDB: its period, and its schools times its
     days (a province for a month is ~20,000 school-days; each costs InfluxDB a few series)."""
@@ -275,6 +286,7 @@ class Settings(BaseSettings):
     api: ApiConfig = ApiConfig()
     notify: NotifyConfig = NotifyConfig()
     alerting: AlertingConfig = AlertingConfig()
+    planning: PlanningConfig = PlanningConfig()
 
     @model_validator(mode="after")
     def _inbox_holds_what_the_broker_may_send(self) -> Settings:

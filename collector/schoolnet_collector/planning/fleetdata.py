@@ -23,7 +23,7 @@ from schoolnet_collector.core.access import Scope
 from schoolnet_collector.planning.period import Period, school_hour_windows
 from schoolnet_collector.planning.scope import school_filter, scope_schools
 from schoolnet_collector.planning.targets import Parameters
-from schoolnet_collector.registry.models import Device, School
+from schoolnet_collector.registry.models import Device, School, Unit
 from schoolnet_collector.storage.influx import InfluxStore
 
 Key = tuple[str, str]  # (school, device)
@@ -55,6 +55,7 @@ class FleetData:
     projector: dict[Key, dict[str, Any]] = field(default_factory=dict)
     board_reachable: dict[Key, float] = field(default_factory=dict)  # percent
     reporting_schools: set[str] = field(default_factory=set)  # any device reported
+    unit_names: dict[str, str] = field(default_factory=dict)  # the registry's units, by code
 
     def devices(self, school: str) -> dict[str, str]:
         """device -> kind: registered devices and any device heard in the period."""
@@ -103,6 +104,7 @@ def fetch(
     ):
         registry[d.school_id].append(d)
     data = FleetData(scope, period, schools, dict(registry))
+    data.unit_names = {u.code: u.name for u in session.execute(select(Unit.code, Unit.name))}
     ids = {s.id for s in schools}
     span = _time(period.start, period.end)
     where = span + scope_tag(scope)

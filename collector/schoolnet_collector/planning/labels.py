@@ -103,6 +103,11 @@ VERDICTS = {
 }
 GROUP_KINDS = {
     "province": NP_("report group", "Province"),
+    "plan": NP_("report group", "Plan"),
+    "managing_body": NP_("report group", "Managing body"),
+    "commune": NP_("report group", "Commune"),
+    "legacy_district": NP_("report group", "District (before 2025)"),
+    "legacy_province": NP_("report group", "Province (before 2025)"),
     "district": NP_("report group", "District"),
     "level": NP_("report group", "Level"),
     "school": NP_("report group", "School"),

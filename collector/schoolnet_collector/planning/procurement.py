@@ -10,7 +10,10 @@
    first) to reach the target share of the year ``as_of``;
 4. costs from the unit prices; a five-year horizon counts what reaches its end of life in each
    of the next five years (rooms by the median year of their PCs).
-Needs are summed per school, then by district, level and for the whole scope.
+Needs are summed per school, then by the groupings asked for (``grouping``: province,
+managing body, commune, level, legacy district, legacy province) and for the whole scope. The
+lab targets are those of one plan (``plans``): the one asked for, on its own area's schools,
+else the plan for the whole province.
 """
 
 from __future__ import annotations
@@ -24,9 +27,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from schoolnet_collector.core.access import Scope
+from schoolnet_collector.planning import grouping
 from schoolnet_collector.planning.fleetdata import FleetData, fetch
-from schoolnet_collector.planning.labels import LEVEL_ORDER, level_name
+from schoolnet_collector.planning.grouping import Place, parse_group_by, partition
 from schoolnet_collector.planning.period import Period
+from schoolnet_collector.planning.plans import Plan, in_area, plan_of, resolve
 from schoolnet_collector.planning.prices import Prices, load_prices
 from schoolnet_collector.planning.readiness import LAB_TARGET_LEVELS, SchoolReadiness, judge_school
 from schoolnet_collector.planning.scoring import (
@@ -38,7 +43,7 @@ from schoolnet_collector.planning.scoring import (
     assess,
     load_scoring,
 )
-from schoolnet_collector.planning.targets import Targets, load_targets
+from schoolnet_collector.planning.targets import Targets
 from schoolnet_collector.storage.influx import InfluxStore
 
 HORIZON_YEARS = 5
@@ -80,16 +85,30 @@ class LabRoom:
 class SchoolNeeds:
     id: str
     name: str
-    district: str
+    district: str  # the legacy district
     district_name: str
     level: str
     students: int | None
     needs: Needs
+    province: str = ""
+    commune: str = grouping.UNASSIGNED
+    managing_body: str = grouping.UNASSIGNED
+    legacy_province: str = ""
+
+    def place(self) -> Place:
+        return Place(
+            self.province,
+            self.managing_body,
+            self.commune,
+            self.level,
+            self.district,
+            self.legacy_province,
+        )
 
 
 @dataclass
 class GroupNeeds:
-    kind: str  # district | level
+    kind: str  # one of grouping.AXES
     id: str
     name: str
     needs: Needs
@@ -108,8 +127,9 @@ class ProcurementPlan:
     as_of: int
     prices: Prices
     total: Needs
-    districts: list[GroupNeeds] = field(default_factory=list)
-    levels: list[GroupNeeds] = field(default_factory=list)
+    plan: str = "default"  # the plan whose lab targets count
+    group_by: tuple[str, ...] = grouping.DEFAULT_GROUP_BY
+    grouped: dict[str, list[GroupNeeds]] = field(default_factory=dict)  # axis -> its groups
     schools: list[SchoolNeeds] = field(default_factory=list)
     rooms: list[LabRoom] = field(default_factory=list)
     assessments: list[Assessment] = field(default_factory=list)
@@ -130,9 +150,13 @@ class ProcurementPlan:
                 "end": self.period.end.isoformat(),
             },
             "prices": self.prices.model_dump(),
+            "plan": self.plan,
+            "group_by": list(self.group_by),
             "total": asdict(self.total),
-            "districts": [asdict(g) for g in self.districts],
-            "levels": [asdict(g) for g in self.levels],
+            **{
+                grouping.PLURAL[axis]: [asdict(g) for g in self.grouped[axis]]
+                for axis in self.group_by
+            },
             "schools": [asdict(s) for s in self.schools if not s.needs.empty],
             "lab_rooms_to_replace": [asdict(r) for r in self.rooms if r.replace],
             "horizon": [asdict(h) for h in self.horizon],
@@ -169,20 +193,42 @@ def compute(
     rules: ScoringRules | None = None,
     prices: Prices | None = None,
     progress: Callable[[str, int, int], None] = lambda step, done, total: None,
+    plans: list[Plan] | None = None,
+    plan: str | None = None,
+    group_by: str | tuple[str, ...] | None = None,
 ) -> ProcurementPlan:
-    targets = targets or load_targets()
+    """``plans``, ``plan`` and ``group_by`` as in ``readiness.compute``: the plan asked for
+    limits the plan to its area's schools and its lab targets."""
+    axes = parse_group_by(group_by)
+    choice = resolve(session, plans, plan, targets)
     rules = rules or load_scoring()
     prices = prices or load_prices()
+    measured = choice.measured.targets
     data = fetch(
-        store, session, scope, period, targets.parameters, rules.pc.crash_gap_minutes, progress
+        store, session, scope, period, measured.parameters, rules.pc.crash_gap_minutes, progress
     )
-    return from_data(data, targets, rules, prices, as_of or period.end.year)
+    data.schools = in_area(data.schools, choice, scope)
+    return from_data(data, measured, rules, prices, as_of or period.end.year, axes, choice.measured)
 
 
 def from_data(
-    data: FleetData, targets: Targets, rules: ScoringRules, prices: Prices, as_of: int
+    data: FleetData,
+    targets: Targets,
+    rules: ScoringRules,
+    prices: Prices,
+    as_of: int,
+    axes: tuple[str, ...] = grouping.DEFAULT_GROUP_BY,
+    measured: Plan | None = None,
 ) -> ProcurementPlan:
-    plan = ProcurementPlan(str(data.scope), data.period, as_of, prices, Needs())
+    plan = ProcurementPlan(
+        str(data.scope),
+        data.period,
+        as_of,
+        prices,
+        Needs(),
+        plan=(measured or plan_of(targets)).id,
+        group_by=axes,
+    )
     readiness = {s.id: judge_school(data, s, targets) for s in data.schools}
     lab_adds = choose_lab_additions(list(readiness.values()), targets, as_of)
     for school in data.schools:
@@ -191,6 +237,7 @@ def from_data(
         rooms = lab_rooms(school.id, assessments, rules)
         plan.rooms += rooms
         r = readiness[school.id]
+        where = grouping.place(school)
         needs = school_needs(
             assessments,
             rooms,
@@ -206,15 +253,20 @@ def from_data(
                 school.level,
                 school.students,
                 needs,
+                where.province,
+                where.commune,
+                where.managing_body,
+                where.legacy_province,
             )
         )
         plan.total.add(needs)
     plan.unknown_age = sum(1 for a in plan.assessments if a.age_years is None)
-    plan.districts = _group(plan.schools, "district", lambda s: (s.district, s.district_name))
-    plan.levels = sorted(
-        _group(plan.schools, "level", lambda s: (s.level, level_name(s.level, "vi"))),
-        key=lambda g: LEVEL_ORDER.index(g.id) if g.id in LEVEL_ORDER else 99,
-    )
+    names = grouping.names(data.unit_names, data.schools)
+    for axis in axes:
+        plan.grouped[axis] = [
+            _group(axis, ident, names.name(axis, ident), members)
+            for ident, members in partition(plan.schools, axis, SchoolNeeds.place)
+        ]
     plan.horizon = horizon(plan.assessments, plan.rooms, prices, as_of)
     return plan
 
@@ -369,12 +421,8 @@ def horizon(
     return years
 
 
-def _group(
-    schools: list[SchoolNeeds], kind: str, key: Callable[[SchoolNeeds], tuple[str, str]]
-) -> list[GroupNeeds]:
-    groups: dict[str, GroupNeeds] = {}
+def _group(kind: str, ident: str, name: str, schools: list[SchoolNeeds]) -> GroupNeeds:
+    g = GroupNeeds(kind, ident, name, Needs())
     for s in schools:
-        ident, name = key(s)
-        g = groups.setdefault(ident, GroupNeeds(kind, ident, name, Needs()))
         g.needs.add(s.needs)
-    return sorted(groups.values(), key=lambda g: g.id)
+    return g

@@ -1,11 +1,16 @@
-"""Readiness against the plan targets: per school, rolled up by district, level and province.
+"""Readiness against the plan targets: per school, rolled up by the groupings asked for
+(``grouping``: province, managing body, commune, level, legacy district, legacy province) and
+for each plan on its own area (``plans``).
 
 ``compute(store, session, scope, period, ...) -> Readiness`` reads the registry and InfluxDB
 once (``fleetdata.fetch``), judges each school (``SchoolReadiness``), then sums the schools of
 each group into indicators. Shares are sums over schools (numerator / denominator, both kept),
-so a district's figure is exactly the figure of its schools; medians are medians of the
+so a commune's figure is exactly the figure of its schools; medians are medians of the
 schools' medians. Each indicator with a plan target carries the target of the year ``as_of``
-and the gap. docs/planning.md says how every indicator is measured.
+and the gap. The total and the groups are measured against one plan (the one asked for, else
+the plan for the whole province); ``plans`` measures every plan on the schools of its own
+area against its own targets, so a merged Sở sees each old plan and the province side by side.
+docs/planning.md says how every indicator is measured.
 """
 
 from __future__ import annotations
@@ -19,11 +24,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from schoolnet_collector.core.access import Scope
-from schoolnet_collector.planning import labels
+from schoolnet_collector.planning import grouping, labels
 from schoolnet_collector.planning.fleetdata import FleetData, fetch
+from schoolnet_collector.planning.grouping import Place, parse_group_by, partition
 from schoolnet_collector.planning.period import Period
+from schoolnet_collector.planning.plans import Area, Plan, in_area, plan_of, resolve
 from schoolnet_collector.planning.scoring import PC_KINDS, ScoringRules, load_scoring
-from schoolnet_collector.planning.targets import Target, Targets, load_targets
+from schoolnet_collector.planning.targets import Target, Targets
 from schoolnet_collector.registry.models import School
 from schoolnet_collector.storage.influx import InfluxStore
 
@@ -34,10 +41,14 @@ LAB_TARGET_LEVELS = ("mam_non", "tieu_hoc", "thcs", "thpt")  # levels the plans 
 class SchoolReadiness:
     id: str
     name: str
-    district: str
+    district: str  # the legacy district
     district_name: str
     level: str
     students: int | None
+    province: str
+    commune: str  # ``unassigned`` until the school has one
+    managing_body: str  # commune | province | unassigned
+    legacy_province: str
     uplink: str  # fixed | cellular | none
     school_hours_up: float
     school_hours_samples: int
@@ -59,6 +70,16 @@ class SchoolReadiness:
     @property
     def has_internet(self) -> bool:
         return self.uplink != "none"
+
+    def place(self) -> Place:
+        return Place(
+            self.province,
+            self.managing_body,
+            self.commune,
+            self.level,
+            self.district,
+            self.legacy_province,
+        )
 
     @property
     def has_lab_on_record(self) -> bool:
@@ -103,20 +124,24 @@ class Indicator:
 
 @dataclass
 class Group:
-    kind: str  # province | district | level
+    kind: str  # province | plan | a scope's kind | one of grouping.AXES
     id: str
     name: str
     schools: int
     indicators: list[Indicator]
+    area: str | None = None  # a plan's area (kind "plan")
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "kind": self.kind,
             "id": self.id,
             "name": self.name,
             "schools": self.schools,
             "indicators": [i.as_dict() for i in self.indicators],
         }
+        if self.kind == "plan":
+            out["area"] = self.area
+        return out
 
 
 @dataclass
@@ -125,12 +150,14 @@ class Readiness:
     period: Period
     as_of: int
     total: Group
-    districts: list[Group] = field(default_factory=list)
-    levels: list[Group] = field(default_factory=list)
+    plan: str  # the plan the total and the groups are measured against
+    group_by: tuple[str, ...] = grouping.DEFAULT_GROUP_BY
+    grouped: dict[str, list[Group]] = field(default_factory=dict)  # axis -> its groups
+    plans: list[Group] = field(default_factory=list)  # each plan on its own area
     schools: list[SchoolReadiness] = field(default_factory=list)
 
     def groups(self) -> list[Group]:
-        return [self.total, *self.districts, *self.levels]
+        return [self.total, *self.plans, *(g for a in self.group_by for g in self.grouped[a])]
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready (the API's and the CLI's ``--format json``)."""
@@ -142,9 +169,14 @@ class Readiness:
                 "end": self.period.end.isoformat(),
             },
             "as_of": self.as_of,
+            "plan": self.plan,
+            "group_by": list(self.group_by),
             "total": self.total.as_dict(),
-            "districts": [g.as_dict() for g in self.districts],
-            "levels": [g.as_dict() for g in self.levels],
+            "plans": [g.as_dict() for g in self.plans],
+            **{
+                grouping.PLURAL[axis]: [g.as_dict() for g in self.grouped[axis]]
+                for axis in self.group_by
+            },
             "schools": [
                 dict(
                     asdict(s),
@@ -166,45 +198,84 @@ def compute(
     targets: Targets | None = None,
     rules: ScoringRules | None = None,
     progress: Callable[[str, int, int], None] = lambda step, done, total: None,
+    plans: list[Plan] | None = None,
+    plan: str | None = None,
+    group_by: str | tuple[str, ...] | None = None,
 ) -> Readiness:
-    targets = targets or load_targets()
+    """``plans``: the Sở's plans (default: ``targets`` as the one plan); ``plan``: measure
+    only that plan's area against its targets (``UnknownPlan`` naming the plans otherwise);
+    ``group_by``: axes of ``grouping`` (``GroupByError`` naming them). A plan whose area is
+    not in the registry raises ``PlanAreaError``."""
+    axes = parse_group_by(group_by)
+    choice = resolve(session, plans, plan, targets)
     rules = rules or load_scoring()
     data = fetch(
-        store, session, scope, period, targets.parameters, rules.pc.crash_gap_minutes, progress
+        store,
+        session,
+        scope,
+        period,
+        choice.measured.targets.parameters,
+        rules.pc.crash_gap_minutes,
+        progress,
     )
-    return from_data(data, targets, as_of or period.end.year)
+    data.schools = in_area(data.schools, choice, scope)
+    return from_data(
+        data,
+        choice.measured.targets,
+        as_of or period.end.year,
+        axes,
+        plan=choice.measured,
+        plans=[] if choice.chosen else [(p, choice.areas[p.id]) for p in choice.plans],
+        total_is_plan=choice.chosen is not None,
+    )
 
 
-def from_data(data: FleetData, targets: Targets, as_of: int) -> Readiness:
+def from_data(
+    data: FleetData,
+    targets: Targets,
+    as_of: int,
+    axes: tuple[str, ...] = grouping.DEFAULT_GROUP_BY,
+    *,
+    plan: Plan | None = None,
+    plans: list[tuple[Plan, Area]] | None = None,
+    total_is_plan: bool = False,
+) -> Readiness:
+    """The readiness of ``data``'s schools against ``targets`` (``plan``'s), grouped on
+    ``axes``; each of ``plans`` measured on its own area against its own targets. A plan's
+    figure over the whole province carries the province-only indicators (meeting points,
+    districts meeting online) with that plan's targets. ``total_is_plan``: ``data`` holds
+    only ``plan``'s area, and the total is that plan's figure."""
     schools = [judge_school(data, s, targets) for s in data.schools]
-    total_name = (
-        labels.column("province", "vi") if data.scope.kind == "province" else str(data.scope)
-    )
+    province = data.scope.kind == "province"
+    plan = plan or plan_of(targets)
+    total_name = labels.column("province", "vi") if province else str(data.scope)
+    kind, ident = ("province" if province else data.scope.kind), data.scope.id or "province"
+    if total_is_plan:
+        kind, ident, total_name = "plan", plan.id, plan.name
+    total = roll_up(kind, ident, total_name, schools, targets, as_of, whole_province=province)
+    total.area = plan.area if total_is_plan else None
     out = Readiness(
         str(data.scope),
         data.period,
         as_of,
-        roll_up(
-            "province" if data.scope.kind == "province" else data.scope.kind,
-            data.scope.id or "province",
-            total_name,
-            schools,
-            targets,
-            as_of,
-            whole_province=data.scope.kind == "province",
-        ),
+        total,
+        plan=plan.id,
+        group_by=axes,
         schools=schools,
     )
-    for district in sorted({s.district for s in schools}):
-        members = [s for s in schools if s.district == district]
-        out.districts.append(
-            roll_up("district", district, members[0].district_name, members, targets, as_of)
-        )
-    for level in sorted({s.level for s in schools}, key=_level_rank):
-        members = [s for s in schools if s.level == level]
-        out.levels.append(
-            roll_up("level", level, labels.level_name(level, "vi"), members, targets, as_of)
-        )
+    for p, area in plans or ():
+        holds = area.holds()
+        ids = {s.id for s in data.schools if holds(s)}
+        members = [s for s in schools if s.id in ids]
+        figure = roll_up("plan", p.id, p.name, members, p.targets, as_of, whole_province=province)
+        figure.area = p.area
+        out.plans.append(figure)
+    names = grouping.names(data.unit_names, data.schools)
+    for axis in axes:
+        out.grouped[axis] = [
+            roll_up(axis, ident, names.name(axis, ident), members, targets, as_of)
+            for ident, members in partition(schools, axis, SchoolReadiness.place)
+        ]
     return out
 
 
@@ -253,6 +324,7 @@ def judge_school(data: FleetData, school: School, targets: Targets) -> SchoolRea
         and up.loss_percent is not None
         and up.loss_percent <= mp.max_loss_percent
     )
+    where = grouping.place(school)
     return SchoolReadiness(
         id=school.id,
         name=school.name,
@@ -260,6 +332,10 @@ def judge_school(data: FleetData, school: School, targets: Targets) -> SchoolRea
         district_name=school.district_name or school.district,
         level=school.level,
         students=school.students,
+        province=where.province,
+        commune=where.commune,
+        managing_body=where.managing_body,
+        legacy_province=where.legacy_province,
         uplink=uplink,
         school_hours_up=up.school_hours_up if up else 0.0,
         school_hours_samples=up.school_hours_samples if up else 0,

@@ -13,9 +13,16 @@ from dataclasses import dataclass, field
 
 from schoolnet_collector.i18n import format_datetime, format_vnd, gettext
 from schoolnet_collector.planning import labels
+from schoolnet_collector.planning.grouping import partition, translated
 from schoolnet_collector.planning.labels import column, level_name, word
-from schoolnet_collector.planning.procurement import Needs, ProcurementPlan, device_dict
-from schoolnet_collector.planning.readiness import Readiness
+from schoolnet_collector.planning.plans import DEFAULT_PLAN_ID, DEFAULT_PLAN_NAME
+from schoolnet_collector.planning.procurement import (
+    Needs,
+    ProcurementPlan,
+    SchoolNeeds,
+    device_dict,
+)
+from schoolnet_collector.planning.readiness import Readiness, SchoolReadiness
 
 Cell = str | int | float | None
 """One cell: text, a figure, or nothing (shown as empty, or a dash on the terminal)."""
@@ -36,11 +43,11 @@ def _yes(flag: bool, lang: str) -> str:
 
 
 def _group_name(kind: str, ident: str, name: str, lang: str) -> str:
-    if kind == "level":
-        return level_name(ident, lang)
-    if kind == "province":
+    if kind == "province" and ident == "province":  # the total; a province group has a name
         return column("province", lang)
-    return name
+    if kind == "plan" and ident == DEFAULT_PLAN_ID:
+        return DEFAULT_PLAN_NAME.translate(lang)
+    return translated(kind, ident, name, lang)
 
 
 def readiness_tables(r: Readiness, lang: str = "vi") -> list[Table]:
@@ -94,6 +101,9 @@ def readiness_tables(r: Readiness, lang: str = "vi") -> list[Table]:
             year=str(r.as_of),
         )
     )
+    summary.notes.append(
+        gettext(lang, "Measured against the targets of plan %(plan)s", plan=r.plan)
+    )
     out = [summary]
     heads = [
         c("id"),
@@ -114,9 +124,9 @@ def readiness_tables(r: Readiness, lang: str = "vi") -> list[Table]:
         c("auto_inventoried"),
         c("meeting_point"),
     ]
-    for g in r.levels:
-        table = Table(level_name(g.id, lang), heads, lang=lang)
-        for s in (s for s in r.schools if s.level == g.id):
+    for level, members in partition(r.schools, "level", SchoolReadiness.place):
+        table = Table(level_name(level, lang), heads, lang=lang)
+        for s in members:
             table.rows.append(
                 [
                     s.id,
@@ -167,7 +177,7 @@ def procurement_tables(p: ProcurementPlan, lang: str = "vi") -> list[Table]:
             *_needs_row(p.total),
         ]
     )
-    for g in [*p.districts, *p.levels]:
+    for g in (g for axis in p.group_by for g in p.grouped[axis]):
         summary.rows.append(
             [kind(g.kind), g.id, _group_name(g.kind, g.id, g.name, lang), *_needs_row(g.needs)]
         )
@@ -193,15 +203,16 @@ def procurement_tables(p: ProcurementPlan, lang: str = "vi") -> list[Table]:
             period=p.period.text,
             unknown=p.unknown_age,
         ),
+        gettext(lang, "Measured against the targets of plan %(plan)s", plan=p.plan),
     ]
     out = [summary]
-    for g in p.levels:
+    for level, members in partition(p.schools, "level", SchoolNeeds.place):
         t = Table(
-            level_name(g.id, lang),
+            level_name(level, lang),
             [c("id"), c("name"), c("district"), c("students"), *needs_heads],
             lang=lang,
         )
-        for s in (s for s in p.schools if s.level == g.id and not s.needs.empty):
+        for s in (s for s in members if not s.needs.empty):
             t.rows.append([s.id, s.name, s.district_name, s.students, *_needs_row(s.needs)])
         out.append(t)
     devices = Table(

@@ -45,8 +45,22 @@ class Parameters(Strict):
     meeting_point: MeetingPoint = MeetingPoint()
 
 
+PLAN_ID = r"^[a-z0-9][a-z0-9_-]{0,62}$"  # pydantic's regex: $ is the very end
+
+
+class PlanSpec(Strict):
+    """Which plan the targets are (``planning.plans``): its id (``--plan``, ``plan=``), its
+    title, and its area: a unit code of the registry, the province or a former province whose
+    schools it was written for; no area: the whole province."""
+
+    id: str = Field(pattern=PLAN_ID)
+    name: str = Field(min_length=1, max_length=200)
+    area: str | None = Field(None, pattern=PLAN_ID)
+
+
 class TargetsFile(Strict):
     format: Literal[1]
+    plan: PlanSpec | None = None
     targets: dict[str, TargetSpec]
     parameters: Parameters = Parameters()
 

@@ -24,7 +24,10 @@ from sqlalchemy.orm import Session
 from schoolnet_collector.api.auth import SESSION_COOKIE, Caller, ClockDep, optional_caller
 from schoolnet_collector.api.deps import RuntimeDep, SessionDep
 from schoolnet_collector.api.report_limits import too_large
+from schoolnet_collector.planning.files import PlanningFileError
 from schoolnet_collector.planning.period import parse_period
+from schoolnet_collector.planning.plans import PlanAreaError, load_plans
+from schoolnet_collector.planning.reports.base import Inputs
 from schoolnet_collector.registry.tokens import close_web_session, find_token, open_web_session
 from schoolnet_collector.storage.influx import StorageError
 from schoolnet_collector.views.incidents import IncidentOut, incident_page
@@ -278,6 +281,8 @@ def plan_page(
             summary = report_summary(shown, runtime, session, caller, clock(), lang)
         except StorageError as exc:  # InfluxDB down: the downloads will say so too
             plan_error = str(exc)
+        except (PlanningFileError, PlanAreaError) as exc:  # the API's 503, said on the page
+            plan_error = f"planning configuration: {exc}"
     featured = next((p for p in listed if shown is not None and p.name == shown.name), None)
     return render(
         request,
@@ -294,8 +299,17 @@ def plan_page(
 def report_summary(
     unit: Report[Any], runtime: Runtime, session: Session, caller: Caller, now: datetime, lang: str
 ) -> Table:
-    """The report's own summary table, computed as the API computes it (default period)."""
-    report = unit.compute(runtime.store, session, caller.scope, parse_period(PLAN_PERIOD, now))
+    """The report's own summary table, computed as the API computes it (default period, the
+    plans of ``[planning] plans``, the default grouping), so the page shows what the downloads
+    hold."""
+    plans = load_plans(runtime.settings.planning.plans)
+    report = unit.compute(
+        runtime.store,
+        session,
+        caller.scope,
+        parse_period(PLAN_PERIOD, now),
+        inputs=Inputs(plans=plans),
+    )
     return unit.tables(report, lang)[0]
 
 

@@ -17,7 +17,14 @@ from schoolnet_collector.registry.equipment import import_equipment
 from schoolnet_collector.registry.schools import import_schools
 from schoolnet_collector.runtime import Runtime
 from tests.support.collector import bearer, make_token
-from tests.support.planning import NOW, build_province
+from tests.support.planning import (
+    NOW,
+    PLAN_LAO_CAI,
+    PLAN_YEN_BAI,
+    build_province,
+    place_in_communes,
+    plan_files,
+)
 from tests.support.web import post_form
 
 
@@ -282,4 +289,189 @@ def test_the_plan_page_says_the_limit_in_the_pages_language(limited):
     page = client.get("/plan")
     assert page.status_code == 400 and "Báo cáo này gồm nhiều trường" in page.text, page.text
     assert "more schools and days" in client.get("/plan?lang=en").text
+    client.cookies.clear()
+
+
+# --- group_by= and plan= on the merged province (issue 12) -----------------------------------
+
+
+@pytest.fixture()
+def merged(tmp_path, influxdb, influx_db_name):
+    """The province placed in communes, with the two old plans and a wrong third one on
+    hand: ``make(*plan_texts)`` opens a client on a runtime configured with those plans."""
+    _, sessions, engine = build_province(tmp_path, influxdb, influx_db_name)
+    place_in_communes(tmp_path, sessions)
+    engine.dispose()
+    opened = []
+
+    def make(*texts: str, files: list | None = None):
+        rt = Runtime.open(
+            load_settings(
+                None,
+                influx={"url": influxdb.url, "database": influx_db_name},
+                registry={"url": f"sqlite:///{tmp_path}/registry.sqlite3"},
+                planning={"plans": files or plan_files(tmp_path, *texts)},
+            )
+        )
+        app = create_app(rt)
+        app.dependency_overrides[get_clock] = lambda: lambda: NOW
+        client = TestClient(app)
+        opened.append((rt, client))
+        make.runtimes.append(rt)  # type: ignore[attr-defined]
+        return client, bearer(make_token(rt, scope="province"))
+
+    make.runtimes = []  # type: ignore[attr-defined]
+    yield make
+    for rt, client in opened:
+        client.close()
+        rt.close()
+
+
+@pytest.mark.parametrize("path", ["/api/v1/readiness", "/api/v1/reports/procurement"])
+def test_group_by_gives_the_asked_groups_and_keeps_every_school(merged, path):
+    client, token = merged(PLAN_LAO_CAI, PLAN_YEN_BAI)
+    r = client.get(
+        path, params={"period": "2d", "group_by": "commune,managing_body"}, headers=token
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["group_by"] == ["commune", "managing_body"]
+    assert [g["id"] for g in body["communes"]] == ["c-hai", "c-mot", "unassigned"]
+    assert [g["id"] for g in body["managing_bodies"]] == ["province", "commune"]
+    assert "legacy_districts" not in body and "levels" not in body
+    if "readiness" in path:
+        assert sum(g["schools"] for g in body["communes"]) == body["total"]["schools"] == 4
+        assert [(b["id"], b["schools"]) for b in body["managing_bodies"]] == [
+            ("province", 1),
+            ("commune", 3),
+        ]
+        assert [(p["id"], p["area"], p["schools"]) for p in body["plans"]] == [
+            ("lao-cai-2018", "lao-cai-cu", 2),
+            ("yen-bai-2020", "yen-bai-cu", 2),
+        ]
+    else:
+        assert sum(g["needs"]["cost"] for g in body["communes"]) == body["total"]["cost"]
+
+
+def test_plan_measures_one_plan_on_its_area_in_every_format(merged):
+    client, token = merged(PLAN_LAO_CAI, PLAN_YEN_BAI)
+    params = {"period": "2d", "plan": "yen-bai-2020", "group_by": "commune"}
+    r = client.get("/api/v1/reports/readiness", params=params, headers=token)
+    assert r.status_code == 200, r.text
+    total = r.json()["total"]
+    assert (total["kind"], total["id"], total["area"], total["schools"]) == (
+        "plan",
+        "yen-bai-2020",
+        "yen-bai-cu",
+        2,
+    )
+    internet = next(i for i in total["indicators"] if i["key"] == "internet")
+    assert (internet["value"], internet["target"]["value"], internet["gap"]) == (50.0, 80, 30.0)
+    sheet = client.get(
+        "/api/v1/reports/readiness", params={**params, "format": "xlsx"}, headers=token
+    )
+    assert sheet.status_code == 200
+    rows = list(openpyxl.load_workbook(io.BytesIO(sheet.content))["Tổng hợp"].values)
+    names = {r[2] for r in rows[1:] if r[0] in ("Kế hoạch", "Xã/phường")}
+    assert names == {"Kế hoạch Yên Bái 2020", "Phường Hai", "Chưa gán xã"}
+    assert any("So với chỉ tiêu của kế hoạch yen-bai-2020" in str(r[0]) for r in rows)
+
+
+@pytest.mark.parametrize("path", ["/api/v1/readiness", "/api/v1/reports/procurement"])
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"group_by": "district"}, "group_by 'district': expected one or more of province,"),
+        ({"group_by": "commune;level"}, "group_by 'commune;level'"),
+        ({"group_by": "commune,<script>"}, "group_by '<script>'"),
+        ({"group_by": "x" * 201}, "group_by"),  # longer than any list of axes
+        ({"plan": "hoa-binh-2019"}, "no such plan; the plans are: lao-cai-2018, yen-bai-2020"),
+        ({"plan": "../targets"}, "plan '../targets': no such plan"),
+        ({"plan": "y" * 64}, "plan"),
+    ],
+)
+def test_a_bad_group_by_or_plan_is_422_naming_it(merged, path, params, message):
+    client, token = merged(PLAN_LAO_CAI, PLAN_YEN_BAI)
+    for fmt in ("json", "xlsx"):
+        r = client.get(path, params={"period": "2d", "format": fmt, **params}, headers=token)
+        assert r.status_code == 422, (fmt, r.status_code, r.text[:300])
+        assert r.headers["content-type"].startswith("application/json")  # no half download
+        assert message in r.text, r.text
+
+
+@pytest.mark.parametrize(
+    "area, reason",
+    [
+        ("ha-giang-cu", "its area 'ha-giang-cu' is not a unit in the registry"),
+        ("c-mot", "its area 'c-mot' is a unit of type 'xa'"),
+    ],
+)
+def test_a_configured_plan_whose_area_is_not_a_province_is_a_503_naming_it(merged, area, reason):
+    client, token = merged(PLAN_LAO_CAI, PLAN_YEN_BAI.replace("area: yen-bai-cu", f"area: {area}"))
+    for params in ({}, {"plan": "lao-cai-2018"}, {"format": "csv"}):
+        for path in ("/api/v1/readiness", "/api/v1/reports/procurement"):
+            r = client.get(path, params={"period": "2d", **params}, headers=token)
+            assert r.status_code == 503, (path, params, r.text[:300])
+            detail = r.json()["detail"]
+            assert detail.startswith("planning configuration: plan 'yen-bai-2020' (")
+            assert reason in detail
+
+
+def test_an_unreadable_or_duplicate_plan_file_is_a_503_naming_the_file(merged, tmp_path):
+    missing = tmp_path / "no-such-plan.yaml"
+    client, token = merged(files=[missing])
+    r = client.get("/api/v1/readiness", params={"period": "2d"}, headers=token)
+    assert r.status_code == 503 and f"{missing}: cannot read" in r.json()["detail"]
+    twin = plan_files(tmp_path, PLAN_YEN_BAI, PLAN_YEN_BAI)
+    client, token = merged(files=twin)
+    r = client.get("/api/v1/procurement", params={"period": "2d"}, headers=token)
+    assert r.status_code == 503 and "plan id 'yen-bai-2020' is already" in r.json()["detail"]
+
+
+def test_plan_and_group_by_keep_the_scope_checks(merged):
+    client, _ = merged(PLAN_LAO_CAI, PLAN_YEN_BAI)
+    district = bearer(make_token(merged.runtimes[-1], scope="district:d-one"))
+    r = client.get(
+        "/api/v1/readiness", params={"period": "2d", "group_by": "commune"}, headers=district
+    )
+    assert r.status_code == 200, r.text
+    assert [(g["id"], g["schools"]) for g in r.json()["communes"]] == [("c-mot", 2)]
+    theirs = client.get(
+        "/api/v1/readiness", params={"period": "2d", "plan": "yen-bai-2020"}, headers=district
+    )
+    assert theirs.status_code == 422
+    assert "no school of its area 'yen-bai-cu' is in scope district:d-one" in theirs.text
+    wider = client.get(
+        "/api/v1/procurement",
+        params={"scope": "province", "group_by": "commune", "plan": "lao-cai-2018"},
+        headers=district,
+    )
+    assert wider.status_code == 403 and "outside the token's scope" in wider.text
+
+
+def test_the_plan_page_measures_the_configured_plans_as_the_downloads_do(merged):
+    client, token = merged(PLAN_LAO_CAI, PLAN_YEN_BAI)
+    signed_in = post_form(
+        client,
+        "/login",
+        {"token": make_token(merged.runtimes[-1]), "next": "/plan"},
+        follow_redirects=False,
+    )
+    assert signed_in.status_code == 303, signed_in.text
+    page = client.get("/plan")
+    assert page.status_code == 200, page.text
+    assert "So với chỉ tiêu của kế hoạch lao-cai-2018" in page.text  # not the packaged default
+    csv_rows = client.get(
+        "/api/v1/reports/procurement", params={"format": "csv"}, headers=token
+    ).content.decode("utf-8-sig")
+    assert 'data-row="unassigned"' not in page.text  # the default grouping: no communes
+    assert "Sở GDĐT" in page.text and "Sở GDĐT" in csv_rows
+    client.cookies.clear()
+    wrong = PLAN_YEN_BAI.replace("area: yen-bai-cu", "area: ha-giang-cu")
+    client, _ = merged(PLAN_LAO_CAI, wrong)
+    post_form(client, "/login", {"token": make_token(merged.runtimes[-1]), "next": "/plan"})
+    page = client.get("/plan")
+    assert page.status_code == 200  # the page stays, with the downloads and the reason
+    assert "planning configuration: plan &#39;yen-bai-2020&#39;" in page.text, page.text
+    assert "is not a unit in the registry" in page.text and 'id="plan-summary"' not in page.text
     client.cookies.clear()

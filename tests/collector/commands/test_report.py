@@ -6,13 +6,22 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import datetime
 
 import openpyxl
 import pytest
 
 from devenv.services import free_port
 from schoolnet_collector.cli import main as cli
-from tests.support.planning import build_province, config_file
+from tests.support.planning import (
+    PLAN_LAO_CAI,
+    PLAN_PROVINCE,
+    PLAN_YEN_BAI,
+    build_province,
+    config_file,
+    place_in_communes,
+    plan_files,
+)
 
 END = ["--end", "2026-03-10T10:00+07:00"]  # planning_helpers.NOW
 
@@ -178,3 +187,130 @@ def test_no_report_named_exits_2_with_the_known_names(capsys):
         cli(["report", "budget"])
     assert exit_.value.code == 2
     assert "(choose from 'readiness', 'procurement')" in capsys.readouterr().err
+
+
+# --- --group-by and --plan on the merged province (issue 12) ---------------------------------
+
+
+@pytest.fixture()
+def merged(tmp_path, influxdb, influx_db_name):
+    """The province placed in communes; ``configure(*plan_texts)``: a config with those plans
+    in ``[planning] plans``, and its registry and InfluxDB for the API to read too."""
+    _, sessions, engine = build_province(tmp_path, influxdb, influx_db_name)
+    place_in_communes(tmp_path, sessions)
+    engine.dispose()
+
+    def configure(*texts: str):
+        return config_file(tmp_path, influxdb.url, influx_db_name, plan_files(tmp_path, *texts))
+
+    return configure
+
+
+def report_json(config, capsys, *args) -> dict:
+    assert run(config, *args, "--period", "2d", "--format", "json", *END) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_group_by_and_plan_give_the_groups_the_api_gives(merged, tmp_path, capsys):
+    from fastapi.testclient import TestClient
+
+    from schoolnet_collector.api.auth import get_clock
+    from schoolnet_collector.app import create_app
+    from schoolnet_collector.core.config import load_settings
+    from schoolnet_collector.runtime import Runtime
+    from tests.support.collector import bearer, make_token
+    from tests.support.planning import NOW
+
+    config = merged(PLAN_LAO_CAI, PLAN_YEN_BAI)
+    rt = Runtime.open(load_settings(config))
+    app = create_app(rt)
+    app.dependency_overrides[get_clock] = lambda: lambda: NOW
+    try:
+        with TestClient(app, headers=bearer(make_token(rt))) as client:
+            for name, group_by, plan in [
+                ("readiness", "commune,managing_body,legacy_province", None),
+                ("readiness", "legacy_district,level", "yen-bai-2020"),
+                ("procurement", "commune,managing_body", None),
+                ("procurement", "province,legacy_province", "lao-cai-2018"),
+            ]:
+                args = [name, "--group-by", group_by] + (["--plan", plan] if plan else [])
+                cli_json = report_json(config, capsys, *args)
+                params = {"period": "2d", "group_by": group_by} | ({"plan": plan} if plan else {})
+                api = client.get(f"/api/v1/reports/{name}", params=params)
+                assert api.status_code == 200, api.text
+                api_json = api.json()
+                # one instant, written in the offset each was given (--end +07:00, a UTC clock)
+                for end in ("start", "end"):
+                    assert datetime.fromisoformat(
+                        cli_json["period"].pop(end)
+                    ) == datetime.fromisoformat(api_json["period"].pop(end))
+                assert cli_json == api_json, (name, group_by, plan)
+                assert cli_json["group_by"] == group_by.split(",")
+                assert cli_json["plan"] == (plan or "lao-cai-2018")
+    finally:
+        rt.close()
+
+
+def test_group_by_in_the_table_names_the_unassigned_schools(merged, capsys):
+    config = merged(PLAN_LAO_CAI, PLAN_YEN_BAI)
+    assert run(config, "readiness", "--group-by", "commune", "--period", "2d", *END) == 0
+    out = capsys.readouterr().out
+    assert "Chưa gán xã" in out and "Xã Một" in out and "Phường Hai" in out
+    assert "Huyện Một" not in out.split("Trường có phòng máy")[0]  # no district groups asked
+    assert "Kế hoạch Yên Bái 2020" in out and "Kế hoạch Lào Cai 2018" in out
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("district", "argument --group-by: group_by 'district': expected one or more of"),
+        ("commune,ward", "argument --group-by: group_by 'ward'"),
+        ("Commune", "argument --group-by: group_by 'Commune'"),
+    ],
+)
+def test_a_bad_group_by_exits_2_naming_it_and_writes_nothing(
+    merged, tmp_path, capsys, value, message
+):
+    config = merged(PLAN_LAO_CAI)
+    out = tmp_path / "r.csv"
+    with pytest.raises(SystemExit) as exit_:
+        run(config, "readiness", "--group-by", value, "--format", "csv", "--output", str(out))
+    assert exit_.value.code == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_a_bad_plan_exits_2_naming_it_and_writes_nothing(merged, tmp_path, capsys):
+    out = tmp_path / "r.xlsx"
+    xlsx = ["--format", "xlsx", "--output", str(out), *END]
+    config = merged(PLAN_LAO_CAI, PLAN_YEN_BAI)
+    assert run(config, "readiness", "--plan", "hoa-binh-2019", *xlsx) == 2
+    assert (
+        "plan 'hoa-binh-2019': no such plan; the plans are: lao-cai-2018, yen-bai-2020"
+        in capsys.readouterr().err
+    )
+    assert (
+        run(config, "procurement", "--scope", "district:d-one", "--plan", "yen-bai-2020", *xlsx)
+        == 2
+    )
+    assert (
+        "no school of its area 'yen-bai-cu' is in scope district:d-one" in capsys.readouterr().err
+    )
+    wrong = merged(PLAN_LAO_CAI, PLAN_YEN_BAI.replace("area: yen-bai-cu", "area: c-mot"))
+    for name in ("readiness", "procurement"):
+        assert run(wrong, name, *xlsx) == 2
+        err = capsys.readouterr().err
+        assert "plan 'yen-bai-2020'" in err and "its area 'c-mot' is a unit of type 'xa'" in err
+    twins = merged(PLAN_YEN_BAI, PLAN_YEN_BAI)
+    assert run(twins, "readiness", *xlsx) == 2
+    assert "plan id 'yen-bai-2020' is already the id of the plan in" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_targets_is_the_only_plan_instead_of_the_configured_ones(merged, tmp_path, capsys):
+    config = merged(PLAN_LAO_CAI, PLAN_YEN_BAI)
+    (only,) = plan_files(tmp_path / "..", PLAN_PROVINCE)
+    data = report_json(config, capsys, "readiness", "--targets", str(only))
+    assert data["plan"] == "lao-cai-2026" and [p["id"] for p in data["plans"]] == ["lao-cai-2026"]
+    assert run(config, "readiness", "--targets", str(only), "--plan", "yen-bai-2020", *END) == 2
+    assert "the plans are: lao-cai-2026" in capsys.readouterr().err

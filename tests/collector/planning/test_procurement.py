@@ -79,13 +79,16 @@ def test_needs_replace_whole_rooms_and_add_labs_to_reach_the_target(plan):
         (60 + 10 * 14) * M,
     )
     assert plan.total.cost == fibre.cost + preschool.cost
-    assert {g.id: g.needs.labs_add for g in plan.levels} == {
+    assert {g.id: g.needs.labs_add for g in plan.grouped["level"]} == {
         "mam_non": 1,
         "tieu_hoc": 0,
         "thcs": 0,
         "thpt": 0,
     }
-    assert {g.id: g.needs.labs_replace for g in plan.districts} == {"d-one": 1, "d-two": 0}
+    assert {g.id: g.needs.labs_replace for g in plan.grouped["legacy_district"]} == {
+        "d-one": 1,
+        "d-two": 0,
+    }
 
 
 def test_five_year_horizon_counts_what_reaches_end_of_life(plan):

@@ -98,17 +98,17 @@ def test_equipment_pcs_projectors_and_digital_records(province):
     assert ind["districts_meeting_online"].value == 50.0  # d-one's fibre school had an outage
 
 
-def test_roll_ups_by_district_and_level_and_a_district_scope(province):
+def test_roll_ups_by_legacy_district_and_level_and_a_district_scope(province):
     r = compute(province)
-    assert [(g.id, g.name, g.schools) for g in r.districts] == [
+    assert [(g.id, g.name, g.schools) for g in r.grouped["legacy_district"]] == [
         ("d-one", "Huyện Một", 2),
         ("d-two", "Huyện Hai", 2),
     ]
-    assert [g.id for g in r.levels] == ["mam_non", "tieu_hoc", "thcs", "thpt"]
-    assert by_key(r.districts[0])["internet"].value == 100.0
+    assert [g.id for g in r.grouped["level"]] == ["mam_non", "tieu_hoc", "thcs", "thpt"]
+    assert by_key(r.grouped["legacy_district"][0])["internet"].value == 100.0
     assert (
-        "meeting_points" in by_key(r.districts[0])
-        and by_key(r.districts[0])["meeting_points"].target is None
+        "meeting_points" in by_key(r.grouped["legacy_district"][0])
+        and by_key(r.grouped["legacy_district"][0])["meeting_points"].target is None
     )
     district = compute(province, scope="district:d-two")
     assert {s.id for s in district.schools} == {"p-none", "p-thpt"}

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from schoolnet_collector.core.access import Scope
     from schoolnet_collector.i18n import Text
     from schoolnet_collector.planning.period import Period
+    from schoolnet_collector.planning.plans import Plan
     from schoolnet_collector.planning.prices import Prices
     from schoolnet_collector.planning.scoring import ScoringRules
     from schoolnet_collector.planning.tables import Table
@@ -39,12 +40,14 @@ def no_progress(step: str, done: int, total: int) -> None:
 
 @dataclass(frozen=True)
 class Inputs:
-    """A Sở's own planning files (``--targets``, ``--scoring``, ``--prices``), loaded; None is
-    the packaged default. A report reads those it needs and ignores the rest."""
+    """A Sở's own planning files (``--targets``, ``--scoring``, ``--prices``, the plans of
+    ``[planning] plans``), loaded; None is the packaged default. A report reads those it needs
+    and ignores the rest."""
 
     targets: Targets | None = None
     rules: ScoringRules | None = None
     prices: Prices | None = None
+    plans: list[Plan] | None = None
 
 
 class Report(ABC, Generic[R]):
@@ -71,9 +74,14 @@ class Report(ABC, Generic[R]):
         as_of: int | None = None,
         inputs: Inputs | None = None,
         progress: Progress = no_progress,
+        plan: str | None = None,
+        group_by: tuple[str, ...] | None = None,
     ) -> R:
-        """The report for ``scope`` over ``period``; raises ``ReportArgumentError`` (a wrong
-        scope) or ``StorageError`` (InfluxDB unreachable) with a message for the user."""
+        """The report for ``scope`` over ``period``, grouped on ``group_by`` (the axes of
+        ``planning.grouping``), for ``plan``'s area only if one is named; raises
+        ``ReportArgumentError`` (a wrong scope, plan or grouping), ``PlanAreaError`` (a plan
+        whose area the registry lacks) or ``StorageError`` (InfluxDB unreachable) with a
+        message for the user."""
 
     @abstractmethod
     def as_json(self, report: R, lang: str) -> dict[str, Any]:

@@ -29,8 +29,8 @@ class ProcurementReport(Report[ProcurementPlan]):
     name = "procurement"
     title = N_("Procurement plan")
     description = N_(
-        "Devices and labs to replace or add, with costs and a five-year horizon, by district "
-        "and level of school, and each device to replace with its reasons."
+        "Devices and labs to replace or add, with costs and a five-year horizon, by managing body, "
+        "commune, level or former district, and each device to replace with its reasons."
     )
     uses_prices = True
     summary_on_page = True
@@ -45,6 +45,8 @@ class ProcurementReport(Report[ProcurementPlan]):
         as_of: int | None = None,
         inputs: Inputs | None = None,
         progress: Progress = no_progress,
+        plan: str | None = None,
+        group_by: tuple[str, ...] | None = None,
     ) -> ProcurementPlan:
         return procurement.compute(
             store,
@@ -56,6 +58,9 @@ class ProcurementReport(Report[ProcurementPlan]):
             rules=inputs.rules if inputs else None,
             prices=inputs.prices if inputs else None,
             progress=progress,
+            plans=inputs.plans if inputs else None,
+            plan=plan,
+            group_by=group_by,
         )
 
     def as_json(self, report: ProcurementPlan, lang: str) -> dict[str, Any]:

@@ -25,7 +25,8 @@ class ReadinessReport(Report[Readiness]):
     title = N_("Readiness against the plan targets")
     description = N_(
         "Internet, working labs, devices and link quality of the schools in scope, each "
-        "against its plan target and the gap to it, by district and level of school."
+        "against the target of each plan for its own area and the gap to it, by managing "
+        "body, commune, level or former district."
     )
 
     def compute(
@@ -38,6 +39,8 @@ class ReadinessReport(Report[Readiness]):
         as_of: int | None = None,
         inputs: Inputs | None = None,
         progress: Progress = no_progress,
+        plan: str | None = None,
+        group_by: tuple[str, ...] | None = None,
     ) -> Readiness:
         return readiness.compute(
             store,
@@ -48,6 +51,9 @@ class ReadinessReport(Report[Readiness]):
             targets=inputs.targets if inputs else None,
             rules=inputs.rules if inputs else None,
             progress=progress,
+            plans=inputs.plans if inputs else None,
+            plan=plan,
+            group_by=group_by,
         )
 
     def as_json(self, report: Readiness, lang: str) -> dict[str, Any]:
