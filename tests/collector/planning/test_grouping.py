@@ -172,7 +172,7 @@ def test_groupings_in_the_tables_in_both_languages(placed):
     r = ready(placed, "commune,managing_body,province")
     for lang, words in {
         "vi": {"Xã/phường", "Chưa gán xã", "Cơ quan quản lý", "Sở GDĐT", "Tỉnh Lào Cai"},
-        "en": {"Commune", "No commune yet", "Managing body", "Department of Education (Sở)"},
+        "en": {"Commune", "Unassigned", "Managing body", "Department of Education (Sở)"},
     }.items():
         rows = unit.tables(r, lang)[0].rows
         seen = {str(cell) for row in rows for cell in row[:3]}

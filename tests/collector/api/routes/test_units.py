@@ -137,7 +137,7 @@ def test_communes_count_schools_bodies_and_devices_and_keep_the_unassigned(site)
         (DEVICES["p-none"], 0, 0),
     ]
     en = get(site, "/api/v1/communes", lang="en").json()
-    assert en[-1]["name"] == "No commune yet" and en[0]["name"] == "Phường Hai"
+    assert en[-1]["name"] == "Unassigned" and en[0]["name"] == "Phường Hai"
 
 
 def test_a_district_token_sees_its_schools_communes_only(site):
