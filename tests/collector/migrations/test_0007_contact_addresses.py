@@ -4,25 +4,17 @@ webhook_url columns become ``contact_addresses`` rows and come back on the way d
 from __future__ import annotations
 
 from alembic import command
-from alembic.config import Config
 from sqlalchemy import inspect, text
 
 from schoolnet_collector.registry.alerting_models import Contact
-from schoolnet_collector.registry.db import MIGRATIONS, make_engine, migrate, session_factory
-
-
-def _alembic(engine, action, target):
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        action(cfg, target)
+from schoolnet_collector.registry.db import make_engine, migrate, session_factory
+from tests.support.backends import alembic
 
 
 def test_0007_moves_the_address_columns_into_rows_and_back(registry_url):
     engine = make_engine(registry_url)
     try:
-        _alembic(engine, command.upgrade, "0006")
+        alembic(engine, command.upgrade, "0006")
         with engine.begin() as conn:
             conn.execute(
                 text(
@@ -42,10 +34,10 @@ def test_0007_moves_the_address_columns_into_rows_and_back(registry_url):
                 )
             )
             conn.execute(text("UPDATE contacts SET district = 'bat-xat' WHERE role = 'district'"))
-        _alembic(engine, command.upgrade, "0007")
+        alembic(engine, command.upgrade, "0007")
         columns = {c["name"] for c in inspect(engine).get_columns("contacts")}
         assert not columns & {"email", "telegram_chat_id", "webhook_url"}
-        _alembic(engine, command.upgrade, "head")  # the models are today's (later columns)
+        alembic(engine, command.upgrade, "head")  # the models are today's (later columns)
         with session_factory(engine)() as s:
             by_name = {c.name: c for c in s.query(Contact)}
             assert by_name["Cô Lan"].address_list("email") == ["lan@example.invalid"]
@@ -57,7 +49,7 @@ def test_0007_moves_the_address_columns_into_rows_and_back(registry_url):
                 "email", ["lan2@example.invalid", "lan@example.invalid"]
             )
             s.commit()
-        _alembic(engine, command.downgrade, "0006")
+        alembic(engine, command.downgrade, "0006")
         assert "contact_addresses" not in inspect(engine).get_table_names()
         with engine.connect() as conn:
             rows = conn.execute(

@@ -5,26 +5,18 @@ xã"); the way down brings the district column back and drops the units."""
 from __future__ import annotations
 
 from alembic import command
-from alembic.config import Config
 from sqlalchemy import inspect, text
 
-from schoolnet_collector.registry.db import MIGRATIONS, make_engine, migrate, session_factory
+from schoolnet_collector.registry.db import make_engine, migrate, session_factory
 from schoolnet_collector.registry.models import School
 from schoolnet_collector.registry.units import unassigned_schools
-
-
-def _alembic(engine, action, target):
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        action(cfg, target)
+from tests.support.backends import alembic
 
 
 def test_0008_keeps_the_district_as_history_and_back(registry_url):
     engine = make_engine(registry_url)
     try:
-        _alembic(engine, command.upgrade, "0007")
+        alembic(engine, command.upgrade, "0007")
         with engine.begin() as conn:
             conn.execute(
                 text(
@@ -34,7 +26,7 @@ def test_0008_keeps_the_district_as_history_and_back(registry_url):
                     "('lc-b-01', 'B', 'lao-cai', 'sa-pa', NULL, 'thpt', CURRENT_TIMESTAMP)"
                 )
             )
-        _alembic(engine, command.upgrade, "0008")
+        alembic(engine, command.upgrade, "0008")
         columns = {c["name"] for c in inspect(engine).get_columns("schools")}
         assert "district" not in columns
         assert {"legacy_district", "legacy_province", "commune"} <= columns
@@ -56,7 +48,7 @@ def test_0008_keeps_the_district_as_history_and_back(registry_url):
                 )
             )
             conn.execute(text("UPDATE schools SET commune = '08044' WHERE id = 'lc-a-01'"))
-        _alembic(engine, command.downgrade, "0007")
+        alembic(engine, command.downgrade, "0007")
         assert "units" not in inspect(engine).get_table_names()
         with engine.connect() as conn:
             rows = conn.execute(

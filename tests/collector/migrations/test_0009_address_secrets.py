@@ -4,18 +4,10 @@ the way down drops the key column and keeps the addresses."""
 from __future__ import annotations
 
 from alembic import command
-from alembic.config import Config
 from sqlalchemy import inspect, text
 
-from schoolnet_collector.registry.db import MIGRATIONS, make_engine
-
-
-def _alembic(engine, action, target):
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        action(cfg, target)
+from schoolnet_collector.registry.db import make_engine
+from tests.support.backends import alembic
 
 
 def _columns(engine):
@@ -26,7 +18,7 @@ def test_0009_adds_a_key_per_address_and_back(registry_url):
     engine = make_engine(registry_url)
     previous = "0008"
     try:
-        _alembic(engine, command.upgrade, previous)
+        alembic(engine, command.upgrade, previous)
         with engine.begin() as conn:
             conn.execute(
                 text(
@@ -41,13 +33,13 @@ def test_0009_adds_a_key_per_address_and_back(registry_url):
                 )
             )
         assert "secret" not in _columns(engine)
-        _alembic(engine, command.upgrade, "0009")
+        alembic(engine, command.upgrade, "0009")
         assert "secret" in _columns(engine)
         with engine.begin() as conn:
             rows = conn.execute(text("SELECT address, secret FROM contact_addresses")).all()
             assert [tuple(r) for r in rows] == [("https://hook.example.invalid/a", None)]
             conn.execute(text("UPDATE contact_addresses SET secret = 'k1'"))
-        _alembic(engine, command.downgrade, previous)
+        alembic(engine, command.downgrade, previous)
         assert "secret" not in _columns(engine)
         with engine.begin() as conn:
             assert conn.execute(text("SELECT count(*) FROM contact_addresses")).scalar() == 1

@@ -9,15 +9,14 @@ from __future__ import annotations
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
-from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from schoolnet_collector.registry.alerting_models import Incident
-from schoolnet_collector.registry.db import MIGRATIONS, session_factory
+from schoolnet_collector.registry.db import session_factory
 from schoolnet_collector.registry.models import Base
-from tests.support.backends import T0, add_school
+from tests.support.backends import T0, add_school, alembic
 
 ALERT_TABLES = {
     "contacts",
@@ -30,14 +29,6 @@ ALERT_TABLES = {
     "incident_events",
     "device_readings",
 }
-
-
-def _alembic(engine, action, target):
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        action(cfg, target)
 
 
 def test_migrations_build_the_tables_the_models_describe(engine):
@@ -60,11 +51,11 @@ def _table_of(diff) -> str | None:
 
 
 def test_downgrade_removes_the_alert_tables_and_upgrade_restores_them(engine):
-    _alembic(engine, command.downgrade, "0001")
+    alembic(engine, command.downgrade, "0001")
     tables = set(inspect(engine).get_table_names())
     assert not (ALERT_TABLES & tables)
     assert "expected_presence" not in {c["name"] for c in inspect(engine).get_columns("devices")}
-    _alembic(engine, command.upgrade, "head")
+    alembic(engine, command.upgrade, "head")
     assert set(inspect(engine).get_table_names()) >= ALERT_TABLES
 
 
