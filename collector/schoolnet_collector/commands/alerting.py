@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 from schoolnet_collector.commands.common import (
     add_action,
+    add_command_group,
+    add_import_action,
     add_import_command,
     fail,
     finish_import,
@@ -23,16 +25,10 @@ if TYPE_CHECKING:
 
 
 def register(sub: Subcommands) -> None:
-    add_import_command(
-        sub,
-        "contacts",
-        "manage who hears about incidents",
-        "import contacts from CSV (UTF-8) or YAML",
-        run_contacts_import,
-    )
+    contacts = add_command_group(sub, "contacts", "manage who hears about incidents")
+    add_import_action(contacts, "import contacts from CSV (UTF-8) or YAML", run_contacts_import)
     key = add_action(
-        sub,
-        "contacts",
+        contacts,
         "webhook-key",
         "print (or make) the key a contact's webhook messages are signed with",
         run_webhook_key,

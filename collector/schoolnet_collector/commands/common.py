@@ -40,6 +40,20 @@ def settings_or_exit(args: argparse.Namespace, **overrides: object) -> Settings:
         raise SystemExit(2) from None
 
 
+def add_command_group(sub: Subcommands, command: str, command_help: str) -> Subcommands:
+    """``schoolnet-collector <command> ACTION``: returns the actions, to add each to."""
+    group = sub.add_parser(command, help=command_help)
+    return group.add_subparsers(dest=f"{command}_command", required=True, metavar="ACTION")
+
+
+def add_action(actions: Subcommands, name: str, help: str, func: Run) -> argparse.ArgumentParser:
+    """One ACTION with the --config option; returns its parser for its own arguments."""
+    parser = actions.add_parser(name, help=help)
+    add_config_option(parser)
+    parser.set_defaults(func=func)
+    return parser
+
+
 def add_import_command(
     sub: Subcommands,
     command: str,
@@ -52,26 +66,22 @@ def add_import_command(
     """``schoolnet-collector <command> import [--config FILE] FILE``; returns the ``import``
     parser so a command can add its own options. ``nargs`` and ``help`` are the file
     argument's (``nargs="?"``: the file may be left out)."""
-    group = sub.add_parser(command, help=command_help)
-    actions = group.add_subparsers(dest=f"{command}_command", required=True, metavar="ACTION")
-    imp = actions.add_parser("import", help=import_help)
-    add_config_option(imp)
-    imp.add_argument("file", type=Path, nargs=nargs, help=help)
-    imp.set_defaults(func=func)
-    return imp
+    return add_import_action(
+        add_command_group(sub, command, command_help), import_help, func, nargs, help
+    )
 
 
-def add_action(
-    sub: Subcommands, command: str, name: str, help: str, func: Run
+def add_import_action(
+    actions: Subcommands,
+    import_help: str,
+    func: Run,
+    nargs: str | None = None,
+    help: str | None = None,
 ) -> argparse.ArgumentParser:
-    """One more ACTION beside ``import`` under a command made by ``add_import_command``
-    (``contacts webhook-key``), with the --config option."""
-    group = sub.choices[command]
-    actions = next(a for a in group._actions if isinstance(a, argparse._SubParsersAction))
-    parser: argparse.ArgumentParser = actions.add_parser(name, help=help)
-    add_config_option(parser)
-    parser.set_defaults(func=func)
-    return parser
+    """The ``import FILE`` action of a command group (see ``add_import_command``)."""
+    imp = add_action(actions, "import", import_help, func)
+    imp.add_argument("file", type=Path, nargs=nargs, help=help)
+    return imp
 
 
 def open_registry(args: argparse.Namespace) -> sessionmaker[Session]:

@@ -132,23 +132,22 @@ class NotifyWorker:
             limit,
             channel=channel,
         )
-        at_once = (
-            REGISTRY[channel].concurrency(self.cfg.settings_of(REGISTRY[channel]))
-            if channel in REGISTRY
-            else 1  # a channel handed in by a test
-        )
-        if at_once <= 1 or len(rows) <= 1:
-            for row in rows:
-                self._deliver_row(row)
-            return len(rows)
         # One address's rows in order, different addresses side by side: a receiver that
         # takes its whole deadline holds up only the messages waiting for it.
         by_address: dict[str, list[Notification]] = {}
         for row in rows:
             by_address.setdefault(row.address, []).append(row)
-        with ThreadPoolExecutor(min(at_once, len(by_address)), f"notify-{channel}") as pool:
-            for _ in pool.map(self._deliver_rows, by_address.values()):
-                pass
+        at_once = 1  # a channel handed in by a test is not in the registry
+        if channel in REGISTRY:
+            unit = REGISTRY[channel]
+            at_once = unit.concurrency(self.cfg.settings_of(unit))
+        workers = min(at_once, len(by_address))
+        if workers <= 1:
+            for group in by_address.values():
+                self._deliver_rows(group)
+        else:
+            with ThreadPoolExecutor(workers, f"notify-{channel}") as pool:
+                list(pool.map(self._deliver_rows, by_address.values()))
         return len(rows)
 
     def _deliver_rows(self, rows: list[Notification]) -> None:

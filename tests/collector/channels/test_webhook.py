@@ -163,7 +163,8 @@ def test_allow_networks_must_be_networks():
 
 
 def _drip_server(stop: threading.Event) -> int:
-    """A receiver that answers one byte every 0.2 s for ever: a per-read timeout never fires."""
+    """A receiver that answers one byte every 0.2 s, so a per-read timeout never fires; after
+    6 s it hangs up, so a broken deadline fails the test instead of hanging it."""
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen()
@@ -171,7 +172,8 @@ def _drip_server(stop: threading.Event) -> int:
 
     def run():
         conns = []
-        while not stop.is_set():
+        until = time.monotonic() + 6.0
+        while not stop.is_set() and time.monotonic() < until:
             try:
                 conn, _ = server.accept()
                 conns.append(conn)
