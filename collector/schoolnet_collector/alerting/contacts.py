@@ -1,12 +1,15 @@
 """Contacts: who hears about incidents, checked the same way from a CSV/YAML file and the API.
 
 A Sở keeps its contact list in a spreadsheet (CSV UTF-8, header row) like the school list:
-``name, role`` required; ``school_id`` for a school's IT teacher, ``district`` for district
-staff; at least one address, in the column of each channel a contact can have (the channel
+``name, role`` required; ``school_id`` for a school's IT teacher (``school_it``), ``commune``
+for the staff of a commune office (``commune``: the Phòng Văn hóa – Xã hội that follows the
+schools the commune runs), neither for the Sở's (``province``); at least one address, in the column of each channel a contact can have (the channel
 registry's ``contact_field``: today ``email, telegram_chat_id, webhook_url``); ``language`` vi
 (default) or en; ``active`` (default yes). The addresses are stored as ``contact_addresses``
-rows by channel kind, so a new channel is a new column here without a migration. A contact is identified by (role, school or district, name): a
-second import updates it. Every bad row is named by line; the good rows are imported.
+rows by channel kind, so a new channel is a new column here without a migration. A contact is
+identified by (role, school or commune, name): a second import updates it. Every bad row is
+named by line; the good rows are imported. The ``district`` role ended with the district
+offices on 1 July 2025: such a row is refused with a message saying what to write instead.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from schoolnet_collector.channels import REGISTRY, ChannelUnit
 from schoolnet_collector.registry.alerting_models import Contact
 from schoolnet_collector.registry.models import School
 from schoolnet_collector.registry.schools import SchoolFileError, read_rows
+from schoolnet_collector.registry.units import communes
 
 CONTACT_COLUMNS = ("name", "role")
 TRUE_WORDS = {"1", "true", "yes", "y", "có", "co", "x"}
@@ -53,15 +57,15 @@ def _channel_rules(schema: dict[str, JsonValue]) -> None:
     absent: dict[str, JsonValue] = {"type": "null"}
     schema["oneOf"] = [
         {
-            "properties": {"role": {"const": "school_it"}, "school_id": place, "district": absent},
+            "properties": {"role": {"const": "school_it"}, "school_id": place, "commune": absent},
             "required": ["role", "school_id"],
         },
         {
-            "properties": {"role": {"const": "district"}, "district": place, "school_id": absent},
-            "required": ["role", "district"],
+            "properties": {"role": {"const": "commune"}, "commune": place, "school_id": absent},
+            "required": ["role", "commune"],
         },
         {
-            "properties": {"role": {"const": "province"}, "school_id": absent, "district": absent},
+            "properties": {"role": {"const": "province"}, "school_id": absent, "commune": absent},
             "required": ["role"],
         },
     ]
@@ -78,7 +82,11 @@ def _pattern(regex: re.Pattern[str]) -> _SchemaPattern:
     return {"json_schema_extra": {"pattern": regex.pattern}}
 
 
-Role = Literal["school_it", "district", "province"]
+Role = Literal["school_it", "commune", "province"]
+LEGACY_ROLE_MESSAGE = (
+    "the district role ended with the district education offices on 1 July 2025: "
+    "use role commune with the commune's code (or province for the Sở's staff)"
+)
 Language = Literal["vi", "en"]
 
 
@@ -91,7 +99,7 @@ class ContactBase(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     role: Role
     school_id: str | None = Field(None, max_length=63, **_pattern(re.compile(ID_PATTERN)))
-    district: str | None = Field(None, max_length=63, **_pattern(re.compile(ID_PATTERN)))
+    commune: str | None = Field(None, max_length=63, **_pattern(re.compile(ID_PATTERN)))
     language: Language = "vi"
     active: bool = True
 
@@ -124,7 +132,14 @@ class ContactBase(BaseModel):
                 out[unit.name] = value
         return out
 
-    @field_validator("school_id", "district")
+    @field_validator("role", mode="before")
+    @classmethod
+    def _no_legacy_role(cls, value: object) -> object:
+        if value == "district":
+            raise ValueError(LEGACY_ROLE_MESSAGE)
+        return value
+
+    @field_validator("school_id", "commune")
     @classmethod
     def _ids(cls, value: str | None) -> str | None:
         if value is not None and not ID_RE.match(value):
@@ -133,12 +148,12 @@ class ContactBase(BaseModel):
 
     @model_validator(mode="after")
     def _role_has_its_place_and_a_channel(self) -> ContactBase:
-        if self.role == "school_it" and (not self.school_id or self.district):
-            raise ValueError("a school_it contact needs school_id (and no district)")
-        if self.role == "district" and (not self.district or self.school_id):
-            raise ValueError("a district contact needs district (and no school_id)")
-        if self.role == "province" and (self.school_id or self.district):
-            raise ValueError("a province contact has neither school_id nor district")
+        if self.role == "school_it" and (not self.school_id or self.commune):
+            raise ValueError("a school_it contact needs school_id (and no commune)")
+        if self.role == "commune" and (not self.commune or self.school_id):
+            raise ValueError("a commune contact needs commune (and no school_id)")
+        if self.role == "province" and (self.school_id or self.commune):
+            raise ValueError("a province contact has neither school_id nor commune")
         if not self.addresses():
             raise ValueError(f"give at least one of {', '.join(address_fields())}")
         return self
@@ -147,8 +162,8 @@ class ContactBase(BaseModel):
         """The token scope a caller needs to manage this contact."""
         if self.role == "school_it":
             return f"school:{self.school_id}"
-        if self.role == "district":
-            return f"district:{self.district}"
+        if self.role == "commune":
+            return f"commune:{self.commune}"
         return "province"
 
 
@@ -188,15 +203,11 @@ def describe(exc: ValidationError) -> str:
 
 
 def check_places(session: Session, contact: ContactIn) -> str | None:
-    """The problem with the school or district the contact names, or None."""
+    """The problem with the school or commune the contact names, or None."""
     if contact.school_id and session.get(School, contact.school_id) is None:
         return f"school {contact.school_id!r} is not in the registry"
-    if (
-        contact.district
-        and session.scalar(select(School.id).where(School.district == contact.district).limit(1))
-        is None
-    ):
-        return f"district {contact.district!r} has no school in the registry"
+    if contact.commune and contact.commune not in communes(session):
+        return f"commune {contact.commune!r} is not in the registry (import the unit file first)"
     return None
 
 
@@ -222,7 +233,7 @@ def import_contacts(session: Session, path: Path) -> ContactImport:
     result = ContactImport()
     rows = read_rows(Path(path), required=CONTACT_COLUMNS, what="contacts")
     existing = {
-        (c.role, c.school_id, c.district, c.name): c for c in session.scalars(select(Contact))
+        (c.role, c.school_id, c.commune, c.name): c for c in session.scalars(select(Contact))
     }
     seen: set[tuple[str, str | None, str | None, str]] = set()
     for line, row in rows:
@@ -235,9 +246,9 @@ def import_contacts(session: Session, path: Path) -> ContactImport:
             result.errors.append(f"{Path(path).name}:{line}: {describe(exc)}")
             continue
         problem = check_places(session, data)
-        ident = (data.role, data.school_id, data.district, data.name)
+        ident = (data.role, data.school_id, data.commune, data.name)
         if problem is None and ident in seen:
-            problem = f"{data.name!r} appears twice for the same school/district"
+            problem = f"{data.name!r} appears twice for the same school/commune"
         if problem:
             result.errors.append(f"{Path(path).name}:{line}: {problem}")
             continue

@@ -6,15 +6,21 @@ cookie (web pages; see ``schoolnet_collector.web``). The token's scope decides w
 the caller:
 
 - ``province``: everything;
-- ``district:<id>``: the schools whose ``district`` is that id, and their devices/incidents;
+- ``commune:<code>``: the schools that commune runs (``registry.units.scope_filter``: standing
+  in it and commune-run), and their devices/incidents;
 - ``school:<id>``: that school only.
+
+A token stored with a scope from before the 2025 reform (``district:<id>``) is refused with
+**403** and a message that says to issue a commune scope: a district became several communes,
+and widening it to the province (or guessing one commune) would show someone schools nobody
+gave them.
 
 Routes use the helpers so every part answers the same way:
 
 - an object (school, device, incident) outside the scope → **404**, the same answer as for an
   object that does not exist, so a school token cannot probe which ids exist elsewhere;
-- a request for a *wider* scope than the caller's (a school token asking for its district's
-  summary, a district token asking for the province) → **403**;
+- a request for a *wider* scope than the caller's (a school token asking for its commune's
+  summary, a commune token asking for the province) → **403**;
 - list routes filter with ``caller.school_ids_filter()`` instead of failing.
 
 Roles (``viewer`` < ``operator`` < ``admin``) say what a caller may *do* within its scope:
@@ -30,14 +36,21 @@ from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import ColumnElement, select, true
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from schoolnet_collector.api.deps import SessionDep
 from schoolnet_collector.api.schemas import InvalidRequest, Problem
-from schoolnet_collector.core.access import ROLES, Scope, TokenError
+from schoolnet_collector.core.access import (
+    LEGACY_SCOPE_KINDS,
+    LEGACY_SCOPE_MESSAGE,
+    ROLES,
+    Scope,
+    TokenError,
+)
 from schoolnet_collector.registry.models import School
 from schoolnet_collector.registry.tokens import ApiToken, find_token, find_web_session
+from schoolnet_collector.registry.units import in_scope, scope_filter
 
 SESSION_COOKIE = "schoolnet_session"
 NOT_FOUND = "not found"
@@ -63,7 +76,7 @@ ClockDep = Annotated[Callable[[], datetime], Depends(get_clock)]
 @dataclass(frozen=True)
 class Caller:
     role: str
-    scope_kind: str  # province | district | school
+    scope_kind: str  # province | commune | school
     scope_id: str | None
     token_name: str
     token_id: int | None = None
@@ -82,11 +95,7 @@ class Caller:
 
     # --- what the caller may see -----------------------------------------------------------
     def sees_school(self, school: School) -> bool:
-        if self.scope_kind == "province":
-            return True
-        if self.scope_kind == "district":
-            return school.district == self.scope_id
-        return school.id == self.scope_id
+        return in_scope(self.scope, school)
 
     def require_school(self, school: School | None) -> School:
         """The school, if it exists and is in scope; 404 otherwise (the same answer either way)."""
@@ -98,14 +107,14 @@ class Caller:
         """``require_school`` for routes that have only the id."""
         return self.require_school(session.get(School, school_id))
 
-    def require_district(self, district_id: str) -> None:
-        """A district-wide view: 403 for a school token (wider than its scope), 404 for a
-        district token asking about another district."""
+    def require_commune(self, commune: str) -> None:
+        """A commune-wide view: 403 for a school token (wider than its scope), 404 for a
+        commune token asking about another commune."""
         if self.scope_kind == "province":
             return
         if self.scope_kind == "school":
-            raise HTTPException(403, "a school token cannot see district-wide data")
-        if district_id != self.scope_id:
+            raise HTTPException(403, "a school token cannot see commune-wide data")
+        if commune != self.scope_id:
             raise HTTPException(404, NOT_FOUND)
 
     def require_province(self) -> None:
@@ -117,11 +126,7 @@ class Caller:
 
     def school_ids_filter(self) -> ColumnElement[bool]:
         """A where-clause on ``School`` for list routes: only the schools in scope."""
-        if self.scope_kind == "province":
-            return true()
-        if self.scope_kind == "district":
-            return School.district == self.scope_id
-        return School.id == self.scope_id
+        return scope_filter(self.scope)
 
     def resolve_scope(self, requested: str | None, session: Session | None = None) -> Scope:
         """The scope a report route should use: the caller's own when none is asked for
@@ -138,9 +143,9 @@ class Caller:
         return scope
 
     def covers_scope(self, scope: Scope | str, session: Session | None = None) -> bool:
-        """Whether everything in ``scope`` is within the caller's (e.g. before a district token
-        creates a contact for a school). A district caller needs ``session`` to check that a
-        school is in its district; without it the answer is False (never guess wider)."""
+        """Whether everything in ``scope`` is within the caller's (e.g. before a commune token
+        creates a contact for a school). A commune caller needs ``session`` to check that it
+        runs a school; without it the answer is False (never guess wider)."""
         if isinstance(scope, str):
             try:
                 scope = Scope.parse(scope)
@@ -148,12 +153,12 @@ class Caller:
                 return False
         if self.scope_kind == "province":
             return True
-        if self.scope_kind == "district":
-            if scope.kind == "district":
+        if self.scope_kind == "commune":
+            if scope.kind == "commune":
                 return scope.id == self.scope_id
             if scope.kind == "school" and session is not None:
-                district = session.scalar(select(School.district).where(School.id == scope.id))
-                return district == self.scope_id
+                school = session.get(School, scope.id)
+                return school is not None and self.sees_school(school)
             return False
         return scope.kind == "school" and scope.id == self.scope_id
 
@@ -189,6 +194,10 @@ def current_caller(caller: Annotated[Caller | None, Depends(optional_caller)]) -
             401,
             "a valid API token is needed (Authorization: Bearer <token>)",
             headers={"WWW-Authenticate": "Bearer"},
+        )
+    if caller.scope_kind in LEGACY_SCOPE_KINDS:
+        raise HTTPException(
+            403, f"the token's scope {caller.scope} no longer exists: {LEGACY_SCOPE_MESSAGE}"
         )
     return caller
 

@@ -53,7 +53,7 @@ def report_query(
         str | None,
         Query(
             max_length=80,
-            description="province, district:<id> or school:<id> (default: the token's own scope)",
+            description="province, commune:<code> or school:<id> (default: the token's own scope)",
         ),
     ] = None,
     period: Annotated[

@@ -29,7 +29,7 @@ class Problem(BaseModel):
 
 class InvalidRequest(BaseModel):
     """A 422: FastAPI's own list of field errors, or one sentence from a route's own check
-    (e.g. "scope 'x': expected province, district:<id> or school:<id>")."""
+    (e.g. "scope 'x': expected province, commune:<code> or school:<id>")."""
 
     detail: str | list[dict[str, Any]] = Field(
         description="What is wrong: a sentence, or a list of {loc, msg, type} for each bad field"

@@ -59,7 +59,7 @@ def register(sub: Subcommands) -> None:
         help="viewer reads; operator also changes alert state; admin also tokens",
     )
     create.add_argument(
-        "--scope", required=True, metavar="SCOPE", help="province, district:<id> or school:<id>"
+        "--scope", required=True, metavar="SCOPE", help="province, commune:<code> or school:<id>"
     )
     create.add_argument("--name", help="who or what uses it (default: role and scope)")
     create.add_argument(
@@ -88,20 +88,23 @@ def _open_registry(args: argparse.Namespace) -> Session:
 
 
 def _check_scope_exists(session: Session, scope: Scope) -> None:
-    """A typo in a district or school id would make a token that sees nothing: refuse it."""
+    """A typo in a commune or school id would make a token that sees nothing: refuse it."""
     from sqlalchemy import select
 
     from schoolnet_collector.registry.models import School
+    from schoolnet_collector.registry.units import communes, scope_filter
 
     if scope.kind == "school" and session.get(School, scope.id) is None:
         raise TokenError(
             f"school {scope.id!r} is not in the registry (import the school file first)"
         )
-    if (
-        scope.kind == "district"
-        and session.scalar(select(School.id).where(School.district == scope.id).limit(1)) is None
-    ):
-        raise TokenError(f"no school in the registry has district {scope.id!r}")
+    if scope.kind == "commune":
+        if scope.id not in communes(session):
+            raise TokenError(
+                f"commune {scope.id!r} is not in the registry (import the unit file first)"
+            )
+        if session.scalar(select(School.id).where(scope_filter(scope)).limit(1)) is None:
+            raise TokenError(f"commune {scope.id!r} runs no school in the registry")
 
 
 def _fail(exc: Exception) -> int:

@@ -1,7 +1,7 @@
 """Who hears about an incident, on which channel, and when (the outbox rows of a transition).
 
 - ``opened``: the school's IT teacher(s) (``school_it`` contacts of the school); a school
-  without one goes straight to its district office. Outside school time (evenings, weekends,
+  without one goes straight to its managing body (``body_contacts``). Outside school time (evenings, weekends,
   holidays: the school calendar) the page waits for the next school morning, unless its
   severity is in ``notify.page_anytime_severities``.
 - ``resolved``: whoever was actually told about the opening; a page still held for the
@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from schoolnet_collector.channels import REGISTRY
@@ -32,6 +32,7 @@ from schoolnet_collector.notify.outbox import Notification
 from schoolnet_collector.registry.alerting_models import Contact, Incident
 from schoolnet_collector.registry.db import rowcount
 from schoolnet_collector.registry.models import School
+from schoolnet_collector.registry.units import managing_body
 
 log = logging.getLogger("schoolnet.notify")
 
@@ -79,19 +80,30 @@ def school_contacts(session: Session, school_id: str) -> list[Contact]:
     )
 
 
-def district_contacts(session: Session, school_id: str) -> list[Contact]:
-    district = session.scalar(select(School.district).where(School.id == school_id))
-    if district is None:
+def body_contacts(session: Session, school_id: str) -> list[Contact]:
+    """The staff of the body that runs the school, who hear when its IT teacher does not act:
+    the commune office (``commune`` contacts of the school's commune) for a school the commune
+    runs, the Sở (``province`` contacts) for the others. A commune-run school whose commune has
+    no contact yet, or a school with no commune or managing body, goes to the Sở: someone must
+    hear, and the Sở is who keeps the registry and can name the missing office."""
+    school = session.get(School, school_id)
+    if school is None:
         return []
-    return list(
-        session.scalars(
-            select(Contact)
-            .where(
-                Contact.district == district, Contact.role == "district", Contact.active.is_(True)
-            )
-            .order_by(Contact.id)
+    if school.commune and managing_body(school) == "commune":
+        office = _active(session, Contact.role == "commune", Contact.commune == school.commune)
+        if office:
+            return office
+        log.warning(
+            "school %s: commune %s has no contact; its escalations go to the Sở",
+            school_id,
+            school.commune,
         )
-    )
+    return _active(session, Contact.role == "province")
+
+
+def _active(session: Session, *where: ColumnElement[bool]) -> list[Contact]:
+    query = select(Contact).where(*where, Contact.active.is_(True)).order_by(Contact.id)
+    return list(session.scalars(query))
 
 
 def page_time(session: Session, incident: Incident, now: datetime, cfg: NotifyConfig) -> datetime:
@@ -182,7 +194,7 @@ def route(session: Session, incident: Incident, transition: str, now: datetime) 
     now = now.astimezone(timezone.utc)  # SQLite keeps no zone: store UTC only
     session.flush()  # the incident needs its id before rows can name it
     if transition in ("opened", "reopened"):
-        contacts = school_contacts(session, incident.school_id) or district_contacts(
+        contacts = school_contacts(session, incident.school_id) or body_contacts(
             session, incident.school_id
         )
         add_pages(

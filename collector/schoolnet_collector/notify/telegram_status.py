@@ -2,7 +2,7 @@
 
 Updates come by ``getUpdates`` long-poll against the configured API base (Telegram allows one
 poller per bot, so with several collectors only one has ``notify.telegram.poll_updates``).
-A school IT teacher's chat gets their school; district and Sở staff name one:
+A school IT teacher's chat gets their school; commune office and Sở staff name one:
 ``/status lc-0123``. A chat nobody registered is told its chat id, which is what the staff
 enter as the contact's ``telegram_chat_id``.
 """
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from schoolnet_collector.channels import DeliveryError
 from schoolnet_collector.channels.telegram import TelegramApi
+from schoolnet_collector.core.access import Scope
 from schoolnet_collector.i18n import LANGUAGES, NP_, gettext, language
 from schoolnet_collector.notify.render import Renderer
 from schoolnet_collector.registry.alerting_models import (
@@ -29,6 +30,7 @@ from schoolnet_collector.registry.alerting_models import (
 )
 from schoolnet_collector.registry.devices import is_online, school_devices
 from schoolnet_collector.registry.models import School
+from schoolnet_collector.registry.units import scope_filter
 
 log = logging.getLogger("schoolnet.notify")
 
@@ -50,7 +52,7 @@ def unknown_chat(lang: str, chat: str) -> str:
     return gettext(
         lang,
         "This chat is not registered with schoolnet (chat id %(chat)s). "
-        "Send this id to the province or district IT staff.",
+        "Send this id to the province or commune IT staff.",
         chat=chat,
     )
 
@@ -135,9 +137,11 @@ class StatusResponder:
         for c in contacts:
             if c.role == "school_it" and c.school_id:
                 schools.add(c.school_id)
-            elif c.role == "district" and c.district:
+            elif c.role == "commune" and c.commune:
                 schools.update(
-                    session.scalars(select(School.id).where(School.district == c.district))
+                    session.scalars(
+                        select(School.id).where(scope_filter(Scope("commune", c.commune)))
+                    )
                 )
         return schools
 

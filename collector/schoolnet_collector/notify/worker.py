@@ -300,11 +300,11 @@ class NotifyWorker:
                 continue  # (incidents are never deleted; this is for the type checker)
             school_ids = {c.id for c in routing.school_contacts(session, incident.school_id)}
             if not school_ids:
-                continue  # the district was paged directly: nobody above to escalate to here
+                continue  # the managing body was paged directly: nobody above it here
             added = routing.add_pages(
                 session,
                 incident,
-                routing.district_contacts(session, incident.school_id),
+                routing.body_contacts(session, incident.school_id),
                 "escalated",
                 0,
                 routing.page_time(session, incident, now, cfg),
@@ -321,7 +321,7 @@ class NotifyWorker:
                         note=f"not acknowledged within {cfg.escalate_minutes:g} min",
                     )
                 )
-                log.info("incident %s escalated to the district office", incident_id)
+                log.info("incident %s escalated to the managing body", incident_id)
 
     # ----- the daily digest for the Sở ---------------------------------------------------------
     def _digest(self, session: Session, now: datetime) -> date | None:

@@ -4,8 +4,13 @@ Queries are bounded by the scope, not by the fleet: each one groups by school or
 InfluxDB (``GROUP BY school, device``) and returns one row per school or device, so a
 province's report is about a dozen queries, plus one small query per school day for uplink
 availability during school hours (InfluxQL cannot filter on the hour of the day). For a
-province the per-device queries run once per district. ``progress(step, done, total)`` is
-called after each query, for the CLI's progress bar.
+province the per-device queries run once per block of ``SCHOOLS_PER_QUERY`` schools.
+``progress(step, done, total)`` is called after each query, for the CLI's progress bar.
+
+Queries select schools by the ``school`` tag alone: it is on every point ever written, while
+the unit tags changed with the 2025 reform (points written before it carry ``district``, later
+ones ``commune`` and ``managing_body``), and which schools a commune runs is the registry's
+answer, not the tags'.
 """
 
 from __future__ import annotations
@@ -21,9 +26,10 @@ from sqlalchemy.orm import Session
 
 from schoolnet_collector.core.access import Scope
 from schoolnet_collector.planning.period import Period, school_hour_windows
-from schoolnet_collector.planning.scope import school_filter, scope_schools
+from schoolnet_collector.planning.scope import scope_schools
 from schoolnet_collector.planning.targets import Parameters
 from schoolnet_collector.registry.models import Device, School, Unit
+from schoolnet_collector.registry.units import scope_filter
 from schoolnet_collector.storage.influx import InfluxStore
 
 Key = tuple[str, str]  # (school, device)
@@ -77,15 +83,22 @@ def _time(a: datetime, b: datetime) -> str:
     return f"time >= {rfc3339(a)} AND time < {rfc3339(b)}"
 
 
-def scope_tag(scope: Scope) -> str:
-    if scope.kind == "province":
-        return ""
-    assert scope.id is not None  # a district or school scope names one
-    if scope.kind == "district":
-        return f" AND district = {quote(scope.id)}"
-    if scope.kind == "school":
-        return f" AND school = {quote(scope.id)}"
-    return ""
+SCHOOLS_PER_QUERY = 100
+"""Schools per per-device query for a province: each query stays well inside the store's
+timeout on a small server, and the progress bar moves."""
+
+
+def schools_tag(ids: list[str]) -> str:
+    """`` AND school =~ /^(?:a|b)$/`` for the registry's school ids (``[a-z0-9_-]``: nothing in
+    them needs escaping in a regex or ends one)."""
+    if len(ids) == 1:
+        return f" AND school = {quote(ids[0])}"
+    return " AND school =~ /^(?:" + "|".join(ids) + ")$/"
+
+
+def scope_tag(scope: Scope, ids: list[str]) -> str:
+    """The tag condition for ``scope``'s schools ``ids``: none for the province."""
+    return "" if scope.kind == "province" else schools_tag(ids)
 
 
 def fetch(
@@ -100,20 +113,21 @@ def fetch(
     schools = scope_schools(session, scope)
     registry: dict[str, list[Device]] = defaultdict(list)
     for d in session.scalars(
-        select(Device).join(School, Device.school_id == School.id).where(school_filter(scope))
+        select(Device).join(School, Device.school_id == School.id).where(scope_filter(scope))
     ):
         registry[d.school_id].append(d)
     data = FleetData(scope, period, schools, dict(registry))
     data.unit_names = {u.code: u.name for u in session.execute(select(Unit.code, Unit.name))}
-    ids = {s.id for s in schools}
+    ordered = sorted(s.id for s in schools)
+    ids = set(ordered)
     span = _time(period.start, period.end)
-    where = span + scope_tag(scope)
-    # Per-device queries run one district at a time for a province: each stays well inside
-    # the store's timeout on a small server, and the progress bar moves.
+    tag = scope_tag(scope, ordered)
+    where = span + tag
+    blocks = [ordered[i : i + SCHOOLS_PER_QUERY] for i in range(0, len(ordered), SCHOOLS_PER_QUERY)]
     parts = (
-        [f" AND district = {quote(d)}" for d in sorted({s.district for s in schools})]
+        [(f" {b[0]}…{b[-1]}", schools_tag(b)) for b in blocks]
         if scope.kind == "province"
-        else [scope_tag(scope)]
+        else [("", tag)]
     )
     hours = params.school_hours
     windows = school_hour_windows(period, params.timezone, hours.start, hours.end)
@@ -149,21 +163,19 @@ def fetch(
         for r in rows(
             f"school hours {a.date()}",
             "SELECT SUM(up) AS up, COUNT(up) AS n FROM "
-            f"uplink WHERE {_time(a, b)}{scope_tag(scope)} GROUP BY school",
+            f"uplink WHERE {_time(a, b)}{tag} GROUP BY school",
         ):
             if r["school"] in data.uplink:
                 stats = data.uplink[r["school"]]
                 stats.school_hours_up += r["up"] or 0.0
                 stats.school_hours_samples += int(r["n"] or 0)
     gap = int(crash_gap_minutes * 60)
-    for part in parts:
+    for label, part in parts:
         for name, query, keep in DEVICE_QUERIES:
             # Inventory is retained and sent when it changes, so its newest point may be older
             # than the period: it is read from any time before the period's end.
             when = f"time < {rfc3339(period.end)}" if name == "inventory" else span
-            for r in rows(
-                f"{name}{part.replace(' AND ', ' ')}", query.format(where=when + part, gap=gap)
-            ):
+            for r in rows(f"{name}{label}", query.format(where=when + part, gap=gap)):
                 keep(data, r)
     return data
 

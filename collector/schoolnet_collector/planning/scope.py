@@ -3,30 +3,22 @@ from (a scope with no school is a mistake the user hears about, not an empty rep
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, select, true
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from schoolnet_collector.core.access import Scope
 from schoolnet_collector.planning.period import ReportArgumentError
 from schoolnet_collector.registry.models import School
-
-
-def school_filter(scope: Scope) -> ColumnElement[bool]:
-    if scope.kind == "district":
-        return School.district == scope.id
-    if scope.kind == "school":
-        return School.id == scope.id
-    return true()
+from schoolnet_collector.registry.units import scope_filter
 
 
 def scope_schools(session: Session, scope: Scope) -> list[School]:
     """The registry's schools in ``scope``; ReportArgumentError when there are none."""
-    schools = list(session.scalars(select(School).where(school_filter(scope)).order_by(School.id)))
+    schools = list(session.scalars(select(School).where(scope_filter(scope)).order_by(School.id)))
     if not schools:
-        what = (
-            "the registry has no schools"
-            if scope.kind == "province"
-            else f"no {scope.kind} {scope.id!r} in the registry"
-        )
+        what = {
+            "province": "the registry has no schools",
+            "commune": f"the registry has no school run by commune {scope.id!r}",
+        }.get(scope.kind, f"no {scope.kind} {scope.id!r} in the registry")
         raise ReportArgumentError(f"scope {scope}: {what}")
     return schools

@@ -41,10 +41,12 @@ PRESENCE = ("always", "school_hours", "optional")
 
 
 class Contact(Base):
-    """Who hears about a school's incidents: its IT teacher(s), district staff, Sở staff.
+    """Who hears about a school's incidents: its IT teacher(s), the managing body's staff (a
+    commune office for the schools the commune runs, the Sở for the others).
 
-    ``school_id`` is set for ``school_it``, ``district`` for ``district``; ``province`` contacts
-    have neither and hear about everything their rules send up.
+    ``school_id`` is set for ``school_it``, ``commune`` for ``commune``; ``province`` contacts
+    have neither. ``district`` is kept from before the 2025 reform (role ``district``, migration
+    0012): such a contact is kept for the record and never paged.
     """
 
     __tablename__ = "contacts"
@@ -56,6 +58,7 @@ class Contact(Base):
         String(63), ForeignKey("schools.id", ondelete="CASCADE"), nullable=True, index=True
     )
     district: Mapped[str | None] = mapped_column(String(63), nullable=True, index=True)
+    commune: Mapped[str | None] = mapped_column(String(63), nullable=True, index=True)
     language: Mapped[str] = mapped_column(String(2), default="vi", server_default="vi")
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
     addresses: Mapped[list[ContactAddress]] = relationship(

@@ -9,10 +9,11 @@ school of several levels (TH&THCS, THCS&THPT) has no rule and says which in its 
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from schoolnet_collector import i18n
+from schoolnet_collector.core.access import Scope
 from schoolnet_collector.registry.models import School, Unit
 
 PROVINCE_TYPES = ("tinh", "thanh_pho")
@@ -65,6 +66,45 @@ BODY_BY_LEVEL = {
 def managing_body(school: School) -> str | None:
     """Who runs the school: its own override, else its level's rule; None when neither says."""
     return school.managing_body_override or BODY_BY_LEVEL.get(school.level)
+
+
+def runs_school(commune: str, school: School) -> bool:
+    """Whether ``commune`` runs ``school``: the school stands in it and is commune-run. A THPT
+    standing in the commune is the Sở's, so a commune's token and escalations leave it out."""
+    return school.commune == commune and managing_body(school) == "commune"
+
+
+def commune_run() -> ColumnElement[bool]:
+    """``managing_body(school) == "commune"`` as a where-clause."""
+    by_level = [level for level, body in BODY_BY_LEVEL.items() if body == "commune"]
+    return or_(
+        School.managing_body_override == "commune",
+        and_(School.managing_body_override.is_(None), School.level.in_(by_level)),
+    )
+
+
+def in_scope(scope: Scope, school: School) -> bool:
+    """Whether ``school`` is within ``scope`` (see ``scope_filter``)."""
+    if scope.kind == "province":
+        return True
+    if scope.kind == "commune":
+        return scope.id is not None and runs_school(scope.id, school)
+    if scope.kind == "school":
+        return school.id == scope.id
+    return False
+
+
+def scope_filter(scope: Scope) -> ColumnElement[bool]:
+    """The schools a scope covers, as a where-clause on ``School``: all for the province, the
+    schools a commune runs for a commune, one for a school. Any other kind (a district scope
+    kept in an old token) covers nothing: never a wider guess."""
+    if scope.kind == "province":
+        return true()
+    if scope.kind == "commune":
+        return and_(School.commune == scope.id, commune_run())
+    if scope.kind == "school":
+        return School.id == scope.id
+    return false()
 
 
 def unassigned_schools(session: Session) -> int:

@@ -1,6 +1,6 @@
 """Schools with their device counts, and a school's devices, as the registry knows them.
 
-The list of schools answers both ``GET /api/v1/schools`` and the district page; the device list
+The list of schools answers both ``GET /api/v1/schools`` and the commune page; the device list
 both ``GET /api/v1/schools/{id}/devices`` and the school page.
 """
 
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from schoolnet_collector.registry.devices import is_online, school_devices, utc
 from schoolnet_collector.registry.models import School
+from schoolnet_collector.registry.units import managing_body
 from schoolnet_collector.views.overview import count_schools, device_counts
 
 
@@ -22,7 +23,11 @@ class SchoolOut(BaseModel):
     id: str = Field(examples=["lc-bxa-th-012"])
     name: str = Field(examples=["Trường Tiểu học số 12 Bát Xát"])
     province: str
-    district: str
+    commune: str | None = Field(None, description="Commune code; null: not assigned yet")
+    managing_body: str | None = Field(
+        None, description="Who runs it: commune or province (the Sở); null: not said"
+    )
+    district: str = Field(description="Legacy district (before 7/2025)")
     district_name: str | None = None
     level: str = Field(description="mam_non, tieu_hoc, thcs, thpt, gdtx, lien_cap or other")
     devices: int = Field(description="Devices registered so far")
@@ -56,6 +61,8 @@ def school_out(school: School, devices: int, online: int) -> SchoolOut:
         id=school.id,
         name=school.name,
         province=school.province,
+        commune=school.commune,
+        managing_body=managing_body(school),
         district=school.district,
         district_name=school.district_name,
         level=school.level,
@@ -73,9 +80,13 @@ def schools_page(
     level: str | None = None,
     limit: int = 100,
     offset: int = 0,
+    commune: str | None = None,
 ) -> SchoolPage:
-    """The schools in ``scope`` (optionally of one district or level), by id, with counts."""
+    """The schools in ``scope`` (optionally of one commune, legacy district or level), by id,
+    with counts. ``commune`` is where a school stands, whoever runs it."""
     query = select(School).where(scope)
+    if commune:
+        query = query.where(School.commune == commune)
     if district:
         query = query.where(School.district == district)
     if level:

@@ -1,4 +1,4 @@
-"""Server-rendered pages for people (Sở planners, district offices, school IT teachers).
+"""Server-rendered pages for people (Sở planners, commune offices, school IT teachers).
 
 Vietnamese by default, English with ``?lang=en`` (remembered in a cookie). Same tokens and
 scopes as the API: a token pasted into the login form opens a browser session (see

@@ -18,6 +18,7 @@ from jinja2 import FileSystemLoader
 from schoolnet_collector import i18n
 from schoolnet_collector.i18n import NP_, Text
 from schoolnet_collector.planning.labels import LEVELS
+from schoolnet_collector.registry.units import MANAGING_BODY_LABELS
 
 LANGUAGES = i18n.LANGUAGES
 DEFAULT_LANGUAGE = i18n.DEFAULT_LANGUAGE
@@ -58,6 +59,7 @@ def page_words(lang: str) -> dict[str, dict[str, str]]:
     """The code → word tables a template reads, in ``lang``."""
     return {
         "levels": table(LEVELS, lang),
+        "bodies": table(MANAGING_BODY_LABELS, lang),
         "kinds": table(KINDS, lang),
         "severities": table(SEVERITIES, lang),
         "states": table(STATES, lang),

@@ -1,4 +1,4 @@
-"""The pages: province overview, district, school, planning reports, login/logout.
+"""The pages: province overview by commune, commune, school, planning reports, login/logout.
 
 Each page reads through the same functions as the API routes (``views``), so what a person
 sees is what a script gets. Pages are left out of
@@ -24,15 +24,18 @@ from sqlalchemy.orm import Session
 from schoolnet_collector.api.auth import SESSION_COOKIE, Caller, ClockDep, optional_caller
 from schoolnet_collector.api.deps import RuntimeDep, SessionDep
 from schoolnet_collector.api.report_limits import too_large
+from schoolnet_collector.core.access import LEGACY_SCOPE_KINDS, LEGACY_SCOPE_MESSAGE
 from schoolnet_collector.planning.files import PlanningFileError
+from schoolnet_collector.planning.grouping import UNASSIGNED
 from schoolnet_collector.planning.period import parse_period
 from schoolnet_collector.planning.plans import PlanAreaError, load_plans
 from schoolnet_collector.planning.reports.base import Inputs
 from schoolnet_collector.registry.tokens import close_web_session, find_token, open_web_session
 from schoolnet_collector.storage.influx import StorageError
 from schoolnet_collector.views.incidents import IncidentOut, incident_page
-from schoolnet_collector.views.overview import district_summaries, uplink_history
+from schoolnet_collector.views.overview import uplink_history
 from schoolnet_collector.views.schools import devices_of, schools_page
+from schoolnet_collector.views.units import commune_summaries
 from schoolnet_collector.web import csrf, i18n
 
 if TYPE_CHECKING:
@@ -69,6 +72,8 @@ def page_caller(
         raise HTTPException(
             303, "sign in first", headers={"Location": f"/login?next={quote(target)}"}
         )
+    if caller.scope_kind in LEGACY_SCOPE_KINDS:
+        raise HTTPException(403, LEGACY_SCOPE_MESSAGE)
     return caller
 
 
@@ -125,55 +130,58 @@ def guarded(request: Request, caller: Caller, check: Callable[[], object]) -> HT
 def province_page(
     request: Request, caller: PageCaller, session: SessionDep, runtime: RuntimeDep, clock: ClockDep
 ) -> Response:
-    """The province table by district; a district or school token lands on its own page."""
-    if caller.scope_kind == "district":
-        assert caller.scope_id is not None  # a district token names its district
-        return RedirectResponse(f"/districts/{quote(caller.scope_id)}", 303)
-    if caller.scope_kind == "school":
-        assert caller.scope_id is not None  # a school token names its school
-        return RedirectResponse(f"/schools/{quote(caller.scope_id)}", 303)
-    districts = district_summaries(
+    """The province table by commune; a commune or school token lands on its own page."""
+    if caller.scope_kind in ("commune", "school"):
+        assert caller.scope_id is not None  # a commune or school token names its unit
+        return RedirectResponse(f"/{caller.scope_kind}s/{quote(caller.scope_id)}", 303)
+    communes = commune_summaries(
         session,
         caller.school_ids_filter(),
         clock(),
         runtime.settings.ingest.offline_after_intervals,
+        language(request),
     )
     totals = {
-        k: sum(getattr(d, k) for d in districts) for k in ("schools", "devices", "devices_online")
+        k: sum(getattr(c, k) for c in communes)
+        for k in ("schools", "online_now", "devices", "devices_online")
     }
-    return render(request, "province.html", caller=caller, districts=districts, totals=totals)
+    return render(request, "province.html", caller=caller, communes=communes, totals=totals)
 
 
-@router.get("/districts/{district_id}", response_class=HTMLResponse)
-def district_page(
-    district_id: str,
+@router.get("/communes/{commune_id}", response_class=HTMLResponse)
+def commune_page(
+    commune_id: str,
     request: Request,
     caller: PageCaller,
     session: SessionDep,
     runtime: RuntimeDep,
     clock: ClockDep,
 ) -> Response:
-    refused = guarded(request, caller, lambda: caller.require_district(district_id))
+    """A commune's schools in the caller's scope (for the province: the Sở's schools standing
+    in the commune too, marked by who runs them)."""
+    refused = guarded(request, caller, lambda: caller.require_commune(commune_id))
     if refused:
         return refused
-    found = district_summaries(
-        session,
-        caller.school_ids_filter(),
-        clock(),
-        runtime.settings.ingest.offline_after_intervals,
-        district=district_id,
-    )
+    offline_after = runtime.settings.ingest.offline_after_intervals
+    found = [
+        c
+        for c in commune_summaries(
+            session, caller.school_ids_filter(), clock(), offline_after, language(request)
+        )
+        if c.id == commune_id
+    ]
     if not found:
         return render(request, "error.html", 404, caller, message_key="not_found")
     schools = schools_page(
         session,
         caller.school_ids_filter(),
         clock(),
-        runtime.settings.ingest.offline_after_intervals,
-        district=district_id,
+        offline_after,
+        commune=None if commune_id == UNASSIGNED else commune_id,
         limit=1000,
     )
-    return render(request, "district.html", caller=caller, district=found[0], schools=schools.items)
+    items = [s for s in schools.items if (s.commune or UNASSIGNED) == commune_id]
+    return render(request, "commune.html", caller=caller, commune=found[0], schools=items)
 
 
 @router.get("/schools/{school_id}", response_class=HTMLResponse)
@@ -345,6 +353,8 @@ async def login(request: Request, session: SessionDep, clock: ClockDep) -> Respo
     token = find_token(session, (form.get("token") or [""])[0].strip(), now)
     if token is None:
         return render(request, "login.html", 401, next=target, failed=True)
+    if token.scope_kind in LEGACY_SCOPE_KINDS:  # never widened to a guess: see api.auth
+        return render(request, "login.html", 403, next=target, legacy_scope=True)
     value = open_web_session(session, token, now, now + timedelta(hours=SESSION_HOURS))
     response = RedirectResponse(target, 303)
     response.set_cookie(

@@ -32,7 +32,7 @@ from schoolnet_collector.core.access import Scope, TokenError
 from schoolnet_collector.planning.reports import REPORTS
 from schoolnet_collector.registry.alerting_models import Contact, Incident, MaintenanceWindow
 from schoolnet_collector.registry.db import MIGRATIONS, make_engine, migrate, session_factory
-from schoolnet_collector.registry.models import Base, Device, School
+from schoolnet_collector.registry.models import Base, Device, School, Unit
 from schoolnet_collector.registry.schools import import_schools
 from schoolnet_collector.registry.tokens import (
     WebSession,
@@ -68,9 +68,11 @@ monitoring networks in `[api.metrics] allow_from` (and, when set, its own scrape
 school token neither opens nor closes it; tests/collector/api/routes/test_metrics.py checks that
 gate, including a refusal from every other address."""
 
-# The seeded world: school A (ours) in district bat-xat, school B in sa-pa.
-OURS, THEIRS = "lc-test-01", "lc-test-02"
+# The seeded world: school A (ours, a THCS) in commune 08044 (once district bat-xat), school B
+# (a primary school) in 08050 (once sa-pa), and a THPT standing in our commune but run by the Sở.
+OURS, THEIRS, SO_RUN = "lc-test-01", "lc-test-02", "lc-test-03"
 DISTRICT = {OURS: "bat-xat", THEIRS: "sa-pa"}
+COMMUNE = {OURS: "08044", THEIRS: "08050"}
 
 
 UNIT_PARAMETERS = {"report": REPORTS.names()}
@@ -127,56 +129,90 @@ def takes_an_object(route: tuple[str, str]) -> bool:
 def seed(rt) -> dict[str, dict[str, object]]:
     """Fresh objects of each school (an incident, a contact, a maintenance window), so a
     route that deletes or changes one does not take it away from the next test."""
-    ids: dict[str, dict[str, object]] = {}
+    return {school: seed_school(rt, school) for school in (OURS, THEIRS)}
+
+
+def seed_school(rt, school: str) -> dict[str, object]:
     with rt.sessions() as s:
-        for school in (OURS, THEIRS):
-            incident = Incident(
-                key=f"school_offline:{school}:{uuid.uuid4().hex}",
-                rule="school_offline",
-                school_id=school,
-                severity="critical",
-                state="open",
-                summary=f"{school} offline",
-                details={},
-                opened_at=NOW,
-            )
-            contact = Contact(name=f"IT {school}", role="school_it", school_id=school)
-            contact.set_addresses("email", [f"it@{school}.example.invalid"])
-            window = MaintenanceWindow(
-                school_id=school,
-                starts_at=NOW,
-                ends_at=NOW + timedelta(hours=1),
-                reason="thay máy",
-                created_at=NOW,
-            )
-            s.add_all([incident, contact, window])
-            s.flush()
-            ids[school] = {
-                "school_id": school,
-                "school": school,
-                "district_id": DISTRICT[school],
-                "district": DISTRICT[school],
-                "device_id": "gw",
-                "incident_id": incident.id,
-                "contact_id": contact.id,
-                "window_id": window.id,
-                "maintenance_id": window.id,
-            }
+        incident = Incident(
+            key=f"school_offline:{school}:{uuid.uuid4().hex}",
+            rule="school_offline",
+            school_id=school,
+            severity="critical",
+            state="open",
+            summary=f"{school} offline",
+            details={},
+            opened_at=NOW,
+        )
+        contact = Contact(name=f"IT {school}", role="school_it", school_id=school)
+        contact.set_addresses("email", [f"it@{school}.example.invalid"])
+        window = MaintenanceWindow(
+            school_id=school,
+            starts_at=NOW,
+            ends_at=NOW + timedelta(hours=1),
+            reason="thay máy",
+            created_at=NOW,
+        )
+        s.add_all([incident, contact, window])
         s.commit()
-    return ids
+        return {
+            "school_id": school,
+            "school": school,
+            "district_id": DISTRICT.get(school, "bat-xat"),
+            "district": DISTRICT.get(school, "bat-xat"),
+            "commune_id": COMMUNE.get(school, COMMUNE[OURS]),
+            "commune": COMMUNE.get(school, COMMUNE[OURS]),
+            "device_id": "gw",
+            "incident_id": incident.id,
+            "contact_id": contact.id,
+            "window_id": window.id,
+            "maintenance_id": window.id,
+        }
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory, mosquitto, influxdb):
-    """A registry with two schools in two districts, each with a gateway device and uplink
-    history in InfluxDB; tokens of each scope for school A."""
+    """A registry with two schools in two communes, each with a gateway device and uplink
+    history in InfluxDB, and a THPT of the Sở in our commune; tokens of each scope for school
+    A, and one stored with a district scope from before the 2025 reform."""
     tmp = tmp_path_factory.mktemp("access")
     database = f"t_access_{tmp.name}"[:60].replace("-", "_")
     influxdb.create_database(database)
     rt = Runtime.open(collector_settings(tmp, mosquitto, influxdb, database))
     rt.connect_store()
     with rt.sessions() as s:
-        for school in (OURS, THEIRS):
+        s.add_all(
+            [
+                Unit(code="lao-cai", name="Tỉnh Lào Cai", type="tinh", updated_at=NOW),
+                Unit(code="08044", name="Xã Bát Xát", type="xa", parent="lao-cai", updated_at=NOW),
+                Unit(
+                    code="08050",
+                    name="Phường Sa Pa",
+                    type="phuong",
+                    parent="lao-cai",
+                    updated_at=NOW,
+                ),
+                School(
+                    id=SO_RUN,
+                    name="Trường THPT Thử Nghiệm 3",
+                    province="lao-cai",
+                    legacy_district="bat-xat",
+                    level="thpt",
+                    commune=COMMUNE[OURS],
+                    updated_at=NOW,
+                ),
+            ]
+        )
+        for school, commune in COMMUNE.items():
+            s.get(School, school).commune = commune
+        s.commit()
+        legacy, legacy_secret = create_token(
+            s, role="admin", scope=Scope("commune", "x"), name="old district", now=NOW
+        )
+        legacy.scope_kind, legacy.scope_id = "district", DISTRICT[OURS]  # as migration 0008 left it
+        s.commit()
+    with rt.sessions() as s:
+        for school in (OURS, THEIRS, SO_RUN):
             s.add(
                 Device(
                     school_id=school,
@@ -202,8 +238,9 @@ def world(tmp_path_factory, mosquitto, influxdb):
     )
     tokens = {
         "province": make_token(rt, "province", role="admin"),
-        "district": make_token(rt, f"district:{DISTRICT[OURS]}", role="admin"),
+        "commune": make_token(rt, f"commune:{COMMUNE[OURS]}", role="admin"),
         "school": make_token(rt, f"school:{OURS}", role="admin"),
+        "legacy": legacy_secret,
     }
     app = create_app(rt)
     with TestClient(app) as client:
@@ -342,7 +379,7 @@ def test_school_token_gets_403_or_404_for_other_schools_objects(world, ids, meth
     # The same route filled with the school's own objects is not refused for scope: so the
     # 403/404 above is the scope check, not a wrongly filled path.
     ours = call(world, method, path, "school", ids[OURS])
-    if "{district" in path:  # a district-wide view is wider than a school token
+    if "{commune" in path:  # a commune-wide view is wider than a school token
         assert ours.status_code == 403, (path, ours.status_code, ours.text[:300])
     else:
         assert ours.status_code not in (401, 403, 404), (path, ours.status_code, ours.text[:300])
@@ -356,11 +393,33 @@ def test_school_token_gets_403_or_404_for_other_schools_objects(world, ids, meth
 
 
 @pytest.mark.parametrize("method,path", SCOPED, ids=str)
-def test_district_token_gets_403_or_404_for_other_districts_objects(world, ids, method, path):
-    theirs = call(world, method, path, "district", ids[THEIRS])
+def test_commune_token_gets_403_or_404_for_other_communes_objects(world, ids, method, path):
+    theirs = call(world, method, path, "commune", ids[THEIRS])
     assert theirs.status_code in (403, 404), (path, theirs.status_code, theirs.text[:300])
-    ours = call(world, method, path, "district", ids[OURS])
+    ours = call(world, method, path, "commune", ids[OURS])
     assert ours.status_code not in (401, 403, 404), (path, ours.status_code, ours.text[:300])
+
+
+@pytest.mark.parametrize(
+    "method,path", [r for r in SCOPED if not re.search(r"{(commune|district)", r[1])], ids=str
+)
+def test_commune_token_cannot_reach_the_so_s_school_in_its_commune(world, method, path):
+    """A THPT standing in the commune is run by the Sở: the commune's token is refused on it
+    as on any other school's objects."""
+    so_run = seed_school(world["runtime"], SO_RUN)
+    r = call(world, method, path, "commune", so_run)
+    assert r.status_code in (403, 404), (path, r.status_code, r.text[:300])
+    province = call(world, method, path, "province", seed_school(world["runtime"], SO_RUN))
+    assert province.status_code not in (401, 403, 404), (path, province.status_code)
+
+
+@pytest.mark.parametrize("method,path", ROUTES, ids=str)
+def test_a_district_scope_from_before_the_reform_is_refused_everywhere(world, method, path):
+    """Never widened or narrowed to a guess: the stored district token gets 403 and a message
+    that says to issue a commune scope, on every route."""
+    r = call(world, method, path, "legacy", world["ids"][OURS])
+    assert r.status_code == 403, (path, r.status_code, r.text[:300])
+    assert "commune" in r.text and "1 July 2025" in r.text, (path, r.text[:300])
 
 
 @pytest.mark.parametrize("method,path", LISTS, ids=str)
@@ -368,8 +427,9 @@ def test_lists_show_a_school_token_nothing_of_other_schools(world, method, path)
     r = call(world, method, path, "school", follow=True)  # "/" sends a school to its own page
     assert r.status_code == 200, (path, r.status_code, r.text[:300])
     assert THEIRS not in r.text and DISTRICT[THEIRS] not in r.text, path
-    # Filtering by the other school or district reveals nothing either.
-    for param in ("school", "district", "school_id"):
+    assert COMMUNE[THEIRS] not in r.text and SO_RUN not in r.text, path
+    # Filtering by the other school, commune or district reveals nothing either.
+    for param in ("school", "commune", "district", "school_id"):
         r = world["client"].get(
             path,
             params={param: world["ids"][THEIRS].get(param, THEIRS)},
@@ -409,9 +469,16 @@ def test_lists_are_filtered_to_the_scope(world):
     seen = {
         name: [s["id"] for s in client.get("/api/v1/schools", headers=bearer(tok)).json()["items"]]
         for name, tok in tokens.items()
+        if name != "legacy"  # refused: see the test above
     }
-    assert seen == {"province": [OURS, THEIRS], "district": [OURS], "school": [OURS]}
-    districts = client.get("/api/v1/districts", headers=bearer(tokens["district"])).json()
+    assert seen == {"province": [OURS, THEIRS, SO_RUN], "commune": [OURS], "school": [OURS]}
+    communes = client.get("/api/v1/communes", headers=bearer(tokens["commune"])).json()
+    assert [(c["id"], c["schools"], c["devices"]) for c in communes] == [("08044", 1, 1)]
+    everyone = client.get("/api/v1/communes/08044", headers=bearer(tokens["province"])).json()
+    assert (
+        everyone["schools"] == 2 and {"id": "province", "schools": 1} in everyone["managing_bodies"]
+    )
+    districts = client.get("/api/v1/districts", headers=bearer(tokens["commune"])).json()
     assert [(d["id"], d["schools"], d["devices"]) for d in districts] == [("bat-xat", 1, 1)]
     assert (
         client.get("/api/v1/districts/sa-pa", headers=bearer(tokens["province"])).json()["schools"]
@@ -481,7 +548,8 @@ def test_tokens_are_stored_hashed_and_found_only_whole(world):
     "text,error",
     [
         ("county", "expected province"),
-        ("district:", "district id"),
+        ("commune:", "commune id"),
+        ("district:bat-xat", "district scopes ended"),
         ("school:A B", "school id"),
         ("province:x", "expected province"),
     ],
@@ -492,24 +560,33 @@ def test_bad_scopes_are_named(text, error):
 
 
 def test_caller_scope_helpers():
-    district = Caller("viewer", "district", "bat-xat", "t")
+    commune = Caller("viewer", "commune", "08044", "t")
     school = Caller("operator", "school", OURS, "t")
     province = Caller("admin", "province", None, "t")
-    assert district.covers_scope("school:x") is False  # cannot tell without a session: no
-    assert district.covers_scope("district:bat-xat") and not district.covers_scope("province")
-    assert school.covers_scope(f"school:{OURS}") and not school.covers_scope("district:bat-xat")
-    assert province.covers_scope("district:sa-pa") and not province.covers_scope("nonsense")
+    assert commune.covers_scope("school:x") is False  # cannot tell without a session: no
+    assert commune.covers_scope("commune:08044") and not commune.covers_scope("province")
+    assert not commune.covers_scope("commune:08050") and not commune.covers_scope(
+        "district:bat-xat"
+    )
+    assert school.covers_scope(f"school:{OURS}") and not school.covers_scope("commune:08044")
+    assert province.covers_scope("commune:08050") and not province.covers_scope("nonsense")
     assert school.has_role("viewer") and not school.has_role("admin")
-    assert district.resolve_scope(None) == Scope("district", "bat-xat")
-    assert district.resolve_scope("district:bat-xat") == Scope("district", "bat-xat")
+    assert commune.resolve_scope(None) == Scope("commune", "08044")
+    assert commune.resolve_scope("commune:08044") == Scope("commune", "08044")
     with pytest.raises(HTTPException) as wider:
         school.resolve_scope("province")
     assert wider.value.status_code == 403
     with pytest.raises(HTTPException) as malformed:
         school.resolve_scope("county")
     assert malformed.value.status_code == 422
-    assert district.sees_school(School(id=THEIRS, district="bat-xat"))
-    assert not school.sees_school(School(id=THEIRS, district="bat-xat"))
+    assert commune.sees_school(School(id=THEIRS, commune="08044", level="tieu_hoc"))
+    # Standing in the commune is not enough: the Sở runs a THPT, unless the row says otherwise.
+    assert not commune.sees_school(School(id=SO_RUN, commune="08044", level="thpt"))
+    assert commune.sees_school(
+        School(id="x", commune="08044", level="lien_cap", managing_body_override="commune")
+    )
+    assert not commune.sees_school(School(id="y", commune="08050", level="thcs"))
+    assert not school.sees_school(School(id=THEIRS, commune="08044", level="thcs"))
 
 
 # --- the token command ---------------------------------------------------------------------
@@ -573,12 +650,16 @@ def test_token_create_prints_the_token_once_and_list_shows_only_its_prefix(regis
             "school 'lc-nowhere' is not in the registry",
         ),
         (
-            ["--role", "viewer", "--scope", "district:nowhere"],
-            "no school in the registry has district 'nowhere'",
+            ["--role", "viewer", "--scope", "commune:nowhere"],
+            "commune 'nowhere' is not in the registry",
+        ),
+        (
+            ["--role", "viewer", "--scope", "district:bat-xat"],
+            "district scopes ended with the district education offices on 1 July 2025",
         ),
         (
             ["--role", "viewer", "--scope", "county:x"],
-            "expected province, district:<id> or school:<id>",
+            "expected province, commune:<code> or school:<id>",
         ),
         (["--role", "viewer", "--scope", "province", "--expires", "soon"], "--expires 'soon'"),
         (
@@ -633,24 +714,25 @@ def test_login_opens_a_session_that_expires_after_a_working_day(world):
     app, client = world["app"], world["client"]
     app.dependency_overrides[get_clock] = lambda: lambda: NOW
     try:
-        r = login_form(client, world["tokens"]["district"], "/districts/bat-xat")
-        assert r.status_code == 303 and r.headers["location"] == "/districts/bat-xat"
+        r = login_form(client, world["tokens"]["commune"], "/communes/08044")
+        assert r.status_code == 303 and r.headers["location"] == "/communes/08044"
         cookie = r.cookies["schoolnet_session"]
-        assert cookie != world["tokens"]["district"]
+        assert cookie != world["tokens"]["commune"]
         set_cookie = r.headers["set-cookie"].lower()
         assert "httponly" in set_cookie and "samesite=strict" in set_cookie
         client.cookies.clear()
-        page = client.get("/districts/bat-xat", headers={"Cookie": f"schoolnet_session={cookie}"})
-        assert page.status_code == 200 and "Bát Xát" in page.text
+        page = client.get("/communes/08044", headers={"Cookie": f"schoolnet_session={cookie}"})
+        assert page.status_code == 200 and "Xã Bát Xát" in page.text
+        assert OURS in page.text and SO_RUN not in page.text
         app.dependency_overrides[get_clock] = lambda: lambda: NOW + timedelta(hours=12, seconds=1)
         late = client.get(
-            "/districts/bat-xat",
+            "/communes/08044",
             headers={"Cookie": f"schoolnet_session={cookie}"},
             follow_redirects=False,
         )
         assert late.status_code == 303 and late.headers["location"].startswith("/login")
         # The next login clears sessions that ran out.
-        assert login_form(client, world["tokens"]["district"]).status_code == 303
+        assert login_form(client, world["tokens"]["commune"]).status_code == 303
         with world["runtime"].sessions() as s:
             assert (
                 s.scalar(

@@ -1,7 +1,8 @@
 """Contacts: list, create, read, update, delete, within the caller's scope.
 
-A school token manages its school's IT teachers; a district token also its district's staff;
-the province token everything, including province staff. Changing needs ``operator``.
+A school token manages its school's IT teachers; a commune token also its commune office's
+staff; the province token everything, including the Sở's staff and the contacts kept with the
+``district`` role from before 1 July 2025 (never paged). Changing needs ``operator``.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 
 from fastapi import APIRouter, HTTPException, Path, Query, Response
 from pydantic import BaseModel, ValidationError, create_model
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -48,7 +49,7 @@ def contact_out(c: Contact) -> ContactOut:
         "name": c.name,
         "role": c.role,
         "school_id": c.school_id,
-        "district": c.district,
+        "commune": c.commune,
         "language": c.language,
         "active": c.active,
         **fields,
@@ -57,12 +58,15 @@ def contact_out(c: Contact) -> ContactOut:
 
 
 def _visible(caller: Caller) -> ColumnElement[bool] | None:
-    """Contacts the caller sees: of its schools, of its district, and (province) everyone."""
+    """Contacts the caller sees: of its schools, of its commune, and (province) everyone."""
     if caller.scope_kind == "province":
         return None
     schools = select(School.id).where(caller.school_ids_filter())
-    if caller.scope_kind == "district":
-        return or_(Contact.school_id.in_(schools), Contact.district == caller.scope_id)
+    if caller.scope_kind == "commune":
+        return or_(
+            Contact.school_id.in_(schools),
+            and_(Contact.role == "commune", Contact.commune == caller.scope_id),
+        )
     return Contact.school_id == caller.scope_id
 
 
@@ -76,8 +80,8 @@ def _in_scope(session: Session, caller: Caller, contact_id: int) -> Contact:
 def _scope_of(contact: Contact) -> str:
     if contact.role == "school_it" and contact.school_id:
         return f"school:{contact.school_id}"
-    if contact.role == "district" and contact.district:
-        return f"district:{contact.district}"
+    if contact.role == "commune" and contact.commune:
+        return f"commune:{contact.commune}"
     return "province"
 
 
@@ -96,8 +100,8 @@ def list_contacts(
     session: SessionDep,
     caller: CallerDep,
     school: Annotated[str | None, Query(max_length=63)] = None,
-    district: Annotated[str | None, Query(max_length=63)] = None,
-    role: Annotated[Literal["school_it", "district", "province"] | None, Query()] = None,
+    commune: Annotated[str | None, Query(max_length=63)] = None,
+    role: Annotated[Literal["school_it", "commune", "province"] | None, Query()] = None,
 ) -> list[ContactOut]:
     query = select(Contact).order_by(Contact.id)
     visible = _visible(caller)
@@ -105,11 +109,11 @@ def list_contacts(
         query = query.where(visible)
     if school:
         query = query.where(Contact.school_id == school)
-    if district:
+    if commune:
         query = query.where(
             or_(
-                Contact.district == district,
-                Contact.school_id.in_(select(School.id).where(School.district == district)),
+                Contact.commune == commune,
+                Contact.school_id.in_(select(School.id).where(School.commune == commune)),
             )
         )
     if role:
@@ -134,9 +138,9 @@ class ContactPatchBase(BaseModel):
     """Only the fields given change; the result is checked as a whole."""
 
     name: str | None = None
-    role: Literal["school_it", "district", "province"] | None = None
+    role: Literal["school_it", "commune", "province"] | None = None
     school_id: str | None = None
-    district: str | None = None
+    commune: str | None = None
     language: Literal["vi", "en"] | None = None
     active: bool | None = None
 

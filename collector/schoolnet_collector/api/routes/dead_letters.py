@@ -1,6 +1,6 @@
 """Rejected messages, newest first: what a misconfigured agent sent and why it was refused.
 
-A province token sees all of them (including topics that name no known school); a district or
+A province token sees all of them (including topics that name no known school); a commune or
 school token sees only those on its schools' topics."""
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""Districts (Phòng GDĐT): the unit of responsibility, rolled up from the school registry."""
+"""Districts as they were before 1 July 2025 (``legacy_district``), rolled up from the school
+registry: history for the old plans, not a unit of responsibility any more (that is the
+commune or the Sở: ``/api/v1/communes``). Each caller sees only its own schools' counts."""
 
 from __future__ import annotations
 
@@ -39,7 +41,6 @@ def get_district(
     caller: CallerDep,
     clock: ClockDep,
 ) -> DistrictOut:
-    caller.require_district(district_id)
     found = district_summaries(
         session,
         caller.school_ids_filter(),

@@ -32,7 +32,10 @@ def list_schools(
     runtime: RuntimeDep,
     caller: CallerDep,
     clock: ClockDep,
-    district: Annotated[str | None, Query(max_length=63, description="district id")] = None,
+    commune: Annotated[str | None, Query(max_length=63, description="commune code")] = None,
+    district: Annotated[
+        str | None, Query(max_length=63, description="legacy district id (before 7/2025)")
+    ] = None,
     level: Annotated[str | None, Query(max_length=32, description="level id, e.g. thcs")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
@@ -46,6 +49,7 @@ def list_schools(
         level,
         limit,
         offset,
+        commune,
     )
 
 

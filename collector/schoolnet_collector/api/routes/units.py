@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, HTTPException, Path, Query
 
-from schoolnet_collector.api.auth import AUTH_RESPONSES, CallerDep, ClockDep
+from schoolnet_collector.api.auth import AUTH_RESPONSES, NOT_FOUND, CallerDep, ClockDep
 from schoolnet_collector.api.deps import RuntimeDep, SessionDep
 from schoolnet_collector.api.schemas import BodyCount, CommuneOut, UnitOut
 from schoolnet_collector.registry.units import TYPE_LABELS
-from schoolnet_collector.views.units import commune_summaries, units_in_scope
+from schoolnet_collector.views.units import CommuneSummary, commune_summaries, units_in_scope
 
 router = APIRouter(prefix="/api/v1", tags=["units"], responses=AUTH_RESPONSES)
 
@@ -63,16 +63,7 @@ def list_communes(
     body runs, how many have a device online now; the schools with no commune yet are the
     entry ``unassigned`` ("Chưa gán xã"), never left out."""
     return [
-        CommuneOut(
-            id=c.id,
-            name=c.name,
-            type=c.type,
-            schools=c.schools,
-            managing_bodies=[BodyCount.model_validate(b) for b in c.managing_bodies],
-            online_now=c.online_now,
-            devices=c.devices,
-            devices_online=c.devices_online,
-        )
+        commune_out(c)
         for c in commune_summaries(
             session,
             caller.school_ids_filter(),
@@ -81,3 +72,44 @@ def list_communes(
             lang,
         )
     ]
+
+
+@router.get("/communes/{commune_id}", response_model=CommuneOut, summary="One commune")
+def get_commune(
+    commune_id: Annotated[str, Path(max_length=63)],
+    session: SessionDep,
+    runtime: RuntimeDep,
+    caller: CallerDep,
+    clock: ClockDep,
+    lang: Lang = "vi",
+) -> CommuneOut:
+    """One commune as in the list: 403 for a school token (wider than its scope), 404 for a
+    commune the caller does not cover or that has no school in its scope."""
+    caller.require_commune(commune_id)
+    found = [
+        c
+        for c in commune_summaries(
+            session,
+            caller.school_ids_filter(),
+            clock(),
+            runtime.settings.ingest.offline_after_intervals,
+            lang,
+        )
+        if c.id == commune_id
+    ]
+    if not found:
+        raise HTTPException(404, NOT_FOUND)
+    return commune_out(found[0])
+
+
+def commune_out(c: CommuneSummary) -> CommuneOut:
+    return CommuneOut(
+        id=c.id,
+        name=c.name,
+        type=c.type,
+        schools=c.schools,
+        managing_bodies=[BodyCount.model_validate(b) for b in c.managing_bodies],
+        online_now=c.online_now,
+        devices=c.devices,
+        devices_online=c.devices_online,
+    )

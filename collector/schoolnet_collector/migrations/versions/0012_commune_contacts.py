@@ -1,0 +1,32 @@
+"""Commune offices as contacts (issue 12): ``contacts.commune`` names the commune whose office
+hears about the schools that commune runs, as the district offices did before 1 July 2025.
+
+Nothing is moved: an old district became several communes, and which commune office a district
+contact now works for is something only a person knows. Contacts with role ``district`` stay as
+they were, are never paged, and the contact file and API refuse the role with a message saying
+to write ``commune`` and its code. Tokens with a district scope likewise stay stored and are
+refused at every route (``api.auth``).
+
+Revision ID: 0012
+Revises: 0009
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0012"
+down_revision = "0009"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("contacts") as batch:
+        batch.add_column(sa.Column("commune", sa.String(63), nullable=True))
+        batch.create_index("ix_contacts_commune", ["commune"])
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("contacts") as batch:
+        batch.drop_index("ix_contacts_commune")
+        batch.drop_column("commune")
