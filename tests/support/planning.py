@@ -154,9 +154,13 @@ def expected_availability(school: str) -> float:
     return 100.0 * len(up) / len(hours)
 
 
-def build_province(tmp_path: Path, influxdb, database: str, registry_url: str | None = None):
-    """Registry (schools, equipment) and InfluxDB filled; returns (store, sessions, engine).
-    ``registry_url``: another registry (a PostgreSQL database) instead of a SQLite file."""
+def build_province(
+    tmp_path: Path, influxdb, database: str, registry_url: str | None = None, placed: bool = True
+):
+    """Registry (units, schools in their communes, equipment) and InfluxDB filled; returns
+    (store, sessions, engine). ``registry_url``: another registry (a PostgreSQL database)
+    instead of a SQLite file; ``placed=False``: no units, no communes (as the migration leaves
+    a registry of before the reform)."""
     (tmp_path / "schools.csv").write_text(SCHOOLS_CSV, encoding="utf-8")
     (tmp_path / "equipment.csv").write_text(equipment_csv(), encoding="utf-8")
     engine = make_engine(registry_url or f"sqlite:///{tmp_path}/registry.sqlite3")
@@ -165,6 +169,8 @@ def build_province(tmp_path: Path, influxdb, database: str, registry_url: str | 
     with sessions() as session:
         assert not import_schools(session, tmp_path / "schools.csv").errors
         assert not import_equipment(session, tmp_path / "equipment.csv").errors
+    if placed:
+        place_in_communes(tmp_path, sessions)
     store = InfluxStore(InfluxConfig(url=influxdb.url, database=database)).connect()
     result = store.write(readings())
     assert not result.rejected, result.rejected[:3]

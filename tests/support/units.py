@@ -25,3 +25,33 @@ def config(tmp_path):
     conf = tmp_path / "collector.toml"
     conf.write_text(f'[registry]\nurl = "sqlite:///{tmp_path}/r.sqlite3"\n', encoding="utf-8")
     return conf
+
+
+COMMUNE_OF = {"lc-test-01": "08044", "lc-test-02": "08050"}
+"""The communes of the two schools ``tests.support.collector.write_schools`` writes (both run
+by their commune: a THCS and a primary school)."""
+
+
+def assign_communes(sessions) -> None:
+    """Put the two test schools in their communes (adding the units), as an import of the
+    unit file and a school file with a ``commune`` column would. ``sessions``: a session
+    factory (``runtime.sessions``, a sessionmaker)."""
+    from datetime import datetime, timezone
+
+    from schoolnet_collector.registry.models import School, Unit
+
+    now = datetime.now(timezone.utc)
+    with sessions() as s:
+        for code, name, kind, parent in (
+            ("lao-cai", "Tỉnh Lào Cai", "tinh", None),
+            ("08044", "Xã Bát Xát", "xa", "lao-cai"),
+            ("08050", "Phường Sa Pa", "phuong", "lao-cai"),
+        ):
+            if s.get(Unit, code) is None:
+                s.add(Unit(code=code, name=name, type=kind, parent=parent, updated_at=now))
+        s.flush()
+        for school, commune in COMMUNE_OF.items():
+            row = s.get(School, school)
+            if row is not None:
+                row.commune = commune
+        s.commit()

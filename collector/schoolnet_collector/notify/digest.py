@@ -104,7 +104,9 @@ def message(session: Session, row: Notification, renderer: Renderer) -> Message:
             select(Incident).where(Incident.state != "resolved", Incident.school_id.in_(schools))
         )
     )
-    names = dict(session.execute(select(Unit.code, Unit.name).where(Unit.type.in_(COMMUNE_TYPES))))
+    names = {
+        u.code: u.name for u in session.scalars(select(Unit).where(Unit.type.in_(COMMUNE_TYPES)))
+    }
     by_commune: dict[str, list[dict[str, object]]] = {}
     for i in sorted(set(opened) | set(still_open), key=lambda i: (i.school_id, i.id)):
         school = schools.get(i.school_id)

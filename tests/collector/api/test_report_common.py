@@ -14,6 +14,7 @@ from schoolnet_collector.api.auth import get_clock
 from schoolnet_collector.app import create_app
 from schoolnet_collector.core.config import load_settings
 from schoolnet_collector.registry.equipment import import_equipment
+from schoolnet_collector.registry.models import Unit
 from schoolnet_collector.registry.schools import import_schools
 from schoolnet_collector.runtime import Runtime
 from tests.support.collector import bearer, make_token
@@ -22,7 +23,6 @@ from tests.support.planning import (
     PLAN_LAO_CAI,
     PLAN_YEN_BAI,
     build_province,
-    place_in_communes,
     plan_files,
 )
 from tests.support.web import post_form
@@ -90,8 +90,9 @@ def test_procurement_json_and_downloads(client, runtime):
     "params, message",
     [
         ({"period": "30"}, "period '30': expected a number and a unit"),
-        ({"scope": "county:x"}, "expected province, district:<id> or school:<id>"),
-        ({"scope": "district:nowhere"}, "no district 'nowhere' in the registry"),
+        ({"scope": "county:x"}, "expected province, commune:<code> or school:<id>"),
+        ({"scope": "commune:nowhere"}, "no school run by commune 'nowhere'"),
+        ({"scope": "district:d-one"}, "district scopes ended"),
         ({"format": "pdf"}, "format"),
         ({"lang": "fr"}, "lang"),
         ({"as_of": "1999"}, "as_of"),
@@ -104,24 +105,25 @@ def test_bad_parameters_are_422_naming_them(client, runtime, params, message):
         assert message in r.text
 
 
-def test_a_district_token_sees_its_district_only(client, runtime):
-    token = make_token(runtime, scope="district:d-two")
+def test_a_commune_token_sees_the_schools_its_commune_runs_only(client, runtime):
+    token = make_token(runtime, scope="commune:c-mot")
     default = client.get("/api/v1/readiness", params={"period": "2d"}, headers=bearer(token))
-    assert default.status_code == 200 and default.json()["scope"] == "district:d-two"  # its own
+    assert default.status_code == 200 and default.json()["scope"] == "commune:c-mot"  # its own
     mine = client.get(
         "/api/v1/readiness",
-        params={"scope": "district:d-two", "period": "2d"},
+        params={"scope": "commune:c-mot", "period": "2d"},
         headers=bearer(token),
     )
     assert mine.status_code == 200, mine.text
-    assert {s["id"] for s in mine.json()["schools"]} == {"p-none", "p-thpt"}
+    assert {s["id"] for s in mine.json()["schools"]} == {"p-fibre", "p-3g"}
     school = client.get(
         "/api/v1/procurement",
-        params={"scope": "school:p-thpt", "period": "2d"},
+        params={"scope": "school:p-3g", "period": "2d"},
         headers=bearer(token),
     )
     assert school.status_code == 200
-    for scope in ("district:d-one", "school:p-fibre", "province"):
+    # The THPT in another commune, the commune where only the Sở's THPT stands, the province.
+    for scope in ("commune:c-hai", "school:p-thpt", "school:p-none", "province"):
         r = client.get("/api/v1/procurement", params={"scope": scope}, headers=bearer(token))
         assert r.status_code == 403 and "outside the token's scope" in r.text, scope
 
@@ -165,8 +167,8 @@ HOSTILE = {  # what a school file or an equipment file may hold, and a spreadshe
 
 
 def hostile_registry(tmp_path, runtime) -> None:
-    """p-fibre's school file and equipment rows rewritten with formula-like text, imported the
-    way the Sở's files are."""
+    """p-fibre's school file, equipment rows and its old district's unit name rewritten with
+    formula-like text, imported the way the Sở's files are."""
     schools, equipment = tmp_path / "hostile-schools.csv", tmp_path / "hostile-equipment.csv"
     with schools.open("w", encoding="utf-8", newline="") as f:
         csv.writer(f).writerows(
@@ -194,6 +196,8 @@ def hostile_registry(tmp_path, runtime) -> None:
     with runtime.sessions() as session:
         assert not import_schools(session, schools).errors
         assert not import_equipment(session, equipment).errors
+        session.get(Unit, "d-one").name = HOSTILE["district_name"]  # as a units file may say
+        session.commit()
 
 
 def test_formula_like_text_reaches_the_spreadsheets_as_text(client, runtime, tmp_path):
@@ -207,7 +211,6 @@ def test_formula_like_text_reaches_the_spreadsheets_as_text(client, runtime, tmp
         period="2d",
         format="csv",
         lang="en",
-        scope="district:d-one",
     )
     assert r.status_code == 200, r.text
     rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
@@ -271,9 +274,9 @@ def test_a_viewer_asking_for_too_many_school_days_is_told_to_narrow_it(limited):
     r = get(client, rt, "/api/v1/readiness", period="3d", format="xlsx")  # 4 schools x 3 days
     assert r.status_code == 400, r.text
     detail = r.json()["detail"]
-    assert "12 school-days" in detail and "at most 10" in detail and "district" in detail
+    assert "12 school-days" in detail and "at most 10" in detail and "commune" in detail
     assert get(client, rt, "/api/v1/readiness", period="2d").status_code == 200  # 8
-    narrower = get(client, rt, "/api/v1/procurement", period="3d", scope="district:d-one")
+    narrower = get(client, rt, "/api/v1/procurement", period="3d", scope="commune:c-mot")
     assert narrower.status_code == 200, narrower.text  # 2 schools x 3 days
     assert get(client, rt, "/api/v1/procurement", period="3d", role="operator").status_code == 200
 
@@ -299,8 +302,7 @@ def test_the_plan_page_says_the_limit_in_the_pages_language(limited):
 def merged(tmp_path, influxdb, influx_db_name):
     """The province placed in communes, with the two old plans and a wrong third one on
     hand: ``make(*plan_texts)`` opens a client on a runtime configured with those plans."""
-    _, sessions, engine = build_province(tmp_path, influxdb, influx_db_name)
-    place_in_communes(tmp_path, sessions)
+    _, _, engine = build_province(tmp_path, influxdb, influx_db_name)
     engine.dispose()
     opened = []
 
@@ -430,21 +432,21 @@ def test_an_unreadable_or_duplicate_plan_file_is_a_503_naming_the_file(merged, t
 
 def test_plan_and_group_by_keep_the_scope_checks(merged):
     client, _ = merged(PLAN_LAO_CAI, PLAN_YEN_BAI)
-    district = bearer(make_token(merged.runtimes[-1], scope="district:d-one"))
+    commune = bearer(make_token(merged.runtimes[-1], scope="commune:c-mot"))
     r = client.get(
-        "/api/v1/readiness", params={"period": "2d", "group_by": "commune"}, headers=district
+        "/api/v1/readiness", params={"period": "2d", "group_by": "commune"}, headers=commune
     )
     assert r.status_code == 200, r.text
     assert [(g["id"], g["schools"]) for g in r.json()["communes"]] == [("c-mot", 2)]
     theirs = client.get(
-        "/api/v1/readiness", params={"period": "2d", "plan": "yen-bai-2020"}, headers=district
+        "/api/v1/readiness", params={"period": "2d", "plan": "yen-bai-2020"}, headers=commune
     )
     assert theirs.status_code == 422
-    assert "no school of its area 'yen-bai-cu' is in scope district:d-one" in theirs.text
+    assert "no school of its area 'yen-bai-cu' is in scope commune:c-mot" in theirs.text
     wider = client.get(
         "/api/v1/procurement",
         params={"scope": "province", "group_by": "commune", "plan": "lao-cai-2018"},
-        headers=district,
+        headers=commune,
     )
     assert wider.status_code == 403 and "outside the token's scope" in wider.text
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from schoolnet_collector.registry.alerting_models import Contact
 from schoolnet_collector.registry.db import make_engine, session_factory
 from tests.support.calendar import CALENDAR_WITH_MISTAKES
+from tests.support.units import UNITS_CSV
 
 
 def _cli(tmp_path, *args):
@@ -33,6 +34,9 @@ def test_calendar_and_contacts_import_commands(tmp_path):
         encoding="utf-8",
     )
     assert _cli(tmp_path, "schools", "import", str(schools)).returncode == 0
+    units = tmp_path / "units.csv"
+    units.write_text(UNITS_CSV, encoding="utf-8")
+    assert _cli(tmp_path, "units", "import", str(units)).returncode == 0
     cal = tmp_path / "lich.yaml"
     cal.write_text(CALENDAR_WITH_MISTAKES, encoding="utf-8")
     done = _cli(tmp_path, "calendar", "import", str(cal), "--school", "lc-test-01")
@@ -49,13 +53,15 @@ def test_calendar_and_contacts_import_commands(tmp_path):
 
     contacts = tmp_path / "contacts.csv"
     contacts.write_text(
-        "name,role,school_id,district,email,telegram_chat_id,webhook_url,language,active\n"
+        "name,role,school_id,commune,email,telegram_chat_id,webhook_url,language,active\n"
         "Cô Lan,school_it,lc-test-01,,lan@example.edu.vn,,,vi,có\n"
         "Thầy Bình,school_it,lc-test-01,,binh-at-example,,,,\n"
-        "Phòng GD Bát Xát,district,,bat-xat,,-1001234567,,en,yes\n"
+        "Phòng VH-XH Bát Xát,commune,,08044,,-1001234567,,en,yes\n"
         "Chị Hoa,school_it,lc-test-09,,hoa@example.edu.vn,,,,\n"
         "Sở GDĐT,province,,,,,https://hooks.example.edu.vn/so,vi,\n"
-        "Anh Tú,district,,bat-xat,,,,,\n",
+        "Anh Tú,commune,,08044,,,,,\n"
+        "Phòng GD Bát Xát,district,,bat-xat,pgd@example.edu.vn,,,,\n"
+        "Xã Không Có,commune,,99999,xa@example.gov.vn,,,,\n",
         encoding="utf-8",
     )
     done = _cli(tmp_path, "contacts", "import", str(contacts))
@@ -68,14 +74,19 @@ def test_calendar_and_contacts_import_commands(tmp_path):
         "skipped contacts.csv:7: give at least one of email, telegram_chat_id, webhook_url"
         in done.stderr
     )
-    assert "imported 3 contacts (3 rows skipped)" in done.stdout
+    assert (
+        "skipped contacts.csv:8: role: the district role ended with the district education "
+        "offices on 1 July 2025" in done.stderr
+    )
+    assert "skipped contacts.csv:9: commune '99999' is not in the registry" in done.stderr
+    assert "imported 3 contacts (5 rows skipped)" in done.stdout
     engine = make_engine(f"sqlite:///{tmp_path}/r.sqlite3")
     with session_factory(engine)() as s:
         rows = {c.name: (c.role, c.language, c.active) for c in s.scalars(select(Contact))}
     engine.dispose()
     assert rows == {
         "Cô Lan": ("school_it", "vi", True),
-        "Phòng GD Bát Xát": ("district", "en", True),
+        "Phòng VH-XH Bát Xát": ("commune", "en", True),
         "Sở GDĐT": ("province", "vi", True),
     }  # an empty cell: the default
     # Importing again updates, does not duplicate.

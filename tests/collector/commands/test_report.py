@@ -19,7 +19,6 @@ from tests.support.planning import (
     PLAN_YEN_BAI,
     build_province,
     config_file,
-    place_in_communes,
     plan_files,
 )
 
@@ -144,8 +143,11 @@ def test_bad_arguments_exit_2_naming_them(config, capsys, args, message):
 def test_bad_requests_exit_2_with_the_reason(config, tmp_path, capsys):
     assert run(config, "readiness", "--format", "xlsx", *END) == 2
     assert "--format xlsx needs --output" in capsys.readouterr().err
-    assert run(config, "readiness", "--scope", "district:nowhere", *END) == 2
-    assert "no district 'nowhere' in the registry" in capsys.readouterr().err
+    assert run(config, "readiness", "--scope", "commune:nowhere", *END) == 2
+    assert "no school run by commune 'nowhere'" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_:  # refused by the argument parser
+        run(config, "readiness", "--scope", "district:d-one", *END)
+    assert exit_.value.code == 2 and "district scopes ended" in capsys.readouterr().err
     targets = tmp_path / "targets.yaml"
     targets.write_text("format: 1\ntargets: {internet: {milestones: {}, source: x}}\n")
     assert run(config, "readiness", "--targets", str(targets), *END) == 2
@@ -196,8 +198,7 @@ def test_no_report_named_exits_2_with_the_known_names(capsys):
 def merged(tmp_path, influxdb, influx_db_name):
     """The province placed in communes; ``configure(*plan_texts)``: a config with those plans
     in ``[planning] plans``, and its registry and InfluxDB for the API to read too."""
-    _, sessions, engine = build_province(tmp_path, influxdb, influx_db_name)
-    place_in_communes(tmp_path, sessions)
+    _, _, engine = build_province(tmp_path, influxdb, influx_db_name)
     engine.dispose()
 
     def configure(*texts: str):
@@ -290,12 +291,9 @@ def test_a_bad_plan_exits_2_naming_it_and_writes_nothing(merged, tmp_path, capsy
         in capsys.readouterr().err
     )
     assert (
-        run(config, "procurement", "--scope", "district:d-one", "--plan", "yen-bai-2020", *xlsx)
-        == 2
+        run(config, "procurement", "--scope", "commune:c-mot", "--plan", "yen-bai-2020", *xlsx) == 2
     )
-    assert (
-        "no school of its area 'yen-bai-cu' is in scope district:d-one" in capsys.readouterr().err
-    )
+    assert "no school of its area 'yen-bai-cu' is in scope commune:c-mot" in capsys.readouterr().err
     wrong = merged(PLAN_LAO_CAI, PLAN_YEN_BAI.replace("area: yen-bai-cu", "area: c-mot"))
     for name in ("readiness", "procurement"):
         assert run(wrong, name, *xlsx) == 2

@@ -13,6 +13,7 @@ from schoolnet_collector.registry.alerting_models import DeviceReading
 from schoolnet_collector.registry.models import Device
 from tests.support.notify import Clock, add_contact, open_incident, registry
 from tests.support.telegram_fake import FakeTelegram
+from tests.support.units import assign_communes
 
 NOW = datetime(2026, 11, 17, 2, 30, tzinfo=timezone.utc)  # 09:30 in Lào Cai
 
@@ -106,15 +107,21 @@ def test_an_unregistered_chat_learns_its_id_and_nothing_else(bot):
     assert "chưa được đăng ký" in reply and "not registered" in reply
 
 
-def test_district_staff_name_a_school_of_their_district(bot):
+def test_commune_staff_name_a_school_their_commune_runs(bot):
     sessions, tg, worker = bot
+    assign_communes(sessions)
     add_contact(
         sessions,
-        name="Phòng GDĐT Bát Xát",
-        role="district",
-        district="bat-xat",
+        name="Phòng VH-XH xã Bát Xát",
+        role="commune",
+        commune="08044",
         telegram_chat_id="7100",
     )
+    # A district contact kept from before the reform sees nothing at all.
+    add_contact(
+        sessions, name="Phòng GDĐT cũ", role="district", district="bat-xat", telegram_chat_id="7200"
+    )
+    assert "Trường THCS" not in (ask(tg, worker, 7200, "/status lc-test-01") or "")
     assert "Trường THCS Thử Nghiệm 1" in ask(tg, worker, 7100, "/status")  # their only school
     assert (
         ask(tg, worker, 7100, "/status lc-test-02")

@@ -15,6 +15,7 @@ from schoolnet_collector.notify import outbox
 from schoolnet_collector.notify.worker import NotifyWorker
 from schoolnet_collector.registry.alerting_models import Contact, IncidentEvent
 from schoolnet_collector.registry.devices import utc
+from schoolnet_collector.registry.models import School
 from tests.support.notify import (
     VN,
     Clock,
@@ -27,6 +28,7 @@ from tests.support.notify import (
 )
 from tests.support.smtp import SmtpServer
 from tests.support.telegram_fake import FakeTelegram
+from tests.support.units import assign_communes
 from tests.support.webhook_receiver import WebhookReceiver
 
 TUESDAY_0900 = datetime(2026, 11, 17, 9, 0, tzinfo=VN)
@@ -46,6 +48,7 @@ def setup(tmp_path, servers):
     smtp, tg, _hook = servers
     engine, sessions = registry(f"sqlite:///{tmp_path}/registry.sqlite3", tmp_path)
     school_week_calendar(sessions, holiday=date(2026, 11, 20))  # a Friday off
+    assign_communes(sessions)  # lc-test-01 in 08044, lc-test-02 in 08050, both commune-run
 
     def make_worker(clock, influx=None, **notify):
         settings = load_settings(
@@ -176,7 +179,7 @@ def test_a_school_back_before_morning_sends_nothing_at_all(setup, servers):
     assert [r.state for r in outbox_rows(sessions)] == ["cancelled"]
 
 
-def test_reminders_then_escalation_to_the_district_without_acknowledgement(setup, servers):
+def test_reminders_then_escalation_to_the_commune_office_without_acknowledgement(setup, servers):
     smtp, _, _ = servers
     sessions, make_worker = setup
     clock = Clock(TUESDAY_0900)
@@ -184,17 +187,18 @@ def test_reminders_then_escalation_to_the_district_without_acknowledgement(setup
     add_contact(sessions, school_id="lc-test-01", email="lan@thcs1.test")
     add_contact(
         sessions,
-        name="Phòng GDĐT Bát Xát",
-        role="district",
-        district="bat-xat",
+        name="Phòng VH-XH xã Bát Xát",
+        role="commune",
+        commune="08044",
         email="phong@batxat.test",
     )
     add_contact(
-        sessions,
-        name="Phòng GDĐT Sa Pa",
-        role="district",
-        district="sa-pa",
-        email="phong@sapa.test",
+        sessions, name="Phòng VH-XH Sa Pa", role="commune", commune="08050", email="p@sapa.test"
+    )
+    add_contact(sessions, name="Sở GDĐT", role="province", email="so@laocai.test")
+    # A district contact kept from before the reform is never paged.
+    add_contact(
+        sessions, name="Phòng GDĐT cũ", role="district", district="bat-xat", email="pgd@old.test"
     )
     incident = open_incident(sessions, clock())
     worker.tick()
@@ -218,21 +222,58 @@ def test_reminders_then_escalation_to_the_district_without_acknowledgement(setup
             select(IncidentEvent).where(IncidentEvent.incident_id == incident)
         )
     assert event.kind == "escalated"
-    # The district heard about it, so it hears the resolution too.
+    # The commune office heard about it, so it hears the resolution too.
     change_incident(sessions, incident, "resolved", clock.advance(minutes=5))
     worker.tick()
     assert {m["To"] for m in smtp.wait_for(6)[4:]} == {"lan@thcs1.test", "phong@batxat.test"}
 
 
-def test_escalation_switched_off_keeps_the_district_out(setup, servers):
+@pytest.mark.parametrize(
+    "level, office, expected",
+    [
+        ("thpt", True, "so@laocai.test"),  # the Sở runs a THPT, whatever commune it stands in
+        ("gdtx", True, "so@laocai.test"),
+        ("tieu_hoc", True, "phong@batxat.test"),
+        ("tieu_hoc", False, "so@laocai.test"),  # no office yet: the Sở hears, nobody is skipped
+    ],
+)
+def test_escalation_goes_to_the_body_that_runs_the_school(setup, servers, level, office, expected):
+    smtp, _, _ = servers
+    sessions, make_worker = setup
+    with sessions.begin() as session:
+        session.add(
+            School(
+                id="lc-test-03",
+                name="Trường Thử Nghiệm 3",
+                province="lao-cai",
+                legacy_district="bat-xat",
+                level=level,
+                commune="08044",
+                updated_at=TUESDAY_0900,
+            )
+        )
+    clock = Clock(TUESDAY_0900)
+    worker = make_worker(clock, max_repeats=0)
+    add_contact(sessions, school_id="lc-test-03", email="gv@school3.test")
+    if office:
+        add_contact(
+            sessions, name="VH-XH", role="commune", commune="08044", email="phong@batxat.test"
+        )
+    add_contact(sessions, name="Sở GDĐT", role="province", email="so@laocai.test")
+    open_incident(sessions, clock(), school="lc-test-03")
+    for minute in range(0, 41, 5):
+        worker.tick(clock.at(TUESDAY_0900 + timedelta(minutes=minute)))
+    assert [m["To"] for m in smtp.wait_for(2)] == ["gv@school3.test", expected]
+    assert smtp.wait_for(3, timeout=0.5)[2:] == []  # the other body hears nothing
+
+
+def test_escalation_switched_off_keeps_the_commune_office_out(setup, servers):
     smtp, _, _ = servers
     sessions, make_worker = setup
     clock = Clock(TUESDAY_0900)
     worker = make_worker(clock, escalate_minutes=0, max_repeats=0)
     add_contact(sessions, school_id="lc-test-01", email="lan@thcs1.test")
-    add_contact(
-        sessions, name="Phòng", role="district", district="bat-xat", email="phong@batxat.test"
-    )
+    add_contact(sessions, name="Phòng", role="commune", commune="08044", email="phong@batxat.test")
     open_incident(sessions, clock())
     for _ in range(8):
         worker.tick(clock.advance(minutes=15))
@@ -245,9 +286,7 @@ def test_acknowledgement_stops_reminders_and_escalation(setup, servers):
     clock = Clock(TUESDAY_0900)
     worker = make_worker(clock)
     add_contact(sessions, school_id="lc-test-01", email="lan@thcs1.test")
-    add_contact(
-        sessions, name="Phòng", role="district", district="bat-xat", email="phong@batxat.test"
-    )
+    add_contact(sessions, name="Phòng", role="commune", commune="08044", email="phong@batxat.test")
     incident = open_incident(sessions, clock())
     worker.tick()
     worker.tick(clock.advance(minutes=10))  # the first reminder
@@ -342,12 +381,13 @@ def test_a_restarted_collector_sends_nothing_twice(setup, servers):
     )
 
 
-def test_the_daily_digest_reaches_the_province_once(setup, servers):
+def test_the_daily_digest_reaches_each_body_once_about_its_own_schools(setup, servers):
     smtp, _, _ = servers
     sessions, make_worker = setup
     clock = Clock(datetime(2026, 11, 17, 15, 0, tzinfo=VN))
     worker = make_worker(clock, digest_at="07:00")
     add_contact(sessions, name="Sở GDĐT", role="province", email="so@laocai.test")
+    add_contact(sessions, name="VH-XH", role="commune", commune="08050", email="vhxh@sapa.test")
     add_contact(sessions, school_id="lc-test-02", email="gv@th2.test")
     incident = open_incident(sessions, clock(), school="lc-test-02")
     worker.tick()  # the teacher's page; the 17th's digest time has passed: its digest goes too
@@ -356,12 +396,25 @@ def test_the_daily_digest_reaches_the_province_once(setup, servers):
     worker.tick(clock.at(datetime(2026, 11, 18, 6, 59, tzinfo=VN)))
     worker.tick(clock.at(datetime(2026, 11, 18, 7, 0, tzinfo=VN)))
     worker.tick(clock.advance(minutes=30))
-    digests = [m for m in smtp.wait_for(5, timeout=2) if m["To"] == "so@laocai.test"]
+    mails = smtp.wait_for(8, timeout=2)
+    # lc-test-01 has no IT teacher and its commune no office: its page goes to the Sở.
+    assert [m["To"] for m in mails if m["Subject"].startswith("[") and "mất" in m["Subject"]] == [
+        "gv@th2.test",
+        "so@laocai.test",
+    ]
+    digests = [m for m in mails if m["To"] == "so@laocai.test" and "Tổng hợp" in m["Subject"]]
     assert len(digests) == 2
+    # The Sở hears of lc-test-01 (its commune has no office yet), not of the Sa Pa school,
+    # which its own commune office hears of.
     latest = digests[-1]
-    assert latest["Subject"] == "Tổng hợp sự cố ngày 17/11/2026: 2 mới, 1 chưa xử lý"
+    assert latest["Subject"] == "Tổng hợp sự cố ngày 17/11/2026: 1 mới, 1 chưa xử lý"
     body = latest.get_content()
-    assert "Bát Xát:" in body and "Sa Pa:" in body and "1 đã khắc phục" in body
+    assert "Xã Bát Xát:" in body and "Sa Pa" not in body
+    office = [m for m in mails if m["To"] == "vhxh@sapa.test" and "Tổng hợp" in m["Subject"]]
+    assert len(office) == 2
+    body = office[-1].get_content()
+    assert office[-1]["Subject"] == "Tổng hợp sự cố ngày 17/11/2026: 1 mới, 0 chưa xử lý"
+    assert "Phường Sa Pa:" in body and "Bát Xát" not in body and "1 đã khắc phục" in body
 
 
 @pytest.mark.parametrize("concurrency,fast_waits", [(4, False), (1, True)])

@@ -17,7 +17,7 @@ from schoolnet_collector.planning.grouping import (
 from schoolnet_collector.planning.period import ReportArgumentError, parse_period, parse_scope
 from schoolnet_collector.planning.reports import REPORTS
 from tests.support.backends import REGISTRY_BACKENDS
-from tests.support.planning import NOW, build_province, place_in_communes
+from tests.support.planning import NOW, build_province
 
 # --- parse_group_by: what a request may say ----------------------------------------------------
 
@@ -55,7 +55,6 @@ def test_an_unknown_axis_names_itself_and_every_axis(text):
 def placed(request, tmp_path, influxdb, influx_db_name):
     url = request.getfixturevalue("postgresql_url") if request.param == "postgresql" else None
     store, sessions, engine = build_province(tmp_path, influxdb, influx_db_name, url)
-    place_in_communes(tmp_path, sessions)
     yield store, sessions
     engine.dispose()
 
@@ -63,7 +62,7 @@ def placed(request, tmp_path, influxdb, influx_db_name):
 @pytest.fixture()
 def unplaced(tmp_path, influxdb, influx_db_name):
     """The registry as the migration leaves it: districts, no commune for any school."""
-    store, sessions, engine = build_province(tmp_path, influxdb, influx_db_name)
+    store, sessions, engine = build_province(tmp_path, influxdb, influx_db_name, placed=False)
     yield store, sessions
     engine.dispose()
 
@@ -181,16 +180,17 @@ def test_groupings_in_the_tables_in_both_languages(placed):
     assert ["Tỉnh", "lao-cai", "Tỉnh Lào Cai"] in [row[:3] for row in vi]
 
 
-def test_a_district_scope_groups_only_its_schools(placed):
-    r = ready(placed, "commune,managing_body", scope="district:d-two")
-    assert shape(r.grouped["commune"]) == [
-        ("commune", "c-hai", "Phường Hai", 1),
-        ("commune", "unassigned", "Chưa gán xã", 1),
-    ]
-    assert [(g.id, g.schools) for g in r.grouped["managing_body"]] == [
-        ("province", 1),
-        ("commune", 1),
-    ]
+def test_a_commune_scope_groups_only_the_schools_it_runs(placed):
+    r = ready(placed, "commune,managing_body,legacy_district", scope="commune:c-mot")
+    assert shape(r.grouped["commune"]) == [("commune", "c-mot", "Xã Một", 2)]
+    assert [(g.id, g.schools) for g in r.grouped["managing_body"]] == [("commune", 2)]
+    assert [(g.id, g.schools) for g in r.grouped["legacy_district"]] == [("d-one", 2)]
+
+
+def test_a_commune_with_only_the_so_s_school_has_none_to_report(placed):
+    """c-hai holds only the THPT, which the Sở runs: the commune's scope is empty, and says so."""
+    with pytest.raises(ReportArgumentError, match="no school run by commune 'c-hai'"):
+        ready(placed, "commune", scope="commune:c-hai")
 
 
 def test_a_bad_group_by_stops_before_any_query(placed):

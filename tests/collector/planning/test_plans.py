@@ -25,7 +25,6 @@ from tests.support.planning import (
     PLAN_PROVINCE,
     PLAN_YEN_BAI,
     build_province,
-    place_in_communes,
     plan_files,
 )
 
@@ -33,7 +32,6 @@ from tests.support.planning import (
 @pytest.fixture()
 def merged(tmp_path, influxdb, influx_db_name):
     store, sessions, engine = build_province(tmp_path, influxdb, influx_db_name)
-    place_in_communes(tmp_path, sessions)
     yield store, sessions, tmp_path
     engine.dispose()
 
@@ -238,7 +236,7 @@ def test_a_plan_whose_area_is_not_a_province_names_plan_file_and_area(merged, ar
 
 
 def test_plans_before_the_units_are_imported_say_to_import_them(tmp_path, influxdb, influx_db_name):
-    store, sessions, engine = build_province(tmp_path, influxdb, influx_db_name)
+    store, sessions, engine = build_province(tmp_path, influxdb, influx_db_name, placed=False)
     plans = load_plans(plan_files(tmp_path, PLAN_LAO_CAI))
     try:
         with pytest.raises(PlanAreaError, match="'lao-cai-cu' is not a unit in the registry"):
@@ -250,9 +248,9 @@ def test_plans_before_the_units_are_imported_say_to_import_them(tmp_path, influx
 def test_a_plan_outside_the_scope_is_a_wrong_request(merged):
     plans = load_plans(plan_files(merged[2], PLAN_LAO_CAI, PLAN_YEN_BAI))
     with pytest.raises(ReportArgumentError) as err:
-        ready(merged, plans, scope="district:d-one", plan="yen-bai-2020")
+        ready(merged, plans, scope="commune:c-mot", plan="yen-bai-2020")
     assert str(err.value) == (
-        "plan 'yen-bai-2020': no school of its area 'yen-bai-cu' is in scope district:d-one"
+        "plan 'yen-bai-2020': no school of its area 'yen-bai-cu' is in scope commune:c-mot"
     )
-    inside = ready(merged, plans, scope="district:d-two", plan="yen-bai-2020")
-    assert inside.total.schools == 2
+    inside = ready(merged, plans, scope="school:p-none", plan="yen-bai-2020")
+    assert inside.total.schools == 1

@@ -98,7 +98,7 @@ def test_equipment_pcs_projectors_and_digital_records(province):
     assert ind["districts_meeting_online"].value == 50.0  # d-one's fibre school had an outage
 
 
-def test_roll_ups_by_legacy_district_and_level_and_a_district_scope(province):
+def test_roll_ups_by_legacy_district_and_level_and_a_commune_scope(province):
     r = compute(province)
     assert [(g.id, g.name, g.schools) for g in r.grouped["legacy_district"]] == [
         ("d-one", "Huyện Một", 2),
@@ -110,9 +110,9 @@ def test_roll_ups_by_legacy_district_and_level_and_a_district_scope(province):
         "meeting_points" in by_key(r.grouped["legacy_district"][0])
         and by_key(r.grouped["legacy_district"][0])["meeting_points"].target is None
     )
-    district = compute(province, scope="district:d-two")
-    assert {s.id for s in district.schools} == {"p-none", "p-thpt"}
-    assert by_key(district.total)["internet"].value == 50.0
+    commune = compute(province, scope="commune:c-mot")
+    assert {s.id for s in commune.schools} == {"p-fibre", "p-3g"}
+    assert by_key(commune.total)["internet"].value == 100.0
     school = compute(province, scope="school:p-3g")
     assert [s.uplink for s in school.schools] == ["cellular"]
 
@@ -126,7 +126,8 @@ def test_as_of_picks_the_milestone_of_that_year(province):
 @pytest.mark.parametrize(
     "scope, message",
     [
-        ("district:nowhere", "no district 'nowhere' in the registry"),
+        ("commune:nowhere", "no school run by commune 'nowhere'"),
+        ("district:d-one", "district scopes ended"),
         ("school:p-none-x", "no school 'p-none-x' in the registry"),
     ],
 )
@@ -150,7 +151,9 @@ def test_bad_periods_are_refused_with_what_is_accepted(text, message):
         parse_period(text, NOW)
 
 
-@pytest.mark.parametrize("text", ["county:x", "district:", "district:Bad Id", "province:x"])
+@pytest.mark.parametrize(
+    "text", ["county:x", "commune:", "commune:Bad Id", "district:d-one", "province:x"]
+)
 def test_bad_scopes_are_refused(text):
     with pytest.raises(ReportArgumentError, match="scope"):
         parse_scope(text)

@@ -32,6 +32,7 @@ from schoolnet_collector.registry.alerting_models import Incident
 from schoolnet_collector.registry.db import make_engine
 from tests.support.collector import device_client, wait_until, write_schools
 from tests.support.paths import ARTIFACTS
+from tests.support.units import assign_communes
 
 BIN = Path(sys.executable).parent
 ARTIFACTS = ARTIFACTS / "web"
@@ -164,6 +165,8 @@ def site(tmp_path_factory, mosquitto, influxdb):
             timeout=20,
         )
         engine = make_engine(registry)
+        assign_communes(lambda: Session(engine))  # lc-test-01 in 08044, lc-test-02 in 08050
+        tokens["commune"] = create_token(conf, "commune:08044")
         with Session(engine) as s:
             s.add(
                 Incident(
@@ -215,7 +218,7 @@ def cells(page, selector: str) -> dict[str, dict[str, float]]:
     return page.eval_on_selector_all(
         selector,
         """rows => Object.fromEntries(rows.map(r => [
-        r.dataset.district || r.dataset.school || r.dataset.time,
+        r.dataset.commune || r.dataset.school || r.dataset.time,
         Object.fromEntries([...r.querySelectorAll('[data-field]')].map(
             c => [c.dataset.field, c.dataset.value === 'None' ? null : Number(c.dataset.value)]))]))""",
     )
@@ -226,7 +229,7 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-def test_province_district_and_school_pages_show_the_apis_numbers(site, browser_page):
+def test_province_commune_and_school_pages_show_the_apis_numbers(site, browser_page):
     _context, page = browser_page
     base, token = site["base"], site["tokens"]["province"]
     login(page, base, token)
@@ -234,23 +237,23 @@ def test_province_district_and_school_pages_show_the_apis_numbers(site, browser_
     expect(page.locator("h1")).to_have_text("Toàn tỉnh")
     shot(page, "province")
 
-    districts = {d["id"]: d for d in api_get(base, "/api/v1/districts", token)}
-    shown = cells(page, "#districts tbody tr")
-    assert shown == {
-        k: {f: d[f] for f in ("schools", "devices", "devices_online")} for k, d in districts.items()
-    }
-    assert shown["bat-xat"]["devices"] >= 3
-    total = cells(page, "#districts tfoot tr")["total"]
+    fields = ("schools", "online_now", "devices", "devices_online")
+    communes = {c["id"]: c for c in api_get(base, "/api/v1/communes", token)}
+    shown = cells(page, "#communes tbody tr")
+    assert shown == {k: {f: c[f] for f in fields} for k, c in communes.items()}
+    assert shown["08044"]["devices"] >= 3
+    total = cells(page, "#communes tfoot tr")["total"]
     assert total["schools"] == api_get(base, "/api/v1/schools", token)["total"] == 2
 
-    page.click("text=Bát Xát")
-    expect(page).to_have_url(base + "/districts/bat-xat")
-    api_schools = api_get(base, "/api/v1/schools?district=bat-xat", token)["items"]
+    page.click("text=Xã Bát Xát")
+    expect(page).to_have_url(base + "/communes/08044")
+    api_schools = api_get(base, "/api/v1/schools?commune=08044", token)["items"]
     assert cells(page, "#schools tbody tr") == {
         s["id"]: {"devices": s["devices"], "devices_online": s["devices_online"]}
         for s in api_schools
     }
-    shot(page, "district")
+    expect(page.locator("#schools td[data-body]")).to_have_text("UBND xã/phường")
+    shot(page, "commune")
 
     page.click("text=Trường THCS Thử Nghiệm 1")
     expect(page).to_have_url(base + "/schools/lc-test-01")
@@ -289,7 +292,7 @@ def test_language_switch_to_english_is_remembered(site, browser_page):
     page.click("#lang-switch")
     expect(page.locator("h2").first).to_have_text("Thiết bị")
     page.goto(base + "/")
-    expect(page.locator("th").first).to_have_text("Huyện / thị xã / thành phố")
+    expect(page.locator("th").first).to_have_text("Xã / phường")
     page.click("#lang-switch")
     expect(page.locator("h1")).to_have_text("Province")
     page.goto(base + "/schools/lc-test-01")  # no ?lang: the cookie carries it
@@ -358,10 +361,23 @@ def test_school_token_sees_only_its_school_in_the_browser(site, browser_page):
     expect(page.locator("#no-incidents")).to_be_visible()
     response = page.goto(base + "/schools/lc-test-01")
     assert response.status == 404
-    response = page.goto(base + "/districts/sa-pa")
-    assert response.status == 403  # its own district is wider than a school token
+    response = page.goto(base + "/communes/08050")
+    assert response.status == 403  # its own commune is wider than a school token
     response = page.goto(base + "/api/v1/schools")  # the API honours the session too
     assert [s["id"] for s in response.json()["items"]] == ["lc-test-02"]
+
+
+def test_commune_token_lands_on_its_commune_and_sees_only_its_schools(site, browser_page):
+    _context, page = browser_page
+    base = site["base"]
+    login(page, base, site["tokens"]["commune"])
+    expect(page).to_have_url(base + "/communes/08044")
+    expect(page.locator("h1")).to_have_text("Xã Bát Xát")
+    assert list(cells(page, "#schools tbody tr")) == ["lc-test-01"]
+    assert page.goto(base + "/communes/08050").status == 404
+    assert page.goto(base + "/schools/lc-test-02").status == 404
+    assert page.goto(base + "/schools/lc-test-01").status == 200
+    shot(page, "commune-token")
 
 
 def test_procurement_plan_downloads_as_xlsx(site, browser_page, tmp_path):

@@ -7,6 +7,7 @@ import pytest
 
 from schoolnet_collector.registry.models import Device
 from tests.support.collector import S1, S2, bearer, make_token
+from tests.support.units import assign_communes
 
 
 def test_calendar_read_replace_and_school_time(rt, api):
@@ -25,12 +26,17 @@ def test_calendar_read_replace_and_school_time(rt, api):
     )
     assert r.json()["school_time"] is False
     assert r.json()["next_school_time"] == "2026-11-30T07:00:00+07:00"
-    # The province's calendar is for province tokens.
-    district = bearer(make_token(rt, scope="district:bat-xat", role="operator", name="pgd"))
-    assert api.put("/api/v1/calendar", json=own, headers=district).status_code == 403
+    # The province's calendar is for province tokens; a commune's token sets its schools'.
+    assign_communes(rt.sessions)
+    commune = bearer(make_token(rt, scope="commune:08044", role="operator", name="xã"))
+    assert api.put("/api/v1/calendar", json=own, headers=commune).status_code == 403
     assert (
-        api.put("/api/v1/calendar", params={"school": S1}, json=own, headers=district).status_code
+        api.put("/api/v1/calendar", params={"school": S1}, json=own, headers=commune).status_code
         == 200
+    )
+    assert (
+        api.put("/api/v1/calendar", params={"school": S2}, json=own, headers=commune).status_code
+        == 404
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.collector import S1, S2, bearer, make_token
+from tests.support.units import assign_communes
 
 CONTACT = {
     "name": "Cô Lan",
@@ -16,7 +17,8 @@ CONTACT = {
 }
 
 
-def test_contacts_crud(api):
+def test_contacts_crud(rt, api):
+    assign_communes(rt.sessions)
     r = api.post("/api/v1/contacts", json=CONTACT)
     assert r.status_code == 201
     cid = r.json()["id"]
@@ -26,17 +28,18 @@ def test_contacts_crud(api):
         json={"language": "en", "webhook_url": "https://hooks.example.edu.vn/x"},
     )
     assert r.status_code == 200 and r.json()["language"] == "en"
-    district = api.post(
+    office = api.post(
         "/api/v1/contacts",
         json={
-            "name": "Phòng GD Sa Pa",
-            "role": "district",
-            "district": "sa-pa",
-            "email": "pgd@sapa.edu.vn",
+            "name": "Phòng VH-XH Sa Pa",
+            "role": "commune",
+            "commune": "08050",
+            "email": "vhxh@sapa.gov.vn",
         },
     ).json()
-    assert [c["id"] for c in api.get("/api/v1/contacts", params={"district": "sa-pa"}).json()] == [
-        district["id"]
+    # The commune filter finds its office and the IT teachers of its schools (S2 has none).
+    assert [c["id"] for c in api.get("/api/v1/contacts", params={"commune": "08050"}).json()] == [
+        office["id"]
     ]
     assert [c["id"] for c in api.get("/api/v1/contacts", params={"school": S1}).json()] == [cid]
     assert (
@@ -54,20 +57,44 @@ def test_contacts_crud(api):
         ({"telegram_chat_id": "abc"}, "is not a Telegram chat id"),
         ({"webhook_url": "ftp://x"}, "is not an http(s) URL"),
         ({"school_id": None}, "a school_it contact needs school_id"),
-        ({"role": "district"}, "a district contact needs district (and no school_id)"),
+        ({"role": "commune"}, "a commune contact needs commune (and no school_id)"),
+        ({"role": "district"}, "the district role ended with the district education offices"),
         (
             {"email": None, "telegram_chat_id": None},
             "give at least one of email, telegram_chat_id, webhook_url",
         ),
         ({"language": "fr"}, "Input should be 'vi' or 'en'"),
-        ({"district": "bat-xat"}, "a school_it contact needs school_id (and no district)"),
+        ({"commune": "08044"}, "a school_it contact needs school_id (and no commune)"),
         ({"school_id": "lc-nope"}, "school 'lc-nope' is not in the registry"),  # 404
+        (
+            {"role": "commune", "school_id": None, "commune": "99999"},
+            "commune '99999' is not in the registry",
+        ),  # 404
     ],
 )
 def test_a_wrong_contact_is_refused_with_the_reason(api, change, message):
     r = api.post("/api/v1/contacts", json=CONTACT | change)
-    assert r.status_code == (404 if "lc-nope" in str(change) else 422) and message in r.text
+    assert r.status_code == (404 if "not in the registry" in message else 422), r.text
+    assert message in r.text
     assert api.get("/api/v1/contacts").json() == []
+
+
+def test_a_commune_token_manages_its_office_and_its_schools_only(rt, api):
+    assign_communes(rt.sessions)
+    commune = bearer(make_token(rt, scope="commune:08044", role="operator", name="xã"))
+    office = {"name": "Phòng VH-XH", "role": "commune", "email": "vhxh@batxat.gov.vn"}
+    mine = api.post("/api/v1/contacts", json=office | {"commune": "08044"}, headers=commune)
+    assert mine.status_code == 201
+    other = api.post("/api/v1/contacts", json=office | {"commune": "08050"}, headers=commune)
+    assert other.status_code == 403
+    so = {"name": "Sở", "role": "province", "email": "cntt@so.edu.vn"}
+    assert api.post("/api/v1/contacts", json=so, headers=commune).status_code == 403
+    assert api.post("/api/v1/contacts", json=CONTACT, headers=commune).status_code == 201
+    theirs = CONTACT | {"school_id": S2, "name": "Thầy Nam"}
+    assert api.post("/api/v1/contacts", json=theirs, headers=commune).status_code == 403
+    assert api.post("/api/v1/contacts", json=theirs).status_code == 201  # the province's token
+    seen = api.get("/api/v1/contacts", headers=commune).json()
+    assert sorted(c["name"] for c in seen) == ["Cô Lan", "Phòng VH-XH"]
 
 
 def test_a_school_token_cannot_create_a_contact_for_another_school(rt, api):

@@ -40,22 +40,22 @@ def site(tmp_path_factory, influxdb):
         yield {
             "client": client,
             "province": bearer(make_token(rt, scope="province")),
-            "district": bearer(make_token(rt, scope="district:d-two")),
+            "commune": bearer(make_token(rt, scope="commune:c-mot")),
         }
     rt.close()
 
 
 def test_the_list_names_every_registered_report_in_the_readers_language(site):
     client = site["client"]
-    vi = client.get("/api/v1/reports", headers=site["district"])
+    vi = client.get("/api/v1/reports", headers=site["commune"])
     assert vi.status_code == 200, vi.text
     assert [r["name"] for r in vi.json()] == list(REPORTS.names())
     assert [r["url"] for r in vi.json()] == [f"/api/v1/reports/{n}" for n in REPORTS.names()]
-    en = client.get("/api/v1/reports", params={"lang": "en"}, headers=site["district"]).json()
+    en = client.get("/api/v1/reports", params={"lang": "en"}, headers=site["commune"]).json()
     assert [r["title"] for r in en] == [REPORTS.get(n).title.message for n in REPORTS.names()]
     assert vi.json()[1]["title"] == "Kế hoạch mua sắm" and en[1]["uses_prices"] is True
     assert (
-        client.get("/api/v1/reports", params={"lang": "fr"}, headers=site["district"]).status_code
+        client.get("/api/v1/reports", params={"lang": "fr"}, headers=site["commune"]).status_code
         == 422
     )
 
@@ -66,7 +66,7 @@ def test_the_list_names_every_registered_report_in_the_readers_language(site):
     [
         {"period": "2d", "as_of": "2018", "lang": "en"},
         {"period": "2d", "format": "csv"},
-        {"period": "2d", "format": "xlsx", "scope": "district:d-one"},
+        {"period": "2d", "format": "xlsx", "scope": "commune:c-mot"},
     ],
     ids=["json", "csv", "xlsx"],
 )
@@ -86,10 +86,10 @@ def test_each_report_answers_as_its_older_url(site, name, params):
 
 @pytest.mark.parametrize("name", REPORTS.names())
 def test_each_report_keeps_the_scope_checks(site, name):
-    client, token = site["client"], site["district"]
+    client, token = site["client"], site["commune"]
     own = client.get(f"/api/v1/reports/{name}", params={"period": "2d"}, headers=token)
-    assert own.status_code == 200 and own.json()["scope"] == "district:d-two"
-    for scope in ("district:d-one", "school:p-fibre", "province"):
+    assert own.status_code == 200 and own.json()["scope"] == "commune:c-mot"
+    for scope in ("commune:c-hai", "school:p-thpt", "province"):
         r = client.get(f"/api/v1/reports/{name}", params={"scope": scope}, headers=token)
         assert r.status_code == 403 and "outside the token's scope" in r.text, scope
     assert client.get(f"/api/v1/reports/{name}").status_code == 401

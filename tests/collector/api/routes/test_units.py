@@ -20,7 +20,7 @@ from schoolnet_collector.registry.units import UNIT_TYPES
 from schoolnet_collector.runtime import Runtime
 from tests.support.backends import REGISTRY_BACKENDS
 from tests.support.collector import bearer, make_token
-from tests.support.planning import EQUIPMENT, NOW, build_province, place_in_communes
+from tests.support.planning import EQUIPMENT, NOW, build_province
 
 ONLINE = {("p-fibre", "gw"), ("p-fibre", "admin-pc01"), ("p-thpt", "gw")}
 """Devices heard a minute before NOW (the rest were never heard)."""
@@ -37,7 +37,6 @@ def site(request, tmp_path, influxdb, influx_db_name):
         else f"sqlite:///{tmp_path}/registry.sqlite3"
     )
     _, sessions, engine = build_province(tmp_path, influxdb, influx_db_name, url)
-    place_in_communes(tmp_path, sessions)
     with sessions() as session:
         for device in session.query(Device):
             if (device.school_id, device.device_id) in ONLINE:
@@ -56,7 +55,7 @@ def site(request, tmp_path, influxdb, influx_db_name):
     app.dependency_overrides[get_clock] = lambda: lambda: NOW
     tokens = {
         scope: bearer(make_token(rt, scope=scope))
-        for scope in ("province", "district:d-two", "school:p-fibre")
+        for scope in ("province", "commune:c-mot", "school:p-fibre", "school:p-thpt")
     }
     with TestClient(app) as client:
         yield client, tokens
@@ -100,8 +99,8 @@ def test_a_province_token_sees_every_unit_with_its_type_and_parent(site):
 @pytest.mark.parametrize(
     "scope, units",
     [
-        ("district:d-two", ["c-hai", "d-two", "lao-cai", "yen-bai-cu"]),
-        ("school:p-fibre", ["c-mot", "d-one", "lao-cai", "lao-cai-cu"]),
+        ("commune:c-mot", ["c-mot", "d-one", "lao-cai", "lao-cai-cu"]),
+        ("school:p-thpt", ["c-hai", "d-two", "lao-cai", "yen-bai-cu"]),
     ],
 )
 def test_a_narrower_token_sees_only_the_units_of_its_schools(site, scope, units):
@@ -140,10 +139,20 @@ def test_communes_count_schools_bodies_and_devices_and_keep_the_unassigned(site)
     assert en[-1]["name"] == "Unassigned" and en[0]["name"] == "Phường Hai"
 
 
-def test_a_district_token_sees_its_schools_communes_only(site):
-    rows = get(site, "/api/v1/communes", scope="district:d-two").json()
-    assert [(c["id"], c["schools"]) for c in rows] == [("c-hai", 1), ("unassigned", 1)]
-    assert "c-mot" not in str(rows) and "Xã Một" not in str(rows)
+def test_a_commune_token_sees_its_own_commune_only(site):
+    rows = get(site, "/api/v1/communes", scope="commune:c-mot").json()
+    assert [(c["id"], c["schools"]) for c in rows] == [("c-mot", 2)]
+    assert "c-hai" not in str(rows) and "Phường Hai" not in str(rows)
+    one = get(site, "/api/v1/communes/c-mot", scope="commune:c-mot")
+    assert one.status_code == 200 and one.json()["schools"] == 2
+    assert get(site, "/api/v1/communes/c-hai", scope="commune:c-mot").status_code == 404
+    assert get(site, "/api/v1/communes/c-mot", scope="school:p-fibre").status_code == 403
+    # The province sees the Sở's THPT in c-hai; the unassigned schools are one entry too.
+    assert get(site, "/api/v1/communes/c-hai").json()["managing_bodies"][0] == {
+        "id": "province",
+        "schools": 1,
+    }
+    assert get(site, "/api/v1/communes/unassigned").json()["schools"] == 1
 
 
 def test_a_school_token_counts_only_its_own_school_in_its_commune(site):

@@ -25,7 +25,7 @@ def province(tmp_path, influxdb, influx_db_name):
 def test_the_unit_is_the_readiness_computation(province):
     store, sessions = province
     unit = REPORTS.get("readiness")
-    scope, period = parse_scope("district:d-one"), parse_period("2d", NOW)
+    scope, period = parse_scope("commune:c-mot"), parse_period("2d", NOW)
     steps = []
     with sessions() as session:
         report = unit.compute(
