@@ -20,13 +20,16 @@ branch_labels = None
 depends_on = None
 
 
+# Plain ALTER TABLE, not a batch: on SQLite a batch copies ``contacts`` into a new table, and
+# dropping the old one would cascade to every contact's addresses (``contact_addresses``
+# refers to it with ON DELETE CASCADE). SQLite has dropped columns in place since 3.35.
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("contacts") as batch:
-        batch.add_column(sa.Column("commune", sa.String(63), nullable=True))
-        batch.create_index("ix_contacts_commune", ["commune"])
+    op.add_column("contacts", sa.Column("commune", sa.String(63), nullable=True))
+    op.create_index("ix_contacts_commune", "contacts", ["commune"])
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("contacts") as batch:
-        batch.drop_index("ix_contacts_commune")
-        batch.drop_column("commune")
+    op.drop_index("ix_contacts_commune", table_name="contacts")
+    op.drop_column("contacts", "commune")
