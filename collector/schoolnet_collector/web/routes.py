@@ -26,8 +26,9 @@ from schoolnet_collector.api.deps import RuntimeDep, SessionDep
 from schoolnet_collector.api.report_limits import too_large
 from schoolnet_collector.core.access import LEGACY_SCOPE_KINDS, LEGACY_SCOPE_MESSAGE
 from schoolnet_collector.planning.files import PlanningFileError
-from schoolnet_collector.planning.grouping import UNASSIGNED
-from schoolnet_collector.planning.period import parse_period
+from schoolnet_collector.planning.grouping import AXES, UNASSIGNED, parse_group_by
+from schoolnet_collector.planning.labels import GROUP_KINDS, word
+from schoolnet_collector.planning.period import ReportArgumentError, parse_period
 from schoolnet_collector.planning.plans import PlanAreaError, load_plans
 from schoolnet_collector.planning.reports.base import Inputs
 from schoolnet_collector.registry.tokens import close_web_session, find_token, open_web_session
@@ -251,25 +252,61 @@ class PlanReport:
 PLAN_PERIOD = "30d"  # the API's default period: the page shows what the downloads contain
 
 
+@dataclass
+class PlanChoice:
+    """The grouping and plan a reader picked on /plan (the API's ``group_by=`` and ``plan=``):
+    checked as the API checks them, so a hand-made URL gets the same 422 as a script."""
+
+    group_by: tuple[str, ...] | None = None
+    plan: str | None = None
+
+    def query(self) -> str:
+        """The choice as the downloads' extra query parameters ("" when nothing is picked)."""
+        params = {"group_by": ",".join(self.group_by or ()), "plan": self.plan or ""}
+        kept = {k: v for k, v in params.items() if v}
+        return "&" + urlencode(kept) if kept else ""
+
+
+def plan_choice(request: Request) -> PlanChoice:
+    """``group_by`` (one select per axis, or the API's comma form) and ``plan`` from the URL;
+    ReportArgumentError for an axis that is not one of ``grouping.AXES``."""
+    asked = [v for v in request.query_params.getlist("group_by") if v]
+    plan = request.query_params.get("plan") or None
+    if plan is not None and len(plan) > 63:
+        raise ReportArgumentError("plan: at most 63 characters")
+    return PlanChoice(parse_group_by(asked) if asked else None, plan)
+
+
 @router.get("/plan", response_class=HTMLResponse)
 def plan_page(
     request: Request, caller: PageCaller, session: SessionDep, runtime: RuntimeDep, clock: ClockDep
 ) -> Response:
     """Every registered report with its downloads for the caller's scope, and the summary of
-    the one shown on the page (the procurement plan: the first sheet of its XLSX)."""
+    the one shown on the page (the procurement plan: the first sheet of its XLSX), grouped and
+    measured as the reader picks (the same groupings and plans as the CLI and the API)."""
     from schoolnet_collector.planning.reports import REPORTS
 
     ready = f"{REPORTS_API}/{{report}}" in {
         ctx.path_format for ctx in iter_route_contexts(request.app.routes)
     }
     lang, scope = language(request), quote(str(caller.scope))
+    try:
+        choice = plan_choice(request)
+    except ReportArgumentError as exc:
+        return render(
+            request, "error.html", 422, caller, message_key="bad_request", detail=str(exc)
+        )
+    try:
+        plans = load_plans(runtime.settings.planning.plans)
+    except PlanningFileError:
+        plans = []  # the summary below says what is wrong with the configuration
     listed = [
         PlanReport(
             r.name,
             r.title.translate(lang),
             r.description.translate(lang),
-            f"{REPORTS_API}/{r.name}?format=xlsx&scope={scope}",
-            f"{REPORTS_API}/{r.name}?format=csv&scope={scope}",
+            f"{REPORTS_API}/{r.name}?format=xlsx&scope={scope}{choice.query()}",
+            f"{REPORTS_API}/{r.name}?format=csv&scope={scope}{choice.query()}",
         )
         for r in REPORTS
     ]
@@ -286,11 +323,15 @@ def plan_page(
         return render(request, "error.html", 400, caller, message_key="too_large")
     if ready and shown is not None:
         try:
-            summary = report_summary(shown, runtime, session, caller, clock(), lang)
+            summary = report_summary(shown, runtime, session, caller, clock(), lang, choice)
         except StorageError as exc:  # InfluxDB down: the downloads will say so too
             plan_error = str(exc)
         except (PlanningFileError, PlanAreaError) as exc:  # the API's 503, said on the page
             plan_error = f"planning configuration: {exc}"
+        except ReportArgumentError as exc:  # an unknown plan, or one outside the scope: 422
+            return render(
+                request, "error.html", 422, caller, message_key="bad_request", detail=str(exc)
+            )
     featured = next((p for p in listed if shown is not None and p.name == shown.name), None)
     return render(
         request,
@@ -301,15 +342,25 @@ def plan_page(
         reports=listed,
         summary=summary,
         plan_error=plan_error,
+        axes=[(axis, word(GROUP_KINDS, axis, lang)) for axis in AXES],
+        chosen_axes=choice.group_by or (),
+        plans=[(p.id, p.name) for p in plans],
+        chosen_plan=choice.plan,
     )
 
 
 def report_summary(
-    unit: Report[Any], runtime: Runtime, session: Session, caller: Caller, now: datetime, lang: str
+    unit: Report[Any],
+    runtime: Runtime,
+    session: Session,
+    caller: Caller,
+    now: datetime,
+    lang: str,
+    choice: PlanChoice,
 ) -> Table:
     """The report's own summary table, computed as the API computes it (default period, the
-    plans of ``[planning] plans``, the default grouping), so the page shows what the downloads
-    hold."""
+    plans of ``[planning] plans``, the grouping and plan picked), so the page shows what the
+    downloads hold."""
     plans = load_plans(runtime.settings.planning.plans)
     report = unit.compute(
         runtime.store,
@@ -317,6 +368,8 @@ def report_summary(
         caller.scope,
         parse_period(PLAN_PERIOD, now),
         inputs=Inputs(plans=plans),
+        plan=choice.plan,
+        group_by=choice.group_by,
     )
     return unit.tables(report, lang)[0]
 

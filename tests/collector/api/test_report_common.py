@@ -477,3 +477,38 @@ def test_the_plan_page_measures_the_configured_plans_as_the_downloads_do(merged)
     assert "planning configuration: plan &#39;yen-bai-2020&#39;" in page.text, page.text
     assert "is not a unit in the registry" in page.text and 'id="plan-summary"' not in page.text
     client.cookies.clear()
+
+
+def test_the_plan_page_offers_the_apis_groupings_and_plans(merged):
+    """The page's choices are the API's ``group_by=`` and ``plan=``: its summary rows are the
+    CSV's for the same choice, its downloads carry the choice, and a hand-made bad choice is a
+    422 naming it, as the API says it."""
+    client, token = merged(PLAN_LAO_CAI, PLAN_YEN_BAI)
+    post_form(client, "/login", {"token": make_token(merged.runtimes[-1]), "next": "/plan"})
+    page = client.get("/plan")
+    for axis in ("commune", "managing_body", "legacy_district", "legacy_province"):
+        assert f'<option value="{axis}"' in page.text, axis
+    assert '<option value="yen-bai-2020"' in page.text and "Kế hoạch Yên Bái 2020" in page.text
+    chosen = client.get("/plan", params=[("group_by", "commune"), ("group_by", "level")])
+    assert chosen.status_code == 200, chosen.text
+    assert 'data-row="unassigned"' in chosen.text and 'data-row="c-mot"' in chosen.text
+    assert '<option value="commune" selected>' in chosen.text
+    link = "/api/v1/reports/procurement?format=csv&amp;scope=province&amp;group_by=commune%2Clevel"
+    assert link in chosen.text
+    csv_rows = client.get(
+        "/api/v1/reports/procurement",
+        params={"format": "csv", "group_by": "commune,level"},
+        headers=token,
+    ).content.decode("utf-8-sig")
+    assert "Chưa gán xã" in csv_rows and "Chưa gán xã" in chosen.text
+    one = client.get("/plan", params={"plan": "yen-bai-2020"})
+    assert one.status_code == 200 and "&amp;plan=yen-bai-2020" in one.text
+    assert '<option value="yen-bai-2020" selected>' in one.text
+    for params, message in (
+        ({"group_by": "district"}, "group_by &#39;district&#39;: expected one or more of"),
+        ({"plan": "hoa-binh-2019"}, "plan &#39;hoa-binh-2019&#39;: no such plan"),
+        ({"plan": "x" * 200}, "plan: at most 63 characters"),
+    ):
+        bad = client.get("/plan", params=params)
+        assert bad.status_code == 422 and message in bad.text, (params, bad.text[-600:])
+    client.cookies.clear()
