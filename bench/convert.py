@@ -44,7 +44,7 @@ def main() -> int:
     args = ap.parse_args()
     now = int(time.time() * 1000)
     items = list(base.messages(0, 1, args.reports, now - args.reports * 1000))
-    schools = {s: SchoolTags("bench", "d", "thcs") for s in base.SCHOOLS}
+    schools = {s: SchoolTags("bench", "c", "commune", "thcs") for s in base.SCHOOLS}
     conv = Converter(schools, DeviceTracker(), 256 * 1024, reject=RejectLog().reject)
     for topic, payload in items:  # every device seen once: the steady state
         conv.convert(topic, payload, now)

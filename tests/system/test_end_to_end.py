@@ -131,10 +131,12 @@ def test_agent_report_reaches_influxdb_with_exact_values_and_tags(system):
     (report,) = store.rows(f'SELECT * FROM "report" WHERE time = {ts}ms')
     assert report["seq"] == float(sent["seq"]) and report["interval_seconds"] == 1.0
     assert {
-        k: report[k] for k in ("province", "district", "level", "school", "device", "kind")
+        k: report[k]
+        for k in ("province", "commune", "managing_body", "level", "school", "device", "kind")
     } == {
         "province": "lao-cai",
-        "district": "bat-xat",
+        "commune": "unassigned",
+        "managing_body": "commune",
         "level": "thcs",
         "school": "lc-test-01",
         "device": "pc-01",

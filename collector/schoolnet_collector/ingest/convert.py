@@ -9,7 +9,7 @@ to ``reject`` (the dead-letter store) and the good ones are kept, and handed bac
 ``accepted`` (channel, report) so that the alert rules see them as they see lone reports.
 
 What a report may say is decided here, not by the report: its tags are the registry's (the
-school's province, district, level) and the topic's (school, device; the broker's ACL ties a
+school's province, commune, managing body and level: ``SchoolTags``) and the topic's (school, device; the broker's ACL ties a
 lab PC's credentials to its own topic); its ``kind`` must be the one the registry holds for
 the device (``kind_mismatch``), and a new device may claim ``gateway`` only for a school that
 has none. Its ``ts`` must lie within ``max_age_days`` before and ``max_future_seconds`` after
@@ -67,8 +67,14 @@ Accepted = list[tuple[str, dict[str, Any]]]
 
 @dataclass(frozen=True, slots=True)
 class SchoolTags:
+    """The registry's units of a school, as tags on every point of its devices. Since the 2025
+    reform they are today's units: ``commune`` and ``managing_body`` (``unassigned`` until the
+    registry says, so a dashboard can still select those schools), never the old district.
+    Points written before keep the tags they had; reports select schools by ``school``."""
+
     province: str
-    district: str
+    commune: str
+    managing_body: str
     level: str
 
 
@@ -133,7 +139,8 @@ class Converter:
             s = self.schools[school]
             tags = {
                 "province": s.province,
-                "district": s.district,
+                "commune": s.commune,
+                "managing_body": s.managing_body,
                 "level": s.level,
                 "school": school,
                 "device": device,

@@ -34,6 +34,7 @@ from schoolnet_collector.ingest.acks import AckTracker, Receipt
 from schoolnet_collector.ingest.budgets import Limits
 from schoolnet_collector.ingest.checkpoint import Checkpoint
 from schoolnet_collector.ingest.convert import Accepted, Converter, SchoolTags, Window
+from schoolnet_collector.registry.units import UNASSIGNED_ID, managing_body
 from schoolnet_collector.ingest.inbox import Inbound, Inbox
 from schoolnet_collector.ingest.overflow import open_budget_incidents
 from schoolnet_collector.ingest.rejects import RejectLog
@@ -67,7 +68,12 @@ def load_kinds(sessions: sessionmaker[Session]) -> dict[tuple[str, str], str]:
 def load_school_tags(sessions: sessionmaker[Session]) -> dict[str, SchoolTags]:
     with sessions() as s:
         return {
-            row.id: SchoolTags(row.province, row.district, row.level)
+            row.id: SchoolTags(
+                row.province,
+                row.commune or UNASSIGNED_ID,
+                managing_body(row) or UNASSIGNED_ID,
+                row.level,
+            )
             for row in s.scalars(select(School))
         }
 

@@ -27,6 +27,7 @@ from schoolnet_collector.registry.units import (
     MANAGING_BODIES,
     MANAGING_BODY_LABELS,
     UNASSIGNED as NO_COMMUNE,
+    UNASSIGNED_ID,
     managing_body as body_of,
 )
 
@@ -46,7 +47,7 @@ DEFAULT_GROUP_BY = ("managing_body", "level", "legacy_district")
 still name (what the reports showed before the communes). Communes are one ``group_by`` away;
 a province has about a hundred of them."""
 
-UNASSIGNED = "unassigned"
+UNASSIGNED = UNASSIGNED_ID
 """The id of the group of schools not yet placed on an axis (no commune, no managing body)."""
 NO_BODY = NP_("managing body", "Not known")
 

@@ -52,6 +52,9 @@ MANAGING_BODY_LABELS = {
 }
 UNASSIGNED = i18n.NP_("commune", "Unassigned")
 """What a school without a commune is called wherever it is counted ("chưa gán xã")."""
+UNASSIGNED_ID = "unassigned"
+"""The id standing for "not placed yet" (no commune, no managing body): the report group's id
+and the InfluxDB tag value, so both select the same schools."""
 
 BODY_BY_LEVEL = {
     "mam_non": "commune",

@@ -13,7 +13,7 @@ from tests.support.lineproto import parse
 
 TAGS = {
     "province": "lao-cai",
-    "district": "bat-xat",
+    "commune": "08044",
     "level": "thcs",
     "school": "s1",
     "device": "pc-01",

@@ -10,8 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from schoolnet_agent.protocol import Sample, build_report, encode
-from schoolnet_collector.registry.models import DeadLetter, Device
+from schoolnet_collector.registry.models import DeadLetter, Device, School
+from schoolnet_collector.runtime import Runtime
 from tests.support.collector import collector_settings, device_client, running_collector, wait_until
+from tests.support.units import assign_communes
 
 
 @pytest.fixture()
@@ -48,11 +50,12 @@ def test_report_stored_with_exact_values_and_tags(runtime):
     assert rows == [
         {
             "time": ts,
+            "commune": "unassigned",  # the two test schools have no commune in this registry
             "device": "pc-01",
-            "district": "bat-xat",
             "instance": "/",
             "kind": "lab_pc",
             "level": "thcs",
+            "managing_body": "commune",
             "province": "lao-cai",
             "school": "lc-test-01",
             "used_bytes": 123456789012.0,
@@ -235,3 +238,47 @@ def test_reports_held_while_influxdb_is_down_are_written_when_it_returns(tmp_pat
             gw.loop_stop()
     finally:
         influx.stop()
+
+
+def test_points_carry_the_registry_s_commune_and_managing_body(
+    tmp_path, mosquitto, influxdb, influx_db_name
+):
+    """Tags come from the registry: lc-test-01 (a THCS) is its commune's, lc-test-02 made a
+    THPT stands in 08050 but is the Sở's; no point carries the old district."""
+    rt = Runtime.open(collector_settings(tmp_path, mosquitto, influxdb, influx_db_name))
+    try:
+        assign_communes(rt.sessions)
+        with rt.sessions() as s:
+            s.get(School, "lc-test-02").level = "thpt"
+            s.commit()
+        rt.connect_store()
+        rt.start_ingest()
+        assert wait_until(lambda: rt.ingest.subscriber.connected)
+        ts = int(time.time() * 1000) - 5000
+        for (user, secret), device, kind in (
+            (("lc-test-01/pc-01", "pc-secret-01"), "pc-01", "lab_pc"),
+            (("lc-test-02", "gw-secret-02"), "gw", "gateway"),
+        ):
+            school = user.split("/")[0]
+            client = device_client(_broker(rt), user, secret)
+            body = build_report(
+                school, device, kind, 1, [Sample("cpu", {"usage_percent": 1})], ts_ms=ts
+            )
+            client.publish(
+                f"schoolnet/v1/{school}/{device}/telemetry", encode(body), qos=1
+            ).wait_for_publish(5)
+            client.loop_stop()
+        rows = wait_until(
+            lambda: (
+                len(rt.store.rows('SELECT * FROM "cpu"')) == 2
+                and rt.store.rows('SELECT * FROM "cpu"')
+            )
+        )
+        tags = {r["school"]: (r["commune"], r["managing_body"], r["level"]) for r in rows}
+        assert tags == {
+            "lc-test-01": ("08044", "commune", "thcs"),
+            "lc-test-02": ("08050", "province", "thpt"),
+        }
+        assert all("district" not in r for r in rows)
+    finally:
+        rt.close()
