@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Run the dashboards' InfluxQL against an InfluxDB and list empty panels (no Grafana needed).
 
-    python dashboards/check.py --influx-url http://127.0.0.1:8086 --district bat-xat
+    python dashboards/check.py --influx-url http://127.0.0.1:8086 --commune 08044
 
 See README.md beside this file; ``--help`` lists the options.
 """

@@ -30,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--database", default="schoolnet", help="default: %(default)s")
     p.add_argument("--dashboard", type=Path, default=model.DASHBOARD_DIR / "province-overview.json")
-    p.add_argument("--district", action="append", help="district id (repeatable; default: All)")
+    p.add_argument("--commune", action="append", help="commune code (repeatable; default: All)")
     p.add_argument("--level", action="append", help="level id (repeatable; default: All)")
     p.add_argument(
         "--range",
@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, json.JSONDecodeError) as exc:
         print(f"{PROG}: error: --dashboard {args.dashboard}: {exc}", file=sys.stderr)
         return 2
-    selection = {"district": args.district or ALL, "level": args.level or ALL}
+    selection = {"commune": args.commune or ALL, "level": args.level or ALL}
     try:
         results = run_panels(
             dashboard,

@@ -2,7 +2,7 @@
 its variables: the way to prove a dashboard works where no Grafana runs (tests, a new site).
 
 Variable queries run first, in the dashboard's order, each interpolated with the selection
-made so far (``level`` lists only the levels of the chosen districts); then each panel's
+made so far (``level`` lists only the levels of the chosen communes); then each panel's
 targets run with their own time range and interval (see ``dashboard_model``).
 """
 

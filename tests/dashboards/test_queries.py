@@ -4,7 +4,7 @@ whole way: province simulator → Mosquitto → collector → InfluxDB 1.6.7.
 No Grafana runs here, so the queries are interpolated with Grafana's rules (single value,
 several values, All with and without a custom all value, old frontend and current backend
 paths) and executed on the real InfluxDB. Beyond "returns rows", the counts are checked
-against the simulated fleet: schools per district, devices per kind, fibre vs 3G schools.
+against the simulated fleet: schools per commune, devices per kind, fibre vs 3G schools.
 """
 
 from __future__ import annotations
@@ -112,10 +112,10 @@ def expected(fleet, selection):
         pick = selection[name]
         return pick == ALL or value in ([pick] if isinstance(pick, str) else pick)
 
-    schools = [s for s in fleet if chosen("district", s.district) and chosen("level", s.level)]
+    schools = [s for s in fleet if chosen("commune", s.commune) and chosen("level", s.level)]
     return {
         "schools": len(schools),
-        "by_district": Counter(s.district for s in schools),
+        "by_commune": Counter(s.commune for s in schools),
         "by_kind": Counter(d.kind for s in schools for d in s.devices if not d.broken),
         "fixed": sum(s.uplink == "fibre" for s in schools),
         "cellular": {s.id for s in schools if s.uplink == "cellular"},
@@ -146,33 +146,33 @@ def table(result):
 
 
 def selections(fleet, store):
-    """Single district, several districts and levels, and All; each picked so that every
+    """Single commune, several communes and levels, and All; each picked so that every
     panel has something to show (a 3G school, a worn projector) and others are left out."""
     by_id = {s.id: s for s in fleet}
-    worn = {by_id[school].district: by_id[school] for school, _ in worn_projectors(store)}
+    worn = {by_id[school].commune: by_id[school] for school, _ in worn_projectors(store)}
     cellular = [s for s in fleet if s.uplink == "cellular"]
-    both = [s for s in cellular if s.district in worn]
-    assert both, "the seeded fleet has no district with both a 3G school and a worn projector"
+    both = [s for s in cellular if s.commune in worn]
+    assert both, "the seeded fleet has no commune with both a 3G school and a worn projector"
     one = both[0]
-    other = worn[sorted(set(worn) - {one.district})[0]]
+    other = worn[sorted(set(worn) - {one.commune})[0]]
     return {
-        "all": ({"district": ALL, "level": ALL}, False, True),
-        "all-listed": ({"district": ALL, "level": ALL}, False, False),
-        "one-district": ({"district": one.district, "level": ALL}, False, True),
+        "all": ({"commune": ALL, "level": ALL}, False, True),
+        "all-listed": ({"commune": ALL, "level": ALL}, False, False),
+        "one-commune": ({"commune": one.commune, "level": ALL}, False, True),
         "several": (
             {
-                "district": [one.district, other.district],
-                "level": sorted({one.level, worn[one.district].level, other.level}),
+                "commune": [one.commune, other.commune],
+                "level": sorted({one.level, worn[one.commune].level, other.level}),
             },
             False,
             True,
         ),
-        "one-in-multi-frontend": ({"district": [one.district], "level": ALL}, True, True),
+        "one-in-multi-frontend": ({"commune": [one.commune], "level": ALL}, True, True),
     }
 
 
 @pytest.mark.parametrize(
-    "case", ["all", "all-listed", "one-district", "several", "one-in-multi-frontend"]
+    "case", ["all", "all-listed", "one-commune", "several", "one-in-multi-frontend"]
 )
 def test_every_panel_returns_the_fleet_it_should(case, store, fleet):
     selection, frontend, custom_all = selections(fleet, store)[case]
@@ -186,9 +186,11 @@ def test_every_panel_returns_the_fleet_it_should(case, store, fleet):
     panels = by_title(results)
 
     assert panels["Trường đang trực tuyến"].series[0]["values"][0][1] == want["schools"]
-    assert tagged(panels["Trường trực tuyến theo huyện"], "district") == dict(want["by_district"])
+    assert tagged(panels["Trường trực tuyến theo xã, phường"], "commune") == dict(
+        want["by_commune"]
+    )
     assert tagged(panels["Thiết bị trực tuyến theo loại"], "kind") == dict(want["by_kind"])
-    over_time = panels["Số trường trực tuyến theo thời gian, theo huyện"]
+    over_time = panels["Số trường trực tuyến theo thời gian, theo xã, phường"]
     per_bucket = Counter()
     for s in over_time.series:
         for t, n in s["values"]:
@@ -205,8 +207,8 @@ def test_every_panel_returns_the_fleet_it_should(case, store, fleet):
     assert {r["school"] for r in rows} == want["cellular"]
     assert all(r["rtt_ms"] > 50 and r["up"] == 1 and r["isp"] for r in rows)  # a 3G modem's RTT
 
-    latency = tagged(panels["Độ trễ đường truyền theo huyện"], "district")
-    assert set(latency) == set(want["by_district"])
+    latency = tagged(panels["Độ trễ đường truyền theo xã, phường"], "commune")
+    assert set(latency) == set(want["by_commune"])
     lamps = table(panels["Máy chiếu cần thay bóng đèn (trên 80% giờ định mức)"])
     assert lamps and all(r["lamp_used_percent"] > 80 for r in lamps)
     assert {(r["school"], r["device"]) for r in lamps} == worn_projectors(store) & want[
@@ -238,20 +240,20 @@ def without_all_value(dashboard: dict) -> dict:
     return copy
 
 
-def test_variable_queries_list_the_fleets_districts_and_levels(store, fleet):
-    everything = variable_options(DASHBOARD, {"district": ALL, "level": ALL}, store.query)
+def test_variable_queries_list_the_fleets_communes_and_levels(store, fleet):
+    everything = variable_options(DASHBOARD, {"commune": ALL, "level": ALL}, store.query)
     assert everything == {
-        "district": sorted({s.district for s in fleet}),
+        "commune": sorted({s.commune for s in fleet}),
         "level": sorted({s.level for s in fleet}),
     }
-    one = fleet[0].district
-    narrowed = variable_options(DASHBOARD, {"district": one, "level": ALL}, store.query)
-    assert narrowed["level"] == sorted({s.level for s in fleet if s.district == one})
+    one = fleet[0].commune
+    narrowed = variable_options(DASHBOARD, {"commune": one, "level": ALL}, store.query)
+    assert narrowed["level"] == sorted({s.level for s in fleet if s.commune == one})
 
 
 def test_names_used_by_transformations_and_overrides_exist_in_the_results(store, fleet):
     """A renamed column would silently leave a raw name or an unstyled field in Grafana."""
-    for r in run_panels(DASHBOARD, {"district": ALL, "level": ALL}, store.query):
+    for r in run_panels(DASHBOARD, {"commune": ALL, "level": ALL}, store.query):
         names = {c for s in r.series for c in s["columns"]} | {
             t for s in r.series for t in s.get("tags", {})
         }
@@ -265,11 +267,21 @@ def test_names_used_by_transformations_and_overrides_exist_in_the_results(store,
             assert overrides <= names, r.query.title
 
 
-def test_check_tool_reports_every_panel_and_names_a_bad_dashboard(store, capsys, tmp_path):
+def test_check_tool_reports_every_panel_and_names_a_bad_dashboard(store, fleet, capsys, tmp_path):
     from schoolnet_dashboards.check_cli import main
 
     assert (
-        main(["--influx-url", store.url, "--database", "dash_overview", "--district", "sa-pa"]) == 0
+        main(
+            [
+                "--influx-url",
+                store.url,
+                "--database",
+                "dash_overview",
+                "--commune",
+                fleet[0].commune,
+            ]
+        )
+        == 0
     )
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == len(list(model.queries(DASHBOARD))) and all(

@@ -75,7 +75,7 @@ def test_every_target_is_raw_influxql_on_the_schoolnet_datasource_and_filtered()
             )
         assert q.target["rawQuery"] is True and q.target["resultFormat"] in ("time_series", "table")
         text = q.target["query"]
-        for needed in ("$timeFilter", '"district" =~ /^$district$/', '"level" =~ /^$level$/'):
+        for needed in ("$timeFilter", '"commune" =~ /^$commune$/', '"level" =~ /^$level$/'):
             assert needed in text, f"{q.title} lacks {needed}"
         if "$__interval" in text:
             assert model.seconds(q.panel.get("interval", "1m")) >= 60, q.title
@@ -89,7 +89,7 @@ def test_every_variable_referenced_is_defined():
         m.group(1) or m.group(2) or m.group(4)
         for s in strings(DASHBOARD["panels"])
         for m in VARIABLE_RE.finditer(s)
-    } - {"tag_district", "tag_kind", "col"}  # alias patterns
+    } - {"tag_commune", "tag_kind", "col"}  # alias patterns
     assert used and used <= defined, f"undefined: {used - defined}"
     earlier = set()  # a variable's query may use only variables above it
     for var in model.template_variables(DASHBOARD):
@@ -99,15 +99,16 @@ def test_every_variable_referenced_is_defined():
         earlier.add(var["name"])
 
 
-def test_district_and_level_variables_are_multi_with_all():
+def test_commune_and_level_variables_are_multi_with_all():
     variables = {v["name"]: v for v in model.template_variables(DASHBOARD)}
     assert variables["DS_SCHOOLNET"]["type"] == "datasource"
     assert variables["DS_SCHOOLNET"]["query"] == "influxdb"
-    assert variables["district"]["query"] == 'SHOW TAG VALUES FROM "report" WITH KEY = "district"'
+    assert variables["commune"]["query"] == 'SHOW TAG VALUES FROM "report" WITH KEY = "commune"'
     assert variables["level"]["query"].startswith(
         'SHOW TAG VALUES FROM "report" WITH KEY = "level"'
     )
-    for name in ("district", "level"):
+    assert "district" not in variables  # gone with the district offices (2025)
+    for name in ("commune", "level"):
         v = variables[name]
         assert v["multi"] and v["includeAll"] and v["allValue"] == ".*" and v["refresh"] == 1
         assert v["current"]["value"] == ["$__all"]
