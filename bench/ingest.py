@@ -227,7 +227,8 @@ def raw_influx_rate(influx: InfluxDB1, total: int, t0: int, database: str) -> di
         tags = lp.tag_set(
             {
                 "province": "bench",
-                "district": "d",
+                "commune": "unassigned",
+                "managing_body": "commune",
                 "level": "thcs",
                 "school": report["school"],
                 "device": report["device"],
