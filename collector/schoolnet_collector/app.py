@@ -26,7 +26,7 @@ from schoolnet_collector.api.routes import (
     units,
 )
 from schoolnet_collector.runtime import Runtime
-from schoolnet_collector.web import routes as web
+from schoolnet_collector.web import act as web_act, routes as web
 
 
 def create_app(runtime: Runtime) -> FastAPI:
@@ -51,4 +51,5 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(procurement.router)
     app.include_router(reports.router)
     web.mount(app)
+    app.include_router(web_act.router)
     return app

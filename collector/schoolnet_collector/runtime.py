@@ -109,9 +109,10 @@ class Runtime:
 
     def start_notify(self) -> NotifyWorker:
         """Deliver notifications (outbox), reminders, escalations, the digest, /status."""
+        from schoolnet_collector.alerting.incidents import act
         from schoolnet_collector.notify.worker import NotifyWorker
 
-        self.notify = NotifyWorker(self.settings, self.sessions).start()
+        self.notify = NotifyWorker(self.settings, self.sessions, act=act).start()
         return self.notify
 
     def close(self) -> None:

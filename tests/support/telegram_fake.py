@@ -1,4 +1,5 @@
-"""A local HTTP server that speaks the Telegram Bot API's ``sendMessage`` and ``getUpdates``.
+"""A local HTTP server that speaks the Telegram Bot API's ``sendMessage``, ``getUpdates`` and
+``answerCallbackQuery`` (a tap on an inline button: ``push_callback``).
 
 The real api.telegram.org is out of reach (and must be: tests send packets only to 127.0.0.1),
 so the collector is pointed at this one through ``notify.telegram.api_base``. Replies follow
@@ -19,6 +20,7 @@ class FakeTelegram:
         self.token = token
         self.sent: list[dict] = []
         self.updates: list[dict] = []
+        self.answers: list[dict] = []  # answerCallbackQuery calls
         self.fail_with: int | None = None
         self.changed = threading.Condition()
         self._next_update = 1
@@ -42,6 +44,31 @@ class FakeTelegram:
             )
             self._next_update += 1
             self.changed.notify_all()
+
+    def push_callback(self, chat_id: int, data: str, message_id: int = 1) -> str:
+        """A user taps an inline button under a message of the bot; returns the query's id."""
+        with self.changed:
+            query_id = f"cb{self._next_update}"
+            self.updates.append(
+                {
+                    "update_id": self._next_update,
+                    "callback_query": {
+                        "id": query_id,
+                        "from": {"id": chat_id, "is_bot": False, "first_name": "Lan"},
+                        "chat_instance": "1",
+                        "data": data,
+                        "message": {
+                            "message_id": message_id,
+                            "date": int(time.time()),
+                            "chat": {"id": chat_id, "type": "private"},
+                            "text": "…",
+                        },
+                    },
+                }
+            )
+            self._next_update += 1
+            self.changed.notify_all()
+            return query_id
 
     def wait_sent(self, count: int, timeout: float = 10.0) -> list[dict]:
         deadline = time.monotonic() + timeout
@@ -120,6 +147,20 @@ class FakeTelegram:
                             },
                         },
                     )
+                if method == "answerCallbackQuery":
+                    if not params.get("callback_query_id"):
+                        return self._reply(
+                            400,
+                            {
+                                "ok": False,
+                                "error_code": 400,
+                                "description": "Bad Request: query id",
+                            },
+                        )
+                    with fake.changed:
+                        fake.answers.append(params)
+                        fake.changed.notify_all()
+                    return self._reply(200, {"ok": True, "result": True})
                 if method == "getUpdates":
                     offset = int(params.get("offset", 0))
                     deadline = time.monotonic() + min(float(params.get("timeout", 0)), 5.0)

@@ -139,6 +139,17 @@ def acknowledge(
     )
 
 
+def act(
+    session: Session, incident_id: int, action: str, *, actor: str, note: str | None, now: datetime
+) -> Incident:
+    """``acknowledge`` or ``resolve`` by name: what a message's link or button asks for
+    (``notify.actions``); IncidentStateError when it no longer applies."""
+    step = {"acknowledge": acknowledge, "resolve": resolve}.get(action)
+    if step is None:
+        raise IncidentStateError(f"unknown action {action!r}")
+    return step(session, incident_id, actor=actor, note=note, now=now)
+
+
 def resolve(
     session: Session,
     incident_id: int,

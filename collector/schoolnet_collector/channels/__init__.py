@@ -10,6 +10,7 @@ in ``tests/collector/channels/``, and its line here. Contacts' addresses are row
 from __future__ import annotations
 
 from schoolnet_collector.channels.base import (
+    Action,
     AddressRule,
     BuildContext,
     Channel,
@@ -31,6 +32,7 @@ REGISTRY = Registry(
 
 __all__ = [
     "REGISTRY",
+    "Action",
     "AddressRule",
     "BuildContext",
     "Channel",

@@ -28,6 +28,18 @@ class Message:
     event: dict[str, object] = field(default_factory=dict)  # machine-readable (webhook, MQTT)
     dedup_key: str = ""  # also the Message-ID / delivery id, so receivers can drop a resend
     contact_id: int | None = None  # whom it is for (a per-contact signing key); None: a digest
+    actions: tuple[Action, ...] = ()  # what the reader can do from the message (notify.actions)
+
+
+@dataclass(frozen=True)
+class Action:
+    """One thing a reader can do from the message: a signed link (e-mail) or a button's
+    callback data (Telegram), with its label in the reader's language."""
+
+    kind: str  # acknowledge | resolve
+    label: str
+    url: str | None = None
+    callback: str | None = None
 
 
 class Channel(Protocol):

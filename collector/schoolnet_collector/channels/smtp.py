@@ -67,7 +67,7 @@ class SmtpChannel:
             # Stable per outbox row: a resend after a crash carries the same Message-ID.
             mail["Message-ID"] = f"<{_msgid_local(message.dedup_key)}@schoolnet>"
         # base64: Vietnamese text is 8-bit, and not every relay announces 8BITMIME.
-        mail.set_content(message.body, cte="base64")
+        mail.set_content(message.body + _links(message), cte="base64")
         return mail
 
     def send(self, message: Message, address: str) -> None:
@@ -102,6 +102,12 @@ class SmtpChannel:
             raise DeliveryError(f"SMTP {cfg.host}:{cfg.port}: {exc}") from None
         if refused:
             raise DeliveryError(f"recipient refused: {refused}", permanent=True)
+
+
+def _links(message: Message) -> str:
+    """The message's action links (``notify.actions``), one line each after the body."""
+    lines = [f"{a.label}: {a.url}" for a in message.actions if a.url]
+    return "\n" + "\n".join(lines) + "\n" if lines else ""
 
 
 def _msgid_local(key: str) -> str:

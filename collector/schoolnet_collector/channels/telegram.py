@@ -98,9 +98,17 @@ class TelegramChannel:
 
     def send(self, message: Message, address: str) -> None:
         text = f"{message.subject}\n\n{message.body}"[:MAX_TEXT]
-        self.api.call(
-            "sendMessage", {"chat_id": address, "text": text, "disable_web_page_preview": True}
-        )
+        params: dict[str, object] = {
+            "chat_id": address,
+            "text": text,
+            "disable_web_page_preview": True,
+        }
+        buttons = [
+            {"text": a.label, "callback_data": a.callback} for a in message.actions if a.callback
+        ]
+        if buttons:  # one row: "I'm on it", "Fixed" (the bot's update loop handles the taps)
+            params["reply_markup"] = {"inline_keyboard": [buttons]}
+        self.api.call("sendMessage", params)
 
 
 UNIT = ChannelUnit(

@@ -193,6 +193,24 @@ class ApiConfig(Strict):
     )
 
 
+class ActionsConfig(Strict):
+    """``[notify.actions]``: acting on an incident from the message itself (``notify.actions``).
+    Telegram buttons need nothing here; e-mail links need the address people open the pages
+    at and a key to sign the links with (the same on every collector of one registry)."""
+
+    base_url: str | None = Field(
+        None,
+        pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$",
+        description="the pages' public address, e.g. https://schoolnet.sogddt.example.vn; "
+        "none: e-mails carry no links",
+    )
+    secret: SecretStr | None = Field(
+        None, min_length=32, description="signs the e-mail links (32+ random characters)"
+    )
+    link_hours: float = Field(72.0, gt=0, le=24 * 30, description="how long a link works")
+    telegram_buttons: bool = Field(True, description="Telegram pages carry ack/resolve buttons")
+
+
 class NotifyBase(Strict):
     """``[notify]`` without its channels' tables; ``NotifyConfig`` adds one per registered
     channel (``channels.REGISTRY``: ``[notify.smtp]``, ``[notify.telegram]``…), so a new
@@ -222,6 +240,7 @@ class NotifyBase(Strict):
     retry_max_seconds: float = Field(3600.0, gt=0)
     max_attempts: int = Field(12, ge=1, le=1000)
     poll_seconds: float = Field(1.0, gt=0, le=60)
+    actions: ActionsConfig = ActionsConfig()
 
     def channel(self, name: str) -> ChannelSettings:
         """The settings of the channel called ``name`` (``email`` → ``[notify.smtp]``)."""

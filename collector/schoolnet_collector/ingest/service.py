@@ -34,7 +34,6 @@ from schoolnet_collector.ingest.acks import AckTracker, Receipt
 from schoolnet_collector.ingest.budgets import Limits
 from schoolnet_collector.ingest.checkpoint import Checkpoint
 from schoolnet_collector.ingest.convert import Accepted, Converter, SchoolTags, Window
-from schoolnet_collector.registry.units import UNASSIGNED_ID, managing_body
 from schoolnet_collector.ingest.inbox import Inbound, Inbox
 from schoolnet_collector.ingest.overflow import open_budget_incidents
 from schoolnet_collector.ingest.rejects import RejectLog
@@ -42,6 +41,7 @@ from schoolnet_collector.ingest.spool import Spool, SpoolError, spool_path
 from schoolnet_collector.ingest.subscriber import Subscriber
 from schoolnet_collector.registry.devices import DeviceTracker
 from schoolnet_collector.registry.models import Device, School
+from schoolnet_collector.registry.units import UNASSIGNED_ID, managing_body
 from schoolnet_collector.storage.influx import InfluxStore, StorageError, WriteResult
 
 log = logging.getLogger("schoolnet.ingest")

@@ -20,7 +20,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from schoolnet_collector.channels import DeliveryError
 from schoolnet_collector.channels.telegram import TelegramApi
 from schoolnet_collector.core.access import Scope
-from schoolnet_collector.i18n import LANGUAGES, NP_, gettext, language
+from schoolnet_collector.i18n import LANGUAGES, N_, NP_, gettext, language
+from schoolnet_collector.notify import actions
+from schoolnet_collector.notify.actions import Act
 from schoolnet_collector.notify.render import Renderer
 from schoolnet_collector.registry.alerting_models import (
     Contact,
@@ -57,6 +59,12 @@ def unknown_chat(lang: str, chat: str) -> str:
     )
 
 
+DONE = {
+    "acknowledge": N_("Acknowledged: %(summary)s. Reminders and escalation stop."),
+    "resolve": N_("Marked as fixed: %(summary)s."),
+}
+
+
 class StatusResponder:
     def __init__(
         self,
@@ -65,15 +73,20 @@ class StatusResponder:
         renderer: Renderer,
         offline_after_intervals: float = 3.0,
         clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+        act: Act | None = None,
     ) -> None:
         self.api, self.sessions, self.renderer = api, sessions, renderer
         self.offline_after = offline_after_intervals
         self.clock = clock
+        self.act = act  # None: buttons and "OK" replies are not acted on (no buttons are sent)
         self.offset: int | None = None
 
     def poll_once(self, timeout: int = 25) -> int:
         """One ``getUpdates`` round; returns how many updates were handled."""
-        params: dict[str, object] = {"timeout": timeout, "allowed_updates": ["message"]}
+        params: dict[str, object] = {
+            "timeout": timeout,
+            "allowed_updates": ["message", "callback_query"],
+        }
         if self.offset is not None:
             params["offset"] = self.offset
         updates = self.api.call("getUpdates", params, timeout=timeout + 10) or []
@@ -86,10 +99,17 @@ class StatusResponder:
         return len(updates)
 
     def handle(self, update: dict[str, Any]) -> str | None:
-        """Answer one update of ``getUpdates`` (the Bot API's JSON) if it is a /status."""
+        """Answer one update of ``getUpdates`` (the Bot API's JSON): a /status, a tap on a
+        page's button, or an "OK" reply (``notify.actions``)."""
+        if isinstance(update.get("callback_query"), dict):
+            return self.on_button(update["callback_query"])
         message = update.get("message") or {}
-        text = (message.get("text") or "").strip()
-        chat = (message.get("chat") or {}).get("id")
+        text = (message.get("text") or "").strip() if isinstance(message, dict) else ""
+        chat = (message.get("chat") or {}).get("id") if isinstance(message, dict) else None
+        if chat is not None and self.act is not None and actions.is_ack_reply(text):
+            reply = self.on_ack_reply(str(chat))
+            self.api.call("sendMessage", {"chat_id": chat, "text": reply})
+            return reply
         if chat is None or not text.startswith("/status"):
             return None
         command, *args = text.split()
@@ -98,6 +118,57 @@ class StatusResponder:
         reply = self.reply_for(str(chat), args[0] if args else None)
         self.api.call("sendMessage", {"chat_id": chat, "text": reply})
         return reply
+
+    def on_button(self, query: dict[str, Any]) -> str | None:
+        """A tap on "I'm on it" / "Fixed": acts if this chat was paged about the incident,
+        and answers the tap (Telegram shows the text on the phone) either way."""
+        asked = actions.parse_callback(query.get("data"))
+        chat = ((query.get("message") or {}).get("chat") or {}).get("id")
+        if asked is None or chat is None or self.act is None:
+            return None
+        action, incident_id = asked
+        with self.sessions() as session:
+            contact = actions.paged_contact(session, incident_id, str(chat))
+            lang = language(contact.language if contact else None)
+            if contact is None:
+                text = gettext(lang, "This alert was not sent to this chat.")
+            else:
+                text = self._act(session, incident_id, action, contact, lang)
+        self.api.call("answerCallbackQuery", {"callback_query_id": query.get("id"), "text": text})
+        return text
+
+    def on_ack_reply(self, chat: str) -> str:
+        """ "OK" / "đã nhận": acknowledge the newest open incident paged to this chat."""
+        assert self.act is not None  # checked by the caller
+        with self.sessions() as session:
+            found = actions.newest_paged(session, chat, self.clock())
+            if found is None:
+                return " / ".join(
+                    gettext(lang, "No open alert was sent to this chat today.")
+                    for lang in LANGUAGES
+                )
+            incident, contact = found
+            return self._act(
+                session, incident.id, "acknowledge", contact, language(contact.language)
+            )
+
+    def _act(
+        self, session: Session, incident_id: int, action: str, contact: Contact, lang: str
+    ) -> str:
+        assert self.act is not None  # checked by the callers
+        try:
+            incident = self.act(
+                session,
+                incident_id,
+                action,
+                actor=actions.actor(contact, "telegram"),
+                note=None,
+                now=self.clock(),
+            )
+        except ValueError:  # IncidentStateError: someone was quicker, or it came back
+            return gettext(lang, "This alert is already acknowledged or resolved.")
+        log.info("incident %s: %s from Telegram by contact %s", incident_id, action, contact.id)
+        return DONE[action].translate(lang, summary=incident.summary_text(lang))
 
     def reply_for(self, chat: str, asked: str | None) -> str:
         with self.sessions() as session:

@@ -25,10 +25,18 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from schoolnet_collector.channels import REGISTRY, BuildContext, Channel, DeliveryError, Message
+from schoolnet_collector.channels import (
+    REGISTRY,
+    Action,
+    BuildContext,
+    Channel,
+    DeliveryError,
+    Message,
+)
 from schoolnet_collector.channels.telegram import UNIT as TELEGRAM, TelegramApi, TelegramChannel
 from schoolnet_collector.core.config import Settings
-from schoolnet_collector.notify import digest, outbox, routing
+from schoolnet_collector.notify import actions, digest, outbox, routing
+from schoolnet_collector.notify.actions import Act
 from schoolnet_collector.notify.outbox import Notification
 from schoolnet_collector.notify.render import Renderer, TemplateProblem
 from schoolnet_collector.notify.telegram_status import StatusResponder
@@ -69,8 +77,10 @@ class NotifyWorker:
         sessions: sessionmaker[Session],
         clock: Callable[[], datetime] = utcnow,
         channels: dict[str, Channel] | None = None,
+        act: Act | None = None,
     ) -> None:
         self.settings, self.cfg, self.sessions = settings, settings.notify, sessions
+        self.act = act  # alerting's transitions, handed down: notify sits beneath alerting
         # Every time stored or compared is UTC: SQLite keeps no zone, so a local time would be
         # read back hours off.
         self.clock: Callable[[], datetime] = lambda: clock().astimezone(timezone.utc)
@@ -105,6 +115,7 @@ class NotifyWorker:
             self.renderer,
             settings.ingest.offline_after_intervals,
             self.clock,
+            act,
         )
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -227,9 +238,25 @@ class NotifyWorker:
                 if row.transition in ("repeat", "escalated") and incident.state != "open":
                     return None  # someone acknowledged it
             school = session.get(School, incident.school_id)
-            return self.renderer.incident(
+            message = self.renderer.incident(
                 incident, school, row.transition, row.language, now, row.dedup_key
             )
+            return dataclasses.replace(message, actions=self._actions(row, incident, now))
+
+    def _actions(self, row: Notification, incident: Incident, now: datetime) -> tuple[Action, ...]:
+        """What the reader of a page can do from it (``notify.actions``): links in an e-mail,
+        buttons in Telegram (only when this worker can act on the taps)."""
+        if (
+            row.contact_id is None
+            or row.transition not in routing.PAGE_TRANSITIONS
+            or incident.state != "open"
+        ):
+            return ()
+        if row.channel == "email":
+            return actions.links(self.cfg.actions, incident.id, row.contact_id, now, row.language)
+        if row.channel == "telegram" and self.cfg.actions.telegram_buttons and self.act:
+            return actions.buttons(incident.id, row.language)
+        return ()
 
     def _address_secret(self, contact_id: int, channel: str, address: str) -> str | None:
         """The key stored with one contact's address (a webhook's signing key)."""

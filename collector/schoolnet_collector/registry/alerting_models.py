@@ -259,6 +259,22 @@ class IncidentEvent(Base):
     incident: Mapped[Incident] = relationship(back_populates="events")
 
 
+class UsedActionLink(Base):
+    """An e-mail link (``notify.actions``) that has done its work: a link acts once, so a
+    forwarded or re-opened e-mail cannot acknowledge the next incident's copy, or act twice.
+    ``jti`` is the link's own random id; the row is written in the transaction that acts."""
+
+    __tablename__ = "used_action_links"
+
+    jti: Mapped[str] = mapped_column(String(32), primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    contact_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    action: Mapped[str] = mapped_column(String(16))
+    used_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class DeviceReading(Base):
     """The newest value of each metric field the rules read (``uplink.rtt_ms``, ``disk./.used_percent``…).
 
