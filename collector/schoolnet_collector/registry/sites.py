@@ -69,7 +69,7 @@ def cell(row: dict[str, Any], key: str) -> str:
 def site_units(session: Session) -> dict[str, str]:
     """code -> type of every unit a site may belong to."""
     query = select(Unit.code, Unit.type).where(Unit.type.in_(SITE_UNIT_TYPES))
-    return {str(code): str(kind) for code, kind in session.execute(query).tuples()}
+    return {str(code): str(kind) for code, kind in session.execute(query)}
 
 
 def check_site(row: dict[str, Any], units: dict[str, str], province: str | None) -> str | None:

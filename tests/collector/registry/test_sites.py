@@ -1,0 +1,157 @@
+"""Sites of units in the school file (``registry.sites``), on SQLite and PostgreSQL: a row with
+``site_of`` is a site of the province or of a commune, stored in ``schools`` with its unit;
+every wrong site row names its row, column and reason and nothing of the file is written; the
+column may be headed in Vietnamese."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from schoolnet_collector.registry.db import session_factory
+from schoolnet_collector.registry.models import School
+from schoolnet_collector.registry.schools import SchoolFileError, import_schools
+from schoolnet_collector.registry.sites import schools_only
+from schoolnet_collector.registry.unit_import import apply_units, plan_units
+from tests.support.units import UNITS_CSV
+
+HEAD = "id,name,province,district,level,site_of\n"
+GOOD = (
+    "lc-th-01,TH Bát Xát,lao-cai,bat-xat,tieu_hoc,\n"
+    "so-gddt-lab,Phòng máy Sở GDĐT,lao-cai,lao-cai,other,lao-cai\n"
+    "ubnd-bat-xat,UBND xã Bát Xát,lao-cai,bat-xat,,08044\n"
+)
+
+
+def _import(engine, tmp_path, text, units=True, province="lao-cai", name="schools.csv"):
+    with session_factory(engine)() as s:
+        if units:
+            (tmp_path / "units.csv").write_text(UNITS_CSV, encoding="utf-8")
+            apply_units(s, plan_units(s, tmp_path / "units.csv"))
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        return import_schools(s, tmp_path / name, province)
+
+
+def _rows(engine):
+    with session_factory(engine)() as s:
+        return {
+            x.id: (x.level, x.site_of, x.commune, x.managing_body_override)
+            for x in s.scalars(select(School))
+        }
+
+
+def test_sites_of_the_province_and_of_a_commune_are_stored_with_their_unit(engine, tmp_path):
+    result = _import(engine, tmp_path, HEAD + GOOD)
+    assert (result.imported, result.sites, result.errors, result.all_or_nothing) == (
+        3,
+        2,
+        [],
+        True,
+    )
+    assert _rows(engine) == {
+        "lc-th-01": ("tieu_hoc", None, None, None),
+        "so-gddt-lab": ("other", "lao-cai", None, None),
+        # a commune's office is placed in its commune, so the commune's people see it
+        "ubnd-bat-xat": ("other", "08044", "08044", None),
+    }
+    with session_factory(engine)() as s:
+        assert list(s.scalars(select(School.id).where(schools_only()))) == ["lc-th-01"]
+
+
+def test_the_configured_province_is_a_unit_without_a_units_file(engine, tmp_path):
+    text = HEAD + "so-gddt-lab,Phòng máy Sở GDĐT,lao-cai,lao-cai,other,lao-cai\n"
+    assert _import(engine, tmp_path, text, units=False).errors == []
+    assert _rows(engine)["so-gddt-lab"][1] == "lao-cai"
+    # another province's id is not this collector's province, nor in the registry
+    refused = _import(engine, tmp_path, text.replace(",lao-cai\n", ",ha-giang\n"), units=False)
+    assert refused.errors == [
+        "schools.csv:2: site_of: 'ha-giang' is not a province or commune in the registry "
+        "nor the configured province 'lao-cai' (run 'units import' first)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("row", "problem"),
+    [
+        (
+            "x-site,X,lao-cai,bat-xat,other,ha-noi",
+            "site_of: 'ha-noi' is not a province or commune in the registry nor the configured "
+            "province 'lao-cai' (run 'units import' first)",
+        ),
+        (  # a former district is a unit, but offices belong to today's units
+            "x-site,X,lao-cai,bat-xat,other,bat-xat",
+            "site_of: 'bat-xat' is not a province or commune in the registry nor the configured "
+            "province 'lao-cai' (run 'units import' first)",
+        ),
+        (
+            "x-site,X,lao-cai,bat-xat,other,Lào Cai",
+            "site_of: 'Lào Cai' is not a unit code (lowercase letters, digits, '-', '_')",
+        ),
+        (
+            "x-site,X,lao-cai,bat-xat,other,=HYPERLINK(1)",
+            "site_of: '=HYPERLINK(1)' is not a unit code (lowercase letters, digits, '-', '_')",
+        ),
+        (
+            "x-site,X,lao-cai,bat-xat,other," + "a" * 64,
+            f"site_of: {'a' * 64!r} is not a unit code (lowercase letters, digits, '-', '_')",
+        ),
+        (
+            "x-site,X,lao-cai,bat-xat,thcs,lao-cai",
+            "level: a site of a unit has no school level ('thcs'); leave it empty or write other",
+        ),
+        ("x-site,X,lao-cai,,other,lao-cai", "district is empty"),
+    ],
+)
+def test_a_wrong_site_row_is_named_and_nothing_is_written(engine, tmp_path, row, problem):
+    result = _import(engine, tmp_path, HEAD + GOOD + row + "\n")
+    assert result.errors == [f"schools.csv:5: {problem}"]
+    assert result.imported == 0 and _rows(engine) == {}
+
+
+def test_a_site_has_no_managing_body_and_only_its_own_commune(engine, tmp_path):
+    head = "id,name,province,district,level,commune,managing_body,site_of\n"
+    good = "lc-th-01,TH Bát Xát,lao-cai,bat-xat,tieu_hoc,08044,,\n"
+    _import(engine, tmp_path, head + good)
+    before = _rows(engine)
+    result = _import(
+        engine,
+        tmp_path,
+        head
+        + good
+        + "so-gddt-lab,Phòng máy Sở,lao-cai,lao-cai,other,,province,lao-cai\n"
+        + "ubnd-08044,UBND xã,lao-cai,bat-xat,,08050,,08044\n"
+        + "ubnd-08050,UBND phường,lao-cai,sa-pa,,08050,,08050\n",
+    )
+    assert result.errors == [
+        "schools.csv:3: managing_body: a site of a unit is not run as a school; leave it empty",
+        "schools.csv:4: commune: a site of '08044' cannot be in commune '08050'; leave it empty",
+    ]
+    assert _rows(engine) == before  # the good rows of a refused file are not written either
+
+
+def test_a_site_becomes_a_school_again_only_when_a_file_says_so(engine, tmp_path):
+    _import(engine, tmp_path, HEAD + GOOD)
+    old_kind = "id,name,province,district,level\nso-gddt-lab,Phòng máy,lao-cai,lao-cai,other\n"
+    _import(engine, tmp_path, old_kind)
+    assert _rows(engine)["so-gddt-lab"][1] == "lao-cai"  # a file without the column keeps it
+    _import(engine, tmp_path, HEAD + "so-gddt-lab,Phòng máy,lao-cai,lao-cai,other,\n")
+    assert _rows(engine)["so-gddt-lab"][1] is None
+
+
+def test_the_column_may_be_headed_in_vietnamese(engine, tmp_path):
+    text = HEAD.replace("site_of", "Thuộc đơn vị ") + GOOD
+    result = _import(engine, tmp_path, text)
+    assert (result.errors, result.sites) == ([], 2)
+    assert _rows(engine)["ubnd-bat-xat"][1] == "08044"
+    yaml_rows = "- {id: x-site, name: X, province: lao-cai, district: lao-cai, site_of: lao-cai}\n"
+    assert _import(engine, tmp_path, yaml_rows, name="schools.yaml").errors == []
+    assert _rows(engine)["x-site"][:2] == ("other", "lao-cai")
+
+
+def test_a_header_naming_the_column_twice_refuses_the_file(engine, tmp_path):
+    text = "id,name,province,district,level,site_of,Thuộc đơn vị\n" + (
+        "so-gddt-lab,Phòng máy,lao-cai,lao-cai,other,lao-cai,lao-cai\n"
+    )
+    with pytest.raises(SchoolFileError, match="the header names site_of twice"):
+        _import(engine, tmp_path, text)
+    assert _rows(engine) == {}
