@@ -31,7 +31,7 @@ def site_readings() -> list[str]:
         tags = f"province=lao-cai,district=d-one,school={site},level=other"
         for t in SAMPLES:
             lines.append(
-                f"uplink,{tags},device=gw,kind=gateway type=\"fibre\",fixed=1.0,cellular=0.0,"
+                f'uplink,{tags},device=gw,kind=gateway type="fibre",fixed=1.0,cellular=0.0,'
                 f"up=1.0,failover=0.0,rtt_ms=5.0,loss_percent=0.0 {ms(t)}"
             )
         for device in SITE_DEVICES[1:]:
@@ -43,7 +43,10 @@ def site_readings() -> list[str]:
     return lines
 
 
-def figures(store, session, group_by=",".join(AXES)):
+EVERY_AXIS = ",".join(AXES)
+
+
+def figures(store, session, group_by=EVERY_AXIS):
     period = parse_period("2d", NOW)
     scope = parse_scope("province")
     ready = readiness.compute(store, session, scope, period, as_of=2026, group_by=group_by)

@@ -5,22 +5,49 @@ column may be headed in Vietnamese."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from devenv.services import Mosquitto, MqttAccount
+from schoolnet_agent.protocol import Sample, build_report, encode
+from schoolnet_collector.alerting.evaluator import Evaluator
+from schoolnet_collector.alerting.rulefile import parse_rules
+from schoolnet_collector.app import create_app
+from schoolnet_collector.registry.alerting_models import DeviceReading, Incident
 from schoolnet_collector.registry.db import session_factory
-from schoolnet_collector.registry.models import School
+from schoolnet_collector.registry.models import Device, School
 from schoolnet_collector.registry.schools import SchoolFileError, import_schools
 from schoolnet_collector.registry.sites import schools_only
 from schoolnet_collector.registry.unit_import import apply_units, plan_units
+from tests.support.accounts import COLLECTOR
+from tests.support.alerting import Recorder, rules_with
+from tests.support.collector import (
+    bearer,
+    collector_settings,
+    device_client,
+    make_token,
+    running_collector,
+    wait_until,
+)
 from tests.support.units import UNITS_CSV
 
+SITE = "so-gddt-lab"
 HEAD = "id,name,province,district,level,site_of\n"
 GOOD = (
     "lc-th-01,TH Bát Xát,lao-cai,bat-xat,tieu_hoc,\n"
     "so-gddt-lab,Phòng máy Sở GDĐT,lao-cai,lao-cai,other,lao-cai\n"
     "ubnd-bat-xat,UBND xã Bát Xát,lao-cai,bat-xat,,08044\n"
 )
+
+
+def unknown(code: str) -> str:
+    return (
+        f"site_of: {code!r} is not a province or commune in the registry nor the configured "
+        "province 'lao-cai' (run 'units import' first)"
+    )
 
 
 def _import(engine, tmp_path, text, units=True, province="lao-cai", name="schools.csv"):
@@ -64,10 +91,7 @@ def test_the_configured_province_is_a_unit_without_a_units_file(engine, tmp_path
     assert _rows(engine)["so-gddt-lab"][1] == "lao-cai"
     # another province's id is not this collector's province, nor in the registry
     refused = _import(engine, tmp_path, text.replace(",lao-cai\n", ",ha-giang\n"), units=False)
-    assert refused.errors == [
-        "schools.csv:2: site_of: 'ha-giang' is not a province or commune in the registry "
-        "nor the configured province 'lao-cai' (run 'units import' first)"
-    ]
+    assert refused.errors == [f"schools.csv:2: {unknown('ha-giang')}"]
 
 
 @pytest.mark.parametrize(
@@ -75,13 +99,11 @@ def test_the_configured_province_is_a_unit_without_a_units_file(engine, tmp_path
     [
         (
             "x-site,X,lao-cai,bat-xat,other,ha-noi",
-            "site_of: 'ha-noi' is not a province or commune in the registry nor the configured "
-            "province 'lao-cai' (run 'units import' first)",
+            unknown("ha-noi"),
         ),
         (  # a former district is a unit, but offices belong to today's units
             "x-site,X,lao-cai,bat-xat,other,bat-xat",
-            "site_of: 'bat-xat' is not a province or commune in the registry nor the configured "
-            "province 'lao-cai' (run 'units import' first)",
+            unknown("bat-xat"),
         ),
         (
             "x-site,X,lao-cai,bat-xat,other,Lào Cai",
@@ -149,9 +171,107 @@ def test_the_column_may_be_headed_in_vietnamese(engine, tmp_path):
 
 
 def test_a_header_naming_the_column_twice_refuses_the_file(engine, tmp_path):
-    text = "id,name,province,district,level,site_of,Thuộc đơn vị\n" + (
+    text = (
+        "id,name,province,district,level,site_of,Thuộc đơn vị\n"
         "so-gddt-lab,Phòng máy,lao-cai,lao-cai,other,lao-cai,lao-cai\n"
     )
     with pytest.raises(SchoolFileError, match="the header names site_of twice"):
         _import(engine, tmp_path, text)
     assert _rows(engine) == {}
+
+
+# --- a site is monitored like a school -------------------------------------------------------
+SITE_PC = MqttAccount(f"{SITE}/pc-01", "site-pc-secret")
+SITE_SCHOOLS = (
+    "id,name,province,district,level,district_name,site_of\n"
+    "lc-test-01,Trường THCS Thử Nghiệm 1,lao-cai,bat-xat,thcs,Bát Xát,\n"
+    f"{SITE},Phòng máy Sở GDĐT,lao-cai,lao-cai,other,,lao-cai\n"
+)
+
+
+def test_a_sites_reports_become_devices_incidents_and_its_own_tokens_pages(
+    tmp_path, influxdb, influx_db_name
+):
+    broker = Mosquitto(
+        tmp_path / "mosquitto",
+        [COLLECTOR, SITE_PC, MqttAccount("lc-test-01/pc-01", "pc-secret-01")],
+        collectors=(COLLECTOR.username,),
+    ).start()
+    try:
+        settings = collector_settings(tmp_path, broker, influxdb, influx_db_name)
+        (tmp_path / "schools.csv").write_text(SITE_SCHOOLS, encoding="utf-8")
+        with running_collector(settings) as rt:
+            pc = device_client(broker, SITE_PC.username, SITE_PC.password)
+            # the broker's ACL holds for a site as for a school: not under another school's id
+            other = build_report("lc-test-01", "pc-01", "lab_pc", 1, [])
+            pc.publish("schoolnet/v1/lc-test-01/pc-01/telemetry", encode(other), qos=1)
+            report = build_report(
+                SITE,
+                "pc-01",
+                "admin_pc",
+                1,
+                [Sample("disk", {"used_percent": 97.0}, instance="C:")],
+            )
+            topic = f"schoolnet/v1/{SITE}/pc-01/telemetry"
+            pc.publish(topic, encode(report), qos=1).wait_for_publish(5)
+
+            def devices():
+                with rt.sessions() as s:
+                    return [(d.school_id, d.device_id) for d in s.scalars(select(Device))]
+
+            def readings():
+                with rt.sessions() as s:
+                    rt.readings.flush(s)
+                    return [(r.school_id, r.name) for r in s.scalars(select(DeviceReading))]
+
+            assert wait_until(lambda: devices() == [(SITE, "pc-01")]), devices()
+            assert wait_until(lambda: readings() == [(SITE, "disk.used_percent:C:")]), readings()
+            pc.disconnect()
+            pc.loop_stop()
+            opened = (
+                Evaluator(
+                    rt.sessions,
+                    parse_rules(
+                        rules_with(
+                            (
+                                "for_minutes: 15\n    clear_minutes: 15\n    threshold: 90",
+                                "for_minutes: 0\n    clear_minutes: 15\n    threshold: 90",
+                            )
+                        )
+                    ),
+                    clock=lambda: datetime.now(timezone.utc),
+                    enqueue=Recorder(),
+                )
+                .evaluate()
+                .opened
+            )
+            assert f"disk_full:{SITE}/pc-01" in opened, opened
+            with rt.sessions() as s:
+                incident = s.scalars(select(Incident).where(Incident.school_id == SITE)).one()
+                assert incident.rule == "disk_full"
+            with TestClient(create_app(rt)) as client:
+                own = bearer(make_token(rt, scope=f"school:{SITE}"))
+                page = client.get(f"/api/v1/schools/{SITE}/devices", headers=own)
+                assert [d["id"] for d in page.json()] == ["pc-01"], page.text
+                one = client.get(f"/api/v1/schools/{SITE}", headers=own).json()
+                assert (one["site_of"], one["devices"]) == ("lao-cai", 1)
+                listed = client.get("/api/v1/incidents", headers=own).json()
+                assert [i["rule"] for i in listed["items"]] == ["disk_full"]
+                # the site's token sees no school: no commune counts, no school of others
+                assert client.get("/api/v1/communes", headers=own).json() == []
+                refused = client.get("/api/v1/schools/lc-test-01", headers=own)
+                assert refused.status_code == 404  # outside its scope, as for a school token
+                province = bearer(make_token(rt))
+                schools = client.get("/api/v1/schools", headers=province).json()
+                assert [(s["id"], s["site_of"]) for s in schools["items"]] == [
+                    ("lc-test-01", None),
+                    (SITE, "lao-cai"),
+                ]
+                communes = client.get("/api/v1/communes", headers=province).json()
+                assert [(c["id"], c["schools"], c["devices"]) for c in communes] == [
+                    ("unassigned", 1, 0)
+                ]
+                districts = client.get("/api/v1/districts", headers=province).json()
+                assert [(d["id"], d["schools"]) for d in districts] == [("bat-xat", 1)]
+    finally:
+        broker.stop()
