@@ -257,6 +257,9 @@ def test_a_sites_reports_become_devices_incidents_and_its_own_tokens_pages(
                 assert (one["site_of"], one["devices"]) == ("lao-cai", 1)
                 listed = client.get("/api/v1/incidents", headers=own).json()
                 assert [i["rule"] for i in listed["items"]] == ["disk_full"]
+                report = client.get("/api/v1/reports/readiness", headers=own)
+                assert report.status_code == 422, report.text
+                assert f"{SITE!r} is a site of 'lao-cai', not a school" in report.json()["detail"]
                 # the site's token sees no school: no commune counts, no school of others
                 assert client.get("/api/v1/communes", headers=own).json() == []
                 refused = client.get("/api/v1/schools/lc-test-01", headers=own)
