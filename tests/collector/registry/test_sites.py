@@ -170,6 +170,27 @@ def test_the_column_may_be_headed_in_vietnamese(engine, tmp_path):
     assert _rows(engine)["x-site"][:2] == ("other", "lao-cai")
 
 
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("[lao-cai]", "site_of: \"['lao-cai']\" is not a unit code"),
+        ("{code: lao-cai}", "site_of: \"{'code': 'lao-cai'}\" is not a unit code"),
+        ("true", "site_of: 'True' is not a unit code"),
+        ("8044", None),  # a commune code typed as a number is a wrong code, not a crash
+    ],
+)
+def test_a_yaml_site_that_is_not_a_code_is_named(engine, tmp_path, value, problem):
+    rows = (
+        "- {id: lc-th-01, name: TH, province: lao-cai, district: bat-xat, level: tieu_hoc}\n"
+        f"- {{id: x-site, name: X, province: lao-cai, district: lao-cai, site_of: {value}}}\n"
+    )
+    result = _import(engine, tmp_path, rows, name="schools.yaml")
+    assert len(result.errors) == 1 and result.errors[0].startswith("schools.yaml:2: site_of: ")
+    if problem is not None:
+        assert problem in result.errors[0]
+    assert _rows(engine) == {}
+
+
 def test_a_header_naming_the_column_twice_refuses_the_file(engine, tmp_path):
     text = (
         "id,name,province,district,level,site_of,Thuộc đơn vị\n"
