@@ -68,8 +68,10 @@ def managing_body(school: School) -> str | None:
 
 
 def unassigned_schools(session: Session) -> int:
-    """Schools with no commune yet: reported as "chưa gán xã", never left out of a count."""
-    return session.scalar(select(func.count(School.id)).where(School.commune.is_(None))) or 0
+    """Schools with no commune yet: reported as "chưa gán xã", never left out of a count. A
+    site of a unit is no school waiting for its commune (``registry.sites``)."""
+    query = select(func.count(School.id)).where(School.commune.is_(None), School.site_of.is_(None))
+    return session.scalar(query) or 0
 
 
 def communes(session: Session) -> dict[str, Unit]:

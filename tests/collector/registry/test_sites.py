@@ -22,6 +22,7 @@ from schoolnet_collector.registry.models import Device, School
 from schoolnet_collector.registry.schools import SchoolFileError, import_schools
 from schoolnet_collector.registry.sites import schools_only
 from schoolnet_collector.registry.unit_import import apply_units, plan_units
+from schoolnet_collector.registry.units import unassigned_schools
 from tests.support.accounts import COLLECTOR
 from tests.support.alerting import Recorder, rules_with
 from tests.support.collector import (
@@ -83,6 +84,7 @@ def test_sites_of_the_province_and_of_a_commune_are_stored_with_their_unit(engin
     }
     with session_factory(engine)() as s:
         assert list(s.scalars(select(School.id).where(schools_only()))) == ["lc-th-01"]
+        assert unassigned_schools(s) == 1  # the Sở's lab waits for no commune
 
 
 def test_the_configured_province_is_a_unit_without_a_units_file(engine, tmp_path):
