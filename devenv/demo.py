@@ -8,6 +8,7 @@ what runs where, then waits; Ctrl-C stops everything in reverse order.
 from __future__ import annotations
 
 import argparse
+import csv
 import os
 import secrets
 import signal
@@ -34,6 +35,28 @@ Processes = list[tuple[str, "subprocess.Popen[bytes] | Service"]]
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 LOCAL_SCHOOL = "so-gddt-lab"  # this machine's agent reports as a lab of the provincial Sở
+
+
+def add_local_site(schools: Path, province: str) -> None:
+    """This machine's agent reports as the Sở's own lab: a site of the province, watched and
+    alerted like a school but never counted as one (the province has its 646 schools)."""
+    with schools.open(encoding="utf-8", newline="") as f:
+        reader = csv.DictReader(f)
+        rows, columns = list(reader), [*(reader.fieldnames or ()), "site_of"]
+    rows.append(
+        {
+            "id": LOCAL_SCHOOL,
+            "name": "Phòng máy thử nghiệm Sở GDĐT",
+            "province": province,
+            "district": province,
+            "level": "other",
+            "site_of": province,
+        }
+    )
+    with schools.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
 
 
 def secret(path: Path) -> str:
@@ -96,8 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         check=True,
         stdout=subprocess.DEVNULL,
     )
-    with schools.open("a", encoding="utf-8") as f:
-        f.write(f"{LOCAL_SCHOOL},Phòng máy thử nghiệm Sở GDĐT,lao-cai,lao-cai,other\n")
+    add_local_site(schools, "lao-cai")
 
     procs: Processes = []
     try:

@@ -47,7 +47,7 @@ class Runtime:
         sessions = session_factory(engine)
         if settings.registry.schools_file:
             with sessions() as session:  # an upsert: safe beside another collector's import
-                result = import_schools(session, settings.registry.schools_file)
+                result = import_schools(session, settings.registry.schools_file, settings.province)
             log.info("imported %d schools from %s", result.imported, settings.registry.schools_file)
             for problem in result.errors:
                 log.warning("school file: %s", problem)

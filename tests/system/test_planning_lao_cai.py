@@ -4,6 +4,10 @@ simulator → Mosquitto → collector → InfluxDB, then the planners' reports f
 Readiness must show the province's own figures (640 of 646 schools with internet, 87 on a USB
 3G modem, 6 without; computer labs by level as in the February 2018 inventory), and the
 replacement plan must flag exactly the 226 lab rooms supplied before 2010.
+
+The Sở's own lab is registered beside them as the demo registers it (a site of the province,
+``devenv.demo.add_local_site``) and reports online over the broker: the figures stay the
+province's (issue 12, item 8: offices are not schools).
 """
 
 from __future__ import annotations
@@ -12,16 +16,24 @@ import json
 
 import pytest
 
-from devenv.services import Mosquitto
+from devenv.demo import LOCAL_SCHOOL as LAB, add_local_site
+from devenv.services import Mosquitto, MqttAccount
+from schoolnet_agent.protocol import Sample, build_report, encode
 from schoolnet_collector.cli import main as cli
 from schoolnet_collector.simulator.__main__ import main as simulate
 from schoolnet_collector.simulator.fleet import generate_fleet
 from schoolnet_collector.simulator.profile_file import load_profile
-from tests.support.collector import collector_settings, running_collector, wait_until
+from tests.support.collector import (
+    collector_settings,
+    device_client,
+    running_collector,
+    wait_until,
+)
 
 pytestmark = pytest.mark.timeout(600)
 
 SEED = 3
+LAB_GATEWAY = MqttAccount(LAB, "lab-gw-secret")
 # Lào Cai, February 2018: schools with a computer lab, by level (DOMAIN brief).
 LABS_BY_LEVEL = {"mam_non": 60, "tieu_hoc": 151, "thcs": 175, "thpt": 36, "gdtx": 10}
 
@@ -49,7 +61,7 @@ def broker(tmp_path_factory):
 
     server = Mosquitto(
         tmp_path_factory.mktemp("laocai-broker"),
-        [COLLECTOR, SIMULATOR, *DEVICE_ACCOUNTS],
+        [COLLECTOR, SIMULATOR, LAB_GATEWAY, *DEVICE_ACCOUNTS],
         collectors=(COLLECTOR.username,),
         simulators=(SIMULATOR.username,),
     )
@@ -82,6 +94,7 @@ def published(tmp_path_factory, broker, influxdb):
         )
         == 0
     )
+    add_local_site(schools, "lao-cai")
     influxdb.create_database("laocai")
     settings = collector_settings(
         tmp, mosquitto, influxdb, "laocai", registry={"schools_file": str(schools)}
@@ -119,6 +132,9 @@ def published(tmp_path_factory, broker, influxdb):
         assert wait_until(lambda: stored_devices() == reporting, timeout=300, interval=2), (
             f"{stored_devices()} of {reporting} devices stored"
         )
+        publish_lab(mosquitto)
+        lab_rows = f"SELECT COUNT(up) FROM uplink WHERE school = '{LAB}' AND time > now() - 1h"
+        assert wait_until(lambda: rt.store.rows(lab_rows), timeout=60), "the lab's link not stored"
     config = tmp / "collector.toml"
     config.write_text(
         f'[influx]\nurl = "{influxdb.url}"\ndatabase = "laocai"\n'
@@ -127,6 +143,22 @@ def published(tmp_path_factory, broker, influxdb):
     )
     assert cli(["devices", "import", "--config", str(config), str(devices)]) == 0
     return config, tmp, fleet
+
+
+def publish_lab(mosquitto) -> None:
+    """The Sở's lab online on fibre, as its gateway reports it."""
+    uplink = Sample(
+        "uplink",
+        {"type": "fibre", "isp": "VNPT", "fixed": 1, "cellular": 0, "up": 1, "failover": 0},
+    )
+    gw = device_client(mosquitto, LAB_GATEWAY.username, LAB_GATEWAY.password)
+    try:
+        report = build_report(LAB, "gw", "gateway", 1, [uplink], interval=60)
+        topic = f"schoolnet/v1/{LAB}/gw/telemetry"
+        gw.publish(topic, encode(report), qos=1).wait_for_publish(5)
+    finally:
+        gw.loop_stop()
+        gw.disconnect()
 
 
 def report(config, tmp, kind: str, *extra: str) -> dict:
@@ -180,6 +212,9 @@ def test_readiness_shows_the_provinces_connectivity_and_labs(published):
     legacy = r["legacy_districts"]  # the districts the 2018 plan was written for
     assert sum(g["schools"] for g in legacy) == 646 and len(legacy) == 9
     assert [g["id"] for g in r["levels"]] == list(LABS_BY_LEVEL)
+    assert LAB not in {s["id"] for s in r["schools"]}  # online, and still not a school
+    bodies = {g["id"]: g["schools"] for g in r["managing_bodies"]}
+    assert bodies == {"province": 36 + 10, "commune": 600}  # THPT and GDTX are the Sở's
 
 
 def test_replacement_plan_flags_the_labs_supplied_before_2010(published):
@@ -194,6 +229,7 @@ def test_replacement_plan_flags_the_labs_supplied_before_2010(published):
     assert len(old_rooms) == 226
     flagged = {(r["school"], r["room"]) for r in plan["lab_rooms_to_replace"]}
     assert flagged == old_rooms
+    assert LAB not in {d["school"] for d in plan["devices"]}
     assert plan["total"]["labs_replace"] == 226
     assert sum(g["needs"]["labs_replace"] for g in plan["levels"]) == 226
     assert plan["total"]["cost"] > 0 and plan["prices"]["currency"] == "VND"

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from schoolnet_collector.core.access import Scope
 from schoolnet_collector.core.config import ApiConfig, ReportLimit, default_report_limits
 from schoolnet_collector.planning.period import Period
+from schoolnet_collector.planning.scope import school_filter
 from schoolnet_collector.registry.models import School
-from schoolnet_collector.registry.units import scope_filter
 
 DAY = 86400.0
 
@@ -62,7 +62,7 @@ def too_large(
     days = max(1, round(period.seconds / DAY))
     if days > limit.period_days:
         return TooLarge("period", role, days, limit.period_days)
-    schools = session.scalar(select(func.count()).select_from(School).where(scope_filter(scope)))
+    schools = session.scalar(select(func.count()).select_from(School).where(school_filter(scope)))
     size = (schools or 0) * days
     if size > limit.school_days:
         return TooLarge("size", role, size, limit.school_days)

@@ -80,7 +80,7 @@ class BodyCount(BaseModel):
 
 class CommuneOut(BaseModel):
     """A commune with its schools in the caller's scope; ``unassigned``: the schools with no
-    commune yet (type null)."""
+    commune yet (type null). Sites of units (``site_of`` in the school list) count in none."""
 
     id: str = Field(examples=["08044"])
     name: str = Field(examples=["Xã Bát Xát"])

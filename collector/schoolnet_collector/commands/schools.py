@@ -11,6 +11,7 @@ from schoolnet_collector.commands.common import (
     fail,
     finish_import,
     open_registry,
+    settings_or_exit,
 )
 
 if TYPE_CHECKING:
@@ -32,14 +33,21 @@ def run_import(args: argparse.Namespace) -> int:
 
     try:
         with open_registry(args)() as session:
-            result = import_schools(session, args.file)
+            result = import_schools(session, args.file, settings_or_exit(args).province)
     except SchoolFileError as exc:
         return fail(str(exc))
     if result.all_or_nothing and result.errors:
         for problem in result.errors:
             print(f"error {problem}", file=sys.stderr)
-        print(f"nothing imported: {len(result.errors)} rows wrong (the file has a commune column)")
+        print(
+            f"nothing imported: {len(result.errors)} rows wrong "
+            "(the file has a commune or site_of column)"
+        )
         return 1
     return finish_import(
-        result.errors, f"imported {result.imported} schools ({len(result.errors)} rows skipped)"
+        result.errors,
+        f"imported {result.imported - result.sites} schools and {result.sites} site(s) of units "
+        f"({len(result.errors)} rows skipped)"
+        if result.sites
+        else f"imported {result.imported} schools ({len(result.errors)} rows skipped)",
     )

@@ -65,13 +65,18 @@ def load_kinds(sessions: sessionmaker[Session]) -> dict[tuple[str, str], str]:
         }
 
 
+SITE_BODY = "site"
+"""The ``managing_body`` tag of a unit's site (the Sở's office, a commune office): nobody runs
+it as a school, and a panel counting schools can leave it out by this tag."""
+
+
 def load_school_tags(sessions: sessionmaker[Session]) -> dict[str, SchoolTags]:
     with sessions() as s:
         return {
             row.id: SchoolTags(
                 row.province,
                 row.commune or UNASSIGNED_ID,
-                managing_body(row) or UNASSIGNED_ID,
+                SITE_BODY if row.site_of else managing_body(row) or UNASSIGNED_ID,
                 row.level,
             )
             for row in s.scalars(select(School))

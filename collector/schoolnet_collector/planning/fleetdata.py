@@ -26,10 +26,9 @@ from sqlalchemy.orm import Session
 
 from schoolnet_collector.core.access import Scope
 from schoolnet_collector.planning.period import Period, school_hour_windows
-from schoolnet_collector.planning.scope import scope_schools
+from schoolnet_collector.planning.scope import school_filter, scope_schools
 from schoolnet_collector.planning.targets import Parameters
 from schoolnet_collector.registry.models import Device, School, Unit
-from schoolnet_collector.registry.units import scope_filter
 from schoolnet_collector.storage.influx import InfluxStore
 
 Key = tuple[str, str]  # (school, device)
@@ -113,7 +112,7 @@ def fetch(
     schools = scope_schools(session, scope)
     registry: dict[str, list[Device]] = defaultdict(list)
     for d in session.scalars(
-        select(Device).join(School, Device.school_id == School.id).where(scope_filter(scope))
+        select(Device).join(School, Device.school_id == School.id).where(school_filter(scope))
     ):
         registry[d.school_id].append(d)
     data = FleetData(scope, period, schools, dict(registry))

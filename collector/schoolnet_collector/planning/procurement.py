@@ -14,6 +14,11 @@ Needs are summed per school, then by the groupings asked for (``grouping``: prov
 managing body, commune, level, legacy district, legacy province) and for the whole scope. The
 lab targets are those of one plan (``plans``): the one asked for, on its own area's schools,
 else the plan for the whole province.
+
+Sites of units (the Sở's office, a commune office; ``registry.sites``) are left out, devices
+and all: the plan is the school equipment programme the targets are written for, and its
+figures must add up to the schools' needs. An office's machines are bought from the unit's own
+running budget, not this programme; their health is on the site's page and in its alerts.
 """
 
 from __future__ import annotations

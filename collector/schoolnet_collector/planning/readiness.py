@@ -10,6 +10,8 @@ schools' medians. Each indicator with a plan target carries the target of the ye
 and the gap. The total and the groups are measured against one plan (the one asked for, else
 the plan for the whole province); ``plans`` measures every plan on the schools of its own
 area against its own targets, so a merged Sở sees each old plan and the province side by side.
+Sites of units (the Sở's office, a commune office) are not schools and are in no figure, in
+any grouping: ``fleetdata.fetch`` reads the schools of ``scope.scope_schools`` only.
 docs/planning.md says how every indicator is measured.
 """
 

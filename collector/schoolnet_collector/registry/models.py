@@ -1,4 +1,4 @@
-"""Registry tables: units and schools (imported), devices (registered on first report), dead
+"""Registry tables: units and schools (imported, with the sites of units), devices (registered on first report), dead
 letters.
 
 The registry is the state several collectors must agree on, so it lives in a database
@@ -70,6 +70,10 @@ class School(Base):
     # "commune" or "province" where the school's level does not decide it (TH&THCS, THCS&THPT);
     # None: derived from the level (``registry.units.managing_body``).
     managing_body_override: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # A site of a unit, not a school (the Sở's office, a commune office): the unit's code (the
+    # province or a commune). Monitored and alerted like a school, never counted as one
+    # (``registry.sites``). None: a school.
+    site_of: Mapped[str | None] = mapped_column(String(63), nullable=True, index=True)
     district_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     # Enrolment from the school file: students per working PC in the readiness report.
     students: Mapped[int | None] = mapped_column(Integer, nullable=True)

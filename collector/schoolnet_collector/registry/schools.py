@@ -8,7 +8,8 @@ district, level`` required (``district`` is the school's district before 1 July 
 A file without a ``commune`` column is of the old kind: every bad row is reported with its line
 number and good rows are imported all the same, as collectors have always loaded it. A file
 with ``commune`` (and optionally ``managing_body``, ``legacy_province``; see
-``school_communes``) is all-or-nothing: one bad row and nothing is written.
+``school_communes``) or with ``site_of`` (a site of a unit, not a school; see ``sites``) is
+all-or-nothing: one bad row and nothing is written.
 """
 
 from __future__ import annotations
@@ -32,6 +33,15 @@ from schoolnet_collector.registry.school_communes import (
     has_communes,
     known_communes,
 )
+from schoolnet_collector.registry.sites import (
+    SITE_LEVEL,
+    cell as site_cell,
+    check_site,
+    has_sites,
+    name_column,
+    site_commune,
+    site_units,
+)
 
 REQUIRED = ("id", "name", "province", "district", "level")
 # Every column a row of the file sets; an import overwrites them, the rest of a school stays.
@@ -45,6 +55,7 @@ UPSERT_COLUMNS = (
     "updated_at",
 )
 PLACEMENT_COLUMNS = ("commune", "managing_body_override", "legacy_province")
+SITE_COLUMNS = ("site_of",)
 LEVELS = ("mam_non", "tieu_hoc", "thcs", "thpt", "gdtx", "lien_cap", "other")
 FileRow = Any
 """A row as the file has it: a CSV row's strings (None where a short row stops) or whatever
@@ -61,6 +72,7 @@ class ImportResult:
     imported: int = 0
     errors: list[str] = field(default_factory=list)
     all_or_nothing: bool = False  # a two-tier file: any error means nothing was written
+    sites: int = 0  # of ``imported``, the sites of units (not schools)
 
 
 def read_rows(
@@ -100,16 +112,17 @@ def check_row(row: FileRow) -> str | None:
     """The problem with one row, or None."""
     if not isinstance(row, dict):
         return "not a mapping"
+    site = bool(site_cell(row, "site_of"))
     for key in REQUIRED:
         value = row.get(key)
-        if value is None or not str(value).strip():
+        if (value is None or not str(value).strip()) and not (site and key == "level"):
             return f"{key} is empty"
     if not ID_RE.match(str(row["id"])):
         return f"id {row['id']!r} must be lowercase letters, digits, '-' or '_' (max 63)"
     for key in ("province", "district"):
         if not ID_RE.match(str(row[key])):
             return f"{key} {row[key]!r} must be an id (lowercase letters, digits, '-', '_')"
-    if row["level"] not in LEVELS:
+    if not site and row["level"] not in LEVELS:
         return f"level {row['level']!r} is not one of {', '.join(LEVELS)}"
     if students_of(row) == -1:
         return f"students {row.get('students')!r} must be a whole number >= 0 (or empty)"
@@ -125,20 +138,34 @@ def students_of(row: FileRow) -> int | None:
     return int(text) if text.isdigit() else -1
 
 
-def import_schools(session: Session, path: Path) -> ImportResult:
+def import_schools(session: Session, path: Path, province: str | None = None) -> ImportResult:
     """Insert or update every good row in one upsert, so two collectors importing the same
-    file at once (both started on a fresh registry) both succeed with the same result."""
+    file at once (both started on a fresh registry) both succeed with the same result.
+
+    ``province`` is the configured province's id: a ``site_of`` may name it even when the
+    registry has no units yet."""
     result = ImportResult()
     now = datetime.now(timezone.utc)
     rows: dict[str, dict[str, object]] = {}
     file_rows = read_rows(path)
-    two_tier = result.all_or_nothing = has_communes(file_rows)
+    try:
+        file_rows = name_column(file_rows, Path(path))
+    except ValueError as exc:
+        raise SchoolFileError(str(exc)) from None
+    two_tier = has_communes(file_rows)
+    sited = has_sites(file_rows)
+    result.all_or_nothing = two_tier or sited
     communes = known_communes(session) if two_tier else set()
+    units = site_units(session) if sited else {}
     seen: dict[str, tuple[int, str | None]] = {}
     for line, row in file_rows:
         problem = check_row(row)
         placement: Placement | str | None = None
-        if problem is None and two_tier:
+        site = site_cell(row, "site_of") if problem is None else ""
+        if site:
+            problem = check_site(row, units, province)
+            placement = Placement(site_commune(site, units), None, None)
+        elif problem is None and two_tier:
             placement = check_placement(row, communes, seen, line)
             if isinstance(placement, str):
                 problem = placement
@@ -155,7 +182,7 @@ def import_schools(session: Session, path: Path) -> ImportResult:
             "province": row["province"],
             "legacy_district": row["district"],
             "legacy_province": row["province"],  # a new school's old plan: its own province
-            "level": row["level"],
+            "level": SITE_LEVEL if site else row["level"],
             "district_name": str(row.get("district_name") or "").strip() or None,
             "students": students_of(row),
             "updated_at": now,
@@ -166,18 +193,30 @@ def import_schools(session: Session, path: Path) -> ImportResult:
                 managing_body_override=placement.managing_body_override,
                 legacy_province=placement.legacy_province or row["province"],
             )
-    if two_tier and result.errors:
+        if sited:
+            rows[row["id"]]["site_of"] = site or None
+    if result.all_or_nothing and result.errors:
         session.rollback()
         return result  # all or nothing: the errors name every row to fix
-    if rows:
-        statement = upsert(session, School)
-        columns = UPSERT_COLUMNS + (PLACEMENT_COLUMNS if two_tier else ())
-        updated = {c: statement.excluded[c] for c in columns}
-        session.execute(
-            statement.on_conflict_do_update(index_elements=[School.id], set_=updated),
-            list(rows.values()),
-        )
-        session.expire_all()  # School objects loaded earlier in this session are stale now
+    # A site is always placed (its commune is its unit's); a school only by a two-tier file.
+    site_rows = [r for r in rows.values() if r.get("site_of")]
+    school_rows = [r for r in rows.values() if not r.get("site_of")]
+    _upsert(session, site_rows, UPSERT_COLUMNS + PLACEMENT_COLUMNS + SITE_COLUMNS)
+    _upsert(
+        session,
+        school_rows,
+        UPSERT_COLUMNS + (PLACEMENT_COLUMNS if two_tier else ()) + (SITE_COLUMNS if sited else ()),
+    )
+    session.expire_all()  # School objects loaded earlier in this session are stale now
     session.commit()
     result.imported = len(rows)
+    result.sites = len(site_rows)
     return result
+
+
+def _upsert(session: Session, rows: list[dict[str, object]], columns: tuple[str, ...]) -> None:
+    if not rows:
+        return
+    statement = upsert(session, School)
+    updated = {c: statement.excluded[c] for c in columns}
+    session.execute(statement.on_conflict_do_update(index_elements=[School.id], set_=updated), rows)

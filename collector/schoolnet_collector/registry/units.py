@@ -91,7 +91,9 @@ def in_scope(scope: Scope, school: School) -> bool:
     if scope.kind == "province":
         return True
     if scope.kind == "commune":
-        return scope.id is not None and runs_school(scope.id, school)
+        return scope.id is not None and (
+            runs_school(scope.id, school) or school.site_of == scope.id
+        )
     if scope.kind == "school":
         return school.id == scope.id
     return False
@@ -99,20 +101,23 @@ def in_scope(scope: Scope, school: School) -> bool:
 
 def scope_filter(scope: Scope) -> ColumnElement[bool]:
     """The schools a scope covers, as a where-clause on ``School``: all for the province, the
-    schools a commune runs for a commune, one for a school. Any other kind (a district scope
-    kept in an old token) covers nothing: never a wider guess."""
+    schools a commune runs (and its own office's site: ``registry.sites``) for a commune, one
+    for a school. Any other kind (a district scope kept in an old token) covers nothing: never
+    a wider guess. School figures also leave sites out: ``planning.scope.school_filter``."""
     if scope.kind == "province":
         return true()
     if scope.kind == "commune":
-        return and_(School.commune == scope.id, commune_run())
+        return or_(and_(School.commune == scope.id, commune_run()), School.site_of == scope.id)
     if scope.kind == "school":
         return School.id == scope.id
     return false()
 
 
 def unassigned_schools(session: Session) -> int:
-    """Schools with no commune yet: reported as "chưa gán xã", never left out of a count."""
-    return session.scalar(select(func.count(School.id)).where(School.commune.is_(None))) or 0
+    """Schools with no commune yet: reported as "chưa gán xã", never left out of a count. A
+    site of a unit is no school waiting for its commune (``registry.sites``)."""
+    query = select(func.count(School.id)).where(School.commune.is_(None), School.site_of.is_(None))
+    return session.scalar(query) or 0
 
 
 def communes(session: Session) -> dict[str, Unit]:

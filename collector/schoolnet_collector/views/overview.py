@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from schoolnet_collector.registry.devices import is_online
 from schoolnet_collector.registry.models import Device, School
+from schoolnet_collector.registry.sites import schools_only
 from schoolnet_collector.storage.influx import InfluxStore
 
 UPLINK_FIELDS = ("up", "rtt_ms", "loss_percent", "failover", "cellular")
@@ -57,8 +58,9 @@ def district_summaries(
     offline_after: float,
     district: str | None = None,
 ) -> list[DistrictSummary]:
-    """One row per district in scope (optionally only ``district``), ordered by id."""
-    query = select(School.id, School.district, School.district_name).where(scope)
+    """One row per district in scope (optionally only ``district``), ordered by id: its
+    schools and their devices. Sites of units are not schools and count in no district."""
+    query = select(School.id, School.district, School.district_name).where(scope, schools_only())
     if district is not None:
         query = query.where(School.district == district)
     rows = session.execute(query).all()

@@ -32,6 +32,12 @@ class SchoolOut(BaseModel):
     level: str = Field(description="mam_non, tieu_hoc, thcs, thpt, gdtx, lien_cap or other")
     devices: int = Field(description="Devices registered so far")
     devices_online: int
+    site_of: str | None = Field(
+        None,
+        description="Set for a site of a unit, not a school (the Sở's office, a commune "
+        "office): the unit's code. Monitored like a school, counted in no school figure",
+        examples=[None, "lao-cai"],
+    )
 
 
 class SchoolPage(BaseModel):
@@ -68,6 +74,7 @@ def school_out(school: School, devices: int, online: int) -> SchoolOut:
         level=school.level,
         devices=devices,
         devices_online=online,
+        site_of=school.site_of,
     )
 
 
@@ -83,7 +90,8 @@ def schools_page(
     commune: str | None = None,
 ) -> SchoolPage:
     """The schools in ``scope`` (optionally of one commune, legacy district or level), by id,
-    with counts. ``commune`` is where a school stands, whoever runs it."""
+    with counts. ``commune`` is where a school stands, whoever runs it. Sites of units are
+    listed too, marked by ``site_of``: a list is where they are found."""
     query = select(School).where(scope)
     if commune:
         query = query.where(School.commune == commune)

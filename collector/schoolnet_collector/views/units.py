@@ -5,6 +5,8 @@ Both take the caller's where-clause on ``School`` (``Caller.school_ids_filter()`
 who does not cover the whole province sees only the units its schools are in (and the units
 above them), and a commune's counts only of its own schools. Schools without a commune are one
 entry, ``unassigned`` ("Chưa gán xã"), so the communes' schools add up to the caller's.
+Sites of units (``registry.sites``) are not schools: a commune's counts leave them out, their
+devices too, so the communes add up to the readiness report's schools.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from schoolnet_collector.planning.grouping import UNASSIGNED, partition, place
 from schoolnet_collector.registry.models import School, Unit
+from schoolnet_collector.registry.sites import schools_only
 from schoolnet_collector.registry.units import MANAGING_BODIES, UNASSIGNED as NO_COMMUNE
 from schoolnet_collector.views.overview import device_counts
 
@@ -62,8 +65,9 @@ class CommuneSummary:
 def commune_summaries(
     session: Session, scope: ColumnElement[bool], now: datetime, offline_after: float, lang: str
 ) -> list[CommuneSummary]:
-    """One entry per commune with a school in scope, by code, then ``unassigned`` if any."""
-    schools = list(session.scalars(select(School).where(scope)))
+    """One entry per commune with a school in scope, by code, then ``unassigned`` if any;
+    sites of units are in none."""
+    schools = list(session.scalars(select(School).where(scope, schools_only())))
     units = {
         u.code: u
         for u in session.scalars(

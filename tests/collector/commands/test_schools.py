@@ -60,3 +60,31 @@ def test_schools_import_rejects_unreadable_files(tmp_path, name, content, expect
     path.write_bytes(content if isinstance(content, bytes) else content.encode())
     result = cli("schools", "import", "--config", conf, path)
     assert result.returncode == 2 and expected in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_schools_import_counts_sites_apart_and_refuses_a_wrong_site_whole(tmp_path):
+    conf = tmp_path / "collector.toml"
+    conf.write_text(
+        f'province = "lao-cai"\n[registry]\nurl = "sqlite:///{tmp_path}/r.sqlite3"\n',
+        encoding="utf-8",
+    )
+    csv = tmp_path / "schools.csv"
+    head = "id,name,province,district,level,Thuộc đơn vị\n"
+    school = "lc-a-01,Trường A,lao-cai,bat-xat,thcs,\n"
+    csv.write_text(head + school + "so-gddt-lab,Phòng máy Sở,lao-cai,lao-cai,,lao-cai\n")
+    result = cli("schools", "import", "--config", conf, csv)
+    assert result.returncode == 0, result.stderr
+    assert "imported 1 schools and 1 site(s) of units (0 rows skipped)" in result.stdout
+    csv.write_text(head + school.replace("Trường A", "Trường A mới") + "x,X,lao-cai,sa-pa,,sa-pa\n")
+    wrong = cli("schools", "import", "--config", conf, csv)
+    assert wrong.returncode == 1
+    assert "schools.csv:3: site_of: 'sa-pa' is not a province or commune" in wrong.stderr
+    assert "nothing imported: 1 rows wrong (the file has a commune or site_of column)" in (
+        wrong.stdout
+    )
+    with sqlite3.connect(tmp_path / "r.sqlite3") as db:
+        assert db.execute("SELECT id, name, site_of FROM schools ORDER BY id").fetchall() == [
+            ("lc-a-01", "Trường A", None),
+            ("so-gddt-lab", "Phòng máy Sở", "lao-cai"),
+        ]

@@ -10,7 +10,7 @@ from sqlalchemy import inspect, text
 from schoolnet_collector.registry.db import make_engine
 from tests.support.backends import alembic
 
-PREVIOUS = "0009"
+PREVIOUS = "0010"
 
 
 def _columns(engine):

@@ -124,6 +124,20 @@ def publish_fleet(port: int) -> None:
         gw.disconnect()
 
 
+LAB = "so-gddt-lab"
+
+
+def schools_with_a_site(tmp: Path) -> Path:
+    """The two test schools and the Sở's own lab, a site of the province in Bát Xát: listed on
+    the district's page, marked, and counted in no school figure."""
+    path = write_schools(tmp)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    rows = [lines[0] + ",site_of", *(line + "," for line in lines[1:])]
+    rows.append(f"{LAB},Phòng máy thử nghiệm Sở GDĐT,lao-cai,bat-xat,other,Bát Xát,lao-cai")
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, mosquitto, influxdb):
     tmp = tmp_path_factory.mktemp("web")
@@ -136,7 +150,7 @@ def site(tmp_path_factory, mosquitto, influxdb):
         f'[mqtt]\nport = {mosquitto.port}\npassword = "collector-secret"\n'
         f'client_id = "web-{tmp.name}"\nshare_group = "web-{tmp.name}"\n'
         f'[influx]\nurl = "{influxdb.url}"\ndatabase = "{database}"\nflush_interval = 0.1\n'
-        f'[registry]\nurl = "{registry}"\nschools_file = "{write_schools(tmp)}"\n'
+        f'[registry]\nurl = "{registry}"\nschools_file = "{schools_with_a_site(tmp)}"\n'
         f'[api]\nport = {port}\n[ingest]\ndata_dir = "{tmp}/collector-data"\n'
     )
     tokens = {"province": create_token(conf, "province")}
@@ -243,7 +257,9 @@ def test_province_commune_and_school_pages_show_the_apis_numbers(site, browser_p
     assert shown == {k: {f: c[f] for f in fields} for k, c in communes.items()}
     assert shown["08044"]["devices"] >= 3
     total = cells(page, "#communes tfoot tr")["total"]
-    assert total["schools"] == api_get(base, "/api/v1/schools", token)["total"] == 2
+    listed = api_get(base, "/api/v1/schools", token)
+    assert [x["id"] for x in listed["items"] if x["site_of"]] == [LAB]  # listed, marked
+    assert total["schools"] == listed["total"] - 1 == 2  # and not counted as a school
 
     page.click("text=Xã Bát Xát")
     expect(page).to_have_url(base + "/communes/08044")

@@ -8,14 +8,14 @@ to write ``commune`` and its code. Tokens with a district scope likewise stay st
 refused at every route (``api.auth``).
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0010
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
