@@ -20,6 +20,7 @@ from schoolnet_collector.simulator.profile import (
     LINK_KEYS,
     YEAR_KEYS,
     Behaviour,
+    Commune,
     Connectivity,
     District,
     LegacyProvince,
@@ -70,7 +71,8 @@ def _read(path: Path) -> Node:
 
 
 def load_profile(name_or_path: str) -> Profile:
-    root = _read(resolve_profile(name_or_path))
+    path = resolve_profile(name_or_path)
+    root = _read(path)
     fmt = root.get("format")
     if fmt.value not in FORMATS or isinstance(fmt.value, bool):
         fmt.fail(
@@ -78,7 +80,7 @@ def load_profile(name_or_path: str) -> Profile:
             f"got {fmt.value!r}"
         )
     if fmt.value == 2 and root.get("legacy_provinces", None).value is not None:
-        profile = _parse_merged(root)
+        profile = _parse_merged(root, path.parent)
     else:
         profile = check_profile(parse_profile(root))
     check_units(profile)
@@ -124,10 +126,10 @@ def parse_profile(root: Node, inherited: Node | None = None) -> Profile:
     elif two_tier:
         block = root.get("legacy_province", None)
         legacy = (
-            _parse_legacy(block, made_up)
+            _parse_legacy(block, False)
             if block.value is not None
             else LegacyProvince(
-                f"{prov.get('id').text()}-cu"[:63], f"{prov.get('name').text()} (cũ)", made_up
+                f"{prov.get('id').text()}-cu"[:63], f"{prov.get('name').text()} (cũ)"
             )
         )
     behaviour = (inherited or root).get("behaviour")
@@ -160,7 +162,7 @@ def _parse_legacy(node: Node, made_up: bool) -> LegacyProvince:
 
 
 def _parse_district(node: Node, two_tier: bool, made_up: bool) -> District:
-    communes = ()
+    communes: tuple[Commune, ...] = ()
     if two_tier:
         communes = parse_communes(node.get("communes"), node.get("made_up", made_up).flag())
     return District(
@@ -174,7 +176,7 @@ def _parse_district(node: Node, two_tier: bool, made_up: bool) -> District:
     )
 
 
-def _parse_merged(root: Node) -> Profile:
+def _parse_merged(root: Node, folder: Path) -> Profile:
     """A merged province: one part per old province, inline or ``from`` a built-in or file
     profile (whose figures are then taken whole), all under ``province``'s id."""
     prov = root.get("province")
@@ -182,7 +184,7 @@ def _parse_merged(root: Node) -> Profile:
     for node in root.get("legacy_provinces").elements():
         source = node.get("from", None)
         if source.value is not None:
-            part = _from_profile(source)
+            part = _from_profile(source, folder)
         else:
             part = check_profile(parse_profile(node, root), node.path)
         parts.append(part)
@@ -204,11 +206,13 @@ def _parse_merged(root: Node) -> Profile:
     )
 
 
-def _from_profile(source: Node) -> Profile:
-    """An old province's figures taken from another profile file, unchanged."""
+def _from_profile(source: Node, folder: Path) -> Profile:
+    """An old province's figures taken from another profile, unchanged: a built-in name, or
+    a file path relative to the merged file's folder."""
     name = source.text()
     try:
-        root = _read(resolve_profile(name))
+        is_path = name.endswith((".yaml", ".yml")) or "/" in name
+        root = _read(resolve_profile(str(folder / name) if is_path else name))
         fmt = root.get("format")
         if fmt.value != 2 or root.get("legacy_provinces", None).value is not None:
             source.fail(f"{name!r} must be a format 2 profile of one old province")
