@@ -20,8 +20,10 @@ CASES = [
         "area unknown",
         lambda d: d["plans"][1].update(area="ha-giang-cu"),
         "plans[1].area",
-        "'ha-giang-cu' is not a legacy province of this profile nor its province; "
-        "the areas are: lao-cai, lao-cai-cu, yen-bai-cu",
+        (
+            "'ha-giang-cu' is not a legacy province of this profile nor its province; "
+            "the areas are: lao-cai, lao-cai-cu, yen-bai-cu"
+        ),
     ),
     (
         "area a district",
@@ -36,7 +38,12 @@ CASES = [
         "plans[1].id",
         "duplicate plan id 'lao-cai-2018'",
     ),
-    ("plan id not an id", lambda d: d["plans"][0].update(id="Kế hoạch"), "plans[0].id", "not a plan id"),
+    (
+        "plan id not an id",
+        lambda d: d["plans"][0].update(id="Kế hoạch"),
+        "plans[0].id",
+        "not a plan id",
+    ),
     ("plan without a name", lambda d: d["plans"][0].pop("name"), "plans[0].name", "missing key"),
     (
         "unknown target key",

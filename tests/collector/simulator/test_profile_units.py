@@ -274,6 +274,7 @@ def test_communes_are_read_with_their_types_and_made_up_flags(edited):
     assert profile.legacy_province is not None and not profile.legacy_province.made_up
     city = next(d for d in profile.districts if d.id == "tp-lao-cai")
     assert city.type == "thanh_pho_thuoc_tinh" and {c.type for c in city.communes} >= {"phuong"}
+
     # Vietnamese spellings of the types are accepted; a district may say its names are real.
     def real_names(d):
         d["districts"][0]["made_up"] = False
