@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 .PHONY: help deps venv lint i18n-check i18n-update test test-fast demo bench-ingest bench-abuse bench-detect bench-bytes bench-planning bench-gateway-memory bench-rules clean
 
 help:
-	@echo "make demo          set up and run broker, InfluxDB, collector, this machine's agent and a simulated province"
+	@echo "make demo          set up and run broker, InfluxDB, collector, this machine's agent and a simulated province (PROFILE=file.yaml)"
 	@echo "make test          set up and run the whole test suite against real services"
 	@echo "make test-fast     the unit tests only: no services, no namespaces, under a minute"
 	@echo "make lint          ruff, ruff format, mypy, yamllint, ansible-lint, import layers, translations"
@@ -63,8 +63,9 @@ test: deps venv
 test-fast: venv
 	SCHOOLNET_TEST_NO_SERVICES=1 $(VENV)/bin/pytest -q -m "not services and not netns and not slow"
 
+# make demo PROFILE=path/to/file.yaml: another province profile (default: lao-cai-2018).
 demo: deps venv
-	$(PY) -m devenv.demo
+	$(PY) -m devenv.demo $(if $(PROFILE),--profile $(PROFILE))
 
 bench-ingest: deps venv
 	$(PY) bench/ingest.py

@@ -1,8 +1,10 @@
 """``make demo``: the whole system on this machine, with its data under ``.demo/``.
 
 Starts, all on 127.0.0.1: Mosquitto (password file + ACL), InfluxDB, the collector (API on
-:8080), this machine's own agent, and the simulated Lào Cai province at --scale 1. Prints
-what runs where, then waits; Ctrl-C stops everything in reverse order.
+:8080), this machine's own agent, and the simulated Lào Cai province at --scale 1 (or any
+profile: ``--profile``, ``make demo PROFILE=path/to/file.yaml``). A format 2 profile's units
+(province, communes, former districts and provinces) and plans go to the collector with its
+schools. Prints what runs where, then waits; Ctrl-C stops everything in reverse order.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import argparse
 import csv
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -90,7 +93,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--api-port", type=int, default=8080)
     ap.add_argument("--scale", type=float, default=1.0, help="province simulator scale (default 1)")
     ap.add_argument("--interval", type=float, default=60.0, help="report interval in seconds")
+    ap.add_argument(
+        "--profile",
+        default="lao-cai-2018",
+        help="simulated province: built-in profile name or path to a profile YAML "
+        "(default: %(default)s)",
+    )
     args = ap.parse_args(argv)
+    from schoolnet_collector.simulator.profile_file import load_profile
+    from schoolnet_collector.simulator.schema_reader import ProfileError
+
+    try:
+        profile = load_profile(args.profile)
+    except ProfileError as exc:
+        print(f"demo: profile {args.profile}: {exc}", file=sys.stderr)
+        return 2
 
     d = args.dir.resolve()
     for sub in ("logs", "secrets", "state"):
@@ -103,17 +120,21 @@ def main(argv: list[str] | None = None) -> int:
         "agent": MqttAccount(f"{LOCAL_SCHOOL}/{device}", secret(d / "secrets/agent")),
     }
 
-    schools = d / "schools.csv"
+    schools, units, plans = d / "schools.csv", d / "units.csv", d / "plans"
+    shutil.rmtree(plans, ignore_errors=True)  # another profile's plans must not linger
+    units.unlink(missing_ok=True)
+    two_tier = ["--export-units", units, "--export-plans", plans] if profile.two_tier else []
     subprocess.run(
         [
             BIN / "schoolnet-collector",
             "simulate",
             "--profile",
-            "lao-cai-2018",
+            args.profile,
             "--scale",
             str(args.scale),
             "--export-schools",
             schools,
+            *two_tier,
             "--no-publish",
         ],
         check=True,
@@ -135,12 +156,16 @@ def main(argv: list[str] | None = None) -> int:
         procs.append(("InfluxDB", influx))
 
         collector_conf = d / "collector.toml"
+        units_line = f'units_file = "{units}"\n' if units.exists() else ""
+        plans_toml = plans / "plans.toml"
         collector_conf.write_text(
-            f'province = "lao-cai"\n[mqtt]\nport = {broker.port}\nusername = "collector"\n'
-            f'password = "{accounts["collector"].password}"\n'
+            f'province = "{profile.province_id}"\n[mqtt]\nport = {broker.port}\n'
+            f'username = "collector"\npassword = "{accounts["collector"].password}"\n'
             f'[influx]\nurl = "{influx.url}"\ndatabase = "schoolnet"\n'
-            f'[registry]\nurl = "sqlite:///{d}/registry.sqlite3"\nschools_file = "{schools}"\n'
+            f'[registry]\nurl = "sqlite:///{d}/registry.sqlite3"\n{units_line}'
+            f'schools_file = "{schools}"\n'
             f'[api]\nport = {args.api_port}\n[ingest]\ndata_dir = "{d}/collector-data"\n'
+            + (plans_toml.read_text(encoding="utf-8") if plans_toml.exists() else "")
         )
         collector = spawn(
             "collector",
@@ -178,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
                         str(BIN / "schoolnet-collector"),
                         "simulate",
                         "--profile",
-                        "lao-cai-2018",
+                        args.profile,
                         "--scale",
                         str(args.scale),
                         "--interval",
@@ -204,7 +229,7 @@ schoolnet demo is running (data and logs in {d}):
   web pages     http://127.0.0.1:{args.api_port}/   sign in with the province token in {token_file}
                 (API: curl -H "Authorization: Bearer $(cat {token_file})" ...)
   this machine  school {LOCAL_SCHOOL}, device {device}: http://127.0.0.1:{args.api_port}/api/v1/schools/{LOCAL_SCHOOL}/devices
-  province      Lào Cai 2018 simulated at scale {args.scale}, a report per device every {args.interval:g} s
+  province      {profile.province_name} ({args.profile}) simulated at scale {args.scale}, a report per device every {args.interval:g} s
   Grafana       provision dashboards/provisioning/ against {influx.url} (see dashboards/README.md)
 Logs: {logs}/*.log. Press Ctrl-C to stop everything.
 """,

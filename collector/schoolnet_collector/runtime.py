@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from schoolnet_collector.core.config import Settings
 from schoolnet_collector.ingest.service import IngestService
 from schoolnet_collector.registry.db import make_engine, migrate, session_factory, startup_lock
-from schoolnet_collector.registry.schools import import_schools
+from schoolnet_collector.registry.schools import SchoolFileError, import_schools
 from schoolnet_collector.storage.influx import InfluxStore, StorageError
 
 if TYPE_CHECKING:
@@ -26,6 +27,34 @@ if TYPE_CHECKING:
     from schoolnet_collector.notify.worker import NotifyWorker
 
 log = logging.getLogger("schoolnet.collector")
+
+
+def _import_units(engine: Engine, sessions: sessionmaker[Session], path: Path) -> None:
+    """The units file before the school file, whose communes it defines. All or nothing, as
+    ``units import``; a wrong one stops the start (``SchoolFileError`` naming each wrong row),
+    because a two-tier school file would then be refused whole. Collectors started together
+    take turns, so the second finds the units there and changes nothing."""
+    from schoolnet_collector.registry.table_file import TableFileError
+    from schoolnet_collector.registry.unit_import import apply_units, plan_units
+
+    with startup_lock(engine), sessions() as session:
+        try:
+            plan = plan_units(session, path)
+        except TableFileError as exc:
+            raise SchoolFileError(f"units file: {exc}") from None
+        if plan.errors:
+            raise SchoolFileError(
+                f"units file {path}: nothing imported, {len(plan.errors)} rows wrong:\n"
+                + "\n".join(plan.errors)
+            )
+        apply_units(session, plan)
+    log.info(
+        "units from %s: %d new, %d changed, %d unchanged",
+        path,
+        len(plan.added),
+        len(plan.changed),
+        plan.unchanged,
+    )
 
 
 @dataclass
@@ -45,6 +74,8 @@ class Runtime:
         engine = make_engine(settings.registry.url)
         migrate(engine)  # collectors started together take turns (registry/db.py)
         sessions = session_factory(engine)
+        if settings.registry.units_file:
+            _import_units(engine, sessions, settings.registry.units_file)
         if settings.registry.schools_file:
             with sessions() as session:  # an upsert: safe beside another collector's import
                 result = import_schools(session, settings.registry.schools_file, settings.province)

@@ -256,3 +256,75 @@ def test_school_import_is_an_upsert_that_keeps_other_columns(tmp_path, backend, 
         assert rows == {"lc-a": ("bat-xat", None), "lc-b": ("sa-pa", None), "lc-c": ("sa-pa", 90)}
     finally:
         engine.dispose()
+
+
+# -- the units file, imported at start before the school file ---------------------------------
+
+
+def _two_tier_files(tmp_path: Path) -> tuple[Path, Path]:
+    from schoolnet_collector.simulator.__main__ import main as simulate
+
+    units, schools = tmp_path / "units.csv", tmp_path / "schools.csv"
+    argv = ["--profile", "lao-cai-yen-bai-2025", "--scale", "0.05", "--no-publish"]
+    assert simulate([*argv, "--export-units", str(units), "--export-schools", str(schools)]) == 0
+    return units, schools
+
+
+def _settings(url: str, units: Path, schools: Path):
+    from schoolnet_collector.core.config import load_settings
+
+    return load_settings(
+        None,
+        registry={"url": url, "units_file": str(units), "schools_file": str(schools)},
+        alerting={"enabled": False},
+    )
+
+
+def _url(request, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'registry.sqlite3'}"
+    return request.getfixturevalue("postgresql_url")
+
+
+@pytest.fixture(params=REGISTRY_BACKENDS)
+def start_registry(request, tmp_path):
+    return _url(request, tmp_path)
+
+
+def test_the_units_file_is_imported_before_the_school_file(tmp_path, start_registry):
+    from schoolnet_collector.registry.models import Unit
+
+    units, schools = _two_tier_files(tmp_path)
+    for _ in range(2):  # a restart finds the units there and changes nothing
+        rt = Runtime.open(_settings(start_registry, units, schools))
+        try:
+            with rt.sessions() as s:
+                placed = s.scalars(select(School)).all()
+                assert placed and all(x.commune for x in placed)
+                assert {x.legacy_province for x in placed} == {"lao-cai-cu", "yen-bai-cu"}
+                assert s.scalar(select(func.count(Unit.code))) == 139
+        finally:
+            rt.close()
+
+
+def test_a_wrong_units_file_stops_the_start_and_writes_nothing(tmp_path, start_registry):
+    from schoolnet_collector.registry.models import Unit
+    from schoolnet_collector.registry.schools import SchoolFileError
+
+    units, schools = _two_tier_files(tmp_path)
+    lines = units.read_text(encoding="utf-8").splitlines()
+    lines[5] = lines[5].replace(",huyen,", ",quan,")
+    units.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(SchoolFileError) as caught:
+        Runtime.open(_settings(start_registry, units, schools))
+    assert "units.csv:6: type: 'quan' is not one of" in str(caught.value)
+    assert "nothing imported, 1 rows wrong" in str(caught.value)
+    with pytest.raises(SchoolFileError, match=r"units file: .*missing\.csv"):
+        Runtime.open(_settings(start_registry, tmp_path / "missing.csv", schools))
+    engine = make_engine(start_registry)
+    try:
+        with session_factory(engine)() as s:
+            assert s.scalar(select(func.count(Unit.code))) == 0
+            assert s.scalar(select(func.count(School.id))) == 0
+    finally:
+        engine.dispose()

@@ -82,6 +82,11 @@ class InfluxConfig(Strict):
 
 class RegistryConfig(Strict):
     url: str = "sqlite:///schoolnet-registry.sqlite3"
+    units_file: Path | None = Field(
+        None,
+        description="units file (CSV or XLSX, as 'units import' takes) imported at start, "
+        "before schools_file; a wrong one stops the start",
+    )
     schools_file: Path | None = Field(None, description="CSV or YAML imported at start")
     refresh_seconds: float = Field(30.0, gt=0)
 

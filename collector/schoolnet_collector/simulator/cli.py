@@ -19,6 +19,8 @@ from schoolnet_collector.simulator.cli_args import add_arguments, mqtt_settings
 
 if TYPE_CHECKING:
     from schoolnet_agent.settings.mqtt import MqttSettings
+    from schoolnet_collector.simulator.model import School
+    from schoolnet_collector.simulator.profile import Profile
 
 PROG = "schoolnet-collector simulate"
 
@@ -46,7 +48,14 @@ def run(args: argparse.Namespace) -> int:
     # Imported here, not above: ``schoolnet-collector --help`` registers this command without
     # loading the fleet generator, YAML and the agent's transport.
     from schoolnet_collector.simulator.devices import count_devices
-    from schoolnet_collector.simulator.export import export_format, write_devices, write_schools
+    from schoolnet_collector.simulator.export import (
+        check_units_path,
+        export_format,
+        write_devices,
+        write_plans,
+        write_schools,
+        write_units,
+    )
     from schoolnet_collector.simulator.fleet import generate_fleet
     from schoolnet_collector.simulator.profile_file import load_profile, resolve_profile
     from schoolnet_collector.simulator.schema_reader import ProfileError
@@ -63,6 +72,12 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError(
                 f"--export-devices {args.export_devices}: the file name must end in .csv"
             )
+        if args.export_units:
+            check_units_path(args.export_units)
+            if not profile.two_tier:
+                raise ValueError(
+                    f"--export-units: profile {args.profile} is format 1 and has no communes"
+                )
         settings = mqtt_settings(args)
     except ValueError as exc:
         return _error(str(exc))
@@ -76,12 +91,26 @@ def run(args: argparse.Namespace) -> int:
         f"{devices['reporting']} reporting (others broken or offline)",
         flush=True,
     )
+    if profile.two_tier:
+        print(_units_line(profile, schools), flush=True)
+    if args.export_units:
+        try:
+            count = write_units(args.export_units, profile)
+        except OSError as exc:
+            return _error(f"--export-units {args.export_units}: {exc.strerror or exc}")
+        print(f"{count} units written to {args.export_units}", flush=True)
     if args.export_schools:
         try:
-            write_schools(args.export_schools, schools)
+            write_schools(args.export_schools, schools, two_tier=bool(args.export_units))
         except OSError as exc:
             return _error(f"--export-schools {args.export_schools}: {exc.strerror or exc}")
         print(f"schools written to {args.export_schools}", flush=True)
+    if args.export_plans:
+        try:
+            plans = write_plans(args.export_plans, profile)
+        except OSError as exc:
+            return _error(f"--export-plans {args.export_plans}: {exc.strerror or exc}")
+        print(f"{len(plans)} plans written to {args.export_plans}", flush=True)
     if args.export_devices:
         try:
             write_devices(args.export_devices, schools)
@@ -91,6 +120,18 @@ def run(args: argparse.Namespace) -> int:
     if args.no_publish:
         return 0
     return _simulate(str(profile_path.resolve()), online, settings, args)
+
+
+def _units_line(profile: Profile, schools: list[School]) -> str:
+    communes = [c for part in profile.fleets() for d in part.districts for c in d.communes]
+    made_up = sum(c.made_up for c in communes)
+    legacy = ", ".join(
+        lp.id + (" (made up)" if lp.made_up else "") for lp in profile.legacy_provinces()
+    )
+    return (
+        f"{len(communes)} communes ({made_up} with made-up names), "
+        f"{sum(bool(s.commune) for s in schools)} schools placed; old provinces: {legacy}"
+    )
 
 
 def _simulate(

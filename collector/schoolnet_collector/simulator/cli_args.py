@@ -87,6 +87,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="write the registry's equipment file (purchase years, lab rooms)",
     )
     p.add_argument(
+        "--export-units",
+        metavar="FILE.csv",
+        help="write the registry's units file (province, communes, former districts and "
+        "provinces; format 2 profiles); the school file then names each school's commune",
+    )
+    p.add_argument(
+        "--export-plans",
+        metavar="DIR",
+        help="write the profile's plans as targets files into DIR, with DIR/plans.toml "
+        "(the collector's [planning] section)",
+    )
+    p.add_argument(
         "--no-publish", action="store_true", help="generate (and export) the fleet, publish nothing"
     )
     p.add_argument("--no-incidents", action="store_true", help="no random failovers or outages")

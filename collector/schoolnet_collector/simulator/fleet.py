@@ -5,6 +5,11 @@ bigger schools are likelier to have a lab and get more equipment; lab rooms, lab
 every kind of equipment are split so the level's sums equal the profile's figures exactly
 (``apportion``). Uplinks (``connectivity``) and device lists (``devices``) follow; enrolment
 grows with a school's size (the source gives no enrolment, so these are plausible only).
+
+A format 2 profile places every school in a commune of its old district (``communes``); a
+merged province is its old provinces' fleets side by side, each generated from its own
+figures with the same seed, so the old Lào Cai inside the merged province is the Lào Cai of
+the 2018 profile school for school.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from schoolnet_collector.simulator.apportion import (
     lognormal_weights,
     weighted_sample,
 )
+from schoolnet_collector.simulator.communes import assign_communes
 from schoolnet_collector.simulator.connectivity import assign_uplinks
 from schoolnet_collector.simulator.devices import build_devices
 from schoolnet_collector.simulator.model import School
@@ -29,6 +35,17 @@ MEDIAN_STUDENTS = {"mam_non": 150, "tieu_hoc": 350, "thcs": 320, "thpt": 850, "g
 
 
 def generate_fleet(profile: Profile, scale: float = 1.0, seed: int = 0) -> list[School]:
+    schools: list[School] = []
+    for part in profile.fleets():
+        part_schools = _generate_part(part, scale, seed)
+        assign_communes(part, part_schools, seed)
+        for school in part_schools:
+            school.province = profile.province_id
+        schools.extend(part_schools)
+    return schools
+
+
+def _generate_part(profile: Profile, scale: float, seed: int) -> list[School]:
     rng = random.Random(seed)
     plans = plan_fleet(profile, scale)
     schools: list[School] = []

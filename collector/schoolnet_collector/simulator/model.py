@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 FIBRE, CELLULAR, NO_UPLINK = "fibre", "cellular", "none"
+TWO_TIER_COLUMNS = ("commune", "commune_name", "legacy_province")
 
 
 @dataclass(slots=True)
@@ -43,6 +44,9 @@ class School:
     equipment: dict[str, int] = field(default_factory=dict)  # admin_pcs, printers, ...
     devices: list[Device] = field(default_factory=list)
     students: int = 0  # enrolment, for students per working PC
+    commune: str = ""  # today's commune (unit code); "" in a format 1 profile
+    commune_name: str = ""
+    legacy_province: str = ""  # the old province (tỉnh cũ) whose plan counted it
 
     @property
     def online(self) -> bool:
@@ -52,9 +56,10 @@ class School:
     def dual_fixed(self) -> bool:
         return self.uplink == FIBRE and len(self.isps) == 2
 
-    def registry_row(self) -> dict[str, object]:
-        """The registry's school-file columns (the first five are the ones it requires)."""
-        return {
+    def registry_row(self, two_tier: bool = False) -> dict[str, object]:
+        """The registry's school-file columns (the first five are the ones it requires);
+        ``two_tier`` adds the commune and the old province (``TWO_TIER_COLUMNS``)."""
+        row: dict[str, object] = {
             "id": self.id,
             "name": self.name,
             "province": self.province,
@@ -67,6 +72,13 @@ class School:
             "lab_rooms": len(self.lab_rooms),
             "students": self.students,
         }
+        if two_tier:
+            row.update(
+                commune=self.commune,
+                commune_name=self.commune_name,
+                legacy_province=self.legacy_province,
+            )
+        return row
 
 
 def fleet_totals(schools: list[School]) -> dict[str, dict[str, int]]:

@@ -3,6 +3,12 @@
 These frozen dataclasses are what the fleet generator reads; ``profile_file.load_profile`` fills
 them from a file and ``profile_checks`` refuses figures that cannot all be true. The format is
 documented in ``profiles/README.md``.
+
+Since July 2025 a province is two tiers: communes under the province, the old districts and
+old provinces kept as *legacy* units because the old plans name them. A ``Profile`` is the
+figures of one old province (its districts, each with the communes its schools now sit in);
+a merged province is a ``Profile`` whose ``parts`` are the old provinces' profiles, each
+generated on its own so that its figures stay exactly those of its source.
 """
 
 from __future__ import annotations
@@ -34,12 +40,44 @@ YEAR_KEYS = (
 
 
 @dataclass(frozen=True)
+class Commune:
+    """A commune-level unit of today (xã, phường, đặc khu): its unit code, name and type."""
+
+    code: str
+    name: str
+    type: str  # one of registry.units.COMMUNE_TYPES
+    made_up: bool  # the name is invented (the real list was not at hand)
+
+
+@dataclass(frozen=True)
 class District:
     id: str
     code: str
     name: str
     weight: float
     remote: bool
+    type: str = "huyen"  # one of registry.units.LEGACY_DISTRICT_TYPES
+    communes: tuple[Commune, ...] = ()  # where its schools stand now; () in format 1
+
+
+@dataclass(frozen=True)
+class LegacyProvince:
+    """An old province (tỉnh cũ): the area of its old plan."""
+
+    id: str
+    name: str
+    made_up: bool = False
+
+
+@dataclass(frozen=True)
+class PlanEntry:
+    """One of the Sở's plans: a targets file (``planning/targets.py``) as a mapping, ready to
+    be written out for ``[planning] plans``."""
+
+    id: str
+    name: str
+    area: str  # the province or a legacy province of the profile
+    targets_file: dict[str, object]  # format, plan, targets (and parameters) of a targets file
 
 
 @dataclass(frozen=True)
@@ -88,3 +126,18 @@ class Profile:
     connectivity: Connectivity
     years: dict[str, tuple[int, int]]
     behaviour: Behaviour
+    legacy_province: LegacyProvince | None = None  # None: format 1 (no two-tier units)
+    parts: tuple[Profile, ...] = ()  # a merged province: one profile per old province
+    plans: tuple[PlanEntry, ...] = ()
+
+    def fleets(self) -> tuple[Profile, ...]:
+        """The old provinces whose schools make up the fleet: the parts, or this one."""
+        return self.parts or (self,)
+
+    def legacy_provinces(self) -> tuple[LegacyProvince, ...]:
+        return tuple(p.legacy_province for p in self.fleets() if p.legacy_province is not None)
+
+    @property
+    def two_tier(self) -> bool:
+        """Whether the profile places its schools in communes (format 2)."""
+        return bool(self.legacy_provinces())

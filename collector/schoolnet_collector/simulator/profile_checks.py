@@ -19,7 +19,19 @@ CODE_RULE = "use 1-8 lowercase letters or digits (it becomes part of school ids)
 LEVEL_ID_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 
 
-def check_profile(p: Profile) -> Profile:
+def check_profile(p: Profile, where: str = "") -> Profile:
+    """``p`` if its figures can all be true. ``where``: the old province's key in a merged
+    file (``legacy_provinces[1]``), put before the keys of its own entries."""
+    try:
+        return _check(p)
+    except ProfileError as exc:
+        if not where or exc.key in ("province.id", "province.timezone"):
+            raise
+        key = exc.key.removeprefix("province.")
+        raise ProfileError(f"{where}.{key}", exc.problem) from None
+
+
+def _check(p: Profile) -> Profile:
     if not ID_RE.match(p.province_id):
         raise ProfileError("province.id", f"{p.province_id!r} is not a valid id")
     if not CODE_RE.match(p.id_prefix):

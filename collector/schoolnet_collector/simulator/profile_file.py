@@ -1,10 +1,16 @@
 """Reading a province profile: a built-in name or a YAML file, parsed into ``profile``'s
 dataclasses and checked by ``profile_checks``; every problem raises ``ProfileError`` naming the
-key (``levels[1].lab_pcs``)."""
+key (``levels[1].lab_pcs``).
+
+Two formats load. ``format: 1`` knows districts only. ``format: 2`` adds today's units: each
+district's communes, the old province it belonged to (``legacy_province``), the plans, and a
+merged province as several old provinces (``legacy_provinces``). Any other format is refused
+by name, so an older simulator never half-reads a newer file."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import yaml
@@ -14,13 +20,23 @@ from schoolnet_collector.simulator.profile import (
     LINK_KEYS,
     YEAR_KEYS,
     Behaviour,
+    Commune,
     Connectivity,
     District,
+    LegacyProvince,
     Level,
     Profile,
 )
 from schoolnet_collector.simulator.profile_checks import check_profile
+from schoolnet_collector.simulator.profile_plans import parse_plans
+from schoolnet_collector.simulator.profile_units import (
+    check_units,
+    parse_communes,
+    parse_district_type,
+)
 from schoolnet_collector.simulator.schema_reader import Node, ProfileError
+
+FORMATS = (1, 2)
 
 PROFILE_DIR = Path(__file__).resolve().parent.parent / "profiles"
 
@@ -46,29 +62,41 @@ def resolve_profile(name_or_path: str) -> Path:
     return candidate
 
 
-def load_profile(name_or_path: str) -> Profile:
-    path = resolve_profile(name_or_path)
+def _read(path: Path) -> Node:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise ProfileError("", f"{path} is not valid YAML: {exc}") from None
-    return check_profile(parse_profile(Node(data)))
+    return Node(data)
 
 
-def parse_profile(root: Node) -> Profile:
+def load_profile(name_or_path: str) -> Profile:
+    path = resolve_profile(name_or_path)
+    root = _read(path)
     fmt = root.get("format")
-    if fmt.value != 1:
-        fmt.fail(f"this simulator reads profile format 1, got {fmt.value!r}")
-    prov = root.get("province")
-    districts = tuple(
-        District(
-            d.get("id").text(),
-            d.get("code").text(),
-            d.get("name").text(),
-            d.get("weight").number(low=1e-9),
-            d.get("remote", False).flag(),
+    if fmt.value not in FORMATS or isinstance(fmt.value, bool):
+        fmt.fail(
+            f"this simulator reads profile formats {' and '.join(map(str, FORMATS))}, "
+            f"got {fmt.value!r}"
         )
-        for d in root.get("districts").elements()
+    if fmt.value == 2 and root.get("legacy_provinces", None).value is not None:
+        profile = _parse_merged(root, path.parent)
+    else:
+        profile = check_profile(parse_profile(root))
+    check_units(profile)
+    plans = parse_plans(root.get("plans", None), profile)
+    return replace(profile, plans=plans) if plans else profile
+
+
+def parse_profile(root: Node, inherited: Node | None = None) -> Profile:
+    """One old province's profile. ``inherited``: the merged file's root, whose ``province``
+    (time zone, as-of date) and ``behaviour`` an inline old province shares."""
+    fmt = (inherited or root).get("format")
+    two_tier = fmt.value == 2
+    made_up = root.get("made_up", False).flag()
+    prov = root.get("province") if inherited is None else inherited.get("province")
+    districts = tuple(
+        _parse_district(d, two_tier, made_up) for d in root.get("districts").elements()
     )
     levels = tuple(_parse_level(n) for n in root.get("levels").elements())
     totals_node = root.get("totals", None)
@@ -92,22 +120,107 @@ def parse_profile(root: Node) -> Profile:
     )
     years_node = root.get("equipment_years")
     years = {k: years_node.get(k).int_range(1980, 2100) for k in YEAR_KEYS}
-    as_of = prov.get("as_of")
-    if not re.fullmatch(r"(19|20)\d\d(-\d\d)?", str(as_of.value)):
-        as_of.fail(f'must be a year or year-month like "2018-02", got {as_of.value!r}')
+    legacy = None
+    if inherited is not None:
+        legacy = _parse_legacy(root, made_up)
+    elif two_tier:
+        block = root.get("legacy_province", None)
+        legacy = (
+            _parse_legacy(block, False)
+            if block.value is not None
+            else LegacyProvince(
+                f"{prov.get('id').text()}-cu"[:63], f"{prov.get('name').text()} (cũ)"
+            )
+        )
+    behaviour = (inherited or root).get("behaviour")
     return Profile(
         prov.get("id").text(),
         prov.get("name").text(),
-        prov.get("id_prefix").text(),
+        (root if inherited is not None else prov).get("id_prefix").text(),
         prov.get("timezone").text(),
-        int(str(as_of.value)[:4]),
+        _as_of_year(prov.get("as_of")),
         districts,
         levels,
         totals,
         connectivity,
         years,
-        _parse_behaviour(root.get("behaviour")),
+        _parse_behaviour(behaviour),
+        legacy,
     )
+
+
+def _as_of_year(as_of: Node) -> int:
+    if not re.fullmatch(r"(19|20)\d\d(-\d\d)?", str(as_of.value)):
+        as_of.fail(f'must be a year or year-month like "2018-02", got {as_of.value!r}')
+    return int(str(as_of.value)[:4])
+
+
+def _parse_legacy(node: Node, made_up: bool) -> LegacyProvince:
+    return LegacyProvince(
+        node.get("id").text(), node.get("name").text(), node.get("made_up", made_up).flag()
+    )
+
+
+def _parse_district(node: Node, two_tier: bool, made_up: bool) -> District:
+    communes: tuple[Commune, ...] = ()
+    if two_tier:
+        communes = parse_communes(node.get("communes"), node.get("made_up", made_up).flag())
+    return District(
+        node.get("id").text(),
+        node.get("code").text(),
+        node.get("name").text(),
+        node.get("weight").number(low=1e-9),
+        node.get("remote", False).flag(),
+        parse_district_type(node.get("type", "huyen")) if two_tier else "huyen",
+        communes,
+    )
+
+
+def _parse_merged(root: Node, folder: Path) -> Profile:
+    """A merged province: one part per old province, inline or ``from`` a built-in or file
+    profile (whose figures are then taken whole), all under ``province``'s id."""
+    prov = root.get("province")
+    parts: list[Profile] = []
+    for node in root.get("legacy_provinces").elements():
+        source = node.get("from", None)
+        if source.value is not None:
+            part = _from_profile(source, folder)
+        else:
+            part = check_profile(parse_profile(node, root), node.path)
+        parts.append(part)
+    first = parts[0]
+    return Profile(
+        prov.get("id").text(),
+        prov.get("name").text(),
+        first.id_prefix,
+        prov.get("timezone").text(),
+        _as_of_year(prov.get("as_of")),
+        tuple(d for p in parts for d in p.districts),
+        tuple({lv.id: lv for p in parts for lv in p.levels}.values()),
+        {},
+        first.connectivity,
+        first.years,
+        _parse_behaviour(root.get("behaviour")),
+        None,
+        tuple(replace(p, province_id=prov.get("id").text()) for p in parts),
+    )
+
+
+def _from_profile(source: Node, folder: Path) -> Profile:
+    """An old province's figures taken from another profile, unchanged: a built-in name, or
+    a file path relative to the merged file's folder."""
+    name = source.text()
+    try:
+        is_path = name.endswith((".yaml", ".yml")) or "/" in name
+        root = _read(resolve_profile(str(folder / name) if is_path else name))
+        fmt = root.get("format")
+        if fmt.value != 2 or root.get("legacy_provinces", None).value is not None:
+            source.fail(f"{name!r} must be a format 2 profile of one old province")
+        return check_profile(parse_profile(root))
+    except ProfileError as exc:
+        if exc.key.startswith(source.path):
+            raise
+        raise ProfileError(source.path, f"{name}: {exc}") from None
 
 
 def _parse_level(node: Node) -> Level:
