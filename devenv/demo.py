@@ -62,10 +62,11 @@ def add_local_site(schools: Path, province: str) -> None:
         writer.writerows(rows)
 
 
-def secret(path: Path) -> str:
-    """A password kept across demo runs, so persistent MQTT sessions stay valid."""
+def secret(path: Path, nbytes: int = 18) -> str:
+    """A password kept across demo runs, so persistent MQTT sessions (and mailed links) stay
+    valid."""
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(18))
+        path.write_text(secrets.token_urlsafe(nbytes))
         path.chmod(0o600)
     return path.read_text().strip()
 
@@ -140,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         check=True,
         stdout=subprocess.DEVNULL,
     )
-    add_local_site(schools, "lao-cai")
+    add_local_site(schools, profile.province_id)
 
     procs: Processes = []
     try:
@@ -165,6 +166,9 @@ def main(argv: list[str] | None = None) -> int:
             f'[registry]\nurl = "sqlite:///{d}/registry.sqlite3"\n{units_line}'
             f'schools_file = "{schools}"\n'
             f'[api]\nport = {args.api_port}\n[ingest]\ndata_dir = "{d}/collector-data"\n'
+            # E-mail pages carry "I'm on it" / "Fixed" links to this demo's pages.
+            f'[notify.actions]\nbase_url = "http://127.0.0.1:{args.api_port}"\n'
+            f'secret = "{secret(d / "secrets/actions", 32)}"\n'
             + (plans_toml.read_text(encoding="utf-8") if plans_toml.exists() else "")
         )
         collector = spawn(

@@ -68,11 +68,12 @@ def fleet():
 def store(tmp_path_factory, mosquitto, influxdb, fleet):
     """InfluxDB filled by the real collector from the simulator's reports; yields the store."""
     tmp = tmp_path_factory.mktemp("dash")
-    schools_csv = tmp / "province-schools.csv"
-    simulate("--export-schools", str(schools_csv), "--no-publish")
+    schools_csv, units_csv = tmp / "province-schools.csv", tmp / "province-units.csv"
+    simulate("--export-schools", str(schools_csv), "--export-units", str(units_csv), "--no-publish")
     influxdb.create_database("dash_overview")
     settings = collector_settings(tmp, mosquitto, influxdb, "dash_overview")
-    settings.registry.schools_file = schools_csv  # the province's schools, not the 2 test ones
+    settings.registry.units_file = units_csv  # the province's communes, then its schools
+    settings.registry.schools_file = schools_csv  # (not the 2 test ones)
     runtime = Runtime.open(settings)
     runtime.connect_store()
     runtime.start_ingest()
@@ -270,6 +271,8 @@ def test_names_used_by_transformations_and_overrides_exist_in_the_results(store,
 def test_check_tool_reports_every_panel_and_names_a_bad_dashboard(store, fleet, capsys, tmp_path):
     from schoolnet_dashboards.check_cli import main
 
+    busy = selections(fleet, store)["one-commune"][0]["commune"]  # every panel has rows there
+
     assert (
         main(
             [
@@ -278,7 +281,7 @@ def test_check_tool_reports_every_panel_and_names_a_bad_dashboard(store, fleet, 
                 "--database",
                 "dash_overview",
                 "--commune",
-                fleet[0].commune,
+                busy,
             ]
         )
         == 0
