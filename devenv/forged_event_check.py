@@ -17,12 +17,12 @@ from __future__ import annotations
 import argparse
 import json
 import time
-import tomllib
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
+import tomllib
 from paho.mqtt.enums import CallbackAPIVersion
 
 from schoolnet_agent.protocol import Sample, build_events_report, build_report, encode
