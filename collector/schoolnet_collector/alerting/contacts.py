@@ -15,6 +15,7 @@ offices on 1 July 2025: such a row is refused with a message saying what to writ
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypedDict
@@ -34,7 +35,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from schoolnet_agent.protocol.topics import ID_PATTERN, ID_RE
-from schoolnet_collector.channels import REGISTRY, ChannelUnit
+from schoolnet_collector.channels import REGISTRY, ChannelUnit, outbound
 from schoolnet_collector.registry.alerting_models import Contact
 from schoolnet_collector.registry.models import School
 from schoolnet_collector.registry.schools import SchoolFileError, read_rows
@@ -202,8 +203,17 @@ def describe(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def check_places(session: Session, contact: ContactIn) -> str | None:
-    """The problem with the school or commune the contact names, or None."""
+def check_places(
+    session: Session, contact: ContactIn, allow_networks: Iterable[str] = ()
+) -> str | None:
+    """The problem with the school or commune the contact names, or with a webhook address
+    that is plainly not a receiver's (loopback, private, link-local… as an IP address or
+    ``localhost``, outside ``notify.webhook.allow_networks``); None when there is none. The
+    send-time check still resolves every host name (``channels.outbound``)."""
+    url = getattr(contact, "webhook_url", None)
+    refused = outbound.literal_problem(url, allow_networks) if url else None
+    if refused:
+        return f"webhook_url: {refused}"
     if contact.school_id and session.get(School, contact.school_id) is None:
         return f"school {contact.school_id!r} is not in the registry"
     if contact.commune and contact.commune not in communes(session):
@@ -228,7 +238,9 @@ class ContactImport:
     errors: list[str] = field(default_factory=list)
 
 
-def import_contacts(session: Session, path: Path) -> ContactImport:
+def import_contacts(
+    session: Session, path: Path, allow_networks: Iterable[str] = ()
+) -> ContactImport:
     """Import contacts from CSV/YAML; raises SchoolFileError when the file itself is unusable."""
     result = ContactImport()
     rows = read_rows(Path(path), required=CONTACT_COLUMNS, what="contacts")
@@ -245,7 +257,7 @@ def import_contacts(session: Session, path: Path) -> ContactImport:
         except ValidationError as exc:
             result.errors.append(f"{Path(path).name}:{line}: {describe(exc)}")
             continue
-        problem = check_places(session, data)
+        problem = check_places(session, data, allow_networks)
         ident = (data.role, data.school_id, data.commune, data.name)
         if problem is None and ident in seen:
             problem = f"{data.name!r} appears twice for the same school/commune"

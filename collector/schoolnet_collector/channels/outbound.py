@@ -134,6 +134,26 @@ class Policy:
         return local and any(o.is_unspecified and p == port for o, p in self.own)
 
 
+def literal_problem(url: str, allow: Iterable[str] = ()) -> str | None:
+    """What is wrong with a webhook URL as it is typed (contacts API, contacts file), without
+    a DNS lookup: a host that is an IP address or ``localhost`` is checked against the same
+    rules as at send time (``allow``: ``notify.webhook.allow_networks``). A host name is left
+    for the send-time check, which resolves it each time (its addresses can change)."""
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError as exc:
+        return f"not a usable URL: {exc}"
+    if host == "localhost" or host.endswith(".localhost"):
+        ips: list[IPAddress] = [ipaddress.ip_address("127.0.0.1")]
+    else:
+        try:
+            ips = [ipaddress.ip_address(host)]
+        except ValueError:
+            return None
+    policy = Policy(tuple(ipaddress.ip_network(n, strict=False) for n in allow))
+    return next((p for ip in ips if (p := policy.problem(ip, 0))), None)
+
+
 @dataclass(frozen=True)
 class Target:
     """A checked URL: where to connect (``ip``) and what to ask for."""

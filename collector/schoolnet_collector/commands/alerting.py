@@ -18,6 +18,7 @@ from schoolnet_collector.commands.common import (
     fail,
     finish_import,
     open_registry,
+    settings_or_exit,
 )
 
 if TYPE_CHECKING:
@@ -50,11 +51,13 @@ def register(sub: Subcommands) -> None:
 
 def run_contacts_import(args: argparse.Namespace) -> int:
     from schoolnet_collector.alerting.contacts import import_contacts
+    from schoolnet_collector.channels.webhook import UNIT as WEBHOOK
     from schoolnet_collector.registry.schools import SchoolFileError
 
+    allow = settings_or_exit(args).notify.settings_of(WEBHOOK).allow_networks
     try:
         with open_registry(args)() as session:
-            result = import_contacts(session, args.file)
+            result = import_contacts(session, args.file, allow)
     except SchoolFileError as exc:
         return fail(str(exc))
     return finish_import(

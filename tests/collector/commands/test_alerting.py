@@ -61,7 +61,8 @@ def test_calendar_and_contacts_import_commands(tmp_path):
         "Sở GDĐT,province,,,,,https://hooks.example.edu.vn/so,vi,\n"
         "Anh Tú,commune,,08044,,,,,\n"
         "Phòng GD Bát Xát,district,,bat-xat,pgd@example.edu.vn,,,,\n"
-        "Xã Không Có,commune,,99999,xa@example.gov.vn,,,,\n",
+        "Xã Không Có,commune,,99999,xa@example.gov.vn,,,,\n"
+        "Máy nội bộ,province,,,,,http://127.0.0.1:8086/write,,\n",
         encoding="utf-8",
     )
     done = _cli(tmp_path, "contacts", "import", str(contacts))
@@ -79,7 +80,11 @@ def test_calendar_and_contacts_import_commands(tmp_path):
         "offices on 1 July 2025" in done.stderr
     )
     assert "skipped contacts.csv:9: commune '99999' is not in the registry" in done.stderr
-    assert "imported 3 contacts (5 rows skipped)" in done.stdout
+    assert (
+        "skipped contacts.csv:10: webhook_url: 127.0.0.1 is not a public address (loopback)"
+        in done.stderr
+    )
+    assert "imported 3 contacts (6 rows skipped)" in done.stdout
     engine = make_engine(f"sqlite:///{tmp_path}/r.sqlite3")
     with session_factory(engine)() as s:
         rows = {c.name: (c.role, c.language, c.active) for c in s.scalars(select(Contact))}

@@ -23,10 +23,14 @@ from schoolnet_collector.alerting.contacts import (
     describe,
 )
 from schoolnet_collector.api.auth import AUTH_RESPONSES, NOT_FOUND, Caller, CallerDep
-from schoolnet_collector.api.deps import SessionDep
+from schoolnet_collector.api.deps import RuntimeDep, SessionDep
 from schoolnet_collector.channels import REGISTRY
+from schoolnet_collector.channels.webhook import UNIT as WEBHOOK
 from schoolnet_collector.registry.alerting_models import Contact
 from schoolnet_collector.registry.models import School
+
+if TYPE_CHECKING:
+    from schoolnet_collector.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1/contacts", tags=["contacts"], responses=AUTH_RESPONSES)
 ContactId = Annotated[int, Path(ge=1, le=2**62)]
@@ -85,13 +89,15 @@ def _scope_of(contact: Contact) -> str:
     return "province"
 
 
-def _checked(session: Session, caller: Caller, body: ContactIn) -> ContactIn:
+def _checked(session: Session, caller: Caller, body: ContactIn, runtime: Runtime) -> ContactIn:
     caller.require_role("operator")
     if not caller.covers_scope(body.scope(), session):
         raise HTTPException(403, f"this token cannot manage contacts for {body.scope()}")
-    problem = check_places(session, body)
+    allow = runtime.settings.notify.settings_of(WEBHOOK).allow_networks
+    problem = check_places(session, body, allow)
     if problem:
-        raise HTTPException(404, problem)
+        # a refused address is a bad value (422); a school or commune not there is a 404
+        raise HTTPException(422 if problem.startswith("webhook_url:") else 404, problem)
     return body
 
 
@@ -122,8 +128,10 @@ def list_contacts(
 
 
 @router.post("", response_model=ContactOut, status_code=201)
-def create_contact(body: ContactIn, session: SessionDep, caller: CallerDep) -> ContactOut:
-    contact = apply(Contact(), _checked(session, caller, body))
+def create_contact(
+    body: ContactIn, session: SessionDep, caller: CallerDep, runtime: RuntimeDep
+) -> ContactOut:
+    contact = apply(Contact(), _checked(session, caller, body, runtime))
     session.add(contact)
     session.commit()
     return contact_out(contact)
@@ -158,7 +166,11 @@ else:  # one optional field per channel a contact can have, as in ContactIn
 
 @router.patch("/{contact_id}", response_model=ContactOut)
 def update_contact(
-    contact_id: ContactId, body: ContactPatch, session: SessionDep, caller: CallerDep
+    contact_id: ContactId,
+    body: ContactPatch,
+    session: SessionDep,
+    caller: CallerDep,
+    runtime: RuntimeDep,
 ) -> ContactOut:
     contact = _in_scope(session, caller, contact_id)
     merged = contact_out(contact).model_dump(exclude={"id"}) | body.model_dump(exclude_unset=True)
@@ -166,7 +178,7 @@ def update_contact(
         data = ContactIn.model_validate(merged)
     except ValidationError as exc:
         raise HTTPException(422, describe(exc)) from None
-    apply(contact, _checked(session, caller, data))
+    apply(contact, _checked(session, caller, data, runtime))
     session.commit()
     return contact_out(contact)
 

@@ -104,3 +104,32 @@ def test_a_school_token_cannot_create_a_contact_for_another_school(rt, api):
         == 403
     )
     assert api.post("/api/v1/contacts", json=CONTACT, headers=school).status_code == 201
+
+
+@pytest.mark.parametrize(
+    "url, reason",
+    [
+        ("http://127.0.0.1:8086/write", "loopback"),
+        ("http://localhost:1883/", "loopback"),
+        ("http://[::1]/hook", "loopback"),
+        ("http://169.254.169.254/latest/meta-data", "link-local"),
+        ("https://10.20.0.5/hook", "private"),
+        ("http://[::ffff:192.168.1.1]/", "private"),
+    ],
+)
+def test_a_webhook_at_an_internal_address_is_refused_when_typed(api, url, reason):
+    """The send-time check (channels/outbound.py) also runs on what is typed: an address that
+    is plainly not a receiver's is a 422 naming why, and nothing is stored."""
+    r = api.post("/api/v1/contacts", json=CONTACT | {"webhook_url": url})
+    assert r.status_code == 422 and "webhook_url:" in r.text and reason in r.text, r.text
+    assert api.get("/api/v1/contacts").json() == []
+    ok = api.post("/api/v1/contacts", json=CONTACT)
+    patched = api.patch(f"/api/v1/contacts/{ok.json()['id']}", json={"webhook_url": url})
+    assert patched.status_code == 422 and reason in patched.text
+    assert api.get(f"/api/v1/contacts/{ok.json()['id']}").json()["webhook_url"] is None
+    # A host name is left for the send-time check, which resolves it each time.
+    named = api.patch(
+        f"/api/v1/contacts/{ok.json()['id']}",
+        json={"webhook_url": "https://hooks.example.edu.vn/x"},
+    )
+    assert named.status_code == 200
